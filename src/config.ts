@@ -1,0 +1,208 @@
+/**
+ * The one place that reads the environment. `loadConfig(env)` validates every variable and
+ * fails with one line naming it; everything below receives the frozen `Config` (or a slice).
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { isAbsolute, join, resolve } from 'node:path'
+
+export type DatabaseConfig =
+  | { readonly dialect: 'sqlite'; readonly path: string }
+  | { readonly dialect: 'postgres'; readonly url: string }
+
+export interface Config {
+  readonly production: boolean
+  readonly baseUrl: string
+  readonly host: string
+  readonly port: number
+  readonly dataDir: string
+  readonly database: DatabaseConfig
+  /** Undefined disables the operator API (logged once at start). */
+  readonly adminToken: string | undefined
+  /** 32 bytes; encrypts private keys at rest and keys HMACs (CSRF tokens). */
+  readonly secretKey: Buffer
+  readonly smtp: { readonly url: string; readonly from: string } | undefined
+  /** Highest first: a mapping that combines roles keeps the earliest in this list. */
+  readonly workspaceRoles: readonly string[]
+  readonly session: { readonly idleMinutes: number; readonly absoluteHours: number }
+  readonly passwordHashing: { readonly memoryCost: number; readonly timeCost: number }
+  readonly rateLimit: {
+    readonly windowMinutes: number
+    readonly perAccount: number
+    readonly perIp: number
+  }
+  readonly devOutbox: { readonly enabled: boolean }
+  readonly trustProxy: boolean
+  readonly logLevel: string
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`)
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const ROLE_NAME = /^[a-z][a-z0-9_-]{0,31}$/
+
+/** Reads and validates the environment. `cwd` anchors relative paths such as `./data`. */
+export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
+  const cwd = options.cwd ?? process.cwd()
+  const nodeEnv = env.NODE_ENV ?? 'development'
+  const production = nodeEnv === 'production'
+
+  const port = integer(env, 'GATEHOUSE_PORT', 4000, 1, 65535)
+  const baseUrl = parseBaseUrl(env, port)
+  const dataDir = resolve(cwd, nonEmpty(env, 'GATEHOUSE_DATA_DIR') ?? 'data')
+  const database = parseDatabase(env, cwd, dataDir)
+
+  const adminToken = nonEmpty(env, 'GATEHOUSE_ADMIN_TOKEN')
+  if (adminToken !== undefined && adminToken.length < 24) {
+    throw new ConfigError('GATEHOUSE_ADMIN_TOKEN', `expected at least 24 characters, got ${adminToken.length}`)
+  }
+
+  const smtpUrl = nonEmpty(env, 'GATEHOUSE_SMTP_URL')
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) {
+    throw new ConfigError('GATEHOUSE_SMTP_URL', 'expected smtp://user:password@host:port or smtps://…')
+  }
+  const smtpFrom = nonEmpty(env, 'GATEHOUSE_SMTP_FROM') ?? 'Gatehouse <no-reply@localhost>'
+
+  if (production) {
+    const missing = ['GATEHOUSE_BASE_URL', 'GATEHOUSE_SECRET_KEY', 'GATEHOUSE_ADMIN_TOKEN', 'GATEHOUSE_SMTP_URL']
+      .filter((name) => nonEmpty(env, name) === undefined)
+    if (missing.length > 0) {
+      throw new ConfigError(missing[0]!, `required when NODE_ENV=production (missing: ${missing.join(', ')})`)
+    }
+  }
+  const secretKey = parseSecretKey(env, production, dataDir)
+
+  const workspaceRoles = parseRoles(env)
+  const config: Config = {
+    production,
+    baseUrl,
+    host: nonEmpty(env, 'GATEHOUSE_HOST') ?? (production ? '0.0.0.0' : 'localhost'),
+    port,
+    dataDir,
+    database,
+    adminToken,
+    secretKey,
+    smtp: smtpUrl === undefined ? undefined : { url: smtpUrl, from: smtpFrom },
+    workspaceRoles,
+    session: {
+      idleMinutes: integer(env, 'GATEHOUSE_SESSION_IDLE_MINUTES', 8 * 60, 5, 7 * 24 * 60),
+      absoluteHours: integer(env, 'GATEHOUSE_SESSION_ABSOLUTE_HOURS', 24, 1, 30 * 24),
+    },
+    passwordHashing: { memoryCost: 19456, timeCost: 2 },
+    rateLimit: {
+      windowMinutes: 15,
+      perAccount: integer(env, 'GATEHOUSE_RATE_LIMIT_ACCOUNT', 10, 1, 10_000),
+      perIp: integer(env, 'GATEHOUSE_RATE_LIMIT_IP', 100, 1, 1_000_000),
+    },
+    devOutbox: { enabled: !production },
+    trustProxy: boolean(env, 'GATEHOUSE_TRUST_PROXY', false),
+    logLevel: oneOf(env, 'GATEHOUSE_LOG_LEVEL', LOG_LEVELS, 'info'),
+  }
+  return Object.freeze(config)
+}
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === undefined || value === '' ? undefined : value
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env, name)
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(name, `expected an integer ${min}–${max}, got ${JSON.stringify(raw)}`)
+  }
+  return value
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(env, name)
+  if (raw === undefined) return fallback
+  if (['true', '1', 'yes'].includes(raw)) return true
+  if (['false', '0', 'no'].includes(raw)) return false
+  throw new ConfigError(name, `expected true or false, got ${JSON.stringify(raw)}`)
+}
+
+function oneOf(env: Env, name: string, allowed: string[], fallback: string): string {
+  const raw = nonEmpty(env, name)
+  if (raw === undefined) return fallback
+  if (!allowed.includes(raw)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`)
+  return raw
+}
+
+function parseBaseUrl(env: Env, port: number): string {
+  const raw = nonEmpty(env, 'GATEHOUSE_BASE_URL') ?? `http://localhost:${port}`
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError('GATEHOUSE_BASE_URL', `expected an absolute http(s) URL, got ${JSON.stringify(raw)}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('GATEHOUSE_BASE_URL', `expected http: or https:, got ${JSON.stringify(url.protocol)}`)
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ConfigError('GATEHOUSE_BASE_URL', 'must not carry a query, fragment or credentials')
+  }
+  return url.toString().replace(/\/+$/, '')
+}
+
+function parseDatabase(env: Env, cwd: string, dataDir: string): DatabaseConfig {
+  const raw = nonEmpty(env, 'GATEHOUSE_DATABASE_URL')
+  if (raw === undefined) return { dialect: 'sqlite', path: join(dataDir, 'gatehouse.db') }
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
+    if (path === '') throw new ConfigError('GATEHOUSE_DATABASE_URL', 'sqlite: needs a file path, e.g. sqlite:./data/gatehouse.db')
+    return { dialect: 'sqlite', path: path === ':memory:' || isAbsolute(path) ? path : resolve(cwd, path) }
+  }
+  if (/^postgres(ql)?:\/\/./.test(raw)) {
+    try {
+      new URL(raw)
+    } catch {
+      throw new ConfigError('GATEHOUSE_DATABASE_URL', 'is not a valid postgres:// URL')
+    }
+    return { dialect: 'postgres', url: raw }
+  }
+  throw new ConfigError('GATEHOUSE_DATABASE_URL', 'expected sqlite:PATH or postgres://user@host:port/database')
+}
+
+/** A 32-byte key given as 64 hex digits or base64; in development one is made once under the data dir. */
+function parseSecretKey(env: Env, production: boolean, dataDir: string): Buffer {
+  const raw = nonEmpty(env, 'GATEHOUSE_SECRET_KEY')
+  if (raw !== undefined) return decodeSecretKey(raw)
+  if (production) throw new ConfigError('GATEHOUSE_SECRET_KEY', 'required when NODE_ENV=production')
+  const file = join(dataDir, 'secret.key')
+  if (existsSync(file)) return decodeSecretKey(readFileSync(file, 'utf8').trim(), file)
+  mkdirSync(dataDir, { recursive: true })
+  const key = randomBytes(32)
+  writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
+  return key
+}
+
+function decodeSecretKey(raw: string, source = 'GATEHOUSE_SECRET_KEY'): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64')
+  if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(raw) && !/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw))) {
+    throw new ConfigError(source, 'expected 32 random bytes as 64 hex digits or base64 (openssl rand -hex 32)')
+  }
+  return key
+}
+
+function parseRoles(env: Env): string[] {
+  const raw = nonEmpty(env, 'GATEHOUSE_WORKSPACE_ROLES')
+  if (raw === undefined) return ['admin', 'developer', 'editor', 'viewer']
+  const roles = raw.split(',').map((role) => role.trim())
+  const bad = roles.find((role) => !ROLE_NAME.test(role) || role === 'noaccess')
+  if (bad !== undefined) {
+    throw new ConfigError('GATEHOUSE_WORKSPACE_ROLES', `role ${JSON.stringify(bad)} must be 1–32 of a-z, 0-9, _ or -, starting with a letter, and not "noaccess"`)
+  }
+  if (new Set(roles).size !== roles.length) throw new ConfigError('GATEHOUSE_WORKSPACE_ROLES', 'lists a role twice')
+  return roles
+}

@@ -1,0 +1,34 @@
+/** Errors of organizations, workspaces, users, members and invitations. `message` is safe to show. */
+export type AccountErrorCode =
+  | 'org_not_found'
+  | 'org_slug_taken'
+  | 'org_slug_invalid'
+  | 'workspace_not_found'
+  | 'workspace_slug_taken'
+  | 'workspace_slug_invalid'
+  | 'workspace_role_invalid'
+  | 'member_not_found'
+  | 'member_exists'
+  | 'user_not_found'
+  | 'email_invalid'
+  | 'name_invalid'
+  | 'password_too_weak'
+  | 'last_owner'
+  | 'not_allowed'
+  | 'invitation_invalid'
+  | 'link_invalid'
+  | 'setup_closed'
+
+export class AccountError extends Error {
+  override name = 'AccountError'
+  constructor(
+    readonly code: AccountErrorCode,
+    message: string,
+    /** For logs and the audit log only. */
+    readonly detail?: string,
+    /** The input field the problem is about, for showing it beside that field. */
+    readonly field?: string,
+  ) {
+    super(message)
+  }
+}

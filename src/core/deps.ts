@@ -1,0 +1,37 @@
+/** What core functions are given by the composition root (http/app.ts, cli.ts, tests). */
+import type { Clock } from './clock.js'
+import type { Mailer } from './mail.js'
+import type { PasswordHasher } from './password-hasher.js'
+import type { Store } from './ports.js'
+
+export interface CoreSettings {
+  readonly baseUrl: string
+  readonly workspaceRoles: readonly string[]
+  readonly session: { readonly idleMinutes: number; readonly absoluteHours: number }
+  readonly rateLimit: { readonly windowMinutes: number; readonly perAccount: number; readonly perIp: number }
+}
+
+export interface CoreDeps {
+  readonly store: Store
+  readonly clock: Clock
+  readonly hasher: PasswordHasher
+  readonly mailer: Mailer
+  readonly settings: CoreSettings
+}
+
+/** Who did something, for permission checks and the audit log. */
+export type Actor =
+  | { readonly kind: 'operator' }
+  | { readonly kind: 'user'; readonly userId: string; readonly email: string }
+  | { readonly kind: 'system'; readonly name: string }
+
+export function describeActor(actor: Actor): string {
+  switch (actor.kind) {
+    case 'operator':
+      return 'operator'
+    case 'user':
+      return `user:${actor.email}`
+    case 'system':
+      return `system:${actor.name}`
+  }
+}

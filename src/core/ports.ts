@@ -1,0 +1,156 @@
+/**
+ * What core needs from storage. store/ satisfies these over Kysely; `transaction` gives the same
+ * stores bound to one transaction, so writes that belong together commit or fail together.
+ */
+import type {
+  AuditEvent, AuthMethod, Invitation, Member, Membership, Organization, OrgRole, OutboxMessage,
+  Session, SessionKind, User, Workspace, WorkspaceRoles,
+} from './types.js'
+
+/** Thrown by a store when an insert or update hits a unique key; core turns it into its own error. */
+export class DuplicateKeyError extends Error {
+  override name = 'DuplicateKeyError'
+}
+
+export interface Page {
+  readonly limit: number
+  /** Opaque cursor from the previous page. */
+  readonly after?: string | undefined
+}
+
+export interface OrgStore {
+  insert(org: Organization): Promise<void>
+  findBySlug(slug: string): Promise<Organization | undefined>
+  findById(id: string): Promise<Organization | undefined>
+  list(page: Page): Promise<Organization[]>
+  count(): Promise<number>
+  update(id: string, changes: { name?: string; slug?: string }, now: string): Promise<void>
+  delete(id: string): Promise<void>
+}
+
+export interface WorkspaceStore {
+  insert(workspace: Workspace): Promise<void>
+  listByOrg(orgId: string): Promise<Workspace[]>
+  findBySlug(orgId: string, slug: string): Promise<Workspace | undefined>
+  update(id: string, changes: { name?: string; slug?: string }): Promise<void>
+  delete(id: string): Promise<void>
+}
+
+export interface NewUser {
+  readonly id: string
+  readonly email: string
+  readonly firstName: string
+  readonly lastName: string
+  readonly passwordHash: string | null
+  readonly createdAt: string
+}
+
+export interface UserStore {
+  insert(user: NewUser): Promise<void>
+  findByEmail(email: string): Promise<User | undefined>
+  findById(id: string): Promise<User | undefined>
+  /** The stored argon2 hash, for sign-in only. */
+  findCredentials(email: string): Promise<{ user: User; passwordHash: string | null } | undefined>
+  updateNames(id: string, firstName: string, lastName: string, now: string): Promise<void>
+  setPasswordHash(id: string, passwordHash: string, now: string): Promise<void>
+}
+
+export interface NewMember {
+  readonly id: string
+  readonly orgId: string
+  readonly userId: string
+  readonly role: OrgRole
+  readonly allowWithoutSso: boolean
+  readonly createdAt: string
+}
+
+export interface MemberStore {
+  insert(member: NewMember): Promise<void>
+  findByUser(orgId: string, userId: string): Promise<Member | undefined>
+  findById(orgId: string, memberId: string): Promise<Member | undefined>
+  listByOrg(orgId: string): Promise<Member[]>
+  listMemberships(userId: string): Promise<Membership[]>
+  countOwners(orgId: string): Promise<number>
+  update(memberId: string, changes: { role?: OrgRole; allowWithoutSso?: boolean }, now: string): Promise<void>
+  /** Replaces every workspace role of the member; keys are workspace ids. */
+  setWorkspaceRoles(memberId: string, roles: Readonly<Record<string, string>>): Promise<void>
+  delete(memberId: string): Promise<void>
+}
+
+export interface InvitationStore {
+  insert(invitation: Invitation & { tokenHash: string; invitedBy: string | null }): Promise<void>
+  /** Deletes and returns the live invitation with that token: single use is the database's job. */
+  consume(tokenHash: string, now: string): Promise<Invitation | undefined>
+  findByToken(tokenHash: string, now: string): Promise<Invitation | undefined>
+  listByOrg(orgId: string, now: string): Promise<Invitation[]>
+  delete(orgId: string, id: string): Promise<boolean>
+  deleteByEmail(orgId: string, email: string): Promise<void>
+}
+
+export type OneTimePurpose = 'setup' | 'password_reset'
+
+export interface OneTimeTokenStore {
+  insert(token: { tokenHash: string; purpose: OneTimePurpose; userId: string | null; createdAt: string; expiresAt: string }): Promise<void>
+  /** Deletes and returns the live token: a second use finds nothing. */
+  consume(tokenHash: string, purpose: OneTimePurpose, now: string): Promise<{ userId: string | null } | undefined>
+  isLive(tokenHash: string, purpose: OneTimePurpose, now: string): Promise<boolean>
+  deleteForUser(userId: string, purpose: OneTimePurpose): Promise<void>
+}
+
+export interface NewSession {
+  readonly idHash: string
+  readonly userId: string
+  readonly orgId: string | null
+  readonly kind: SessionKind
+  readonly authMethod: AuthMethod
+  readonly createdAt: string
+  readonly idleExpiresAt: string
+  readonly expiresAt: string
+}
+
+export interface SessionStore {
+  insert(session: NewSession): Promise<void>
+  find(idHash: string): Promise<Session | undefined>
+  touch(idHash: string, lastSeenAt: string, idleExpiresAt: string): Promise<void>
+  setOrg(idHash: string, orgId: string): Promise<void>
+  delete(idHash: string): Promise<void>
+  deleteByUser(userId: string): Promise<void>
+  deleteExpired(now: string): Promise<number>
+}
+
+export interface RateLimitStore {
+  /** Adds one to the counter of `key` in the window starting at `windowStart`; returns the new count. */
+  hit(key: string, windowStart: string): Promise<number>
+  peek(key: string, windowStart: string): Promise<number>
+  reset(key: string): Promise<void>
+}
+
+export interface OutboxStore {
+  insert(message: OutboxMessage): Promise<void>
+  list(limit: number): Promise<OutboxMessage[]>
+}
+
+export interface AuditStore {
+  insert(event: AuditEvent): Promise<void>
+  /** Newest first; `nextCursor` is null on the last page. */
+  listByOrg(orgId: string, page: Page): Promise<{ events: AuditEvent[]; nextCursor: string | null }>
+}
+
+export interface Stores {
+  readonly orgs: OrgStore
+  readonly workspaces: WorkspaceStore
+  readonly users: UserStore
+  readonly members: MemberStore
+  readonly invitations: InvitationStore
+  readonly oneTimeTokens: OneTimeTokenStore
+  readonly sessions: SessionStore
+  readonly rateLimits: RateLimitStore
+  readonly outbox: OutboxStore
+  readonly audit: AuditStore
+}
+
+export interface Store extends Stores {
+  transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T>
+}
+
+export type { WorkspaceRoles }

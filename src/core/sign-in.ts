@@ -1,0 +1,58 @@
+/**
+ * Password sign-in, for the sign-in page (a browser session) and the member API (a bearer token).
+ * Rate-limited per account and per IP before the hash is touched; a missing account costs the same
+ * time as a wrong password and gets the same answer.
+ */
+import { AuthError } from './auth-error.js'
+import type { CoreDeps } from './deps.js'
+import { getOrganization } from './orgs.js'
+import { clearAccountAttempts, countAttempt } from './rate-limit.js'
+import { startSession, type StartedSession } from './sessions.js'
+import { normalizeEmail, type Member, type Organization, type User } from './types.js'
+
+export interface PasswordSignIn {
+  readonly email: string
+  readonly password: string
+  readonly ip: string
+  /** The org to act for; required for API sign-in. */
+  readonly orgSlug?: string | undefined
+  readonly kind: 'browser' | 'api'
+}
+
+export interface SignedIn extends StartedSession {
+  readonly user: User
+  readonly org: Organization | undefined
+  readonly member: Member | undefined
+}
+
+const INVALID = 'The email or password is not right.'
+
+export async function signInWithPassword(deps: CoreDeps, input: PasswordSignIn): Promise<SignedIn> {
+  const account = normalizeEmail(input.email)
+  if (account === '' || input.password === '' || input.password.length > 1024) {
+    throw new AuthError('invalid_credentials', INVALID)
+  }
+  await countAttempt(deps, { account, ip: input.ip })
+  const credentials = await deps.store.users.findCredentials(account)
+  if (credentials?.passwordHash == null) {
+    await deps.hasher.waste(input.password)
+    throw new AuthError('invalid_credentials', INVALID, credentials === undefined ? 'no such user' : 'user has no password')
+  }
+  if (!(await deps.hasher.verify(credentials.passwordHash, input.password))) {
+    throw new AuthError('invalid_credentials', INVALID, 'wrong password')
+  }
+  await clearAccountAttempts(deps, account)
+
+  const { user } = credentials
+  const memberships = await deps.store.members.listMemberships(user.id)
+  let chosen = memberships.length === 1 ? memberships[0] : undefined
+  if (input.orgSlug !== undefined) {
+    const org = await getOrganization(deps, input.orgSlug).catch(() => undefined)
+    chosen = org && memberships.find((m) => m.org.id === org.id)
+    if (chosen === undefined) throw new AuthError('no_membership', 'You are not a member of that organization.')
+  } else if (input.kind === 'api') {
+    throw new AuthError('no_membership', 'Name the organization to sign in to ("org").')
+  }
+  const started = await startSession(deps, { userId: user.id, orgId: chosen?.org.id ?? null, kind: input.kind, authMethod: 'password' })
+  return { ...started, user, org: chosen?.org, member: chosen?.member }
+}

@@ -1,0 +1,92 @@
+/** The domain as core sees it (DESIGN §1): organizations, workspaces, users, members. */
+export const ORG_ROLES = ['owner', 'admin', 'member'] as const
+export type OrgRole = (typeof ORG_ROLES)[number]
+
+export type AuthMethod = 'password' | 'saml'
+export type SessionKind = 'browser' | 'api'
+
+export interface Organization {
+  readonly id: string
+  readonly name: string
+  readonly slug: string
+  readonly createdAt: string
+}
+
+export interface Workspace {
+  readonly id: string
+  readonly orgId: string
+  readonly name: string
+  readonly slug: string
+  readonly createdAt: string
+}
+
+export interface User {
+  readonly id: string
+  readonly email: string
+  readonly firstName: string
+  readonly lastName: string
+  readonly hasPassword: boolean
+  readonly createdAt: string
+}
+
+/** `{workspaceSlug: role}` */
+export type WorkspaceRoles = Readonly<Record<string, string>>
+
+export interface Member {
+  readonly id: string
+  readonly orgId: string
+  readonly user: User
+  readonly role: OrgRole
+  readonly allowWithoutSso: boolean
+  readonly workspaceRoles: WorkspaceRoles
+  readonly createdAt: string
+}
+
+export interface Membership {
+  readonly org: Organization
+  readonly member: Member
+}
+
+export interface Invitation {
+  readonly id: string
+  readonly orgId: string
+  readonly email: string
+  readonly role: OrgRole
+  readonly workspaceRoles: WorkspaceRoles
+  readonly createdAt: string
+  readonly expiresAt: string
+}
+
+export interface Session {
+  readonly idHash: string
+  readonly userId: string
+  readonly orgId: string | null
+  readonly kind: SessionKind
+  readonly authMethod: AuthMethod
+  readonly createdAt: string
+  readonly lastSeenAt: string
+  readonly idleExpiresAt: string
+  readonly expiresAt: string
+}
+
+export interface AuditEvent {
+  readonly id: string
+  readonly orgId: string | null
+  readonly actor: string
+  readonly action: string
+  readonly target: string | null
+  readonly detail: Readonly<Record<string, unknown>>
+  readonly createdAt: string
+}
+
+export interface OutboxMessage {
+  readonly id: string
+  readonly recipient: string
+  readonly subject: string
+  readonly body: string
+  readonly createdAt: string
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase()
+}

@@ -1,0 +1,76 @@
+/**
+ * buildApp(config, deps): the Fastify application, without listening (cli.ts listens; tests inject).
+ * Pages and the API are separate encapsulated scopes, each with its own authentication and error
+ * handling, so a route registered in one cannot miss its checks.
+ */
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import cookiePlugin from '@fastify/cookie'
+import formbody from '@fastify/formbody'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config } from '../config.js'
+import type { CoreDeps } from '../core/deps.js'
+import { MessagePage } from '../ui/pages/auth-pages.js'
+import { apiPlugin } from './api/index.js'
+import { sessionCookieSettings } from './authenticate.js'
+import { logError, statusOf, toKnownError } from './error-handler.js'
+import { sendPage } from './pages/html.js'
+import { orgRoutes } from './pages/org-routes.js'
+import { installPageContext, viewerOf } from './pages/page-context.js'
+import { setupRoutes } from './pages/setup-routes.js'
+import { signInRoutes } from './pages/sign-in-routes.js'
+import { installSecurityHeaders } from './security-headers.js'
+
+export interface AppDeps extends CoreDeps {
+  readonly logger: Logger
+  /** Cheap liveness probe of the database, for /healthz. */
+  readonly ping: () => Promise<void>
+}
+
+// Resolves to <root>/src/ui/static from both src/http (tests) and dist/http (npm start).
+const STATIC_DIR = new URL('../../src/ui/static/', import.meta.url)
+
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    genReqId: () => randomUUID(),
+  })
+  const cookie = sessionCookieSettings(config.baseUrl)
+  await app.register(cookiePlugin)
+  installSecurityHeaders(app, { https: cookie.secure })
+
+  const css = readFileSync(new URL('app.css', STATIC_DIR), 'utf8')
+  app.get('/static/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css))
+  app.get('/healthz', async (_request, reply) => {
+    await deps.ping()
+    return reply.send({ status: 'ok' })
+  })
+
+  await app.register(apiPlugin, { prefix: '/api/v1', deps, adminToken: config.adminToken, cookie, baseUrl: config.baseUrl })
+
+  await app.register(async (pages) => {
+    await pages.register(formbody, { bodyLimit: 64 * 1024 })
+    installPageContext(pages, { deps, cookie, secretKey: config.secretKey, baseUrl: config.baseUrl })
+    pages.setErrorHandler(async (raw, request, reply) => {
+      const error = toKnownError(raw)
+      const status = statusOf(error)
+      logError(request, raw, error, status)
+      if (error.code === 'unauthenticated' && request.method === 'GET') {
+        return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`)
+      }
+      const page = (request as { page?: Parameters<typeof viewerOf>[0] }).page
+      const title = status >= 500 ? 'Something went wrong' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'That did not work'
+      return sendPage(reply, <MessagePage title={title} message={error.message} reference={request.id} viewer={page && viewerOf(page)} csrf={page?.csrf} />, status)
+    })
+    signInRoutes(pages, deps, cookie)
+    setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
+    orgRoutes(pages, deps, config.workspaceRoles)
+  })
+
+  app.setNotFoundHandler((request, reply) =>
+    sendPage(reply, <MessagePage title="Not found" message="There is no page at this address." reference={request.id} />, 404))
+  return app
+}

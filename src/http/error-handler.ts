@@ -1,0 +1,103 @@
+/**
+ * The one place that maps error codes to HTTP statuses. A code without a status does not compile.
+ * API routes answer `{"error":{"code","message"}}`; pages get a plain page with a reference id.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { AccountError, type AccountErrorCode } from '../core/account-error.js'
+import { AuthError, type AuthErrorCode } from '../core/auth-error.js'
+import { HttpError, type HttpErrorCode } from './http-error.js'
+
+export type ErrorCode = AccountErrorCode | AuthErrorCode | HttpErrorCode
+
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  org_not_found: 404,
+  org_slug_taken: 409,
+  org_slug_invalid: 422,
+  workspace_not_found: 404,
+  workspace_slug_taken: 409,
+  workspace_slug_invalid: 422,
+  workspace_role_invalid: 422,
+  member_not_found: 404,
+  member_exists: 409,
+  user_not_found: 404,
+  email_invalid: 422,
+  name_invalid: 422,
+  password_too_weak: 422,
+  last_owner: 409,
+  not_allowed: 403,
+  invitation_invalid: 410,
+  link_invalid: 410,
+  setup_closed: 410,
+  invalid_credentials: 401,
+  rate_limited: 429,
+  sso_required: 403,
+  unauthenticated: 401,
+  token_invalid: 401,
+  csrf_invalid: 403,
+  no_membership: 403,
+  validation_failed: 400,
+  unauthorized: 401,
+  api_disabled: 503,
+  not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  internal_error: 500,
+}
+
+export type KnownError = AccountError | AuthError | HttpError
+
+export function isKnownError(error: unknown): error is KnownError {
+  return error instanceof AccountError || error instanceof AuthError || error instanceof HttpError
+}
+
+/** Fastify's own errors (bad JSON, body too large, wrong content type) in our shape. */
+export function toKnownError(error: unknown): KnownError {
+  if (isKnownError(error)) return error
+  const fastifyError = error as Partial<FastifyError>
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpError('payload_too_large', 'The request body is too large.')
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HttpError('unsupported_media_type', 'Send the body as application/json.')
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new HttpError('validation_failed', 'The request body is not valid JSON.')
+  }
+  if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500 && error instanceof SyntaxError) {
+    return new HttpError('validation_failed', 'The request body is not valid JSON.')
+  }
+  return new HttpError('internal_error', 'Something went wrong on our side.')
+}
+
+export function statusOf(error: KnownError): number {
+  return STATUS_BY_CODE[error.code]
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; fields?: Record<string, string> }
+}
+
+export function errorBody(error: KnownError): ErrorBody {
+  const body: ErrorBody = { error: { code: error.code, message: error.message } }
+  if (error instanceof HttpError && error.fields !== undefined) body.error.fields = { ...error.fields }
+  if (error instanceof AccountError && error.field !== undefined) body.error.fields = { [error.field]: error.message }
+  return body
+}
+
+/** Logs what happened (the detail and stack for 5xx only, never request secrets) and sends JSON. */
+export function replyWithApiError(request: FastifyRequest, reply: FastifyReply, raw: unknown): FastifyReply {
+  const error = toKnownError(raw)
+  const status = statusOf(error)
+  logError(request, raw, error, status)
+  if (error instanceof AuthError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
+  return reply.code(status).type('application/json; charset=utf-8').send(errorBody(error))
+}
+
+export function logError(request: FastifyRequest, raw: unknown, error: KnownError, status: number): void {
+  if (status >= 500) {
+    request.log.error({ err: raw, code: error.code }, 'request failed')
+  } else {
+    const detail = (error as { detail?: string }).detail
+    request.log.info({ code: error.code, ...(detail === undefined ? {} : { detail }) }, 'request refused')
+  }
+}

@@ -1,0 +1,128 @@
+/** Dashboard and the org members page (owners and admins manage; members see the dashboard only). */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { AccountError } from '../../core/account-error.js'
+import { describeMemberships, findMembership } from '../../core/current-member.js'
+import type { Actor, CoreDeps } from '../../core/deps.js'
+import { inviteMember, listInvitations, revokeInvitation } from '../../core/invitations.js'
+import { listMembers, removeMember, updateMember } from '../../core/members.js'
+import { listWorkspaces } from '../../core/orgs.js'
+import { sessionEndsAt } from '../../core/sessions.js'
+import type { OrgRole } from '../../core/types.js'
+import { DashboardPage } from '../../ui/pages/dashboard-page.js'
+import { MembersPage, type MembersPageProps } from '../../ui/pages/members-page.js'
+import { statusOf } from '../error-handler.js'
+import { sendPage } from './html.js'
+import { field, requireSignedIn } from './page-context.js'
+
+const NOTICES: Record<string, string> = {
+  saved: 'Member saved.',
+  removed: 'Member removed.',
+  invited: 'Invitation sent.',
+  revoked: 'Invitation revoked.',
+}
+
+export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: readonly string[]): void {
+  app.get('/dashboard', async (request, reply) => {
+    const { user, session, viewer } = requireSignedIn(request)
+    const entries = await describeMemberships(deps, user.id)
+    const orgs = entries.map(({ membership: { org, member }, workspaces }) => ({
+      name: org.name, slug: org.slug, role: member.role, current: session.orgId === org.id,
+      canManage: member.role !== 'member',
+      workspaces: workspaces.map((w) => ({ name: w.name, slug: w.slug, role: member.workspaceRoles[w.slug] })),
+    }))
+    return sendPage(reply, <DashboardPage viewer={viewer} csrf={request.page.csrf} orgs={orgs} authMethod={session.authMethod} sessionEndsAt={sessionEndsAt(session)} />)
+  })
+
+  /** The viewer as an actor of an org they may manage; a plain member gets `not_allowed`. */
+  async function manager(request: FastifyRequest) {
+    const signedIn = requireSignedIn(request)
+    const { org: slug } = request.params as { org: string }
+    const membership = await findMembership(deps, signedIn.user.id, slug)
+    if (membership === undefined || membership.member.role === 'member') {
+      throw new AccountError('not_allowed', 'Only owners and admins of this organization can manage its members.')
+    }
+    const actor: Actor = { kind: 'user', userId: signedIn.user.id, email: signedIn.user.email }
+    return { signedIn, membership, actor, slug }
+  }
+
+  async function membersPage(request: FastifyRequest, extra: Partial<MembersPageProps> = {}): Promise<MembersPageProps> {
+    const { signedIn, membership, slug } = await manager(request)
+    const [members, invitations, workspaces] = await Promise.all([listMembers(deps, slug), listInvitations(deps, slug), listWorkspaces(deps, slug)])
+    const viewerRole = membership.member.role
+    const notice = (request.query as Record<string, unknown>).notice
+    return {
+      viewer: signedIn.viewer,
+      csrf: request.page.csrf,
+      org: { name: membership.org.name, slug },
+      members: members.map((m) => ({
+        id: m.id, email: m.user.email, name: `${m.user.firstName} ${m.user.lastName}`.trim(), role: m.role,
+        allowWithoutSso: m.allowWithoutSso, workspaceRoles: m.workspaceRoles,
+        editable: viewerRole === 'owner' || m.role !== 'owner', isSelf: m.user.id === signedIn.user.id,
+      })),
+      invitations: invitations.map((i) => ({ id: i.id, email: i.email, role: i.role, expiresAt: i.expiresAt })),
+      workspaces: workspaces.map((w) => ({ slug: w.slug, name: w.name })),
+      workspaceRoles,
+      assignableRoles: viewerRole === 'owner' ? ['owner', 'admin', 'member'] : ['admin', 'member'],
+      notice: typeof notice === 'string' ? NOTICES[notice] : undefined,
+      ...extra,
+    }
+  }
+
+  function workspaceRolesFrom(body: unknown): Record<string, string> {
+    const roles: Record<string, string> = {}
+    for (const [key, value] of Object.entries((body as Record<string, unknown>) ?? {})) {
+      if (key.startsWith('ws.') && typeof value === 'string' && value !== '') roles[key.slice(3)] = value
+    }
+    return roles
+  }
+
+  app.get('/orgs/:org/members', async (request, reply) => sendPage(reply, <MembersPage {...await membersPage(request)} />))
+
+  app.post('/orgs/:org/members/:member', async (request, reply) => {
+    const { actor, slug } = await manager(request)
+    const { member } = request.params as { member: string }
+    try {
+      await updateMember(deps, slug, member, {
+        role: field(request.body, 'role') as OrgRole,
+        allowWithoutSso: field(request.body, 'allowWithoutSso') === 'on',
+        workspaceRoles: workspaceRolesFrom(request.body),
+      }, actor)
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error
+      return sendPage(reply, <MembersPage {...await membersPage(request, { error: error.message })} />, statusOf(error))
+    }
+    return reply.redirect(`/orgs/${slug}/members?notice=saved`, 303)
+  })
+
+  app.post('/orgs/:org/members/:member/remove', async (request, reply) => {
+    const { actor, slug } = await manager(request)
+    const { member } = request.params as { member: string }
+    try {
+      await removeMember(deps, slug, member, actor)
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error
+      return sendPage(reply, <MembersPage {...await membersPage(request, { error: error.message })} />, statusOf(error))
+    }
+    return reply.redirect(`/orgs/${slug}/members?notice=removed`, 303)
+  })
+
+  app.post('/orgs/:org/invitations', async (request, reply) => {
+    const { actor, slug } = await manager(request)
+    const email = field(request.body, 'email')
+    try {
+      await inviteMember(deps, slug, { email, role: field(request.body, 'role') as OrgRole, workspaceRoles: workspaceRolesFrom(request.body) }, actor)
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error
+      const extra = error.field === 'email' ? { inviteErrors: { email: error.message }, inviteEmail: email } : { error: error.message, inviteEmail: email }
+      return sendPage(reply, <MembersPage {...await membersPage(request, extra)} />, statusOf(error))
+    }
+    return reply.redirect(`/orgs/${slug}/members?notice=invited`, 303)
+  })
+
+  app.post('/orgs/:org/invitations/:invitation/revoke', async (request, reply) => {
+    const { actor, slug } = await manager(request)
+    const { invitation } = request.params as { invitation: string }
+    await revokeInvitation(deps, slug, invitation, actor)
+    return reply.redirect(`/orgs/${slug}/members?notice=revoked`, 303)
+  })
+}

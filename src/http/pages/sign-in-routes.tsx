@@ -1,0 +1,93 @@
+/** Sign-in, sign-out, forgot and reset password pages. */
+import type { FastifyInstance } from 'fastify'
+import { AccountError } from '../../core/account-error.js'
+import { AuthError } from '../../core/auth-error.js'
+import type { CoreDeps } from '../../core/deps.js'
+import { isPasswordLinkLive, requestPasswordReset, resetPassword } from '../../core/password-reset.js'
+import { endSession } from '../../core/sessions.js'
+import { signInWithPassword } from '../../core/sign-in.js'
+import { ForgotPasswordPage, MessagePage, ResetPasswordPage, SignInPage, SignOutPage } from '../../ui/pages/auth-pages.js'
+import { clearSessionCookie, setSessionCookie, type CookieSettings } from '../authenticate.js'
+import { statusOf } from '../error-handler.js'
+import { sendPage } from './html.js'
+import { field, safeLocalPath, viewerOf } from './page-context.js'
+
+const NOTICES: Record<string, string> = {
+  'signed-out': 'You are signed out.',
+  'password-changed': 'Your password is changed. Sign in with the new one.',
+}
+
+export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: CookieSettings): void {
+  app.get('/', async (request, reply) => reply.redirect(request.page.signedIn ? '/dashboard' : '/login'))
+
+  app.get('/login', async (request, reply) => {
+    const query = request.query as Record<string, unknown>
+    const next = safeLocalPath(query.next)
+    if (request.page.signedIn !== undefined) return reply.redirect(next ?? '/dashboard')
+    const notice = typeof query.notice === 'string' ? NOTICES[query.notice] : undefined
+    return sendPage(reply, <SignInPage csrf={request.page.csrf} next={next} notice={notice} />)
+  })
+
+  app.post('/login', async (request, reply) => {
+    const email = field(request.body, 'email').trim()
+    const next = safeLocalPath(field(request.body, 'next'))
+    try {
+      const signedIn = await signInWithPassword(deps, { email, password: field(request.body, 'password'), ip: request.ip, kind: 'browser' })
+      // No fixation: whatever session this browser had ends; the new one has a new id.
+      const previous = request.cookies[cookie.name]
+      if (previous !== undefined) await endSession(deps, previous)
+      setSessionCookie(reply, cookie, signedIn.id, signedIn.session.expiresAt)
+      request.log.info({ event: 'sign_in', method: 'password' }, 'signed in')
+      return reply.redirect(next ?? '/dashboard', 303)
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error
+      request.log.info({ event: 'sign_in_failed', code: error.code }, 'password sign-in refused')
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
+      return sendPage(reply, <SignInPage csrf={request.page.csrf} email={email} next={next} error={error.message} />, statusOf(error))
+    }
+  })
+
+  app.get('/logout', async (request, reply) => {
+    const viewer = viewerOf(request.page)
+    if (viewer === undefined) return reply.redirect('/login')
+    return sendPage(reply, <SignOutPage csrf={request.page.csrf} viewer={viewer} />)
+  })
+
+  app.post('/logout', async (request, reply) => {
+    const id = request.cookies[cookie.name]
+    if (id !== undefined) await endSession(deps, id)
+    clearSessionCookie(reply, cookie)
+    return reply.redirect('/login?notice=signed-out', 303)
+  })
+
+  app.get('/forgot-password', async (request, reply) => sendPage(reply, <ForgotPasswordPage csrf={request.page.csrf} />))
+
+  app.post('/forgot-password', async (request, reply) => {
+    const email = field(request.body, 'email').trim().slice(0, 320)
+    // The same answer whether or not the email has an account.
+    await requestPasswordReset(deps, email)
+    return sendPage(reply, <ForgotPasswordPage csrf={request.page.csrf} sent email={email} />)
+  })
+
+  app.get('/reset-password', async (request, reply) => {
+    const token = (request.query as Record<string, unknown>).token
+    if (typeof token !== 'string' || !(await isPasswordLinkLive(deps, token))) {
+      return sendPage(reply, <MessagePage title="Link expired" message="This password link is not valid any more: it was used or has expired. Ask for a new one." link={{ href: '/forgot-password', text: 'Ask for a new link' }} />, 410)
+    }
+    return sendPage(reply, <ResetPasswordPage csrf={request.page.csrf} token={token} />)
+  })
+
+  app.post('/reset-password', async (request, reply) => {
+    const token = field(request.body, 'token')
+    try {
+      await resetPassword(deps, token, field(request.body, 'password'))
+    } catch (error) {
+      if (error instanceof AccountError && error.code === 'password_too_weak') {
+        return sendPage(reply, <ResetPasswordPage csrf={request.page.csrf} token={token} errors={{ password: error.message }} />, 422)
+      }
+      throw error
+    }
+    clearSessionCookie(reply, cookie)
+    return reply.redirect('/login?notice=password-changed', 303)
+  })
+}

@@ -1,0 +1,58 @@
+/** The composition root: database, stores, clock, hasher, mailer and logger wired from the config. */
+import { sql } from 'kysely'
+import type { Logger } from 'pino'
+import type { Config } from './config.js'
+import { systemClock, type Clock } from './core/clock.js'
+import type { CoreDeps } from './core/deps.js'
+import { outboxMailer, type Mailer } from './core/mail.js'
+import { createPasswordHasher } from './core/password-hasher.js'
+import type { AppDeps } from './http/app.js'
+import { smtpMailer } from './mail/smtp-mailer.js'
+import { migrateToLatest, openDatabase, type Db, type OpenDatabaseOptions } from './store/database.js'
+import { createStore } from './store/index.js'
+
+export interface Runtime {
+  readonly db: Db
+  readonly deps: AppDeps
+  close(): Promise<void>
+}
+
+export interface RuntimeOptions extends OpenDatabaseOptions {
+  readonly logger: Logger
+  readonly clock?: Clock
+  readonly mailer?: Mailer
+  readonly migrate?: boolean
+}
+
+export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const db = openDatabase(config.database, options)
+  try {
+    if (options.migrate !== false) await migrateToLatest(db)
+  } catch (error) {
+    await db.destroy()
+    throw error
+  }
+  const store = createStore(db)
+  const clock = options.clock ?? systemClock
+  const mailer = options.mailer ?? (config.smtp !== undefined ? smtpMailer(config.smtp) : outboxMailer(store.outbox, clock))
+  const core: CoreDeps = {
+    store,
+    clock,
+    hasher: createPasswordHasher(config.passwordHashing),
+    mailer,
+    settings: {
+      baseUrl: config.baseUrl,
+      workspaceRoles: config.workspaceRoles,
+      session: config.session,
+      rateLimit: config.rateLimit,
+    },
+  }
+  const deps: AppDeps = {
+    ...core,
+    logger: options.logger,
+    ping: async () => {
+      await sql`select 1`.execute(db)
+    },
+  }
+  return { db, deps, close: () => db.destroy() }
+}

@@ -1,0 +1,35 @@
+/** Builds the stores core asks for (core/ports.ts) over one Kysely instance or transaction. */
+import type { Store, Stores } from '../core/ports.js'
+import { auditRepository } from './audit-repository.js'
+import type { Db } from './database.js'
+import { invitationRepository } from './invitation-repository.js'
+import { memberRepository } from './member-repository.js'
+import { oneTimeTokenRepository } from './one-time-token-repository.js'
+import { orgRepository } from './org-repository.js'
+import { outboxRepository } from './outbox-repository.js'
+import { rateLimitRepository } from './rate-limit-repository.js'
+import { sessionRepository } from './session-repository.js'
+import { userRepository } from './user-repository.js'
+import { workspaceRepository } from './workspace-repository.js'
+
+function stores(db: Db): Stores {
+  return {
+    orgs: orgRepository(db),
+    workspaces: workspaceRepository(db),
+    users: userRepository(db),
+    members: memberRepository(db),
+    invitations: invitationRepository(db),
+    oneTimeTokens: oneTimeTokenRepository(db),
+    sessions: sessionRepository(db),
+    rateLimits: rateLimitRepository(db),
+    outbox: outboxRepository(db),
+    audit: auditRepository(db),
+  }
+}
+
+export function createStore(db: Db): Store {
+  return {
+    ...stores(db),
+    transaction: (work) => db.transaction().execute((trx) => work(stores(trx))),
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The database as Kysely sees it. Timestamps are ISO-8601 UTC strings (`Date#toISOString`), which
+ * sort and compare the same on SQLite and PostgreSQL; booleans are 0/1 integers for the same reason.
+ * Rows become core types inside store/: core never sees these.
+ */
+export interface Database {
+  organizations: OrganizationTable
+  workspaces: WorkspaceTable
+  users: UserTable
+  members: MemberTable
+  member_workspace_roles: MemberWorkspaceRoleTable
+  invitations: InvitationTable
+  one_time_tokens: OneTimeTokenTable
+  sessions: SessionTable
+  rate_limits: RateLimitTable
+  mail_outbox: MailOutboxTable
+  audit_events: AuditEventTable
+}
+
+export interface OrganizationTable {
+  id: string
+  name: string
+  slug: string
+  created_at: string
+  updated_at: string
+}
+
+export interface WorkspaceTable {
+  id: string
+  org_id: string
+  name: string
+  slug: string
+  created_at: string
+}
+
+export interface UserTable {
+  id: string
+  email: string
+  /** Lower-cased email: the unique key (emails are case-insensitive, DESIGN §1). */
+  email_normalized: string
+  first_name: string
+  last_name: string
+  password_hash: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface MemberTable {
+  id: string
+  org_id: string
+  user_id: string
+  role: string
+  allow_without_sso: number
+  created_at: string
+  updated_at: string
+}
+
+export interface MemberWorkspaceRoleTable {
+  member_id: string
+  workspace_id: string
+  role: string
+}
+
+export interface InvitationTable {
+  id: string
+  org_id: string
+  email: string
+  email_normalized: string
+  role: string
+  /** JSON `{workspaceSlug: role}`. */
+  workspace_roles: string
+  token_hash: string
+  invited_by: string | null
+  created_at: string
+  expires_at: string
+}
+
+export interface OneTimeTokenTable {
+  token_hash: string
+  purpose: string
+  user_id: string | null
+  created_at: string
+  expires_at: string
+}
+
+export interface SessionTable {
+  /** SHA-256 of the session id: a leaked table cannot be replayed as cookies. */
+  id_hash: string
+  user_id: string
+  org_id: string | null
+  kind: string
+  auth_method: string
+  created_at: string
+  last_seen_at: string
+  idle_expires_at: string
+  expires_at: string
+}
+
+export interface RateLimitTable {
+  key: string
+  window_start: string
+  count: number
+}
+
+export interface MailOutboxTable {
+  id: string
+  recipient: string
+  subject: string
+  body: string
+  created_at: string
+}
+
+export interface AuditEventTable {
+  id: string
+  org_id: string | null
+  actor: string
+  action: string
+  target: string | null
+  /** JSON, never secrets. */
+  detail: string
+  created_at: string
+}

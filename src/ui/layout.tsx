@@ -1,0 +1,49 @@
+/** The page frame: header, optional signed-in nav, main column. No inline script or style (strict CSP). */
+import type { Child, FC, PropsWithChildren } from 'hono/jsx'
+
+export interface Viewer {
+  readonly email: string
+  readonly name: string
+}
+
+export interface LayoutProps {
+  readonly title: string
+  readonly viewer?: Viewer | undefined
+  readonly csrf?: string | undefined
+  readonly wide?: boolean
+  readonly notice?: string | undefined
+}
+
+export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, csrf, wide, notice, children }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>{`${title} · Gatehouse`}</title>
+      <link rel="stylesheet" href="/static/app.css" />
+    </head>
+    <body>
+      <header class="topbar">
+        <a class="brand" href="/">Gatehouse</a>
+        {viewer !== undefined && (
+          <nav class="topnav" aria-label="Account">
+            <a href="/dashboard">Dashboard</a>
+            <span class="who" title={viewer.email}>{viewer.name}</span>
+            <form method="post" action="/logout" class="inline">
+              <input type="hidden" name="_csrf" value={csrf ?? ''} />
+              <button type="submit" class="link">Sign out</button>
+            </form>
+          </nav>
+        )}
+      </header>
+      <main class={wide ? 'page wide' : 'page'}>
+        {notice !== undefined && <p class="notice" role="status">{notice}</p>}
+        {children}
+      </main>
+    </body>
+  </html>
+)
+
+export function renderPage(node: Child): string {
+  return '<!doctype html>' + String(node)
+}

@@ -1,0 +1,78 @@
+/** Sign-in, sign-out, forgot and reset password. */
+import type { FC } from 'hono/jsx'
+import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
+import { Layout, type Viewer } from '../layout.js'
+
+export const SignInPage: FC<{ csrf: string; email?: string | undefined; next?: string | undefined; error?: string | undefined; notice?: string | undefined }> = (p) => (
+  <Layout title="Sign in" notice={p.notice}>
+    <section class="card narrow">
+      <h1>Sign in</h1>
+      <FormError message={p.error} />
+      <form method="post" action="/login" novalidate>
+        <Csrf token={p.csrf} />
+        {p.next !== undefined && <input type="hidden" name="next" value={p.next} />}
+        <Field name="email" label="Email" type="email" value={p.email} autocomplete="username" autofocus={p.email === undefined} />
+        <Field name="password" label="Password" type="password" autocomplete="current-password" autofocus={p.email !== undefined} />
+        <button type="submit" class="primary">Sign in</button>
+      </form>
+      <p class="aside"><a href="/forgot-password">Forgot your password?</a></p>
+    </section>
+  </Layout>
+)
+
+export const SignOutPage: FC<{ csrf: string; viewer: Viewer }> = ({ csrf, viewer }) => (
+  <Layout title="Sign out" viewer={viewer} csrf={csrf}>
+    <section class="card narrow">
+      <h1>Sign out</h1>
+      <p>You are signed in as <strong>{viewer.email}</strong>.</p>
+      <form method="post" action="/logout">
+        <Csrf token={csrf} />
+        <button type="submit" class="primary">Sign out</button>
+      </form>
+    </section>
+  </Layout>
+)
+
+export const ForgotPasswordPage: FC<{ csrf: string; sent?: boolean; email?: string | undefined }> = ({ csrf, sent, email }) => (
+  <Layout title="Forgot password">
+    <section class="card narrow">
+      <h1>Forgot your password?</h1>
+      {sent ? (
+        <p role="status">If an account exists for <strong>{email}</strong>, we have sent it a link to choose a new password. The link works once and expires in an hour.</p>
+      ) : (
+        <form method="post" action="/forgot-password" novalidate>
+          <Csrf token={csrf} />
+          <p>Enter your email and we will send you a link to choose a new password.</p>
+          <Field name="email" label="Email" type="email" autocomplete="username" autofocus />
+          <button type="submit" class="primary">Send the link</button>
+        </form>
+      )}
+      <p class="aside"><a href="/login">Back to sign in</a></p>
+    </section>
+  </Layout>
+)
+
+export const ResetPasswordPage: FC<{ csrf: string; token: string; errors?: FieldErrors | undefined }> = ({ csrf, token, errors }) => (
+  <Layout title="Choose a new password">
+    <section class="card narrow">
+      <h1>Choose a new password</h1>
+      <form method="post" action="/reset-password" novalidate>
+        <Csrf token={csrf} />
+        <input type="hidden" name="token" value={token} />
+        <Field name="password" label="New password" type="password" autocomplete="new-password" hint="At least 10 characters." errors={errors} autofocus />
+        <button type="submit" class="primary">Set password</button>
+      </form>
+    </section>
+  </Layout>
+)
+
+export const MessagePage: FC<{ title: string; message: string; reference?: string | undefined; viewer?: Viewer | undefined; csrf?: string | undefined; link?: { href: string; text: string } }> = (p) => (
+  <Layout title={p.title} viewer={p.viewer} csrf={p.csrf}>
+    <section class="card narrow">
+      <h1>{p.title}</h1>
+      <p>{p.message}</p>
+      {p.reference !== undefined && <p class="reference">Reference: <code>{p.reference}</code></p>}
+      <p class="aside"><a href={p.link?.href ?? '/'}>{p.link?.text ?? 'Go to the start page'}</a></p>
+    </section>
+  </Layout>
+)

@@ -1,0 +1,157 @@
+/** An org's members: invite, change roles, set allow-without-SSO, remove; pending invitations. */
+import type { FC } from 'hono/jsx'
+import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
+import { Layout, type Viewer } from '../layout.js'
+
+export interface MemberRow {
+  readonly id: string
+  readonly email: string
+  readonly name: string
+  readonly role: string
+  readonly allowWithoutSso: boolean
+  readonly workspaceRoles: Readonly<Record<string, string>>
+  readonly editable: boolean
+  readonly isSelf: boolean
+}
+
+export interface MembersPageProps {
+  readonly viewer: Viewer
+  readonly csrf: string
+  readonly org: { name: string; slug: string }
+  readonly members: readonly MemberRow[]
+  readonly invitations: readonly { id: string; email: string; role: string; expiresAt: string }[]
+  readonly workspaces: readonly { slug: string; name: string }[]
+  readonly workspaceRoles: readonly string[]
+  /** Org roles the viewer may hand out. */
+  readonly assignableRoles: readonly string[]
+  readonly notice?: string | undefined
+  readonly error?: string | undefined
+  readonly inviteErrors?: FieldErrors | undefined
+  readonly inviteEmail?: string | undefined
+}
+
+const RoleSelect: FC<{ name: string; id: string; roles: readonly string[]; value: string; form?: string; label: string }> = ({ name, id, roles, value, form, label }) => (
+  <select name={name} id={id} form={form} aria-label={label}>
+    {roles.map((r) => <option value={r} selected={r === value}>{r}</option>)}
+  </select>
+)
+
+const WorkspaceSelect: FC<{ name: string; id: string; roles: readonly string[]; value: string | undefined; form?: string; label: string }> = ({ name, id, roles, value, form, label }) => (
+  <select name={name} id={id} form={form} aria-label={label}>
+    <option value="" selected={value === undefined}>no access</option>
+    {roles.map((r) => <option value={r} selected={r === value}>{r}</option>)}
+  </select>
+)
+
+export const MembersPage: FC<MembersPageProps> = (p) => {
+  const base = `/orgs/${p.org.slug}`
+  return (
+    <Layout title={`Members of ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice}>
+      <p class="crumbs"><a href="/dashboard">Dashboard</a> / {p.org.name}</p>
+      <h1>Members</h1>
+      <FormError message={p.error} />
+      <section class="card" aria-labelledby="members-heading">
+        <h2 id="members-heading">{p.members.length} member{p.members.length === 1 ? '' : 's'}</h2>
+        <div class="table-scroll">
+          <table class="members">
+            <thead>
+              <tr>
+                <th scope="col">Member</th>
+                <th scope="col">Org role</th>
+                <th scope="col">Allow access without SSO</th>
+                {p.workspaces.map((w) => <th scope="col">{w.name}</th>)}
+                <th scope="col"><span class="visually-hidden">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.members.map((m) => {
+                const form = `member-${m.id}`
+                return (
+                  <tr>
+                    <td><strong>{m.name || m.email}</strong><br /><span class="muted">{m.email}</span>{m.isSelf && <span class="badge subtle">you</span>}</td>
+                    {m.editable ? (
+                      <>
+                        <td><RoleSelect name="role" id={`${form}-role`} roles={p.assignableRoles.includes(m.role) ? p.assignableRoles : [m.role, ...p.assignableRoles]} value={m.role} form={form} label={`Org role of ${m.email}`} /></td>
+                        <td><input type="checkbox" name="allowWithoutSso" value="on" checked={m.allowWithoutSso} form={form} aria-label={`Allow ${m.email} access without SSO`} /></td>
+                        {p.workspaces.map((w) => (
+                          <td><WorkspaceSelect name={`ws.${w.slug}`} id={`${form}-ws-${w.slug}`} roles={p.workspaceRoles} value={m.workspaceRoles[w.slug]} form={form} label={`Role of ${m.email} on ${w.name}`} /></td>
+                        ))}
+                        <td class="actions">
+                          <form method="post" action={`${base}/members/${m.id}`} id={form} class="inline">
+                            <Csrf token={p.csrf} />
+                            <button type="submit">Save</button>
+                          </form>
+                          <form method="post" action={`${base}/members/${m.id}/remove`} class="inline">
+                            <Csrf token={p.csrf} />
+                            <button type="submit" class="danger" aria-label={`Remove ${m.email}`}>Remove</button>
+                          </form>
+                        </td>
+                      </>
+                    ) : (
+                      <>
+                        <td>{m.role}</td>
+                        <td>{m.allowWithoutSso ? 'yes' : 'no'}</td>
+                        {p.workspaces.map((w) => <td>{m.workspaceRoles[w.slug] ?? <span class="muted">no access</span>}</td>)}
+                        <td></td>
+                      </>
+                    )}
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        </div>
+      </section>
+
+      <section class="card" aria-labelledby="invite-heading">
+        <h2 id="invite-heading">Invite a member</h2>
+        <form method="post" action={`${base}/invitations`} novalidate>
+          <Csrf token={p.csrf} />
+          <div class="row">
+            <Field name="email" label="Email" type="email" value={p.inviteEmail} errors={p.inviteErrors} />
+            <div class="field">
+              <label for="invite-role">Org role</label>
+              <RoleSelect name="role" id="invite-role" roles={p.assignableRoles} value="member" label="Org role" />
+            </div>
+          </div>
+          {p.workspaces.length > 0 && (
+            <fieldset>
+              <legend>Workspace roles</legend>
+              <div class="row wrap">
+                {p.workspaces.map((w) => (
+                  <div class="field">
+                    <label for={`invite-ws-${w.slug}`}>{w.name}</label>
+                    <WorkspaceSelect name={`ws.${w.slug}`} id={`invite-ws-${w.slug}`} roles={p.workspaceRoles} value={undefined} label={`Role on ${w.name}`} />
+                  </div>
+                ))}
+              </div>
+            </fieldset>
+          )}
+          <button type="submit" class="primary">Send invitation</button>
+        </form>
+      </section>
+
+      {p.invitations.length > 0 && (
+        <section class="card" aria-labelledby="pending-heading">
+          <h2 id="pending-heading">Pending invitations</h2>
+          <table>
+            <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+            <tbody>
+              {p.invitations.map((i) => (
+                <tr>
+                  <td>{i.email}</td><td>{i.role}</td><td><time datetime={i.expiresAt}>{i.expiresAt.slice(0, 10)}</time></td>
+                  <td class="actions">
+                    <form method="post" action={`${base}/invitations/${i.id}/revoke`} class="inline">
+                      <Csrf token={p.csrf} />
+                      <button type="submit" class="danger" aria-label={`Revoke the invitation of ${i.email}`}>Revoke</button>
+                    </form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+    </Layout>
+  )
+}

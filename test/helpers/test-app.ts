@@ -1,0 +1,97 @@
+/**
+ * A whole Gatehouse for a test: fresh database, fixed clock, captured logs and mail, cheap argon2.
+ * HTTP goes through Fastify's inject(); `browser()` keeps cookies and CSRF tokens like a browser.
+ */
+import { Writable } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+import { loadConfig, type Config } from '../../src/config.js'
+import { fixedClock, type FixedClock } from '../../src/core/clock.js'
+import type { MailMessage, Mailer } from '../../src/core/mail.js'
+import { buildApp } from '../../src/http/app.js'
+import { createLogger } from '../../src/http/logging.js'
+import { createRuntime, type Runtime } from '../../src/runtime.js'
+import { freshDatabase } from './database.js'
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
+export const SECRET_KEY = '11'.repeat(32)
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  const config = loadConfig({
+    GATEHOUSE_BASE_URL: 'http://gatehouse.test',
+    GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
+    GATEHOUSE_SECRET_KEY: SECRET_KEY,
+    GATEHOUSE_DATA_DIR: '/nonexistent-gatehouse-test-data',
+    GATEHOUSE_LOG_LEVEL: 'info',
+    ...env,
+  })
+  // Cheap hashing for tests; the algorithm (argon2id) stays the same.
+  return { ...config, passwordHashing: { memoryCost: 1024, timeCost: 1 } }
+}
+
+export interface CapturingMailer extends Mailer {
+  readonly sent: MailMessage[]
+  /** The first URL in the newest message to `to`. */
+  linkFor(to: string): string
+}
+
+export function capturingMailer(): CapturingMailer {
+  const sent: MailMessage[] = []
+  return {
+    sent,
+    send: async (m) => {
+      sent.push(m)
+    },
+    linkFor: (to) => {
+      const message = [...sent].reverse().find((m) => m.to.toLowerCase() === to.toLowerCase())
+      const url = message?.text.match(/https?:\/\/\S+/)?.[0]
+      if (url === undefined) throw new Error(`no link mailed to ${to}`)
+      return url
+    },
+  }
+}
+
+export interface TestContext {
+  readonly app: FastifyInstance
+  readonly runtime: Runtime
+  readonly deps: Runtime['deps']
+  readonly clock: FixedClock
+  readonly mail: CapturingMailer
+  readonly config: Config
+  /** Every log line written so far, as raw JSON text. */
+  logs(): string
+  close(): Promise<void>
+}
+
+export async function createTestContext(options: { env?: Record<string, string>; config?: Partial<Config>; mailer?: Mailer } = {}): Promise<TestContext> {
+  const config = { ...testConfig(options.env), ...options.config }
+  const database = await freshDatabase()
+  const chunks: string[] = []
+  const sink = new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done() } })
+  const logger = createLogger('info', sink)
+  const clock = fixedClock('2026-11-23T12:00:00.000Z')
+  const mail = capturingMailer()
+  const runtime = await createRuntime({ ...config, database: database.config }, {
+    logger, clock, mailer: options.mailer ?? mail, ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
+  })
+  const app = await buildApp(config, runtime.deps)
+  await app.ready()
+  return {
+    app, runtime, deps: runtime.deps, clock, mail, config,
+    logs: () => chunks.join(''),
+    close: async () => {
+      await app.close()
+      await runtime.close()
+      await database.drop()
+    },
+  }
+}
+
+/** Operator API call with the admin token. */
+export async function operator(ctx: TestContext, method: string, url: string, payload?: unknown) {
+  const res = await ctx.app.inject({
+    method: method as 'GET', url: `/api/v1${url}`,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+  })
+  return { status: res.statusCode, json: res.body === '' ? undefined : (JSON.parse(res.body) as any), res }
+}
