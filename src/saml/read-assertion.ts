@@ -1,0 +1,94 @@
+/** Reads the identity out of a verified Assertion: NameID, attributes, session facts. */
+import type { Element } from '@xmldom/xmldom'
+import type { SamlFailure } from './failure.js'
+import { attribute, childElements, firstChild, NS, plainText } from './xml.js'
+
+export interface VerifiedAssertion {
+  readonly responseId: string | undefined
+  readonly assertionId: string
+  readonly issuer: string
+  /** Trimmed; never influenced by comments (refused) or surrounding whitespace. */
+  readonly nameId: string
+  readonly nameIdFormat: string | undefined
+  readonly sessionIndex: string | undefined
+  /** From the Response, else from the bearer SubjectConfirmationData; undefined when unsolicited. */
+  readonly inResponseTo: string | undefined
+  /** Until when this assertion could be replayed: the replay cache keeps its ID until then. */
+  readonly validUntil: string
+  readonly authnInstant: string | undefined
+  /** Attribute Name → values, in document order (several statements merged). */
+  readonly attributes: Readonly<Record<string, readonly string[]>>
+  readonly signed: { readonly response: boolean; readonly assertion: boolean }
+  readonly encrypted: boolean
+  readonly signatureAlgorithm: string
+  readonly warnings: readonly string[]
+}
+
+export interface ReadContext {
+  readonly now: Date
+  readonly responseSigned: boolean
+  readonly assertionSigned: boolean
+  readonly encrypted: boolean
+  readonly usesSha1: boolean
+  readonly signatureAlgorithm: string
+}
+
+export function readAssertion(response: Element, assertion: Element, ctx: ReadContext): VerifiedAssertion | SamlFailure {
+  const subject = firstChild(assertion, NS.assertion, 'Subject')
+  const nameIdEl = subject && firstChild(subject, NS.assertion, 'NameID')
+  if (nameIdEl === undefined) return { code: 'nameid_missing' }
+  const rawNameId = plainText(nameIdEl)
+  if (rawNameId === undefined) return { code: 'value_has_markup', element: 'NameID' }
+  const nameId = rawNameId.trim()
+  if (nameId === '') return { code: 'nameid_missing' }
+
+  const assertionId = attribute(assertion, 'ID') ?? ''
+  if (assertionId === '') return { code: 'xml_malformed', detail: 'the Assertion has no ID' }
+
+  const attributes: Record<string, string[]> = {}
+  for (const statement of childElements(assertion, NS.assertion, 'AttributeStatement')) {
+    for (const attr of childElements(statement, NS.assertion, 'Attribute')) {
+      const name = attribute(attr, 'Name')
+      if (name === undefined) continue
+      const values = (attributes[name] ??= [])
+      for (const valueEl of childElements(attr, NS.assertion, 'AttributeValue')) {
+        // A structured value (e.g. eduPersonTargetedID's NameID) is not a string: skip it.
+        const value = plainText(valueEl)
+        if (value !== undefined) values.push(value.trim())
+      }
+    }
+  }
+
+  const bearer = subject && childElements(subject, NS.assertion, 'SubjectConfirmation')
+    .map((c) => firstChild(c, NS.assertion, 'SubjectConfirmationData'))
+    .find((d) => d !== undefined)
+  const conditions = firstChild(assertion, NS.assertion, 'Conditions')
+  const bounds = [bearer && attribute(bearer, 'NotOnOrAfter'), conditions && attribute(conditions, 'NotOnOrAfter')]
+    .filter((v): v is string => v !== undefined)
+    .sort((a, b) => Date.parse(b) - Date.parse(a))
+  const authn = firstChild(assertion, NS.assertion, 'AuthnStatement')
+
+  const warnings: string[] = []
+  if (ctx.usesSha1) warnings.push('The IdP signs with SHA-1, which is weak: switch its signing algorithm to RSA-SHA256.')
+  const issueInstant = attribute(assertion, 'IssueInstant')
+  if (issueInstant !== undefined && Math.abs(Date.parse(issueInstant) - ctx.now.getTime()) > 60_000) {
+    warnings.push(`The IdP's clock differs from ours by ${Math.round(Math.abs(Date.parse(issueInstant) - ctx.now.getTime()) / 1000)} s: check NTP on the IdP.`)
+  }
+
+  return {
+    responseId: attribute(response, 'ID'),
+    assertionId,
+    issuer: (plainText(firstChild(assertion, NS.assertion, 'Issuer')!) ?? '').trim(),
+    nameId,
+    nameIdFormat: attribute(nameIdEl, 'Format'),
+    sessionIndex: authn && attribute(authn, 'SessionIndex'),
+    inResponseTo: attribute(response, 'InResponseTo') ?? (bearer && attribute(bearer, 'InResponseTo')),
+    validUntil: bounds[0] ?? new Date(ctx.now.getTime() + 10 * 60_000).toISOString(),
+    authnInstant: authn && attribute(authn, 'AuthnInstant'),
+    attributes,
+    signed: { response: ctx.responseSigned, assertion: ctx.assertionSigned },
+    encrypted: ctx.encrypted,
+    signatureAlgorithm: ctx.signatureAlgorithm,
+    warnings,
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Parsing untrusted XML: size-capped, no DTD (so no entities, XXE or expansion bombs), strict about
+ * well-formedness, and small helpers that walk one element's direct children by namespace and name.
+ */
+import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom'
+
+export const NS = {
+  protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
+  assertion: 'urn:oasis:names:tc:SAML:2.0:assertion',
+  metadata: 'urn:oasis:names:tc:SAML:2.0:metadata',
+  ds: 'http://www.w3.org/2000/09/xmldsig#',
+  xenc: 'http://www.w3.org/2001/04/xmlenc#',
+  xsi: 'http://www.w3.org/2001/XMLSchema-instance',
+} as const
+
+export class XmlError extends Error {
+  override name = 'XmlError'
+  constructor(readonly code: 'xml_malformed' | 'xml_dtd_forbidden' | 'xml_too_large', message: string) {
+    super(message)
+  }
+}
+
+const ELEMENT_NODE = 1
+const TEXT_NODE = 3
+const CDATA_SECTION_NODE = 4
+
+/** Parses `text` as XML; throws XmlError for a DTD, a size over `maxBytes`, or anything not well-formed. */
+export function parseXml(text: string, maxBytes: number): Document {
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new XmlError('xml_too_large', `The XML is larger than ${maxBytes} bytes.`)
+  // No DTD, ever: entity declarations are how XXE and billion-laughs get in.
+  if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) throw new XmlError('xml_dtd_forbidden', 'The XML contains a DTD (<!DOCTYPE or <!ENTITY), which is not allowed.')
+  let problem: string | undefined
+  let document: Document
+  try {
+    document = new DOMParser({
+      onError: (level, message) => {
+        if (level !== 'warning') problem ??= message
+      },
+    }).parseFromString(text.replace(/^\uFEFF/, ''), 'text/xml')
+  } catch (error) {
+    throw new XmlError('xml_malformed', `The XML is not well-formed: ${firstLine((error as Error).message)}`)
+  }
+  if (problem !== undefined) throw new XmlError('xml_malformed', `The XML is not well-formed: ${firstLine(problem)}`)
+  if (document.documentElement === null) throw new XmlError('xml_malformed', 'The XML has no root element.')
+  return document
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.slice(0, 200)
+}
+
+export function isElement(node: Node | null | undefined): node is Element {
+  return node != null && node.nodeType === ELEMENT_NODE
+}
+
+/** Direct child elements of `parent` with this namespace and local name. */
+export function childElements(parent: Element, ns: string, localName: string): Element[] {
+  const result: Element[] = []
+  for (let node = parent.firstChild; node !== null; node = node.nextSibling) {
+    if (isElement(node) && node.localName === localName && node.namespaceURI === ns) result.push(node)
+  }
+  return result
+}
+
+export function firstChild(parent: Element, ns: string, localName: string): Element | undefined {
+  for (let node = parent.firstChild; node !== null; node = node.nextSibling) {
+    if (isElement(node) && node.localName === localName && node.namespaceURI === ns) return node
+  }
+  return undefined
+}
+
+/** Every element below `root` (and `root`) with this namespace and local name, in document order. */
+export function descendants(root: Element, ns: string, localName: string): Element[] {
+  const result: Element[] = []
+  const walk = (el: Element) => {
+    if (el.localName === localName && el.namespaceURI === ns) result.push(el)
+    for (let node = el.firstChild; node !== null; node = node.nextSibling) if (isElement(node)) walk(node)
+  }
+  walk(root)
+  return result
+}
+
+export function attribute(el: Element, name: string): string | undefined {
+  return el.hasAttribute(name) ? el.getAttribute(name) ?? undefined : undefined
+}
+
+/**
+ * The text of a value element: all its text and CDATA, with comments and processing instructions
+ * skipped — exactly what exclusive canonicalization without comments digests, so a comment
+ * inside a NameID cannot make the value read differ from the value signed (CVE-2017-11427
+ * family: reading only the first text node). A child element is refused: a value is text.
+ */
+export function plainText(el: Element): string | undefined {
+  let text = ''
+  for (let node = el.firstChild; node !== null; node = node.nextSibling) {
+    if (node.nodeType === TEXT_NODE || node.nodeType === CDATA_SECTION_NODE) text += (node as unknown as { data: string }).data
+    else if (node.nodeType === ELEMENT_NODE) return undefined
+  }
+  return text
+}
