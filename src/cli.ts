@@ -4,7 +4,9 @@
  */
 import { performance } from 'node:perf_hooks'
 import { ConfigError, loadConfig, type Config } from './config.js'
+import { refreshIdpMetadata } from './core/metadata-refresh.js'
 import { createOwner, issueSetupLink } from './core/setup.js'
+import { ensureSpKeys } from './core/sp-keys.js'
 import { buildApp } from './http/app.js'
 import { createLogger } from './http/logging.js'
 import { createRuntime } from './runtime.js'
@@ -139,11 +141,20 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
   if (config.adminToken === undefined) {
     logger.warn('operator API disabled: GATEHOUSE_ADMIN_TOKEN is not set (every /api/v1 operator route answers 503 api_disabled)')
   }
+  await ensureSpKeys(runtime.deps)
   const app = await buildApp(config, runtime.deps)
   const sweep = setInterval(() => {
-    runtime.deps.store.sessions.deleteExpired(runtime.deps.clock.now().toISOString()).catch((error: unknown) => logger.error({ err: error }, 'session sweep failed'))
+    const now = runtime.deps.clock.now().toISOString()
+    runtime.deps.store.sessions.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'session sweep failed'))
+    runtime.deps.store.saml.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'SAML state sweep failed'))
   }, 10 * 60_000)
   sweep.unref()
+  const refresh = setInterval(() => {
+    refreshIdpMetadata(runtime.deps)
+      .then((outcomes) => outcomes.filter((o) => !o.ok).forEach((o) => logger.warn({ ssoName: o.ssoName, error: o.error }, 'IdP metadata refresh failed; keeping the last good configuration')))
+      .catch((error: unknown) => logger.error({ err: error }, 'IdP metadata refresh failed'))
+  }, 60 * 60_000)
+  refresh.unref()
   await app.listen({ port: config.port, host: config.host })
   logger.info({ baseUrl: config.baseUrl, database: config.database.dialect, startupMs: Math.round(performance.now() - started) }, 'gatehouse started')
   const link = await issueSetupLink(runtime.deps)
@@ -157,6 +168,7 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
     process.once('SIGTERM', stop)
   })
   clearInterval(sweep)
+  clearInterval(refresh)
   await app.close()
   await runtime.close()
   return 0

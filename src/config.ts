@@ -105,7 +105,15 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     trustProxy: boolean(env, 'GATEHOUSE_TRUST_PROXY', false),
     logLevel: oneOf(env, 'GATEHOUSE_LOG_LEVEL', LOG_LEVELS, 'info'),
   }
-  return Object.freeze(config)
+  return deepFreeze(config)
+}
+
+/** Freezes the config and every settings object in it (a Buffer, the secret key, cannot be frozen). */
+function deepFreeze<T extends object>(value: T): T {
+  for (const part of Object.values(value)) {
+    if (typeof part === 'object' && part !== null && !Buffer.isBuffer(part)) deepFreeze(part)
+  }
+  return Object.freeze(value)
 }
 
 function nonEmpty(env: Env, name: string): string | undefined {

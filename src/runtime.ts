@@ -3,11 +3,12 @@ import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { systemClock, type Clock } from './core/clock.js'
-import type { CoreDeps } from './core/deps.js'
+import type { CoreDeps, MetadataFetcher } from './core/deps.js'
 import { outboxMailer, type Mailer } from './core/mail.js'
 import { createPasswordHasher } from './core/password-hasher.js'
 import type { AppDeps } from './http/app.js'
 import { smtpMailer } from './mail/smtp-mailer.js'
+import { createMetadataFetcher } from './net/metadata-fetcher.js'
 import { migrateToLatest, openDatabase, type Db, type OpenDatabaseOptions } from './store/database.js'
 import { createStore } from './store/index.js'
 
@@ -22,6 +23,7 @@ export interface RuntimeOptions extends OpenDatabaseOptions {
   readonly clock?: Clock
   readonly mailer?: Mailer
   readonly migrate?: boolean
+  readonly fetchMetadata?: MetadataFetcher
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -45,7 +47,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       workspaceRoles: config.workspaceRoles,
       session: config.session,
       rateLimit: config.rateLimit,
+      secretKey: config.secretKey,
+      production: config.production,
     },
+    fetchMetadata: options.fetchMetadata ?? createMetadataFetcher({ production: config.production }),
   }
   const deps: AppDeps = {
     ...core,

@@ -1,9 +1,32 @@
-/** What a session may act as right now: read live, so a removed member loses access at once. */
+/**
+ * What a session may act as right now, read live on every request so a removed member or a
+ * tightened policy takes effect at once:
+ * - an SSO session grants the org whose IdP made it, and only that org (DESIGN §3);
+ * - a password session grants the orgs whose enforcement still lets this member use a password;
+ * - an API session grants its one org while the policy allows API password sign-in.
+ */
 import type { CoreDeps } from './deps.js'
+import { isSignInAllowed, type SignInChannel } from './sso-policy.js'
 import type { Membership, Session, Workspace } from './types.js'
 
+const channelOf = (session: Session): SignInChannel | undefined =>
+  session.authMethod === 'saml' ? 'sso' : session.kind === 'api' ? 'api_password' : 'password_page'
+
+export async function accessibleMemberships(deps: CoreDeps, session: Session): Promise<Membership[]> {
+  const all = await deps.store.members.listMemberships(session.userId)
+  const scoped = session.authMethod === 'saml' || session.kind === 'api' ? all.filter((m) => m.org.id === session.orgId) : all
+  const channel = channelOf(session)!
+  const allowed: Membership[] = []
+  for (const membership of scoped) {
+    const connection = await deps.store.ssoConnections.findByOrg(membership.org.id)
+    if (isSignInAllowed(connection, { allowWithoutSso: membership.member.allowWithoutSso, email: membership.member.user.email }, channel)) allowed.push(membership)
+  }
+  return allowed
+}
+
+/** The membership the session acts for: its org, or the only accessible one. */
 export async function currentMembership(deps: CoreDeps, session: Session): Promise<Membership | undefined> {
-  const memberships = await deps.store.members.listMemberships(session.userId)
+  const memberships = await accessibleMemberships(deps, session)
   if (session.orgId !== null) return memberships.find((m) => m.org.id === session.orgId)
   return memberships.length === 1 ? memberships[0] : undefined
 }
@@ -13,16 +36,13 @@ export interface DashboardEntry {
   readonly workspaces: readonly Workspace[]
 }
 
-/** Every org of the user with its workspaces, for the dashboard. */
-export async function describeMemberships(deps: CoreDeps, userId: string): Promise<DashboardEntry[]> {
-  const memberships = await deps.store.members.listMemberships(userId)
+/** Every org the session may see, with its workspaces, for the dashboard. */
+export async function describeMemberships(deps: CoreDeps, session: Session): Promise<DashboardEntry[]> {
+  const memberships = await accessibleMemberships(deps, session)
   return Promise.all(memberships.map(async (membership) => ({ membership, workspaces: await deps.store.workspaces.listByOrg(membership.org.id) })))
 }
 
-/** The user's membership of one org, or undefined. */
-export async function findMembership(deps: CoreDeps, userId: string, orgSlug: string): Promise<Membership | undefined> {
-  const org = await deps.store.orgs.findBySlug(orgSlug)
-  if (org === undefined) return undefined
-  const member = await deps.store.members.findByUser(org.id, userId)
-  return member && { org, member }
+/** The session's membership of one org, if the session may act there. */
+export async function findMembership(deps: CoreDeps, session: Session, orgSlug: string): Promise<Membership | undefined> {
+  return (await accessibleMemberships(deps, session)).find((m) => m.org.slug === orgSlug)
 }

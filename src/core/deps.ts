@@ -9,7 +9,14 @@ export interface CoreSettings {
   readonly workspaceRoles: readonly string[]
   readonly session: { readonly idleMinutes: number; readonly absoluteHours: number }
   readonly rateLimit: { readonly windowMinutes: number; readonly perAccount: number; readonly perIp: number }
+  /** Seals SP private keys at rest. */
+  readonly secretKey: Buffer
+  /** Production refuses http and private addresses for metadata URLs (SSRF). */
+  readonly production: boolean
 }
+
+/** Fetches IdP metadata from a URL (with timeout, size cap and SSRF rules); injected so tests can serve it. */
+export type MetadataFetcher = (url: string) => Promise<string>
 
 export interface CoreDeps {
   readonly store: Store
@@ -17,6 +24,7 @@ export interface CoreDeps {
   readonly hasher: PasswordHasher
   readonly mailer: Mailer
   readonly settings: CoreSettings
+  readonly fetchMetadata: MetadataFetcher
 }
 
 /** Who did something, for permission checks and the audit log. */

@@ -105,8 +105,10 @@ export async function acceptInvitation(deps: CoreDeps, token: string, input: Acc
   } else if (input.signedInUserId !== existingUser.id) {
     throw new AccountError('not_allowed', `Sign in as ${invitation.email} to accept this invitation.`)
   }
-  const firstName = checkName(input.firstName ?? existingUser?.firstName ?? '', 'firstName', 'First name')
-  const lastName = checkName(input.lastName ?? existingUser?.lastName ?? '', 'lastName', 'Last name')
+  // Names are asked only of a user who sets a password here; one who signed in keeps theirs (the form
+  // sends empty name fields, or none, and must not fail on them).
+  const firstName = passwordHash === null ? existingUser?.firstName ?? '' : checkName(input.firstName || existingUser?.firstName || '', 'firstName', 'First name')
+  const lastName = passwordHash === null ? existingUser?.lastName ?? '' : checkName(input.lastName || existingUser?.lastName || '', 'lastName', 'Last name')
   const now = deps.clock.now()
   const user = await deps.store.transaction(async (tx) => {
     const consumed = await tx.invitations.consume(hashSecretToken(token), now.toISOString())

@@ -6,6 +6,7 @@ import type {
   AuditEvent, AuthMethod, Invitation, Member, Membership, Organization, OrgRole, OutboxMessage,
   Session, SessionKind, User, Workspace, WorkspaceRoles,
 } from './types.js'
+import type { SsoConnection } from './sso-connection.js'
 
 /** Thrown by a store when an insert or update hits a unique key; core turns it into its own error. */
 export class DuplicateKeyError extends Error {
@@ -136,6 +137,49 @@ export interface AuditStore {
   listByOrg(orgId: string, page: Page): Promise<{ events: AuditEvent[]; nextCursor: string | null }>
 }
 
+export interface SpKey {
+  readonly id: string
+  readonly privateKeyEncrypted: string
+  readonly certificatePem: string
+  readonly createdAt: string
+}
+
+export interface SpKeyStore {
+  /** Published keys, newest first. */
+  listActive(): Promise<SpKey[]>
+  insert(key: SpKey): Promise<void>
+  retire(id: string, now: string): Promise<boolean>
+}
+
+export interface SsoConnectionStore {
+  insert(connection: SsoConnection): Promise<void>
+  findByOrg(orgId: string): Promise<SsoConnection | undefined>
+  findBySsoName(ssoName: string): Promise<SsoConnection | undefined>
+  update(id: string, changes: Partial<Pick<SsoConnection, 'ssoName' | 'enabled' | 'idp' | 'policy' | 'metadataUrl' | 'metadataRefreshedAt' | 'metadataRefreshError'>>, now: string): Promise<void>
+  listWithMetadataUrl(): Promise<SsoConnection[]>
+}
+
+export interface SamlRequest {
+  readonly id: string
+  readonly relayTokenHash: string
+  readonly connectionId: string
+  readonly returnTo: string | undefined
+  readonly testByUserId: string | undefined
+  readonly createdAt: string
+  readonly expiresAt: string
+}
+
+export interface SamlStateStore {
+  insertRequest(request: SamlRequest): Promise<void>
+  /** Deletes and returns the live request of this connection: an InResponseTo is good once. */
+  consumeRequest(id: string, connectionId: string, now: string): Promise<SamlRequest | undefined>
+  /** True when the assertion ID is new for this connection; false when it was seen (a replay). */
+  rememberAssertion(connectionId: string, assertionId: string, expiresAt: string): Promise<boolean>
+  findIdentity(connectionId: string, nameId: string): Promise<string | undefined>
+  rememberIdentity(connectionId: string, nameId: string, userId: string, now: string): Promise<void>
+  deleteExpired(now: string): Promise<void>
+}
+
 export interface Stores {
   readonly orgs: OrgStore
   readonly workspaces: WorkspaceStore
@@ -147,6 +191,9 @@ export interface Stores {
   readonly rateLimits: RateLimitStore
   readonly outbox: OutboxStore
   readonly audit: AuditStore
+  readonly spKeys: SpKeyStore
+  readonly ssoConnections: SsoConnectionStore
+  readonly saml: SamlStateStore
 }
 
 export interface Store extends Stores {

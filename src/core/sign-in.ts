@@ -8,6 +8,7 @@ import type { CoreDeps } from './deps.js'
 import { getOrganization } from './orgs.js'
 import { clearAccountAttempts, countAttempt } from './rate-limit.js'
 import { startSession, type StartedSession } from './sessions.js'
+import { isSignInAllowed } from './sso-policy.js'
 import { normalizeEmail, type Member, type Organization, type User } from './types.js'
 
 export interface PasswordSignIn {
@@ -45,13 +46,25 @@ export async function signInWithPassword(deps: CoreDeps, input: PasswordSignIn):
 
   const { user } = credentials
   const memberships = await deps.store.members.listMemberships(user.id)
-  let chosen = memberships.length === 1 ? memberships[0] : undefined
+  const channel = input.kind === 'api' ? 'api_password' : 'password_page'
+  const allowed: typeof memberships = []
+  const blocked: { ssoName: string }[] = []
+  for (const m of memberships) {
+    const connection = await deps.store.ssoConnections.findByOrg(m.org.id)
+    if (isSignInAllowed(connection, { allowWithoutSso: m.member.allowWithoutSso, email: user.email }, channel)) allowed.push(m)
+    else blocked.push({ ssoName: connection!.ssoName })
+  }
+  let chosen = allowed.length === 1 ? allowed[0] : undefined
   if (input.orgSlug !== undefined) {
     const org = await getOrganization(deps, input.orgSlug).catch(() => undefined)
-    chosen = org && memberships.find((m) => m.org.id === org.id)
-    if (chosen === undefined) throw new AuthError('no_membership', 'You are not a member of that organization.')
+    const membership = org && memberships.find((m) => m.org.id === org.id)
+    if (membership === undefined) throw new AuthError('no_membership', 'You are not a member of that organization.')
+    chosen = allowed.find((m) => m.org.id === membership.org.id)
+    if (chosen === undefined) throw new AuthError('sso_required', 'Your organization requires single sign-on: sign in through your identity provider.')
   } else if (input.kind === 'api') {
     throw new AuthError('no_membership', 'Name the organization to sign in to ("org").')
+  } else if (allowed.length === 0 && blocked.length > 0) {
+    throw new AuthError('sso_required', `Your organization requires single sign-on: use "Sign in with SSO" with the SSO name ${blocked[0]!.ssoName}.`, blocked[0]!.ssoName)
   }
   const started = await startSession(deps, { userId: user.id, orgId: chosen?.org.id ?? null, kind: input.kind, authMethod: 'password' })
   return { ...started, user, org: chosen?.org, member: chosen?.member }

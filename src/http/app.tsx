@@ -20,6 +20,7 @@ import { orgRoutes } from './pages/org-routes.js'
 import { installPageContext, viewerOf } from './pages/page-context.js'
 import { setupRoutes } from './pages/setup-routes.js'
 import { signInRoutes } from './pages/sign-in-routes.js'
+import { samlProtocolRoutes, samlStartRoutes } from './saml-routes.js'
 import { installSecurityHeaders } from './security-headers.js'
 
 export interface AppDeps extends CoreDeps {
@@ -51,6 +52,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(apiPlugin, { prefix: '/api/v1', deps, adminToken: config.adminToken, cookie, baseUrl: config.baseUrl })
 
+  await app.register(samlProtocolRoutes, { deps, cookie })
+
   await app.register(async (pages) => {
     await pages.register(formbody, { bodyLimit: 64 * 1024 })
     installPageContext(pages, { deps, cookie, secretKey: config.secretKey, baseUrl: config.baseUrl })
@@ -68,6 +71,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     signInRoutes(pages, deps, cookie)
     setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
     orgRoutes(pages, deps, config.workspaceRoles)
+    samlStartRoutes(pages, deps)
   })
 
   app.setNotFoundHandler((request, reply) =>

@@ -5,9 +5,10 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AccountError, type AccountErrorCode } from '../core/account-error.js'
 import { AuthError, type AuthErrorCode } from '../core/auth-error.js'
+import { SsoError, type SsoErrorCode } from '../core/sso-error.js'
 import { HttpError, type HttpErrorCode } from './http-error.js'
 
-export type ErrorCode = AccountErrorCode | AuthErrorCode | HttpErrorCode
+export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | HttpErrorCode
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   org_not_found: 404,
@@ -35,6 +36,30 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   token_invalid: 401,
   csrf_invalid: 403,
   no_membership: 403,
+  sso_not_configured: 404,
+  sso_name_taken: 409,
+  sso_name_invalid: 422,
+  idp_not_configured: 409,
+  idp_invalid: 422,
+  policy_invalid: 422,
+  sso_test_required: 409,
+  sso_not_enabled: 409,
+  metadata_fetch_failed: 422,
+  metadata_url_forbidden: 422,
+  metadata_not_xml: 422,
+  metadata_dtd_forbidden: 422,
+  metadata_too_large: 413,
+  metadata_no_idp: 422,
+  metadata_ambiguous: 422,
+  metadata_entity_not_found: 422,
+  metadata_no_entity_id: 422,
+  metadata_no_binding: 422,
+  metadata_no_certificate: 422,
+  metadata_signature_missing: 422,
+  metadata_signature_invalid: 422,
+  certificate_unreadable: 422,
+  certificate_key_too_small: 422,
+  certificate_key_unsupported: 422,
   validation_failed: 400,
   unauthorized: 401,
   api_disabled: 503,
@@ -44,10 +69,10 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal_error: 500,
 }
 
-export type KnownError = AccountError | AuthError | HttpError
+export type KnownError = AccountError | AuthError | SsoError | HttpError
 
 export function isKnownError(error: unknown): error is KnownError {
-  return error instanceof AccountError || error instanceof AuthError || error instanceof HttpError
+  return error instanceof AccountError || error instanceof AuthError || error instanceof SsoError || error instanceof HttpError
 }
 
 /** Fastify's own errors (bad JSON, body too large, wrong content type) in our shape. */
@@ -80,7 +105,7 @@ export interface ErrorBody {
 export function errorBody(error: KnownError): ErrorBody {
   const body: ErrorBody = { error: { code: error.code, message: error.message } }
   if (error instanceof HttpError && error.fields !== undefined) body.error.fields = { ...error.fields }
-  if (error instanceof AccountError && error.field !== undefined) body.error.fields = { [error.field]: error.message }
+  if ((error instanceof AccountError || error instanceof SsoError) && error.field !== undefined) body.error.fields = { [error.field]: error.message }
   return body
 }
 

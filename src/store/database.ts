@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResultSet } from 'kysely'
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../config.js'
 import { migrations } from './migrations/index.js'
@@ -38,7 +38,13 @@ export class MigrationError extends Error {
 
 /** Applies every pending migration; throws naming the one that failed. */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  // Kysely's Migrator looks for kysely_migration in every schema it can see unless told which one:
+  // on PostgreSQL, another schema's migration tables (another app's, a parallel test's) would be
+  // taken for ours and our migrations would fail. Ours live in the current schema.
+  const schema = db.getExecutor().adapter instanceof PostgresAdapter
+    ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+    : undefined
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(schema == null ? {} : { migrationTableSchema: schema }) })
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')
   if (error !== undefined) {

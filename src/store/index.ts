@@ -9,6 +9,7 @@ import { orgRepository } from './org-repository.js'
 import { outboxRepository } from './outbox-repository.js'
 import { rateLimitRepository } from './rate-limit-repository.js'
 import { sessionRepository } from './session-repository.js'
+import { samlStateRepository, spKeyRepository, ssoConnectionRepository } from './sso-repository.js'
 import { userRepository } from './user-repository.js'
 import { workspaceRepository } from './workspace-repository.js'
 
@@ -24,6 +25,9 @@ function stores(db: Db): Stores {
     rateLimits: rateLimitRepository(db),
     outbox: outboxRepository(db),
     audit: auditRepository(db),
+    spKeys: spKeyRepository(db),
+    ssoConnections: ssoConnectionRepository(db),
+    saml: samlStateRepository(db),
   }
 }
 

@@ -15,6 +15,11 @@ export interface Database {
   rate_limits: RateLimitTable
   mail_outbox: MailOutboxTable
   audit_events: AuditEventTable
+  sp_keys: SpKeyTable
+  sso_connections: SsoConnectionTable
+  saml_requests: SamlRequestTable
+  saml_assertion_ids: SamlAssertionIdTable
+  saml_identities: SamlIdentityTable
 }
 
 export interface OrganizationTable {
@@ -119,4 +124,54 @@ export interface AuditEventTable {
   /** JSON, never secrets. */
   detail: string
   created_at: string
+}
+
+export interface SpKeyTable {
+  id: string
+  /** AES-256-GCM under GATEHOUSE_SECRET_KEY: base64 of iv ‖ tag ‖ ciphertext of the PEM. */
+  private_key_encrypted: string
+  certificate_pem: string
+  created_at: string
+  retired_at: string | null
+}
+
+export interface SsoConnectionTable {
+  id: string
+  org_id: string
+  sso_name: string
+  enabled: number
+  /** JSON: entity ID, SSO URLs, certificates (PEM), signature algorithm; null until configured. */
+  idp: string | null
+  /** JSON: the whole policy of DESIGN §5. */
+  policy: string
+  metadata_url: string | null
+  metadata_refreshed_at: string | null
+  metadata_refresh_error: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface SamlRequestTable {
+  /** The AuthnRequest ID: InResponseTo must name it. */
+  id: string
+  /** SHA-256 of the RelayState token sent with it. */
+  relay_token_hash: string
+  connection_id: string
+  return_to: string | null
+  test_by_user_id: string | null
+  created_at: string
+  expires_at: string
+}
+
+export interface SamlAssertionIdTable {
+  connection_id: string
+  assertion_id: string
+  expires_at: string
+}
+
+export interface SamlIdentityTable {
+  connection_id: string
+  name_id: string
+  user_id: string
+  last_seen_at: string
 }

@@ -14,6 +14,7 @@ import { memberRoutes } from './member-routes.js'
 import { buildOpenApi } from './openapi.js'
 import { organizationRoutes } from './organization-routes.js'
 import { registerRoutes } from './route.js'
+import { ssoRoutes } from './sso-routes.js'
 
 export interface ApiOptions {
   readonly deps: CoreDeps
@@ -31,7 +32,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     reply.header('cache-control', 'no-store')
   })
 
-  const operatorApi = [...organizationRoutes(deps), ...memberRoutes(deps)]
+  const operatorApi = [...organizationRoutes(deps), ...memberRoutes(deps), ...ssoRoutes(deps)]
   const memberApi = authRoutes(deps, cookie)
   const document = buildOpenApi([...operatorApi, ...memberApi], `${options.baseUrl}/api/v1`)
   app.get('/openapi.json', async () => document)

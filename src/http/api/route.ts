@@ -36,6 +36,9 @@ export interface RouteInput {
 
 type Infer<T> = T extends ZodType ? z.output<T> : undefined
 
+/** Core types are readonly; a response may be built from them as they are. */
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T
+
 /** Declares a route with its handler typed by its schemas. */
 export function route<
   P extends z.ZodObject | undefined = undefined,
@@ -59,7 +62,7 @@ export function route<
     input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> },
     request: FastifyRequest,
     reply: FastifyReply,
-  ) => Promise<R extends ZodType ? z.input<R> : unknown>
+  ) => Promise<R extends ZodType ? DeepReadonly<z.input<R>> : unknown>
 }): ApiRoute {
   return {
     ...definition,

@@ -2,7 +2,8 @@
 import { z } from 'zod'
 import { ORG_ROLES } from '../../core/types.js'
 
-export const Slug = z.string().min(1).max(63).describe('3–63 of a-z, 0-9 and "-", not starting or ending with "-"')
+// A size guard only: core checks the 63-character rule, so a long slug gets org_/workspace_slug_invalid (422) like any other bad one.
+export const Slug = z.string().min(1).max(200).describe('3–63 of a-z, 0-9 and "-", not starting or ending with "-"')
 export const OrgRole = z.enum(ORG_ROLES)
 export const WorkspaceRoles = z.record(z.string().max(63), z.string().max(32)).describe('{workspaceSlug: role}')
 const Timestamp = z.string().describe('ISO 8601, UTC')
@@ -79,3 +80,74 @@ export const Me = z.object({
 export const ErrorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string(), fields: z.record(z.string(), z.string()).optional() }),
 })
+
+export const SsoNameInput = z.object({ ssoName: z.string().min(1).max(63) }).strict()
+
+const IdpView = z.object({
+  entityId: z.string(),
+  ssoUrl: z.string().nullable().describe('HTTP-Redirect endpoint, else HTTP-POST'),
+  ssoUrlRedirect: z.string().nullable(),
+  ssoUrlPost: z.string().nullable(),
+  certificates: z.array(z.object({ fingerprint: z.string(), subject: z.string(), notAfter: Timestamp, pem: z.string() })),
+  signatureAlgorithm: z.enum(['rsa-sha256', 'rsa-sha1']),
+  source: z.enum(['metadata', 'metadata-url', 'manual']),
+  metadataUrl: z.string().nullable(),
+  metadataRefreshedAt: Timestamp.nullable(),
+  metadataRefreshError: z.string().nullable(),
+})
+
+export const RoleRule = z.object({ idpRole: z.string(), orgRole: z.enum(['admin', 'member']), workspaceRoles: WorkspaceRoles })
+export const SsoPolicy = z.object({
+  enforcement: z.enum(['optional', 'exceptions', 'strict']),
+  apiAllowList: z.array(z.string()),
+  sessionTimeoutHours: z.number().int(),
+  provisioning: z.enum(['invite-only', 'just-in-time']),
+  allowIdpInitiated: z.boolean(),
+  requireEncryptedAssertions: z.boolean(),
+  attributeMapping: z.object({ email: z.array(z.string()), firstName: z.array(z.string()), lastName: z.array(z.string()), roles: z.array(z.string()) }),
+  roleMapping: z.object({ enabled: z.boolean(), attribute: z.string(), delimiter: z.string(), rules: z.array(RoleRule) }),
+  workspaceAttributes: z.object({ enabled: z.boolean(), prefix: z.string() }),
+})
+export const SsoPolicyPatch = z.object({
+  enforcement: z.enum(['optional', 'exceptions', 'strict']).optional(),
+  apiAllowList: z.array(z.string().max(320)).max(1000).optional(),
+  sessionTimeoutHours: z.number().int().min(1).max(24).optional(),
+  provisioning: z.enum(['invite-only', 'just-in-time']).optional(),
+  allowIdpInitiated: z.boolean().optional(),
+  requireEncryptedAssertions: z.boolean().optional(),
+  attributeMapping: z.object({
+    email: z.array(z.string().min(1).max(1024)).min(1).max(20).optional(),
+    firstName: z.array(z.string().min(1).max(1024)).min(1).max(20).optional(),
+    lastName: z.array(z.string().min(1).max(1024)).min(1).max(20).optional(),
+    roles: z.array(z.string().min(1).max(1024)).min(1).max(20).optional(),
+  }).strict().optional(),
+  roleMapping: z.object({
+    enabled: z.boolean().optional(),
+    attribute: z.string().min(1).max(1024).optional(),
+    delimiter: z.string().min(1).max(4).optional(),
+    rules: z.array(RoleRule.strict()).max(500).optional(),
+  }).strict().optional(),
+  workspaceAttributes: z.object({ enabled: z.boolean().optional(), prefix: z.string().min(1).max(100).optional() }).strict().optional(),
+}).strict()
+
+export const Sso = z.object({
+  ssoName: z.string(),
+  enabled: z.boolean(),
+  sp: z.object({ entityId: z.string(), acsUrl: z.string(), metadataUrl: z.string(), loginUrl: z.string(), certificate: z.string(), certificates: z.array(z.string()) }),
+  idp: IdpView.nullable(),
+  policy: SsoPolicy,
+  warnings: z.array(z.string()).optional(),
+})
+
+export const IdpInput = z.union([
+  z.object({ metadataXml: z.string().min(1).max(10 * 1024 * 1024), entityId: z.string().max(1024).optional() }).strict(),
+  z.object({ metadataUrl: z.string().min(1).max(2048), entityId: z.string().max(1024).optional() }).strict(),
+  z.object({
+    ssoUrl: z.string().min(1).max(2048),
+    entityId: z.string().min(1).max(1024),
+    certificates: z.array(z.string().min(1).max(20_000)).min(1).max(10),
+    signatureAlgorithm: z.enum(['rsa-sha256', 'rsa-sha1']).optional(),
+  }).strict(),
+])
+
+export const EnableInput = z.object({ skipTest: z.boolean().optional() }).strict().optional()

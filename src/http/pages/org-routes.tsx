@@ -23,8 +23,8 @@ const NOTICES: Record<string, string> = {
 
 export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: readonly string[]): void {
   app.get('/dashboard', async (request, reply) => {
-    const { user, session, viewer } = requireSignedIn(request)
-    const entries = await describeMemberships(deps, user.id)
+    const { session, viewer } = requireSignedIn(request)
+    const entries = await describeMemberships(deps, session)
     const orgs = entries.map(({ membership: { org, member }, workspaces }) => ({
       name: org.name, slug: org.slug, role: member.role, current: session.orgId === org.id,
       canManage: member.role !== 'member',
@@ -37,7 +37,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
   async function manager(request: FastifyRequest) {
     const signedIn = requireSignedIn(request)
     const { org: slug } = request.params as { org: string }
-    const membership = await findMembership(deps, signedIn.user.id, slug)
+    const membership = await findMembership(deps, signedIn.session, slug)
     if (membership === undefined || membership.member.role === 'member') {
       throw new AccountError('not_allowed', 'Only owners and admins of this organization can manage its members.')
     }

@@ -15,6 +15,7 @@ import { field, safeLocalPath, viewerOf } from './page-context.js'
 const NOTICES: Record<string, string> = {
   'signed-out': 'You are signed out.',
   'password-changed': 'Your password is changed. Sign in with the new one.',
+  'sso-name': 'Enter your organization\'s SSO name, for example acme.',
 }
 
 export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: CookieSettings): void {
@@ -23,6 +24,9 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
   app.get('/login', async (request, reply) => {
     const query = request.query as Record<string, unknown>
     const next = safeLocalPath(query.next)
+    if (typeof query.trigger_sso_flow === 'string' && /^[a-z0-9-]{1,63}$/.test(query.trigger_sso_flow)) {
+      return reply.redirect(`/sso/${query.trigger_sso_flow}${next === undefined ? '' : `?return_to=${encodeURIComponent(next)}`}`)
+    }
     if (request.page.signedIn !== undefined) return reply.redirect(next ?? '/dashboard')
     const notice = typeof query.notice === 'string' ? NOTICES[query.notice] : undefined
     return sendPage(reply, <SignInPage csrf={request.page.csrf} next={next} notice={notice} />)
@@ -43,7 +47,8 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
       if (!(error instanceof AuthError)) throw error
       request.log.info({ event: 'sign_in_failed', code: error.code }, 'password sign-in refused')
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
-      return sendPage(reply, <SignInPage csrf={request.page.csrf} email={email} next={next} error={error.message} />, statusOf(error))
+      const ssoName = error.code === 'sso_required' ? error.detail : undefined
+      return sendPage(reply, <SignInPage csrf={request.page.csrf} email={email} next={next} error={error.message} ssoName={ssoName} />, statusOf(error))
     }
   })
 

@@ -1,7 +1,9 @@
 /** Every migration, in order. A static list works the same from src/ (tests) and dist/ (start). */
 import type { Migration } from 'kysely'
 import * as createAccounts from './2026_11_23_1800_create_accounts.js'
+import * as createSso from './2026_11_23_1900_create_sso.js'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1800_create_accounts': createAccounts,
+  '2026_11_23_1900_create_sso': createSso,
 }

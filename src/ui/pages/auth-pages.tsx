@@ -3,7 +3,7 @@ import type { FC } from 'hono/jsx'
 import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
 
-export const SignInPage: FC<{ csrf: string; email?: string | undefined; next?: string | undefined; error?: string | undefined; notice?: string | undefined }> = (p) => (
+export const SignInPage: FC<{ csrf: string; email?: string | undefined; next?: string | undefined; error?: string | undefined; notice?: string | undefined; ssoName?: string | undefined }> = (p) => (
   <Layout title="Sign in" notice={p.notice}>
     <section class="card narrow">
       <h1>Sign in</h1>
@@ -16,6 +16,14 @@ export const SignInPage: FC<{ csrf: string; email?: string | undefined; next?: s
         <button type="submit" class="primary">Sign in</button>
       </form>
       <p class="aside"><a href="/forgot-password">Forgot your password?</a></p>
+    </section>
+    <section class="card narrow" aria-labelledby="sso-heading">
+      <h2 id="sso-heading">Sign in with SSO</h2>
+      <form method="get" action="/sso">
+        {p.next !== undefined && <input type="hidden" name="next" value={p.next} />}
+        <Field name="sso_name" label="Your organization's SSO name" value={p.ssoName} hint="Your IT administrator can tell you; for example acme." autocomplete="organization" />
+        <button type="submit" class={p.ssoName !== undefined ? 'primary' : undefined}>Continue with SSO</button>
+      </form>
     </section>
   </Layout>
 )

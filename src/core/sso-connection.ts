@@ -1,0 +1,109 @@
+/**
+ * An org's SSO connection (DESIGN §1): the generated SP side, the IdP side the owner enters, and
+ * the policy. Defaults are what an owner of a new connection would expect.
+ */
+export const ENFORCEMENTS = ['optional', 'exceptions', 'strict'] as const
+export type Enforcement = (typeof ENFORCEMENTS)[number]
+export const PROVISIONING = ['invite-only', 'just-in-time'] as const
+export type Provisioning = (typeof PROVISIONING)[number]
+
+export interface RoleRule {
+  readonly idpRole: string
+  readonly orgRole: 'admin' | 'member'
+  readonly workspaceRoles: Readonly<Record<string, string>>
+}
+
+export interface SsoPolicy {
+  readonly enforcement: Enforcement
+  readonly apiAllowList: readonly string[]
+  readonly sessionTimeoutHours: number
+  readonly provisioning: Provisioning
+  readonly allowIdpInitiated: boolean
+  readonly requireEncryptedAssertions: boolean
+  readonly attributeMapping: {
+    readonly email: readonly string[]
+    readonly firstName: readonly string[]
+    readonly lastName: readonly string[]
+    readonly roles: readonly string[]
+  }
+  readonly roleMapping: {
+    readonly enabled: boolean
+    readonly attribute: string
+    readonly delimiter: string
+    readonly rules: readonly RoleRule[]
+  }
+  readonly workspaceAttributes: { readonly enabled: boolean; readonly prefix: string }
+}
+
+export interface IdpConfig {
+  readonly entityId: string
+  readonly ssoUrlRedirect: string | undefined
+  readonly ssoUrlPost: string | undefined
+  /** PEM; several during a certificate rollover. */
+  readonly certificates: readonly string[]
+  readonly signatureAlgorithm: 'rsa-sha256' | 'rsa-sha1'
+  readonly source: 'metadata' | 'metadata-url' | 'manual'
+  readonly nameIdFormats: readonly string[]
+}
+
+export interface SsoConnection {
+  readonly id: string
+  readonly orgId: string
+  readonly ssoName: string
+  readonly enabled: boolean
+  readonly idp: IdpConfig | undefined
+  readonly policy: SsoPolicy
+  readonly metadataUrl: string | undefined
+  readonly metadataRefreshedAt: string | undefined
+  readonly metadataRefreshError: string | undefined
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+/** The usual attribute names of the major IdPs, first present wins (DESIGN §2.4). */
+export const DEFAULT_ATTRIBUTE_MAPPING: SsoPolicy['attributeMapping'] = {
+  email: [
+    'email', 'Email', 'mail', 'emailAddress', 'User.email',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', 'urn:oid:0.9.2342.19200300.100.1.3',
+  ],
+  firstName: [
+    'first_name', 'firstName', 'givenName', 'given_name', 'User.FirstName',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname', 'urn:oid:2.5.4.42',
+  ],
+  lastName: [
+    'last_name', 'lastName', 'sn', 'surname', 'family_name', 'User.LastName',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname', 'urn:oid:2.5.4.4',
+  ],
+  roles: [
+    'roles', 'groups', 'Role', 'memberOf',
+    'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role',
+  ],
+}
+
+export const DEFAULT_POLICY: SsoPolicy = {
+  enforcement: 'optional',
+  apiAllowList: [],
+  sessionTimeoutHours: 12,
+  provisioning: 'invite-only',
+  allowIdpInitiated: true,
+  requireEncryptedAssertions: false,
+  attributeMapping: DEFAULT_ATTRIBUTE_MAPPING,
+  roleMapping: { enabled: false, attribute: 'roles', delimiter: ',', rules: [] },
+  workspaceAttributes: { enabled: false, prefix: 'workspace.' },
+}
+
+export interface SpEndpoints {
+  readonly entityId: string
+  readonly acsUrl: string
+  readonly metadataUrl: string
+  readonly loginUrl: string
+}
+
+export function spEndpoints(baseUrl: string, ssoName: string): SpEndpoints {
+  return {
+    entityId: `${baseUrl}/saml/${ssoName}`,
+    acsUrl: `${baseUrl}/saml/${ssoName}/acs`,
+    metadataUrl: `${baseUrl}/saml/${ssoName}/metadata`,
+    loginUrl: `${baseUrl}/sso/${ssoName}`,
+  }
+}

@@ -1,0 +1,22 @@
+/** Errors of SSO connections: set-up, IdP configuration, policy. `message` is safe to show. */
+import type { MetadataErrorCode } from '../saml/idp-metadata.js'
+
+export type SsoErrorCode =
+  | MetadataErrorCode
+  | 'sso_not_configured'
+  | 'sso_name_taken'
+  | 'sso_name_invalid'
+  | 'idp_not_configured'
+  | 'idp_invalid'
+  | 'policy_invalid'
+  | 'sso_test_required'
+  | 'sso_not_enabled'
+  | 'metadata_fetch_failed'
+  | 'metadata_url_forbidden'
+
+export class SsoError extends Error {
+  override name = 'SsoError'
+  constructor(readonly code: SsoErrorCode, message: string, readonly detail?: string, readonly field?: string) {
+    super(message)
+  }
+}

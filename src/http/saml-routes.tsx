@@ -1,0 +1,109 @@
+/**
+ * SAML endpoints (DESIGN §2–§3): SP metadata, the ACS, and starting SP-initiated sign-in.
+ * The ACS is reached by a cross-site POST from the IdP: it has no CSRF token and no SameSite=Lax
+ * cookie, so everything it needs comes from the database; its own scope parses the form.
+ */
+import formbody from '@fastify/formbody'
+import type { FastifyInstance } from 'fastify'
+import type { CoreDeps } from '../core/deps.js'
+import { endSession } from '../core/sessions.js'
+import { finishSamlSignIn, findConnectionBySsoName, startSamlSignIn, type SsoSignInFailure } from '../core/saml-sign-in.js'
+import { activeSpKeys } from '../core/sp-keys.js'
+import { spEndpoints } from '../core/sso-connection.js'
+import { SsoError } from '../core/sso-error.js'
+import { buildSpMetadata } from '../saml/sp-metadata.js'
+import { MessagePage } from '../ui/pages/auth-pages.js'
+import { setSessionCookie, type CookieSettings } from './authenticate.js'
+import { sendPage } from './pages/html.js'
+import { safeLocalPath } from './pages/page-context.js'
+
+/** Parse-level failures are the client's fault (400); everything else is a refusal (403). */
+const MALFORMED = new Set(['response_too_large', 'response_not_base64', 'xml_malformed', 'xml_dtd_forbidden', 'not_a_response'])
+
+function explain(failure: SsoSignInFailure, orgName: string): string {
+  switch (failure.code) {
+    case 'not_a_member':
+      return `Your identity provider signed you in as ${failure.email}, but that account is not a member of ${orgName}. Ask an owner of ${orgName} to invite you.`
+    case 'email_missing':
+      return 'Your identity provider did not send an email address for you, so we cannot tell who you are. Ask your IT administrator to send the email attribute.'
+    case 'sso_not_enabled':
+      return `Single sign-on is not enabled for ${orgName}.`
+    default:
+      return 'Signing in through your identity provider did not work. Try again from the start; if it keeps failing, give your administrator the reference below.'
+  }
+}
+
+/** Metadata and ACS: outside the pages scope (no CSRF, no pre-session cookie). */
+export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: CoreDeps; cookie: CookieSettings }): Promise<void> {
+  const { deps, cookie } = options
+  // Base64 of a 1 MiB response, URL-encoded, fits in 3 MiB; the validator refuses over 1 MiB unread.
+  await app.register(formbody, { bodyLimit: 3 * 1024 * 1024 })
+
+  app.get('/saml/:ssoName/metadata', async (request, reply) => {
+    const { ssoName } = request.params as { ssoName: string }
+    const connection = await deps.store.ssoConnections.findBySsoName(ssoName)
+    if (connection === undefined) return sendPage(reply, <MessagePage title="Not found" message="No organization uses this SSO name." reference={request.id} />, 404)
+    const sp = spEndpoints(deps.settings.baseUrl, connection.ssoName)
+    const keys = await activeSpKeys(deps)
+    const xml = buildSpMetadata({ entityId: sp.entityId, acsUrl: sp.acsUrl, certificates: keys.map((k) => k.certificatePem), authnRequestsSigned: true, wantAssertionsSigned: true })
+    const download = (request.query as Record<string, unknown>).download !== undefined
+    return reply.type('application/samlmetadata+xml; charset=utf-8')
+      .header('cache-control', 'public, max-age=300')
+      .header('content-disposition', `${download ? 'attachment' : 'inline'}; filename="${connection.ssoName}-sp-metadata.xml"`)
+      .send(xml)
+  })
+
+  app.post('/saml/:ssoName/acs', async (request, reply) => {
+    const { ssoName } = request.params as { ssoName: string }
+    const body = request.body as Record<string, unknown> | undefined
+    let connection
+    try {
+      connection = await findConnectionBySsoName(deps, ssoName)
+    } catch (error) {
+      if (error instanceof SsoError) return sendPage(reply, <MessagePage title="Not found" message="No organization uses this SSO name." reference={request.id} />, 404)
+      throw error
+    }
+    const samlResponse = body?.SAMLResponse
+    if (typeof samlResponse !== 'string' || samlResponse === '') {
+      request.log.info({ event: 'sso_sign_in_failed', code: 'response_missing', reference: request.id }, 'ACS post without SAMLResponse')
+      return sendPage(reply, <MessagePage title="Sign-in failed" message="The identity provider's answer was missing. Start signing in again." reference={request.id} />, 400)
+    }
+    const result = await finishSamlSignIn(deps, connection.ssoName, samlResponse)
+    if (result.kind === 'failed') {
+      request.log.info({ event: 'sso_sign_in_failed', code: result.failure.code, reference: result.reference }, 'SSO sign-in refused')
+      const org = await deps.store.orgs.findById(connection.orgId)
+      return sendPage(reply, <MessagePage title="Sign-in failed" message={explain(result.failure, org?.name ?? 'this organization')} reference={result.reference} />, MALFORMED.has(result.failure.code) ? 400 : 403)
+    }
+    // No fixation: this browser's earlier session ends; the new one has a new id.
+    const previous = request.cookies[cookie.name]
+    if (previous !== undefined) await endSession(deps, previous)
+    setSessionCookie(reply, cookie, result.started.id, result.started.session.expiresAt)
+    request.log.info({ event: 'sign_in', method: 'saml', org: result.org.slug }, 'signed in')
+    return reply.redirect(safeLocalPath(result.returnTo) ?? '/dashboard', 303)
+  })
+}
+
+/** Starting SP-initiated sign-in: inside the pages scope (GET only). */
+export function samlStartRoutes(app: FastifyInstance, deps: CoreDeps): void {
+  const start = async (ssoName: string, returnTo: string | undefined, request: { id: string }, reply: Parameters<typeof sendPage>[0]) => {
+    try {
+      return reply.redirect(await startSamlSignIn(deps, ssoName, { returnTo }))
+    } catch (error) {
+      if (!(error instanceof SsoError)) throw error
+      const status = error.code === 'sso_not_configured' ? 404 : 409
+      return sendPage(reply, <MessagePage title="Single sign-on unavailable" message={error.message} reference={request.id} link={{ href: '/login', text: 'Sign in another way' }} />, status)
+    }
+  }
+  app.get('/sso/:ssoName', async (request, reply) => {
+    const { ssoName } = request.params as { ssoName: string }
+    const query = request.query as Record<string, unknown>
+    return start(ssoName.toLowerCase(), safeLocalPath(query.return_to) ?? safeLocalPath(query.next), request, reply)
+  })
+  /** The sign-in page's "Sign in with SSO" form. */
+  app.get('/sso', async (request, reply) => {
+    const name = (request.query as Record<string, unknown>).sso_name
+    if (typeof name !== 'string' || !/^[a-zA-Z0-9-]{1,63}$/.test(name.trim())) return reply.redirect('/login?notice=sso-name')
+    const next = safeLocalPath((request.query as Record<string, unknown>).next)
+    return reply.redirect(`/sso/${encodeURIComponent(name.trim().toLowerCase())}${next === undefined ? '' : `?return_to=${encodeURIComponent(next)}`}`)
+  })
+}

@@ -1,0 +1,108 @@
+import type { SamlStateStore, SpKeyStore, SsoConnectionStore } from '../core/ports.js'
+import type { IdpConfig, SsoConnection, SsoPolicy } from '../core/sso-connection.js'
+import type { Db } from './database.js'
+import { translateDuplicate } from './duplicate-key.js'
+import type { SsoConnectionTable } from './schema.js'
+
+const toConnection = (row: SsoConnectionTable): SsoConnection => ({
+  id: row.id,
+  orgId: row.org_id,
+  ssoName: row.sso_name,
+  enabled: row.enabled === 1,
+  idp: row.idp === null ? undefined : (JSON.parse(row.idp) as IdpConfig),
+  policy: JSON.parse(row.policy) as SsoPolicy,
+  metadataUrl: row.metadata_url ?? undefined,
+  metadataRefreshedAt: row.metadata_refreshed_at ?? undefined,
+  metadataRefreshError: row.metadata_refresh_error ?? undefined,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+export function ssoConnectionRepository(db: Db): SsoConnectionStore {
+  return {
+    insert: async (c) => {
+      await translateDuplicate(db.insertInto('sso_connections').values({
+        id: c.id, org_id: c.orgId, sso_name: c.ssoName, enabled: c.enabled ? 1 : 0,
+        idp: c.idp === undefined ? null : JSON.stringify(c.idp), policy: JSON.stringify(c.policy),
+        metadata_url: c.metadataUrl ?? null, metadata_refreshed_at: null, metadata_refresh_error: null,
+        created_at: c.createdAt, updated_at: c.updatedAt,
+      }).execute())
+    },
+    findByOrg: async (orgId) => {
+      const row = await db.selectFrom('sso_connections').selectAll().where('org_id', '=', orgId).executeTakeFirst()
+      return row && toConnection(row)
+    },
+    findBySsoName: async (ssoName) => {
+      const row = await db.selectFrom('sso_connections').selectAll().where('sso_name', '=', ssoName).executeTakeFirst()
+      return row && toConnection(row)
+    },
+    update: async (id, changes, now) => {
+      const set: Partial<SsoConnectionTable> = { updated_at: now }
+      if (changes.ssoName !== undefined) set.sso_name = changes.ssoName
+      if (changes.enabled !== undefined) set.enabled = changes.enabled ? 1 : 0
+      if ('idp' in changes) set.idp = changes.idp === undefined ? null : JSON.stringify(changes.idp)
+      if (changes.policy !== undefined) set.policy = JSON.stringify(changes.policy)
+      if ('metadataUrl' in changes) set.metadata_url = changes.metadataUrl ?? null
+      if ('metadataRefreshedAt' in changes) set.metadata_refreshed_at = changes.metadataRefreshedAt ?? null
+      if ('metadataRefreshError' in changes) set.metadata_refresh_error = changes.metadataRefreshError ?? null
+      await translateDuplicate(db.updateTable('sso_connections').set(set).where('id', '=', id).execute())
+    },
+    listWithMetadataUrl: async () =>
+      (await db.selectFrom('sso_connections').selectAll().where('metadata_url', 'is not', null).execute()).map(toConnection),
+  }
+}
+
+export function spKeyRepository(db: Db): SpKeyStore {
+  return {
+    listActive: async () =>
+      (await db.selectFrom('sp_keys').selectAll().where('retired_at', 'is', null).orderBy('created_at', 'desc').orderBy('id', 'desc').execute())
+        .map((r) => ({ id: r.id, privateKeyEncrypted: r.private_key_encrypted, certificatePem: r.certificate_pem, createdAt: r.created_at })),
+    insert: async (k) => {
+      await db.insertInto('sp_keys').values({ id: k.id, private_key_encrypted: k.privateKeyEncrypted, certificate_pem: k.certificatePem, created_at: k.createdAt, retired_at: null }).execute()
+    },
+    retire: async (id, now) => {
+      const result = await db.updateTable('sp_keys').set({ retired_at: now }).where('id', '=', id).where('retired_at', 'is', null).executeTakeFirst()
+      return Number(result.numUpdatedRows) > 0
+    },
+  }
+}
+
+export function samlStateRepository(db: Db): SamlStateStore {
+  return {
+    insertRequest: async (r) => {
+      await db.insertInto('saml_requests').values({
+        id: r.id, relay_token_hash: r.relayTokenHash, connection_id: r.connectionId, return_to: r.returnTo ?? null,
+        test_by_user_id: r.testByUserId ?? null, created_at: r.createdAt, expires_at: r.expiresAt,
+      }).execute()
+    },
+    consumeRequest: async (id, connectionId, now) => {
+      const row = await db.deleteFrom('saml_requests')
+        .where('id', '=', id).where('connection_id', '=', connectionId).where('expires_at', '>', now)
+        .returningAll().executeTakeFirst()
+      return row && {
+        id: row.id, relayTokenHash: row.relay_token_hash, connectionId: row.connection_id, returnTo: row.return_to ?? undefined,
+        testByUserId: row.test_by_user_id ?? undefined, createdAt: row.created_at, expiresAt: row.expires_at,
+      }
+    },
+    rememberAssertion: async (connectionId, assertionId, expiresAt) => {
+      // The primary key decides: of two concurrent posts of one assertion, exactly one inserts.
+      const result = await db.insertInto('saml_assertion_ids').values({ connection_id: connectionId, assertion_id: assertionId, expires_at: expiresAt })
+        .onConflict((oc) => oc.columns(['connection_id', 'assertion_id']).doNothing())
+        .executeTakeFirst()
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0
+    },
+    findIdentity: async (connectionId, nameId) => {
+      const row = await db.selectFrom('saml_identities').select('user_id').where('connection_id', '=', connectionId).where('name_id', '=', nameId).executeTakeFirst()
+      return row?.user_id
+    },
+    rememberIdentity: async (connectionId, nameId, userId, now) => {
+      await db.insertInto('saml_identities').values({ connection_id: connectionId, name_id: nameId, user_id: userId, last_seen_at: now })
+        .onConflict((oc) => oc.columns(['connection_id', 'name_id']).doUpdateSet({ user_id: userId, last_seen_at: now }))
+        .execute()
+    },
+    deleteExpired: async (now) => {
+      await db.deleteFrom('saml_requests').where('expires_at', '<=', now).execute()
+      await db.deleteFrom('saml_assertion_ids').where('expires_at', '<=', now).execute()
+    },
+  }
+}
