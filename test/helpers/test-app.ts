@@ -10,10 +10,15 @@ import type { MailMessage, Mailer } from '../../src/core/mail.js'
 import { buildApp } from '../../src/http/app.js'
 import { createLogger } from '../../src/http/logging.js'
 import { createRuntime, type Runtime } from '../../src/runtime.js'
+import { seal } from '../../src/core/secret-box.js'
+import { newId } from '../../src/core/secret-token.js'
+import { generateKeyPair, type KeyPair } from '../../src/saml/key-pair.js'
 import { freshDatabase } from './database.js'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 export const SECRET_KEY = '11'.repeat(32)
+
+let spKeyPair: Promise<KeyPair> | undefined
 
 export function testConfig(env: Record<string, string> = {}): Config {
   const config = loadConfig({
@@ -73,6 +78,10 @@ export async function createTestContext(options: { env?: Record<string, string>;
   const runtime = await createRuntime({ ...config, database: database.config }, {
     logger, clock, mailer: options.mailer ?? mail, ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
   })
+  // One SP key pair per test file instead of one per context (generation takes ~0.4 s).
+  spKeyPair ??= generateKeyPair({ commonName: 'Gatehouse SP test', notBefore: new Date('2020-01-01T00:00:00Z'), years: 30 })
+  const pair = await spKeyPair
+  await runtime.deps.store.spKeys.insert({ id: newId(), privateKeyEncrypted: seal(config.secretKey, pair.privateKeyPem), certificatePem: pair.certificatePem, createdAt: '2020-01-01T00:00:00.000Z' })
   const app = await buildApp(config, runtime.deps)
   await app.ready()
   return {
