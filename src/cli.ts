@@ -6,7 +6,9 @@ import { performance } from 'node:perf_hooks'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { refreshIdpMetadata } from './core/metadata-refresh.js'
 import { createOwner, issueSetupLink } from './core/setup.js'
-import { ensureSpKeys } from './core/sp-keys.js'
+import { ensureSpKeys, retireSpKey, rotateSpKeys } from './core/sp-keys.js'
+import { disableSso } from './core/sso-admin.js'
+import { parseCertificate } from './saml/certificate.js'
 import { buildApp } from './http/app.js'
 import { createLogger } from './http/logging.js'
 import { createRuntime } from './runtime.js'
@@ -21,6 +23,8 @@ Commands:
   start          Migrate the database and serve Gatehouse (default port 4000)
   migrate        Apply pending database migrations and exit
   create-owner   Make a user the owner of an organization (creating either if missing)
+  keys           List, rotate or retire the SAML service-provider key pairs
+  sso            Disable an organization's SSO (the way back in when an IdP is broken)
 
 Run "gatehouse <command> --help" for a command's options.
 Configuration comes from the environment: see docs/configuration.md.`,
@@ -35,6 +39,17 @@ Applies every pending migration to GATEHOUSE_DATABASE_URL (default sqlite:./data
 
 Makes EMAIL an owner of the organization SLUG. Creates the organization (named --name, or SLUG)
 and the user when they do not exist. A user without a password gets a one-time link to set one.`,
+  keys: `Usage: gatehouse keys list
+       gatehouse keys rotate
+       gatehouse keys retire --id KEY_ID
+
+rotate adds a new SAML key pair that signs AuthnRequests from now on; older pairs stay published in
+every SP metadata document and keep decrypting assertions until retired. Give IdPs that pin the
+SP certificate time to pick up the new one before retiring the old. The last key cannot be retired.`,
+  sso: `Usage: gatehouse sso disable --org SLUG
+
+Disables SSO for the organization: members sign in with passwords again (those without one use
+"forgot password"); the connection, members and roles stay, ready to re-enable.`,
 }
 
 export async function main(argv: readonly string[], env: Env, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
@@ -69,6 +84,10 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
         return await migrate(config, out)
       case 'create-owner':
         return await createOwnerCommand(config, rest, out)
+      case 'keys':
+        return await keysCommand(config, rest, out)
+      case 'sso':
+        return await ssoCommand(config, rest, out)
     }
   } catch (error) {
     if (error instanceof MigrationError || (error as { code?: string }).code === 'ECONNREFUSED') {
@@ -126,6 +145,70 @@ async function createOwnerCommand(config: Config, args: readonly string[], out: 
     const code = (error as { code?: string }).code
     if (code !== undefined && (error as Error).name === 'AccountError') {
       out(`gatehouse create-owner: ${(error as Error).message}`)
+      return 1
+    }
+    throw error
+  } finally {
+    await runtime.close()
+  }
+}
+
+async function keysCommand(config: Config, args: readonly string[], out: (line: string) => void): Promise<number> {
+  const [action, ...flagArgs] = args
+  let flags: Record<string, string>
+  try {
+    if (action !== 'list' && action !== 'rotate' && action !== 'retire') throw new UsageError('say list, rotate or retire')
+    flags = parseFlags(flagArgs, action === 'retire' ? ['id'] : [])
+    if (action === 'retire' && flags.id === undefined) throw new UsageError('retire needs --id KEY_ID (see gatehouse keys list)')
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    out(`gatehouse keys: ${error.message}\n\n${HELP.keys}`)
+    return 1
+  }
+  const runtime = await createRuntime(config, { logger: createLogger('silent') })
+  try {
+    if (action === 'rotate') {
+      const key = await rotateSpKeys(runtime.deps)
+      out(`Added SAML key ${key.id}; it signs from now on. Older keys stay published until you retire them.`)
+    } else if (action === 'retire') {
+      if (!(await retireSpKey(runtime.deps, flags.id!))) {
+        out(`gatehouse keys: no active key ${flags.id}, or it is the last one (rotate first)`)
+        return 1
+      }
+      out(`Retired SAML key ${flags.id}; it is no longer published or used.`)
+    }
+    const keys = await runtime.deps.store.spKeys.listActive()
+    out(keys.length === 0 ? 'No SAML keys yet: gatehouse start makes the first.' : 'Active SAML keys (newest signs):')
+    for (const [index, key] of keys.entries()) {
+      const cert = parseCertificate(key.certificatePem)
+      out(`  ${key.id}  created ${key.createdAt.slice(0, 10)}  ${index === 0 ? 'signing   ' : 'published '}  sha256 ${cert.fingerprint}`)
+    }
+    return 0
+  } finally {
+    await runtime.close()
+  }
+}
+
+async function ssoCommand(config: Config, args: readonly string[], out: (line: string) => void): Promise<number> {
+  const [action, ...flagArgs] = args
+  let flags: Record<string, string>
+  try {
+    if (action !== 'disable') throw new UsageError('the only action is disable')
+    flags = parseFlags(flagArgs, ['org'])
+    if (flags.org === undefined) throw new UsageError('--org is required')
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    out(`gatehouse sso: ${error.message}\n\n${HELP.sso}`)
+    return 1
+  }
+  const runtime = await createRuntime(config, { logger: createLogger('silent') })
+  try {
+    await disableSso(runtime.deps, flags.org!, { kind: 'operator' })
+    out(`SSO is disabled for ${flags.org}. Members sign in with passwords; those without one use "forgot password".`)
+    return 0
+  } catch (error) {
+    if ((error as Error).name === 'SsoError' || (error as Error).name === 'AccountError') {
+      out(`gatehouse sso: ${(error as Error).message}`)
       return 1
     }
     throw error
