@@ -14,11 +14,14 @@ const internal = new BlockList()
 for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
   internal.addSubnet(net, prefix, 'ipv4')
 }
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96], ['64:ff9b::', 96]] as const) {
+for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) {
   internal.addSubnet(net, prefix, 'ipv6')
 }
 
 export function isInternalAddress(address: string): boolean {
+  // An IPv4-mapped IPv6 address is judged as the IPv4 address it carries.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  if (mapped !== null) return isInternalAddress(mapped[1]!)
   const family = isIP(address)
   if (family === 0) return true
   return internal.check(address, family === 4 ? 'ipv4' : 'ipv6')
@@ -55,15 +58,20 @@ export function createMetadataFetcher(options: { production: boolean; timeoutMs?
     const reader = response.body?.getReader()
     const chunks: Uint8Array[] = []
     let total = 0
-    while (reader !== undefined) {
-      const { done, value } = await reader.read()
-      if (done) break
-      total += value.byteLength
-      if (total > MAX_BYTES) {
-        await reader.cancel()
-        throw new SsoError('metadata_fetch_failed', 'The metadata is larger than 10 MiB.', undefined, 'metadataUrl')
+    try {
+      while (reader !== undefined) {
+        const { done, value } = await reader.read()
+        if (done) break
+        total += value.byteLength
+        if (total > MAX_BYTES) {
+          await reader.cancel()
+          throw new SsoError('metadata_fetch_failed', 'The metadata is larger than 10 MiB.', undefined, 'metadataUrl')
+        }
+        chunks.push(value)
       }
-      chunks.push(value)
+    } catch (error) {
+      if (error instanceof SsoError) throw error
+      throw new SsoError('metadata_fetch_failed', `Could not read the metadata: ${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message}.`, undefined, 'metadataUrl')
     }
     return Buffer.concat(chunks).toString('utf8')
   }
