@@ -90,8 +90,9 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
         return await ssoCommand(config, rest, out)
     }
   } catch (error) {
-    if (error instanceof MigrationError || (error as { code?: string }).code === 'ECONNREFUSED') {
-      out(`gatehouse: ${(error as Error).message}`)
+    const code = (error as { code?: string }).code
+    if (error instanceof MigrationError || code === 'ECONNREFUSED' || code === 'SQLITE_CANTOPEN' || code === '3D000' || code === '28P01' || code === 'ENOTFOUND') {
+      out(`gatehouse: cannot use the database (GATEHOUSE_DATABASE_URL): ${(error as Error).message}`)
       return 1
     }
     throw error

@@ -77,9 +77,20 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       throw new ConfigError(missing[0]!, `required when NODE_ENV=production (missing: ${missing.join(', ')})`)
     }
   }
-  const secretKey = parseSecretKey(env, production, dataDir)
-
   const workspaceRoles = parseRoles(env)
+  const session = {
+    idleMinutes: integer(env, 'GATEHOUSE_SESSION_IDLE_MINUTES', 8 * 60, 5, 7 * 24 * 60),
+    absoluteHours: integer(env, 'GATEHOUSE_SESSION_ABSOLUTE_HOURS', 24, 1, 30 * 24),
+  }
+  const rateLimit = {
+    windowMinutes: 15,
+    perAccount: integer(env, 'GATEHOUSE_RATE_LIMIT_ACCOUNT', 10, 1, 10_000),
+    perIp: integer(env, 'GATEHOUSE_RATE_LIMIT_IP', 100, 1, 1_000_000),
+  }
+  const trustProxy = boolean(env, 'GATEHOUSE_TRUST_PROXY', false)
+  const logLevel = oneOf(env, 'GATEHOUSE_LOG_LEVEL', LOG_LEVELS, 'info')
+  // Last: in development this may write ./data/secret.key, which a later bad value must not leave behind.
+  const secretKey = parseSecretKey(env, production, dataDir)
   const config: Config = {
     production,
     baseUrl,
@@ -91,19 +102,12 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     secretKey,
     smtp: smtpUrl === undefined ? undefined : { url: smtpUrl, from: smtpFrom },
     workspaceRoles,
-    session: {
-      idleMinutes: integer(env, 'GATEHOUSE_SESSION_IDLE_MINUTES', 8 * 60, 5, 7 * 24 * 60),
-      absoluteHours: integer(env, 'GATEHOUSE_SESSION_ABSOLUTE_HOURS', 24, 1, 30 * 24),
-    },
+    session,
     passwordHashing: { memoryCost: 19456, timeCost: 2 },
-    rateLimit: {
-      windowMinutes: 15,
-      perAccount: integer(env, 'GATEHOUSE_RATE_LIMIT_ACCOUNT', 10, 1, 10_000),
-      perIp: integer(env, 'GATEHOUSE_RATE_LIMIT_IP', 100, 1, 1_000_000),
-    },
+    rateLimit,
     devOutbox: { enabled: !production },
-    trustProxy: boolean(env, 'GATEHOUSE_TRUST_PROXY', false),
-    logLevel: oneOf(env, 'GATEHOUSE_LOG_LEVEL', LOG_LEVELS, 'info'),
+    trustProxy,
+    logLevel,
   }
   return deepFreeze(config)
 }

@@ -3,7 +3,6 @@
  * GATEHOUSE_SECRET_KEY. `gatehouse keys rotate` adds a pair that signs from then on; older pairs stay
  * published in metadata and keep decrypting until retired, so IdPs can catch up.
  */
-import { generateKeyPair } from '../saml/key-pair.js'
 import type { CoreDeps } from './deps.js'
 import type { SpKey } from './ports.js'
 import { open, seal } from './secret-box.js'
@@ -22,6 +21,8 @@ export async function ensureSpKeys(deps: CoreDeps): Promise<void> {
 
 export async function rotateSpKeys(deps: CoreDeps): Promise<SpKey> {
   const now = deps.clock.now()
+  // Loaded on demand: @peculiar/x509 is only needed the few times a key pair is made.
+  const { generateKeyPair } = await import('../saml/key-pair.js')
   const pair = await generateKeyPair({ commonName: `Gatehouse SP ${new URL(deps.settings.baseUrl).host}`, notBefore: now, years: 10 })
   const key: SpKey = { id: newId(), privateKeyEncrypted: seal(deps.settings.secretKey, pair.privateKeyPem), certificatePem: pair.certificatePem, createdAt: now.toISOString() }
   await deps.store.spKeys.insert(key)
