@@ -5,7 +5,7 @@
  */
 import type { Element } from '@xmldom/xmldom'
 import { decrypt } from 'xml-encryption'
-import { descendants, NS } from './xml.js'
+import { isElement } from './xml.js'
 
 const KEY_TRANSPORT = new Set(['http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p', 'http://www.w3.org/2009/xmlenc11#rsa-oaep'])
 
@@ -14,9 +14,13 @@ export class DecryptionError extends Error {
 }
 
 export async function decryptAssertion(encryptedAssertion: Element, privateKeysPem: readonly string[]): Promise<string> {
-  const methods = descendants(encryptedAssertion, NS.xenc, 'EncryptedKey')
-    .flatMap((key) => descendants(key, NS.xenc, 'EncryptionMethod').slice(0, 1))
-  if (methods.length === 0) throw new DecryptionError('no EncryptedKey found')
+  // xml-encryption finds the EncryptedKey and its EncryptionMethod by local name, in any namespace,
+  // so every EncryptionMethod that is not an EncryptedData's content method is checked: a decoy
+  // OAEP method (nested first, or in the XML-Enc namespace beside a foreign-namespace one) must
+  // not hide an RSA 1.5 key that the library would then unwrap.
+  const keys = elementsNamed(encryptedAssertion, 'EncryptedKey')
+  const methods = elementsNamed(encryptedAssertion, 'EncryptionMethod').filter((m) => (m.parentNode as Element | null)?.localName !== 'EncryptedData')
+  if (keys.length === 0 || methods.length === 0) throw new DecryptionError('no EncryptedKey found')
   for (const method of methods) {
     const algorithm = method.getAttribute('Algorithm') ?? ''
     if (!KEY_TRANSPORT.has(algorithm)) throw new DecryptionError(`key transport ${algorithm} is not allowed; use RSA-OAEP`)
@@ -36,4 +40,15 @@ export async function decryptAssertion(encryptedAssertion: Element, privateKeysP
     }
   }
   throw new DecryptionError(lastError)
+}
+
+/** Every element below `root` with this local name, whatever its namespace. */
+function elementsNamed(root: Element, localName: string): Element[] {
+  const found: Element[] = []
+  const walk = (el: Element) => {
+    if (el.localName === localName) found.push(el)
+    for (let node = el.firstChild; node !== null; node = node.nextSibling) if (isElement(node)) walk(node)
+  }
+  walk(root)
+  return found
 }

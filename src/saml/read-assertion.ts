@@ -13,7 +13,7 @@ export interface VerifiedAssertion {
   readonly sessionIndex: string | undefined
   /** From the Response, else from the bearer SubjectConfirmationData; undefined when unsolicited. */
   readonly inResponseTo: string | undefined
-  /** Until when this assertion could be replayed: the replay cache keeps its ID until then. */
+  /** Until when this assertion could be replayed (latest NotOnOrAfter + skew, UTC ISO): the replay cache keeps its ID until then. */
   readonly validUntil: string
   readonly authnInstant: string | undefined
   /** Attribute Name → values, in document order (several statements merged). */
@@ -31,6 +31,8 @@ export interface ReadContext {
   readonly encrypted: boolean
   readonly usesSha1: boolean
   readonly signatureAlgorithm: string
+  /** The skew the time checks allowed: the assertion stays acceptable that long past its bounds. */
+  readonly skewMs: number
 }
 
 export function readAssertion(response: Element, assertion: Element, ctx: ReadContext): VerifiedAssertion | SamlFailure {
@@ -63,9 +65,16 @@ export function readAssertion(response: Element, assertion: Element, ctx: ReadCo
     .map((c) => firstChild(c, NS.assertion, 'SubjectConfirmationData'))
     .find((d) => d !== undefined)
   const conditions = firstChild(assertion, NS.assertion, 'Conditions')
-  const bounds = [bearer && attribute(bearer, 'NotOnOrAfter'), conditions && attribute(conditions, 'NotOnOrAfter')]
+  // The checks accept the assertion until its latest NotOnOrAfter plus the skew, so the replay cache
+  // must keep its ID at least that long: ending at the bare NotOnOrAfter left a window of up to
+  // the skew in which a swept ID could be replayed.
+  const confirmationBounds = subject === undefined ? [] : childElements(subject, NS.assertion, 'SubjectConfirmation')
+    .map((c) => firstChild(c, NS.assertion, 'SubjectConfirmationData'))
+    .map((d) => d && attribute(d, 'NotOnOrAfter'))
+  const bounds = [...confirmationBounds, conditions && attribute(conditions, 'NotOnOrAfter')]
     .filter((v): v is string => v !== undefined)
-    .sort((a, b) => Date.parse(b) - Date.parse(a))
+    .map((v) => Date.parse(v))
+    .filter((ms) => !Number.isNaN(ms))
   const authn = firstChild(assertion, NS.assertion, 'AuthnStatement')
 
   const warnings: string[] = []
@@ -83,7 +92,7 @@ export function readAssertion(response: Element, assertion: Element, ctx: ReadCo
     nameIdFormat: attribute(nameIdEl, 'Format'),
     sessionIndex: authn && attribute(authn, 'SessionIndex'),
     inResponseTo: attribute(response, 'InResponseTo') ?? (bearer && attribute(bearer, 'InResponseTo')),
-    validUntil: bounds[0] ?? new Date(ctx.now.getTime() + 10 * 60_000).toISOString(),
+    validUntil: new Date((bounds.length > 0 ? Math.max(...bounds) : ctx.now.getTime() + 10 * 60_000) + ctx.skewMs).toISOString(),
     authnInstant: authn && attribute(authn, 'AuthnInstant'),
     attributes,
     signed: { response: ctx.responseSigned, assertion: ctx.assertionSigned },

@@ -130,7 +130,7 @@ export async function validateSamlResponse(samlResponse: string, settings: Respo
   }
   const read = readAssertion(response, assertion, {
     now: settings.now, responseSigned, assertionSigned: assertionSignature !== undefined, encrypted: encrypted !== undefined,
-    usesSha1: verified.some((v) => v.usesSha1), signatureAlgorithm: verified[0]!.signatureAlgorithm,
+    usesSha1: verified.some((v) => v.usesSha1), signatureAlgorithm: verified[0]!.signatureAlgorithm, skewMs: skew,
   })
   if ('code' in read) return failure(read)
   return { ok: true, assertion: read, xml: unverifiedXml }
