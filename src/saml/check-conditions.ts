@@ -17,7 +17,12 @@ function parseTime(value: string, element: string): number | SamlFailure {
   // xs:dateTime; SAML core §1.3.3 requires UTC ("Z"), but accept explicit offsets too.
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)) return { code: 'time_invalid', element, value }
   const ms = Date.parse(value)
-  return Number.isNaN(ms) ? { code: 'time_invalid', element, value } : ms
+  if (Number.isNaN(ms)) return { code: 'time_invalid', element, value }
+  // Date.parse rolls 2026-02-30 over to March 2: refuse dates that do not exist.
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number]
+  const calendar = new Date(Date.UTC(year, month - 1, day))
+  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return { code: 'time_invalid', element, value }
+  return ms
 }
 
 /**

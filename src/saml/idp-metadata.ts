@@ -62,7 +62,7 @@ export interface ParseMetadataOptions {
 export function parseIdpMetadata(xml: string, options: ParseMetadataOptions): IdpMetadata {
   let root: Element
   try {
-    root = parseXml(xml, MAX_METADATA_BYTES).documentElement!
+    root = parseXml(xml, MAX_METADATA_BYTES, 1_000_000).documentElement!
   } catch (error) {
     if (error instanceof XmlError) {
       const code = error.code === 'xml_dtd_forbidden' ? 'metadata_dtd_forbidden' : error.code === 'xml_too_large' ? 'metadata_too_large' : 'metadata_not_xml'

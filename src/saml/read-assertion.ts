@@ -62,6 +62,7 @@ export function readAssertion(response: Element, assertion: Element, ctx: ReadCo
   }
 
   const bearer = subject && childElements(subject, NS.assertion, 'SubjectConfirmation')
+    .filter((c) => attribute(c, 'Method') === 'urn:oasis:names:tc:SAML:2.0:cm:bearer')
     .map((c) => firstChild(c, NS.assertion, 'SubjectConfirmationData'))
     .find((d) => d !== undefined)
   const conditions = firstChild(assertion, NS.assertion, 'Conditions')
@@ -91,7 +92,10 @@ export function readAssertion(response: Element, assertion: Element, ctx: ReadCo
     nameId,
     nameIdFormat: attribute(nameIdEl, 'Format'),
     sessionIndex: authn && attribute(authn, 'SessionIndex'),
-    inResponseTo: attribute(response, 'InResponseTo') ?? (bearer && attribute(bearer, 'InResponseTo')),
+    // Only from what a signature covers: the Response's when it is signed, else the bearer
+    // confirmation's inside the signed Assertion. An unsigned envelope's InResponseTo could dress an
+    // IdP-initiated assertion up as solicited (and get past allowIdpInitiated: false).
+    inResponseTo: (ctx.responseSigned ? attribute(response, 'InResponseTo') : undefined) ?? (bearer && attribute(bearer, 'InResponseTo')),
     validUntil: new Date((bounds.length > 0 ? Math.max(...bounds) : ctx.now.getTime() + 10 * 60_000) + ctx.skewMs).toISOString(),
     authnInstant: authn && attribute(authn, 'AuthnInstant'),
     attributes,

@@ -25,14 +25,18 @@ const TEXT_NODE = 3
 const CDATA_SECTION_NODE = 4
 
 /** Parses `text` as XML; throws XmlError for a DTD, a size over `maxBytes`, or anything not well-formed. */
-export function parseXml(text: string, maxBytes: number): Document {
+export function parseXml(text: string, maxBytes: number, maxElements = MAX_XML_ELEMENTS): Document {
   if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new XmlError('xml_too_large', `The XML is larger than ${maxBytes} bytes.`)
   // No DTD, ever: entity declarations are how XXE and billion-laughs get in.
   if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) throw new XmlError('xml_dtd_forbidden', 'The XML contains a DTD (<!DOCTYPE or <!ENTITY), which is not allowed.')
   // SAML nests about 15 deep. Thousands of levels (70 KB is enough) overflow the stack of every
   // recursive walk after parsing, and with a prefix declared per level xmldom's parse time grows
   // quadratically (20 000 levels: 11 s): refuse before parsing.
-  if (nestsDeeperThan(text, MAX_XML_DEPTH)) throw new XmlError('xml_malformed', `The XML nests elements more than ${MAX_XML_DEPTH} deep.`)
+  // And the parse time of xmldom grows with the element count (1 MiB of empty elements: ~2 s), so
+  // the count is capped too, far above what a real message carries (500 groups: ~1 600 elements).
+  const shape = scanShape(text, MAX_XML_DEPTH, maxElements)
+  if (shape === 'too_deep') throw new XmlError('xml_malformed', `The XML nests elements more than ${MAX_XML_DEPTH} deep.`)
+  if (shape === 'too_many') throw new XmlError('xml_malformed', `The XML has more than ${maxElements} elements.`)
   let problem: string | undefined
   let document: Document
   try {
@@ -51,13 +55,16 @@ export function parseXml(text: string, maxBytes: number): Document {
 
 /** Far deeper than any SAML message or metadata (federation metadata included) nests. */
 export const MAX_XML_DEPTH = 128
+/** Far more elements than a SAML response carries; metadata passes its own, larger cap. */
+export const MAX_XML_ELEMENTS = 20_000
 
 /**
  * A linear scan of element nesting without parsing: start tags (quoted attribute values skipped,
  * "/>" closing at once) go down, end tags up; comments, CDATA and processing instructions are
  * skipped. Malformed input may be miscounted, but the parser refuses it anyway.
  */
-function nestsDeeperThan(text: string, limit: number): boolean {
+function scanShape(text: string, limit: number, maxElements: number): 'ok' | 'too_deep' | 'too_many' {
+  let elements = 0
   const skipPast = (terminator: string, from: number) => {
     const end = text.indexOf(terminator, from)
     return end === -1 ? text.length : end + terminator.length
@@ -82,12 +89,13 @@ function nestsDeeperThan(text: string, limit: number): boolean {
         } else if (c === 0x22 || c === 0x27) quote = c
         else if (c === 0x3e /* > */) break
       }
-      if (text.charCodeAt(j - 1) !== 0x2f /* / */ && ++depth > limit) return true
+      if (++elements > maxElements) return 'too_many'
+      if (text.charCodeAt(j - 1) !== 0x2f /* / */ && ++depth > limit) return 'too_deep'
       i = j + 1
     }
     i = text.indexOf('<', i)
   }
-  return false
+  return 'ok'
 }
 
 function firstLine(message: string): string {
