@@ -4,7 +4,7 @@
  * here what needs storage — InResponseTo single use, replay, who the user is, membership — and a
  * session that grants the connection's org only.
  */
-import { buildAuthnRequest, newRequestId, redirectBindingUrl } from '../saml/authn-request.js'
+import { buildAuthnRequest, newRequestId, postBindingFields, redirectBindingUrl } from '../saml/authn-request.js'
 import { cachedCertificate } from '../saml/certificate.js'
 import type { SamlFailure } from '../saml/failure.js'
 import type { VerifiedAssertion } from '../saml/read-assertion.js'
@@ -34,8 +34,16 @@ export async function findConnectionBySsoName(deps: CoreDeps, ssoName: string): 
   return connection
 }
 
-/** The IdP URL to send the browser to, with a fresh AuthnRequest whose ID we keep for 10 minutes. */
-export async function startSamlSignIn(deps: CoreDeps, ssoName: string, options: { returnTo?: string | undefined; testByUserId?: string } = {}): Promise<string> {
+/** Where the browser goes next: a redirect (HTTP-Redirect binding) or a form to post (HTTP-POST binding). */
+export type SamlStart =
+  | { readonly binding: 'redirect'; readonly url: string }
+  | { readonly binding: 'post'; readonly url: string; readonly fields: Readonly<Record<string, string>> }
+
+/**
+ * A fresh AuthnRequest whose ID we keep for 10 minutes, bound for the IdP: HTTP-Redirect when the
+ * IdP offers it (signed over the query string), else HTTP-POST (as some Google apps publish only).
+ */
+export async function startSamlSignIn(deps: CoreDeps, ssoName: string, options: { returnTo?: string | undefined; testByUserId?: string } = {}): Promise<SamlStart> {
   const connection = await findConnectionBySsoName(deps, ssoName)
   if (!connection.enabled && options.testByUserId === undefined) throw new SsoError('sso_not_enabled', 'Single sign-on is not enabled for this organization yet.')
   const idp = connection.idp
@@ -51,7 +59,10 @@ export async function startSamlSignIn(deps: CoreDeps, ssoName: string, options: 
   })
   const [signer] = await activeSpKeys(deps)
   const xml = buildAuthnRequest({ id, issueInstant: now, destination: ssoUrl, acsUrl: sp.acsUrl, spEntityId: sp.entityId })
-  return redirectBindingUrl(ssoUrl, xml, relayState, signer === undefined ? undefined : { privateKeyPem: signer.privateKeyPem })
+  if (idp.ssoUrlRedirect !== undefined) {
+    return { binding: 'redirect', url: redirectBindingUrl(ssoUrl, xml, relayState, signer === undefined ? undefined : { privateKeyPem: signer.privateKeyPem }) }
+  }
+  return { binding: 'post', url: ssoUrl, fields: postBindingFields(xml, relayState) }
 }
 
 export type SamlSignInResult =

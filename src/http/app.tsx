@@ -44,7 +44,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   installSecurityHeaders(app, { https: cookie.secure })
 
   const css = readFileSync(new URL('app.css', STATIC_DIR), 'utf8')
+  const autoSubmit = readFileSync(new URL('auto-submit.js', STATIC_DIR), 'utf8')
   app.get('/static/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css))
+  app.get('/static/auto-submit.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(autoSubmit))
   app.get('/healthz', async (_request, reply) => {
     await deps.ping()
     return reply.send({ status: 'ok' })

@@ -13,6 +13,8 @@ import { spEndpoints } from '../core/sso-connection.js'
 import { SsoError } from '../core/sso-error.js'
 import { buildSpMetadata } from '../saml/sp-metadata.js'
 import { MessagePage } from '../ui/pages/auth-pages.js'
+import { PostBindingPage } from '../ui/pages/post-binding-page.js'
+import { CONTENT_SECURITY_POLICY } from './security-headers.js'
 import { setSessionCookie, type CookieSettings } from './authenticate.js'
 import { sendPage } from './pages/html.js'
 import { safeLocalPath } from './pages/page-context.js'
@@ -87,7 +89,11 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
 export function samlStartRoutes(app: FastifyInstance, deps: CoreDeps): void {
   const start = async (ssoName: string, returnTo: string | undefined, request: { id: string }, reply: Parameters<typeof sendPage>[0]) => {
     try {
-      return reply.redirect(await startSamlSignIn(deps, ssoName, { returnTo }))
+      const next = await startSamlSignIn(deps, ssoName, { returnTo })
+      if (next.binding === 'redirect') return reply.redirect(next.url)
+      // HTTP-POST binding: this one page may post to the IdP's origin; a tiny same-origin script submits it.
+      reply.header('content-security-policy', CONTENT_SECURITY_POLICY.replace("form-action 'self'", `form-action 'self' ${new URL(next.url).origin}`))
+      return sendPage(reply, <PostBindingPage url={next.url} fields={next.fields} />)
     } catch (error) {
       if (!(error instanceof SsoError)) throw error
       const status = error.code === 'sso_not_configured' ? 404 : 409
