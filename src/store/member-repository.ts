@@ -1,3 +1,4 @@
+import { PostgresAdapter } from 'kysely'
 import type { MemberStore } from '../core/ports.js'
 import type { Member, Membership, OrgRole } from '../core/types.js'
 import type { Db } from './database.js'
@@ -66,9 +67,12 @@ export function memberRepository(db: Db): MemberStore {
         .sort((a, b) => a.org.name.localeCompare(b.org.name) || a.org.slug.localeCompare(b.org.slug))
     },
     countOwners: async (orgId) => {
-      const row = await db.selectFrom('members').select((eb) => eb.fn.countAll<string | number>().as('n'))
-        .where('org_id', '=', orgId).where('role', '=', 'owner').executeTakeFirstOrThrow()
-      return Number(row.n)
+      // Under read committed, two transactions could each count two owners and each demote or remove
+      // one, leaving none. Locking the owner rows (PostgreSQL) makes the second wait and then count
+      // what the first left. SQLite runs one writer at a time already and has no FOR UPDATE.
+      let owners = db.selectFrom('members').select('id').where('org_id', '=', orgId).where('role', '=', 'owner').orderBy('id')
+      if (db.getExecutor().adapter instanceof PostgresAdapter) owners = owners.forUpdate()
+      return (await owners.execute()).length
     },
     update: async (memberId, changes, now) => {
       await db.updateTable('members').set({
