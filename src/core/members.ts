@@ -162,6 +162,9 @@ export async function removeMember(deps: CoreDeps, orgSlug: string, ref: string,
       throw new AccountError('last_owner', 'This is the organization\'s only owner and cannot be removed.')
     }
     await tx.members.delete(member.id)
+    // Sessions made for this org (API tokens, SSO sessions) end with the membership, so re-adding
+    // the person later does not bring an old token back to life.
+    await tx.sessions.deleteByUserAndOrg(member.user.id, org.id)
     await recordAudit(tx, { orgId: org.id, actor, action: 'member.removed', target: member.user.email, detail: { role: member.role } }, deps.clock.now())
   })
 }

@@ -116,6 +116,8 @@ export interface SessionStore {
   setOrg(idHash: string, orgId: string): Promise<void>
   delete(idHash: string): Promise<void>
   deleteByUser(userId: string): Promise<void>
+  /** Sessions of that user bound to that org (API tokens, SSO sessions). */
+  deleteByUserAndOrg(userId: string, orgId: string): Promise<void>
   deleteExpired(now: string): Promise<number>
 }
 

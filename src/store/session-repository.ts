@@ -39,6 +39,9 @@ export function sessionRepository(db: Db): SessionStore {
     deleteByUser: async (userId) => {
       await db.deleteFrom('sessions').where('user_id', '=', userId).execute()
     },
+    deleteByUserAndOrg: async (userId, orgId) => {
+      await db.deleteFrom('sessions').where('user_id', '=', userId).where('org_id', '=', orgId).execute()
+    },
     deleteExpired: async (now) => {
       const result = await db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<=', now), eb('idle_expires_at', '<=', now)])).executeTakeFirst()
       return Number(result.numDeletedRows)

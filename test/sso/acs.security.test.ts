@@ -220,3 +220,14 @@ describe('what the user and the owner see of a failure', () => {
     expect(res.body).not.toMatch(/\bat .+\(.+:\d+:\d+\)/)
   })
 })
+
+describe('removing a member ends the sessions made for that org', () => {
+  it('does not bring an SSO session back to life when the person is added again', async () => {
+    const b = browser(ctx.app)
+    expect((await postAcs(b, orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))).statusCode).toBe(303)
+    expect((await me(b)).statusCode).toBe(200)
+    expect((await operator(ctx, 'DELETE', '/organizations/org-a/members/alice@a.test')).status).toBe(204)
+    await addMember(ctx, 'org-a', 'alice@a.test')
+    expect((await me(b)).statusCode).toBe(401)
+  })
+})
