@@ -14,6 +14,7 @@ export type AccountErrorCode =
   | 'name_invalid'
   | 'password_too_weak'
   | 'last_owner'
+  | 'member_managed_by_idp'
   | 'not_allowed'
   | 'invitation_invalid'
   | 'link_invalid'

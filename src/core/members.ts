@@ -129,6 +129,9 @@ export async function updateMember(deps: CoreDeps, orgSlug: string, ref: string,
   const member = await findMemberOrThrow(deps, org, ref)
   const role = changes.role === undefined ? undefined : checkOrgRole(changes.role)
   await authorizeMemberChange(deps, org, actor, member, role)
+  if (member.managedByIdp && (role !== undefined && role !== member.role || changes.workspaceRoles !== undefined)) {
+    throw new AccountError('member_managed_by_idp', 'This member\'s roles come from the identity provider\'s role mapping: change their groups in the IdP, or turn role mapping off.', undefined, 'role')
+  }
   const now = deps.clock.now()
   await deps.store.transaction(async (tx) => {
     if (member.role === 'owner' && role !== undefined && role !== 'owner' && (await tx.members.countOwners(org.id)) <= 1) {

@@ -72,7 +72,7 @@ export interface MemberStore {
   listByOrg(orgId: string): Promise<Member[]>
   listMemberships(userId: string): Promise<Membership[]>
   countOwners(orgId: string): Promise<number>
-  update(memberId: string, changes: { role?: OrgRole; allowWithoutSso?: boolean }, now: string): Promise<void>
+  update(memberId: string, changes: { role?: OrgRole | undefined; allowWithoutSso?: boolean | undefined; managedByIdp?: boolean | undefined }, now: string): Promise<void>
   /** Replaces every workspace role of the member; keys are workspace ids. */
   setWorkspaceRoles(memberId: string, roles: Readonly<Record<string, string>>): Promise<void>
   delete(memberId: string): Promise<void>

@@ -10,6 +10,7 @@ import type { SamlFailure } from '../saml/failure.js'
 import type { VerifiedAssertion } from '../saml/read-assertion.js'
 import { validateSamlResponse } from '../saml/validate-response.js'
 import { recordAudit } from './audit.js'
+import { applyWorkspaceAttributes, mapRoles, readIdpRoles } from './role-mapping.js'
 import { addMs, hours, minutes } from './clock.js'
 import type { CoreDeps } from './deps.js'
 import { hashSecretToken, newId, newSecretToken } from './secret-token.js'
@@ -27,6 +28,7 @@ export type SsoSignInFailure =
   | { code: 'sso_not_enabled' }
   | { code: 'email_missing'; nameId: string }
   | { code: 'not_a_member'; email: string }
+  | { code: 'workspace_attribute_invalid'; attribute: string; reason: string }
 
 export async function findConnectionBySsoName(deps: CoreDeps, ssoName: string): Promise<SsoConnection> {
   const connection = await deps.store.ssoConnections.findBySsoName(ssoName)
@@ -140,34 +142,88 @@ function emailOf(assertion: VerifiedAssertion, names: readonly string[]): string
   return undefined
 }
 
-/** The user by remembered NameID, else by email; a member of the connection's org or provisioned just in time. */
+/** Carries a sign-in failure out of the transaction, rolling back what it had written. */
+class SignInRefusal extends Error {
+  constructor(readonly failure: SsoSignInFailure) {
+    super(failure.code)
+  }
+}
+
+/**
+ * The user by remembered NameID, else by email; a member of the connection's org, or provisioned
+ * just in time (always so under role mapping). With role mapping, the member's roles are recomputed
+ * from the IdP at every sign-in (the owner's org role is never lowered); per-workspace attributes
+ * then set or remove single workspace roles.
+ */
 async function resolveMember(
   deps: CoreDeps, connection: SsoConnection, org: Organization, assertion: VerifiedAssertion,
 ): Promise<{ userId: string } | SsoSignInFailure> {
-  const mapping = connection.policy.attributeMapping
+  const { attributeMapping: mapping, roleMapping, workspaceAttributes, provisioning } = connection.policy
   const email = emailOf(assertion, mapping.email)
   if (email === undefined) return { code: 'email_missing', nameId: assertion.nameId }
   const firstName = firstAttribute(assertion, mapping.firstName)?.slice(0, 200)
   const lastName = firstAttribute(assertion, mapping.lastName)?.slice(0, 200)
   const now = deps.clock.now()
-  return deps.store.transaction(async (tx) => {
-    const linked = await tx.saml.findIdentity(connection.id, assertion.nameId)
-    let user = linked === undefined ? await tx.users.findByEmail(email) : await tx.users.findById(linked)
-    const member = user && (await tx.members.findByUser(org.id, user.id))
-    if (member === undefined) {
-      if (connection.policy.provisioning !== 'just-in-time') return { code: 'not_a_member', email }
-      if (user === undefined) {
-        const id = newId()
-        await tx.users.insert({ id, email, firstName: firstName ?? '', lastName: lastName ?? '', passwordHash: null, createdAt: now.toISOString() })
-        user = { id, email, firstName: firstName ?? '', lastName: lastName ?? '', hasPassword: false, createdAt: now.toISOString() }
+  const system = { kind: 'system', name: 'saml' } as const
+  try {
+    return await deps.store.transaction(async (tx) => {
+      const linked = await tx.saml.findIdentity(connection.id, assertion.nameId)
+      let user = linked === undefined ? await tx.users.findByEmail(email) : await tx.users.findById(linked)
+      let member = user && (await tx.members.findByUser(org.id, user.id))
+      if (member === undefined) {
+        if (provisioning !== 'just-in-time' && !roleMapping.enabled) throw new SignInRefusal({ code: 'not_a_member', email })
+        if (user === undefined) {
+          const id = newId()
+          await tx.users.insert({ id, email, firstName: firstName ?? '', lastName: lastName ?? '', passwordHash: null, createdAt: now.toISOString() })
+          user = { id, email, firstName: firstName ?? '', lastName: lastName ?? '', hasPassword: false, createdAt: now.toISOString() }
+        }
+        const memberId = newId()
+        await tx.members.insert({ id: memberId, orgId: org.id, userId: user.id, role: 'member', allowWithoutSso: false, createdAt: now.toISOString() })
+        await recordAudit(tx, { orgId: org.id, actor: system, action: 'member.provisioned', target: normalizeEmail(email), detail: { role: 'member', via: 'just-in-time' } }, now)
+        member = (await tx.members.findById(org.id, memberId))!
       }
-      await tx.members.insert({ id: newId(), orgId: org.id, userId: user.id, role: 'member', allowWithoutSso: false, createdAt: now.toISOString() })
-      await recordAudit(tx, { orgId: org.id, actor: { kind: 'system', name: 'saml' }, action: 'member.provisioned', target: normalizeEmail(email), detail: { role: 'member', via: 'just-in-time' } }, now)
-    }
-    if ((firstName !== undefined && firstName !== user!.firstName) || (lastName !== undefined && lastName !== user!.lastName)) {
-      await tx.users.updateNames(user!.id, firstName ?? user!.firstName, lastName ?? user!.lastName, now.toISOString())
-    }
-    await tx.saml.rememberIdentity(connection.id, assertion.nameId, user!.id, now.toISOString())
-    return { userId: user!.id }
-  })
+      if ((firstName !== undefined && firstName !== user!.firstName) || (lastName !== undefined && lastName !== user!.lastName)) {
+        await tx.users.updateNames(user!.id, firstName ?? user!.firstName, lastName ?? user!.lastName, now.toISOString())
+      }
+
+      if (roleMapping.enabled || workspaceAttributes.enabled) {
+        const workspaces = await tx.workspaces.listByOrg(org.id)
+        const catalogue = deps.settings.workspaceRoles
+        let role = member.role
+        let roles: Readonly<Record<string, string>> = member.workspaceRoles
+        let managedByIdp = member.managedByIdp
+        let idpRoles: string[] = []
+        if (roleMapping.enabled) {
+          idpRoles = readIdpRoles(assertion.attributes, roleMapping.attribute, roleMapping.delimiter)
+          const mapped = mapRoles(idpRoles, roleMapping.rules, catalogue)
+          role = member.role === 'owner' ? 'owner' : mapped.orgRole
+          roles = mapped.workspaceRoles
+          managedByIdp = true
+        }
+        if (workspaceAttributes.enabled) {
+          const applied = applyWorkspaceAttributes(assertion.attributes, workspaceAttributes.prefix, workspaces.map((w) => w.slug), catalogue, roles)
+          if (!applied.ok) throw new SignInRefusal({ code: 'workspace_attribute_invalid', attribute: applied.attribute, reason: applied.reason })
+          roles = applied.workspaceRoles
+        }
+        const known = Object.fromEntries(Object.entries(roles).filter(([slug]) => workspaces.some((w) => w.slug === slug)))
+        if (role !== member.role || managedByIdp !== member.managedByIdp || JSON.stringify(sorted(known)) !== JSON.stringify(sorted(member.workspaceRoles))) {
+          await tx.members.update(member.id, { role, managedByIdp }, now.toISOString())
+          await tx.members.setWorkspaceRoles(member.id, Object.fromEntries(Object.entries(known).map(([slug, r]) => [workspaces.find((w) => w.slug === slug)!.id, r])))
+          await recordAudit(tx, {
+            orgId: org.id, actor: system, action: 'member.roles_from_idp', target: member.user.email,
+            detail: { before: { role: member.role, workspaceRoles: member.workspaceRoles }, after: { role, workspaceRoles: known }, idpRoles: idpRoles.slice(0, 50) },
+          }, now)
+        }
+      }
+      await tx.saml.rememberIdentity(connection.id, assertion.nameId, user!.id, now.toISOString())
+      return { userId: user!.id }
+    })
+  } catch (error) {
+    if (error instanceof SignInRefusal) return error.failure
+    throw error
+  }
+}
+
+function sorted(roles: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(roles).sort(([a], [b]) => a.localeCompare(b))
 }

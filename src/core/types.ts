@@ -39,6 +39,8 @@ export interface Member {
   readonly role: OrgRole
   readonly allowWithoutSso: boolean
   readonly workspaceRoles: WorkspaceRoles
+  /** Roles come from the IdP's role mapping at every SSO sign-in and cannot be edited here. */
+  readonly managedByIdp: boolean
   readonly createdAt: string
 }
 

@@ -25,6 +25,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   name_invalid: 422,
   password_too_weak: 422,
   last_owner: 409,
+  member_managed_by_idp: 409,
   not_allowed: 403,
   invitation_invalid: 410,
   link_invalid: 410,

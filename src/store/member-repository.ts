@@ -10,7 +10,7 @@ export function memberRepository(db: Db): MemberStore {
     db.selectFrom('members')
       .innerJoin('users', 'users.id', 'members.user_id')
       .select([
-        'members.id as member_id', 'members.org_id', 'members.role', 'members.allow_without_sso', 'members.created_at as member_created_at',
+        'members.id as member_id', 'members.org_id', 'members.role', 'members.allow_without_sso', 'members.managed_by_idp', 'members.created_at as member_created_at',
         'users.id', 'users.email', 'users.first_name', 'users.last_name', 'users.password_hash', 'users.created_at',
       ])
 
@@ -36,6 +36,7 @@ export function memberRepository(db: Db): MemberStore {
       user: toUser(row),
       role: row.role as OrgRole,
       allowWithoutSso: row.allow_without_sso === 1,
+      managedByIdp: row.managed_by_idp === 1,
       workspaceRoles: byMember.get(row.member_id) ?? {},
       createdAt: row.member_created_at,
     }))
@@ -45,7 +46,7 @@ export function memberRepository(db: Db): MemberStore {
     insert: async (m) => {
       await translateDuplicate(
         db.insertInto('members').values({
-          id: m.id, org_id: m.orgId, user_id: m.userId, role: m.role, allow_without_sso: m.allowWithoutSso ? 1 : 0,
+          id: m.id, org_id: m.orgId, user_id: m.userId, role: m.role, allow_without_sso: m.allowWithoutSso ? 1 : 0, managed_by_idp: 0,
           created_at: m.createdAt, updated_at: m.createdAt,
         }).execute(),
       )
@@ -78,6 +79,7 @@ export function memberRepository(db: Db): MemberStore {
       await db.updateTable('members').set({
         ...(changes.role === undefined ? {} : { role: changes.role }),
         ...(changes.allowWithoutSso === undefined ? {} : { allow_without_sso: changes.allowWithoutSso ? 1 : 0 }),
+        ...(changes.managedByIdp === undefined ? {} : { managed_by_idp: changes.managedByIdp ? 1 : 0 }),
         updated_at: now,
       }).where('id', '=', memberId).execute()
     },

@@ -56,6 +56,7 @@ export interface MemberTable {
   user_id: string
   role: string
   allow_without_sso: number
+  managed_by_idp: number
   created_at: string
   updated_at: string
 }

@@ -14,6 +14,7 @@ export const memberJson = (m: Member) => ({
   allowWithoutSso: m.allowWithoutSso,
   workspaceRoles: { ...m.workspaceRoles },
   hasPassword: m.user.hasPassword,
+  managedByIdp: m.managedByIdp,
   createdAt: m.createdAt,
 })
 

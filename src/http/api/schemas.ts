@@ -35,6 +35,7 @@ export const Member = z.object({
   allowWithoutSso: z.boolean(),
   workspaceRoles: WorkspaceRoles,
   hasPassword: z.boolean(),
+  managedByIdp: z.boolean(),
   createdAt: Timestamp,
 })
 export const MemberInput = z.object({

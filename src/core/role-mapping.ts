@@ -1,0 +1,91 @@
+/**
+ * IdP role mapping (DESIGN §2.4): rules `IdP role → org role + {workspace: role}` read from one
+ * attribute (multi-valued, or one value split by a delimiter). Matching rules combine to the highest
+ * org role and, per workspace, the highest role in catalogue order (first = highest). No match gives
+ * `member` with no workspace roles. The owner is never lowered: that is decided by the caller.
+ *
+ * Per-workspace attributes (CleverTap style): `workspace.<slug>` = a role name, or role-map JSON
+ * `{"role":"editor"}`; `{}` or `noaccess` removes access; anything else is an error naming the attribute.
+ */
+import type { RoleRule } from './sso-connection.js'
+
+export interface MappedRoles {
+  readonly orgRole: 'admin' | 'member'
+  readonly workspaceRoles: Readonly<Record<string, string>>
+  readonly matchedRules: readonly string[]
+}
+
+/** The IdP's roles: every value of the attribute, each split by the delimiter (a space splits on any whitespace). */
+export function readIdpRoles(attributes: Readonly<Record<string, readonly string[]>>, attribute: string, delimiter: string): string[] {
+  const values = attributes[attribute] ?? []
+  const split = values.flatMap((v) => (delimiter === ' ' ? v.split(/\s+/) : v.split(delimiter)))
+  return [...new Set(split.map((r) => r.trim()).filter((r) => r !== ''))]
+}
+
+export function mapRoles(idpRoles: readonly string[], rules: readonly RoleRule[], catalogue: readonly string[]): MappedRoles {
+  const held = new Set(idpRoles)
+  let orgRole: 'admin' | 'member' = 'member'
+  const workspaceRoles: Record<string, string> = {}
+  const matchedRules: string[] = []
+  for (const rule of rules) {
+    if (!held.has(rule.idpRole)) continue
+    matchedRules.push(rule.idpRole)
+    if (rule.orgRole === 'admin') orgRole = 'admin'
+    for (const [slug, role] of Object.entries(rule.workspaceRoles)) {
+      const current = workspaceRoles[slug]
+      if (current === undefined || rank(role, catalogue) < rank(current, catalogue)) workspaceRoles[slug] = role
+    }
+  }
+  return { orgRole, workspaceRoles, matchedRules }
+}
+
+function rank(role: string, catalogue: readonly string[]): number {
+  const index = catalogue.indexOf(role)
+  return index === -1 ? Number.MAX_SAFE_INTEGER : index
+}
+
+export type WorkspaceAttributeResult =
+  | { readonly ok: true; readonly workspaceRoles: Readonly<Record<string, string>>; readonly applied: readonly string[] }
+  | { readonly ok: false; readonly attribute: string; readonly reason: string }
+
+/**
+ * Applies `prefix + slug` attributes over `current`: a present attribute sets (or removes) that
+ * workspace's role; an absent one leaves it as it is.
+ */
+export function applyWorkspaceAttributes(
+  attributes: Readonly<Record<string, readonly string[]>>, prefix: string, workspaceSlugs: readonly string[],
+  catalogue: readonly string[], current: Readonly<Record<string, string>>,
+): WorkspaceAttributeResult {
+  const roles: Record<string, string> = { ...current }
+  const applied: string[] = []
+  for (const slug of workspaceSlugs) {
+    const name = `${prefix}${slug}`
+    const values = attributes[name]
+    if (values === undefined || values.length === 0) continue
+    if (values.length > 1) return { ok: false, attribute: name, reason: 'has several values; send one role name or one JSON object' }
+    const raw = values[0]!.trim()
+    let role: string | null
+    if (raw === 'noaccess' || raw === '') {
+      role = null
+    } else if (raw.startsWith('{')) {
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(raw)
+      } catch {
+        return { ok: false, attribute: name, reason: 'is not valid JSON' }
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, attribute: name, reason: 'must be a JSON object like {"role":"editor"}' }
+      const keys = Object.keys(parsed)
+      if (keys.length === 0) role = null
+      else if (keys.length === 1 && keys[0] === 'role' && typeof (parsed as { role: unknown }).role === 'string') role = (parsed as { role: string }).role
+      else return { ok: false, attribute: name, reason: 'must be {"role":"<role>"} or {}' }
+    } else {
+      role = raw
+    }
+    if (role !== null && !catalogue.includes(role)) return { ok: false, attribute: name, reason: `names the role "${role.slice(0, 50)}", which is not one of ${catalogue.join(', ')}` }
+    if (role === null) delete roles[slug]
+    else roles[slug] = role
+    applied.push(name)
+  }
+  return { ok: true, workspaceRoles: roles, applied }
+}
