@@ -67,7 +67,8 @@ export interface TestContext {
   close(): Promise<void>
 }
 
-export async function createTestContext(options: { env?: Record<string, string>; config?: Partial<Config>; mailer?: Mailer } = {}): Promise<TestContext> {
+/** `mailer: 'configured'` lets the runtime choose from the config (SMTP or the outbox), as in production. */
+export async function createTestContext(options: { env?: Record<string, string>; config?: Partial<Config>; mailer?: Mailer | 'configured' } = {}): Promise<TestContext> {
   const config = { ...testConfig(options.env), ...options.config }
   const database = await freshDatabase()
   const chunks: string[] = []
@@ -76,7 +77,7 @@ export async function createTestContext(options: { env?: Record<string, string>;
   const clock = fixedClock('2026-11-23T12:00:00.000Z')
   const mail = capturingMailer()
   const runtime = await createRuntime({ ...config, database: database.config }, {
-    logger, clock, mailer: options.mailer ?? mail, ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
+    logger, clock, ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }), ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
   })
   // One SP key pair per test file instead of one per context (generation takes ~0.4 s).
   spKeyPair ??= generateKeyPair({ commonName: 'Gatehouse SP test', notBefore: new Date('2020-01-01T00:00:00Z'), years: 30 })
