@@ -73,7 +73,9 @@ export function requireSignedIn(request: FastifyRequest): ResolvedSession & { vi
 /** A path on this deployment only: never another host, never a scheme, never `//` or `/\`. */
 export function safeLocalPath(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length > 2000) return undefined
-  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\x00-\x1f\x7f\\]/.test(value)) return undefined
+  // Printable ASCII only: a browser's own URLs arrive percent-encoded, and anything else cannot go in a
+  // Location header (Node throws on it, which turned a sign-in into a 500).
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[^\x20-\x7e]|\\/.test(value)) return undefined
   return value
 }
 
