@@ -76,9 +76,15 @@ export async function createTestContext(options: { env?: Record<string, string>;
   const logger = createLogger('info', sink)
   const clock = fixedClock('2026-11-23T12:00:00.000Z')
   const mail = capturingMailer()
-  const runtime = await createRuntime({ ...config, database: database.config }, {
-    logger, clock, ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }), ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
-  })
+  let runtime: Runtime
+  try {
+    runtime = await createRuntime({ ...config, database: database.config }, {
+      logger, clock, ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }), ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
+    })
+  } catch (error) {
+    await database.drop().catch(() => {})
+    throw error
+  }
   // One SP key pair per test file instead of one per context (generation takes ~0.4 s).
   spKeyPair ??= generateKeyPair({ commonName: 'Gatehouse SP test', notBefore: new Date('2020-01-01T00:00:00Z'), years: 30 })
   const pair = await spKeyPair
