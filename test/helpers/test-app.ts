@@ -76,14 +76,19 @@ export async function createTestContext(options: { env?: Record<string, string>;
   const logger = createLogger('info', sink)
   const clock = fixedClock('2026-11-23T12:00:00.000Z')
   const mail = capturingMailer()
-  let runtime: Runtime
-  try {
-    runtime = await createRuntime({ ...config, database: database.config }, {
-      logger, clock, ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }), ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
-    })
-  } catch (error) {
-    await database.drop().catch(() => {})
-    throw error
+  let runtime: Runtime | undefined
+  // Kysely's migrator introspects every schema; a parallel test file dropping its own schema at that
+  // moment fails the catalogue query ("schema … does not exist"). That is the harness, not the code: retry.
+  for (let attempt = 1; runtime === undefined; attempt++) {
+    try {
+      runtime = await createRuntime({ ...config, database: database.config }, {
+        logger, clock, ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }), ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
+      })
+    } catch (error) {
+      if (attempt < 3 && /does not exist/.test(String((error as Error).message))) continue
+      await database.drop().catch(() => {})
+      throw error
+    }
   }
   // One SP key pair per test file instead of one per context (generation takes ~0.4 s).
   spKeyPair ??= generateKeyPair({ commonName: 'Gatehouse SP test', notBefore: new Date('2020-01-01T00:00:00Z'), years: 30 })
