@@ -60,7 +60,9 @@ export async function listInvitations(deps: CoreDeps, orgSlug: string): Promise<
 
 export async function revokeInvitation(deps: CoreDeps, orgSlug: string, id: string, actor: Actor): Promise<void> {
   const org = await getOrganization(deps, orgSlug)
-  await authorizeMemberChange(deps, org, actor, undefined, undefined)
+  const invitation = (await deps.store.invitations.listByOrg(org.id, deps.clock.now().toISOString())).find((i) => i.id === id)
+  // An invitation to be owner is an owner's business, like the owner it would make.
+  await authorizeMemberChange(deps, org, actor, invitation === undefined ? undefined : { role: invitation.role }, undefined)
   await deps.store.transaction(async (tx) => {
     if (!(await tx.invitations.delete(org.id, id))) throw new AccountError('invitation_invalid', 'That invitation no longer exists.')
     await recordAudit(tx, { orgId: org.id, actor, action: 'invitation.revoked', target: id }, deps.clock.now())

@@ -283,6 +283,17 @@ describe('what an admin may do', () => {
     expect((await admin.post('/orgs/acme/invitations', { email: INVITEE, role: 'member' })).statusCode).toBe(303)
     expect(ctx.mail.linkFor(INVITEE)).toContain('/invitations/accept?token=')
   })
+
+  it('cannot revoke an owner\'s invitation to be owner (403), but can revoke a member\'s', async () => {
+    const owner = await signedIn(ctx, OWNER)
+    await invite(owner, { email: 'future-owner@acme.test', role: 'owner' })
+    await invite(owner, { email: INVITEE, role: 'member' })
+    const rows = await ctx.runtime.db.selectFrom('invitations').select(['id', 'role']).execute()
+    await admin.get('/orgs/acme/members')
+    expect((await admin.post(`/orgs/acme/invitations/${rows.find((r) => r.role === 'owner')!.id}/revoke`, {})).statusCode).toBe(403)
+    expect((await admin.post(`/orgs/acme/invitations/${rows.find((r) => r.role === 'member')!.id}/revoke`, {})).statusCode).toBe(303)
+    expect((await ctx.runtime.db.selectFrom('invitations').select('role').execute()).map((r) => r.role)).toEqual(['owner'])
+  })
 })
 
 describe('changing a member through the page form', () => {
