@@ -32,7 +32,7 @@ describe('POST /organizations/{org}/members', () => {
     expect(r.status).toBe(201)
     expect(r.json).toEqual({
       id: expect.any(String), email: 'Max@Acme.test', firstName: 'Max', lastName: 'Member', role: 'admin',
-      allowWithoutSso: true, workspaceRoles: { prod: 'editor', staging: 'viewer' }, hasPassword: true, createdAt: NOW,
+      allowWithoutSso: true, workspaceRoles: { prod: 'editor', staging: 'viewer' }, hasPassword: true, managedByIdp: false, createdAt: NOW,
     })
     expect((await get(r.json.id)).json).toEqual(r.json)
     expect((await signIn('max@acme.test', MEMBER_PASSWORD)).status).toBe(200)
@@ -43,7 +43,7 @@ describe('POST /organizations/{org}/members', () => {
     expect(r.status).toBe(201)
     expect(r.json).toEqual({
       id: expect.any(String), email: 'min@acme.test', firstName: '', lastName: '', role: 'member',
-      allowWithoutSso: false, workspaceRoles: {}, hasPassword: false, createdAt: NOW,
+      allowWithoutSso: false, workspaceRoles: {}, hasPassword: false, managedByIdp: false, createdAt: NOW,
     })
     expectApiError(await signIn('min@acme.test', 'any password at all'), 401, 'invalid_credentials')
   })
