@@ -1,0 +1,414 @@
+/**
+ * ACS HTTP benchmark: the real Gatehouse server (`node bin/gatehouse.js start`, built dist/, SQLite
+ * in a temp dir, NODE_ENV=production, info logs to a file) against a bare Fastify route running
+ * node-saml (bench/acs/node-saml-server.ts), both pinned to CPU 0, driven by autocannon from this
+ * process on CPU 1, over loopback only.
+ *
+ * Gatehouse refuses replays, so every request carries its own IdP-initiated response with unique
+ * IDs (bench/acs/pool.ts); node-saml is sent the very same responses. Each run sends a fixed number
+ * of requests (`amount`, sized from a warm-up to last about --seconds), never more than the pool.
+ *
+ *   npm run build && taskset -c 1 npx tsx bench/acs/http.ts [--runs 5] [--seconds 3] [--fixture small,large] [--connections 16,64] [--no-control]
+ *
+ * Last, a control server (bench/acs/control-server.ts: a bare Fastify route burning Gatehouse's
+ * measured CPU time per request) takes the same load, to show the latency floor of the set-up.
+ *
+ * Environment: BENCH_JSON=path writes the figures as JSON too; BENCH_KEEP=1 keeps the temp dir (DB, logs);
+ * BENCH_GATEHOUSE_NODE_ARGS are node flags for the Gatehouse process only (e.g. --cpu-prof).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { loadavg, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { SAML, ValidateInResponseTo } from '@node-saml/node-saml'
+import autocannon from 'autocannon'
+import { loadConfig } from '../../src/config.js'
+import { activeSpKeys } from '../../src/core/sp-keys.js'
+import { createLogger } from '../../src/http/logging.js'
+import { createRuntime } from '../../src/runtime.js'
+import { cachedCertificate } from '../../src/saml/certificate.js'
+import { validateSamlResponse } from '../../src/saml/validate-response.js'
+import { createTestIdp } from '../../test/helpers/test-idp.js'
+import { FIXTURE_KINDS, FIXTURE_LABEL, type FixtureKind } from './fixtures.js'
+import { responsePool } from './pool.js'
+import { fmt, median, spread } from './stats.js'
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..')
+const args = parseArgs(process.argv.slice(2))
+const RUNS = Math.max(5, Number(args.runs ?? 5))
+const SECONDS = Number(args.seconds ?? 3)
+const kinds = args.fixture === undefined ? FIXTURE_KINDS : (args.fixture.split(',') as FixtureKind[])
+const CONNECTIONS = (args.connections ?? '16,64').split(',').map(Number)
+const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`
+const SECRET_KEY = randomBytes(32).toString('hex')
+const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100
+const pinned = (cpu: number, command: string[]) => (HAS_TASKSET ? ['taskset', '-c', String(cpu), ...command] : command)
+
+if (!existsSync(join(ROOT, 'dist/cli.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench:acs does)')
+const newestSource = newestMtime(join(ROOT, 'src'))
+if (newestSource > statSync(join(ROOT, 'dist/cli.js')).mtimeMs) {
+  console.log('warning: src/ has changed since dist/ was built; the server runs the older build (npm run build, or npm run bench:acs)')
+}
+
+const children: ChildProcess[] = []
+const stopChildren = () => {
+  for (const c of children) if (c.exitCode === null && c.pid !== undefined) c.kill('SIGTERM')
+}
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'))
+process.on('exit', (code) => {
+  stopChildren()
+  // After a failure the database and the server's log stay for a look; after success, only with BENCH_KEEP.
+  if (code !== 0) console.error(`kept ${dir} (database and gatehouse.log)`)
+  else if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true })
+})
+process.on('SIGINT', () => process.exit(130))
+
+const ghPort = await freePort()
+const nsPort = await freePort()
+const baseUrl = `http://127.0.0.1:${ghPort}`
+const env: Record<string, string> = {
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  NODE_ENV: 'production',
+  GATEHOUSE_BASE_URL: baseUrl,
+  GATEHOUSE_HOST: '127.0.0.1',
+  GATEHOUSE_PORT: String(ghPort),
+  GATEHOUSE_DATA_DIR: dir,
+  GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'gatehouse.db')}`,
+  GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
+  GATEHOUSE_SECRET_KEY: SECRET_KEY,
+  // Required in production; never contacted (the ACS sends no mail).
+  GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9',
+  GATEHOUSE_LOG_LEVEL: 'info',
+}
+
+const logFd = openSync(join(dir, 'gatehouse.log'), 'a')
+// BENCH_GATEHOUSE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server only.
+const nodeArgs = (process.env.BENCH_GATEHOUSE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
+const ghCommand = pinned(0, [process.execPath, ...nodeArgs, 'bin/gatehouse.js', 'start'])
+const gh = spawn(ghCommand[0]!, ghCommand.slice(1), { cwd: ROOT, env, stdio: ['ignore', logFd, logFd] })
+children.push(gh)
+await waitHealthy(`${baseUrl}/healthz`, gh, 'Gatehouse')
+// taskset execs node, so the child's pid is the server's own.
+const ghPid = gh.pid!
+
+// The server made its SP key pair at start; node-saml needs the same private key to decrypt the
+// encrypted responses (Gatehouse only publishes the certificate), so read it from the database
+// with Gatehouse's own code, without migrating (the server did).
+const runtime = await createRuntime(loadConfig(env), { logger: createLogger('silent'), migrate: false })
+const [spKey] = await activeSpKeys(runtime.deps)
+await runtime.close()
+
+const idp = await createTestIdp('bench-idp', 'https://idp.bench.test/metadata')
+await operator('POST', '/organizations', { name: 'Acme', slug: 'acme' })
+await operator('PUT', '/organizations/acme/sso', { ssoName: 'acme' })
+await operator('PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://idp.bench.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] })
+await operator('PATCH', '/organizations/acme/sso/policy', { allowIdpInitiated: true, provisioning: 'just-in-time' })
+const sso = (await operator('POST', '/organizations/acme/sso/enable', { skipTest: true })) as { sp: { entityId: string; acsUrl: string; certificate: string } }
+if (sso.sp.certificate.trim() !== spKey!.certificatePem.trim()) throw new Error('the server publishes another SP certificate than the key handed to node-saml')
+const sp = { entityId: sso.sp.entityId, acsUrl: sso.sp.acsUrl, certificatePem: sso.sp.certificate }
+const acsPath = new URL(sp.acsUrl).pathname
+
+const nsCommand = pinned(0, [process.execPath, '--import', 'tsx', 'bench/acs/node-saml-server.ts'])
+const ns = spawn(nsCommand[0]!, nsCommand.slice(1), {
+  cwd: ROOT,
+  env: {
+    ...env, NODE_ENV: 'production',
+    NODE_SAML_BENCH: JSON.stringify({ port: nsPort, path: acsPath, idpCert: idp.certificatePem, idpIssuer: idp.entityId, entityId: sp.entityId, acsUrl: sp.acsUrl, privateKeyPem: spKey!.privateKeyPem }),
+  },
+  stdio: ['ignore', 'inherit', 'inherit'],
+})
+children.push(ns)
+await waitHealthy(`http://127.0.0.1:${nsPort}/healthz`, ns, 'node-saml server')
+
+const idleRssMb = rssSampler(ghPid).stop()
+console.log(`Gatehouse pid ${ghPid} on 127.0.0.1:${ghPort} (${HAS_TASKSET ? 'CPU 0' : 'not pinned: no taskset'}), node-saml server on 127.0.0.1:${nsPort} (${HAS_TASKSET ? 'CPU 0' : 'not pinned'}), autocannon in pid ${process.pid}; ${RUNS} runs × ~${SECONDS} s per cell; node ${process.version}`)
+
+// Same-process spot checks: the responses the pools make are accepted by both validators.
+const checker = new SAML({
+  idpCert: idp.certificatePem, idpIssuer: idp.entityId, issuer: sp.entityId, audience: sp.entityId, callbackUrl: sp.acsUrl,
+  wantAuthnResponseSigned: false, wantAssertionsSigned: true, acceptedClockSkewMs: 180_000, validateInResponseTo: ValidateInResponseTo.never,
+  decryptionPvk: spKey!.privateKeyPem,
+})
+
+type Server = 'gatehouse' | 'node-saml' | 'control'
+interface Run {
+  kind: FixtureKind
+  connections: number
+  server: Server
+  requests: number
+  seconds: number
+  rps: number
+  /** Server CPU time (user + system, all its threads) per request, ms: what the run cost it. */
+  cpuMsPerRequest: number
+  p50: number
+  p99: number
+  failures: number
+  statuses: Record<string, number>
+  peakRssMb?: number
+}
+const runs: Run[] = []
+const pids: Record<Exclude<Server, 'control'>, number> = { gatehouse: ghPid, 'node-saml': ns.pid! }
+const urls: Record<Server, string> = { control: '', gatehouse: `http://127.0.0.1:${ghPort}${acsPath}`, 'node-saml': `http://127.0.0.1:${nsPort}${acsPath}` }
+let userOffset = 0
+
+for (const kind of kinds) {
+  const pool = await responsePool(kind, idp, sp)
+  for (let i = 0; i < 3; i++) {
+    const base64 = await pool.one(i)
+    const g = await validateSamlResponse(base64, {
+      sp: { entityId: sp.entityId, acsUrl: sp.acsUrl, decryptionKeys: [spKey!.privateKeyPem] },
+      idp: { entityId: idp.entityId, certificates: [cachedCertificate(idp.certificatePem)], allowSha1: false },
+      requireEncryptedAssertion: false, now: new Date(),
+    })
+    if (!g.ok) throw new Error(`${kind}: Gatehouse's validator refuses a pool response: ${JSON.stringify(g.failure)}`)
+    await checker.validatePostResponseAsync({ SAMLResponse: base64 })
+  }
+  const bodies = async (count: number) => {
+    const out = await pool.bodies(count, { userOffset })
+    userOffset += count
+    return out
+  }
+
+  // Warm-up (JIT, caches, first JIT-provisioned users) and sizing: 200 requests, then ~2 s at 64 connections.
+  const amount: Record<Exclude<Server, 'control'>, number> = { gatehouse: 0, 'node-saml': 0 }
+  const first = await bodies(200 + 64)
+  for (const server of ['gatehouse', 'node-saml'] as const) {
+    const r0 = await cannon(server, 16, first, 200)
+    const secondCount = clamp(Math.round(r0.rps * 2), 100, 20_000)
+    const second = await bodies(secondCount + 64)
+    const r1 = await cannon(server, 64, second, secondCount)
+    if (r0.failures + r1.failures > 0) console.log(`  warm-up ${server} ${kind}: ${r0.failures + r1.failures} failures ${JSON.stringify({ ...r0.statuses, ...r1.statuses })}`)
+    amount[server] = clamp(Math.round(r1.rps * SECONDS), 100, 30_000)
+  }
+
+  for (const connections of CONNECTIONS) {
+    for (let run = 0; run < RUNS; run++) {
+      const count = Math.max(amount.gatehouse, amount['node-saml'])
+      const pooled = await bodies(count + connections + 8)
+      const order: Array<Exclude<Server, 'control'>> = run % 2 === 0 ? ['gatehouse', 'node-saml'] : ['node-saml', 'gatehouse']
+      for (const server of order) {
+        const sampler = server === 'gatehouse' ? rssSampler(ghPid) : undefined
+        const cpuBefore = cpuSeconds(pids[server])
+        const r = await cannon(server, connections, pooled, amount[server])
+        const cpuMsPerRequest = ((cpuSeconds(pids[server]) - cpuBefore) * 1000) / r.requests
+        const peak = sampler?.stop()
+        runs.push({ kind, connections, server, ...r, cpuMsPerRequest, ...(peak === undefined ? {} : { peakRssMb: peak }) })
+        if (r.failures > 0) console.log(`  ${server} ${kind} c=${connections} run ${run + 1}: ${r.failures} failures ${JSON.stringify(r.statuses)}`)
+      }
+    }
+  }
+  console.log(`  done ${kind} (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`)
+}
+
+// --- Control: the latency floor of a Node server with Gatehouse's CPU cost per request ---------
+
+interface Control { connections: number; burnMs: number; p50: number[]; p99: number[]; rps: number[] }
+const controls: Control[] = []
+if (args['no-control'] === undefined) {
+  const reference = kinds.includes('small') ? 'small' : kinds[0]!
+  const burnMs = median(runs.filter((r) => r.kind === reference && r.server === 'gatehouse').map((r) => r.cpuMsPerRequest))
+  const ctPort = await freePort()
+  const ctCommand = pinned(0, [process.execPath, '--import', 'tsx', 'bench/acs/control-server.ts'])
+  const ct = spawn(ctCommand[0]!, ctCommand.slice(1), {
+    cwd: ROOT, env: { ...env, CONTROL_PORT: String(ctPort), CONTROL_BURN_MS: burnMs.toFixed(3) }, stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  children.push(ct)
+  await waitHealthy(`http://127.0.0.1:${ctPort}/healthz`, ct, 'control server')
+  urls.control = `http://127.0.0.1:${ctPort}${acsPath}`
+  const pool = await responsePool(reference, idp, sp)
+  const rate = 1000 / burnMs
+  const count = clamp(Math.round(rate * SECONDS), 100, 30_000)
+  const bodies = await pool.bodies(count + 72, { userOffset })
+  await cannon('control', 64, bodies, count)
+  for (const connections of CONNECTIONS) {
+    const c: Control = { connections, burnMs, p50: [], p99: [], rps: [] }
+    for (let run = 0; run < RUNS; run++) {
+      const r = await cannon('control', connections, bodies, count)
+      c.p50.push(r.p50)
+      c.p99.push(r.p99)
+      c.rps.push(r.rps)
+    }
+    controls.push(c)
+  }
+}
+
+// --- Report ------------------------------------------------------------------------------------
+
+const cell = (kind: FixtureKind, connections: number, server: Server) => runs.filter((r) => r.kind === kind && r.connections === connections && r.server === server)
+console.log(`\nACS over HTTP: req/s median [min–max] of ${RUNS} runs; latency medians in ms; failures = non-2xx/3xx + errors + timeouts;`)
+console.log(`CPU ms/req = server CPU time per request (median); CPU ratio = node-saml's CPU per request / Gatehouse's. Load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
+const head = ['fixture', 'conns', 'Gatehouse req/s', 'p50', 'p99', 'p99/p50', 'fail', 'CPU ms/req', 'node-saml req/s', 'p50', 'p99', 'fail', 'CPU ms/req', 'ratio', 'CPU ratio', 'GH peak RSS', 'targets (≥ 5×, p99 ≤ 3×p50, 0 fail)']
+const body: string[][] = []
+for (const kind of kinds) {
+  for (const connections of CONNECTIONS) {
+    const g = cell(kind, connections, 'gatehouse')
+    const n = cell(kind, connections, 'node-saml')
+    const gp50 = median(g.map((r) => r.p50))
+    const gp99 = median(g.map((r) => r.p99))
+    body.push([
+      FIXTURE_LABEL[kind], String(connections),
+      `${fmt(median(g.map((r) => r.rps)))} [${spread(g.map((r) => r.rps))}]`, fmt(gp50), fmt(gp99), `${(gp99 / gp50).toFixed(2)}`,
+      String(g.reduce((s, r) => s + r.failures, 0)), fmt(median(g.map((r) => r.cpuMsPerRequest))),
+      `${fmt(median(n.map((r) => r.rps)))} [${spread(n.map((r) => r.rps))}]`, fmt(median(n.map((r) => r.p50))), fmt(median(n.map((r) => r.p99))),
+      String(n.reduce((s, r) => s + r.failures, 0)), fmt(median(n.map((r) => r.cpuMsPerRequest))),
+      `${(median(g.map((r) => r.rps)) / median(n.map((r) => r.rps))).toFixed(1)}×`,
+      `${(median(n.map((r) => r.cpuMsPerRequest)) / median(g.map((r) => r.cpuMsPerRequest))).toFixed(1)}×`,
+      `${Math.max(...g.map((r) => r.peakRssMb ?? 0)).toFixed(0)} MB`,
+      [
+        median(g.map((r) => r.rps)) / median(n.map((r) => r.rps)) >= 5 ? 'ratio met' : 'ratio MISSED',
+        gp99 <= 3 * gp50 ? 'tail met' : 'tail MISSED',
+        g.every((r) => r.failures === 0) ? 'no errors' : 'ERRORS',
+      ].join(', '),
+    ])
+  }
+}
+printTable(head, body)
+const peak64 = Math.max(0, ...runs.filter((r) => r.server === 'gatehouse' && r.connections === 64).map((r) => r.peakRssMb ?? 0))
+const peakAll = Math.max(0, ...runs.filter((r) => r.server === 'gatehouse').map((r) => r.peakRssMb ?? 0))
+console.log(`Gatehouse RSS: ${idleRssMb.toFixed(0)} MB after start (idle); peak ${peak64.toFixed(0)} MB during the 64-connection runs, ${peakAll.toFixed(0)} MB over all runs (DESIGN §6: < 200 MB)`)
+for (const c of controls) {
+  const p50 = median(c.p50)
+  const p99 = median(c.p99)
+  console.log(`Control (bare Fastify route burning ${c.burnMs.toFixed(2)} ms CPU per request, no SAML/DB/logs), ${c.connections} connections: ${fmt(median(c.rps))} req/s, p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms, p99/p50 ${(p99 / p50).toFixed(2)} [runs: ${c.p50.map((v, i) => (c.p99[i]! / v).toFixed(1)).join(', ')}]`)
+}
+console.log(`Gatehouse served ${runs.filter((r) => r.server === 'gatehouse').reduce((s, r) => s + r.requests, 0)} measured sign-ins (plus warm-ups) in one process`)
+
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ node: process.version, runs: RUNS, seconds: SECONDS, idleRssMb, results: runs, controls }, null, 2))
+
+stopChildren()
+await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))))
+if (process.env.BENCH_KEEP) console.log(`kept ${dir}`)
+
+// --- Helpers -----------------------------------------------------------------------------------
+
+async function cannon(server: Server, connections: number, pool: Buffer[], amount: number) {
+  if (amount + connections > pool.length) throw new Error(`pool of ${pool.length} too small for ${amount} requests`)
+  let next = 0
+  let wrongLocation = 0
+  let lastResponse = 0
+  const started = performance.now()
+  const result = await autocannon({
+    url: urls[server],
+    connections,
+    amount,
+    // Check every 100 ms whether `amount` is reached (default 1 s), so the servers do not idle between runs.
+    sampleInt: 100,
+    timeout: 60,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    requests: [{
+      setupRequest: (request: Record<string, unknown>) => ({ ...request, body: pool[next++] }),
+      onResponse: (status: number, _body: string, _context: unknown, headers: Record<string, string>) => {
+        lastResponse = performance.now()
+        if (status === 303 && headers.location !== '/dashboard') wrongLocation++
+      },
+    }],
+  })
+  // From the first request to the last response: autocannon itself only notices that `amount` is
+  // reached on its next 1 s tick, so its own duration would round every run up to whole seconds.
+  const seconds = (lastResponse - started) / 1000
+  if (next > pool.length) throw new Error('the pool wrapped around: responses were sent twice')
+  const statuses: Record<string, number> = {}
+  for (const [code, stat] of Object.entries(result.statusCodeStats as Record<string, { count: number }>)) statuses[code] = stat.count
+  const ok = Object.entries(statuses).filter(([c]) => c.startsWith('2') || c.startsWith('3')).reduce((s, [, n]) => s + n, 0)
+  const bad = Object.entries(statuses).filter(([c]) => !c.startsWith('2') && !c.startsWith('3')).reduce((s, [, n]) => s + n, 0)
+  const failures = bad + result.errors + result.timeouts + wrongLocation
+  return { requests: ok + bad, seconds, rps: ok / seconds, p50: result.latency.p50, p99: result.latency.p99, failures, statuses }
+}
+
+/** CPU time (user + system) `pid` has used so far, in seconds; NaN when /proc is not there. */
+function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the parenthesized command name: state is 3rd, utime 14th, stime 15th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** Peak resident memory of `pid` (MB), sampled every 50 ms from /proc until stop(). */
+function rssSampler(pid: number) {
+  let peak = 0
+  const sample = () => {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
+      peak = Math.max(peak, kb / 1024)
+    } catch {
+      // not Linux, or the process is gone
+    }
+  }
+  sample()
+  const timer = setInterval(sample, 50)
+  return { stop: () => (clearInterval(timer), sample(), peak) }
+}
+
+async function operator(method: string, path: string, payload: unknown) {
+  const res = await fetch(`${baseUrl}/api/v1${path}`, {
+    method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(payload),
+  })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
+  return text === '' ? undefined : JSON.parse(text)
+}
+
+async function waitHealthy(url: string, child: ChildProcess, name: string) {
+  const deadline = Date.now() + 20_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}${name === 'Gatehouse' ? `: ${readFileSync(join(dir, 'gatehouse.log'), 'utf8').slice(-2000)}` : ''}`)
+    try {
+      if ((await fetch(url)).ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${name} did not become healthy within 20 s`)
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolvePort(port))
+    })
+  })
+}
+
+function newestMtime(path: string): number {
+  const stat = statSync(path)
+  if (!stat.isDirectory()) return stat.mtimeMs
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))))
+}
+
+function clamp(v: number, lo: number, hi: number) {
+  return Math.min(hi, Math.max(lo, v))
+}
+
+function printTable(headers: string[], rows: string[][]) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
+  console.log(line(headers))
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
+  for (const r of rows) console.log(line(r))
+  console.log()
+}
+
+function parseArgs(argv: string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {}
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a.startsWith('--')) {
+      const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined]
+      out[k] = v ?? (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--') ? 'true' : argv[++i])
+    }
+  }
+  return out
+}
