@@ -62,14 +62,14 @@ export async function startSamlSignIn(deps: CoreDeps, ssoName: string, options: 
   const [signer] = await activeSpKeys(deps)
   const xml = buildAuthnRequest({ id, issueInstant: now, destination: ssoUrl, acsUrl: sp.acsUrl, spEntityId: sp.entityId })
   if (idp.ssoUrlRedirect !== undefined) {
-    return { binding: 'redirect', url: redirectBindingUrl(ssoUrl, xml, relayState, signer === undefined ? undefined : { privateKeyPem: signer.privateKeyPem }) }
+    return { binding: 'redirect', url: redirectBindingUrl(ssoUrl, xml, relayState, signer === undefined ? undefined : { privateKey: signer.privateKey }) }
   }
   return { binding: 'post', url: ssoUrl, fields: postBindingFields(xml, relayState) }
 }
 
 export type SamlSignInResult =
   | { readonly kind: 'signed-in'; readonly started: StartedSession; readonly org: Organization; readonly returnTo: string | undefined; readonly assertion: VerifiedAssertion }
-  | { readonly kind: 'failed'; readonly reference: string; readonly failure: SsoSignInFailure }
+  | { readonly kind: 'failed'; readonly reference: string; readonly failure: SsoSignInFailure; readonly org: Organization }
 
 /** The ACS: every check of DESIGN §4, then the member, then a session for the connection's org only. */
 export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string): Promise<SamlSignInResult> {
@@ -81,7 +81,7 @@ export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResp
       orgId: org.id, actor: { kind: 'system', name: 'saml' }, action: 'sso.sign_in_failed', ...(nameId === undefined ? {} : { target: nameId.slice(0, 320) }),
       detail: { reference, ssoName: connection.ssoName, ...failure },
     }, deps.clock.now())
-    return { kind: 'failed', reference, failure }
+    return { kind: 'failed', reference, failure, org }
   }
   const idp = connection.idp
   if (idp === undefined) return fail({ code: 'sso_not_enabled' })
@@ -90,7 +90,7 @@ export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResp
   const sp = spEndpoints(deps.settings.baseUrl, connection.ssoName)
   const keys = await activeSpKeys(deps)
   const result = await validateSamlResponse(samlResponse, {
-    sp: { entityId: sp.entityId, acsUrl: sp.acsUrl, decryptionKeys: keys.map((k) => k.privateKeyPem) },
+    sp: { entityId: sp.entityId, acsUrl: sp.acsUrl, decryptionKeys: keys.map((k) => k.privateKey) },
     idp: { entityId: idp.entityId, certificates: idp.certificates.map((pem) => cachedCertificate(pem)), allowSha1: idp.signatureAlgorithm === 'rsa-sha1' },
     requireEncryptedAssertion: connection.policy.requireEncryptedAssertions,
     now,

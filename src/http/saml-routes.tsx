@@ -7,7 +7,7 @@ import formbody from '@fastify/formbody'
 import type { FastifyInstance } from 'fastify'
 import type { CoreDeps } from '../core/deps.js'
 import { endSession } from '../core/sessions.js'
-import { finishSamlSignIn, findConnectionBySsoName, startSamlSignIn, type SsoSignInFailure } from '../core/saml-sign-in.js'
+import { finishSamlSignIn, startSamlSignIn, type SsoSignInFailure } from '../core/saml-sign-in.js'
 import { activeSpKeys } from '../core/sp-keys.js'
 import { spEndpoints } from '../core/sso-connection.js'
 import { SsoError } from '../core/sso-error.js'
@@ -58,23 +58,21 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
   app.post('/saml/:ssoName/acs', async (request, reply) => {
     const { ssoName } = request.params as { ssoName: string }
     const body = request.body as Record<string, unknown> | undefined
-    let connection
-    try {
-      connection = await findConnectionBySsoName(deps, ssoName)
-    } catch (error) {
-      if (error instanceof SsoError) return sendPage(reply, <MessagePage title="Not found" message="No organization uses this SSO name." reference={request.id} />, 404)
-      throw error
-    }
     const samlResponse = body?.SAMLResponse
     if (typeof samlResponse !== 'string' || samlResponse === '') {
       request.log.info({ event: 'sso_sign_in_failed', code: 'response_missing', reference: request.id }, 'ACS post without SAMLResponse')
       return sendPage(reply, <MessagePage title="Sign-in failed" message="The identity provider's answer was missing. Start signing in again." reference={request.id} />, 400)
     }
-    const result = await finishSamlSignIn(deps, connection.ssoName, samlResponse)
+    let result
+    try {
+      result = await finishSamlSignIn(deps, ssoName, samlResponse)
+    } catch (error) {
+      if (error instanceof SsoError && error.code === 'sso_not_configured') return sendPage(reply, <MessagePage title="Not found" message="No organization uses this SSO name." reference={request.id} />, 404)
+      throw error
+    }
     if (result.kind === 'failed') {
       request.log.info({ event: 'sso_sign_in_failed', code: result.failure.code, reference: result.reference }, 'SSO sign-in refused')
-      const org = await deps.store.orgs.findById(connection.orgId)
-      return sendPage(reply, <MessagePage title="Sign-in failed" message={explain(result.failure, org?.name ?? 'this organization')} reference={result.reference} />, MALFORMED.has(result.failure.code) ? 400 : 403)
+      return sendPage(reply, <MessagePage title="Sign-in failed" message={explain(result.failure, result.org.name)} reference={result.reference} />, MALFORMED.has(result.failure.code) ? 400 : 403)
     }
     // No fixation: this browser's earlier session ends; the new one has a new id.
     const previous = request.cookies[cookie.name]

@@ -5,9 +5,9 @@
  *
  * @example
  * const xml = buildAuthnRequest({ id, issueInstant: now, destination: idp.ssoUrls.redirect, acsUrl, spEntityId })
- * reply.redirect(redirectBindingUrl(idp.ssoUrls.redirect, xml, relayState, { privateKeyPem }))
+ * reply.redirect(redirectBindingUrl(idp.ssoUrls.redirect, xml, relayState, { privateKey }))
  */
-import { createSign, randomBytes } from 'node:crypto'
+import { createSign, randomBytes, type KeyObject } from 'node:crypto'
 import { deflateRawSync } from 'node:zlib'
 import { escapeXml } from './escape-xml.js'
 
@@ -45,12 +45,12 @@ export const SIG_ALG_RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sh
  * `SAMLRequest=…&RelayState=…&SigAlg=…` octets that are sent (bindings §3.4.4.1), each value
  * URL-encoded once by encodeURIComponent, so IdPs that re-encode strictly agree.
  */
-export function redirectBindingUrl(ssoUrl: string, requestXml: string, relayState: string | undefined, signing?: { privateKeyPem: string }): string {
+export function redirectBindingUrl(ssoUrl: string, requestXml: string, relayState: string | undefined, signing?: { privateKey: string | KeyObject }): string {
   const parts = [`SAMLRequest=${encodeURIComponent(deflateRawSync(Buffer.from(requestXml, 'utf8')).toString('base64'))}`]
   if (relayState !== undefined) parts.push(`RelayState=${encodeURIComponent(relayState)}`)
   if (signing !== undefined) {
     parts.push(`SigAlg=${encodeURIComponent(SIG_ALG_RSA_SHA256)}`)
-    const signature = createSign('RSA-SHA256').update(parts.join('&')).sign(signing.privateKeyPem, 'base64')
+    const signature = createSign('RSA-SHA256').update(parts.join('&')).sign(signing.privateKey, 'base64')
     parts.push(`Signature=${encodeURIComponent(signature)}`)
   }
   return `${ssoUrl}${ssoUrl.includes('?') ? '&' : '?'}${parts.join('&')}`

@@ -3,6 +3,7 @@
  * RSA-OAEP (RSA 1.5 is refused: it is a decryption oracle); content AES-GCM, AES-CBC, or 3DES-CBC
  * for legacy IdPs. Every SP decryption key is tried, so a key rollover does not break sign-in.
  */
+import type { KeyObject } from 'node:crypto'
 import type { Element } from '@xmldom/xmldom'
 import { decrypt } from 'xml-encryption'
 import { isElement } from './xml.js'
@@ -13,7 +14,8 @@ export class DecryptionError extends Error {
   override name = 'DecryptionError'
 }
 
-export async function decryptAssertion(encryptedAssertion: Element, privateKeysPem: readonly string[]): Promise<string> {
+/** `privateKeys` as PEM or, better, KeyObjects parsed once (a PEM is parsed again on every call). */
+export async function decryptAssertion(encryptedAssertion: Element, privateKeys: readonly (string | KeyObject)[]): Promise<string> {
   // xml-encryption finds the EncryptedKey and its EncryptionMethod by local name, in any namespace,
   // so every EncryptionMethod that is not an EncryptedData's content method is checked: a decoy
   // OAEP method (nested first, or in the XML-Enc namespace beside a foreign-namespace one) must
@@ -25,12 +27,13 @@ export async function decryptAssertion(encryptedAssertion: Element, privateKeysP
     const algorithm = method.getAttribute('Algorithm') ?? ''
     if (!KEY_TRANSPORT.has(algorithm)) throw new DecryptionError(`key transport ${algorithm} is not allowed; use RSA-OAEP`)
   }
-  if (privateKeysPem.length === 0) throw new DecryptionError('this SP has no decryption key')
+  if (privateKeys.length === 0) throw new DecryptionError('this SP has no decryption key')
   let lastError = 'no key could decrypt the assertion'
-  for (const key of privateKeysPem) {
+  for (const key of privateKeys) {
     try {
       return await new Promise<string>((resolve, reject) => {
-        decrypt(encryptedAssertion as never, { key, disallowDecryptionWithInsecureAlgorithm: false, warnInsecureAlgorithm: false }, (error, result) => {
+        // xml-encryption hands `key` to node:crypto's privateDecrypt, which takes a KeyObject as it is.
+        decrypt(encryptedAssertion as never, { key: key as string, disallowDecryptionWithInsecureAlgorithm: false, warnInsecureAlgorithm: false }, (error, result) => {
           if (error) reject(error)
           else resolve(String(result))
         })

@@ -10,6 +10,7 @@
  * const result = await validateSamlResponse(body.SAMLResponse, { sp, idp, now: clock.now() })
  * if (!result.ok) return refuse(result.failure)
  */
+import type { KeyObject } from 'node:crypto'
 import type { Element } from '@xmldom/xmldom'
 import { checkAudience, checkBearer, checkConditionTimes, MAX_CLOCK_SKEW_MS } from './check-conditions.js'
 import { checkDestination, checkIssuer, checkStatus } from './check-response.js'
@@ -27,8 +28,8 @@ export interface ResponseValidationSettings {
   readonly sp: {
     readonly entityId: string
     readonly acsUrl: string
-    /** PEM private keys, newest first; tried in turn for encrypted assertions. */
-    readonly decryptionKeys: readonly string[]
+    /** Private keys (KeyObjects, or PEM), newest first; tried in turn for encrypted assertions. */
+    readonly decryptionKeys: readonly (string | KeyObject)[]
   }
   readonly idp: {
     readonly entityId: string

@@ -331,7 +331,7 @@ describe('AuthnRequest over HTTP-Redirect', () => {
   ]
   for (const r of relayStates) {
     it(`signs exactly the SAMLRequest&RelayState&SigAlg octets it sends, with ${r.note}`, () => {
-      const url = redirectBindingUrl(SSO_URL, request(), r.relayState, { privateKeyPem: spCurrent.privateKeyPem })
+      const url = redirectBindingUrl(SSO_URL, request(), r.relayState, { privateKey: spCurrent.privateKeyPem })
       expect(rawQuery(url).map(([n]) => n)).toEqual(r.relayState === undefined ? ['SAMLRequest', 'SigAlg', 'Signature'] : ['SAMLRequest', 'RelayState', 'SigAlg', 'Signature'])
       expect(verifyRedirectSignature(url, spCurrent.certificatePem)).toBe(true)
       // The IdP decodes back what we meant, and re-encoding it strictly gives the octets we signed.
@@ -340,20 +340,20 @@ describe('AuthnRequest over HTTP-Redirect', () => {
       if (r.relayState !== undefined) expect(rawQuery(url).find(([n]) => n === 'RelayState')![1]).toBe(encodeURIComponent(r.relayState))
     })
     it(`fails verification when the RelayState is changed after signing, with ${r.note}`, () => {
-      const url = redirectBindingUrl(SSO_URL, request(), r.relayState ?? 'x', { privateKeyPem: spCurrent.privateKeyPem })
+      const url = redirectBindingUrl(SSO_URL, request(), r.relayState ?? 'x', { privateKey: spCurrent.privateKeyPem })
       const tampered = url.replace(/RelayState=[^&]*/, 'RelayState=attacker')
       expect(verifyRedirectSignature(tampered, spCurrent.certificatePem)).toBe(false)
     })
   }
 
   it('fails verification with another key\'s certificate', () => {
-    const url = redirectBindingUrl(SSO_URL, request(), 'token', { privateKeyPem: spCurrent.privateKeyPem })
+    const url = redirectBindingUrl(SSO_URL, request(), 'token', { privateKey: spCurrent.privateKeyPem })
     expect(verifyRedirectSignature(url, spNext.certificatePem)).toBe(false)
     expect(verifyRedirectSignature(url, spCurrent.certificatePem)).toBe(true)
   })
 
   it('keeps an SSO URL\'s own query out of the signed octets', () => {
-    const url = redirectBindingUrl(`${SSO_URL}?tenant=acme`, request(), 'token', { privateKeyPem: spCurrent.privateKeyPem })
+    const url = redirectBindingUrl(`${SSO_URL}?tenant=acme`, request(), 'token', { privateKey: spCurrent.privateKeyPem })
     expect(url.startsWith(`${SSO_URL}?tenant=acme&SAMLRequest=`)).toBe(true)
     expect(verifyRedirectSignature(url, spCurrent.certificatePem)).toBe(true)
   })
