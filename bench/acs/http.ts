@@ -34,7 +34,7 @@ import { validateSamlResponse } from '../../src/saml/validate-response.js'
 import { createTestIdp } from '../../test/helpers/test-idp.js'
 import { FIXTURE_KINDS, FIXTURE_LABEL, type FixtureKind } from './fixtures.js'
 import { responsePool } from './pool.js'
-import { fmt, median, spread } from './stats.js'
+import { fmt, median, parseArgs, printTable, spread } from './stats.js'
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..')
 const args = parseArgs(process.argv.slice(2))
@@ -392,23 +392,4 @@ function clamp(v: number, lo: number, hi: number) {
   return Math.min(hi, Math.max(lo, v))
 }
 
-function printTable(headers: string[], rows: string[][]) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
-  console.log(line(headers))
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
-  for (const r of rows) console.log(line(r))
-  console.log()
-}
 
-function parseArgs(argv: string[]): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {}
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    if (a.startsWith('--')) {
-      const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined]
-      out[k] = v ?? (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--') ? 'true' : argv[++i])
-    }
-  }
-  return out
-}

@@ -16,7 +16,7 @@ import { generateKeyPair } from '../../src/saml/key-pair.js'
 import { validateSamlResponse } from '../../src/saml/validate-response.js'
 import { createTestIdp } from '../../test/helpers/test-idp.js'
 import { EXPECTED_GROUPS, FIXTURE_KINDS, FIXTURE_LABEL, GROUPS_ATTRIBUTE, makeResponse, makeTamperedResponse, type FixtureKind } from './fixtures.js'
-import { fmt, median, spread } from './stats.js'
+import { fmt, median, parseArgs, printTable, spread } from './stats.js'
 
 const args = parseArgs(process.argv.slice(2))
 const RUNS = Math.max(5, Number(args.runs ?? 7))
@@ -202,23 +202,4 @@ function leastSquares(points: ReadonlyArray<readonly [number, number]>) {
   return { a, b, r2: ssTot === 0 ? 1 : 1 - ssRes / ssTot }
 }
 
-function printTable(head: string[], body: string[][]) {
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
-  console.log(line(head))
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
-  for (const r of body) console.log(line(r))
-  console.log()
-}
 
-function parseArgs(argv: string[]): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {}
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    if (a.startsWith('--')) {
-      const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined]
-      out[k] = v ?? (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--') ? 'true' : argv[++i])
-    }
-  }
-  return out
-}
