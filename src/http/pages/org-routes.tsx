@@ -59,7 +59,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
         allowWithoutSso: m.allowWithoutSso, workspaceRoles: m.workspaceRoles,
         editable: viewerRole === 'owner' || m.role !== 'owner', isSelf: m.user.id === signedIn.user.id,
       })),
-      invitations: invitations.map((i) => ({ id: i.id, email: i.email, role: i.role, expiresAt: i.expiresAt })),
+      invitations: invitations.map((i) => ({ id: i.id, email: i.email, role: i.role, expiresAt: i.expiresAt, revocable: viewerRole === 'owner' || i.role !== 'owner' })),
       workspaces: workspaces.map((w) => ({ slug: w.slug, name: w.name })),
       workspaceRoles,
       assignableRoles: viewerRole === 'owner' ? ['owner', 'admin', 'member'] : ['admin', 'member'],
@@ -89,6 +89,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
       }, actor)
     } catch (error) {
       if (!(error instanceof AccountError)) throw error
+      request.log.info({ code: error.code }, 'request refused')
       return sendPage(reply, <MembersPage {...await membersPage(request, { error: error.message })} />, statusOf(error))
     }
     return reply.redirect(`/orgs/${slug}/members?notice=saved`, 303)
@@ -101,6 +102,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
       await removeMember(deps, slug, member, actor)
     } catch (error) {
       if (!(error instanceof AccountError)) throw error
+      request.log.info({ code: error.code }, 'request refused')
       return sendPage(reply, <MembersPage {...await membersPage(request, { error: error.message })} />, statusOf(error))
     }
     return reply.redirect(`/orgs/${slug}/members?notice=removed`, 303)
@@ -113,6 +115,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
       await inviteMember(deps, slug, { email, role: field(request.body, 'role') as OrgRole, workspaceRoles: workspaceRolesFrom(request.body) }, actor)
     } catch (error) {
       if (!(error instanceof AccountError)) throw error
+      request.log.info({ code: error.code }, 'request refused')
       const extra = error.field === 'email' ? { inviteErrors: { email: error.message }, inviteEmail: email } : { error: error.message, inviteEmail: email }
       return sendPage(reply, <MembersPage {...await membersPage(request, extra)} />, statusOf(error))
     }

@@ -42,6 +42,7 @@ export function setupRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cookie
       return reply.redirect('/dashboard', 303)
     } catch (error) {
       if (!(error instanceof AccountError)) throw error
+      request.log.info({ code: error.code }, 'request refused')
       if (error.code === 'setup_closed') return sendPage(reply, closed, 410)
       const errors = { [error.field === 'slug' ? 'orgSlug' : error.field === 'name' ? 'orgName' : (error.field ?? '')]: error.message }
       return sendPage(reply, <SetupPage csrf={request.page.csrf} token={token} values={values} errors={errors} error={error.field === undefined ? error.message : undefined} />, statusOf(error))
@@ -79,6 +80,7 @@ export function setupRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cookie
       return reply.redirect('/dashboard', 303)
     } catch (error) {
       if (!(error instanceof AccountError)) throw error
+      request.log.info({ code: error.code }, 'request refused')
       if (error.code === 'invitation_invalid') return sendPage(reply, gone(error.message), statusOf(error))
       const invitation = await invitationView(token, signedInUserId)
       const errors = error.field === undefined ? undefined : { [error.field]: error.message }

@@ -88,6 +88,7 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
       await resetPassword(deps, token, field(request.body, 'password'))
     } catch (error) {
       if (error instanceof AccountError && error.code === 'password_too_weak') {
+        request.log.info({ code: error.code }, 'request refused')
         return sendPage(reply, <ResetPasswordPage csrf={request.page.csrf} token={token} errors={{ password: error.message }} />, 422)
       }
       throw error

@@ -19,7 +19,7 @@ export interface MembersPageProps {
   readonly csrf: string
   readonly org: { name: string; slug: string }
   readonly members: readonly MemberRow[]
-  readonly invitations: readonly { id: string; email: string; role: string; expiresAt: string }[]
+  readonly invitations: readonly { id: string; email: string; role: string; expiresAt: string; revocable: boolean }[]
   readonly workspaces: readonly { slug: string; name: string }[]
   readonly workspaceRoles: readonly string[]
   /** Org roles the viewer may hand out. */
@@ -141,10 +141,12 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                 <tr>
                   <td>{i.email}</td><td>{i.role}</td><td><time datetime={i.expiresAt}>{i.expiresAt.slice(0, 10)}</time></td>
                   <td class="actions">
-                    <form method="post" action={`${base}/invitations/${i.id}/revoke`} class="inline">
+                    {i.revocable && (
+                      <form method="post" action={`${base}/invitations/${i.id}/revoke`} class="inline">
                       <Csrf token={p.csrf} />
                       <button type="submit" class="danger" aria-label={`Revoke the invitation of ${i.email}`}>Revoke</button>
                     </form>
+                    )}
                   </td>
                 </tr>
               ))}
