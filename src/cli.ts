@@ -1,5 +1,5 @@
 /**
- * `gatehouse <command>`: start, migrate, create-owner. The only module that is handed process.env
+ * `gatehouse <command>`: start, migrate, create-owner, keys, sso. The only module handed the environment
  * (by bin/gatehouse.js), which it gives to loadConfig once.
  */
 import { performance } from 'node:perf_hooks'
