@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import cookiePlugin from '@fastify/cookie'
 import formbody from '@fastify/formbody'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { CoreDeps } from '../core/deps.js'
@@ -32,6 +32,18 @@ export interface AppDeps extends CoreDeps {
 // Resolves to <root>/src/ui/static from both src/http (tests) and dist/http (npm start).
 const STATIC_DIR = new URL('../../src/ui/static/', import.meta.url)
 
+async function pageErrorHandler(raw: unknown, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const error = toKnownError(raw)
+  const status = statusOf(error)
+  logError(request, raw, error, status)
+  if (error.code === 'unauthenticated' && request.method === 'GET') {
+    return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`)
+  }
+  const page = (request as { page?: Parameters<typeof viewerOf>[0] }).page
+  const title = status >= 500 ? 'Something went wrong' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'That did not work'
+  return sendPage(reply, <MessagePage title={title} message={error.message} reference={request.id} viewer={page && viewerOf(page)} csrf={page?.csrf} />, status)
+}
+
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -54,22 +66,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(apiPlugin, { prefix: '/api/v1', deps, adminToken: config.adminToken, cookie, baseUrl: config.baseUrl })
 
+  // Everything outside the API scope (ACS, metadata, static, pages) fails as a plain page with a
+  // reference id: never Fastify's JSON with an internal message.
+  app.setErrorHandler(pageErrorHandler)
   await app.register(samlProtocolRoutes, { deps, cookie })
 
   await app.register(async (pages) => {
     await pages.register(formbody, { bodyLimit: 64 * 1024 })
     installPageContext(pages, { deps, cookie, secretKey: config.secretKey, baseUrl: config.baseUrl })
-    pages.setErrorHandler(async (raw, request, reply) => {
-      const error = toKnownError(raw)
-      const status = statusOf(error)
-      logError(request, raw, error, status)
-      if (error.code === 'unauthenticated' && request.method === 'GET') {
-        return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`)
-      }
-      const page = (request as { page?: Parameters<typeof viewerOf>[0] }).page
-      const title = status >= 500 ? 'Something went wrong' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'That did not work'
-      return sendPage(reply, <MessagePage title={title} message={error.message} reference={request.id} viewer={page && viewerOf(page)} csrf={page?.csrf} />, status)
-    })
+    pages.setErrorHandler(pageErrorHandler)
     signInRoutes(pages, deps, cookie)
     setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
     orgRoutes(pages, deps, config.workspaceRoles)

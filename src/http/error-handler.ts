@@ -84,7 +84,7 @@ export function toKnownError(error: unknown): KnownError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new HttpError('payload_too_large', 'The request body is too large.')
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new HttpError('unsupported_media_type', 'Send the body as application/json.')
+      return new HttpError('unsupported_media_type', 'This route does not accept that content type (the API takes application/json).')
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new HttpError('validation_failed', 'The request body is not valid JSON.')

@@ -214,6 +214,18 @@ describe('what the user and the owner see of a failure', () => {
     expect(JSON.stringify(detail)).not.toContain('<saml2:Assertion')
   })
 
+  it.each([
+    ['a body over the 3 MiB form limit', 'application/x-www-form-urlencoded', `SAMLResponse=${'A'.repeat(4 * 1024 * 1024)}`, 413],
+    ['a JSON body that does not parse', 'application/json', '{bad', 400],
+    ['an XML body', 'text/xml', '<x/>', 415],
+  ])('answers %s with a plain page and a reference, never Fastify\'s JSON', async (_name, type, payload, status) => {
+    const res = await ctx.app.inject({ method: 'POST', url: `/saml/${orgA.ssoName}/acs`, headers: { 'content-type': type }, payload })
+    expect(res.statusCode).toBe(status)
+    expect(res.headers['content-type']).toContain('text/html')
+    expect(res.body).toMatch(/Reference: <code>[^<]+<\/code>/)
+    expect(res.body).not.toContain('FST_ERR')
+  })
+
   it('answers garbage with a 400 page and no stack trace', async () => {
     const res = await browser(ctx.app).post(`/saml/${orgA.ssoName}/acs`, { SAMLResponse: 'not-base64!!' })
     expect(res.statusCode).toBe(400)
