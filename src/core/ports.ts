@@ -175,10 +175,39 @@ export interface SamlStateStore {
   insertRequest(request: SamlRequest): Promise<void>
   /** Deletes and returns the live request of this connection: an InResponseTo is good once. */
   consumeRequest(id: string, connectionId: string, now: string): Promise<SamlRequest | undefined>
+  /** Deletes and returns the live test request (test SSO) of this connection whose RelayState has this hash. */
+  consumeTestRequestByRelay(relayTokenHash: string, connectionId: string, now: string): Promise<SamlRequest | undefined>
   /** True when the assertion ID is new for this connection; false when it was seen (a replay). */
   rememberAssertion(connectionId: string, assertionId: string, expiresAt: string): Promise<boolean>
   findIdentity(connectionId: string, nameId: string): Promise<string | undefined>
   rememberIdentity(connectionId: string, nameId: string, userId: string, now: string): Promise<void>
+  deleteExpired(now: string): Promise<void>
+}
+
+export interface SsoTestRecord {
+  readonly id: string
+  readonly connectionId: string
+  readonly userId: string
+  readonly sessionHash: string
+  readonly requestId: string
+  readonly idpFingerprint: string
+  /** undefined while waiting for the IdP. */
+  readonly passed: boolean | undefined
+  /** JSON of core/sso-test.ts SsoTestResult. */
+  readonly result: string | undefined
+  readonly createdAt: string
+  readonly finishedAt: string | undefined
+  readonly expiresAt: string
+}
+
+export interface SsoTestStore {
+  insert(test: SsoTestRecord): Promise<void>
+  findById(id: string): Promise<SsoTestRecord | undefined>
+  findByRequestId(requestId: string): Promise<SsoTestRecord | undefined>
+  /** Records the outcome once: false when the test already has one. */
+  finish(id: string, passed: boolean, result: string, now: string): Promise<boolean>
+  /** True when a live test of this configuration passed. */
+  hasPassed(connectionId: string, idpFingerprint: string, now: string): Promise<boolean>
   deleteExpired(now: string): Promise<void>
 }
 
@@ -196,6 +225,7 @@ export interface Stores {
   readonly spKeys: SpKeyStore
   readonly ssoConnections: SsoConnectionStore
   readonly saml: SamlStateStore
+  readonly ssoTests: SsoTestStore
 }
 
 export interface Store extends Stores {

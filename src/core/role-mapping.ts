@@ -7,7 +7,7 @@
  * Per-workspace attributes (CleverTap style): `workspace.<slug>` = a role name, or role-map JSON
  * `{"role":"editor"}`; `{}` or `noaccess` removes access; anything else is an error naming the attribute.
  */
-import type { RoleRule } from './sso-connection.js'
+import type { RoleRule, SsoPolicy } from './sso-connection.js'
 
 export interface MappedRoles {
   readonly orgRole: 'admin' | 'member'
@@ -88,4 +88,47 @@ export function applyWorkspaceAttributes(
     applied.push(name)
   }
   return { ok: true, workspaceRoles: roles, applied }
+}
+
+export interface RolesFromIdp {
+  readonly orgRole: 'owner' | 'admin' | 'member'
+  readonly workspaceRoles: Readonly<Record<string, string>>
+  /** True when role mapping decides this member's roles (they cannot be edited in Gatehouse). */
+  readonly managedByIdp: boolean
+  readonly idpRoles: readonly string[]
+  readonly matchedRules: readonly string[]
+}
+
+/**
+ * What an SSO sign-in makes of a member's roles under the connection's policy: role mapping (the
+ * owner is never lowered) then per-workspace attributes; roles on unknown workspaces are dropped.
+ * Pure, so the sign-in and the owner's test page compute exactly the same thing.
+ */
+export function rolesFromAssertion(
+  current: { readonly orgRole: 'owner' | 'admin' | 'member'; readonly workspaceRoles: Readonly<Record<string, string>>; readonly managedByIdp: boolean },
+  policy: Pick<SsoPolicy, 'roleMapping' | 'workspaceAttributes'>,
+  attributes: Readonly<Record<string, readonly string[]>>,
+  workspaceSlugs: readonly string[],
+  catalogue: readonly string[],
+): RolesFromIdp | { readonly code: 'workspace_attribute_invalid'; readonly attribute: string; readonly reason: string } {
+  let orgRole = current.orgRole
+  let roles = current.workspaceRoles
+  let managedByIdp = current.managedByIdp
+  let idpRoles: string[] = []
+  let matchedRules: readonly string[] = []
+  if (policy.roleMapping.enabled) {
+    idpRoles = readIdpRoles(attributes, policy.roleMapping.attribute, policy.roleMapping.delimiter)
+    const mapped = mapRoles(idpRoles, policy.roleMapping.rules, catalogue)
+    orgRole = current.orgRole === 'owner' ? 'owner' : mapped.orgRole
+    roles = mapped.workspaceRoles
+    matchedRules = mapped.matchedRules
+    managedByIdp = true
+  }
+  if (policy.workspaceAttributes.enabled) {
+    const applied = applyWorkspaceAttributes(attributes, policy.workspaceAttributes.prefix, workspaceSlugs, catalogue, roles)
+    if (!applied.ok) return { code: 'workspace_attribute_invalid', attribute: applied.attribute, reason: applied.reason }
+    roles = applied.workspaceRoles
+  }
+  const known = Object.fromEntries(Object.entries(roles).filter(([slug]) => workspaceSlugs.includes(slug)))
+  return { orgRole, workspaceRoles: known, managedByIdp, idpRoles, matchedRules }
 }

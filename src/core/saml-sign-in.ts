@@ -4,24 +4,25 @@
  * here what needs storage — InResponseTo single use, replay, who the user is, membership — and a
  * session that grants the connection's org only.
  */
-import { buildAuthnRequest, newRequestId, postBindingFields, redirectBindingUrl } from '../saml/authn-request.js'
 import { cachedCertificate } from '../saml/certificate.js'
 import type { SamlFailure } from '../saml/failure.js'
 import type { VerifiedAssertion } from '../saml/read-assertion.js'
-import { validateSamlResponse } from '../saml/validate-response.js'
+import { validateSamlResponse, type ValidationResult } from '../saml/validate-response.js'
+import { emailOf, firstAttribute } from './assertion-identity.js'
 import { recordAudit } from './audit.js'
-import { applyWorkspaceAttributes, mapRoles, readIdpRoles } from './role-mapping.js'
-import { addMs, hours, minutes } from './clock.js'
+import { addMs, hours } from './clock.js'
 import type { CoreDeps } from './deps.js'
+import { rolesFromAssertion } from './role-mapping.js'
+import { issueAuthnRequest, TEST_RELAY_PREFIX, type SamlStart } from './saml-requests.js'
 import { hashSecretToken, newId, newSecretToken } from './secret-token.js'
 import { startSession, type StartedSession } from './sessions.js'
 import { activeSpKeys } from './sp-keys.js'
 import { spEndpoints, type SsoConnection } from './sso-connection.js'
 import { SsoError } from './sso-error.js'
+import { recordSsoTest } from './sso-test.js'
 import { normalizeEmail, type Organization } from './types.js'
-import { checkEmail } from './validation.js'
 
-export const REQUEST_LIFETIME = minutes(10)
+export { REQUEST_LIFETIME, type SamlStart } from './saml-requests.js'
 
 export type SsoSignInFailure =
   | SamlFailure
@@ -36,46 +37,31 @@ export async function findConnectionBySsoName(deps: CoreDeps, ssoName: string): 
   return connection
 }
 
-/** Where the browser goes next: a redirect (HTTP-Redirect binding) or a form to post (HTTP-POST binding). */
-export type SamlStart =
-  | { readonly binding: 'redirect'; readonly url: string }
-  | { readonly binding: 'post'; readonly url: string; readonly fields: Readonly<Record<string, string>> }
-
-/**
- * A fresh AuthnRequest whose ID we keep for 10 minutes, bound for the IdP: HTTP-Redirect when the
- * IdP offers it (signed over the query string), else HTTP-POST (as some Google apps publish only).
- */
+/** SP-initiated sign-in of an enabled connection: an AuthnRequest bound for the IdP. */
 export async function startSamlSignIn(deps: CoreDeps, ssoName: string, options: { returnTo?: string | undefined } = {}): Promise<SamlStart> {
   const connection = await findConnectionBySsoName(deps, ssoName)
-  // TODO(issue 5, test SSO): a test-mode start needs its own finish that signs nobody in; until then every start is a real sign-in.
-  if (!connection.enabled) throw new SsoError('sso_not_enabled', 'Single sign-on is not enabled for this organization yet.')
-  const idp = connection.idp
-  const ssoUrl = idp?.ssoUrlRedirect ?? idp?.ssoUrlPost
-  if (idp === undefined || ssoUrl === undefined) throw new SsoError('idp_not_configured', 'This organization has not finished setting up its identity provider.')
-  const sp = spEndpoints(deps.settings.baseUrl, connection.ssoName)
-  const now = deps.clock.now()
-  const id = newRequestId()
-  const relayState = newSecretToken()
-  await deps.store.saml.insertRequest({
-    id, relayTokenHash: hashSecretToken(relayState), connectionId: connection.id, returnTo: options.returnTo,
-    testByUserId: undefined, createdAt: now.toISOString(), expiresAt: addMs(now, REQUEST_LIFETIME).toISOString(),
-  })
-  const [signer] = await activeSpKeys(deps)
-  const xml = buildAuthnRequest({ id, issueInstant: now, destination: ssoUrl, acsUrl: sp.acsUrl, spEntityId: sp.entityId })
-  if (idp.ssoUrlRedirect !== undefined) {
-    return { binding: 'redirect', url: redirectBindingUrl(ssoUrl, xml, relayState, signer === undefined ? undefined : { privateKey: signer.privateKey }) }
-  }
-  return { binding: 'post', url: ssoUrl, fields: postBindingFields(xml, relayState) }
+  if (!connection.enabled) throw new SsoError('sso_not_enabled', 'Single sign-on is not enabled for this organization. Sign in with your email and password; if you have no password, use "Forgot password" to set one.')
+  return (await issueAuthnRequest(deps, connection, { returnTo: options.returnTo })).start
 }
 
 export type SamlSignInResult =
   | { readonly kind: 'signed-in'; readonly started: StartedSession; readonly org: Organization; readonly returnTo: string | undefined; readonly assertion: VerifiedAssertion }
   | { readonly kind: 'failed'; readonly reference: string; readonly failure: SsoSignInFailure; readonly org: Organization }
+  /** A test SSO response (DESIGN §2 step 5): nobody signed in; the result waits for the testing owner. */
+  | { readonly kind: 'tested'; readonly testId: string; readonly org: Organization }
 
-/** The ACS: every check of DESIGN §4, then the member, then a session for the connection's org only. */
-export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string): Promise<SamlSignInResult> {
+/**
+ * The ACS: every check of DESIGN §4, then the member, then a session for the connection's org only.
+ * A response to a test SSO request (found by its RelayState before validation, or by InResponseTo
+ * after) signs nobody in: its outcome goes to the testing owner's result page.
+ */
+export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string, relayState?: string): Promise<SamlSignInResult> {
   const connection = await findConnectionBySsoName(deps, ssoName)
   const org = (await deps.store.orgs.findById(connection.orgId))!
+  if (relayState !== undefined && relayState.startsWith(TEST_RELAY_PREFIX) && relayState.length <= 200) {
+    const request = await deps.store.saml.consumeTestRequestByRelay(hashSecretToken(relayState), connection.id, deps.clock.now().toISOString())
+    if (request !== undefined) return { kind: 'tested', testId: await recordSsoTest(deps, connection, org, request, await validate(deps, connection, samlResponse)), org }
+  }
   const fail = async (failure: SsoSignInFailure, nameId?: string): Promise<SamlSignInResult> => {
     const reference = newSecretToken().slice(0, 12)
     await recordAudit(deps.store, {
@@ -88,14 +74,7 @@ export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResp
   if (idp === undefined) return fail({ code: 'sso_not_enabled' })
 
   const now = deps.clock.now()
-  const sp = spEndpoints(deps.settings.baseUrl, connection.ssoName)
-  const keys = await activeSpKeys(deps)
-  const result = await validateSamlResponse(samlResponse, {
-    sp: { entityId: sp.entityId, acsUrl: sp.acsUrl, decryptionKeys: keys.map((k) => k.privateKey) },
-    idp: { entityId: idp.entityId, certificates: idp.certificates.map((pem) => cachedCertificate(pem)), allowSha1: idp.signatureAlgorithm === 'rsa-sha1' },
-    requireEncryptedAssertion: connection.policy.requireEncryptedAssertions,
-    now,
-  })
+  const result = await validate(deps, connection, samlResponse)
   if (!result.ok) return fail(result.failure)
   const assertion = result.assertion
 
@@ -104,6 +83,8 @@ export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResp
   if (assertion.inResponseTo !== undefined) {
     const request = await deps.store.saml.consumeRequest(assertion.inResponseTo, connection.id, now.toISOString())
     if (request === undefined) return fail({ code: 'request_unknown', inResponseTo: assertion.inResponseTo }, assertion.nameId)
+    // The answer to a test request that came back without its RelayState: still only a test.
+    if (request.testByUserId !== undefined) return { kind: 'tested', testId: await recordSsoTest(deps, connection, org, request, result), org }
     returnTo = request.returnTo
   } else if (!connection.policy.allowIdpInitiated) {
     return fail({ code: 'unsolicited_response' }, assertion.nameId)
@@ -123,24 +104,18 @@ export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResp
   return { kind: 'signed-in', started, org, returnTo, assertion }
 }
 
-function firstAttribute(assertion: VerifiedAssertion, names: readonly string[]): string | undefined {
-  for (const name of names) {
-    const value = assertion.attributes[name]?.find((v) => v !== '')
-    if (value !== undefined) return value
-  }
-  return undefined
-}
-
-function emailOf(assertion: VerifiedAssertion, names: readonly string[]): string | undefined {
-  for (const candidate of [assertion.nameId, firstAttribute(assertion, names)]) {
-    if (candidate === undefined) continue
-    try {
-      return checkEmail(candidate)
-    } catch {
-      // not an email: try the next source
-    }
-  }
-  return undefined
+/** The protocol checks of DESIGN §4 with this connection's IdP, our SP keys and the policy's encryption rule. */
+async function validate(deps: CoreDeps, connection: SsoConnection, samlResponse: string): Promise<ValidationResult> {
+  const idp = connection.idp
+  if (idp === undefined) return { ok: false, failure: { code: 'xml_malformed', detail: 'the connection has no IdP configuration' } }
+  const sp = spEndpoints(deps.settings.baseUrl, connection.ssoName)
+  const keys = await activeSpKeys(deps)
+  return validateSamlResponse(samlResponse, {
+    sp: { entityId: sp.entityId, acsUrl: sp.acsUrl, decryptionKeys: keys.map((k) => k.privateKey) },
+    idp: { entityId: idp.entityId, certificates: idp.certificates.map((pem) => cachedCertificate(pem)), allowSha1: idp.signatureAlgorithm === 'rsa-sha1' },
+    requireEncryptedAssertion: connection.policy.requireEncryptedAssertions,
+    now: deps.clock.now(),
+  })
 }
 
 /** Carries a sign-in failure out of the transaction, rolling back what it had written. */
@@ -189,24 +164,12 @@ async function resolveMember(
 
       if (roleMapping.enabled || workspaceAttributes.enabled) {
         const workspaces = await tx.workspaces.listByOrg(org.id)
-        const catalogue = deps.settings.workspaceRoles
-        let role = member.role
-        let roles: Readonly<Record<string, string>> = member.workspaceRoles
-        let managedByIdp = member.managedByIdp
-        let idpRoles: string[] = []
-        if (roleMapping.enabled) {
-          idpRoles = readIdpRoles(assertion.attributes, roleMapping.attribute, roleMapping.delimiter)
-          const mapped = mapRoles(idpRoles, roleMapping.rules, catalogue)
-          role = member.role === 'owner' ? 'owner' : mapped.orgRole
-          roles = mapped.workspaceRoles
-          managedByIdp = true
-        }
-        if (workspaceAttributes.enabled) {
-          const applied = applyWorkspaceAttributes(assertion.attributes, workspaceAttributes.prefix, workspaces.map((w) => w.slug), catalogue, roles)
-          if (!applied.ok) throw new SignInRefusal({ code: 'workspace_attribute_invalid', attribute: applied.attribute, reason: applied.reason })
-          roles = applied.workspaceRoles
-        }
-        const known = Object.fromEntries(Object.entries(roles).filter(([slug]) => workspaces.some((w) => w.slug === slug)))
+        const computed = rolesFromAssertion(
+          { orgRole: member.role, workspaceRoles: member.workspaceRoles, managedByIdp: member.managedByIdp },
+          connection.policy, assertion.attributes, workspaces.map((w) => w.slug), deps.settings.workspaceRoles,
+        )
+        if ('code' in computed) throw new SignInRefusal(computed)
+        const { orgRole: role, workspaceRoles: known, managedByIdp, idpRoles } = computed
         if (role !== member.role || managedByIdp !== member.managedByIdp || JSON.stringify(sorted(known)) !== JSON.stringify(sorted(member.workspaceRoles))) {
           await tx.members.update(member.id, { role, managedByIdp }, now.toISOString())
           await tx.members.setWorkspaceRoles(member.id, Object.fromEntries(Object.entries(known).map(([slug, r]) => [workspaces.find((w) => w.slug === slug)!.id, r])))

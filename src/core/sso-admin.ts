@@ -11,7 +11,7 @@ import type { Actor, CoreDeps } from './deps.js'
 import { getOrganization } from './orgs.js'
 import { DuplicateKeyError } from './ports.js'
 import { newId } from './secret-token.js'
-import { DEFAULT_POLICY, type IdpConfig, type SsoConnection, type SsoPolicy } from './sso-connection.js'
+import { DEFAULT_POLICY, idpFingerprint, type IdpConfig, type SsoConnection, type SsoPolicy } from './sso-connection.js'
 import { SsoError } from './sso-error.js'
 import { applyPolicyPatch } from './sso-policy.js'
 import type { Organization } from './types.js'
@@ -180,16 +180,39 @@ export async function enableSso(deps: CoreDeps, orgSlug: string, options: { skip
   const { org, connection } = await getSsoConnection(deps, orgSlug, actor)
   await authorizeSsoChange(deps, org, actor, { write: true })
   if (connection.idp === undefined) throw new SsoError('idp_not_configured', 'Configure the identity provider before enabling SSO.')
-  if (!(options.skipTest && actor.kind === 'operator')) {
-    throw new SsoError('sso_test_required', 'Run a successful SSO test of the current IdP configuration before enabling SSO.')
+  if (!(options.skipTest && actor.kind === 'operator') && !(await deps.store.ssoTests.hasPassed(connection.id, idpFingerprint(connection), deps.clock.now().toISOString()))) {
+    throw new SsoError('sso_test_required', 'Run a successful SSO test of the current IdP configuration before enabling SSO (the operator API may skip it with {"skipTest": true}).')
   }
   return setEnabled(deps, org, connection, true, actor, { skippedTest: options.skipTest })
 }
 
+/**
+ * Members go back to passwords; configuration, members and roles stay (DESIGN §2 step 7). Members
+ * without a password are emailed to set one through "forgot password".
+ */
 export async function disableSso(deps: CoreDeps, orgSlug: string, actor: Actor): Promise<SsoConnection> {
   const { org, connection } = await getSsoConnection(deps, orgSlug, actor)
   await authorizeSsoChange(deps, org, actor, { write: true })
-  return setEnabled(deps, org, connection, false, actor, {})
+  if (!connection.enabled) return connection
+  const disabled = await setEnabled(deps, org, connection, false, actor, {})
+  const members = await deps.store.members.listByOrg(org.id)
+  const base = deps.settings.baseUrl
+  for (const member of members.filter((m) => !m.user.hasPassword)) {
+    // SSO is off already: a mail that cannot be sent must not turn that into an error.
+    await deps.mailer.send({
+      to: member.user.email,
+      subject: `${org.name} no longer signs in through single sign-on`,
+      text: [
+        `${org.name} has turned off single sign-on in Gatehouse: sign in with your email and a Gatehouse password.`,
+        '',
+        'Your account has no password yet. Set one here (we email you a single-use link):',
+        `${base}/forgot-password`,
+        '',
+        `Then sign in at ${base}/login. Your roles in ${org.name} are unchanged.`,
+      ].join('\n'),
+    }).catch(() => undefined)
+  }
+  return disabled
 }
 
 async function setEnabled(deps: CoreDeps, org: Organization, connection: SsoConnection, enabled: boolean, actor: Actor, detail: Record<string, unknown>): Promise<SsoConnection> {

@@ -2,6 +2,9 @@
  * An org's SSO connection (DESIGN §1): the generated SP side, the IdP side the owner enters, and
  * the policy. Defaults are what an owner of a new connection would expect.
  */
+import { createHash } from 'node:crypto'
+import { cachedCertificate } from '../saml/certificate.js'
+
 export const ENFORCEMENTS = ['optional', 'exceptions', 'strict'] as const
 export type Enforcement = (typeof ENFORCEMENTS)[number]
 export const PROVISIONING = ['invite-only', 'just-in-time'] as const
@@ -106,4 +109,19 @@ export function spEndpoints(baseUrl: string, ssoName: string): SpEndpoints {
     metadataUrl: `${baseUrl}/saml/${ssoName}/metadata`,
     loginUrl: `${baseUrl}/sso/${ssoName}`,
   }
+}
+
+/**
+ * What a test SSO vouches for: the IdP side and the fields the response checks depend on. Any change
+ * (a refreshed certificate, a new SSO URL, requiring encryption, a new SSO name) needs a new test
+ * before a user may enable SSO.
+ */
+export function idpFingerprint(connection: SsoConnection): string {
+  const idp = connection.idp
+  const tested = idp === undefined ? null : {
+    entityId: idp.entityId, ssoUrlRedirect: idp.ssoUrlRedirect ?? null, ssoUrlPost: idp.ssoUrlPost ?? null,
+    certificates: idp.certificates.map((pem) => cachedCertificate(pem).fingerprint).sort(), signatureAlgorithm: idp.signatureAlgorithm,
+    requireEncryptedAssertions: connection.policy.requireEncryptedAssertions, ssoName: connection.ssoName,
+  }
+  return createHash('sha256').update(JSON.stringify(tested)).digest('base64url')
 }

@@ -10,6 +10,7 @@ export type SsoErrorCode =
   | 'idp_invalid'
   | 'policy_invalid'
   | 'sso_test_required'
+  | 'sso_test_not_found'
   | 'sso_not_enabled'
   | 'metadata_fetch_failed'
   | 'metadata_url_forbidden'

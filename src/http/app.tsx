@@ -20,6 +20,7 @@ import { orgRoutes } from './pages/org-routes.js'
 import { installPageContext, viewerOf } from './pages/page-context.js'
 import { setupRoutes } from './pages/setup-routes.js'
 import { signInRoutes } from './pages/sign-in-routes.js'
+import { ssoPageRoutes } from './pages/sso-routes.js'
 import { samlProtocolRoutes, samlStartRoutes } from './saml-routes.js'
 import { installSecurityHeaders } from './security-headers.js'
 
@@ -57,8 +58,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   const css = readFileSync(new URL('app.css', STATIC_DIR), 'utf8')
   const autoSubmit = readFileSync(new URL('auto-submit.js', STATIC_DIR), 'utf8')
+  const ssoSetup = readFileSync(new URL('sso-setup.js', STATIC_DIR), 'utf8')
   app.get('/static/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css))
   app.get('/static/auto-submit.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(autoSubmit))
+  app.get('/static/sso-setup.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(ssoSetup))
   app.get('/healthz', async (_request, reply) => {
     await deps.ping()
     return reply.send({ status: 'ok' })
@@ -72,12 +75,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(samlProtocolRoutes, { deps, cookie })
 
   await app.register(async (pages) => {
-    await pages.register(formbody, { bodyLimit: 64 * 1024 })
+    // 64 KiB per page post unless a route says otherwise (the IdP metadata form); formbody then
+    // follows each route's limit.
+    pages.addHook('onRoute', (route) => {
+      route.bodyLimit ??= 64 * 1024
+    })
+    await pages.register(formbody)
     installPageContext(pages, { deps, cookie, secretKey: config.secretKey, baseUrl: config.baseUrl })
     pages.setErrorHandler(pageErrorHandler)
     signInRoutes(pages, deps, cookie)
     setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
     orgRoutes(pages, deps, config.workspaceRoles)
+    ssoPageRoutes(pages, deps, config.workspaceRoles)
     samlStartRoutes(pages, deps)
   })
 

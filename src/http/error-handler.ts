@@ -44,6 +44,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   idp_invalid: 422,
   policy_invalid: 422,
   sso_test_required: 409,
+  sso_test_not_found: 404,
   sso_not_enabled: 409,
   metadata_fetch_failed: 422,
   metadata_url_forbidden: 422,

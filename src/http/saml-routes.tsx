@@ -29,7 +29,7 @@ function explain(failure: SsoSignInFailure, orgName: string): string {
     case 'email_missing':
       return 'Your identity provider did not send an email address for you, so we cannot tell who you are. Ask your IT administrator to send the email attribute.'
     case 'sso_not_enabled':
-      return `Single sign-on is not enabled for ${orgName}.`
+      return `Single sign-on is not enabled for ${orgName}. Sign in with your email and password; if you have no password, use "Forgot password" to set one.`
     default:
       return 'Signing in through your identity provider did not work. Try again from the start; if it keeps failing, give your administrator the reference below.'
   }
@@ -55,20 +55,38 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
       .send(xml)
   })
 
+  /** The SP's current certificate (public), for IdPs that encrypt assertions or want it uploaded. */
+  app.get('/saml/:ssoName/certificate', async (request, reply) => {
+    const { ssoName } = request.params as { ssoName: string }
+    const connection = await deps.store.ssoConnections.findBySsoName(ssoName)
+    if (connection === undefined) return sendPage(reply, <MessagePage title="Not found" message="No organization uses this SSO name." reference={request.id} />, 404)
+    const [newest] = await activeSpKeys(deps)
+    return reply.type('application/x-pem-file').header('cache-control', 'public, max-age=300')
+      .header('content-disposition', `attachment; filename="${connection.ssoName}-sp-certificate.pem"`)
+      .send(newest!.certificatePem)
+  })
+
   app.post('/saml/:ssoName/acs', async (request, reply) => {
     const { ssoName } = request.params as { ssoName: string }
     const body = request.body as Record<string, unknown> | undefined
     const samlResponse = body?.SAMLResponse
+    const relayState = typeof body?.RelayState === 'string' ? body.RelayState : undefined
     if (typeof samlResponse !== 'string' || samlResponse === '') {
       request.log.info({ event: 'sso_sign_in_failed', code: 'response_missing', reference: request.id }, 'ACS post without SAMLResponse')
       return sendPage(reply, <MessagePage title="Sign-in failed" message="The identity provider's answer was missing. Start signing in again." reference={request.id} />, 400)
     }
     let result
     try {
-      result = await finishSamlSignIn(deps, ssoName, samlResponse)
+      result = await finishSamlSignIn(deps, ssoName, samlResponse, relayState)
     } catch (error) {
       if (error instanceof SsoError && error.code === 'sso_not_configured') return sendPage(reply, <MessagePage title="Not found" message="No organization uses this SSO name." reference={request.id} />, 404)
       throw error
+    }
+    if (result.kind === 'tested') {
+      // Nobody is signed in: the testing owner's own session (a SameSite=Lax cookie, sent on this
+      // top-level GET) is what may read the result.
+      request.log.info({ event: 'sso_tested', org: result.org.slug }, 'SSO test answered')
+      return reply.redirect(`/orgs/${result.org.slug}/sso/tests/${result.testId}`, 303)
     }
     if (result.kind === 'failed') {
       request.log.info({ event: 'sso_sign_in_failed', code: result.failure.code, reference: result.reference }, 'SSO sign-in refused')

@@ -44,9 +44,10 @@ export interface ResponseValidationSettings {
   readonly now: Date
 }
 
+/** `xml` is the decoded response; `decryptedAssertionXml` the plaintext of an EncryptedAssertion, once decrypted (for the owner's test page only). */
 export type ValidationResult =
-  | { readonly ok: true; readonly assertion: VerifiedAssertion; readonly xml: string }
-  | { readonly ok: false; readonly failure: SamlFailure; readonly xml?: string }
+  | { readonly ok: true; readonly assertion: VerifiedAssertion; readonly xml: string; readonly decryptedAssertionXml?: string }
+  | { readonly ok: false; readonly failure: SamlFailure; readonly xml?: string; readonly decryptedAssertionXml?: string }
 
 export async function validateSamlResponse(samlResponse: string, settings: ResponseValidationSettings): Promise<ValidationResult> {
   if (samlResponse.length > Math.ceil((MAX_RESPONSE_BYTES * 4) / 3) + 4096) {
@@ -57,7 +58,8 @@ export async function validateSamlResponse(samlResponse: string, settings: Respo
     return { ok: false, failure: { code: 'response_not_base64' } }
   }
   const unverifiedXml = Buffer.from(compact, 'base64').toString('utf8')
-  const failure = (f: SamlFailure): ValidationResult => ({ ok: false, failure: f, xml: unverifiedXml })
+  let decryptedAssertionXml: string | undefined
+  const failure = (f: SamlFailure): ValidationResult => ({ ok: false, failure: f, xml: unverifiedXml, ...(decryptedAssertionXml === undefined ? {} : { decryptedAssertionXml }) })
   if (Buffer.byteLength(unverifiedXml) > MAX_RESPONSE_BYTES) return failure({ code: 'response_too_large', bytes: Buffer.byteLength(unverifiedXml), limit: MAX_RESPONSE_BYTES })
 
   let unverifiedResponse: Element
@@ -91,6 +93,7 @@ export async function validateSamlResponse(samlResponse: string, settings: Respo
     } catch (error) {
       return failure({ code: 'decryption_failed', detail: (error as Error).message })
     }
+    decryptedAssertionXml = plaintext
     try {
       assertion = parseXml(plaintext, MAX_RESPONSE_BYTES).documentElement!
     } catch (error) {
@@ -134,7 +137,7 @@ export async function validateSamlResponse(samlResponse: string, settings: Respo
     usesSha1: verified.some((v) => v.usesSha1), signatureAlgorithm: verified[0]!.signatureAlgorithm, skewMs: skew,
   })
   if ('code' in read) return failure(read)
-  return { ok: true, assertion: read, xml: unverifiedXml }
+  return { ok: true, assertion: read, xml: unverifiedXml, ...(decryptedAssertionXml === undefined ? {} : { decryptedAssertionXml }) }
 }
 
 function xmlFailure(error: unknown): SamlFailure {

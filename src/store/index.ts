@@ -9,7 +9,7 @@ import { orgRepository } from './org-repository.js'
 import { outboxRepository } from './outbox-repository.js'
 import { rateLimitRepository } from './rate-limit-repository.js'
 import { sessionRepository } from './session-repository.js'
-import { samlStateRepository, spKeyRepository, ssoConnectionRepository } from './sso-repository.js'
+import { samlStateRepository, spKeyRepository, ssoConnectionRepository, ssoTestRepository } from './sso-repository.js'
 import { userRepository } from './user-repository.js'
 import { workspaceRepository } from './workspace-repository.js'
 
@@ -28,6 +28,7 @@ function stores(db: Db): Stores {
     spKeys: spKeyRepository(db),
     ssoConnections: ssoConnectionRepository(db),
     saml: samlStateRepository(db),
+    ssoTests: ssoTestRepository(db),
   }
 }
 

@@ -20,6 +20,7 @@ export interface Database {
   saml_requests: SamlRequestTable
   saml_assertion_ids: SamlAssertionIdTable
   saml_identities: SamlIdentityTable
+  sso_tests: SsoTestTable
 }
 
 export interface OrganizationTable {
@@ -175,4 +176,23 @@ export interface SamlIdentityTable {
   name_id: string
   user_id: string
   last_seen_at: string
+}
+
+export interface SsoTestTable {
+  id: string
+  connection_id: string
+  /** The owner who started the test; only they see the result, and only from the same session. */
+  user_id: string
+  session_hash: string
+  /** The AuthnRequest ID the IdP must answer. */
+  request_id: string
+  /** What was tested: entity ID, SSO URLs, certificate fingerprints, algorithm, encryption policy. */
+  idp_fingerprint: string
+  /** null while waiting for the IdP; then 1 or 0. */
+  passed: number | null
+  /** The result as JSON (core/sso-test.ts SsoTestResult). */
+  result: string | null
+  created_at: string
+  finished_at: string | null
+  expires_at: string
 }

@@ -1,8 +1,9 @@
-import type { SamlStateStore, SpKeyStore, SsoConnectionStore } from '../core/ports.js'
+import type { Selectable } from 'kysely'
+import type { SamlStateStore, SpKeyStore, SsoConnectionStore, SsoTestRecord, SsoTestStore } from '../core/ports.js'
 import type { IdpConfig, SsoConnection, SsoPolicy } from '../core/sso-connection.js'
 import type { Db } from './database.js'
 import { translateDuplicate } from './duplicate-key.js'
-import type { SsoConnectionTable } from './schema.js'
+import type { SsoConnectionTable, SsoTestTable } from './schema.js'
 
 const toConnection = (row: SsoConnectionTable): SsoConnection => ({
   id: row.id,
@@ -84,6 +85,16 @@ export function samlStateRepository(db: Db): SamlStateStore {
         testByUserId: row.test_by_user_id ?? undefined, createdAt: row.created_at, expiresAt: row.expires_at,
       }
     },
+    consumeTestRequestByRelay: async (relayTokenHash, connectionId, now) => {
+      const row = await db.deleteFrom('saml_requests')
+        .where('relay_token_hash', '=', relayTokenHash).where('connection_id', '=', connectionId)
+        .where('test_by_user_id', 'is not', null).where('expires_at', '>', now)
+        .returningAll().executeTakeFirst()
+      return row && {
+        id: row.id, relayTokenHash: row.relay_token_hash, connectionId: row.connection_id, returnTo: row.return_to ?? undefined,
+        testByUserId: row.test_by_user_id ?? undefined, createdAt: row.created_at, expiresAt: row.expires_at,
+      }
+    },
     rememberAssertion: async (connectionId, assertionId, expiresAt) => {
       // The primary key decides: of two concurrent posts of one assertion, exactly one inserts.
       const result = await db.insertInto('saml_assertion_ids').values({ connection_id: connectionId, assertion_id: assertionId, expires_at: expiresAt })
@@ -103,6 +114,45 @@ export function samlStateRepository(db: Db): SamlStateStore {
     deleteExpired: async (now) => {
       await db.deleteFrom('saml_requests').where('expires_at', '<=', now).execute()
       await db.deleteFrom('saml_assertion_ids').where('expires_at', '<=', now).execute()
+    },
+  }
+}
+
+export function ssoTestRepository(db: Db): SsoTestStore {
+  const toRecord = (row: Selectable<SsoTestTable>): SsoTestRecord => ({
+    id: row.id, connectionId: row.connection_id, userId: row.user_id, sessionHash: row.session_hash, requestId: row.request_id,
+    idpFingerprint: row.idp_fingerprint, passed: row.passed === null ? undefined : row.passed === 1, result: row.result ?? undefined,
+    createdAt: row.created_at, finishedAt: row.finished_at ?? undefined, expiresAt: row.expires_at,
+  })
+  return {
+    insert: async (t) => {
+      await db.insertInto('sso_tests').values({
+        id: t.id, connection_id: t.connectionId, user_id: t.userId, session_hash: t.sessionHash, request_id: t.requestId,
+        idp_fingerprint: t.idpFingerprint, passed: t.passed === undefined ? null : t.passed ? 1 : 0, result: t.result ?? null,
+        created_at: t.createdAt, finished_at: t.finishedAt ?? null, expires_at: t.expiresAt,
+      }).execute()
+    },
+    findById: async (id) => {
+      const row = await db.selectFrom('sso_tests').selectAll().where('id', '=', id).executeTakeFirst()
+      return row && toRecord(row)
+    },
+    findByRequestId: async (requestId) => {
+      const row = await db.selectFrom('sso_tests').selectAll().where('request_id', '=', requestId).executeTakeFirst()
+      return row && toRecord(row)
+    },
+    finish: async (id, passed, result, now) => {
+      const updated = await db.updateTable('sso_tests').set({ passed: passed ? 1 : 0, result, finished_at: now })
+        .where('id', '=', id).where('finished_at', 'is', null).executeTakeFirst()
+      return Number(updated.numUpdatedRows) > 0
+    },
+    hasPassed: async (connectionId, idpFingerprint, now) => {
+      const row = await db.selectFrom('sso_tests').select('id')
+        .where('connection_id', '=', connectionId).where('idp_fingerprint', '=', idpFingerprint)
+        .where('passed', '=', 1).where('expires_at', '>', now).executeTakeFirst()
+      return row !== undefined
+    },
+    deleteExpired: async (now) => {
+      await db.deleteFrom('sso_tests').where('expires_at', '<=', now).execute()
     },
   }
 }

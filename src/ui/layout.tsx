@@ -8,19 +8,22 @@ export interface Viewer {
 
 export interface LayoutProps {
   readonly title: string
+  /** Scripts of our own origin (the CSP allows no inline script). */
+  readonly scripts?: readonly string[]
   readonly viewer?: Viewer | undefined
   readonly csrf?: string | undefined
   readonly wide?: boolean
   readonly notice?: string | undefined
 }
 
-export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, csrf, wide, notice, children }) => (
+export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, csrf, wide, notice, scripts, children }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>{`${title} · Gatehouse`}</title>
       <link rel="stylesheet" href="/static/app.css" />
+      {scripts?.map((src) => <script src={src} defer></script>)}
     </head>
     <body>
       <header class="topbar">

@@ -1,0 +1,333 @@
+/**
+ * The owner's SSO pages (DESIGN §2): the four steps, test, enable, disable, bind-users download.
+ * Owners change; admins see read-only; members get `not_allowed`. Every change goes through the
+ * same core functions as the operator API, so the same checks and audit entries apply.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { AccountError } from '../../core/account-error.js'
+import { bindUsersCsv } from '../../core/bind-users.js'
+import { findMembership } from '../../core/current-member.js'
+import type { Actor, CoreDeps } from '../../core/deps.js'
+import { configureIdp, disableSso, enableSso, findSsoConnection, setSsoName, updateSsoPolicy, type IdpInput } from '../../core/sso-admin.js'
+import { idpFingerprint, spEndpoints, type SsoConnection, type SsoPolicy } from '../../core/sso-connection.js'
+import { SsoError } from '../../core/sso-error.js'
+import { getSsoTest, startSsoTest } from '../../core/sso-test.js'
+import { fixItHint } from '../../core/sso-test-hints.js'
+import { cachedCertificate } from '../../saml/certificate.js'
+import type { FieldErrors } from '../../ui/form.js'
+import { idpGuides } from '../../ui/pages/idp-guides.js'
+import { PostBindingPage } from '../../ui/pages/post-binding-page.js'
+import {
+  SsoGuidePage, SsoIdpPage, SsoOverviewPage, SsoPolicyPage, SsoTestPage,
+  type IdpFormValues, type IdpSummary, type PolicyFormValues, type SpDetails, type SsoPageBase,
+} from '../../ui/pages/sso-pages.js'
+import { statusOf } from '../error-handler.js'
+import { CONTENT_SECURITY_POLICY } from '../security-headers.js'
+import { sendPage } from './html.js'
+import { field, requireSignedIn } from './page-context.js'
+
+const NOTICES: Record<string, string> = {
+  created: 'SSO name saved. Next, set up the app in your IdP.',
+  renamed: 'SSO name changed: update the SP Entity ID and ACS URL in your IdP.',
+  idp: 'Identity provider saved. Test SSO before enabling it.',
+  policy: 'User management saved.',
+  enabled: 'Single sign-on is enabled.',
+  disabled: 'Single sign-on is disabled. Members sign in with their passwords again; those without one have been emailed to use "Forgot password".',
+}
+
+/** Metadata pasted or uploaded into a page form can be far larger than any other page post. */
+const IDP_FORM_LIMIT = 2 * 1024 * 1024
+
+function spDetails(deps: CoreDeps, ssoName: string): SpDetails {
+  const sp = spEndpoints(deps.settings.baseUrl, ssoName)
+  return { ...sp, certificateUrl: `/saml/${ssoName}/certificate` }
+}
+
+function idpSummary(connection: SsoConnection): IdpSummary | undefined {
+  const idp = connection.idp
+  if (idp === undefined) return undefined
+  return {
+    entityId: idp.entityId,
+    ssoUrl: idp.ssoUrlRedirect ?? idp.ssoUrlPost ?? '',
+    binding: idp.ssoUrlRedirect !== undefined ? 'HTTP-Redirect' : 'HTTP-POST',
+    certificates: idp.certificates.map((pem) => {
+      const c = cachedCertificate(pem)
+      return { fingerprint: c.fingerprint, notAfter: c.notAfter.toISOString(), subject: c.subject }
+    }),
+    signatureAlgorithm: idp.signatureAlgorithm,
+    source: idp.source,
+    metadataUrl: connection.metadataUrl,
+    metadataRefreshedAt: connection.metadataRefreshedAt,
+    metadataRefreshError: connection.metadataRefreshError,
+  }
+}
+
+const lines = (value: string): string[] => value.split(/[\r\n,]+/).map((s) => s.trim()).filter((s) => s !== '')
+
+function policyValues(policy: SsoPolicy): PolicyFormValues {
+  return {
+    enforcement: policy.enforcement,
+    apiAllowList: policy.apiAllowList.join('\n'),
+    sessionTimeoutHours: String(policy.sessionTimeoutHours),
+    provisioning: policy.provisioning,
+    allowIdpInitiated: policy.allowIdpInitiated,
+    requireEncryptedAssertions: policy.requireEncryptedAssertions,
+    attributeMapping: {
+      email: policy.attributeMapping.email.join('\n'), firstName: policy.attributeMapping.firstName.join('\n'),
+      lastName: policy.attributeMapping.lastName.join('\n'), roles: policy.attributeMapping.roles.join('\n'),
+    },
+    roleMapping: { enabled: policy.roleMapping.enabled, attribute: policy.roleMapping.attribute, delimiter: policy.roleMapping.delimiter, rules: policy.roleMapping.rules },
+    workspaceAttributes: policy.workspaceAttributes,
+  }
+}
+
+/** The page form as a policy patch (the same shape as PATCH …/sso/policy), and as values to show again on error. */
+function policyFromForm(body: unknown, workspaceSlugs: readonly string[]): { patch: Record<string, unknown>; values: PolicyFormValues } {
+  const f = (name: string) => field(body, name)
+  const rules: { idpRole: string; orgRole: string; workspaceRoles: Record<string, string> }[] = []
+  for (let i = 0; i < 1000; i++) {
+    if (f(`rule.${i}.orgRole`) === '' && f(`rule.${i}.idpRole`) === '') {
+      if (i > 0 && f(`rule.${i + 1}.orgRole`) === '') break
+      continue
+    }
+    const idpRole = f(`rule.${i}.idpRole`).trim()
+    if (idpRole === '') continue
+    const workspaceRoles: Record<string, string> = {}
+    for (const slug of workspaceSlugs) {
+      const role = f(`rule.${i}.ws.${slug}`)
+      if (role !== '') workspaceRoles[slug] = role
+    }
+    rules.push({ idpRole, orgRole: f(`rule.${i}.orgRole`) || 'member', workspaceRoles })
+  }
+  const delimiterChoice = f('roleMapping.delimiter')
+  const delimiter = delimiterChoice === 'other' ? f('roleMapping.delimiterOther') : delimiterChoice === '' ? ' ' : delimiterChoice
+  const hours = f('sessionTimeoutHours').trim()
+  const values: PolicyFormValues = {
+    enforcement: f('enforcement'),
+    apiAllowList: f('apiAllowList'),
+    sessionTimeoutHours: hours,
+    provisioning: f('provisioning'),
+    allowIdpInitiated: f('allowIdpInitiated') === 'on',
+    requireEncryptedAssertions: f('requireEncryptedAssertions') === 'on',
+    attributeMapping: { email: f('attributeMapping.email'), firstName: f('attributeMapping.firstName'), lastName: f('attributeMapping.lastName'), roles: f('attributeMapping.roles') },
+    roleMapping: { enabled: f('roleMapping.enabled') === 'on', attribute: f('roleMapping.attribute').trim(), delimiter, rules },
+    workspaceAttributes: { enabled: f('workspaceAttributes.enabled') === 'on', prefix: f('workspaceAttributes.prefix').trim() },
+  }
+  const patch: Record<string, unknown> = {
+    enforcement: values.enforcement,
+    apiAllowList: lines(values.apiAllowList),
+    sessionTimeoutHours: /^\d{1,3}$/.test(hours) ? Number(hours) : hours,
+    provisioning: values.provisioning,
+    allowIdpInitiated: values.allowIdpInitiated,
+    requireEncryptedAssertions: values.requireEncryptedAssertions,
+    attributeMapping: {
+      email: lines(values.attributeMapping.email), firstName: lines(values.attributeMapping.firstName),
+      lastName: lines(values.attributeMapping.lastName), roles: lines(values.attributeMapping.roles),
+    },
+    roleMapping: values.roleMapping,
+    workspaceAttributes: values.workspaceAttributes,
+  }
+  return { patch, values }
+}
+
+export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: readonly string[]): void {
+  /** The viewer as owner (may change) or admin (may look) of the org; members get `not_allowed`. */
+  async function ssoViewer(request: FastifyRequest) {
+    const signedIn = requireSignedIn(request)
+    const { org: slug } = request.params as { org: string }
+    const membership = await findMembership(deps, signedIn.session, slug)
+    if (membership === undefined || membership.member.role === 'member') {
+      throw new AccountError('not_allowed', 'Only owners and admins of this organization can see its single sign-on.')
+    }
+    const actor: Actor = { kind: 'user', userId: signedIn.user.id, email: signedIn.user.email }
+    const { connection } = await findSsoConnection(deps, slug)
+    const notice = (request.query as Record<string, unknown>).notice
+    const base: SsoPageBase = {
+      viewer: signedIn.viewer, csrf: request.page.csrf, org: { name: membership.org.name, slug },
+      canEdit: membership.member.role === 'owner', notice: typeof notice === 'string' ? NOTICES[notice] : undefined,
+    }
+    return { signedIn, membership, actor, slug, connection, base }
+  }
+
+  async function requireConnection(request: FastifyRequest) {
+    const viewer = await ssoViewer(request)
+    if (viewer.connection === undefined) throw new SsoError('sso_not_configured', 'Choose an SSO name first.')
+    return { ...viewer, connection: viewer.connection }
+  }
+
+  const refused = (request: FastifyRequest, error: { code: string }) => request.log.info({ code: error.code }, 'request refused')
+
+  async function overview(request: FastifyRequest, reply: FastifyReply, extra: Partial<Parameters<typeof SsoOverviewPage>[0]> = {}, status = 200) {
+    const { base, connection } = await ssoViewer(request)
+    let view: Parameters<typeof SsoOverviewPage>[0]['connection']
+    if (connection !== undefined) {
+      const members = await deps.store.members.listByOrg(connection.orgId)
+      view = {
+        ssoName: connection.ssoName, enabled: connection.enabled, sp: spDetails(deps, connection.ssoName), idp: idpSummary(connection),
+        enforcement: connection.policy.enforcement,
+        tested: connection.idp !== undefined && (await deps.store.ssoTests.hasPassed(connection.id, idpFingerprint(connection), deps.clock.now().toISOString())),
+        membersWithoutPassword: members.filter((m) => !m.user.hasPassword).length,
+      }
+    }
+    return sendPage(reply, <SsoOverviewPage {...base} connection={view} {...extra} />, status)
+  }
+
+  app.get('/orgs/:org/sso', async (request, reply) => overview(request, reply))
+
+  app.post('/orgs/:org/sso/name', async (request, reply) => {
+    const { actor, slug, base } = await ssoViewer(request)
+    const ssoName = field(request.body, 'ssoName').trim().toLowerCase()
+    try {
+      const { created } = await setSsoName(deps, slug, ssoName, actor)
+      return reply.redirect(`/orgs/${slug}/sso?notice=${created ? 'created' : 'renamed'}`, 303)
+    } catch (error) {
+      if (!(error instanceof SsoError || error instanceof AccountError)) throw error
+      refused(request, error)
+      const errors: FieldErrors | undefined = error instanceof SsoError && error.field === 'ssoName' ? { ssoName: error.message } : undefined
+      return overview(request, reply, { errors, error: errors === undefined ? error.message : undefined, ssoNameValue: ssoName, notice: base.notice }, statusOf(error))
+    }
+  })
+
+  app.get('/orgs/:org/sso/guide', async (request, reply) => {
+    const { base, connection } = await requireConnection(request)
+    const sp = spDetails(deps, connection.ssoName)
+    const chosen = (request.query as Record<string, unknown>).idp
+    return sendPage(reply, <SsoGuidePage {...base} sp={sp} guides={idpGuides(sp)} chosen={typeof chosen === 'string' ? chosen : 'okta'} />)
+  })
+
+  app.get('/orgs/:org/sso/idp', async (request, reply) => {
+    const { base, connection } = await requireConnection(request)
+    return sendPage(reply, <SsoIdpPage {...base} idp={idpSummary(connection)} values={{ mode: 'metadata' }} />)
+  })
+
+  app.post('/orgs/:org/sso/idp', { bodyLimit: IDP_FORM_LIMIT }, async (request, reply) => {
+    const { base, connection, actor, slug } = await requireConnection(request)
+    const mode = field(request.body, 'mode')
+    const values: IdpFormValues = {
+      mode: mode === 'url' || mode === 'manual' ? mode : 'metadata',
+      metadataXml: field(request.body, 'metadataXml'), metadataUrl: field(request.body, 'metadataUrl').trim(),
+      ssoUrl: field(request.body, 'ssoUrl'), entityId: field(request.body, 'entityId'),
+      certificates: field(request.body, 'certificates'), signatureAlgorithm: field(request.body, 'signatureAlgorithm'),
+    }
+    try {
+      let input: IdpInput
+      if (values.mode === 'metadata') {
+        if (values.metadataXml!.trim() === '') throw new SsoError('metadata_not_xml', 'Paste the IdP metadata XML, or choose its file.', undefined, 'metadata')
+        input = { metadataXml: values.metadataXml! }
+      } else if (values.mode === 'url') {
+        if (values.metadataUrl === '') throw new SsoError('metadata_fetch_failed', 'Give the IdP metadata URL.', undefined, 'metadataUrl')
+        input = { metadataUrl: values.metadataUrl! }
+      } else {
+        input = {
+          ssoUrl: values.ssoUrl!, entityId: values.entityId!, certificates: splitCertificates(values.certificates!),
+          signatureAlgorithm: values.signatureAlgorithm === 'rsa-sha1' ? 'rsa-sha1' : 'rsa-sha256',
+        }
+      }
+      const result = await configureIdp(deps, slug, input, actor)
+      if (result.warnings.length === 0) return reply.redirect(`/orgs/${slug}/sso?notice=idp`, 303)
+      return sendPage(reply, <SsoIdpPage {...base} notice={NOTICES.idp} idp={idpSummary(result.connection)} values={{ mode: 'metadata' }} warnings={result.warnings} />)
+    } catch (error) {
+      if (!(error instanceof SsoError || error instanceof AccountError)) throw error
+      refused(request, error)
+      const name = error instanceof SsoError ? idpFieldOf(error.field, values.mode) : undefined
+      return sendPage(reply, <SsoIdpPage {...base} idp={idpSummary(connection)} values={values}
+        errors={name === undefined ? undefined : { [name]: error.message }} error={name === undefined ? error.message : 'The identity provider was not saved: see the message next to the field.'} />, statusOf(error))
+    }
+  })
+
+  app.get('/orgs/:org/sso/policy', async (request, reply) => {
+    const { base, connection } = await requireConnection(request)
+    const workspaces = await deps.store.workspaces.listByOrg(connection.orgId)
+    return sendPage(reply, <SsoPolicyPage {...base} values={policyValues(connection.policy)} workspaces={workspaces} workspaceRoles={workspaceRoles} />)
+  })
+
+  app.post('/orgs/:org/sso/policy', async (request, reply) => {
+    const { base, connection, actor, slug } = await requireConnection(request)
+    const workspaces = await deps.store.workspaces.listByOrg(connection.orgId)
+    const { patch, values } = policyFromForm(request.body, workspaces.map((w) => w.slug))
+    try {
+      await updateSsoPolicy(deps, slug, patch, actor)
+    } catch (error) {
+      if (!(error instanceof SsoError || error instanceof AccountError)) throw error
+      refused(request, error)
+      const name = error instanceof SsoError ? error.field : undefined
+      return sendPage(reply, <SsoPolicyPage {...base} values={values} workspaces={workspaces} workspaceRoles={workspaceRoles}
+        errors={name === undefined ? undefined : { [name]: error.message }} error={name === undefined ? error.message : 'Nothing was saved: see the message next to the field.'} />, statusOf(error))
+    }
+    return reply.redirect(`/orgs/${slug}/sso/policy?notice=policy`, 303)
+  })
+
+  app.post('/orgs/:org/sso/test', async (request, reply) => {
+    const { actor, slug, signedIn } = await requireConnection(request)
+    const { start } = await startSsoTest(deps, slug, actor, signedIn.session.idHash)
+    if (start.binding === 'redirect') return reply.redirect(start.url, 303)
+    reply.header('content-security-policy', CONTENT_SECURITY_POLICY.replace("form-action 'self'", `form-action 'self' ${new URL(start.url).origin}`))
+    return sendPage(reply, <PostBindingPage url={start.url} fields={start.fields} />)
+  })
+
+  app.get('/orgs/:org/sso/tests/:test', async (request, reply) => {
+    const { signedIn, base, slug } = await ssoViewer(request)
+    const { test } = request.params as { test: string }
+    const view = await getSsoTest(deps, slug, test, { userId: signedIn.user.id, sessionHash: signedIn.session.idHash })
+    const r = view.result
+    reply.header('cache-control', 'no-store')
+    return sendPage(reply, <SsoTestPage {...base} testId={view.id} ssoName={view.connection.ssoName} createdAt={view.createdAt} current={view.current}
+      enabled={view.connection.enabled} loginUrl={spEndpoints(deps.settings.baseUrl, view.connection.ssoName).loginUrl}
+      result={r === undefined ? undefined : {
+        passed: r.passed,
+        failure: r.failure === undefined ? undefined : {
+          code: r.failure.code, hint: fixItHint(r.failure.code),
+          fields: Object.entries(r.failure).filter(([k]) => k !== 'code').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as [string, string]),
+        },
+        nameId: r.nameId, nameIdFormat: r.nameIdFormat, email: r.email, access: r.access, attributes: r.attributes,
+        signedParts: r.signed === undefined ? undefined : [r.signed.response && 'Response', r.signed.assertion && 'Assertion'].filter(Boolean).join(' and ') + (r.encrypted ? ' (assertion encrypted)' : ''),
+        signatureAlgorithm: r.signatureAlgorithm, idpRoles: r.idpRoles, rolesAttribute: r.rolesAttribute,
+        currentRoles: r.currentRoles, mappedRoles: r.mappedRoles, warnings: r.warnings,
+        responseXml: r.responseXml, decryptedAssertionXml: r.decryptedAssertionXml,
+      }} />)
+  })
+
+  app.post('/orgs/:org/sso/enable', async (request, reply) => {
+    const { actor, slug } = await requireConnection(request)
+    try {
+      await enableSso(deps, slug, { skipTest: false }, actor)
+    } catch (error) {
+      if (!(error instanceof SsoError || error instanceof AccountError)) throw error
+      refused(request, error)
+      return overview(request, reply, { error: error.message }, statusOf(error))
+    }
+    return reply.redirect(`/orgs/${slug}/sso?notice=enabled`, 303)
+  })
+
+  app.post('/orgs/:org/sso/disable', async (request, reply) => {
+    const { actor, slug } = await requireConnection(request)
+    try {
+      await disableSso(deps, slug, actor)
+    } catch (error) {
+      if (!(error instanceof SsoError || error instanceof AccountError)) throw error
+      refused(request, error)
+      return overview(request, reply, { error: error.message }, statusOf(error))
+    }
+    return reply.redirect(`/orgs/${slug}/sso?notice=disabled`, 303)
+  })
+
+  app.get('/orgs/:org/sso/bind-users.csv', async (request, reply) => {
+    const { actor, slug } = await ssoViewer(request)
+    const csv = await bindUsersCsv(deps, slug, actor)
+    return reply.type('text/csv; charset=utf-8').header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="${slug}-bind-users.csv"`).send(csv)
+  })
+
+}
+
+/** PEM blocks, or bare base64 certificates separated by blank lines. */
+function splitCertificates(text: string): string[] {
+  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)
+  if (pems !== null) return pems
+  return text.split(/\n\s*\n/).map((s) => s.trim()).filter((s) => s !== '')
+}
+
+function idpFieldOf(name: string | undefined, mode: IdpFormValues['mode']): string | undefined {
+  if (name === 'metadata' || name === undefined) return mode === 'url' ? 'metadataUrl' : mode === 'metadata' ? 'metadataXml' : name
+  return name
+}
