@@ -3,7 +3,7 @@ import { describeActor, type Actor } from './deps.js'
 import type { CoreDeps } from './deps.js'
 import type { Page, Stores } from './ports.js'
 import { getOrganization } from './orgs.js'
-import { newId } from './secret-token.js'
+import { newSortableId } from './secret-token.js'
 
 export interface AuditEntry {
   readonly orgId: string | null
@@ -15,7 +15,7 @@ export interface AuditEntry {
 
 export async function recordAudit(stores: Pick<Stores, 'audit'>, entry: AuditEntry, now: Date): Promise<void> {
   await stores.audit.insert({
-    id: newId(),
+    id: newSortableId(),
     orgId: entry.orgId,
     actor: describeActor(entry.actor),
     action: entry.action,

@@ -4,7 +4,7 @@
  */
 import type { Actor, CoreDeps } from './deps.js'
 import { authorizeSsoChange, findSsoConnection } from './sso-admin.js'
-import { DEFAULT_POLICY } from './sso-connection.js'
+import { DEFAULT_POLICY, type RoleRule } from './sso-connection.js'
 
 /** RFC 4180 quoting, and a leading quote on cells a spreadsheet would run as a formula. */
 export function csvCell(value: string): string {
@@ -12,21 +12,33 @@ export function csvCell(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }
 
+/**
+ * The CSV: email, names, org role, allow-without-SSO, one `<prefix><workspace>` column per workspace
+ * (role name or `noaccess`), the IdP role to send in the roles attribute, and a note where no value
+ * can keep the member's access (a role-mapping rule is missing).
+ * With role mapping off, an SSO sign-in leaves roles as they are; with it on, the member needs an IdP
+ * role whose rule gives their org role and — unless workspace attributes set every workspace — their
+ * exact workspace roles. The owner is never lowered, so only their workspace roles need a rule.
+ */
 export async function bindUsersCsv(deps: CoreDeps, orgSlug: string, actor: Actor): Promise<string> {
   const { org, connection } = await findSsoConnection(deps, orgSlug)
   await authorizeSsoChange(deps, org, actor, { write: false })
   const policy = connection?.policy ?? DEFAULT_POLICY
   const [members, workspaces] = await Promise.all([deps.store.members.listByOrg(org.id), deps.store.workspaces.listByOrg(org.id)])
   const prefix = policy.workspaceAttributes.prefix
-  const rolesAttribute = policy.roleMapping.attribute
-  const header = ['email', 'first_name', 'last_name', 'org_role', 'allow_without_sso', ...workspaces.map((w) => `${prefix}${w.slug}`), rolesAttribute]
+  const { roleMapping, workspaceAttributes } = policy
+  const header = ['email', 'first_name', 'last_name', 'org_role', 'allow_without_sso', ...workspaces.map((w) => `${prefix}${w.slug}`), roleMapping.attribute, 'notes']
   const rows = members.map((m) => {
-    // The IdP role that the role mapping turns into this member's roles, if a rule matches exactly.
-    const rule = policy.roleMapping.rules.find((r) => r.orgRole === m.role && workspaces.every((w) => (r.workspaceRoles[w.slug] ?? undefined) === m.workspaceRoles[w.slug]))
+    const sameWorkspaces = (r: RoleRule) => workspaces.every((w) => r.workspaceRoles[w.slug] === m.workspaceRoles[w.slug])
+    const rule = roleMapping.rules.find((r) => (m.role === 'owner' || r.orgRole === m.role) && (workspaceAttributes.enabled || sameWorkspaces(r)))
+    let note = ''
+    if (roleMapping.enabled && rule === undefined && !(m.role === 'owner' && workspaceAttributes.enabled)) {
+      note = `No role-mapping rule gives org role ${m.role === 'owner' ? 'owner (kept)' : m.role}${workspaceAttributes.enabled ? '' : ' with these workspace roles'}: add one, or this member's access changes at their next SSO sign-in.`
+    }
     return [
       m.user.email, m.user.firstName, m.user.lastName, m.role, String(m.allowWithoutSso),
       ...workspaces.map((w) => m.workspaceRoles[w.slug] ?? 'noaccess'),
-      rule?.idpRole ?? '',
+      rule?.idpRole ?? '', note,
     ]
   })
   return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n'

@@ -23,3 +23,34 @@ export function safeEqual(a: string, b: string): boolean {
   const hb = createHash('sha256').update(b, 'utf8').digest()
   return timingSafeEqual(ha, hb) && a.length === b.length
 }
+
+let lastMs = 0
+let sequence = 0
+
+/**
+ * A UUIDv7 (RFC 9562): time-ordered, with a per-process counter in `rand_a` so ids made in one
+ * millisecond still sort in the order they were made. For rows listed newest first (the audit log),
+ * where equal timestamps must not come back in random order.
+ */
+export function newSortableId(): string {
+  let ms = Date.now()
+  if (ms <= lastMs) {
+    ms = lastMs
+    sequence += 1
+    if (sequence > 0xfff) {
+      lastMs += 1
+      ms = lastMs
+      sequence = 0
+    }
+  } else {
+    lastMs = ms
+    sequence = 0
+  }
+  const bytes = randomBytes(16)
+  bytes.writeUIntBE(ms, 0, 6)
+  bytes[6] = 0x70 | (sequence >> 8)
+  bytes[7] = sequence & 0xff
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80
+  const hex = bytes.toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}

@@ -42,7 +42,7 @@ async function pageErrorHandler(raw: unknown, request: FastifyRequest, reply: Fa
   }
   const page = (request as { page?: Parameters<typeof viewerOf>[0] }).page
   const title = status >= 500 ? 'Something went wrong' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'That did not work'
-  return sendPage(reply, <MessagePage title={title} message={error.message} reference={request.id} viewer={page && viewerOf(page)} csrf={page?.csrf} />, status)
+  return sendPage(reply, <MessagePage title={title} message={error.message} reference={request.id} viewer={page ? viewerOf(page) : undefined} csrf={page?.csrf ?? undefined} />, status)
 }
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {

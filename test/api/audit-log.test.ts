@@ -187,3 +187,14 @@ describe('audit log paging', () => {
     }
   })
 })
+
+describe('events made in the same instant', () => {
+  it('list newest first in the order they happened, not at random', async () => {
+    await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
+    const slugs = Array.from({ length: 30 }, (_, i) => `ws-${String(i).padStart(2, '0')}`)
+    for (const slug of slugs) await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: slug, slug })
+    const events = await auditLog('acme')
+    expect(new Set(events.map((e) => e.createdAt)).size).toBe(1)
+    expect(events.filter((e) => e.action === 'workspace.created').map((e) => e.target)).toEqual([...slugs].reverse())
+  })
+})

@@ -1,0 +1,280 @@
+/**
+ * The owner's SSO pages (issue 5 items 1, 2, 11): the four steps, with errors next to the field and
+ * nothing changed on bad input; admins read-only; members nothing; every change audited.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { browser, type Browser } from '../helpers/browser.js'
+import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
+import { createTestIdp, type TestIdp } from '../helpers/test-idp.js'
+import { ADMIN, MEMBER, OWNER, refusalCode, seedAcme, signedIn } from './support.js'
+
+let ctx: TestContext
+let owner: Browser
+let idp: TestIdp
+
+beforeEach(async () => {
+  ctx = await createTestContext()
+  await seedAcme(ctx)
+  owner = await signedIn(ctx, OWNER)
+  idp = await createTestIdp('pages')
+})
+afterEach(async () => {
+  await ctx?.close()
+  ctx = undefined as never
+})
+
+function idpMetadata(entityId: string, certificatePem: string): string {
+  const b64 = certificatePem.replace(/-----[^-]+-----|\s/g, '')
+  return `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${entityId}">` +
+    '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">' +
+    `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+    '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/>' +
+    '</md:IDPSSODescriptor></md:EntityDescriptor>'
+}
+
+async function sso() {
+  return operator(ctx, 'GET', '/organizations/acme/sso')
+}
+
+/** The error paragraph tied to a field (aria-describedby), as a screen reader would announce it. */
+function fieldError(html: string, name: string): string | undefined {
+  const match = new RegExp(`id="f-${name.replace('.', '\\.')}-error"[^>]*>([^<]*)<`).exec(html)
+  return match?.[1]
+}
+
+async function createName(name = 'acme') {
+  await owner.get('/orgs/acme/sso')
+  return owner.post('/orgs/acme/sso/name', { ssoName: name })
+}
+
+describe('step 1: the SSO name and the SP details', () => {
+  it('creates the connection and shows the SP details with copy buttons and downloads', async () => {
+    const empty = await owner.get('/orgs/acme/sso')
+    expect(empty.statusCode).toBe(200)
+    expect(empty.body).toContain('not set up')
+    const res = await createName('Acme-Corp')
+    expect(res.statusCode).toBe(303)
+    const page = await owner.get(String(res.headers.location))
+    expect(page.body).toContain('SSO name saved')
+    for (const value of ['http://gatehouse.test/saml/acme-corp', 'http://gatehouse.test/saml/acme-corp/acs', 'http://gatehouse.test/saml/acme-corp/metadata', 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress']) {
+      expect(page.body).toContain(`>${value}</code>`)
+    }
+    expect(page.body.match(/<button type="button" class="copy" data-copy-target="sp-[a-z-]+"/g)?.length).toBeGreaterThanOrEqual(4)
+    expect(page.body).toContain('<script src="/static/sso-setup.js" defer="">')
+    expect(page.body).toContain('href="http://gatehouse.test/saml/acme-corp/metadata?download=1"')
+    const certificate = await owner.get('/saml/acme-corp/certificate')
+    expect(certificate.statusCode).toBe(200)
+    expect(certificate.headers['content-disposition']).toBe('attachment; filename="acme-corp-sp-certificate.pem"')
+    expect(certificate.body).toMatch(/^-----BEGIN CERTIFICATE-----/)
+    expect(certificate.body).not.toContain('PRIVATE')
+    expect((await owner.get('/static/sso-setup.js')).statusCode).toBe(200)
+    const audit = await operator(ctx, 'GET', '/organizations/acme/audit-log')
+    expect(audit.json.data[0]).toMatchObject({ action: 'sso.created', actor: `user:${OWNER}`, detail: { ssoName: 'acme-corp' } })
+  })
+
+  it('refuses a taken or malformed name next to the field, changing nothing', async () => {
+    await operator(ctx, 'POST', '/organizations', { name: 'Other', slug: 'other' })
+    await operator(ctx, 'PUT', '/organizations/other/sso', { ssoName: 'taken' })
+    const taken = await createName('taken')
+    expect(taken.statusCode).toBe(409)
+    expect(fieldError(taken.body, 'ssoName')).toContain('is taken')
+    expect(taken.body).toContain('aria-describedby="f-ssoName-error"')
+    const bad = await createName('-bad-')
+    expect(bad.statusCode).toBe(422)
+    expect(fieldError(bad.body, 'ssoName')).toContain('3–63 characters')
+    expect((await sso()).status).toBe(404)
+  })
+})
+
+describe('step 2: guides per IdP', () => {
+  it('names each IdP\'s own field labels next to the values', async () => {
+    await createName()
+    const expectations: Record<string, string[]> = {
+      okta: ['Single sign-on URL', 'Audience URI (SP Entity ID)'],
+      entra: ['Identifier (Entity ID)', 'Reply URL (Assertion Consumer Service URL)'],
+      google: ['ACS URL', 'Entity ID'],
+      onelogin: ['Audience (EntityID)', 'ACS (Consumer) URL'],
+      other: ['http://gatehouse.test/saml/acme/metadata'],
+    }
+    for (const [id, labels] of Object.entries(expectations)) {
+      const page = await owner.get(`/orgs/acme/sso/guide?idp=${id}`)
+      expect(page.statusCode).toBe(200)
+      for (const label of labels) expect(page.body, `${id}: ${label}`).toContain(label)
+      expect(page.body).toContain('http://gatehouse.test/saml/acme/acs')
+    }
+  })
+})
+
+describe('step 3: the identity provider', () => {
+  beforeEach(async () => {
+    await createName()
+  })
+
+  it('saves pasted metadata, and shows the certificate fingerprint', async () => {
+    await owner.get('/orgs/acme/sso/idp')
+    const res = await owner.post('/orgs/acme/sso/idp', { mode: 'metadata', metadataXml: idpMetadata(idp.entityId, idp.certificatePem) })
+    expect(res.statusCode).toBe(303)
+    expect((await sso()).json.idp).toMatchObject({ entityId: idp.entityId, ssoUrl: 'https://idp.example.test/sso', source: 'metadata' })
+    const page = await owner.get('/orgs/acme/sso/idp')
+    expect(page.body).toContain(idp.certificate.fingerprint)
+  })
+
+  it('accepts metadata larger than other page posts allow', async () => {
+    const padded = idpMetadata(idp.entityId, idp.certificatePem).replace('<md:IDPSSODescriptor', `<!--${'x'.repeat(200_000)}--><md:IDPSSODescriptor`)
+    await owner.get('/orgs/acme/sso/idp')
+    expect((await owner.post('/orgs/acme/sso/idp', { mode: 'metadata', metadataXml: padded })).statusCode).toBe(303)
+    await owner.get('/orgs/acme/sso/policy')
+    expect((await owner.post('/orgs/acme/sso/policy', { apiAllowList: 'a@b.test\n'.repeat(10_000) })).statusCode).toBe(413)
+  })
+
+  it('shows bad metadata, URL and manual input next to the field and changes nothing', async () => {
+    await owner.get('/orgs/acme/sso/idp')
+    const notXml = await owner.post('/orgs/acme/sso/idp', { mode: 'metadata', metadataXml: 'hello' })
+    expect(notXml.statusCode).toBe(422)
+    expect(fieldError(notXml.body, 'metadataXml')).toMatch(/XML/)
+    expect(notXml.body).toContain('>hello</textarea>')
+
+    const noUrl = await owner.post('/orgs/acme/sso/idp', { mode: 'url', metadataUrl: '' })
+    expect(fieldError(noUrl.body, 'metadataUrl')).toBe('Give the IdP metadata URL.')
+
+    const badCert = await owner.post('/orgs/acme/sso/idp', { mode: 'manual', ssoUrl: 'https://idp.example.test/sso', entityId: idp.entityId, certificates: 'not a certificate' })
+    expect(badCert.statusCode).toBe(422)
+    expect(fieldError(badCert.body, 'certificates')).toBeDefined()
+    const badUrl = await owner.post('/orgs/acme/sso/idp', { mode: 'manual', ssoUrl: 'ftp://x', entityId: idp.entityId, certificates: idp.certificatePem })
+    expect(fieldError(badUrl.body, 'ssoUrl')).toContain('http(s) URL')
+    expect((await sso()).json.idp).toBeNull()
+  })
+
+  it('saves manual fields with several certificates (rollover)', async () => {
+    const next = await createTestIdp('pages-next')
+    await owner.get('/orgs/acme/sso/idp')
+    const res = await owner.post('/orgs/acme/sso/idp', { mode: 'manual', ssoUrl: 'https://idp.example.test/sso', entityId: idp.entityId, certificates: `${idp.certificatePem}\n${next.certificatePem}`, signatureAlgorithm: 'rsa-sha256' })
+    expect(res.statusCode).toBe(303)
+    expect((await sso()).json.idp.certificates.map((c: { fingerprint: string }) => c.fingerprint)).toEqual([idp.certificate.fingerprint, next.certificate.fingerprint])
+    const audit = (await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data[0]
+    expect(audit).toMatchObject({ action: 'sso.idp_configured', actor: `user:${OWNER}`, detail: { before: null, after: { certificates: [idp.certificate.fingerprint, next.certificate.fingerprint] } } })
+    expect(JSON.stringify(audit)).not.toContain('BEGIN CERTIFICATE')
+  })
+})
+
+describe('step 4: user management', () => {
+  beforeEach(async () => {
+    await createName()
+  })
+
+  it('saves every setting of the form, shown again on the page', async () => {
+    await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Sandbox', slug: 'sandbox' })
+    await owner.get('/orgs/acme/sso/policy')
+    const res = await owner.post('/orgs/acme/sso/policy', {
+      enforcement: 'exceptions', apiAllowList: 'Bot@Acme.test\nci@acme.test', sessionTimeoutHours: '8', provisioning: 'just-in-time',
+      allowIdpInitiated: 'on', 'attributeMapping.email': 'mail\nemail', 'attributeMapping.firstName': 'given', 'attributeMapping.lastName': 'sn', 'attributeMapping.roles': 'groups',
+      'roleMapping.enabled': 'on', 'roleMapping.attribute': 'groups', 'roleMapping.delimiter': 'other', 'roleMapping.delimiterOther': '|',
+      'rule.0.idpRole': 'Engineering', 'rule.0.orgRole': 'member', 'rule.0.ws.prod': 'developer', 'rule.0.ws.staging': 'admin',
+      'rule.1.idpRole': '', 'rule.1.orgRole': 'member',
+      'rule.2.idpRole': 'Admins', 'rule.2.orgRole': 'admin',
+      'workspaceAttributes.enabled': 'on', 'workspaceAttributes.prefix': 'ws.',
+    })
+    expect(res.statusCode).toBe(303)
+    expect(res.headers.location).toBe('/orgs/acme/sso/policy?notice=policy')
+    expect((await sso()).json.policy).toEqual({
+      enforcement: 'exceptions', apiAllowList: ['bot@acme.test', 'ci@acme.test'], sessionTimeoutHours: 8, provisioning: 'just-in-time',
+      allowIdpInitiated: true, requireEncryptedAssertions: false,
+      attributeMapping: { email: ['mail', 'email'], firstName: ['given'], lastName: ['sn'], roles: ['groups'] },
+      roleMapping: { enabled: true, attribute: 'groups', delimiter: '|', rules: [
+        { idpRole: 'Engineering', orgRole: 'member', workspaceRoles: { prod: 'developer', staging: 'admin' } },
+        { idpRole: 'Admins', orgRole: 'admin', workspaceRoles: {} },
+      ] },
+      workspaceAttributes: { enabled: true, prefix: 'ws.' },
+    })
+    const page = await owner.get('/orgs/acme/sso/policy?notice=policy')
+    expect(page.body).toContain('User management saved.')
+    expect(page.body).toMatch(/name="rule\.0\.idpRole" value="Engineering"/)
+    expect(page.body).toMatch(/value="exceptions" checked=""/)
+    const audit = (await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data[0]
+    expect(audit).toMatchObject({ action: 'sso.policy_updated', actor: `user:${OWNER}`, detail: { before: { enforcement: 'optional', sessionTimeoutHours: 12 }, after: { enforcement: 'exceptions', sessionTimeoutHours: 8 } } })
+  })
+
+  it('refuses a session timeout outside 1–24 h next to the field, keeping what was typed and saving nothing', async () => {
+    const before = (await sso()).json.policy
+    for (const hours of ['0', '25', '1.5', 'twelve']) {
+      await owner.get('/orgs/acme/sso/policy')
+      const res = await owner.post('/orgs/acme/sso/policy', { enforcement: 'strict', sessionTimeoutHours: hours, provisioning: 'invite-only' })
+      expect(res.statusCode, hours).toBe(422)
+      expect(fieldError(res.body, 'sessionTimeoutHours')).toContain('1 to 24')
+      expect(res.body).toContain(`value="${hours}"`)
+    }
+    expect((await sso()).json.policy).toEqual(before)
+  })
+})
+
+describe('who sees what', () => {
+  beforeEach(async () => {
+    await createName()
+    await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://idp.example.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] })
+  })
+
+  it('shows admins every step read-only, and refuses their changes', async () => {
+    const admin = await signedIn(ctx, ADMIN)
+    const overview = await admin.get('/orgs/acme/sso')
+    expect(overview.statusCode).toBe(200)
+    expect(overview.body).toContain('only the owner can change it')
+    expect(overview.body).not.toContain('action="/orgs/acme/sso/name"')
+    expect(overview.body).not.toContain('Test SSO')
+    const policy = await admin.get('/orgs/acme/sso/policy')
+    expect(policy.body).not.toContain('Save user management')
+    expect(policy.body).toMatch(/name="enforcement" value="optional" checked="" disabled=""/)
+    expect((await admin.get('/orgs/acme/sso/idp')).body).not.toContain('name="metadataXml"')
+    for (const [url, form] of [
+      ['/orgs/acme/sso/name', { ssoName: 'mine' }], ['/orgs/acme/sso/policy', { enforcement: 'strict' }],
+      ['/orgs/acme/sso/idp', { mode: 'metadata', metadataXml: idpMetadata(idp.entityId, idp.certificatePem) }],
+      ['/orgs/acme/sso/enable', {}], ['/orgs/acme/sso/test', {}],
+    ] as const) {
+      const res = await admin.post(url, form)
+      expect(res.statusCode, url).toBe(403)
+      expect(refusalCode(ctx, res)).toBe('not_allowed')
+    }
+    expect((await sso()).json).toMatchObject({ ssoName: 'acme', enabled: false, policy: { enforcement: 'optional' } })
+    expect((await admin.get('/orgs/acme/sso/bind-users.csv')).statusCode).toBe(200)
+  })
+
+  it('gives members and strangers nothing', async () => {
+    const member = await signedIn(ctx, MEMBER)
+    for (const url of ['/orgs/acme/sso', '/orgs/acme/sso/idp', '/orgs/acme/sso/policy', '/orgs/acme/sso/guide', '/orgs/acme/sso/bind-users.csv']) {
+      expect((await member.get(url)).statusCode, url).toBe(403)
+      expect((await browser(ctx.app).get(url)).statusCode, url).toBe(302)
+    }
+    await operator(ctx, 'POST', '/organizations', { name: 'Other', slug: 'other' })
+    expect((await owner.get('/orgs/other/sso')).statusCode).toBe(403)
+  })
+
+  it('offers the owner the bind-users CSV as a download', async () => {
+    const res = await owner.get('/orgs/acme/sso/bind-users.csv')
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8')
+    expect(res.headers['content-disposition']).toBe('attachment; filename="acme-bind-users.csv"')
+    expect(res.body.split('\r\n')[0]).toBe('email,first_name,last_name,org_role,allow_without_sso,workspace.prod,workspace.staging,roles,notes')
+  })
+})
+
+describe('disabling', () => {
+  it('keeps configuration, members and roles, and mails members without a password to use forgot-password', async () => {
+    await createName()
+    await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://idp.example.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] })
+    await operator(ctx, 'POST', '/organizations/acme/members', { email: 'sso-only@acme.test', firstName: 'S', lastName: 'O', role: 'member', workspaceRoles: { prod: 'viewer' } })
+    await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true })
+    const before = await sso()
+    const members = (await operator(ctx, 'GET', '/organizations/acme/members')).json.data
+    const page = await owner.get('/orgs/acme/sso')
+    expect(page.body).toContain('1 member has no password yet')
+    const res = await owner.post('/orgs/acme/sso/disable', {})
+    expect(res.statusCode).toBe(303)
+    expect((await owner.get(String(res.headers.location))).body).toContain('Single sign-on is disabled')
+    const after = await sso()
+    expect(after.json).toEqual({ ...before.json, enabled: false })
+    expect((await operator(ctx, 'GET', '/organizations/acme/members')).json.data).toEqual(members)
+    const mails = ctx.mail.sent.filter((m) => m.subject.includes('no longer signs in through single sign-on'))
+    expect(mails.map((m) => m.to)).toEqual(['sso-only@acme.test'])
+    expect(mails[0]!.text).toContain('http://gatehouse.test/forgot-password')
+    expect((await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data[0]).toMatchObject({ action: 'sso.disabled', actor: `user:${OWNER}` })
+  })
+})
