@@ -220,7 +220,7 @@ async function setEnabled(deps: CoreDeps, org: Organization, connection: SsoConn
   if (connection.enabled === enabled) return connection
   await deps.store.transaction(async (tx) => {
     await tx.ssoConnections.update(connection.id, { enabled }, now.toISOString())
-    await recordAudit(tx, { orgId: org.id, actor, action: enabled ? 'sso.enabled' : 'sso.disabled', target: connection.ssoName, detail }, now)
+    await recordAudit(tx, { orgId: org.id, actor, action: enabled ? 'sso.enabled' : 'sso.disabled', target: connection.ssoName, detail: { before: { enabled: !enabled }, after: { enabled }, ...detail } }, now)
   })
   return { ...connection, enabled }
 }

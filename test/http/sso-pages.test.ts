@@ -275,6 +275,6 @@ describe('disabling', () => {
     const mails = ctx.mail.sent.filter((m) => m.subject.includes('no longer signs in through single sign-on'))
     expect(mails.map((m) => m.to)).toEqual(['sso-only@acme.test'])
     expect(mails[0]!.text).toContain('http://gatehouse.test/forgot-password')
-    expect((await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data[0]).toMatchObject({ action: 'sso.disabled', actor: `user:${OWNER}` })
+    expect((await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data[0]).toMatchObject({ action: 'sso.disabled', actor: `user:${OWNER}`, detail: { before: { enabled: true }, after: { enabled: false } } })
   })
 })

@@ -89,3 +89,27 @@ describe('per-workspace role attributes', () => {
     expect(await signIn('ws@acme.test', { 'workspace.prod': ['{"role":"admin"}'] })).toBe(303)
   })
 })
+
+describe('the members page for members whose roles the IdP manages', () => {
+  it('shows their roles read-only with the reason, refuses role edits, and still lets the owner change the SSO exception flag', async () => {
+    await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { enforcement: 'optional', roleMapping: { enabled: true, attribute: 'groups', delimiter: ',', rules: RULES } })
+    await operator(ctx, 'POST', '/organizations/acme/members', { email: 'owner@acme.test', firstName: 'O', lastName: 'W', role: 'owner', password: 'correct horse battery' })
+    expect(await signIn('dev@acme.test', { groups: ['gh-devs'] })).toBe(303)
+    const dev = await memberOf('dev@acme.test')
+    const owner = browser(ctx.app)
+    expect((await owner.submit('/login', '/login', { email: 'owner@acme.test', password: 'correct horse battery' })).statusCode).toBe(303)
+    const page = await owner.get('/orgs/acme/members')
+    expect(page.body).toContain('come from the identity provider')
+    const row = page.body.slice(page.body.indexOf('dev@acme.test'), page.body.indexOf('</tr>', page.body.indexOf('dev@acme.test')))
+    expect(row).toContain('from IdP')
+    expect(row).not.toContain('name="role"')
+    expect(row).toContain('name="keepRoles" value="idp"')
+
+    const edit = await owner.post(`/orgs/acme/members/${dev.id}`, { role: 'admin', 'ws.prod': 'admin' })
+    expect(edit.statusCode).toBe(409)
+    expect(await memberOf('dev@acme.test')).toMatchObject({ role: 'member', workspaceRoles: { prod: 'developer', staging: 'admin' }, allowWithoutSso: false })
+    const flag = await owner.post(`/orgs/acme/members/${dev.id}`, { keepRoles: 'idp', allowWithoutSso: 'on' })
+    expect(flag.statusCode).toBe(303)
+    expect(await memberOf('dev@acme.test')).toMatchObject({ role: 'member', workspaceRoles: { prod: 'developer', staging: 'admin' }, allowWithoutSso: true })
+  })
+})

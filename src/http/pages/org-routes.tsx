@@ -57,7 +57,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
       members: members.map((m) => ({
         id: m.id, email: m.user.email, name: `${m.user.firstName} ${m.user.lastName}`.trim(), role: m.role,
         allowWithoutSso: m.allowWithoutSso, workspaceRoles: m.workspaceRoles,
-        editable: viewerRole === 'owner' || m.role !== 'owner', isSelf: m.user.id === signedIn.user.id,
+        editable: viewerRole === 'owner' || m.role !== 'owner', isSelf: m.user.id === signedIn.user.id, managedByIdp: m.managedByIdp,
       })),
       invitations: invitations.map((i) => ({ id: i.id, email: i.email, role: i.role, expiresAt: i.expiresAt, revocable: viewerRole === 'owner' || i.role !== 'owner' })),
       workspaces: workspaces.map((w) => ({ slug: w.slug, name: w.name })),
@@ -82,10 +82,11 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
     const { actor, slug } = await manager(request)
     const { member } = request.params as { member: string }
     try {
+      // A member whose roles the IdP manages has no role fields on the page: only the flag changes.
+      const keepRoles = field(request.body, 'keepRoles') === 'idp'
       await updateMember(deps, slug, member, {
-        role: field(request.body, 'role') as OrgRole,
+        ...(keepRoles ? {} : { role: field(request.body, 'role') as OrgRole, workspaceRoles: workspaceRolesFrom(request.body) }),
         allowWithoutSso: field(request.body, 'allowWithoutSso') === 'on',
-        workspaceRoles: workspaceRolesFrom(request.body),
       }, actor)
     } catch (error) {
       if (!(error instanceof AccountError)) throw error

@@ -12,6 +12,8 @@ export interface MemberRow {
   readonly workspaceRoles: Readonly<Record<string, string>>
   readonly editable: boolean
   readonly isSelf: boolean
+  /** Roles come from the IdP's role mapping: shown, not editable here. */
+  readonly managedByIdp: boolean
 }
 
 export interface MembersPageProps {
@@ -52,6 +54,9 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
       <FormError message={p.error} />
       <section class="card" aria-labelledby="members-heading">
         <h2 id="members-heading">{p.members.length} member{p.members.length === 1 ? '' : 's'}</h2>
+        {p.members.some((m) => m.managedByIdp) && (
+          <p class="hint">Roles marked <span class="badge subtle">from IdP</span> come from the identity provider's role mapping: they are recomputed at every SSO sign-in, so change them in the IdP (the member's groups), or turn role mapping off under <a href={`${base}/sso/policy`}>single sign-on</a>.</p>
+        )}
         <div class="table-scroll">
           <table class="members">
             <thead>
@@ -69,7 +74,24 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                 return (
                   <tr>
                     <td><strong>{m.name || m.email}</strong><br /><span class="muted">{m.email}</span>{m.isSelf && <span class="badge subtle">you</span>}</td>
-                    {m.editable ? (
+                    {m.editable && m.managedByIdp ? (
+                      <>
+                        <td>{m.role} <span class="badge subtle" id={`${form}-idp`}>from IdP</span></td>
+                        <td><input type="checkbox" name="allowWithoutSso" value="on" checked={m.allowWithoutSso} form={form} aria-label={`Allow ${m.email} access without SSO`} /></td>
+                        {p.workspaces.map((w) => <td>{m.workspaceRoles[w.slug] ?? <span class="muted">no access</span>}</td>)}
+                        <td class="actions">
+                          <form method="post" action={`${base}/members/${m.id}`} id={form} class="inline">
+                            <Csrf token={p.csrf} />
+                            <input type="hidden" name="keepRoles" value="idp" />
+                            <button type="submit">Save</button>
+                          </form>
+                          <form method="post" action={`${base}/members/${m.id}/remove`} class="inline">
+                            <Csrf token={p.csrf} />
+                            <button type="submit" class="danger" aria-label={`Remove ${m.email}`}>Remove</button>
+                          </form>
+                        </td>
+                      </>
+                    ) : m.editable ? (
                       <>
                         <td><RoleSelect name="role" id={`${form}-role`} roles={p.assignableRoles.includes(m.role) ? p.assignableRoles : [m.role, ...p.assignableRoles]} value={m.role} form={form} label={`Org role of ${m.email}`} /></td>
                         <td><input type="checkbox" name="allowWithoutSso" value="on" checked={m.allowWithoutSso} form={form} aria-label={`Allow ${m.email} access without SSO`} /></td>
