@@ -20,6 +20,7 @@ export interface Database {
   saml_requests: SamlRequestTable
   saml_assertion_ids: SamlAssertionIdTable
   saml_identities: SamlIdentityTable
+  api_tokens: ApiTokenTable
 }
 
 export interface OrganizationTable {
@@ -175,4 +176,16 @@ export interface SamlIdentityTable {
   name_id: string
   user_id: string
   last_seen_at: string
+}
+
+export interface ApiTokenTable {
+  id: string
+  /** SHA-256 of the personal API token: a leaked table cannot be replayed as tokens. */
+  token_hash: string
+  user_id: string
+  org_id: string
+  name: string
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
 }
