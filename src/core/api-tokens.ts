@@ -64,9 +64,14 @@ function checkExpiry(expiresInDays: number | undefined): number | undefined {
 
 const actorOf = (user: User): Actor => ({ kind: 'user', userId: user.id, email: user.email })
 
-async function checkPolicyAllows(deps: CoreDeps, membership: Membership): Promise<void> {
+/** Whether the org's SSO policy lets this member make and use personal API tokens right now. */
+export async function mayUseApiTokens(deps: CoreDeps, membership: Membership): Promise<boolean> {
   const connection = await deps.store.ssoConnections.findByOrg(membership.org.id)
-  if (!isSignInAllowed(connection, { allowWithoutSso: membership.member.allowWithoutSso, email: membership.member.user.email }, 'api_token')) {
+  return isSignInAllowed(connection, { allowWithoutSso: membership.member.allowWithoutSso, email: membership.member.user.email }, 'api_token')
+}
+
+async function checkPolicyAllows(deps: CoreDeps, membership: Membership): Promise<void> {
+  if (!(await mayUseApiTokens(deps, membership))) {
     throw new AuthError('sso_required', `${membership.org.name} requires single sign-on: its policy does not allow you personal API tokens.`)
   }
 }

@@ -20,6 +20,7 @@ import { orgRoutes } from './pages/org-routes.js'
 import { installPageContext, viewerOf } from './pages/page-context.js'
 import { setupRoutes } from './pages/setup-routes.js'
 import { signInRoutes } from './pages/sign-in-routes.js'
+import { tokenPageRoutes } from './pages/token-routes.js'
 import { samlProtocolRoutes, samlStartRoutes } from './saml-routes.js'
 import { installSecurityHeaders } from './security-headers.js'
 
@@ -78,6 +79,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     signInRoutes(pages, deps, cookie)
     setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
     orgRoutes(pages, deps, config.workspaceRoles)
+    tokenPageRoutes(pages, deps)
     samlStartRoutes(pages, deps)
   })
 
