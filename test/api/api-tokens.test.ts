@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { days, minutes } from '../../src/core/clock.js'
 import { browser } from '../helpers/browser.js'
 import { ADMIN_TOKEN, createTestContext, operator, type TestContext } from '../helpers/test-app.js'
@@ -356,5 +357,28 @@ describe('DELETE /api/v1/me/tokens/{id}', () => {
     expectApiError(await revoke(bearer, id), 403, 'session_required')
     expect((await me(bearer)).status).toBe(200)
     expect((await revoke(session, id)).status).toBe(204)
+  })
+})
+
+describe('the OpenAPI document', () => {
+  it('describes the token routes\' bodies and answers as the API gives them, sessionExpiresAt null included', async () => {
+    const doc = (await call(ctx, 'GET', '/openapi.json')).json
+    const schemaOf = (path: string, method: string, status: string) => z.fromJSONSchema(doc.paths[path][method].responses[status].content['application/json'].schema)
+    const body = z.fromJSONSchema(doc.paths['/me/tokens'].post.requestBody.content['application/json'].schema)
+    expect(body.safeParse({ name: 'ci', expiresInDays: 30 }).success).toBe(true)
+    expect(body.safeParse({ name: 'ci', expiresInDays: 0 }).success).toBe(false)
+    expect(body.safeParse({ name: 'ci', scopes: [] }).success).toBe(false)
+    const session = await apiSession()
+    const created = await create(session, { name: 'ci' })
+    const answers: [string, string, string, unknown][] = [
+      ['/me/tokens', 'post', '201', created.json],
+      ['/me/tokens', 'get', '200', (await list(session)).json],
+      ['/me', 'get', '200', (await me(`Bearer ${created.json.token}`)).json],
+    ]
+    for (const [path, method, status, answer] of answers) {
+      const result = schemaOf(path, method, status).safeParse(answer)
+      expect(result.success, `${method} ${path}: ${JSON.stringify(result.error?.issues)}`).toBe(true)
+    }
+    expect(Object.keys(doc.paths['/me/tokens/{id}'].delete.responses)).toEqual(expect.arrayContaining(['204', '401', '403', '404']))
   })
 })
