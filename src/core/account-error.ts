@@ -1,4 +1,4 @@
-/** Errors of organizations, workspaces, users, members and invitations. `message` is safe to show. */
+/** Errors of organizations, workspaces, users, members, invitations and personal API tokens. `message` is safe to show. */
 export type AccountErrorCode =
   | 'org_not_found'
   | 'org_slug_taken'
@@ -19,6 +19,11 @@ export type AccountErrorCode =
   | 'invitation_invalid'
   | 'link_invalid'
   | 'setup_closed'
+  | 'token_name_invalid'
+  | 'token_name_taken'
+  | 'token_expiry_invalid'
+  | 'token_limit_reached'
+  | 'token_not_found'
 
 export class AccountError extends Error {
   override name = 'AccountError'

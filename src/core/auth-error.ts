@@ -7,6 +7,8 @@ export type AuthErrorCode =
   | 'token_invalid'
   | 'csrf_invalid'
   | 'no_membership'
+  | 'session_required'
+  | 'org_not_selected'
 
 export class AuthError extends Error {
   override name = 'AuthError'

@@ -168,6 +168,9 @@ export async function removeMember(deps: CoreDeps, orgSlug: string, ref: string,
     // Sessions made for this org (API tokens, SSO sessions) end with the membership, so re-adding
     // the person later does not bring an old token back to life.
     await tx.sessions.deleteByUserAndOrg(member.user.id, org.id)
+    // Personal API tokens belong to the membership too (they are checked live as well; this keeps
+    // a re-added member from finding old tokens working again).
+    await tx.apiTokens.deleteByMember(member.user.id, org.id)
     await recordAudit(tx, { orgId: org.id, actor, action: 'member.removed', target: member.user.email, detail: { role: member.role } }, deps.clock.now())
   })
 }

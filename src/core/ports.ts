@@ -3,7 +3,7 @@
  * stores bound to one transaction, so writes that belong together commit or fail together.
  */
 import type {
-  AuditEvent, AuthMethod, Invitation, Member, Membership, Organization, OrgRole, OutboxMessage,
+  ApiToken, AuditEvent, AuthMethod, Invitation, Member, Membership, Organization, OrgRole, OutboxMessage,
   Session, SessionKind, User, Workspace, WorkspaceRoles,
 } from './types.js'
 import type { SsoConnection } from './sso-connection.js'
@@ -121,6 +121,19 @@ export interface SessionStore {
   deleteExpired(now: string): Promise<number>
 }
 
+export interface ApiTokenStore {
+  /** Throws DuplicateKeyError when the member already has a token of that name. */
+  insert(token: ApiToken & { tokenHash: string }): Promise<void>
+  findByHash(tokenHash: string): Promise<ApiToken | undefined>
+  /** The member's tokens (one user in one org), newest first. */
+  listByMember(userId: string, orgId: string): Promise<ApiToken[]>
+  countByMember(userId: string, orgId: string): Promise<number>
+  /** Deletes the token only if it is this member's; returns it, or undefined when there was none. */
+  delete(userId: string, orgId: string, id: string): Promise<ApiToken | undefined>
+  deleteByMember(userId: string, orgId: string): Promise<number>
+  touch(id: string, lastUsedAt: string): Promise<void>
+}
+
 export interface RateLimitStore {
   /** Adds one to the counter of `key` in the window starting at `windowStart`; returns the new count. */
   hit(key: string, windowStart: string): Promise<number>
@@ -219,6 +232,7 @@ export interface Stores {
   readonly invitations: InvitationStore
   readonly oneTimeTokens: OneTimeTokenStore
   readonly sessions: SessionStore
+  readonly apiTokens: ApiTokenStore
   readonly rateLimits: RateLimitStore
   readonly outbox: OutboxStore
   readonly audit: AuditStore

@@ -71,6 +71,18 @@ export interface Session {
   readonly expiresAt: string
 }
 
+/** A personal API token as stored: never the secret, only its hash (which never leaves store/ and core). */
+export interface ApiToken {
+  readonly id: string
+  readonly userId: string
+  readonly orgId: string
+  readonly name: string
+  readonly createdAt: string
+  /** Null: does not expire. */
+  readonly expiresAt: string | null
+  readonly lastUsedAt: string | null
+}
+
 export interface AuditEvent {
   readonly id: string
   readonly orgId: string | null

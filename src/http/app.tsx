@@ -21,6 +21,7 @@ import { installPageContext, viewerOf } from './pages/page-context.js'
 import { setupRoutes } from './pages/setup-routes.js'
 import { signInRoutes } from './pages/sign-in-routes.js'
 import { ssoPageRoutes } from './pages/sso-routes.js'
+import { tokenPageRoutes } from './pages/token-routes.js'
 import { samlProtocolRoutes, samlStartRoutes } from './saml-routes.js'
 import { installSecurityHeaders } from './security-headers.js'
 
@@ -87,6 +88,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
     orgRoutes(pages, deps, config.workspaceRoles)
     ssoPageRoutes(pages, deps, config.workspaceRoles)
+    tokenPageRoutes(pages, deps)
     samlStartRoutes(pages, deps)
   })
 

@@ -1,5 +1,6 @@
 /** Builds the stores core asks for (core/ports.ts) over one Kysely instance or transaction. */
 import type { Store, Stores } from '../core/ports.js'
+import { apiTokenRepository } from './api-token-repository.js'
 import { auditRepository } from './audit-repository.js'
 import type { Db } from './database.js'
 import { invitationRepository } from './invitation-repository.js'
@@ -22,6 +23,7 @@ function stores(db: Db): Stores {
     invitations: invitationRepository(db),
     oneTimeTokens: oneTimeTokenRepository(db),
     sessions: sessionRepository(db),
+    apiTokens: apiTokenRepository(db),
     rateLimits: rateLimitRepository(db),
     outbox: outboxRepository(db),
     audit: auditRepository(db),

@@ -21,6 +21,7 @@ export interface Database {
   saml_assertion_ids: SamlAssertionIdTable
   saml_identities: SamlIdentityTable
   sso_tests: SsoTestTable
+  api_tokens: ApiTokenTable
 }
 
 export interface OrganizationTable {
@@ -195,4 +196,16 @@ export interface SsoTestTable {
   created_at: string
   finished_at: string | null
   expires_at: string
+}
+
+export interface ApiTokenTable {
+  id: string
+  /** SHA-256 of the personal API token: a leaked table cannot be replayed as tokens. */
+  token_hash: string
+  user_id: string
+  org_id: string
+  name: string
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
 }

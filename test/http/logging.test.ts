@@ -1,6 +1,7 @@
 /**
- * The logs of a busy session: sign-ins that work and fail, a password reset, API sign-in, set-up and
- * an invitation. Nothing secret may appear in them, and every request carries its own request id.
+ * The logs of a busy session: sign-ins that work and fail, a password reset, API sign-in, personal
+ * API tokens (made, used, refused, revoked), set-up and an invitation. Nothing secret may appear in
+ * them, and every request carries its own request id.
  */
 import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -91,6 +92,27 @@ beforeAll(async () => {
   expect(track(await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${badBearer}` } })).statusCode).toBe(401)
   expect(track(await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/password', payload: { email: MEMBER, password: WRONG_PASSWORD, org: 'acme' } })).statusCode).toBe(401)
 
+  // A personal API token: created through the API and through the page, used, refused, revoked.
+  const created = track(await ctx.app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: { authorization: `Bearer ${token}` }, payload: { name: 'logged?' } }))
+  expect(created.statusCode).toBe(201)
+  const personal = created.json().token as string
+  secrets.set('personal api token', personal)
+  secrets.set('personal api token without prefix', personal.slice('ghpt_'.length))
+  expect(track(await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${personal}` } })).statusCode).toBe(200)
+  expect(track(await ctx.app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: { authorization: `Bearer ${personal}` }, payload: { name: 'minted' } })).statusCode).toBe(403)
+  const badPersonal = `ghpt_${'Q'.repeat(43)}`
+  secrets.set('bad personal token', badPersonal)
+  expect(track(await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${badPersonal}` } })).statusCode).toBe(401)
+  const tokensPage = trackedBrowser('tokens page')
+  await tokensPage.get('/login')
+  expect((await tokensPage.post('/login', { email: MEMBER, password: NEW_PASSWORD })).statusCode).toBe(303)
+  await tokensPage.get('/orgs/acme/tokens')
+  const fromPage = await tokensPage.post('/orgs/acme/tokens', { name: 'from the page', expiresInDays: '7' })
+  expect(fromPage.statusCode).toBe(201)
+  secrets.set('personal api token from the page', /ghpt_[A-Za-z0-9_-]{43}/.exec(fromPage.body)![0])
+  expect(track(await ctx.app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${created.json().id as string}`, headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(204)
+  expect(track(await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${personal}` } })).statusCode).toBe(401)
+
   // An invitation, sent from the page and accepted.
   const owner = trackedBrowser('owner')
   await owner.get('/login')
@@ -132,7 +154,7 @@ describe('the logs', () => {
     expect(secrets.size).toBeGreaterThan(15)
   })
 
-  it('contain no password, session id, CSRF token, API token or one-time link token', () => {
+  it('contain no password, session id, CSRF token, API token, personal API token or one-time link token', () => {
     const logs = ctx.logs()
     const leaked = [...secrets].filter(([, value]) => value.length >= 8 && logs.includes(value)).map(([name]) => name)
     expect(leaked).toEqual([])

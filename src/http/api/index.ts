@@ -15,6 +15,7 @@ import { buildOpenApi } from './openapi.js'
 import { organizationRoutes } from './organization-routes.js'
 import { registerRoutes } from './route.js'
 import { ssoRoutes } from './sso-routes.js'
+import { tokenRoutes } from './token-routes.js'
 
 export interface ApiOptions {
   readonly deps: CoreDeps
@@ -33,7 +34,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   })
 
   const operatorApi = [...organizationRoutes(deps), ...memberRoutes(deps), ...ssoRoutes(deps)]
-  const memberApi = authRoutes(deps, cookie)
+  const memberApi = [...authRoutes(deps, cookie), ...tokenRoutes(deps, cookie)]
   const document = buildOpenApi([...operatorApi, ...memberApi], `${options.baseUrl}/api/v1`)
   app.get('/openapi.json', async () => document)
 

@@ -54,7 +54,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], serverUrl: string): Re
       schemas: { Error: jsonSchema(ErrorResponse, 'output') },
       securitySchemes: {
         operatorToken: { type: 'http', scheme: 'bearer', description: 'GATEHOUSE_ADMIN_TOKEN' },
-        memberToken: { type: 'http', scheme: 'bearer', description: 'token from POST /auth/password' },
+        memberToken: { type: 'http', scheme: 'bearer', description: 'token from POST /auth/password (gha_…), or a personal API token (ghpt_…)' },
         sessionCookie: { type: 'apiKey', in: 'cookie', name: 'gh_session' },
       },
     },

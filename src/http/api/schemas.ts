@@ -74,9 +74,27 @@ export const Me = z.object({
   org: z.string().nullable().describe('slug of the organization this session acts for'),
   orgRole: OrgRole.nullable(),
   workspaceRoles: WorkspaceRoles,
-  authMethod: z.enum(['password', 'saml']),
-  sessionExpiresAt: Timestamp,
+  authMethod: z.enum(['password', 'saml']).describe('`password` for a password session, API sign-in or a personal API token; `saml` for single sign-on'),
+  sessionExpiresAt: Timestamp.nullable().describe('when the session or token ends; null for a personal API token that does not expire'),
 })
+
+export const ApiTokenParams = z.object({ id: z.string().max(100) }).strict()
+export const ApiTokenInput = z.object({
+  // A size guard only: core checks 1–100 characters without control characters (token_name_invalid, 422).
+  name: z.string().max(1000).describe('1–100 characters, unique among your tokens for this organization'),
+  expiresInDays: z.number().int().min(1).max(366).optional().describe('the token ends this many days from now; omit for a token that does not expire'),
+}).strict()
+export const ApiToken = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: Timestamp,
+  lastUsedAt: Timestamp.nullable().describe('to the minute: updated at most once a minute'),
+  expiresAt: Timestamp.nullable().describe('null: does not expire'),
+})
+export const CreatedApiToken = ApiToken.extend({
+  token: z.string().describe('the secret, `ghpt_` and 43 characters: shown this once, never again'),
+})
+export const ApiTokenList = z.object({ data: z.array(ApiToken) })
 
 export const ErrorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string(), fields: z.record(z.string(), z.string()).optional() }),

@@ -20,12 +20,11 @@ export const DashboardPage: FC<{ viewer: Viewer; csrf: string; orgs: readonly Da
       <section class="card" aria-labelledby={`org-${org.slug}`}>
         <div class="card-head">
           <h2 id={`org-${org.slug}`}>{org.name} <span class="badge">{org.role}</span>{org.current && <span class="badge subtle">this session</span>}</h2>
-          {org.canManage && (
-            <span class="row">
-              <a class="button" href={`/orgs/${org.slug}/members`}>Manage members</a>
-              <a class="button" href={`/orgs/${org.slug}/sso`}>Single sign-on</a>
-            </span>
-          )}
+          <div class="row">
+            <a class="button" href={`/orgs/${org.slug}/tokens`}>API tokens</a>
+            {org.canManage && <a class="button" href={`/orgs/${org.slug}/members`}>Manage members</a>}
+            {org.canManage && <a class="button" href={`/orgs/${org.slug}/sso`}>Single sign-on</a>}
+          </div>
         </div>
         {org.workspaces.length === 0 ? (
           <p class="muted">This organization has no workspaces yet.</p>
