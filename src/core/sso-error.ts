@@ -13,6 +13,7 @@ export type SsoErrorCode =
   | 'sso_not_enabled'
   | 'metadata_fetch_failed'
   | 'metadata_url_forbidden'
+  | 'dns_lookup_failed'
 
 export class SsoError extends Error {
   override name = 'SsoError'

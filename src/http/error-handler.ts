@@ -61,6 +61,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   certificate_unreadable: 422,
   certificate_key_too_small: 422,
   certificate_key_unsupported: 422,
+  dns_lookup_failed: 502,
   validation_failed: 400,
   unauthorized: 401,
   api_disabled: 503,
