@@ -2,6 +2,7 @@
 import type { Store, Stores } from '../core/ports.js'
 import { auditRepository } from './audit-repository.js'
 import type { Db } from './database.js'
+import { emailDomainRepository } from './email-domain-repository.js'
 import { invitationRepository } from './invitation-repository.js'
 import { memberRepository } from './member-repository.js'
 import { oneTimeTokenRepository } from './one-time-token-repository.js'
@@ -28,6 +29,7 @@ function stores(db: Db): Stores {
     spKeys: spKeyRepository(db),
     ssoConnections: ssoConnectionRepository(db),
     saml: samlStateRepository(db),
+    emailDomains: emailDomainRepository(db),
   }
 }
 

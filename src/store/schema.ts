@@ -20,6 +20,7 @@ export interface Database {
   saml_requests: SamlRequestTable
   saml_assertion_ids: SamlAssertionIdTable
   saml_identities: SamlIdentityTable
+  email_domains: EmailDomainTable
 }
 
 export interface OrganizationTable {
@@ -175,4 +176,17 @@ export interface SamlIdentityTable {
   name_id: string
   user_id: string
   last_seen_at: string
+}
+
+export interface EmailDomainTable {
+  id: string
+  org_id: string
+  /** Lower-case, IDNA (punycode) form. Unique per org; unique among verified rows across orgs. */
+  domain: string
+  /** Published by the owner as the TXT record `gatehouse-verification=<token>` at the domain. */
+  verification_token: string
+  verified_at: string | null
+  /** `dns` or `operator`; null while pending. */
+  verified_by: string | null
+  created_at: string
 }

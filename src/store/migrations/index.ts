@@ -3,9 +3,11 @@ import type { Migration } from 'kysely'
 import * as createAccounts from './2026_11_23_1800_create_accounts.js'
 import * as createSso from './2026_11_23_1900_create_sso.js'
 import * as managedByIdp from './2026_11_23_2000_member_managed_by_idp.js'
+import * as emailDomains from './2026_12_01_1100_create_email_domains.js'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1800_create_accounts': createAccounts,
   '2026_11_23_1900_create_sso': createSso,
   '2026_11_23_2000_member_managed_by_idp': managedByIdp,
+  '2026_12_01_1100_create_email_domains': emailDomains,
 }

@@ -1,0 +1,104 @@
+/**
+ * Email domains as a security boundary, each refusal paired with the same request accepted once the
+ * attack is removed: DNS proof of control, one org per verified domain.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js'
+import { setupSsoOrg } from '../helpers/sso.js'
+import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
+import { createTestIdp, type TestIdp } from '../helpers/test-idp.js'
+
+let dns: TestDnsServer
+let ctx: TestContext
+let idpA: TestIdp
+
+beforeAll(async () => {
+  dns = await startDnsServer()
+  idpA = await createTestIdp('idp-a')
+})
+afterAll(() => dns.close())
+beforeEach(async () => {
+  ctx = await createTestContext({ env: { GATEHOUSE_DNS_SERVERS: dns.address } })
+  await setupSsoOrg(ctx, idpA, { slug: 'org-a', ssoName: 'acme' })
+  await operator(ctx, 'POST', '/organizations', { name: 'Globex', slug: 'org-b' })
+})
+afterEach(async () => {
+  await ctx.close()
+  for (const name of ['acme.test', '_gatehouse.acme.test', 'other.test']) dns.clear(name)
+})
+
+const add = async (org: string, domain: string) => (await operator(ctx, 'POST', `/organizations/${org}/domains`, { domain })).json.verification.value as string
+const verify = (org: string, domain: string, body: unknown = {}) => operator(ctx, 'POST', `/organizations/${org}/domains/${domain}/verify`, body)
+
+describe('DNS proof of control', () => {
+  const refusals: [string, (value: string) => void][] = [
+    ['no TXT record at all (NXDOMAIN)', () => {}],
+    ['only unrelated TXT records', () => dns.setTxt('acme.test', ['v=spf1 -all', 'google-site-verification=abc'])],
+    ['a record with another token', () => dns.setTxt('acme.test', ['gatehouse-verification=0123456789abcdefghijklmnopqrstuvwxyzABCDEFG'])],
+    ['the token without the prefix', (value) => dns.setTxt('acme.test', [value.slice('gatehouse-verification='.length)])],
+    ['the record in other letter case', (value) => dns.setTxt('acme.test', [value.toUpperCase()])],
+    ['the record with a trailing space', (value) => dns.setTxt('acme.test', [`${value} `])],
+    ['the record with extra text after it', (value) => dns.setTxt('acme.test', [`${value};x`])],
+    ['the record split across two TXT records', (value) => dns.setTxt('acme.test', [value.slice(0, 30), value.slice(30)])],
+    ['the right record at _gatehouse.acme.test instead of the domain', (value) => dns.setTxt('_gatehouse.acme.test', [value])],
+  ]
+  for (const [attack, publish] of refusals) {
+    it(`refuses verification with ${attack} (409 domain_verification_failed), and accepts once the right record is published`, async () => {
+      const value = await add('org-a', 'acme.test')
+      publish(value)
+      const refused = await verify('org-a', 'acme.test')
+      expect(refused.status).toBe(409)
+      expect(refused.json.error.code).toBe('domain_verification_failed')
+      expect((await operator(ctx, 'GET', '/organizations/org-a/domains/acme.test')).json.verified).toBe(false)
+      dns.setTxt('acme.test', ['v=spf1 -all', value])
+      expect((await verify('org-a', 'acme.test')).json).toMatchObject({ verified: true, verifiedBy: 'dns' })
+    })
+  }
+
+  it('joins a record published as several strings (RFC 7208 §3.3), as DNS hosts split long values', async () => {
+    const value = await add('org-a', 'acme.test')
+    dns.setTxt('acme.test', [[value.slice(0, 10), value.slice(10, 40), value.slice(40)]])
+    expect((await verify('org-a', 'acme.test')).json.verified).toBe(true)
+  })
+
+  it('refuses org B\'s token published for org A\'s entry, and accepts org A\'s own', async () => {
+    await add('org-a', 'acme.test')
+    const tokenOfB = await add('org-b', 'acme.test')
+    dns.setTxt('acme.test', [tokenOfB])
+    expect((await verify('org-a', 'acme.test')).json.error.code).toBe('domain_verification_failed')
+    expect((await verify('org-b', 'acme.test')).json.verified).toBe(true)
+  })
+})
+
+describe('a verified domain belongs to one org', () => {
+  it('lets org B add a domain org A holds verified, refuses B\'s verification (409 domain_taken) even with B\'s record published, and accepts it once A removes the domain', async () => {
+    const valueA = await add('org-a', 'acme.test')
+    dns.setTxt('acme.test', [valueA])
+    expect((await verify('org-a', 'acme.test')).json.verified).toBe(true)
+    const added = await operator(ctx, 'POST', '/organizations/org-b/domains', { domain: 'acme.test' })
+    expect(added.status).toBe(201)
+    dns.setTxt('acme.test', [valueA, added.json.verification.value])
+    const refused = await verify('org-b', 'acme.test')
+    expect(refused.status).toBe(409)
+    expect(refused.json.error.code).toBe('domain_taken')
+    expect(refused.json.error.message).not.toContain('org-a')
+    expect((await verify('org-b', 'acme.test', { skipDnsCheck: true })).json.error.code).toBe('domain_taken')
+    expect((await operator(ctx, 'GET', '/organizations/org-b/domains/acme.test')).json.verified).toBe(false)
+
+    expect((await operator(ctx, 'DELETE', '/organizations/org-a/domains/acme.test')).status).toBe(204)
+    expect((await verify('org-b', 'acme.test')).json).toMatchObject({ verified: true, verifiedBy: 'dns' })
+  })
+
+  it('lets exactly one of two orgs win when both verify at the same moment', async () => {
+    const valueA = await add('org-a', 'acme.test')
+    const valueB = await add('org-b', 'acme.test')
+    dns.setTxt('acme.test', [valueA, valueB])
+    const results = await Promise.all([verify('org-a', 'acme.test'), verify('org-b', 'acme.test'), verify('org-a', 'acme.test', { skipDnsCheck: true }), verify('org-b', 'acme.test', { skipDnsCheck: true })])
+    const verifiedOrgs = new Set<string>()
+    for (const org of ['org-a', 'org-b']) {
+      if ((await operator(ctx, 'GET', `/organizations/${org}/domains/acme.test`)).json.verified) verifiedOrgs.add(org)
+    }
+    expect(verifiedOrgs.size).toBe(1)
+    expect(results.every((r) => r.status === 200 || r.json.error.code === 'domain_taken')).toBe(true)
+  })
+})
