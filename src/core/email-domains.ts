@@ -12,10 +12,11 @@
 import { AccountError } from './account-error.js'
 import { recordAudit } from './audit.js'
 import type { Actor, CoreDeps } from './deps.js'
-import { normalizeDomain, verificationRecord, type EmailDomain } from './domain-name.js'
+import { emailDomainOf, normalizeDomain, verificationRecord, type EmailDomain } from './domain-name.js'
 import { getOrganization } from './orgs.js'
 import { DuplicateKeyError } from './ports.js'
 import { newId, newSecretToken } from './secret-token.js'
+import type { Enforcement } from './sso-connection.js'
 import { SsoError } from './sso-error.js'
 import type { Organization } from './types.js'
 
@@ -154,4 +155,18 @@ export async function removeEmailDomain(deps: CoreDeps, orgSlug: string, domain:
       detail: { before: { domain: row.domain, verified: row.verifiedAt !== undefined, verifiedAt: row.verifiedAt ?? null }, after: null },
     }, now)
   })
+}
+
+/**
+ * Home-realm discovery: the SSO of the one org holding the email's domain verified, when that
+ * org's SSO is enabled; otherwise undefined (the caller says the same thing whatever the reason).
+ */
+export async function findSsoForEmail(deps: CoreDeps, email: string): Promise<{ ssoName: string; enforcement: Enforcement } | undefined> {
+  const domain = emailDomainOf(email)
+  if (domain === undefined) return undefined
+  const holder = await deps.store.emailDomains.findVerified(domain)
+  if (holder === undefined) return undefined
+  const connection = await deps.store.ssoConnections.findByOrg(holder.orgId)
+  if (connection === undefined || !connection.enabled || connection.idp === undefined) return undefined
+  return { ssoName: connection.ssoName, enforcement: connection.policy.enforcement }
 }

@@ -1,10 +1,12 @@
 /**
  * Email domains as a security boundary, each refusal paired with the same request accepted once the
- * attack is removed: DNS proof of control, one org per verified domain.
+ * attack is removed: DNS proof of control, one org per verified domain, routing "Sign in with SSO"
+ * by email.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { browser } from '../helpers/browser.js'
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js'
-import { setupSsoOrg } from '../helpers/sso.js'
+import { addMember, setupSsoOrg } from '../helpers/sso.js'
 import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
 import { createTestIdp, type TestIdp } from '../helpers/test-idp.js'
 
@@ -100,5 +102,66 @@ describe('a verified domain belongs to one org', () => {
     }
     expect(verifiedOrgs.size).toBe(1)
     expect(results.every((r) => r.status === 200 || r.json.error.code === 'domain_taken')).toBe(true)
+  })
+})
+
+describe('"Sign in with SSO" by email', () => {
+  const ssoForm = (entered: string, next?: string) => browser(ctx.app).get(`/sso?sso_name=${encodeURIComponent(entered)}${next === undefined ? '' : `&next=${encodeURIComponent(next)}`}`)
+  const verifyA = async () => {
+    dns.setTxt('acme.test', [await add('org-a', 'acme.test')])
+    expect((await verify('org-a', 'acme.test')).json.verified).toBe(true)
+  }
+
+  it('sends an email of a verified domain to that org\'s SP-initiated flow, keeping where the user was going', async () => {
+    await verifyA()
+    const res = await ssoForm('Jo@ACME.test', '/dashboard?tab=x')
+    expect(res.statusCode).toBe(302)
+    expect(res.headers.location).toBe(`/sso/acme?return_to=${encodeURIComponent('/dashboard?tab=x')}`)
+    const idp = await browser(ctx.app).get(String(res.headers.location))
+    expect(idp.statusCode).toBe(302)
+    expect(String(idp.headers.location)).toMatch(/^https:\/\/org-a\.idp\.test\/sso\?SAMLRequest=/)
+  })
+
+  it('gives one and the same answer for a pending domain, another org\'s pending claim, SSO switched off, and an unknown domain', async () => {
+    const valueA = await add('org-a', 'acme.test')
+    await add('org-b', 'other.test')
+    const bodies: string[] = []
+    for (const email of ['jo@acme.test', 'jo@other.test', 'jo@unknown.test', 'jo@gmail.com', 'not an email@']) {
+      const res = await ssoForm(email)
+      expect(res.statusCode, email).toBe(404)
+      expect(res.body).toContain('found no single sign-on for that email address')
+      bodies.push(res.body.replace(/name="_csrf" value="[^"]*"/, '').replaceAll(email.replace('@', '&#64;'), '').replaceAll(email, ''))
+    }
+    dns.setTxt('acme.test', [valueA])
+    expect((await verify('org-a', 'acme.test')).json.verified).toBe(true)
+    await operator(ctx, 'POST', '/organizations/org-a/sso/disable', {})
+    const off = await ssoForm('jo@acme.test')
+    expect(off.statusCode).toBe(404)
+    bodies.push(off.body.replace(/name="_csrf" value="[^"]*"/, '').replaceAll('jo@acme.test', ''))
+    expect(new Set(bodies).size).toBe(1)
+    await operator(ctx, 'POST', '/organizations/org-a/sso/enable', { skipTest: true })
+    expect((await ssoForm('jo@acme.test')).statusCode).toBe(302)
+  })
+
+  it('still takes an SSO name', async () => {
+    const res = await ssoForm('ACME')
+    expect(res.statusCode).toBe(302)
+    expect(res.headers.location).toBe('/sso/acme')
+  })
+
+  it('routes the password page to SSO for an email of a verified domain under strict enforcement, and not under optional', async () => {
+    await verifyA()
+    await addMember(ctx, 'org-a', 'jo@acme.test', { password: 'correct horse battery' })
+    const passwordPage = (next?: string) => browser(ctx.app).submit(next === undefined ? '/login' : `/login?next=${encodeURIComponent(next)}`, '/login', { email: 'jo@acme.test', password: 'anything at all', ...(next === undefined ? {} : { next }) })
+    await operator(ctx, 'PATCH', '/organizations/org-a/sso/policy', { enforcement: 'strict' })
+    const routed = await passwordPage('/dashboard')
+    expect(routed.statusCode).toBe(303)
+    expect(routed.headers.location).toBe('/sso/acme?return_to=%2Fdashboard')
+    await operator(ctx, 'PATCH', '/organizations/org-a/sso/policy', { enforcement: 'optional' })
+    const checked = await passwordPage()
+    expect(checked.statusCode).toBe(401)
+    const signedIn = await browser(ctx.app).submit('/login', '/login', { email: 'jo@acme.test', password: 'correct horse battery' })
+    expect(signedIn.statusCode).toBe(303)
+    expect(signedIn.headers.location).toBe('/dashboard')
   })
 })
