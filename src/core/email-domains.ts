@@ -170,3 +170,11 @@ export async function findSsoForEmail(deps: CoreDeps, email: string): Promise<{ 
   if (connection === undefined || !connection.enabled || connection.idp === undefined) return undefined
   return { ssoName: connection.ssoName, enforcement: connection.policy.enforcement }
 }
+
+/** Just-in-time provisioning: with no verified domain any email may join; with some, only theirs. */
+export function isEmailInVerifiedDomains(email: string, domains: readonly EmailDomain[]): boolean {
+  const verified = domains.filter((d) => d.verifiedAt !== undefined)
+  if (verified.length === 0) return true
+  const domain = emailDomainOf(email)
+  return domain !== undefined && verified.some((d) => d.domain === domain)
+}

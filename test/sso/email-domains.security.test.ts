@@ -1,18 +1,19 @@
 /**
  * Email domains as a security boundary, each refusal paired with the same request accepted once the
  * attack is removed: DNS proof of control, one org per verified domain, routing "Sign in with SSO"
- * by email.
+ * by email, and just-in-time provisioning limited to the org's verified domains.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { browser } from '../helpers/browser.js'
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js'
-import { addMember, setupSsoOrg } from '../helpers/sso.js'
+import { addMember, postAcs, responseFor, setupSsoOrg, type SsoOrg } from '../helpers/sso.js'
 import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
 import { createTestIdp, type TestIdp } from '../helpers/test-idp.js'
 
 let dns: TestDnsServer
 let ctx: TestContext
 let idpA: TestIdp
+let orgA: SsoOrg
 
 beforeAll(async () => {
   dns = await startDnsServer()
@@ -21,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => dns.close())
 beforeEach(async () => {
   ctx = await createTestContext({ env: { GATEHOUSE_DNS_SERVERS: dns.address } })
-  await setupSsoOrg(ctx, idpA, { slug: 'org-a', ssoName: 'acme' })
+  orgA = await setupSsoOrg(ctx, idpA, { slug: 'org-a', ssoName: 'acme' })
   await operator(ctx, 'POST', '/organizations', { name: 'Globex', slug: 'org-b' })
 })
 afterEach(async () => {
@@ -31,6 +32,8 @@ afterEach(async () => {
 
 const add = async (org: string, domain: string) => (await operator(ctx, 'POST', `/organizations/${org}/domains`, { domain })).json.verification.value as string
 const verify = (org: string, domain: string, body: unknown = {}) => operator(ctx, 'POST', `/organizations/${org}/domains/${domain}/verify`, body)
+const lastFailure = async (slug: string) =>
+  (await operator(ctx, 'GET', `/organizations/${slug}/audit-log`)).json.data.find((e: { action: string }) => e.action === 'sso.sign_in_failed')?.detail
 
 describe('DNS proof of control', () => {
   const refusals: [string, (value: string) => void][] = [
@@ -163,5 +166,56 @@ describe('"Sign in with SSO" by email', () => {
     const signedIn = await browser(ctx.app).submit('/login', '/login', { email: 'jo@acme.test', password: 'correct horse battery' })
     expect(signedIn.statusCode).toBe(303)
     expect(signedIn.headers.location).toBe('/dashboard')
+  })
+})
+
+describe('just-in-time provisioning with verified domains', () => {
+  const signIn = async (nameId: string) => (await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId }))).statusCode
+  const isMember = async (email: string) => (await operator(ctx, 'GET', `/organizations/org-a/members/${email}`)).status === 200
+
+  beforeEach(async () => {
+    await operator(ctx, 'PATCH', '/organizations/org-a/sso/policy', { provisioning: 'just-in-time' })
+  })
+
+  it('provisions any email while the org has no verified domain (a pending one does not count)', async () => {
+    await add('org-a', 'acme.test')
+    expect(await signIn('new@elsewhere.test')).toBe(303)
+    expect(await isMember('new@elsewhere.test')).toBe(true)
+  })
+
+  it('refuses a new member whose email is outside the verified domains (email_domain_not_allowed, audited), and provisions one inside', async () => {
+    dns.setTxt('acme.test', [await add('org-a', 'acme.test')])
+    await verify('org-a', 'acme.test')
+    const res = await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'contractor@elsewhere.test' }))
+    expect(res.statusCode).toBe(403)
+    expect(res.body).toContain('only adds people with an email address of its own domains')
+    expect(await lastFailure('org-a')).toMatchObject({ code: 'email_domain_not_allowed', email: 'contractor@elsewhere.test', domain: 'elsewhere.test' })
+    expect(await isMember('contractor@elsewhere.test')).toBe(false)
+    expect(await ctx.deps.store.users.findByEmail('contractor@elsewhere.test')).toBeUndefined()
+
+    expect(await signIn('New@Acme.TEST')).toBe(303)
+    expect(await isMember('new@acme.test')).toBe(true)
+  })
+
+  it('refuses a look-alike subdomain or suffix of a verified domain, which are other domains', async () => {
+    await verify('org-a', (await add('org-a', 'acme.test'), 'acme.test'), { skipDnsCheck: true })
+    for (const email of ['x@mail.acme.test', 'x@evilacme.test', 'x@acme.test.evil.test']) {
+      expect(await signIn(email), email).toBe(403)
+    }
+    expect(await signIn('x@acme.test')).toBe(303)
+  })
+
+  it('keeps letting existing members outside the domains sign in', async () => {
+    await addMember(ctx, 'org-a', 'consultant@elsewhere.test')
+    await verify('org-a', (await add('org-a', 'acme.test'), 'acme.test'), { skipDnsCheck: true })
+    expect(await signIn('consultant@elsewhere.test')).toBe(303)
+  })
+
+  it('applies under role mapping too: refused outside, provisioned inside', async () => {
+    await operator(ctx, 'PATCH', '/organizations/org-a/sso/policy', { provisioning: 'invite-only', roleMapping: { enabled: true, attribute: 'groups', delimiter: ',', rules: [] } })
+    await verify('org-a', (await add('org-a', 'acme.test'), 'acme.test'), { skipDnsCheck: true })
+    expect(await signIn('someone@elsewhere.test')).toBe(403)
+    expect((await lastFailure('org-a')).code).toBe('email_domain_not_allowed')
+    expect(await signIn('someone@acme.test')).toBe(303)
   })
 })
