@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { isAbsolute, join, resolve } from 'node:path'
 
 export type DatabaseConfig =
@@ -34,6 +35,8 @@ export interface Config {
   readonly devOutbox: { readonly enabled: boolean }
   readonly trustProxy: boolean
   readonly logLevel: string
+  /** DNS servers for domain verification (`ip` or `ip:port`, IPv6 as `[ip]:port`); undefined: the system's. */
+  readonly dns: { readonly servers: readonly string[] | undefined }
 }
 
 export class ConfigError extends Error {
@@ -89,6 +92,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   }
   const trustProxy = boolean(env, 'GATEHOUSE_TRUST_PROXY', false)
   const logLevel = oneOf(env, 'GATEHOUSE_LOG_LEVEL', LOG_LEVELS, 'info')
+  const dnsServers = parseDnsServers(env)
   // Last: in development this may write ./data/secret.key, which a later bad value must not leave behind.
   const secretKey = parseSecretKey(env, production, dataDir)
   const config: Config = {
@@ -108,6 +112,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     devOutbox: { enabled: !production },
     trustProxy,
     logLevel,
+    dns: { servers: dnsServers },
   }
   return deepFreeze(config)
 }
@@ -205,6 +210,22 @@ function decodeSecretKey(raw: string, source = 'GATEHOUSE_SECRET_KEY'): Buffer {
     throw new ConfigError(source, 'expected 32 random bytes as 64 hex digits or base64 (openssl rand -hex 32)')
   }
   return key
+}
+
+/** `1.1.1.1`, `10.0.0.2:5353`, `2606:4700::1111` or `[2606:4700::1111]:53`, comma-separated. */
+function parseDnsServers(env: Env): string[] | undefined {
+  const raw = nonEmpty(env, 'GATEHOUSE_DNS_SERVERS')
+  if (raw === undefined) return undefined
+  const servers = raw.split(',').map((s) => s.trim())
+  for (const server of servers) {
+    const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(server) ?? /^([^:]+):(\d{1,5})$/.exec(server)
+    const ip = match?.[1] ?? server
+    const port = match?.[2] === undefined ? 53 : Number(match[2])
+    if (isIP(ip) === 0 || port < 1 || port > 65535) {
+      throw new ConfigError('GATEHOUSE_DNS_SERVERS', `expected IP addresses with an optional :port, separated by commas (1.1.1.1, 10.0.0.2:5353, [2606:4700::1111]:53), got ${JSON.stringify(server)}`)
+    }
+  }
+  return servers
 }
 
 function parseRoles(env: Env): string[] {

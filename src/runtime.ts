@@ -3,12 +3,13 @@ import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { systemClock, type Clock } from './core/clock.js'
-import type { CoreDeps, MetadataFetcher } from './core/deps.js'
+import type { CoreDeps, MetadataFetcher, TxtResolver } from './core/deps.js'
 import { outboxMailer, type Mailer } from './core/mail.js'
 import { createPasswordHasher } from './core/password-hasher.js'
 import type { AppDeps } from './http/app.js'
 import { smtpMailer } from './mail/smtp-mailer.js'
 import { createMetadataFetcher } from './net/metadata-fetcher.js'
+import { createTxtResolver } from './net/txt-resolver.js'
 import { migrateToLatest, openDatabase, type Db, type OpenDatabaseOptions } from './store/database.js'
 import { createStore } from './store/index.js'
 
@@ -24,6 +25,7 @@ export interface RuntimeOptions extends OpenDatabaseOptions {
   readonly mailer?: Mailer
   readonly migrate?: boolean
   readonly fetchMetadata?: MetadataFetcher
+  readonly resolveTxt?: TxtResolver
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -51,6 +53,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       production: config.production,
     },
     fetchMetadata: options.fetchMetadata ?? createMetadataFetcher({ production: config.production }),
+    resolveTxt: options.resolveTxt ?? createTxtResolver({ servers: config.dns.servers }),
   }
   const deps: AppDeps = {
     ...core,

@@ -127,6 +127,8 @@ describe('good values', () => {
     { env: { GATEHOUSE_SESSION_IDLE_MINUTES: '30', GATEHOUSE_SESSION_ABSOLUTE_HOURS: '12' }, check: (c) => expect(c.session).toEqual({ idleMinutes: 30, absoluteHours: 12 }) },
     { env: { GATEHOUSE_RATE_LIMIT_ACCOUNT: '5', GATEHOUSE_RATE_LIMIT_IP: '500' }, check: (c) => expect(c.rateLimit).toEqual({ windowMinutes: 15, perAccount: 5, perIp: 500 }) },
     { env: { NODE_ENV: 'test' }, check: (c) => { expect(c.production).toBe(false); expect(c.devOutbox.enabled).toBe(true) } },
+    { env: { GATEHOUSE_DNS_SERVERS: '' }, check: (c) => expect(c.dns.servers).toBeUndefined() },
+    { env: { GATEHOUSE_DNS_SERVERS: '1.1.1.1, 10.0.0.2:5353,2606:4700::1111,[::1]:53' }, check: (c) => expect(c.dns.servers).toEqual(['1.1.1.1', '10.0.0.2:5353', '2606:4700::1111', '[::1]:53']) },
   ]
   it.each(cases.map((c) => ({ ...c, label: Object.entries(c.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') })))('accepts $label', ({ env, check }) => {
     const cwd = tempDir()
@@ -166,6 +168,11 @@ describe('bad values stop the start with one line naming the variable', () => {
     { name: 'GATEHOUSE_SESSION_ABSOLUTE_HOURS', value: '0', shows: '"0"' },
     { name: 'GATEHOUSE_RATE_LIMIT_ACCOUNT', value: 'ten', shows: '"ten"' },
     { name: 'GATEHOUSE_RATE_LIMIT_IP', value: '0', shows: '"0"' },
+    { name: 'GATEHOUSE_DNS_SERVERS', value: 'dns.google', shows: '"dns.google"' },
+    { name: 'GATEHOUSE_DNS_SERVERS', value: '1.1.1.1,', shows: '""' },
+    { name: 'GATEHOUSE_DNS_SERVERS', value: '1.1.1.1:70000', shows: '"1.1.1.1:70000"' },
+    { name: 'GATEHOUSE_DNS_SERVERS', value: '1.1.1.256', shows: /optional :port/ },
+    { name: 'GATEHOUSE_DNS_SERVERS', value: '[::1]', shows: '"[::1]"' },
   ]
 
   it.each(cases)('$name=$value', ({ name, value, shows, secret }) => {

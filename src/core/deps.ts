@@ -18,6 +18,13 @@ export interface CoreSettings {
 /** Fetches IdP metadata from a URL (with timeout, size cap and SSRF rules); injected so tests can serve it. */
 export type MetadataFetcher = (url: string) => Promise<string>
 
+/**
+ * The TXT records at a DNS name, each as the character-strings it was published in (as node's
+ * `resolveTxt` gives them); `[]` when the name or its TXT records do not exist. Throws
+ * `SsoError('dns_lookup_failed')` when the lookup itself fails (timeout, SERVFAIL, refused).
+ */
+export type TxtResolver = (name: string) => Promise<string[][]>
+
 export interface CoreDeps {
   readonly store: Store
   readonly clock: Clock
@@ -25,6 +32,7 @@ export interface CoreDeps {
   readonly mailer: Mailer
   readonly settings: CoreSettings
   readonly fetchMetadata: MetadataFetcher
+  readonly resolveTxt: TxtResolver
 }
 
 /** Who did something, for permission checks and the audit log. */

@@ -7,6 +7,7 @@ import type {
   Session, SessionKind, User, Workspace, WorkspaceRoles,
 } from './types.js'
 import type { SsoConnection } from './sso-connection.js'
+import type { EmailDomain } from './domain-name.js'
 
 /** Thrown by a store when an insert or update hits a unique key; core turns it into its own error. */
 export class DuplicateKeyError extends Error {
@@ -224,6 +225,19 @@ export interface SsoTestStore {
   deleteExpired(now: string): Promise<void>
 }
 
+export interface EmailDomainStore {
+  /** Throws DuplicateKeyError when the org has the domain already. */
+  insert(domain: EmailDomain): Promise<void>
+  /** By domain name. */
+  listByOrg(orgId: string): Promise<EmailDomain[]>
+  find(orgId: string, domain: string): Promise<EmailDomain | undefined>
+  /** The one row holding this domain verified, in whichever org. */
+  findVerified(domain: string): Promise<EmailDomain | undefined>
+  /** Throws DuplicateKeyError when another org holds the domain verified (a unique index decides). */
+  markVerified(id: string, verifiedAt: string, verifiedBy: 'dns' | 'operator'): Promise<void>
+  delete(id: string): Promise<void>
+}
+
 export interface Stores {
   readonly orgs: OrgStore
   readonly workspaces: WorkspaceStore
@@ -240,6 +254,7 @@ export interface Stores {
   readonly ssoConnections: SsoConnectionStore
   readonly saml: SamlStateStore
   readonly ssoTests: SsoTestStore
+  readonly emailDomains: EmailDomainStore
 }
 
 export interface Store extends Stores {

@@ -10,6 +10,8 @@ import type { VerifiedAssertion } from '../saml/read-assertion.js'
 import { validateSamlResponse, type ValidationResult } from '../saml/validate-response.js'
 import { emailOf, firstAttribute } from './assertion-identity.js'
 import { recordAudit } from './audit.js'
+import { emailDomainOf } from './domain-name.js'
+import { isEmailInVerifiedDomains } from './email-domains.js'
 import { addMs, hours } from './clock.js'
 import type { CoreDeps } from './deps.js'
 import { rolesFromAssertion } from './role-mapping.js'
@@ -29,6 +31,7 @@ export type SsoSignInFailure =
   | { code: 'sso_not_enabled' }
   | { code: 'email_missing'; nameId: string }
   | { code: 'not_a_member'; email: string }
+  | { code: 'email_domain_not_allowed'; email: string; domain: string | null }
   | { code: 'workspace_attribute_invalid'; attribute: string; reason: string }
 
 export async function findConnectionBySsoName(deps: CoreDeps, ssoName: string): Promise<SsoConnection> {
@@ -127,7 +130,9 @@ class SignInRefusal extends Error {
 
 /**
  * The user by remembered NameID, else by email; a member of the connection's org, or provisioned
- * just in time (always so under role mapping). With role mapping, the member's roles are recomputed
+ * just in time (always so under role mapping) — when the org has verified email domains, only a
+ * user whose email is in one of them (an IdP that also serves contractors or another company's
+ * users cannot add them to the org). With role mapping, the member's roles are recomputed
  * from the IdP at every sign-in (the owner's org role is never lowered); per-workspace attributes
  * then set or remove single workspace roles.
  */
@@ -148,6 +153,10 @@ async function resolveMember(
       let member = user && (await tx.members.findByUser(org.id, user.id))
       if (member === undefined) {
         if (provisioning !== 'just-in-time' && !roleMapping.enabled) throw new SignInRefusal({ code: 'not_a_member', email })
+        const joining = user?.email ?? email
+        if (!isEmailInVerifiedDomains(joining, await tx.emailDomains.listByOrg(org.id))) {
+          throw new SignInRefusal({ code: 'email_domain_not_allowed', email: joining, domain: emailDomainOf(joining) ?? null })
+        }
         if (user === undefined) {
           const id = newId()
           await tx.users.insert({ id, email, firstName: firstName ?? '', lastName: lastName ?? '', passwordHash: null, createdAt: now.toISOString() })

@@ -1,4 +1,4 @@
-/** Errors of SSO connections: set-up, IdP configuration, policy. `message` is safe to show. */
+/** Errors of SSO connections: set-up, IdP configuration, policy, email domains. `message` is safe to show. */
 import type { MetadataErrorCode } from '../saml/idp-metadata.js'
 
 export type SsoErrorCode =
@@ -14,6 +14,13 @@ export type SsoErrorCode =
   | 'sso_not_enabled'
   | 'metadata_fetch_failed'
   | 'metadata_url_forbidden'
+  | 'domain_invalid'
+  | 'domain_exists'
+  | 'domain_not_found'
+  | 'domain_taken'
+  | 'domain_limit_reached'
+  | 'domain_verification_failed'
+  | 'dns_lookup_failed'
 
 export class SsoError extends Error {
   override name = 'SsoError'

@@ -11,6 +11,7 @@ import { prettyXml } from '../saml/pretty-xml.js'
 import type { ValidationResult } from '../saml/validate-response.js'
 import { AccountError } from './account-error.js'
 import { emailOf } from './assertion-identity.js'
+import { isEmailInVerifiedDomains } from './email-domains.js'
 import { recordAudit } from './audit.js'
 import { addMs, days } from './clock.js'
 import type { Actor, CoreDeps } from './deps.js'
@@ -134,8 +135,10 @@ async function evaluate(deps: CoreDeps, connection: SsoConnection, org: Organiza
   const user = linked === undefined ? await deps.store.users.findByEmail(email) : await deps.store.users.findById(linked)
   const member = user && (await deps.store.members.findByUser(org.id, user.id))
   const jit = provisioning === 'just-in-time' || roleMapping.enabled
-  const access: TestAccess = member !== undefined ? 'member' : jit ? 'provisioned' : 'refused'
-  if (access === 'refused') warnings.push(`${email} is not a member of ${org.name} and provisioning is invite-only, so this user would be refused: invite them, or switch provisioning to just-in-time.`)
+  const domainAllowed = member !== undefined || isEmailInVerifiedDomains(user?.email ?? email, await deps.store.emailDomains.listByOrg(org.id))
+  const access: TestAccess = member !== undefined ? 'member' : jit && domainAllowed ? 'provisioned' : 'refused'
+  if (member === undefined && !jit) warnings.push(`${email} is not a member of ${org.name} and provisioning is invite-only, so this user would be refused: invite them, or switch provisioning to just-in-time.`)
+  else if (member === undefined && !domainAllowed) warnings.push(`${email} is not in one of ${org.name}'s verified email domains, so just-in-time provisioning would refuse this user: invite them, or verify their domain.`)
 
   const rolesAttribute = roleMapping.enabled ? roleMapping.attribute : attributeMapping.roles.find((name) => assertion.attributes[name] !== undefined)
   const idpRoles = rolesAttribute === undefined ? [] : readIdpRoles(assertion.attributes, rolesAttribute, roleMapping.delimiter)

@@ -6,13 +6,14 @@
 import formbody from '@fastify/formbody'
 import type { FastifyInstance } from 'fastify'
 import type { CoreDeps } from '../core/deps.js'
+import { findSsoForEmail } from '../core/email-domains.js'
 import { endSession } from '../core/sessions.js'
 import { finishSamlSignIn, startSamlSignIn, type SsoSignInFailure } from '../core/saml-sign-in.js'
 import { activeSpKeys } from '../core/sp-keys.js'
 import { spEndpoints } from '../core/sso-connection.js'
 import { SsoError } from '../core/sso-error.js'
 import { buildSpMetadata } from '../saml/sp-metadata.js'
-import { MessagePage } from '../ui/pages/auth-pages.js'
+import { MessagePage, SignInPage } from '../ui/pages/auth-pages.js'
 import { PostBindingPage } from '../ui/pages/post-binding-page.js'
 import { CONTENT_SECURITY_POLICY } from './security-headers.js'
 import { setSessionCookie, type CookieSettings } from './authenticate.js'
@@ -26,6 +27,8 @@ function explain(failure: SsoSignInFailure, orgName: string): string {
   switch (failure.code) {
     case 'not_a_member':
       return `Your identity provider signed you in as ${failure.email}, but that account is not a member of ${orgName}. Ask an owner of ${orgName} to invite you.`
+    case 'email_domain_not_allowed':
+      return `Your identity provider signed you in as ${failure.email}, but ${orgName} only adds people with an email address of its own domains. Ask an owner of ${orgName} to invite you.`
     case 'email_missing':
       return 'Your identity provider did not send an email address for you, so we cannot tell who you are. Ask your IT administrator to send the email attribute.'
     case 'sso_not_enabled':
@@ -121,11 +124,20 @@ export function samlStartRoutes(app: FastifyInstance, deps: CoreDeps): void {
     const query = request.query as Record<string, unknown>
     return start(ssoName.toLowerCase(), safeLocalPath(query.return_to) ?? safeLocalPath(query.next), request, reply)
   })
-  /** The sign-in page's "Sign in with SSO" form. */
+  /** The sign-in page's "Sign in with SSO" form: an SSO name, or an email of an org's verified domain. */
   app.get('/sso', async (request, reply) => {
-    const name = (request.query as Record<string, unknown>).sso_name
-    if (typeof name !== 'string' || !/^[a-zA-Z0-9-]{1,63}$/.test(name.trim())) return reply.redirect('/login?notice=sso-name')
-    const next = safeLocalPath((request.query as Record<string, unknown>).next)
-    return reply.redirect(`/sso/${encodeURIComponent(name.trim().toLowerCase())}${next === undefined ? '' : `?return_to=${encodeURIComponent(next)}`}`)
+    const query = request.query as Record<string, unknown>
+    const entered = typeof query.sso_name === 'string' ? query.sso_name.trim() : ''
+    const next = safeLocalPath(query.next)
+    const onward = (ssoName: string) => reply.redirect(`/sso/${encodeURIComponent(ssoName)}${next === undefined ? '' : `?return_to=${encodeURIComponent(next)}`}`)
+    if (entered.includes('@')) {
+      const found = entered.length <= 320 ? await findSsoForEmail(deps, entered) : undefined
+      if (found !== undefined) return onward(found.ssoName)
+      // One answer whatever the reason (no such domain, pending, another org's, SSO off): nothing to learn here.
+      const message = 'We found no single sign-on for that email address. Enter your organization\'s SSO name instead, or sign in with your password.'
+      return sendPage(reply, <SignInPage csrf={request.page.csrf} next={next} ssoName={entered.slice(0, 320)} ssoError={message} />, 404)
+    }
+    if (!/^[a-zA-Z0-9-]{1,63}$/.test(entered)) return reply.redirect('/login?notice=sso-name')
+    return onward(entered.toLowerCase())
   })
 }

@@ -3,6 +3,7 @@ import type { Store, Stores } from '../core/ports.js'
 import { apiTokenRepository } from './api-token-repository.js'
 import { auditRepository } from './audit-repository.js'
 import type { Db } from './database.js'
+import { emailDomainRepository } from './email-domain-repository.js'
 import { invitationRepository } from './invitation-repository.js'
 import { memberRepository } from './member-repository.js'
 import { oneTimeTokenRepository } from './one-time-token-repository.js'
@@ -31,6 +32,7 @@ function stores(db: Db): Stores {
     ssoConnections: ssoConnectionRepository(db),
     saml: samlStateRepository(db),
     ssoTests: ssoTestRepository(db),
+    emailDomains: emailDomainRepository(db),
   }
 }
 

@@ -22,6 +22,7 @@ export interface Database {
   saml_identities: SamlIdentityTable
   sso_tests: SsoTestTable
   api_tokens: ApiTokenTable
+  email_domains: EmailDomainTable
 }
 
 export interface OrganizationTable {
@@ -208,4 +209,17 @@ export interface ApiTokenTable {
   created_at: string
   expires_at: string | null
   last_used_at: string | null
+}
+
+export interface EmailDomainTable {
+  id: string
+  org_id: string
+  /** Lower-case, IDNA (punycode) form. Unique per org; unique among verified rows across orgs. */
+  domain: string
+  /** Published by the owner as the TXT record `gatehouse-verification=<token>` at the domain. */
+  verification_token: string
+  verified_at: string | null
+  /** `dns` or `operator`; null while pending. */
+  verified_by: string | null
+  created_at: string
 }

@@ -266,7 +266,7 @@ describe('enabling needs a passing test of the current configuration', () => {
 
 describe('fix-it hints', () => {
   it('has one for every failure code', () => {
-    for (const code of [...SAML_FAILURE_CODES, 'email_missing', 'not_a_member', 'workspace_attribute_invalid']) {
+    for (const code of [...SAML_FAILURE_CODES, 'email_missing', 'not_a_member', 'workspace_attribute_invalid', 'email_domain_not_allowed']) {
       expect((FIX_IT_HINTS as Record<string, string>)[code], code).toMatch(/^[A-Z].{30,}$/)
     }
   })

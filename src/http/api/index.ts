@@ -11,6 +11,7 @@ import { replyWithApiError } from '../error-handler.js'
 import { HttpError } from '../http-error.js'
 import { authRoutes } from './auth-routes.js'
 import { memberRoutes } from './member-routes.js'
+import { domainRoutes } from './domain-routes.js'
 import { buildOpenApi } from './openapi.js'
 import { organizationRoutes } from './organization-routes.js'
 import { registerRoutes } from './route.js'
@@ -33,7 +34,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     reply.header('cache-control', 'no-store')
   })
 
-  const operatorApi = [...organizationRoutes(deps), ...memberRoutes(deps), ...ssoRoutes(deps)]
+  const operatorApi = [...organizationRoutes(deps), ...memberRoutes(deps), ...ssoRoutes(deps), ...domainRoutes(deps)]
   const memberApi = [...authRoutes(deps, cookie), ...tokenRoutes(deps, cookie)]
   const document = buildOpenApi([...operatorApi, ...memberApi], `${options.baseUrl}/api/v1`)
   app.get('/openapi.json', async () => document)

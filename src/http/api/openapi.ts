@@ -13,10 +13,11 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Missing or wrong credentials',
   403: 'Not allowed',
   404: 'Not found',
-  409: 'Conflicts with an existing resource',
+  409: 'Conflicts with an existing resource or state',
   410: 'Gone: used or expired',
   422: 'A value breaks a rule',
   429: 'Rate limited; see Retry-After',
+  502: 'An upstream lookup failed (DNS); try again later',
 }
 
 export function buildOpenApi(routes: readonly ApiRoute[], serverUrl: string): Record<string, unknown> {

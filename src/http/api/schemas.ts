@@ -170,3 +170,23 @@ export const IdpInput = z.union([
 ])
 
 export const EnableInput = z.object({ skipTest: z.boolean().optional() }).strict().optional()
+
+// A size guard only: core names what is wrong with a domain (domain_invalid, 422).
+export const DomainParams = z.object({ org: z.string().max(63), domain: z.string().max(1000).describe('the domain, e.g. acme.com') }).strict()
+export const EmailDomain = z.object({
+  domain: z.string().describe('lower-case IDNA (punycode) form'),
+  verified: z.boolean(),
+  verifiedAt: Timestamp.nullable(),
+  verifiedBy: z.enum(['dns', 'operator']).nullable(),
+  verification: z.object({
+    type: z.literal('TXT'),
+    name: z.string().describe('where to publish the record: the domain itself'),
+    value: z.string().describe('the exact TXT value: gatehouse-verification=<token>'),
+  }),
+  createdAt: Timestamp,
+})
+export const EmailDomainList = z.object({ data: z.array(EmailDomain) })
+export const EmailDomainInput = z.object({ domain: z.string().max(1000) }).strict()
+export const VerifyDomainInput = z.object({
+  skipDnsCheck: z.boolean().optional().describe('operator only: mark verified without looking at DNS'),
+}).strict().optional()

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { AccountError } from '../../core/account-error.js'
 import { AuthError } from '../../core/auth-error.js'
 import type { CoreDeps } from '../../core/deps.js'
+import { findSsoForEmail } from '../../core/email-domains.js'
 import { isPasswordLinkLive, requestPasswordReset, resetPassword } from '../../core/password-reset.js'
 import { endSession } from '../../core/sessions.js'
 import { signInWithPassword } from '../../core/sign-in.js'
@@ -15,7 +16,7 @@ import { field, safeLocalPath, viewerOf } from './page-context.js'
 const NOTICES: Record<string, string> = {
   'signed-out': 'You are signed out.',
   'password-changed': 'Your password is changed. Sign in with the new one.',
-  'sso-name': 'Enter your organization\'s SSO name, for example acme.',
+  'sso-name': 'Enter your work email or your organization\'s SSO name, for example acme.',
 }
 
 export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: CookieSettings): void {
@@ -35,6 +36,13 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
   app.post('/login', async (request, reply) => {
     const email = field(request.body, 'email').trim()
     const next = safeLocalPath(field(request.body, 'next'))
+    // Home-realm discovery (Okta's routing rules, WorkOS): an email of a domain verified by an org
+    // whose SSO is strict goes to its IdP before any password is looked at; no password could work.
+    const sso = email.length <= 320 ? await findSsoForEmail(deps, email) : undefined
+    if (sso?.enforcement === 'strict') {
+      request.log.info({ event: 'sign_in_routed', method: 'saml' }, 'email domain routed to SSO')
+      return reply.redirect(`/sso/${encodeURIComponent(sso.ssoName)}${next === undefined ? '' : `?return_to=${encodeURIComponent(next)}`}`, 303)
+    }
     try {
       const signedIn = await signInWithPassword(deps, { email, password: field(request.body, 'password'), ip: request.ip, kind: 'browser' })
       // No fixation: whatever session this browser had ends; the new one has a new id.

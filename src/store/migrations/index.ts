@@ -4,6 +4,7 @@ import * as createAccounts from './2026_11_23_1800_create_accounts.js'
 import * as createSso from './2026_11_23_1900_create_sso.js'
 import * as managedByIdp from './2026_11_23_2000_member_managed_by_idp.js'
 import * as createApiTokens from './2026_12_01_1000_create_api_tokens.js'
+import * as emailDomains from './2026_12_01_1100_create_email_domains.js'
 import * as createSsoTests from './2026_12_01_1200_create_sso_tests.js'
 
 export const migrations: Record<string, Migration> = {
@@ -11,5 +12,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_1900_create_sso': createSso,
   '2026_11_23_2000_member_managed_by_idp': managedByIdp,
   '2026_12_01_1000_create_api_tokens': createApiTokens,
+  '2026_12_01_1100_create_email_domains': emailDomains,
   '2026_12_01_1200_create_sso_tests': createSsoTests,
 }

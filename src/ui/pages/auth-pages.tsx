@@ -3,7 +3,7 @@ import type { FC } from 'hono/jsx'
 import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
 
-export const SignInPage: FC<{ csrf: string; email?: string | undefined; next?: string | undefined; error?: string | undefined; notice?: string | undefined; ssoName?: string | undefined }> = (p) => (
+export const SignInPage: FC<{ csrf: string; email?: string | undefined; next?: string | undefined; error?: string | undefined; notice?: string | undefined; ssoName?: string | undefined; ssoError?: string | undefined }> = (p) => (
   <Layout title="Sign in" notice={p.notice}>
     <section class="card narrow">
       <h1>Sign in</h1>
@@ -11,7 +11,7 @@ export const SignInPage: FC<{ csrf: string; email?: string | undefined; next?: s
       <form method="post" action="/login" novalidate>
         <Csrf token={p.csrf} />
         {p.next !== undefined && <input type="hidden" name="next" value={p.next} />}
-        <Field name="email" label="Email" type="email" value={p.email} autocomplete="username" autofocus={p.email === undefined} />
+        <Field name="email" label="Email" type="email" value={p.email} autocomplete="username" autofocus={p.email === undefined && p.ssoError === undefined} />
         <Field name="password" label="Password" type="password" autocomplete="current-password" autofocus={p.email !== undefined} />
         <button type="submit" class="primary">Sign in</button>
       </form>
@@ -21,7 +21,7 @@ export const SignInPage: FC<{ csrf: string; email?: string | undefined; next?: s
       <h2 id="sso-heading">Sign in with SSO</h2>
       <form method="get" action="/sso">
         {p.next !== undefined && <input type="hidden" name="next" value={p.next} />}
-        <Field name="sso_name" label="Your organization's SSO name" value={p.ssoName} hint="Your IT administrator can tell you; for example acme." autocomplete="organization" />
+        <Field name="sso_name" label="Your work email or your organization's SSO name" value={p.ssoName} errors={p.ssoError === undefined ? undefined : { sso_name: p.ssoError }} hint="For example jo@acme.com, or acme; your IT administrator can tell you." autocomplete="email" autofocus={p.ssoError !== undefined} />
         <button type="submit" class={p.ssoName !== undefined ? 'primary' : undefined}>Continue with SSO</button>
       </form>
     </section>
