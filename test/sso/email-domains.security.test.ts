@@ -152,20 +152,26 @@ describe('"Sign in with SSO" by email', () => {
     expect(res.headers.location).toBe('/sso/acme')
   })
 
-  it('routes the password page to SSO for an email of a verified domain under strict enforcement, and not under optional', async () => {
+  it('sends an email of a verified domain typed without a password to its IdP; with a password, the password decides', async () => {
     await verifyA()
     await addMember(ctx, 'org-a', 'jo@acme.test', { password: 'correct horse battery' })
-    const passwordPage = (next?: string) => browser(ctx.app).submit(next === undefined ? '/login' : `/login?next=${encodeURIComponent(next)}`, '/login', { email: 'jo@acme.test', password: 'anything at all', ...(next === undefined ? {} : { next }) })
-    await operator(ctx, 'PATCH', '/organizations/org-a/sso/policy', { enforcement: 'strict' })
-    const routed = await passwordPage('/dashboard')
-    expect(routed.statusCode).toBe(303)
-    expect(routed.headers.location).toBe('/sso/acme?return_to=%2Fdashboard')
-    await operator(ctx, 'PATCH', '/organizations/org-a/sso/policy', { enforcement: 'optional' })
-    const checked = await passwordPage()
-    expect(checked.statusCode).toBe(401)
-    const signedIn = await browser(ctx.app).submit('/login', '/login', { email: 'jo@acme.test', password: 'correct horse battery' })
+    const passwordPage = (password: string, next?: string) => browser(ctx.app).submit(next === undefined ? '/login' : `/login?next=${encodeURIComponent(next)}`, '/login', { email: 'jo@acme.test', password, ...(next === undefined ? {} : { next }) })
+    for (const enforcement of ['strict', 'optional'] as const) {
+      await operator(ctx, 'PATCH', '/organizations/org-a/sso/policy', { enforcement })
+      const routed = await passwordPage('', '/dashboard')
+      expect(routed.statusCode, enforcement).toBe(303)
+      expect(routed.headers.location).toBe('/sso/acme?return_to=%2Fdashboard')
+    }
+    expect((await passwordPage('anything at all')).statusCode).toBe(401)
+    const signedIn = await passwordPage('correct horse battery')
     expect(signedIn.statusCode).toBe(303)
     expect(signedIn.headers.location).toBe('/dashboard')
+    await operator(ctx, 'PATCH', '/organizations/org-a/sso/policy', { enforcement: 'strict' })
+    const refused = await passwordPage('correct horse battery')
+    expect(refused.statusCode).toBe(403)
+    // An email of a domain nobody verified, typed without a password, is just a failed sign-in.
+    const unknown = await browser(ctx.app).submit('/login', '/login', { email: 'jo@nowhere.test', password: '' })
+    expect(unknown.statusCode).toBe(401)
   })
 })
 

@@ -36,15 +36,17 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
   app.post('/login', async (request, reply) => {
     const email = field(request.body, 'email').trim()
     const next = safeLocalPath(field(request.body, 'next'))
-    // Home-realm discovery (Okta's routing rules, WorkOS): an email of a domain verified by an org
-    // whose SSO is strict goes to its IdP before any password is looked at; no password could work.
-    const sso = email.length <= 320 ? await findSsoForEmail(deps, email) : undefined
-    if (sso?.enforcement === 'strict') {
+    // Identifier-first home-realm discovery (Okta, WorkOS): an email with no password, of a domain
+    // verified by an org with SSO enabled, goes to that org's IdP. With a password typed, the
+    // password sign-in decides: someone of that domain may belong only to orgs that allow passwords.
+    const password = field(request.body, 'password')
+    const sso = password === '' && email.length <= 320 ? await findSsoForEmail(deps, email) : undefined
+    if (sso !== undefined) {
       request.log.info({ event: 'sign_in_routed', method: 'saml' }, 'email domain routed to SSO')
       return reply.redirect(`/sso/${encodeURIComponent(sso.ssoName)}${next === undefined ? '' : `?return_to=${encodeURIComponent(next)}`}`, 303)
     }
     try {
-      const signedIn = await signInWithPassword(deps, { email, password: field(request.body, 'password'), ip: request.ip, kind: 'browser' })
+      const signedIn = await signInWithPassword(deps, { email, password, ip: request.ip, kind: 'browser' })
       // No fixation: whatever session this browser had ends; the new one has a new id.
       const previous = request.cookies[cookie.name]
       if (previous !== undefined) await endSession(deps, previous)
