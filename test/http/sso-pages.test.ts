@@ -278,3 +278,47 @@ describe('disabling', () => {
     expect((await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data[0]).toMatchObject({ action: 'sso.disabled', actor: `user:${OWNER}`, detail: { before: { enabled: true }, after: { enabled: false } } })
   })
 })
+
+describe('email domains on the SSO page', () => {
+  it('lets the owner add a domain, see its TXT record, verify it once published, and remove it; admins only look', async () => {
+    const { startDnsServer } = await import('../helpers/dns-server.js')
+    const dns = await startDnsServer()
+    await ctx.close()
+    ctx = await createTestContext({ env: { GATEHOUSE_DNS_SERVERS: dns.address } })
+    try {
+      await seedAcme(ctx)
+      owner = await signedIn(ctx, OWNER)
+      await owner.get('/orgs/acme/sso')
+      const bad = await owner.post('/orgs/acme/sso/domains', { domain: 'com' })
+      expect(bad.statusCode).toBe(422)
+      expect(fieldError(bad.body, 'domain')).toBeDefined()
+      const added = await owner.post('/orgs/acme/sso/domains', { domain: 'Acme.Test' })
+      expect(added.statusCode).toBe(303)
+      const page = await owner.get(String(added.headers.location))
+      expect(page.body).toContain('<code>acme.test</code>')
+      expect(page.body).toContain('pending')
+      const value = /<code id="txt-0">([^<]+)<\/code>/.exec(page.body)![1]!
+      expect(value).toMatch(/^gatehouse-verification=[A-Za-z0-9_-]{20,}$/)
+
+      const early = await owner.post('/orgs/acme/sso/domains/acme.test/verify', {})
+      expect(early.statusCode).toBe(409)
+      expect(refusalCode(ctx, early)).toBe('domain_verification_failed')
+      dns.setTxt('acme.test', [value])
+      const verified = await owner.post('/orgs/acme/sso/domains/acme.test/verify', {})
+      expect(verified.statusCode).toBe(303)
+      expect((await owner.get('/orgs/acme/sso')).body).toContain('>verified</span>')
+
+      const admin = await signedIn(ctx, ADMIN)
+      const seen = await admin.get('/orgs/acme/sso')
+      expect(seen.body).toContain('<code>acme.test</code>')
+      expect(seen.body).not.toContain('action="/orgs/acme/sso/domains"')
+      expect((await admin.post('/orgs/acme/sso/domains/acme.test/remove', {})).statusCode).toBe(403)
+
+      await owner.get('/orgs/acme/sso')
+      expect((await owner.post('/orgs/acme/sso/domains/acme.test/remove', {})).statusCode).toBe(303)
+      expect((await operator(ctx, 'GET', '/organizations/acme/domains')).json.data).toEqual([])
+    } finally {
+      await dns.close()
+    }
+  })
+})

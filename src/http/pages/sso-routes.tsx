@@ -7,6 +7,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AccountError } from '../../core/account-error.js'
 import { bindUsersCsv } from '../../core/bind-users.js'
 import { findMembership } from '../../core/current-member.js'
+import { verificationRecord } from '../../core/domain-name.js'
+import { addEmailDomain, listEmailDomains, removeEmailDomain, verifyEmailDomain } from '../../core/email-domains.js'
 import type { Actor, CoreDeps } from '../../core/deps.js'
 import { configureIdp, disableSso, enableSso, findSsoConnection, setSsoName, updateSsoPolicy, type IdpInput } from '../../core/sso-admin.js'
 import { idpFingerprint, spEndpoints, type SsoConnection, type SsoPolicy } from '../../core/sso-connection.js'
@@ -32,6 +34,9 @@ const NOTICES: Record<string, string> = {
   idp: 'Identity provider saved. Test SSO before enabling it.',
   policy: 'User management saved.',
   enabled: 'Single sign-on is enabled.',
+  'domain-added': 'Domain added. Publish its TXT record, then press Verify.',
+  'domain-verified': 'Domain verified.',
+  'domain-removed': 'Domain removed.',
   disabled: 'Single sign-on is disabled. Members sign in with their passwords again; those without one have been emailed to use "Forgot password".',
 }
 
@@ -169,7 +174,11 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
         membersWithoutPassword: members.filter((m) => !m.user.hasPassword).length,
       }
     }
-    return sendPage(reply, <SsoOverviewPage {...base} connection={view} {...extra} />, status)
+    const domains = (await listEmailDomains(deps, base.org.slug, { kind: 'operator' })).map((d) => {
+      const record = verificationRecord(d)
+      return { domain: d.domain, verified: d.verifiedAt !== undefined, verifiedBy: d.verifiedBy, recordName: record.name, recordValue: record.value }
+    })
+    return sendPage(reply, <SsoOverviewPage {...base} connection={view} domains={domains} {...extra} />, status)
   }
 
   app.get('/orgs/:org/sso', async (request, reply) => overview(request, reply))
@@ -309,6 +318,46 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
       return overview(request, reply, { error: error.message }, statusOf(error))
     }
     return reply.redirect(`/orgs/${slug}/sso?notice=disabled`, 303)
+  })
+
+  app.post('/orgs/:org/sso/domains', async (request, reply) => {
+    const { actor, slug } = await ssoViewer(request)
+    const domain = field(request.body, 'domain')
+    try {
+      await addEmailDomain(deps, slug, domain, actor)
+    } catch (error) {
+      if (!(error instanceof SsoError || error instanceof AccountError)) throw error
+      refused(request, error)
+      const errors = error instanceof SsoError && error.field === 'domain' ? { domain: error.message } : undefined
+      return overview(request, reply, { errors, error: errors === undefined ? error.message : undefined, domainValue: domain }, statusOf(error))
+    }
+    return reply.redirect(`/orgs/${slug}/sso?notice=domain-added`, 303)
+  })
+
+  app.post('/orgs/:org/sso/domains/:domain/verify', async (request, reply) => {
+    const { actor, slug } = await ssoViewer(request)
+    const { domain } = request.params as { domain: string }
+    try {
+      await verifyEmailDomain(deps, slug, domain, actor)
+    } catch (error) {
+      if (!(error instanceof SsoError || error instanceof AccountError)) throw error
+      refused(request, error)
+      return overview(request, reply, { error: error.message }, statusOf(error))
+    }
+    return reply.redirect(`/orgs/${slug}/sso?notice=domain-verified`, 303)
+  })
+
+  app.post('/orgs/:org/sso/domains/:domain/remove', async (request, reply) => {
+    const { actor, slug } = await ssoViewer(request)
+    const { domain } = request.params as { domain: string }
+    try {
+      await removeEmailDomain(deps, slug, domain, actor)
+    } catch (error) {
+      if (!(error instanceof SsoError || error instanceof AccountError)) throw error
+      refused(request, error)
+      return overview(request, reply, { error: error.message }, statusOf(error))
+    }
+    return reply.redirect(`/orgs/${slug}/sso?notice=domain-removed`, 303)
   })
 
   app.get('/orgs/:org/sso/bind-users.csv', async (request, reply) => {

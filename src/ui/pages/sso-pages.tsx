@@ -51,6 +51,16 @@ export interface SsoOverviewProps extends SsoPageBase {
   } | undefined
   readonly ssoNameValue?: string | undefined
   readonly warnings?: readonly string[] | undefined
+  readonly domains: readonly DomainRow[]
+  readonly domainValue?: string | undefined
+}
+
+export interface DomainRow {
+  readonly domain: string
+  readonly verified: boolean
+  readonly verifiedBy: string | undefined
+  readonly recordName: string
+  readonly recordValue: string
 }
 
 const base = (slug: string) => `/orgs/${slug}/sso`
@@ -189,6 +199,48 @@ export const SsoOverviewPage: FC<SsoOverviewProps> = (p) => {
           <IdpSummaryList idp={c.idp} />
         </section>
       )}
+
+      <section class="card" aria-labelledby="domains-heading">
+        <h2 id="domains-heading">Email domains</h2>
+        <p class="muted">A verified domain sends its people straight to your IdP from the sign-in page (they type their work email), and limits just-in-time provisioning to its addresses. Verify it by publishing a DNS TXT record at the domain.</p>
+        {p.domains.length > 0 && (
+          <div class="table-scroll">
+            <table>
+              <thead><tr><th scope="col">Domain</th><th scope="col">Status</th><th scope="col">TXT record to publish</th>{p.canEdit && <th scope="col"><span class="visually-hidden">Actions</span></th>}</tr></thead>
+              <tbody>
+                {p.domains.map((d, i) => (
+                  <tr>
+                    <td><code>{d.domain}</code></td>
+                    <td>{d.verified ? <span class="badge ok">verified{d.verifiedBy === 'operator' ? ' by the operator' : ''}</span> : <span class="badge subtle">pending</span>}</td>
+                    <td>{d.verified ? <span class="muted">no longer needed</span> : <>name <code>{d.recordName}</code>, value <code id={`txt-${i}`}>{d.recordValue}</code> <button type="button" class="copy" data-copy-target={`txt-${i}`}>Copy</button></>}</td>
+                    {p.canEdit && (
+                      <td class="actions">
+                        {!d.verified && (
+                          <form method="post" action={`${base(slug)}/domains/${encodeURIComponent(d.domain)}/verify`} class="inline">
+                            <Csrf token={p.csrf} />
+                            <button type="submit">Verify</button>
+                          </form>
+                        )}
+                        <form method="post" action={`${base(slug)}/domains/${encodeURIComponent(d.domain)}/remove`} class="inline">
+                          <Csrf token={p.csrf} />
+                          <button type="submit" class="danger" aria-label={`Remove ${d.domain}`}>Remove</button>
+                        </form>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {p.canEdit && (
+          <form method="post" action={`${base(slug)}/domains`} novalidate class="row">
+            <Csrf token={p.csrf} />
+            <Field name="domain" label="Add a domain" value={p.domainValue} errors={p.errors} autocomplete="off" hint="For example acme.com. Subdomains are separate domains." />
+            <div><button type="submit">Add domain</button></div>
+          </form>
+        )}
+      </section>
 
       {c !== undefined && (
         <section class="card" aria-labelledby="bind-heading">
