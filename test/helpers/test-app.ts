@@ -68,13 +68,13 @@ export interface TestContext {
 }
 
 /** `mailer: 'configured'` lets the runtime choose from the config (SMTP or the outbox), as in production. */
-export async function createTestContext(options: { env?: Record<string, string>; config?: Partial<Config>; mailer?: Mailer | 'configured' } = {}): Promise<TestContext> {
+export async function createTestContext(options: { env?: Record<string, string>; config?: Partial<Config>; mailer?: Mailer | 'configured'; now?: string } = {}): Promise<TestContext> {
   const config = { ...testConfig(options.env), ...options.config }
   const database = await freshDatabase()
   const chunks: string[] = []
   const sink = new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done() } })
   const logger = createLogger('info', sink)
-  const clock = fixedClock('2026-11-23T12:00:00.000Z')
+  const clock = fixedClock(options.now ?? '2026-11-23T12:00:00.000Z')
   const mail = capturingMailer()
   let runtime: Runtime | undefined
   // Kysely's migrator introspects every schema; a parallel test file dropping its own schema at that
