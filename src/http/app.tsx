@@ -60,8 +60,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const css = readFileSync(new URL('app.css', STATIC_DIR), 'utf8')
   const autoSubmit = readFileSync(new URL('auto-submit.js', STATIC_DIR), 'utf8')
   const ssoSetup = readFileSync(new URL('sso-setup.js', STATIC_DIR), 'utf8')
+  const favicon = readFileSync(new URL('favicon.svg', STATIC_DIR), 'utf8')
   app.get('/static/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css))
   app.get('/static/auto-submit.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(autoSubmit))
+  app.get('/static/favicon.svg', async (_request, reply) => reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(favicon))
+  app.get('/favicon.ico', async (_request, reply) => reply.redirect('/static/favicon.svg', 301))
   app.get('/static/sso-setup.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(ssoSetup))
   app.get('/healthz', async (_request, reply) => {
     await deps.ping()

@@ -23,6 +23,7 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, csrf
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>{`${title} · Gatehouse`}</title>
       <link rel="stylesheet" href="/static/app.css" />
+      <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
       {scripts?.map((src) => <script src={src} defer></script>)}
     </head>
     <body>

@@ -40,6 +40,8 @@ function expectHygienicPage(res: LightMyRequestResponse, name: string): void {
   expect(csp, name).not.toContain('unsafe-inline')
   expect(csp, name).not.toContain('unsafe-eval')
   expect(csp, name).toContain("frame-ancestors 'none'")
+  // Never no-referrer: browsers then send Origin: null on every form post, which the CSRF check refuses.
+  expect(res.headers['referrer-policy'], name).toBe('same-origin')
 
   const html = res.body
   for (const script of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script\s*>/gi)) {
@@ -147,7 +149,7 @@ describe('every page', () => {
 
 describe('the hygiene check itself', () => {
   const page = (body: string, csp = "default-src 'none'; script-src 'self'; style-src 'self'; frame-ancestors 'none'") =>
-    ({ body, headers: { 'content-type': 'text/html', 'content-security-policy': csp } }) as unknown as LightMyRequestResponse
+    ({ body, headers: { 'content-type': 'text/html', 'content-security-policy': csp, 'referrer-policy': 'same-origin' } }) as unknown as LightMyRequestResponse
 
   it.each([
     ['an inline script', '<p>x</p><script>alert(1)</script>'],
