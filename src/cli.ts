@@ -232,6 +232,7 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
     runtime.deps.store.sessions.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'session sweep failed'))
     runtime.deps.store.saml.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'SAML state sweep failed'))
     runtime.deps.store.ssoTests.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'SSO test sweep failed'))
+    runtime.deps.store.ssoFailedResponses.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'failed-response sweep failed'))
   }, 10 * 60_000)
   sweep.unref()
   const refresh = setInterval(() => {

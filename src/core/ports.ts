@@ -149,8 +149,24 @@ export interface OutboxStore {
 
 export interface AuditStore {
   insert(event: AuditEvent): Promise<void>
-  /** Newest first; `nextCursor` is null on the last page. */
-  listByOrg(orgId: string, page: Page): Promise<{ events: AuditEvent[]; nextCursor: string | null }>
+  /** Newest first; `nextCursor` is null on the last page; `actionPrefix` keeps e.g. only `sso.` events. */
+  listByOrg(orgId: string, page: Page, actionPrefix?: string): Promise<{ events: AuditEvent[]; nextCursor: string | null }>
+}
+
+export interface SsoFailedResponse {
+  readonly reference: string
+  readonly orgId: string
+  readonly connectionId: string
+  readonly xml: string
+  readonly createdAt: string
+  readonly expiresAt: string
+}
+
+export interface SsoFailedResponseStore {
+  /** Keeps the newest `keep` of the connection. */
+  insert(response: SsoFailedResponse, keep: number): Promise<void>
+  find(orgId: string, reference: string): Promise<SsoFailedResponse | undefined>
+  deleteExpired(now: string): Promise<void>
 }
 
 export interface SpKey {
@@ -254,6 +270,7 @@ export interface Stores {
   readonly ssoConnections: SsoConnectionStore
   readonly saml: SamlStateStore
   readonly ssoTests: SsoTestStore
+  readonly ssoFailedResponses: SsoFailedResponseStore
   readonly emailDomains: EmailDomainStore
 }
 

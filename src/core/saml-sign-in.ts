@@ -12,7 +12,7 @@ import { emailOf, firstAttribute } from './assertion-identity.js'
 import { recordAudit } from './audit.js'
 import { emailDomainOf } from './domain-name.js'
 import { isEmailInVerifiedDomains } from './email-domains.js'
-import { addMs, hours } from './clock.js'
+import { addMs, days, hours } from './clock.js'
 import type { CoreDeps } from './deps.js'
 import { rolesFromAssertion } from './role-mapping.js'
 import { issueAuthnRequest, TEST_RELAY_PREFIX, type SamlStart } from './saml-requests.js'
@@ -25,6 +25,12 @@ import { recordSsoTest } from './sso-test.js'
 import { normalizeEmail, type Organization } from './types.js'
 
 export { REQUEST_LIFETIME, type SamlStart } from './saml-requests.js'
+
+/** Failed responses kept for the owner's tracer: per connection, and each cut at this many characters. */
+const FAILED_RESPONSES_KEPT = 100
+const FAILED_RESPONSE_MAX_CHARS = 64 * 1024
+/** Failures before the XML parsed as a SAML Response: nothing worth keeping. */
+const UNREADABLE = new Set(['response_too_large', 'response_not_base64', 'xml_malformed', 'xml_dtd_forbidden', 'not_a_response'])
 
 export type SsoSignInFailure =
   | SamlFailure
@@ -65,12 +71,23 @@ export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResp
     const request = await deps.store.saml.consumeTestRequestByRelay(hashSecretToken(relayState), connection.id, deps.clock.now().toISOString())
     if (request !== undefined) return { kind: 'tested', testId: await recordSsoTest(deps, connection, org, request, await validate(deps, connection, samlResponse)), org }
   }
+  // The decoded response of one the checks refused: the owner's SAML tracer shows it beside the reason.
+  let decoded: string | undefined
   const fail = async (failure: SsoSignInFailure, nameId?: string): Promise<SamlSignInResult> => {
     const reference = newSecretToken().slice(0, 12)
-    await recordAudit(deps.store, {
-      orgId: org.id, actor: { kind: 'system', name: 'saml' }, action: 'sso.sign_in_failed', ...(nameId === undefined ? {} : { target: nameId.slice(0, 320) }),
-      detail: { reference, ssoName: connection.ssoName, ...failure },
-    }, deps.clock.now())
+    const now = deps.clock.now()
+    await deps.store.transaction(async (tx) => {
+      await recordAudit(tx, {
+        orgId: org.id, actor: { kind: 'system', name: 'saml' }, action: 'sso.sign_in_failed', ...(nameId === undefined ? {} : { target: nameId.slice(0, 320) }),
+        detail: { reference, ssoName: connection.ssoName, ...failure, ...(decoded === undefined ? {} : { response: 'kept' }) },
+      }, now)
+      if (decoded !== undefined) {
+        await tx.ssoFailedResponses.insert({
+          reference, orgId: org.id, connectionId: connection.id, xml: decoded.slice(0, FAILED_RESPONSE_MAX_CHARS),
+          createdAt: now.toISOString(), expiresAt: addMs(now, days(7)).toISOString(),
+        }, FAILED_RESPONSES_KEPT)
+      }
+    })
     return { kind: 'failed', reference, failure, org }
   }
   const idp = connection.idp
@@ -78,7 +95,11 @@ export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResp
 
   const now = deps.clock.now()
   const result = await validate(deps, connection, samlResponse)
-  if (!result.ok) return fail(result.failure)
+  if (!result.ok) {
+    // Kept only when the protocol checks refused it: a response that passed them is never stored.
+    if (result.xml !== undefined && !UNREADABLE.has(result.failure.code)) decoded = result.xml
+    return fail(result.failure)
+  }
   const assertion = result.assertion
 
   // InResponseTo: one of our outstanding requests for this connection, used once; else unsolicited.

@@ -48,3 +48,40 @@ export const FIX_IT_HINTS: Readonly<Record<TestFailureCode, string>> = {
 export function fixItHint(code: string): string {
   return (FIX_IT_HINTS as Record<string, string>)[code] ?? 'Start again; if it keeps failing, check the IdP app against steps 1 and 2.'
 }
+
+/** Where in the response each failed check looks: the SAML tracer marks lines of these elements. */
+export const FAILURE_ELEMENTS: Readonly<Partial<Record<TestFailureCode, readonly string[]>>> = {
+  version_invalid: ['Response'],
+  response_count: ['Response'],
+  assertion_count: ['Assertion', 'EncryptedAssertion'],
+  signature_missing: ['Assertion'],
+  signature_misplaced: ['Signature'],
+  signature_invalid: ['SignatureValue', 'DigestValue'],
+  signature_reference_invalid: ['Reference'],
+  signature_algorithm_forbidden: ['SignatureMethod', 'DigestMethod'],
+  assertion_not_encrypted: ['Assertion'],
+  decryption_failed: ['EncryptedAssertion'],
+  status_not_success: ['StatusCode', 'StatusMessage'],
+  issuer_mismatch: ['Issuer'],
+  destination_mismatch: ['Response'],
+  recipient_mismatch: ['SubjectConfirmationData'],
+  bearer_confirmation_missing: ['SubjectConfirmation'],
+  audience_missing: ['Conditions'],
+  audience_mismatch: ['Audience'],
+  not_yet_valid: ['Conditions', 'SubjectConfirmationData'],
+  expired: ['Conditions', 'SubjectConfirmationData'],
+  time_invalid: ['Conditions', 'SubjectConfirmationData'],
+  nameid_missing: ['Subject'],
+  value_has_markup: ['NameID'],
+  in_response_to_mismatch: ['Response', 'SubjectConfirmationData'],
+  unsolicited_response: ['Response'],
+  request_unknown: ['Response', 'SubjectConfirmationData'],
+  assertion_replayed: ['Assertion'],
+  email_missing: ['NameID', 'AttributeStatement'],
+  workspace_attribute_invalid: ['Attribute'],
+  email_domain_not_allowed: ['NameID'],
+}
+
+export function failureElements(code: string): readonly string[] {
+  return (FAILURE_ELEMENTS as Record<string, readonly string[]>)[code] ?? []
+}

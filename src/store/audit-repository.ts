@@ -9,9 +9,11 @@ export function auditRepository(db: Db): AuditStore {
         id: e.id, org_id: e.orgId, actor: e.actor, action: e.action, target: e.target, detail: JSON.stringify(e.detail), created_at: e.createdAt,
       }).execute()
     },
-    listByOrg: async (orgId, page) => {
+    listByOrg: async (orgId, page, actionPrefix) => {
       let query = db.selectFrom('audit_events').selectAll().where('org_id', '=', orgId)
         .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1)
+      // A prefix of letters and dots only, so LIKE wildcards cannot come in.
+      if (actionPrefix !== undefined && /^[a-z_]+\.$/.test(actionPrefix)) query = query.where('action', 'like', `${actionPrefix}%`)
       if (page.after !== undefined) {
         const [createdAt = '', id = ''] = Buffer.from(page.after, 'base64url').toString('utf8').split('|')
         query = query.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]))

@@ -11,7 +11,7 @@ import { orgRepository } from './org-repository.js'
 import { outboxRepository } from './outbox-repository.js'
 import { rateLimitRepository } from './rate-limit-repository.js'
 import { sessionRepository } from './session-repository.js'
-import { samlStateRepository, spKeyRepository, ssoConnectionRepository, ssoTestRepository } from './sso-repository.js'
+import { samlStateRepository, spKeyRepository, ssoConnectionRepository, ssoFailedResponseRepository, ssoTestRepository } from './sso-repository.js'
 import { userRepository } from './user-repository.js'
 import { workspaceRepository } from './workspace-repository.js'
 
@@ -32,6 +32,7 @@ function stores(db: Db): Stores {
     ssoConnections: ssoConnectionRepository(db),
     saml: samlStateRepository(db),
     ssoTests: ssoTestRepository(db),
+    ssoFailedResponses: ssoFailedResponseRepository(db),
     emailDomains: emailDomainRepository(db),
   }
 }

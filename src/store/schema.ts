@@ -21,6 +21,7 @@ export interface Database {
   saml_assertion_ids: SamlAssertionIdTable
   saml_identities: SamlIdentityTable
   sso_tests: SsoTestTable
+  sso_failed_responses: SsoFailedResponseTable
   api_tokens: ApiTokenTable
   email_domains: EmailDomainTable
 }
@@ -222,4 +223,15 @@ export interface EmailDomainTable {
   /** `dns` or `operator`; null while pending. */
   verified_by: string | null
   created_at: string
+}
+
+export interface SsoFailedResponseTable {
+  /** The reference the user was shown and the audit entry carries. */
+  reference: string
+  org_id: string
+  connection_id: string
+  /** The decoded response as received (never verified), cut at 64 KiB. */
+  xml: string
+  created_at: string
+  expires_at: string
 }

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * Every page of the owner's and member's journey in Debian Chromium: it renders, works by keyboard
  * where it matters, passes axe-core (no serious or critical violation), fits a phone width, and runs

@@ -34,6 +34,12 @@ afterEach(async () => {
   ctx = undefined as never
 })
 
+/** The tracer's text as a reader sees it: tags of the page removed, entities decoded. */
+function traceText(html: string): string {
+  const pre = /<pre class="xml"[^>]*>([\s\S]*?)<\/pre>/.exec(html)![1]!
+  return pre.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&')
+}
+
 interface Started {
   readonly requestId: string
   readonly relayState: string
@@ -93,7 +99,8 @@ describe('a test run', () => {
     expect(page.body).toContain('Nova')
     expect(page.body).toContain('Engineering')
     // The decoded response, pretty-printed (escaped in the page), with the signature.
-    expect(page.body).toMatch(/&lt;saml2p:Response [^\n]*\n\s+&lt;saml2:Issuer/)
+    expect(traceText(page.body)).toMatch(/^<saml2p:Response [^\n]*\n {2}<saml2:Issuer[^\n]*>https:\/\/sso-test\.example\.test\/metadata<\/saml2:Issuer>\n/)
+    expect(page.body).not.toContain('class="line failed"')
     expect(page.body).toContain('SignatureValue')
     expect({ sessions: await count('sessions'), users: await count('users'), members: await count('members') }).toEqual(before)
     const audit = await operator(ctx, 'GET', '/organizations/acme/audit-log')
@@ -111,11 +118,13 @@ describe('a test run', () => {
     expect(await count('users')).toBe(2)
   })
 
-  it('names a wrong audience with the IdP field to fix', async () => {
+  it('names a wrong audience with the IdP field to fix, and marks its line in the decoded response', async () => {
     const { page } = await runTest({ audience: 'https://wrong.example/sp' })
     expect(page.body).toContain('Failed: audience_mismatch')
     expect(page.body).toContain('Audience URI')
     expect(page.body).toContain('https://wrong.example/sp')
+    const marked = [...page.body.matchAll(/<span class="line failed">([\s\S]*?)\n<\/span>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').trim())
+    expect(marked).toEqual(['<saml2:Audience>https://wrong.example/sp</saml2:Audience> ◀ failed check'])
   })
 
   it('warns of clock skew over 60 s, SHA-1 and a certificate expiring within 30 days', async () => {

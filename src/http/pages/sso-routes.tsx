@@ -14,7 +14,8 @@ import { configureIdp, disableSso, enableSso, findSsoConnection, setSsoName, upd
 import { idpFingerprint, spEndpoints, type SsoConnection, type SsoPolicy } from '../../core/sso-connection.js'
 import { SsoError } from '../../core/sso-error.js'
 import { getSsoTest, startSsoTest } from '../../core/sso-test.js'
-import { fixItHint } from '../../core/sso-test-hints.js'
+import { failureElements, fixItHint } from '../../core/sso-test-hints.js'
+import { xmlLines } from '../../saml/pretty-xml.js'
 import { cachedCertificate } from '../../saml/certificate.js'
 import type { FieldErrors } from '../../ui/form.js'
 import { idpGuides } from '../../ui/pages/idp-guides.js'
@@ -292,7 +293,10 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
         signedParts: r.signed === undefined ? undefined : [r.signed.response && 'Response', r.signed.assertion && 'Assertion'].filter(Boolean).join(' and ') + (r.encrypted ? ' (assertion encrypted)' : ''),
         signatureAlgorithm: r.signatureAlgorithm, idpRoles: r.idpRoles, rolesAttribute: r.rolesAttribute,
         currentRoles: r.currentRoles, mappedRoles: r.mappedRoles, warnings: r.warnings,
-        responseXml: r.responseXml, decryptedAssertionXml: r.decryptedAssertionXml,
+        responseXml: xmlLines(r.responseXml) ?? r.responseXml,
+        decryptedAssertionXml: r.decryptedAssertionXml === undefined ? undefined : xmlLines(r.decryptedAssertionXml) ?? r.decryptedAssertionXml,
+        mark: r.failure === undefined ? [] : failureElements(r.failure.code),
+        markValue: r.failure?.code === 'workspace_attribute_invalid' ? String(r.failure.attribute) : undefined,
       }} />)
   })
 

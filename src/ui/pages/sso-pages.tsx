@@ -6,6 +6,8 @@
 import type { Child, FC } from 'hono/jsx'
 import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
+import type { XmlLine } from '../../saml/pretty-xml.js'
+import { XmlTrace } from '../xml-trace.js'
 
 export interface SpDetails {
   readonly entityId: string
@@ -556,8 +558,11 @@ export interface SsoTestPageProps extends SsoPageBase {
     readonly currentRoles?: { readonly orgRole: string; readonly workspaceRoles: Readonly<Record<string, string>> } | undefined
     readonly mappedRoles?: { readonly orgRole: string; readonly workspaceRoles: Readonly<Record<string, string>>; readonly matchedRules: readonly string[] } | undefined
     readonly warnings: readonly string[]
-    readonly responseXml: string
-    readonly decryptedAssertionXml?: string | undefined
+    readonly responseXml: readonly XmlLine[] | string
+    readonly decryptedAssertionXml?: readonly XmlLine[] | string | undefined
+    /** Elements whose lines the tracer marks as the failed check. */
+    readonly mark: readonly string[]
+    readonly markValue?: string | undefined
   } | undefined
 }
 
@@ -636,11 +641,11 @@ export const SsoTestPage: FC<SsoTestPageProps> = (p) => {
       {r !== undefined && r.responseXml !== '' && (
         <section class="card" aria-labelledby="xml-heading">
           <h2 id="xml-heading">The SAML response, decoded</h2>
-          <pre class="xml" tabindex={0}>{r.responseXml}</pre>
+          <XmlTrace lines={r.responseXml} mark={r.decryptedAssertionXml === undefined ? r.mark : r.mark.filter((m) => m === 'Response' || m === 'EncryptedAssertion')} markValue={r.markValue} label="The SAML response" />
           {r.decryptedAssertionXml !== undefined && (
             <>
               <h3>The encrypted assertion, decrypted</h3>
-              <pre class="xml" tabindex={0}>{r.decryptedAssertionXml}</pre>
+              <XmlTrace lines={r.decryptedAssertionXml} mark={r.mark} markValue={r.markValue} label="The decrypted assertion" />
             </>
           )}
         </section>
