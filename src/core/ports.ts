@@ -155,8 +155,11 @@ export interface AuditStore {
 
 export interface SsoFailedResponse {
   readonly reference: string
+  /** Sortable (UUIDv7): the order they came in. */
+  readonly seq: string
   readonly orgId: string
   readonly connectionId: string
+  readonly failure: { readonly code: string; readonly [field: string]: unknown }
   readonly xml: string
   readonly createdAt: string
   readonly expiresAt: string

@@ -16,7 +16,7 @@ import { addMs, days, hours } from './clock.js'
 import type { CoreDeps } from './deps.js'
 import { rolesFromAssertion } from './role-mapping.js'
 import { issueAuthnRequest, TEST_RELAY_PREFIX, type SamlStart } from './saml-requests.js'
-import { hashSecretToken, newId, newSecretToken } from './secret-token.js'
+import { hashSecretToken, newId, newSecretToken, newSortableId } from './secret-token.js'
 import { startSession, type StartedSession } from './sessions.js'
 import { activeSpKeys } from './sp-keys.js'
 import { spEndpoints, type SsoConnection } from './sso-connection.js'
@@ -83,7 +83,7 @@ export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResp
       }, now)
       if (decoded !== undefined) {
         await tx.ssoFailedResponses.insert({
-          reference, orgId: org.id, connectionId: connection.id, xml: decoded.slice(0, FAILED_RESPONSE_MAX_CHARS),
+          reference, seq: newSortableId(), orgId: org.id, connectionId: connection.id, failure, xml: decoded.slice(0, FAILED_RESPONSE_MAX_CHARS),
           createdAt: now.toISOString(), expiresAt: addMs(now, days(7)).toISOString(),
         }, FAILED_RESPONSES_KEPT)
       }

@@ -11,6 +11,7 @@ export type SsoErrorCode =
   | 'policy_invalid'
   | 'sso_test_required'
   | 'sso_test_not_found'
+  | 'sso_response_not_found'
   | 'sso_not_enabled'
   | 'metadata_fetch_failed'
   | 'metadata_url_forbidden'

@@ -16,6 +16,7 @@ import { apiPlugin } from './api/index.js'
 import { sessionCookieSettings } from './authenticate.js'
 import { logError, statusOf, toKnownError } from './error-handler.js'
 import { sendPage } from './pages/html.js'
+import { auditRoutes } from './pages/audit-routes.js'
 import { orgRoutes } from './pages/org-routes.js'
 import { installPageContext, viewerOf } from './pages/page-context.js'
 import { setupRoutes } from './pages/setup-routes.js'
@@ -91,6 +92,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
     orgRoutes(pages, deps, config.workspaceRoles)
     ssoPageRoutes(pages, deps, config.workspaceRoles)
+    auditRoutes(pages, deps)
     tokenPageRoutes(pages, deps)
     samlStartRoutes(pages, deps)
   })

@@ -52,6 +52,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   policy_invalid: 422,
   sso_test_required: 409,
   sso_test_not_found: 404,
+  sso_response_not_found: 404,
   sso_not_enabled: 409,
   metadata_fetch_failed: 422,
   metadata_url_forbidden: 422,

@@ -228,8 +228,12 @@ export interface EmailDomainTable {
 export interface SsoFailedResponseTable {
   /** The reference the user was shown and the audit entry carries. */
   reference: string
+  /** A UUIDv7: orders the rows of a connection as they came, for keeping the newest. */
+  seq: string
   org_id: string
   connection_id: string
+  /** The failure as JSON: code and fields (what the audit entry has). */
+  failure: string
   /** The decoded response as received (never verified), cut at 64 KiB. */
   xml: string
   created_at: string

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely'
-import type { SamlStateStore, SpKeyStore, SsoConnectionStore, SsoFailedResponseStore, SsoTestRecord, SsoTestStore } from '../core/ports.js'
+import type { SamlStateStore, SpKeyStore, SsoConnectionStore, SsoFailedResponse, SsoFailedResponseStore, SsoTestRecord, SsoTestStore } from '../core/ports.js'
 import type { IdpConfig, SsoConnection, SsoPolicy } from '../core/sso-connection.js'
 import type { Db } from './database.js'
 import { translateDuplicate } from './duplicate-key.js'
@@ -161,15 +161,15 @@ export function ssoFailedResponseRepository(db: Db): SsoFailedResponseStore {
   return {
     insert: async (r, keep) => {
       await db.insertInto('sso_failed_responses').values({
-        reference: r.reference, org_id: r.orgId, connection_id: r.connectionId, xml: r.xml, created_at: r.createdAt, expires_at: r.expiresAt,
+        reference: r.reference, seq: r.seq, org_id: r.orgId, connection_id: r.connectionId, failure: JSON.stringify(r.failure), xml: r.xml, created_at: r.createdAt, expires_at: r.expiresAt,
       }).execute()
       const newest = db.selectFrom('sso_failed_responses').select('reference').where('connection_id', '=', r.connectionId)
-        .orderBy('created_at', 'desc').orderBy('reference', 'desc').limit(keep)
+        .orderBy('seq', 'desc').limit(keep)
       await db.deleteFrom('sso_failed_responses').where('connection_id', '=', r.connectionId).where('reference', 'not in', newest).execute()
     },
     find: async (orgId, reference) => {
       const row = await db.selectFrom('sso_failed_responses').selectAll().where('org_id', '=', orgId).where('reference', '=', reference).executeTakeFirst()
-      return row && { reference: row.reference, orgId: row.org_id, connectionId: row.connection_id, xml: row.xml, createdAt: row.created_at, expiresAt: row.expires_at }
+      return row && { reference: row.reference, seq: row.seq, orgId: row.org_id, connectionId: row.connection_id, failure: JSON.parse(row.failure) as SsoFailedResponse['failure'], xml: row.xml, createdAt: row.created_at, expiresAt: row.expires_at }
     },
     deleteExpired: async (now) => {
       await db.deleteFrom('sso_failed_responses').where('expires_at', '<=', now).execute()

@@ -8,13 +8,15 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('sso_failed_responses')
     .addColumn('reference', 'text', (c) => c.primaryKey())
+    .addColumn('seq', 'text', (c) => c.notNull())
     .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('connection_id', 'text', (c) => c.notNull().references('sso_connections.id').onDelete('cascade'))
+    .addColumn('failure', 'text', (c) => c.notNull())
     .addColumn('xml', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'text', (c) => c.notNull())
     .execute()
-  await db.schema.createIndex('sso_failed_responses_connection_idx').on('sso_failed_responses').columns(['connection_id', 'created_at']).execute()
+  await db.schema.createIndex('sso_failed_responses_connection_idx').on('sso_failed_responses').columns(['connection_id', 'seq']).execute()
   await db.schema.createIndex('sso_failed_responses_expires_idx').on('sso_failed_responses').column('expires_at').execute()
 }
 

@@ -24,6 +24,7 @@ export const DashboardPage: FC<{ viewer: Viewer; csrf: string; orgs: readonly Da
             <a class="button" href={`/orgs/${org.slug}/tokens`}>API tokens</a>
             {org.canManage && <a class="button" href={`/orgs/${org.slug}/members`}>Manage members</a>}
             {org.canManage && <a class="button" href={`/orgs/${org.slug}/sso`}>Single sign-on</a>}
+            {org.canManage && <a class="button" href={`/orgs/${org.slug}/audit`}>Audit log</a>}
           </div>
         </div>
         {org.workspaces.length === 0 ? (

@@ -1,0 +1,80 @@
+/** The org's audit log page (owners and admins) and the SAML tracer of a failed sign-in (owners). */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { AccountError } from '../../core/account-error.js'
+import { findMembership } from '../../core/current-member.js'
+import type { CoreDeps } from '../../core/deps.js'
+import { SsoError } from '../../core/sso-error.js'
+import { failureElements, fixItHint } from '../../core/sso-test-hints.js'
+import type { AuditEvent } from '../../core/types.js'
+import { xmlLines } from '../../saml/pretty-xml.js'
+import { AUDIT_KINDS, AuditPage, FailedSignInPage, type AuditRow } from '../../ui/pages/audit-pages.js'
+import { sendPage } from './html.js'
+import { requireSignedIn } from './page-context.js'
+
+const PAGE_SIZE = 50
+
+const show = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value))
+
+/** One line a person can read: the reason of a failure, or what changed from what to what. */
+export function summarize(event: AuditEvent): string {
+  const detail = event.detail as Record<string, unknown>
+  if (event.action === 'sso.sign_in_failed') {
+    const { code, reference: _reference, ssoName: _ssoName, response: _response, ...fields } = detail
+    const rest = Object.entries(fields).map(([k, v]) => `${k}: ${show(v)}`).join('; ')
+    return `${show(code)}${rest === '' ? '' : ` (${rest})`}`.slice(0, 400)
+  }
+  const before = detail.before as Record<string, unknown> | null | undefined
+  const after = detail.after as Record<string, unknown> | null | undefined
+  if (after !== undefined && after !== null && typeof after === 'object') {
+    return Object.keys(after).map((k) => `${k}: ${show(before?.[k] ?? '—')} → ${show(after[k])}`).join('; ').slice(0, 400)
+  }
+  return Object.entries(detail).map(([k, v]) => `${k}: ${show(v)}`).join('; ').slice(0, 400)
+}
+
+export function auditRoutes(app: FastifyInstance, deps: CoreDeps): void {
+  async function viewer(request: FastifyRequest) {
+    const signedIn = requireSignedIn(request)
+    const { org: slug } = request.params as { org: string }
+    const membership = await findMembership(deps, signedIn.session, slug)
+    if (membership === undefined || membership.member.role === 'member') {
+      throw new AccountError('not_allowed', 'Only owners and admins of this organization can read its audit log.')
+    }
+    return { signedIn, membership, slug, isOwner: membership.member.role === 'owner' }
+  }
+
+  app.get('/orgs/:org/audit', async (request, reply) => {
+    const { signedIn, membership, slug, isOwner } = await viewer(request)
+    const query = request.query as Record<string, unknown>
+    const kind = typeof query.kind === 'string' && AUDIT_KINDS.some((k) => k.value === query.kind) ? query.kind : ''
+    const after = typeof query.after === 'string' && query.after.length <= 200 ? query.after : undefined
+    const { events, nextCursor } = await deps.store.audit.listByOrg(membership.org.id, { limit: PAGE_SIZE, after }, kind === '' ? undefined : `${kind}.`)
+    const rows: AuditRow[] = events.map((e) => {
+      const reference = e.action === 'sso.sign_in_failed' && typeof e.detail.reference === 'string' ? e.detail.reference : undefined
+      return {
+        at: e.createdAt, actor: e.actor, action: e.action, target: e.target, summary: summarize(e), reference,
+        traceHref: isOwner && reference !== undefined && e.detail.response === 'kept' ? `/orgs/${slug}/audit/sign-ins/${encodeURIComponent(reference)}` : undefined,
+      }
+    })
+    const base = `/orgs/${slug}/audit?kind=${encodeURIComponent(kind)}`
+    reply.header('cache-control', 'no-store')
+    return sendPage(reply, <AuditPage viewer={signedIn.viewer} csrf={request.page.csrf} org={{ name: membership.org.name, slug }} kind={kind} rows={rows}
+      nextHref={nextCursor === null ? undefined : `${base}&after=${encodeURIComponent(nextCursor)}`} firstHref={after === undefined ? undefined : base} />)
+  })
+
+  app.get('/orgs/:org/audit/sign-ins/:reference', async (request, reply) => {
+    const { signedIn, membership, slug, isOwner } = await viewer(request)
+    if (!isOwner) throw new AccountError('not_allowed', 'Only the organization\'s owner can see refused SAML responses.')
+    const { reference } = request.params as { reference: string }
+    const kept = /^[A-Za-z0-9_-]{1,64}$/.test(reference) ? await deps.store.ssoFailedResponses.find(membership.org.id, reference) : undefined
+    if (kept === undefined || kept.expiresAt <= deps.clock.now().toISOString()) {
+      throw new SsoError('sso_response_not_found', 'There is no kept response with this reference: it expired (responses are kept 7 days) or was never kept.')
+    }
+    const { code, ...fields } = kept.failure
+    reply.header('cache-control', 'no-store')
+    return sendPage(reply, <FailedSignInPage viewer={signedIn.viewer} csrf={request.page.csrf} org={{ name: membership.org.name, slug }}
+      reference={kept.reference} at={kept.createdAt} code={code} hint={fixItHint(code)}
+      fields={Object.entries(fields).map(([k, v]) => [k, show(v)] as [string, string])}
+      lines={xmlLines(kept.xml) ?? kept.xml} mark={failureElements(code)}
+      markValue={code === 'workspace_attribute_invalid' ? show(kept.failure.attribute) : undefined} />)
+  })
+}
