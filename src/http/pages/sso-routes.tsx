@@ -97,7 +97,7 @@ function policyFromForm(body: unknown, workspaceSlugs: readonly string[]): { pat
       continue
     }
     const idpRole = f(`rule.${i}.idpRole`).trim()
-    if (idpRole === '') continue
+    if (idpRole === '' || f(`rule.${i}.remove`) === 'on') continue
     const workspaceRoles: Record<string, string> = {}
     for (const slug of workspaceSlugs) {
       const role = f(`rule.${i}.ws.${slug}`)
@@ -202,7 +202,8 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const { base, connection } = await requireConnection(request)
     const sp = spDetails(deps, connection.ssoName)
     const chosen = (request.query as Record<string, unknown>).idp
-    return sendPage(reply, <SsoGuidePage {...base} sp={sp} guides={idpGuides(sp)} chosen={typeof chosen === 'string' ? chosen : 'okta'} />)
+    const [firstWorkspace] = await deps.store.workspaces.listByOrg(connection.orgId)
+    return sendPage(reply, <SsoGuidePage {...base} sp={sp} guides={idpGuides(sp, firstWorkspace?.slug)} chosen={typeof chosen === 'string' ? chosen : 'okta'} />)
   })
 
   app.get('/orgs/:org/sso/idp', async (request, reply) => {

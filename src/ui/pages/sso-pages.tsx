@@ -272,6 +272,9 @@ export interface IdpGuide {
   readonly id: string
   readonly name: string
   readonly steps: readonly Child[]
+  /** What this IdP calls its attribute settings. */
+  readonly attributeTerm: string
+  readonly attributes: readonly { readonly name: string; readonly value: string }[]
 }
 
 export const SsoGuidePage: FC<SsoPageBase & { sp: SpDetails; guides: readonly IdpGuide[]; chosen: string }> = (p) => {
@@ -284,6 +287,23 @@ export const SsoGuidePage: FC<SsoPageBase & { sp: SpDetails; guides: readonly Id
       <section class="card" aria-labelledby="guide-heading">
         <h2 id="guide-heading">{guide.name}</h2>
         <ol class="guide">{guide.steps.map((s) => <li>{s}</li>)}</ol>
+      </section>
+      <section class="card" aria-labelledby="attributes-heading">
+        <h2 id="attributes-heading">Attributes: {guide.attributeTerm}</h2>
+        <div class="table-scroll">
+          <table>
+            <thead><tr><th scope="col">Name</th><th scope="col">Value in {guide.name}</th></tr></thead>
+            <tbody>
+              {guide.attributes.map((a, i) => (
+                <tr>
+                  <td><code id={`attr-${i}`}>{a.name}</code> <button type="button" class="copy" data-copy-target={`attr-${i}`} aria-label={`Copy ${a.name}`}>Copy</button></td>
+                  <td>{a.value}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <p class="hint">roles and the workspace attributes are optional: they matter only with role mapping or workspace attributes turned on in step 4. Other attribute names work too: list them in step 4's attribute mapping.</p>
       </section>
       <section class="card" aria-labelledby="values-heading">
         <h2 id="values-heading">Values to paste</h2>
@@ -498,7 +518,7 @@ export const SsoPolicyPage: FC<SsoPageBase & { values: PolicyFormValues; workspa
           <div class="table-scroll">
             <table>
               <caption>Rules: IdP role → org role and workspace roles. Several matching rules combine to the highest roles.</caption>
-              <thead><tr><th scope="col">IdP role</th><th scope="col">Org role</th>{p.workspaces.map((w) => <th scope="col">{w.name}</th>)}</tr></thead>
+              <thead><tr><th scope="col">IdP role</th><th scope="col">Org role</th>{p.workspaces.map((w) => <th scope="col">{w.name}</th>)}{!off && <th scope="col">Remove</th>}</tr></thead>
               <tbody>
                 {rules.map((rule, i) => (
                   <tr>
@@ -516,11 +536,13 @@ export const SsoPolicyPage: FC<SsoPageBase & { values: PolicyFormValues; workspa
                         </select>
                       </td>
                     ))}
+                    {!off && <td>{i < v.roleMapping.rules.length && <input type="checkbox" name={`rule.${i}.remove`} aria-label={`Remove rule ${i + 1}`} />}</td>}
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
+          <p class="hint">To add a rule, fill in an empty row; to remove one, tick Remove (or clear its IdP role), then save.</p>
           <ErrorFor errors={p.errors} name="roleMapping" />
         </fieldset>
         <fieldset>
