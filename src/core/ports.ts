@@ -153,6 +153,19 @@ export interface SpKeyStore {
   retire(id: string, now: string): Promise<boolean>
 }
 
+/** The development IdP's key pair (one per deployment). */
+export interface DevIdpKey {
+  readonly privateKeyEncrypted: string
+  readonly certificatePem: string
+  readonly createdAt: string
+}
+
+export interface DevIdpKeyStore {
+  find(): Promise<DevIdpKey | undefined>
+  /** Inserts unless a key pair exists already (another process won the race): then nothing changes. */
+  insertIfAbsent(key: DevIdpKey): Promise<void>
+}
+
 export interface SsoConnectionStore {
   insert(connection: SsoConnection): Promise<void>
   findByOrg(orgId: string): Promise<SsoConnection | undefined>
@@ -226,6 +239,7 @@ export interface Stores {
   readonly ssoConnections: SsoConnectionStore
   readonly saml: SamlStateStore
   readonly ssoTests: SsoTestStore
+  readonly devIdpKeys: DevIdpKeyStore
 }
 
 export interface Store extends Stores {

@@ -9,6 +9,7 @@ import { orgRepository } from './org-repository.js'
 import { outboxRepository } from './outbox-repository.js'
 import { rateLimitRepository } from './rate-limit-repository.js'
 import { sessionRepository } from './session-repository.js'
+import { devIdpKeyRepository } from './dev-idp-key-repository.js'
 import { samlStateRepository, spKeyRepository, ssoConnectionRepository, ssoTestRepository } from './sso-repository.js'
 import { userRepository } from './user-repository.js'
 import { workspaceRepository } from './workspace-repository.js'
@@ -29,6 +30,7 @@ function stores(db: Db): Stores {
     ssoConnections: ssoConnectionRepository(db),
     saml: samlStateRepository(db),
     ssoTests: ssoTestRepository(db),
+    devIdpKeys: devIdpKeyRepository(db),
   }
 }
 

@@ -4,10 +4,12 @@ import * as createAccounts from './2026_11_23_1800_create_accounts.js'
 import * as createSso from './2026_11_23_1900_create_sso.js'
 import * as managedByIdp from './2026_11_23_2000_member_managed_by_idp.js'
 import * as createSsoTests from './2026_12_01_1200_create_sso_tests.js'
+import * as createDevIdpKeys from './2026_12_01_1300_create_dev_idp_keys.js'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1800_create_accounts': createAccounts,
   '2026_11_23_1900_create_sso': createSso,
   '2026_11_23_2000_member_managed_by_idp': managedByIdp,
   '2026_12_01_1200_create_sso_tests': createSsoTests,
+  '2026_12_01_1300_create_dev_idp_keys': createDevIdpKeys,
 }
