@@ -186,6 +186,19 @@ export interface SpKeyStore {
   retire(id: string, now: string): Promise<boolean>
 }
 
+/** The development IdP's key pair (one per deployment). */
+export interface DevIdpKey {
+  readonly privateKeyEncrypted: string
+  readonly certificatePem: string
+  readonly createdAt: string
+}
+
+export interface DevIdpKeyStore {
+  find(): Promise<DevIdpKey | undefined>
+  /** Inserts unless a key pair exists already (another process won the race): then nothing changes. */
+  insertIfAbsent(key: DevIdpKey): Promise<void>
+}
+
 export interface SsoConnectionStore {
   insert(connection: SsoConnection): Promise<void>
   findByOrg(orgId: string): Promise<SsoConnection | undefined>
@@ -275,6 +288,7 @@ export interface Stores {
   readonly ssoTests: SsoTestStore
   readonly ssoFailedResponses: SsoFailedResponseStore
   readonly emailDomains: EmailDomainStore
+  readonly devIdpKeys: DevIdpKeyStore
 }
 
 export interface Store extends Stores {

@@ -5,10 +5,11 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AccountError, type AccountErrorCode } from '../core/account-error.js'
 import { AuthError, type AuthErrorCode } from '../core/auth-error.js'
+import { DevIdpError, type DevIdpErrorCode } from '../core/dev-idp-error.js'
 import { SsoError, type SsoErrorCode } from '../core/sso-error.js'
 import { HttpError, type HttpErrorCode } from './http-error.js'
 
-export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | HttpErrorCode
+export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | HttpErrorCode
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   org_not_found: 404,
@@ -77,6 +78,11 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   domain_limit_reached: 409,
   domain_verification_failed: 409,
   dns_lookup_failed: 502,
+  dev_idp_request_invalid: 400,
+  dev_idp_sp_unknown: 404,
+  dev_idp_acs_mismatch: 403,
+  dev_idp_not_trusted: 409,
+  dev_idp_input_invalid: 422,
   validation_failed: 400,
   unauthorized: 401,
   api_disabled: 503,
@@ -86,10 +92,10 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal_error: 500,
 }
 
-export type KnownError = AccountError | AuthError | SsoError | HttpError
+export type KnownError = AccountError | AuthError | SsoError | DevIdpError | HttpError
 
 export function isKnownError(error: unknown): error is KnownError {
-  return error instanceof AccountError || error instanceof AuthError || error instanceof SsoError || error instanceof HttpError
+  return error instanceof AccountError || error instanceof AuthError || error instanceof SsoError || error instanceof DevIdpError || error instanceof HttpError
 }
 
 /** Fastify's own errors (bad JSON, body too large, wrong content type) in our shape. */

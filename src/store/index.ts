@@ -11,6 +11,7 @@ import { orgRepository } from './org-repository.js'
 import { outboxRepository } from './outbox-repository.js'
 import { rateLimitRepository } from './rate-limit-repository.js'
 import { sessionRepository } from './session-repository.js'
+import { devIdpKeyRepository } from './dev-idp-key-repository.js'
 import { samlStateRepository, spKeyRepository, ssoConnectionRepository, ssoFailedResponseRepository, ssoTestRepository } from './sso-repository.js'
 import { userRepository } from './user-repository.js'
 import { workspaceRepository } from './workspace-repository.js'
@@ -34,6 +35,7 @@ function stores(db: Db): Stores {
     ssoTests: ssoTestRepository(db),
     ssoFailedResponses: ssoFailedResponseRepository(db),
     emailDomains: emailDomainRepository(db),
+    devIdpKeys: devIdpKeyRepository(db),
   }
 }
 

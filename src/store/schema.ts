@@ -24,6 +24,7 @@ export interface Database {
   sso_failed_responses: SsoFailedResponseTable
   api_tokens: ApiTokenTable
   email_domains: EmailDomainTable
+  dev_idp_keys: DevIdpKeyTable
 }
 
 export interface OrganizationTable {
@@ -138,6 +139,15 @@ export interface SpKeyTable {
   certificate_pem: string
   created_at: string
   retired_at: string | null
+}
+
+/** The development IdP's key pair: one row, id `default`. */
+export interface DevIdpKeyTable {
+  id: string
+  /** AES-256-GCM under GATEHOUSE_SECRET_KEY, as sp_keys. */
+  private_key_encrypted: string
+  certificate_pem: string
+  created_at: string
 }
 
 export interface SsoConnectionTable {

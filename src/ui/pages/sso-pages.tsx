@@ -328,7 +328,11 @@ export interface IdpFormValues {
   readonly signatureAlgorithm?: string
 }
 
-export const SsoIdpPage: FC<SsoPageBase & { idp: IdpSummary | undefined; values: IdpFormValues; warnings?: readonly string[] | undefined }> = (p) => {
+export const SsoIdpPage: FC<SsoPageBase & {
+  idp: IdpSummary | undefined; values: IdpFormValues; warnings?: readonly string[] | undefined
+  /** Present when the development IdP is on (never in production): offers the one-click set-up. */
+  devIdp?: { readonly entityId: string } | undefined
+}> = (p) => {
   const action = `${base(p.org.slug)}/idp`
   const v = p.values
   return (
@@ -340,6 +344,21 @@ export const SsoIdpPage: FC<SsoPageBase & { idp: IdpSummary | undefined; values:
         </section>
       )}
       {p.warnings !== undefined && p.warnings.length > 0 && <ul class="warnings" role="status">{p.warnings.map((w) => <li>{w}</li>)}</ul>}
+      {p.canEdit && p.devIdp !== undefined && (
+        <section class="card dev-idp" aria-labelledby="dev-idp-heading">
+          <h2 id="dev-idp-heading">No IdP at hand? Try the development IdP</h2>
+          <p class="dev-banner" role="note"><strong>Development IdP — for trying Gatehouse, never for production.</strong> Built into this Gatehouse (it is off in production): it signs in whoever you type, with the roles you choose.</p>
+          {p.idp?.entityId === p.devIdp.entityId
+            ? <p>This organization already uses the development IdP. Press <strong>Test SSO</strong> on the <a href={base(p.org.slug)}>overview</a>.</p>
+            : (
+              <form method="post" action={`${action}/dev`}>
+                <Csrf token={p.csrf} />
+                <button type="submit" class="primary">Use the development IdP</button>
+                {p.idp !== undefined && <p class="hint">This replaces the current identity provider.</p>}
+              </form>
+            )}
+        </section>
+      )}
       {p.canEdit && (
         <>
           <section class="card" aria-labelledby="metadata-heading">
