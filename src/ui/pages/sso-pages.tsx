@@ -609,7 +609,7 @@ export interface SsoTestPageProps extends SsoPageBase {
 
 const RolesText: FC<{ roles: { orgRole: string; workspaceRoles: Readonly<Record<string, string>> } }> = ({ roles }) => {
   const ws = Object.entries(roles.workspaceRoles)
-  return <>org role <strong>{roles.orgRole}</strong>; {ws.length === 0 ? 'no workspace roles' : ws.map(([slug, role], i) => <>{i > 0 && ', '}<code>{slug}</code>: {role}</>)}</>
+  return <>org role <strong>{roles.orgRole}</strong>{'; '}{ws.length === 0 ? 'no workspace roles' : ws.map(([slug, role], i) => <>{i > 0 && ', '}<code>{slug}</code>: {role}</>)}</>
 }
 
 export const SsoTestPage: FC<SsoTestPageProps> = (p) => {
