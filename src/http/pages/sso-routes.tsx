@@ -154,6 +154,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const base: SsoPageBase = {
       viewer: signedIn.viewer, csrf: request.page.csrf, org: { name: membership.org.name, slug },
       canEdit: membership.member.role === 'owner', notice: typeof notice === 'string' ? NOTICES[notice] : undefined,
+      progress: { named: connection !== undefined, idpConfigured: connection?.idp !== undefined, enabled: connection?.enabled === true },
     }
     return { signedIn, membership, actor, slug, connection, base }
   }

@@ -26,6 +26,7 @@ export interface SsoPageBase {
   readonly notice?: string | undefined
   readonly error?: string | undefined
   readonly errors?: FieldErrors | undefined
+  readonly progress?: SsoProgress | undefined
 }
 
 export interface IdpSummary {
@@ -74,26 +75,41 @@ const STEPS: readonly { readonly path: string; readonly label: string }[] = [
   { path: '/policy', label: '4. User management' },
 ]
 
-const Steps: FC<{ slug: string; current: string; configured: boolean }> = ({ slug, current, configured }) => (
-  <nav aria-label="SSO set-up steps" class="steps">
-    <ol>
-      {STEPS.map((step, i) => (
-        <li>
-          {step.path === current
-            ? <span aria-current="page">{step.label}</span>
-            : i === 0 || configured ? <a href={base(slug) + step.path}>{step.label}</a> : <span class="muted">{step.label}</span>}
+/** How far the set-up is: each step marked done or not, and the last one's state. */
+export interface SsoProgress {
+  readonly named: boolean
+  readonly idpConfigured: boolean
+  readonly enabled: boolean
+}
+
+const Steps: FC<{ slug: string; current: string; configured: boolean; progress: SsoProgress | undefined }> = ({ slug, current, configured, progress }) => {
+  const done = [progress?.named, progress?.named, progress?.idpConfigured, progress?.idpConfigured]
+  return (
+    <nav aria-label="SSO set-up steps" class="steps">
+      <ol>
+        {STEPS.map((step, i) => (
+          <li class={done[i] === true ? 'done' : undefined}>
+            {step.path === current
+              ? <span aria-current="page">{step.label}</span>
+              : i === 0 || configured ? <a href={base(slug) + step.path}>{step.label}</a> : <span class="muted">{step.label}</span>}
+            {done[i] === true && <span class="visually-hidden"> (done)</span>}
+          </li>
+        ))}
+        <li class={progress?.enabled === true ? 'done' : undefined}>
+          {current === '' ? <span>5. Test and enable</span> : <a href={base(slug)}>5. Test and enable</a>}
+          <span class="muted"> {progress?.enabled === true ? '(enabled)' : '(not enabled)'}</span>
         </li>
-      ))}
-    </ol>
-  </nav>
-)
+      </ol>
+    </nav>
+  )
+}
 
 const Frame: FC<SsoPageBase & { title: string; step: string; configured: boolean; children?: Child }> = (p) => (
   <Layout title={`${p.title} · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice} scripts={['/static/sso-setup.js']}>
     <p class="crumbs"><a href="/dashboard">Dashboard</a> / <a href={`/orgs/${p.org.slug}/members`}>{p.org.name}</a> / <a href={base(p.org.slug)}>Single sign-on</a></p>
     <h1>{p.title}</h1>
     {!p.canEdit && <p class="notice" role="status">You are an admin of {p.org.name}: you can see its single sign-on set-up; only the owner can change it.</p>}
-    <Steps slug={p.org.slug} current={p.step} configured={p.configured} />
+    <Steps slug={p.org.slug} current={p.step} configured={p.configured} progress={p.progress} />
     <FormError message={p.error} />
     {p.children}
   </Layout>
