@@ -74,8 +74,10 @@ export type SamlSignInResult =
 
 /** The ACS: every check of DESIGN §4, then the member, then a session for the connection's org only. */
 export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string): Promise<SamlSignInResult> {
-  const connection = await findConnectionBySsoName(deps, ssoName)
-  const org = (await deps.store.orgs.findById(connection.orgId))!
+  // Read afresh on every post, never cached: disabling SSO or replacing a certificate counts at once, on every process.
+  const found = await deps.store.ssoConnections.findWithOrgBySsoName(ssoName)
+  if (found === undefined) throw new SsoError('sso_not_configured', `No organization signs in with the SSO name "${ssoName}".`)
+  const { connection, org } = found
   const fail = async (failure: SsoSignInFailure, nameId?: string): Promise<SamlSignInResult> => {
     const reference = newSecretToken().slice(0, 12)
     await recordAudit(deps.store, {
@@ -165,6 +167,21 @@ async function resolveMember(
   const firstName = firstAttribute(assertion, mapping.firstName)?.slice(0, 200)
   const lastName = firstAttribute(assertion, mapping.lastName)?.slice(0, 200)
   const now = deps.clock.now()
+
+  // A returning user: remembered NameID, already a member, same names, nothing for the IdP to map.
+  // Then there is nothing to write, and one read replaces the transaction below.
+  if (!roleMapping.enabled && !workspaceAttributes.enabled) {
+    const linked = await deps.store.saml.findLinkedUser(connection.id, assertion.nameId, org.id)
+    if (
+      linked?.memberId !== undefined &&
+      (firstName === undefined || firstName === linked.user.firstName) &&
+      (lastName === undefined || lastName === linked.user.lastName) &&
+      !isStale(linked.identitySeenAt, now)
+    ) {
+      return { userId: linked.user.id }
+    }
+  }
+
   const system = { kind: 'system', name: 'saml' } as const
   try {
     return await deps.store.transaction(async (tx) => {
@@ -223,6 +240,16 @@ async function resolveMember(
     if (error instanceof SignInRefusal) return error.failure
     throw error
   }
+}
+
+/**
+ * `saml_identities.last_seen_at` is refreshed at most this often: nothing reads it to the minute, and
+ * a write per sign-in only to move it would cost every returning user a transaction.
+ */
+export const IDENTITY_SEEN_RESOLUTION = hours(1)
+
+function isStale(seenAt: string, now: Date): boolean {
+  return now.getTime() - new Date(seenAt).getTime() >= IDENTITY_SEEN_RESOLUTION
 }
 
 function sorted(roles: Readonly<Record<string, string>>): [string, string][] {
