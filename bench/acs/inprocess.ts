@@ -135,10 +135,17 @@ if (args.queries !== undefined || args.explain !== undefined) {
 }
 
 timing.clear()
+const walls: number[] = []
 const cpu0 = process.cpuUsage()
 const t0 = performance.now()
-for (let i = 0; i < count; i++) await post()
+for (let i = 0; i < count; i++) {
+  const t = performance.now()
+  await post()
+  walls.push(performance.now() - t)
+}
 const cpu = process.cpuUsage(cpu0)
+walls.sort((a, b) => a - b)
+console.log(`one sign-in at a time, wall ms: p50 ${walls[Math.floor(count * 0.5)]!.toFixed(2)}, p99 ${walls[Math.floor(count * 0.99)]!.toFixed(2)}, p99.9 ${walls[Math.floor(count * 0.999)]!.toFixed(2)}, max ${walls[count - 1]!.toFixed(1)}; over 5 ms: ${walls.filter((w) => w > 5).length}`)
 console.log(`\n${kind}, ${orgs} other orgs, ${postgres ? 'PostgreSQL' : 'SQLite'}: ${count} returning users' sign-ins, ${((cpu.user + cpu.system) / 1000 / count).toFixed(3)} ms CPU each, ${((performance.now() - t0) / count).toFixed(3)} ms wall each`)
 if (args.queries !== undefined && !postgres) {
   for (const [k, v] of timing) console.log(`  ${((v.wall * 1000) / count).toFixed(1).padStart(7)} µs wall ${((v.cpu * 1000) / count).toFixed(1).padStart(7)} µs CPU per sign-in  ${k}`)
