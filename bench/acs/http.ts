@@ -8,7 +8,13 @@
  * IDs (bench/acs/pool.ts); node-saml is sent the very same responses. Each run sends a fixed number
  * of requests (`amount`, sized from a warm-up to last about --seconds), never more than the pool.
  *
- *   npm run build && taskset -c 1 npx tsx bench/acs/http.ts [--runs 5] [--seconds 3] [--fixture small,large] [--connections 16,64] [--no-control]
+ *   npm run build && taskset -c 1 npx tsx bench/acs/http.ts [--runs 5] [--seconds 3] [--fixture small,large] [--connections 16,64] [--no-control] [--orgs 10000]
+ *
+ * With --orgs N, a second Gatehouse server takes the same load in the same alternation: its own
+ * database, seeded before it starts with N other organizations (bench/acs/seed-orgs.ts: an enabled
+ * SSO connection, a workspace, 5 members with remembered NameIDs and sessions each), the same SP key
+ * and the same base URL, so the very same responses are valid on both (DESIGN §6: 10,000 orgs make
+ * no measurable difference to the ACS).
  *
  * Last, a control server (bench/acs/control-server.ts: a bare Fastify route burning Gatehouse's
  * measured CPU time per request) takes the same load, to show the latency floor of the set-up.
@@ -32,6 +38,7 @@ import { createRuntime } from '../../src/runtime.js'
 import { cachedCertificate } from '../../src/saml/certificate.js'
 import { validateSamlResponse } from '../../src/saml/validate-response.js'
 import { createTestIdp } from '../../test/helpers/test-idp.js'
+import { seedOrgs } from './seed-orgs.js'
 import { FIXTURE_KINDS, FIXTURE_LABEL, type FixtureKind } from './fixtures.js'
 import { responsePool } from './pool.js'
 import { fmt, median, parseArgs, printTable, spread } from './stats.js'
@@ -42,6 +49,7 @@ const RUNS = Math.max(5, Number(args.runs ?? 5))
 const SECONDS = Number(args.seconds ?? 3)
 const kinds = args.fixture === undefined ? FIXTURE_KINDS : (args.fixture.split(',') as FixtureKind[])
 const CONNECTIONS = (args.connections ?? '16,64').split(',').map(Number)
+const ORGS = Number(args.orgs ?? 0)
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`
 const SECRET_KEY = randomBytes(32).toString('hex')
 const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0
@@ -103,11 +111,14 @@ const [spKey] = await activeSpKeys(runtime.deps)
 await runtime.close()
 
 const idp = await createTestIdp('bench-idp', 'https://idp.bench.test/metadata')
-await operator('POST', '/organizations', { name: 'Acme', slug: 'acme' })
-await operator('PUT', '/organizations/acme/sso', { ssoName: 'acme' })
-await operator('PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://idp.bench.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] })
-await operator('PATCH', '/organizations/acme/sso/policy', { allowIdpInitiated: true, provisioning: 'just-in-time' })
-const sso = (await operator('POST', '/organizations/acme/sso/enable', { skipTest: true })) as { sp: { entityId: string; acsUrl: string; certificate: string } }
+const setUpBenchOrg = async (port: number) => {
+  await operator('POST', '/organizations', { name: 'Acme', slug: 'acme' }, port)
+  await operator('PUT', '/organizations/acme/sso', { ssoName: 'acme' }, port)
+  await operator('PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://idp.bench.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] }, port)
+  await operator('PATCH', '/organizations/acme/sso/policy', { allowIdpInitiated: true, provisioning: 'just-in-time' }, port)
+  return (await operator('POST', '/organizations/acme/sso/enable', { skipTest: true }, port)) as { sp: { entityId: string; acsUrl: string; certificate: string } }
+}
+const sso = await setUpBenchOrg(ghPort)
 if (sso.sp.certificate.trim() !== spKey!.certificatePem.trim()) throw new Error('the server publishes another SP certificate than the key handed to node-saml')
 const sp = { entityId: sso.sp.entityId, acsUrl: sso.sp.acsUrl, certificatePem: sso.sp.certificate }
 const acsPath = new URL(sp.acsUrl).pathname
@@ -124,6 +135,31 @@ const ns = spawn(nsCommand[0]!, nsCommand.slice(1), {
 children.push(ns)
 await waitHealthy(`http://127.0.0.1:${nsPort}/healthz`, ns, 'node-saml server')
 
+// --orgs N: a second Gatehouse, same SP key and base URL, its database seeded with N other orgs first.
+let orgsPid: number | undefined
+const orgsPort = ORGS > 0 ? await freePort() : 0
+if (ORGS > 0) {
+  const orgsDir = join(dir, 'orgs')
+  const orgsEnv = { ...env, GATEHOUSE_PORT: String(orgsPort), GATEHOUSE_DATA_DIR: orgsDir, GATEHOUSE_DATABASE_URL: `sqlite:${join(orgsDir, 'gatehouse.db')}` }
+  const first = await createRuntime(loadConfig(env), { logger: createLogger('silent'), migrate: false })
+  const keys = await first.deps.store.spKeys.listActive()
+  await first.close()
+  const seeded = await createRuntime(loadConfig(orgsEnv), { logger: createLogger('silent') })
+  for (const key of keys) await seeded.deps.store.spKeys.insert(key)
+  const started = performance.now()
+  const { users } = await seedOrgs(seeded.deps.store, { count: ORGS, certificatePem: idp.certificatePem, now: new Date() })
+  await seeded.close()
+  console.log(`seeded ${ORGS} orgs (${users} users, members, NameIDs and sessions) in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  const orgsLog = openSync(join(dir, 'gatehouse-orgs.log'), 'a')
+  const command = pinned(0, [process.execPath, ...nodeArgs, 'bin/gatehouse.js', 'start'])
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: orgsEnv, stdio: ['ignore', orgsLog, orgsLog] })
+  children.push(child)
+  await waitHealthy(`http://127.0.0.1:${orgsPort}/healthz`, child, 'Gatehouse (seeded)')
+  orgsPid = child.pid!
+  const again = await setUpBenchOrg(orgsPort)
+  if (again.sp.acsUrl !== sp.acsUrl || again.sp.certificate.trim() !== sp.certificatePem.trim()) throw new Error('the seeded Gatehouse has another ACS URL or SP certificate')
+}
+
 const idleRssMb = rssSampler(ghPid).stop()
 console.log(`Gatehouse pid ${ghPid} on 127.0.0.1:${ghPort} (${HAS_TASKSET ? 'CPU 0' : 'not pinned: no taskset'}), node-saml server on 127.0.0.1:${nsPort} (${HAS_TASKSET ? 'CPU 0' : 'not pinned'}), autocannon in pid ${process.pid}; ${RUNS} runs × ~${SECONDS} s per cell; node ${process.version}`)
 
@@ -134,7 +170,10 @@ const checker = new SAML({
   decryptionPvk: spKey!.privateKeyPem,
 })
 
-type Server = 'gatehouse' | 'node-saml' | 'control'
+type Server = 'gatehouse' | 'gatehouse-orgs' | 'node-saml' | 'control'
+type Measured = Exclude<Server, 'control'>
+const measured: Measured[] = ORGS > 0 ? ['gatehouse', 'gatehouse-orgs', 'node-saml'] : ['gatehouse', 'node-saml']
+const isGatehouse = (server: Server) => server === 'gatehouse' || server === 'gatehouse-orgs'
 interface Run {
   kind: FixtureKind
   connections: number
@@ -151,8 +190,10 @@ interface Run {
   peakRssMb?: number
 }
 const runs: Run[] = []
-const pids: Record<Exclude<Server, 'control'>, number> = { gatehouse: ghPid, 'node-saml': ns.pid! }
-const urls: Record<Server, string> = { control: '', gatehouse: `http://127.0.0.1:${ghPort}${acsPath}`, 'node-saml': `http://127.0.0.1:${nsPort}${acsPath}` }
+const pids: Record<Measured, number> = { gatehouse: ghPid, 'gatehouse-orgs': orgsPid ?? 0, 'node-saml': ns.pid! }
+const urls: Record<Server, string> = {
+  control: '', gatehouse: `http://127.0.0.1:${ghPort}${acsPath}`, 'gatehouse-orgs': `http://127.0.0.1:${orgsPort}${acsPath}`, 'node-saml': `http://127.0.0.1:${nsPort}${acsPath}`,
+}
 let userOffset = 0
 
 for (const kind of kinds) {
@@ -174,9 +215,9 @@ for (const kind of kinds) {
   }
 
   // Warm-up (JIT, caches, first JIT-provisioned users) and sizing: 200 requests, then ~2 s at 64 connections.
-  const amount: Record<Exclude<Server, 'control'>, number> = { gatehouse: 0, 'node-saml': 0 }
+  const amount: Record<Measured, number> = { gatehouse: 0, 'gatehouse-orgs': 0, 'node-saml': 0 }
   const first = await bodies(200 + 64)
-  for (const server of ['gatehouse', 'node-saml'] as const) {
+  for (const server of measured) {
     const r0 = await cannon(server, 16, first, 200)
     const secondCount = clamp(Math.round(r0.rps * 2), 100, 20_000)
     const second = await bodies(secondCount + 64)
@@ -187,11 +228,11 @@ for (const kind of kinds) {
 
   for (const connections of CONNECTIONS) {
     for (let run = 0; run < RUNS; run++) {
-      const count = Math.max(amount.gatehouse, amount['node-saml'])
+      const count = Math.max(...measured.map((m) => amount[m]))
       const pooled = await bodies(count + connections + 8)
-      const order: Array<Exclude<Server, 'control'>> = run % 2 === 0 ? ['gatehouse', 'node-saml'] : ['node-saml', 'gatehouse']
+      const order = run % 2 === 0 ? measured : [...measured].reverse()
       for (const server of order) {
-        const sampler = server === 'gatehouse' ? rssSampler(ghPid) : undefined
+        const sampler = isGatehouse(server) ? rssSampler(pids[server]) : undefined
         const cpuBefore = cpuSeconds(pids[server])
         const r = await cannon(server, connections, pooled, amount[server])
         const cpuMsPerRequest = ((cpuSeconds(pids[server]) - cpuBefore) * 1000) / r.requests
@@ -267,15 +308,32 @@ for (const kind of kinds) {
   }
 }
 printTable(head, body)
-const peak64 = Math.max(0, ...runs.filter((r) => r.server === 'gatehouse' && r.connections === 64).map((r) => r.peakRssMb ?? 0))
-const peakAll = Math.max(0, ...runs.filter((r) => r.server === 'gatehouse').map((r) => r.peakRssMb ?? 0))
+if (ORGS > 0) {
+  console.log(`Gatehouse with ${ORGS.toLocaleString('en-US')} more orgs in its database (same responses, same alternation) against Gatehouse with one org:\n`)
+  const orgsBody: string[][] = []
+  for (const kind of kinds) {
+    for (const connections of CONNECTIONS) {
+      const one = cell(kind, connections, 'gatehouse')
+      const many = cell(kind, connections, 'gatehouse-orgs')
+      const row = (rs: Run[]) => [`${fmt(median(rs.map((r) => r.rps)))} [${spread(rs.map((r) => r.rps))}]`, fmt(median(rs.map((r) => r.p50))), fmt(median(rs.map((r) => r.p99))), fmt(median(rs.map((r) => r.cpuMsPerRequest))), `${spread(rs.map((r) => r.cpuMsPerRequest))}`]
+      orgsBody.push([
+        FIXTURE_LABEL[kind], String(connections), ...row(one), ...row(many),
+        `${(median(many.map((r) => r.cpuMsPerRequest)) / median(one.map((r) => r.cpuMsPerRequest))).toFixed(2)}`,
+        String(many.reduce((s, r) => s + r.failures, 0)), `${Math.max(...many.map((r) => r.peakRssMb ?? 0)).toFixed(0)} MB`,
+      ])
+    }
+  }
+  printTable(['fixture', 'conns', '1 org req/s', 'p50', 'p99', 'CPU ms/req', 'CPU range', `${ORGS} orgs req/s`, 'p50', 'p99', 'CPU ms/req', 'CPU range', 'CPU N/1', 'fail', 'peak RSS'], orgsBody)
+}
+const peak64 = Math.max(0, ...runs.filter((r) => isGatehouse(r.server) && r.connections === 64).map((r) => r.peakRssMb ?? 0))
+const peakAll = Math.max(0, ...runs.filter((r) => isGatehouse(r.server)).map((r) => r.peakRssMb ?? 0))
 console.log(`Gatehouse RSS: ${idleRssMb.toFixed(0)} MB after start (idle); peak ${peak64.toFixed(0)} MB during the 64-connection runs, ${peakAll.toFixed(0)} MB over all runs (DESIGN §6: < 200 MB)`)
 for (const c of controls) {
   const p50 = median(c.p50)
   const p99 = median(c.p99)
   console.log(`Control (bare Fastify route burning ${c.burnMs.toFixed(2)} ms CPU per request, no SAML/DB/logs), ${c.connections} connections: ${fmt(median(c.rps))} req/s, p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms, p99/p50 ${(p99 / p50).toFixed(2)} [runs: ${c.p50.map((v, i) => (c.p99[i]! / v).toFixed(1)).join(', ')}]`)
 }
-console.log(`Gatehouse served ${runs.filter((r) => r.server === 'gatehouse').reduce((s, r) => s + r.requests, 0)} measured sign-ins (plus warm-ups) in one process`)
+console.log(`Gatehouse served ${runs.filter((r) => r.server === 'gatehouse').reduce((s, r) => s + r.requests, 0)} measured sign-ins (plus warm-ups) in one process${ORGS > 0 ? `; the seeded one ${runs.filter((r) => r.server === 'gatehouse-orgs').reduce((s, r) => s + r.requests, 0)}` : ''}`)
 
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ node: process.version, runs: RUNS, seconds: SECONDS, idleRssMb, results: runs, controls }, null, 2))
 
@@ -348,8 +406,8 @@ function rssSampler(pid: number) {
   return { stop: () => (clearInterval(timer), sample(), peak) }
 }
 
-async function operator(method: string, path: string, payload: unknown) {
-  const res = await fetch(`${baseUrl}/api/v1${path}`, {
+async function operator(method: string, path: string, payload: unknown, port = ghPort) {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
     method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(payload),
   })
   const text = await res.text()

@@ -203,6 +203,8 @@ export interface SsoConnectionStore {
   insert(connection: SsoConnection): Promise<void>
   findByOrg(orgId: string): Promise<SsoConnection | undefined>
   findBySsoName(ssoName: string): Promise<SsoConnection | undefined>
+  /** The connection and its org in one read: what every ACS post starts with. */
+  findWithOrgBySsoName(ssoName: string): Promise<{ connection: SsoConnection; org: Organization } | undefined>
   update(id: string, changes: Partial<Pick<SsoConnection, 'ssoName' | 'enabled' | 'idp' | 'policy' | 'metadataUrl' | 'metadataRefreshedAt' | 'metadataRefreshError'>>, now: string): Promise<void>
   listWithMetadataUrl(): Promise<SsoConnection[]>
 }
@@ -217,6 +219,12 @@ export interface SamlRequest {
   readonly expiresAt: string
 }
 
+export interface LinkedUser {
+  readonly user: User
+  readonly identitySeenAt: string
+  readonly memberId: string | undefined
+}
+
 export interface SamlStateStore {
   insertRequest(request: SamlRequest): Promise<void>
   /** Deletes and returns the live request of this connection: an InResponseTo is good once. */
@@ -226,6 +234,11 @@ export interface SamlStateStore {
   /** True when the assertion ID is new for this connection; false when it was seen (a replay). */
   rememberAssertion(connectionId: string, assertionId: string, expiresAt: string): Promise<boolean>
   findIdentity(connectionId: string, nameId: string): Promise<string | undefined>
+  /**
+   * The user remembered for this NameID, when the identity was last remembered, and the user's
+   * membership of `orgId` if any, in one read: a returning user's sign-in needs nothing more.
+   */
+  findLinkedUser(connectionId: string, nameId: string, orgId: string): Promise<LinkedUser | undefined>
   rememberIdentity(connectionId: string, nameId: string, userId: string, now: string): Promise<void>
   deleteExpired(now: string): Promise<void>
 }

@@ -65,8 +65,10 @@ export type SamlSignInResult =
  * after) signs nobody in: its outcome goes to the testing owner's result page.
  */
 export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string, relayState?: string): Promise<SamlSignInResult> {
-  const connection = await findConnectionBySsoName(deps, ssoName)
-  const org = (await deps.store.orgs.findById(connection.orgId))!
+  // Read afresh on every post, never cached: disabling SSO or replacing a certificate counts at once, on every process.
+  const found = await deps.store.ssoConnections.findWithOrgBySsoName(ssoName)
+  if (found === undefined) throw new SsoError('sso_not_configured', `No organization signs in with the SSO name "${ssoName}".`)
+  const { connection, org } = found
   if (relayState !== undefined && relayState.startsWith(TEST_RELAY_PREFIX) && relayState.length <= 200) {
     const request = await deps.store.saml.consumeTestRequestByRelay(hashSecretToken(relayState), connection.id, deps.clock.now().toISOString())
     if (request !== undefined) return { kind: 'tested', testId: await recordSsoTest(deps, connection, org, request, await validate(deps, connection, samlResponse)), org }
@@ -169,6 +171,21 @@ async function resolveMember(
   const firstName = firstAttribute(assertion, mapping.firstName)?.slice(0, 200)
   const lastName = firstAttribute(assertion, mapping.lastName)?.slice(0, 200)
   const now = deps.clock.now()
+
+  // A returning user: remembered NameID, already a member, same names, nothing for the IdP to map.
+  // Then there is nothing to write, and one read replaces the transaction below.
+  if (!roleMapping.enabled && !workspaceAttributes.enabled) {
+    const linked = await deps.store.saml.findLinkedUser(connection.id, assertion.nameId, org.id)
+    if (
+      linked?.memberId !== undefined &&
+      (firstName === undefined || firstName === linked.user.firstName) &&
+      (lastName === undefined || lastName === linked.user.lastName) &&
+      !isStale(linked.identitySeenAt, now)
+    ) {
+      return { userId: linked.user.id }
+    }
+  }
+
   const system = { kind: 'system', name: 'saml' } as const
   try {
     return await deps.store.transaction(async (tx) => {
@@ -219,6 +236,16 @@ async function resolveMember(
     if (error instanceof SignInRefusal) return error.failure
     throw error
   }
+}
+
+/**
+ * `saml_identities.last_seen_at` is refreshed at most this often: nothing reads it to the minute, and
+ * a write per sign-in only to move it would cost every returning user a transaction.
+ */
+export const IDENTITY_SEEN_RESOLUTION = hours(1)
+
+function isStale(seenAt: string, now: Date): boolean {
+  return now.getTime() - new Date(seenAt).getTime() >= IDENTITY_SEEN_RESOLUTION
 }
 
 function sorted(roles: Readonly<Record<string, string>>): [string, string][] {

@@ -3,6 +3,7 @@ import type { SamlStateStore, SpKeyStore, SsoConnectionStore, SsoFailedResponse,
 import type { IdpConfig, SsoConnection, SsoPolicy } from '../core/sso-connection.js'
 import type { Db } from './database.js'
 import { translateDuplicate } from './duplicate-key.js'
+import { toUser } from './user-repository.js'
 import type { SsoConnectionTable, SsoTestTable } from './schema.js'
 
 const toConnection = (row: SsoConnectionTable): SsoConnection => ({
@@ -36,6 +37,18 @@ export function ssoConnectionRepository(db: Db): SsoConnectionStore {
     findBySsoName: async (ssoName) => {
       const row = await db.selectFrom('sso_connections').selectAll().where('sso_name', '=', ssoName).executeTakeFirst()
       return row && toConnection(row)
+    },
+    findWithOrgBySsoName: async (ssoName) => {
+      const row = await db.selectFrom('sso_connections')
+        .innerJoin('organizations', 'organizations.id', 'sso_connections.org_id')
+        .selectAll('sso_connections')
+        .select(['organizations.name as org_name', 'organizations.slug as org_slug', 'organizations.created_at as org_created_at'])
+        .where('sso_connections.sso_name', '=', ssoName)
+        .executeTakeFirst()
+      return row && {
+        connection: toConnection(row),
+        org: { id: row.org_id, name: row.org_name, slug: row.org_slug, createdAt: row.org_created_at },
+      }
     },
     update: async (id, changes, now) => {
       const set: Partial<SsoConnectionTable> = { updated_at: now }
@@ -105,6 +118,18 @@ export function samlStateRepository(db: Db): SamlStateStore {
     findIdentity: async (connectionId, nameId) => {
       const row = await db.selectFrom('saml_identities').select('user_id').where('connection_id', '=', connectionId).where('name_id', '=', nameId).executeTakeFirst()
       return row?.user_id
+    },
+    findLinkedUser: async (connectionId, nameId, orgId) => {
+      const row = await db.selectFrom('saml_identities')
+        .innerJoin('users', 'users.id', 'saml_identities.user_id')
+        .leftJoin('members', (join) => join.onRef('members.user_id', '=', 'users.id').on('members.org_id', '=', orgId))
+        .select([
+          'users.id', 'users.email', 'users.first_name', 'users.last_name', 'users.password_hash', 'users.created_at',
+          'saml_identities.last_seen_at', 'members.id as member_id',
+        ])
+        .where('saml_identities.connection_id', '=', connectionId).where('saml_identities.name_id', '=', nameId)
+        .executeTakeFirst()
+      return row && { user: toUser(row), identitySeenAt: row.last_seen_at, memberId: row.member_id ?? undefined }
     },
     rememberIdentity: async (connectionId, nameId, userId, now) => {
       await db.insertInto('saml_identities').values({ connection_id: connectionId, name_id: nameId, user_id: userId, last_seen_at: now })

@@ -243,3 +243,54 @@ describe('removing a member ends the sessions made for that org', () => {
     expect((await me(b)).statusCode).toBe(401)
   })
 })
+
+describe('a returning user (remembered NameID, nothing to write)', () => {
+  const identity = async (nameId: string) =>
+    ctx.runtime.db.selectFrom('saml_identities').select(['user_id', 'last_seen_at']).where('name_id', '=', nameId).executeTakeFirst()
+
+  it('is refused once no longer a member, and accepted again once added back', async () => {
+    expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))).statusCode).toBe(303)
+    expect(await identity('alice@a.test')).toBeDefined()
+    expect((await operator(ctx, 'DELETE', '/organizations/org-a/members/alice@a.test')).status).toBe(204)
+    expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))).statusCode).toBe(403)
+    expect((await lastFailure('org-a')).code).toBe('not_a_member')
+    await addMember(ctx, 'org-a', 'alice@a.test')
+    expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))).statusCode).toBe(303)
+  })
+
+  it('gets the names the IdP sends now, not those of the first sign-in', async () => {
+    const names = (first: string, last: string) => ({ nameId: 'alice@a.test', attributes: { first_name: [first], last_name: [last] } })
+    expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, names('Alice', 'Liddell')))).statusCode).toBe(303)
+    expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, names('Alice', 'Liddell')))).statusCode).toBe(303)
+    expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, names('Alicia', 'Hargreaves')))).statusCode).toBe(303)
+    expect((await operator(ctx, 'GET', '/organizations/org-a/members/alice@a.test')).json).toMatchObject({ firstName: 'Alicia', lastName: 'Hargreaves' })
+  })
+
+  it('moves the identity\'s last-seen time at most once an hour', async () => {
+    const signIn = () => postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))
+    expect((await signIn()).statusCode).toBe(303)
+    const first = (await identity('alice@a.test'))!.last_seen_at
+    ctx.clock.advance(minutes(59))
+    expect((await signIn()).statusCode).toBe(303)
+    expect((await identity('alice@a.test'))!.last_seen_at).toBe(first)
+    ctx.clock.advance(minutes(2))
+    expect((await signIn()).statusCode).toBe(303)
+    expect((await identity('alice@a.test'))!.last_seen_at).toBe(ctx.clock.now().toISOString())
+  })
+
+  it('is refused with the IdP\'s old key as soon as the certificate is replaced, and accepted with the new one', async () => {
+    expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))).statusCode).toBe(303)
+    const rolled = await createTestIdp('idp-a-new-key', idpA.entityId)
+    expect((await operator(ctx, 'PUT', '/organizations/org-a/sso/idp', { ssoUrl: 'https://org-a.idp.test/sso', entityId: idpA.entityId, certificates: [rolled.certificatePem] })).status).toBe(200)
+    expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))).statusCode).toBe(403)
+    expect((await lastFailure('org-a')).code).toBe('signature_invalid')
+    expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, rolled, orgA, { nameId: 'alice@a.test' }))).statusCode).toBe(303)
+  })
+
+  it('is refused by the next post after SSO is disabled', async () => {
+    expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))).statusCode).toBe(303)
+    await operator(ctx, 'POST', '/organizations/org-a/sso/disable', {})
+    expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))).statusCode).toBe(403)
+    expect((await lastFailure('org-a')).code).toBe('sso_not_enabled')
+  })
+})

@@ -100,4 +100,16 @@ describe.runIf(run)('two processes on one PostgreSQL database', () => {
     const statuses = results.map((r) => r.status).sort()
     expect(statuses).toEqual([303, 403, 403, 403, 403, 403])
   })
+
+  it('refuses on the second process the next post after the first disabled SSO, and accepts it once re-enabled', async () => {
+    // Both processes have just signed alice in: nothing they might have kept may outlive the change.
+    expect((await postAcs(0, response())).status).toBe(303)
+    expect((await postAcs(1, response())).status).toBe(303)
+    const api = (path: string) => fetch(url(0, `/api/v1${path}`), { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{"skipTest":true}' })
+    expect((await api('/organizations/acme/sso/disable')).status).toBe(200)
+    expect((await postAcs(1, response())).status).toBe(403)
+    expect((await postAcs(0, response())).status).toBe(403)
+    expect((await api('/organizations/acme/sso/enable')).status).toBe(200)
+    expect((await postAcs(1, response())).status).toBe(303)
+  })
 })

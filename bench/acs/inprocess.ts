@@ -1,0 +1,169 @@
+/**
+ * The ACS in one process, without HTTP noise: the real app (buildApp) over a file SQLite database, or
+ * PostgreSQL with --database postgres://…, sign-ins posted through app.inject() one at a time.
+ * Prints CPU time per sign-in and, with --queries, each SQL statement of a first (just-in-time) and
+ * of a returning user's sign-in with its time; with --explain, each statement's query plan
+ * (SQLite EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN after ANALYZE), flagging full scans.
+ *
+ *   npx tsx bench/acs/inprocess.ts [--fixture small] [--count 2000] [--orgs 10000] [--queries] [--explain] [--database postgres://…]
+ *
+ * --orgs N seeds N other organizations first (bench/acs/seed-orgs.ts). On PostgreSQL the tables
+ * are made in a fresh schema, dropped at the end.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import { sql } from 'kysely'
+import pg from 'pg'
+import { loadConfig } from '../../src/config.js'
+import { buildApp } from '../../src/http/app.js'
+import { createLogger } from '../../src/http/logging.js'
+import { createRuntime } from '../../src/runtime.js'
+import { createTestIdp } from '../../test/helpers/test-idp.js'
+import type { FixtureKind } from './fixtures.js'
+import { responsePool } from './pool.js'
+import { seedOrgs } from './seed-orgs.js'
+import { parseArgs } from './stats.js'
+
+const args = parseArgs(process.argv.slice(2))
+const kind = (args.fixture ?? 'small') as FixtureKind
+const count = Number(args.count ?? 2000)
+const orgs = Number(args.orgs ?? 0)
+const postgres = args.database?.startsWith('postgres') === true
+const dir = mkdtempSync(join(tmpdir(), 'gh-inproc-'))
+const schema = postgres ? `gh_bench_${randomBytes(4).toString('hex')}` : undefined
+
+// Every statement as it runs, with its parameters, wall and CPU time (prepared SQLite statements are
+// cached, so wrapping prepare() would miss the repeats).
+interface Ran { sql: string; parameters: unknown[] }
+let recording: Ran[] | undefined
+const timing = new Map<string, { wall: number; cpu: number }>()
+const track = <T>(text: string, parameters: unknown[], run: () => T): T => {
+  recording?.push({ sql: text, parameters })
+  const wall = performance.now()
+  const cpu = process.cpuUsage()
+  try {
+    return run()
+  } finally {
+    const key = text.slice(0, 70)
+    const spent = process.cpuUsage(cpu)
+    const t = timing.get(key) ?? { wall: 0, cpu: 0 }
+    timing.set(key, { wall: t.wall + performance.now() - wall, cpu: t.cpu + (spent.user + spent.system) / 1000 })
+  }
+}
+if (postgres) {
+  const query = pg.Client.prototype.query as (...a: unknown[]) => unknown
+  pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
+    const [text, values] = a as [unknown, unknown[] | undefined]
+    if (typeof text === 'string') recording?.push({ sql: text, parameters: values ?? [] })
+    return query.apply(this, a)
+  } as never
+} else {
+  const probe = new SqliteDatabase(':memory:')
+  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<'all' | 'run', (...a: unknown[]) => unknown>
+  probe.close()
+  for (const method of ['all', 'run'] as const) {
+    const original = proto[method]
+    proto[method] = function (this: { source: string }, ...a: unknown[]) {
+      return track(this.source, (a[0] as unknown[] | undefined) ?? [], () => original.apply(this, a))
+    }
+  }
+}
+
+if (schema !== undefined) {
+  const admin = new pg.Client({ connectionString: args.database })
+  await admin.connect()
+  await admin.query(`create schema ${schema}`)
+  await admin.end()
+}
+const config = loadConfig({
+  GATEHOUSE_BASE_URL: 'http://gh.bench', GATEHOUSE_ADMIN_TOKEN: 'a'.repeat(32), GATEHOUSE_SECRET_KEY: '11'.repeat(32), GATEHOUSE_DATA_DIR: dir,
+  GATEHOUSE_DATABASE_URL: postgres ? args.database! : `sqlite:${join(dir, 'gh.db')}`, GATEHOUSE_LOG_LEVEL: 'info', NODE_ENV: 'production', GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9',
+})
+const runtime = await createRuntime(config, { logger: createLogger(args.level ?? 'info', { write: () => {} } as never), ...(schema === undefined ? {} : { searchPath: schema }) })
+const app = await buildApp(config, runtime.deps)
+const idp = await createTestIdp('bench-idp', 'https://idp.bench.test/metadata')
+if (orgs > 0) {
+  const started = performance.now()
+  await seedOrgs(runtime.deps.store, { count: orgs, certificatePem: idp.certificatePem, now: new Date() })
+  console.log(`seeded ${orgs} orgs in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+}
+const op = async (method: string, url: string, payload: unknown) => {
+  const r = await app.inject({ method: method as 'POST', url: `/api/v1${url}`, headers: { authorization: `Bearer ${'a'.repeat(32)}` }, payload: payload as object })
+  if (r.statusCode >= 300) throw new Error(`${url}: ${r.statusCode} ${r.body}`)
+  return JSON.parse(r.body)
+}
+await op('POST', '/organizations', { name: 'Acme', slug: 'acme' })
+await op('PUT', '/organizations/acme/sso', { ssoName: 'acme' })
+await op('PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://idp.bench.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] })
+await op('PATCH', '/organizations/acme/sso/policy', { allowIdpInitiated: true, provisioning: 'just-in-time' })
+const sso = await op('POST', '/organizations/acme/sso/enable', { skipTest: true })
+const pool = await responsePool(kind, idp, { entityId: sso.sp.entityId, acsUrl: sso.sp.acsUrl, certificatePem: sso.sp.certificate })
+const bodies = await pool.bodies(count + 1202, { users: 1000 })
+let next = 0
+const post = async () => {
+  const r = await app.inject({ method: 'POST', url: '/saml/acme/acs', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: bodies[next++]! })
+  if (r.statusCode !== 303) throw new Error(`ACS: ${r.statusCode} ${r.body.slice(0, 300)}`)
+}
+
+const firstSignIn: Ran[] = []
+recording = firstSignIn
+await post() // user 0, provisioned just in time
+recording = undefined
+for (let i = 1; i < 1100; i++) await post() // the other 999 users, then warm
+const returning: Ran[] = []
+recording = returning
+await post()
+recording = undefined
+if (postgres) await sql`analyze`.execute(runtime.db)
+
+if (args.queries !== undefined || args.explain !== undefined) {
+  for (const [title, statements] of [['first sign-in (just-in-time)', firstSignIn], ['returning user', returning]] as const) {
+    const queries = statements.filter((s) => !/^(begin|commit|rollback)/i.test(s.sql))
+    console.log(`\n${title}: ${statements.length} statements (${queries.length} queries)`)
+    for (const s of statements) {
+      console.log(`  ${s.sql.length > 160 ? `${s.sql.slice(0, 157)}...` : s.sql}`)
+      if (args.explain === undefined || /^(begin|commit|rollback)/i.test(s.sql)) continue
+      const plan = postgres
+        ? (await sql.raw(`explain ${inline(s.sql, s.parameters)}`).execute(runtime.db)).rows.map((r) => String((r as Record<string, unknown>)['QUERY PLAN']))
+        : (await sql.raw(`explain query plan ${inline(s.sql, s.parameters)}`).execute(runtime.db)).rows.map((r) => String((r as { detail: unknown }).detail))
+      for (const line of plan) console.log(`      ${/\bSCAN\b(?! CONSTANT)|Seq Scan/.test(line) ? 'FULL SCAN → ' : ''}${line}`)
+    }
+  }
+}
+
+timing.clear()
+const walls: number[] = []
+const cpu0 = process.cpuUsage()
+const t0 = performance.now()
+for (let i = 0; i < count; i++) {
+  const t = performance.now()
+  await post()
+  walls.push(performance.now() - t)
+}
+const cpu = process.cpuUsage(cpu0)
+walls.sort((a, b) => a - b)
+console.log(`one sign-in at a time, wall ms: p50 ${walls[Math.floor(count * 0.5)]!.toFixed(2)}, p99 ${walls[Math.floor(count * 0.99)]!.toFixed(2)}, p99.9 ${walls[Math.floor(count * 0.999)]!.toFixed(2)}, max ${walls[count - 1]!.toFixed(1)}; over 5 ms: ${walls.filter((w) => w > 5).length}`)
+console.log(`\n${kind}, ${orgs} other orgs, ${postgres ? 'PostgreSQL' : 'SQLite'}: ${count} returning users' sign-ins, ${((cpu.user + cpu.system) / 1000 / count).toFixed(3)} ms CPU each, ${((performance.now() - t0) / count).toFixed(3)} ms wall each`)
+if (args.queries !== undefined && !postgres) {
+  for (const [k, v] of timing) console.log(`  ${((v.wall * 1000) / count).toFixed(1).padStart(7)} µs wall ${((v.cpu * 1000) / count).toFixed(1).padStart(7)} µs CPU per sign-in  ${k}`)
+}
+await app.close()
+await runtime.close()
+rmSync(dir, { recursive: true, force: true })
+if (schema !== undefined) {
+  const admin = new pg.Client({ connectionString: args.database })
+  await admin.connect()
+  await admin.query(`drop schema ${schema} cascade`)
+  await admin.end()
+}
+
+/** The statement with its parameters written in, for EXPLAIN (bench only: our own values). */
+function inline(text: string, parameters: unknown[]): string {
+  const literal = (v: unknown) => (v === null || v === undefined ? 'null' : typeof v === 'number' || typeof v === 'bigint' ? String(v) : `'${String(v).replaceAll("'", "''")}'`)
+  if (postgres) return text.replace(/\$(\d+)/g, (_m, n: string) => literal(parameters[Number(n) - 1]))
+  let i = 0
+  return text.replace(/\?/g, () => literal(parameters[i++]))
+}
