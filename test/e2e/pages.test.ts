@@ -109,7 +109,11 @@ describe.skipIf(missing !== undefined)('pages in Chromium', () => {
     await visit('/orgs/acme/members', 'members')
     await visit('/orgs/acme/tokens', 'api-tokens')
     await page.setViewportSize({ width: 390, height: 844 })
-    for (const [path, name] of [['/dashboard', 'phone-dashboard'], ['/orgs/acme/sso', 'phone-sso'], ['/orgs/acme/members', 'phone-members']] as const) {
+    for (const [path, name] of [
+      ['/dashboard', 'phone-dashboard'], ['/orgs/acme/sso', 'phone-sso'], ['/orgs/acme/members', 'phone-members'],
+      ['/orgs/acme/sso/guide?idp=entra', 'phone-guide'], ['/orgs/acme/sso/idp', 'phone-idp'], ['/orgs/acme/sso/policy', 'phone-policy'],
+      ['/orgs/acme/audit', 'phone-audit'], ['/orgs/acme/tokens', 'phone-tokens'],
+    ] as const) {
       await page.goto(path)
       const overflow = await page.evaluate(() => {
         const width = document.documentElement.clientWidth
