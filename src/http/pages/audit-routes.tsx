@@ -1,7 +1,6 @@
 /** The org's audit log page (owners and admins) and the SAML tracer of a failed sign-in (owners). */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AccountError } from '../../core/account-error.js'
-import { findMembership } from '../../core/current-member.js'
 import type { CoreDeps } from '../../core/deps.js'
 import { SsoError } from '../../core/sso-error.js'
 import { failureElements, fixItHint } from '../../core/sso-test-hints.js'
@@ -9,7 +8,7 @@ import type { AuditEvent } from '../../core/types.js'
 import { xmlLines } from '../../saml/pretty-xml.js'
 import { AUDIT_KINDS, AuditPage, FailedSignInPage, type AuditRow } from '../../ui/pages/audit-pages.js'
 import { sendPage } from './html.js'
-import { requireSignedIn } from './page-context.js'
+import { orgManager } from './org-access.js'
 
 const PAGE_SIZE = 50
 
@@ -32,15 +31,7 @@ export function summarize(event: AuditEvent): string {
 }
 
 export function auditRoutes(app: FastifyInstance, deps: CoreDeps): void {
-  async function viewer(request: FastifyRequest) {
-    const signedIn = requireSignedIn(request)
-    const { org: slug } = request.params as { org: string }
-    const membership = await findMembership(deps, signedIn.session, slug)
-    if (membership === undefined || membership.member.role === 'member') {
-      throw new AccountError('not_allowed', 'Only owners and admins of this organization can read its audit log.')
-    }
-    return { signedIn, membership, slug, isOwner: membership.member.role === 'owner' }
-  }
+  const viewer = (request: FastifyRequest) => orgManager(deps, request, 'Only owners and admins of this organization can read its audit log.')
 
   app.get('/orgs/:org/audit', async (request, reply) => {
     const { signedIn, membership, slug, isOwner } = await viewer(request)

@@ -1,8 +1,8 @@
 /** Dashboard and the org members page (owners and admins manage; members see the dashboard only). */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AccountError } from '../../core/account-error.js'
-import { describeMemberships, findMembership } from '../../core/current-member.js'
-import type { Actor, CoreDeps } from '../../core/deps.js'
+import { describeMemberships } from '../../core/current-member.js'
+import type { CoreDeps } from '../../core/deps.js'
 import { inviteMember, listInvitations, revokeInvitation } from '../../core/invitations.js'
 import { listMembers, removeMember, updateMember } from '../../core/members.js'
 import { listWorkspaces } from '../../core/orgs.js'
@@ -12,6 +12,7 @@ import { DashboardPage } from '../../ui/pages/dashboard-page.js'
 import { MembersPage, type MembersPageProps } from '../../ui/pages/members-page.js'
 import { statusOf } from '../error-handler.js'
 import { sendPage } from './html.js'
+import { orgManager } from './org-access.js'
 import { field, requireSignedIn } from './page-context.js'
 
 const NOTICES: Record<string, string> = {
@@ -33,17 +34,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
     return sendPage(reply, <DashboardPage viewer={viewer} csrf={request.page.csrf} orgs={orgs} authMethod={session.authMethod} sessionEndsAt={sessionEndsAt(session)} />)
   })
 
-  /** The viewer as an actor of an org they may manage; a plain member gets `not_allowed`. */
-  async function manager(request: FastifyRequest) {
-    const signedIn = requireSignedIn(request)
-    const { org: slug } = request.params as { org: string }
-    const membership = await findMembership(deps, signedIn.session, slug)
-    if (membership === undefined || membership.member.role === 'member') {
-      throw new AccountError('not_allowed', 'Only owners and admins of this organization can manage its members.')
-    }
-    const actor: Actor = { kind: 'user', userId: signedIn.user.id, email: signedIn.user.email }
-    return { signedIn, membership, actor, slug }
-  }
+  const manager = (request: FastifyRequest) => orgManager(deps, request, 'Only owners and admins of this organization can manage its members.')
 
   async function membersPage(request: FastifyRequest, extra: Partial<MembersPageProps> = {}): Promise<MembersPageProps> {
     const { signedIn, membership, slug } = await manager(request)

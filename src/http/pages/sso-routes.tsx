@@ -6,7 +6,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AccountError } from '../../core/account-error.js'
 import { bindUsersCsv } from '../../core/bind-users.js'
-import { findMembership } from '../../core/current-member.js'
 import { devIdpEndpoints, devIdpMetadata } from '../../core/dev-idp.js'
 import { verificationRecord } from '../../core/domain-name.js'
 import { addEmailDomain, listEmailDomains, removeEmailDomain, verifyEmailDomain } from '../../core/email-domains.js'
@@ -28,7 +27,8 @@ import {
 import { statusOf } from '../error-handler.js'
 import { CONTENT_SECURITY_POLICY } from '../security-headers.js'
 import { sendPage } from './html.js'
-import { field, requireSignedIn } from './page-context.js'
+import { orgManager } from './org-access.js'
+import { field } from './page-context.js'
 
 const NOTICES: Record<string, string> = {
   created: 'SSO name saved. Next, set up the app in your IdP.',
@@ -142,13 +142,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
   const devIdp = options.devIdp ? { entityId: devIdpEndpoints(deps.settings.baseUrl).entityId } : undefined
   /** The viewer as owner (may change) or admin (may look) of the org; members get `not_allowed`. */
   async function ssoViewer(request: FastifyRequest) {
-    const signedIn = requireSignedIn(request)
-    const { org: slug } = request.params as { org: string }
-    const membership = await findMembership(deps, signedIn.session, slug)
-    if (membership === undefined || membership.member.role === 'member') {
-      throw new AccountError('not_allowed', 'Only owners and admins of this organization can see its single sign-on.')
-    }
-    const actor: Actor = { kind: 'user', userId: signedIn.user.id, email: signedIn.user.email }
+    const { signedIn, membership, actor, slug } = await orgManager(deps, request, 'Only owners and admins of this organization can see its single sign-on.')
     const { connection } = await findSsoConnection(deps, slug)
     const notice = (request.query as Record<string, unknown>).notice
     const base: SsoPageBase = {
@@ -317,29 +311,24 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
       }} />)
   })
 
-  app.post('/orgs/:org/sso/enable', async (request, reply) => {
-    const { actor, slug } = await requireConnection(request)
+  /** A one-button change: done → back to the overview with a notice; refused → the overview with the reason. */
+  async function change(request: FastifyRequest, reply: FastifyReply, work: (actor: Actor, slug: string) => Promise<unknown>, notice: string) {
+    const { actor, slug } = await ssoViewer(request)
     try {
-      await enableSso(deps, slug, { skipTest: false }, actor)
+      await work(actor, slug)
     } catch (error) {
       if (!(error instanceof SsoError || error instanceof AccountError)) throw error
       refused(request, error)
       return overview(request, reply, { error: error.message }, statusOf(error))
     }
-    return reply.redirect(`/orgs/${slug}/sso?notice=enabled`, 303)
-  })
+    return reply.redirect(`/orgs/${slug}/sso?notice=${notice}`, 303)
+  }
 
-  app.post('/orgs/:org/sso/disable', async (request, reply) => {
-    const { actor, slug } = await requireConnection(request)
-    try {
-      await disableSso(deps, slug, actor)
-    } catch (error) {
-      if (!(error instanceof SsoError || error instanceof AccountError)) throw error
-      refused(request, error)
-      return overview(request, reply, { error: error.message }, statusOf(error))
-    }
-    return reply.redirect(`/orgs/${slug}/sso?notice=disabled`, 303)
-  })
+  app.post('/orgs/:org/sso/enable', async (request, reply) =>
+    change(request, reply, (actor, slug) => enableSso(deps, slug, { skipTest: false }, actor), 'enabled'))
+
+  app.post('/orgs/:org/sso/disable', async (request, reply) =>
+    change(request, reply, (actor, slug) => disableSso(deps, slug, actor), 'disabled'))
 
   app.post('/orgs/:org/sso/domains', async (request, reply) => {
     const { actor, slug } = await ssoViewer(request)
@@ -355,31 +344,11 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     return reply.redirect(`/orgs/${slug}/sso?notice=domain-added`, 303)
   })
 
-  app.post('/orgs/:org/sso/domains/:domain/verify', async (request, reply) => {
-    const { actor, slug } = await ssoViewer(request)
-    const { domain } = request.params as { domain: string }
-    try {
-      await verifyEmailDomain(deps, slug, domain, actor)
-    } catch (error) {
-      if (!(error instanceof SsoError || error instanceof AccountError)) throw error
-      refused(request, error)
-      return overview(request, reply, { error: error.message }, statusOf(error))
-    }
-    return reply.redirect(`/orgs/${slug}/sso?notice=domain-verified`, 303)
-  })
+  app.post('/orgs/:org/sso/domains/:domain/verify', async (request, reply) =>
+    change(request, reply, (actor, slug) => verifyEmailDomain(deps, slug, (request.params as { domain: string }).domain, actor), 'domain-verified'))
 
-  app.post('/orgs/:org/sso/domains/:domain/remove', async (request, reply) => {
-    const { actor, slug } = await ssoViewer(request)
-    const { domain } = request.params as { domain: string }
-    try {
-      await removeEmailDomain(deps, slug, domain, actor)
-    } catch (error) {
-      if (!(error instanceof SsoError || error instanceof AccountError)) throw error
-      refused(request, error)
-      return overview(request, reply, { error: error.message }, statusOf(error))
-    }
-    return reply.redirect(`/orgs/${slug}/sso?notice=domain-removed`, 303)
-  })
+  app.post('/orgs/:org/sso/domains/:domain/remove', async (request, reply) =>
+    change(request, reply, (actor, slug) => removeEmailDomain(deps, slug, (request.params as { domain: string }).domain, actor), 'domain-removed'))
 
   app.get('/orgs/:org/sso/bind-users.csv', async (request, reply) => {
     const { actor, slug } = await ssoViewer(request)

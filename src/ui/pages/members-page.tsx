@@ -45,6 +45,21 @@ const WorkspaceSelect: FC<{ name: string; id: string; roles: readonly string[]; 
   </select>
 )
 
+/** Save (the row's form, which its controls join by `form=`) and Remove. */
+const MemberActions: FC<{ base: string; member: MemberRow; form: string; csrf: string; keepRoles: boolean }> = ({ base, member, form, csrf, keepRoles }) => (
+  <td class="actions">
+    <form method="post" action={`${base}/members/${member.id}`} id={form} class="inline">
+      <Csrf token={csrf} />
+      {keepRoles && <input type="hidden" name="keepRoles" value="idp" />}
+      <button type="submit">Save</button>
+    </form>
+    <form method="post" action={`${base}/members/${member.id}/remove`} class="inline">
+      <Csrf token={csrf} />
+      <button type="submit" class="danger" aria-label={`Remove ${member.email}`}>Remove</button>
+    </form>
+  </td>
+)
+
 export const MembersPage: FC<MembersPageProps> = (p) => {
   const base = `/orgs/${p.org.slug}`
   return (
@@ -79,17 +94,7 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                         <td>{m.role} <span class="badge subtle" id={`${form}-idp`}>from IdP</span></td>
                         <td><input type="checkbox" name="allowWithoutSso" value="on" checked={m.allowWithoutSso} form={form} aria-label={`Allow ${m.email} access without SSO`} /></td>
                         {p.workspaces.map((w) => <td>{m.workspaceRoles[w.slug] ?? <span class="muted">no access</span>}</td>)}
-                        <td class="actions">
-                          <form method="post" action={`${base}/members/${m.id}`} id={form} class="inline">
-                            <Csrf token={p.csrf} />
-                            <input type="hidden" name="keepRoles" value="idp" />
-                            <button type="submit">Save</button>
-                          </form>
-                          <form method="post" action={`${base}/members/${m.id}/remove`} class="inline">
-                            <Csrf token={p.csrf} />
-                            <button type="submit" class="danger" aria-label={`Remove ${m.email}`}>Remove</button>
-                          </form>
-                        </td>
+                        <MemberActions base={base} member={m} form={form} csrf={p.csrf} keepRoles />
                       </>
                     ) : m.editable ? (
                       <>
@@ -98,16 +103,7 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                         {p.workspaces.map((w) => (
                           <td><WorkspaceSelect name={`ws.${w.slug}`} id={`${form}-ws-${w.slug}`} roles={p.workspaceRoles} value={m.workspaceRoles[w.slug]} form={form} label={`Role of ${m.email} on ${w.name}`} /></td>
                         ))}
-                        <td class="actions">
-                          <form method="post" action={`${base}/members/${m.id}`} id={form} class="inline">
-                            <Csrf token={p.csrf} />
-                            <button type="submit">Save</button>
-                          </form>
-                          <form method="post" action={`${base}/members/${m.id}/remove`} class="inline">
-                            <Csrf token={p.csrf} />
-                            <button type="submit" class="danger" aria-label={`Remove ${m.email}`}>Remove</button>
-                          </form>
-                        </td>
+                        <MemberActions base={base} member={m} form={form} csrf={p.csrf} keepRoles={false} />
                       </>
                     ) : (
                       <>
