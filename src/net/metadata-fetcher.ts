@@ -4,7 +4,9 @@
  * (SSRF); outside production plain http and loopback are allowed so local IdPs work (DESIGN §2.3).
  */
 import { lookup } from 'node:dns/promises'
-import { BlockList, isIP } from 'node:net'
+import { get as httpGet } from 'node:http'
+import { get as httpsGet } from 'node:https'
+import { BlockList, isIP, type LookupFunction } from 'node:net'
 import { SsoError } from '../core/sso-error.js'
 import type { MetadataFetcher } from '../core/deps.js'
 
@@ -27,7 +29,33 @@ export function isInternalAddress(address: string): boolean {
   return internal.check(address, family === 4 ? 'ipv4' : 'ipv6')
 }
 
-export function createMetadataFetcher(options: { production: boolean; timeoutMs?: number }): MetadataFetcher {
+/** Resolves a host name to every address it has (dns.lookup by default; tests pass their own). */
+export type Resolve = (hostname: string) => Promise<{ address: string; family: number }[]>
+
+const systemResolve: Resolve = (hostname) => lookup(hostname, { all: true, verbatim: true })
+
+class ForbiddenAddress extends Error {}
+
+/**
+ * The `lookup` the connection itself uses: one resolution, checked, and that address connected to.
+ * Checking one resolution and letting the HTTP client resolve again would let DNS rebinding (a short
+ * TTL answering a public address first and an internal one second) through.
+ */
+function guardedLookup(resolve: Resolve, production: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then((found) => {
+      if (found.length === 0) throw new Error(`${hostname} does not resolve`)
+      if (production && found.some((a) => isInternalAddress(a.address))) throw new ForbiddenAddress(hostname)
+      const wanted = options.family === 4 || options.family === 6 ? found.filter((a) => a.family === options.family) : found
+      const usable = wanted.length > 0 ? wanted : found
+      if (options.all === true) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, usable)
+      else callback(null, usable[0]!.address, usable[0]!.family)
+    }).catch((error: Error) => callback(error as NodeJS.ErrnoException, '', 0))
+  }
+}
+
+export function createMetadataFetcher(options: { production: boolean; timeoutMs?: number; resolve?: Resolve }): MetadataFetcher {
+  const lookupFn = guardedLookup(options.resolve ?? systemResolve, options.production)
   return async (raw) => {
     let url: URL
     try {
@@ -38,41 +66,55 @@ export function createMetadataFetcher(options: { production: boolean; timeoutMs?
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && !options.production)) {
       throw new SsoError('metadata_url_forbidden', options.production ? 'The metadata URL must use https.' : 'The metadata URL must use http or https.', undefined, 'metadataUrl')
     }
-    if (options.production) {
-      const host = url.hostname.replace(/^\[|\]$/g, '')
-      const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address)
-      if (addresses.length === 0) throw new SsoError('metadata_fetch_failed', `The metadata host ${host} does not resolve.`, undefined, 'metadataUrl')
-      if (addresses.some(isInternalAddress)) {
-        throw new SsoError('metadata_url_forbidden', 'The metadata URL points at an internal address, which is not allowed.', undefined, 'metadataUrl')
-      }
+    const host = url.hostname.replace(/^\[|\]$/g, '')
+    // An address literal is never looked up: judge it here.
+    if (options.production && isIP(host) !== 0 && isInternalAddress(host)) {
+      throw new SsoError('metadata_url_forbidden', 'The metadata URL points at an internal address, which is not allowed.', undefined, 'metadataUrl')
     }
-    let response: Response
     try {
-      response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(options.timeoutMs ?? 10_000), headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' } })
-    } catch (error) {
-      throw new SsoError('metadata_fetch_failed', `Could not fetch the metadata URL: ${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message}.`, undefined, 'metadataUrl')
-    }
-    if (!response.ok) throw new SsoError('metadata_fetch_failed', `The metadata URL answered HTTP ${response.status}.`, undefined, 'metadataUrl')
-    const declared = Number(response.headers.get('content-length') ?? '0')
-    if (declared > MAX_BYTES) throw new SsoError('metadata_fetch_failed', 'The metadata is larger than 10 MiB.', undefined, 'metadataUrl')
-    const reader = response.body?.getReader()
-    const chunks: Uint8Array[] = []
-    let total = 0
-    try {
-      while (reader !== undefined) {
-        const { done, value } = await reader.read()
-        if (done) break
-        total += value.byteLength
-        if (total > MAX_BYTES) {
-          await reader.cancel()
-          throw new SsoError('metadata_fetch_failed', 'The metadata is larger than 10 MiB.', undefined, 'metadataUrl')
-        }
-        chunks.push(value)
-      }
+      return await download(url, lookupFn, options.timeoutMs ?? 10_000)
     } catch (error) {
       if (error instanceof SsoError) throw error
-      throw new SsoError('metadata_fetch_failed', `Could not read the metadata: ${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message}.`, undefined, 'metadataUrl')
+      if (error instanceof ForbiddenAddress) {
+        throw new SsoError('metadata_url_forbidden', 'The metadata URL points at an internal address, which is not allowed.', undefined, 'metadataUrl')
+      }
+      throw new SsoError('metadata_fetch_failed', `Could not fetch the metadata URL: ${(error as Error).message}.`, undefined, 'metadataUrl')
     }
-    return Buffer.concat(chunks).toString('utf8')
   }
+}
+
+/** GET with the guarded lookup, a deadline for the whole exchange, no redirects and a size cap. */
+function download(url: URL, lookupFn: LookupFunction, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const get = url.protocol === 'https:' ? httpsGet : httpGet
+    const request = get(url, { lookup: lookupFn, headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' } }, (response) => {
+      const status = response.statusCode ?? 0
+      if (status < 200 || status >= 300) {
+        response.resume()
+        reject(new SsoError('metadata_fetch_failed', status >= 300 && status < 400 ? `The metadata URL redirects (HTTP ${status}); give the final URL.` : `The metadata URL answered HTTP ${status}.`, undefined, 'metadataUrl'))
+        return
+      }
+      if (Number(response.headers['content-length'] ?? '0') > MAX_BYTES) {
+        response.destroy()
+        reject(new SsoError('metadata_fetch_failed', 'The metadata is larger than 10 MiB.', undefined, 'metadataUrl'))
+        return
+      }
+      const chunks: Buffer[] = []
+      let total = 0
+      response.on('data', (chunk: Buffer) => {
+        total += chunk.byteLength
+        if (total > MAX_BYTES) {
+          response.destroy()
+          reject(new SsoError('metadata_fetch_failed', 'The metadata is larger than 10 MiB.', undefined, 'metadataUrl'))
+          return
+        }
+        chunks.push(chunk)
+      })
+      response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+      response.on('error', reject)
+    })
+    const deadline = setTimeout(() => request.destroy(new Error('timed out')), timeoutMs)
+    request.on('error', reject)
+    request.on('close', () => clearTimeout(deadline))
+  })
 }

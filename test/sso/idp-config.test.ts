@@ -122,6 +122,28 @@ describe('metadata fetcher SSRF rules', () => {
     expect(await development(metadataUrl)).toContain(idp.entityId)
   })
 
+  it('checks the address it connects to, resolving once: DNS rebinding cannot slip an internal address in', async () => {
+    // A rebinding resolver: a public address the first time, loopback after.
+    const answers = [[{ address: '203.0.113.7', family: 4 }], [{ address: '127.0.0.1', family: 4 }]]
+    let calls = 0
+    const rebinding = createMetadataFetcher({ production: true, timeoutMs: 300, resolve: async () => answers[Math.min(calls++, 1)]! })
+    await expect(rebinding('https://rebind.example.test/metadata')).rejects.toMatchObject({ code: 'metadata_fetch_failed' })
+    expect(calls).toBe(1)
+    // Resolving to an internal address at connect time is refused as such.
+    const internalOnly = createMetadataFetcher({ production: true, resolve: async () => [{ address: '10.0.0.8', family: 4 }] })
+    await expect(internalOnly('https://intranet.example.test/metadata')).rejects.toMatchObject({ code: 'metadata_url_forbidden' })
+    const mixed = createMetadataFetcher({ production: true, resolve: async () => [{ address: '203.0.113.7', family: 4 }, { address: '::1', family: 6 }] })
+    await expect(mixed('https://mixed.example.test/metadata')).rejects.toMatchObject({ code: 'metadata_url_forbidden' })
+    // Outside production the same resolver is followed to the local server.
+    const local = createMetadataFetcher({ production: false, resolve: async () => [{ address: '127.0.0.1', family: 4 }] })
+    expect(await local(metadataUrl.replace('127.0.0.1', 'idp.localtest.example'))).toContain(idp.entityId)
+  })
+
+  it('does not follow redirects', async () => {
+    served = { status: 302, body: '' }
+    await expect(createMetadataFetcher({ production: false })(metadataUrl)).rejects.toMatchObject({ code: 'metadata_fetch_failed', message: expect.stringContaining('redirects') })
+  })
+
   it('gives up on a slow server and on an oversized document', async () => {
     const slow = createServer(() => {})
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r))
