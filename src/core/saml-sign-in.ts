@@ -55,7 +55,8 @@ export async function startSamlSignIn(deps: CoreDeps, ssoName: string, options: 
 
 export type SamlSignInResult =
   | { readonly kind: 'signed-in'; readonly started: StartedSession; readonly org: Organization; readonly returnTo: string | undefined; readonly assertion: VerifiedAssertion }
-  | { readonly kind: 'failed'; readonly reference: string; readonly failure: SsoSignInFailure; readonly org: Organization }
+  /** `retryAfterSeconds`: this client is over the failed sign-in limit; nothing was recorded. */
+  | { readonly kind: 'failed'; readonly reference: string; readonly failure: SsoSignInFailure; readonly org: Organization; readonly retryAfterSeconds?: number }
   /** A test SSO response (DESIGN §2 step 5): nobody signed in; the result waits for the testing owner. */
   | { readonly kind: 'tested'; readonly testId: string; readonly org: Organization }
 
@@ -64,7 +65,7 @@ export type SamlSignInResult =
  * A response to a test SSO request (found by its RelayState before validation, or by InResponseTo
  * after) signs nobody in: its outcome goes to the testing owner's result page.
  */
-export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string, relayState?: string): Promise<SamlSignInResult> {
+export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string, relayState?: string, ip?: string): Promise<SamlSignInResult> {
   // Read afresh on every post, never cached: disabling SSO or replacing a certificate counts at once, on every process.
   const found = await deps.store.ssoConnections.findWithOrgBySsoName(ssoName)
   if (found === undefined) throw new SsoError('sso_not_configured', `No organization signs in with the SSO name "${ssoName}".`)
@@ -78,6 +79,10 @@ export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResp
   const fail = async (failure: SsoSignInFailure, nameId?: string): Promise<SamlSignInResult> => {
     const reference = newSecretToken().slice(0, 12)
     const now = deps.clock.now()
+    // One client posting failure after failure (a scanner, a broken IdP loop) is answered 429 past the
+    // per-IP limit, and no longer fills the org's audit log; the log line of each refusal remains.
+    const retryAfterSeconds = ip === undefined ? undefined : await countFailure(deps, ip)
+    if (retryAfterSeconds !== undefined) return { kind: 'failed', reference, failure, org, retryAfterSeconds }
     await deps.store.transaction(async (tx) => {
       await recordAudit(tx, {
         orgId: org.id, actor: { kind: 'system', name: 'saml' }, action: 'sso.sign_in_failed', ...(nameId === undefined ? {} : { target: nameId.slice(0, 320) }),
@@ -131,6 +136,16 @@ export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResp
     notAfter: addMs(now, hours(connection.policy.sessionTimeoutHours)),
   })
   return { kind: 'signed-in', started, org, returnTo, assertion }
+}
+
+/** Counts a failed SSO sign-in of this IP; the seconds until its window ends once over the limit. */
+async function countFailure(deps: CoreDeps, ip: string): Promise<number | undefined> {
+  const { windowMinutes, perIp } = deps.settings.rateLimit
+  const now = deps.clock.now().getTime()
+  const windowMs = windowMinutes * 60_000
+  const start = Math.floor(now / windowMs) * windowMs
+  const count = await deps.store.rateLimits.hit(`sso-failure:ip:${ip}`, new Date(start).toISOString())
+  return count > perIp ? Math.max(1, Math.ceil((start + windowMs - now) / 1000)) : undefined
 }
 
 /** The protocol checks of DESIGN §4 with this connection's IdP, our SP keys and the policy's encryption rule. */

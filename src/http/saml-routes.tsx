@@ -80,7 +80,7 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
     }
     let result
     try {
-      result = await finishSamlSignIn(deps, ssoName, samlResponse, relayState)
+      result = await finishSamlSignIn(deps, ssoName, samlResponse, relayState, request.ip)
     } catch (error) {
       if (error instanceof SsoError && error.code === 'sso_not_configured') return sendPage(reply, <MessagePage title="Not found" message="No organization uses this SSO name." reference={request.id} />, 404)
       throw error
@@ -90,6 +90,11 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
       // top-level GET) is what may read the result.
       request.log.info({ event: 'sso_tested', org: result.org.slug }, 'SSO test answered')
       return reply.redirect(`/orgs/${result.org.slug}/sso/tests/${result.testId}`, 303)
+    }
+    if (result.kind === 'failed' && result.retryAfterSeconds !== undefined) {
+      request.log.info({ event: 'sso_sign_in_failed', code: result.failure.code, throttled: true }, 'SSO sign-in refused; client over the failure limit')
+      reply.header('retry-after', String(result.retryAfterSeconds))
+      return sendPage(reply, <MessagePage title="Too many failed sign-ins" message="Too many sign-ins from your network failed. Wait a few minutes, then start again from the sign-in page." reference={request.id} />, 429)
     }
     if (result.kind === 'failed') {
       request.log.info({ event: 'sso_sign_in_failed', code: result.failure.code, reference: result.reference }, 'SSO sign-in refused')

@@ -101,11 +101,32 @@ describe('the audit log page', () => {
 
   it('keeps at most 100 refused responses per connection, the newest', async () => {
     for (let i = 0; i < 103; i++) {
-      await postAcs(browser(ctx.app), org, responseFor(ctx, idp, org, { nameId: `n${i}@acme.test`, audience: 'https://wrong.test' }))
+      await postAcs(browser(ctx.app, { ip: `10.0.${i}.1` }), org, responseFor(ctx, idp, org, { nameId: `n${i}@acme.test`, audience: 'https://wrong.test' }))
     }
     const kept = await ctx.runtime.db.selectFrom('sso_failed_responses').select(['xml']).execute()
     expect(kept).toHaveLength(100)
     expect(kept.some((k) => k.xml.includes('n0@acme.test'))).toBe(false)
     expect(kept.some((k) => k.xml.includes('n102@acme.test'))).toBe(true)
+  })
+
+  it('answers 429 past 100 failed sign-ins from one IP in the window, recording no more of them; good sign-ins and other IPs go on', async () => {
+    const attacker = () => browser(ctx.app, { ip: '203.0.113.9' })
+    const bad = () => responseFor(ctx, idp, org, { nameId: 'x@acme.test', audience: 'https://wrong.test' })
+    for (let i = 0; i < 100; i++) expect((await postAcs(attacker(), org, bad())).statusCode).toBe(403)
+    const audited = async () => (await ctx.runtime.db.selectFrom('audit_events').select('id').where('action', '=', 'sso.sign_in_failed').execute()).length
+    expect(await audited()).toBe(100)
+    const throttled = await postAcs(attacker(), org, bad())
+    expect(throttled.statusCode).toBe(429)
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0)
+    expect(throttled.body).toContain('Too many failed sign-ins')
+    expect(await audited()).toBe(100)
+    // The same IP still signs in with a good response; another IP's failure is still recorded.
+    await operator(ctx, 'POST', '/organizations/acme/members', { email: 'good@acme.test', firstName: 'G', lastName: 'O', role: 'member' })
+    expect((await postAcs(attacker(), org, responseFor(ctx, idp, org, { nameId: 'good@acme.test' }))).statusCode).toBe(303)
+    expect((await postAcs(browser(ctx.app, { ip: '198.51.100.4' }), org, bad())).statusCode).toBe(403)
+    expect(await audited()).toBe(101)
+    // A new window starts afresh.
+    ctx.clock.advance(15 * 60_000)
+    expect((await postAcs(attacker(), org, bad())).statusCode).toBe(403)
   })
 })
