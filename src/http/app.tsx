@@ -24,6 +24,9 @@ import { signInRoutes } from './pages/sign-in-routes.js'
 import { ssoPageRoutes } from './pages/sso-routes.js'
 import { tokenPageRoutes } from './pages/token-routes.js'
 import { samlProtocolRoutes, samlStartRoutes } from './saml-routes.js'
+import { oidcInteractionRoutes } from './oidc/interaction-routes.js'
+import { oidcMount } from './oidc/mount.js'
+import { createOidcService } from './oidc/provider.js'
 import { installSecurityHeaders } from './security-headers.js'
 
 export interface AppDeps extends CoreDeps {
@@ -79,6 +82,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.setErrorHandler(pageErrorHandler)
   await app.register(samlProtocolRoutes, { deps, cookie })
 
+  // oidc-provider keeps its own time (Date.now); its storage expiry follows the same clock.
+  const oidc = createOidcService(deps, {
+    baseUrl: config.baseUrl, secretKey: config.secretKey, trustProxy: config.trustProxy,
+    sessionAbsoluteHours: config.session.absoluteHours, cookie, now: () => Date.now(),
+  })
+  await app.register(oidcMount, { oidc })
+
   await app.register(async (pages) => {
     // 64 KiB per page post unless a route says otherwise (the IdP metadata form); formbody then
     // follows each route's limit.
@@ -95,6 +105,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     auditRoutes(pages, deps)
     tokenPageRoutes(pages, deps)
     samlStartRoutes(pages, deps)
+    oidcInteractionRoutes(pages, deps, oidc, cookie)
   })
 
   app.setNotFoundHandler((request, reply) =>
