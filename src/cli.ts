@@ -353,6 +353,7 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
     out(`\n  Gatehouse has no organization yet. Create the first one and its owner here (one use, 24 hours):\n\n    ${link}\n`)
   }
   if (config.devOutbox.enabled && config.smtp === undefined) out(`  Mail goes to the development outbox: ${config.baseUrl}/dev/outbox\n`)
+  if (config.devIdp.enabled) out(`  Development IdP (for trying SSO; never for production; GATEHOUSE_DEV_IDP=off turns it off): ${config.baseUrl}/dev/idp\n`)
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once('SIGINT', stop)

@@ -33,6 +33,8 @@ export interface Config {
     readonly perIp: number
   }
   readonly devOutbox: { readonly enabled: boolean }
+  /** The development IdP under /dev/idp (GATEHOUSE_DEV_IDP): on by default outside production, never in it. */
+  readonly devIdp: { readonly enabled: boolean }
   readonly trustProxy: boolean
   readonly logLevel: string
   /** DNS servers for domain verification (`ip` or `ip:port`, IPv6 as `[ip]:port`); undefined: the system's. */
@@ -91,6 +93,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     perIp: integer(env, 'GATEHOUSE_RATE_LIMIT_IP', 100, 1, 1_000_000),
   }
   const trustProxy = boolean(env, 'GATEHOUSE_TRUST_PROXY', false)
+  const devIdp = parseDevIdp(env, production)
   const logLevel = oneOf(env, 'GATEHOUSE_LOG_LEVEL', LOG_LEVELS, 'info')
   const dnsServers = parseDnsServers(env)
   // Last: in development this may write ./data/secret.key, which a later bad value must not leave behind.
@@ -110,6 +113,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     passwordHashing: { memoryCost: 19456, timeCost: 2 },
     rateLimit,
     devOutbox: { enabled: !production },
+    devIdp: { enabled: devIdp },
     trustProxy,
     logLevel,
     dns: { servers: dnsServers },
@@ -153,6 +157,24 @@ function oneOf(env: Env, name: string, allowed: string[], fallback: string): str
   if (raw === undefined) return fallback
   if (!allowed.includes(raw)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`)
   return raw
+}
+
+/**
+ * The development IdP signs anyone in as anyone: `on` by default in development, always off in
+ * production, where asking for it stops the start rather than being quietly ignored.
+ */
+function parseDevIdp(env: Env, production: boolean): boolean {
+  const raw = nonEmpty(env, 'GATEHOUSE_DEV_IDP')
+  if (raw === undefined) return !production
+  const value = raw.toLowerCase()
+  const on = ['on', 'true', '1', 'yes'].includes(value)
+  if (!on && !['off', 'false', '0', 'no'].includes(value)) {
+    throw new ConfigError('GATEHOUSE_DEV_IDP', `expected on or off, got ${JSON.stringify(raw)}`)
+  }
+  if (on && production) {
+    throw new ConfigError('GATEHOUSE_DEV_IDP', 'cannot be on when NODE_ENV=production: the development IdP signs anyone in as anyone')
+  }
+  return on
 }
 
 function parseBaseUrl(env: Env, port: number): string {

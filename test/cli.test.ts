@@ -332,6 +332,7 @@ describe('the real process: node bin/gatehouse.js', () => {
 
     expect(link.startsWith(`${baseUrl}/setup?token=`)).toBe(true)
     expect(await cli.waitFor(/Mail goes to the development outbox: (\S+)\s/, 5_000, 'the outbox line')).toBe(`${baseUrl}/dev/outbox`)
+    expect(await cli.waitFor(/Development IdP [^:]*: (\S+)\s/, 5_000, 'the development IdP line')).toBe(`${baseUrl}/dev/idp`)
     const logged = await cli.waitFor(/"startupMs":(\d+)/, 5_000, 'the "gatehouse started" log line')
     console.log(`gatehouse start: ${logged} ms from start() to listening (startupMs in the server's log)`)
     expect(existsSync(join(cwd, 'data', 'gatehouse.db'))).toBe(true)

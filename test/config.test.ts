@@ -47,6 +47,7 @@ describe('development defaults (nothing set)', () => {
     expect(config.adminToken).toBeUndefined()
     expect(config.smtp).toBeUndefined()
     expect(config.devOutbox.enabled).toBe(true)
+    expect(config.devIdp.enabled).toBe(true)
     expect(config.trustProxy).toBe(false)
     expect(config.logLevel).toBe('info')
     expect(config.workspaceRoles).toEqual(['admin', 'developer', 'editor', 'viewer'])
@@ -126,7 +127,10 @@ describe('good values', () => {
     { env: { GATEHOUSE_HOST: '127.0.0.1' }, check: (c) => expect(c.host).toBe('127.0.0.1') },
     { env: { GATEHOUSE_SESSION_IDLE_MINUTES: '30', GATEHOUSE_SESSION_ABSOLUTE_HOURS: '12' }, check: (c) => expect(c.session).toEqual({ idleMinutes: 30, absoluteHours: 12 }) },
     { env: { GATEHOUSE_RATE_LIMIT_ACCOUNT: '5', GATEHOUSE_RATE_LIMIT_IP: '500' }, check: (c) => expect(c.rateLimit).toEqual({ windowMinutes: 15, perAccount: 5, perIp: 500 }) },
-    { env: { NODE_ENV: 'test' }, check: (c) => { expect(c.production).toBe(false); expect(c.devOutbox.enabled).toBe(true) } },
+    { env: { NODE_ENV: 'test' }, check: (c) => { expect(c.production).toBe(false); expect(c.devOutbox.enabled).toBe(true); expect(c.devIdp.enabled).toBe(true) } },
+    { env: { GATEHOUSE_DEV_IDP: 'off' }, check: (c) => expect(c.devIdp.enabled).toBe(false) },
+    { env: { GATEHOUSE_DEV_IDP: 'On' }, check: (c) => expect(c.devIdp.enabled).toBe(true) },
+    { env: { GATEHOUSE_DEV_IDP: 'false' }, check: (c) => expect(c.devIdp.enabled).toBe(false) },
     { env: { GATEHOUSE_DNS_SERVERS: '' }, check: (c) => expect(c.dns.servers).toBeUndefined() },
     { env: { GATEHOUSE_DNS_SERVERS: '1.1.1.1, 10.0.0.2:5353,2606:4700::1111,[::1]:53' }, check: (c) => expect(c.dns.servers).toEqual(['1.1.1.1', '10.0.0.2:5353', '2606:4700::1111', '[::1]:53']) },
   ]
@@ -164,6 +168,7 @@ describe('bad values stop the start with one line naming the variable', () => {
     { name: 'GATEHOUSE_WORKSPACE_ROLES', value: 'admin,', shows: /a-z, 0-9/ },
     { name: 'GATEHOUSE_TRUST_PROXY', value: 'maybe', shows: '"maybe"' },
     { name: 'GATEHOUSE_LOG_LEVEL', value: 'loud', shows: '"loud"' },
+    { name: 'GATEHOUSE_DEV_IDP', value: 'maybe', shows: '"maybe"' },
     { name: 'GATEHOUSE_SESSION_IDLE_MINUTES', value: '1', shows: '"1"' },
     { name: 'GATEHOUSE_SESSION_ABSOLUTE_HOURS', value: '0', shows: '"0"' },
     { name: 'GATEHOUSE_RATE_LIMIT_ACCOUNT', value: 'ten', shows: '"ten"' },
@@ -239,6 +244,20 @@ describe('NODE_ENV=production', () => {
     expect(existsSync(join(cwd, 'data'))).toBe(false)
   })
 
+  it('has the development IdP off, and GATEHOUSE_DEV_IDP=off is accepted', () => {
+    expect(loadConfig({ NODE_ENV: 'production', ...ALL }, { cwd: tempDir() }).devIdp.enabled).toBe(false)
+    expect(loadConfig({ NODE_ENV: 'production', ...ALL, GATEHOUSE_DEV_IDP: 'off' }, { cwd: tempDir() }).devIdp.enabled).toBe(false)
+  })
+
+  it.each(['on', 'true', '1', 'yes', 'ON'])('refuses GATEHOUSE_DEV_IDP=%s with one line: it is impossible to enable in production', (value) => {
+    const cwd = tempDir()
+    const error = configError({ NODE_ENV: 'production', ...ALL, GATEHOUSE_DEV_IDP: value }, cwd)
+    expect(error.variable).toBe('GATEHOUSE_DEV_IDP')
+    expect(error.message).toMatch(/^GATEHOUSE_DEV_IDP: cannot be on when NODE_ENV=production/)
+    expect(error.message).not.toMatch(/[\r\n]/)
+    expect(existsSync(join(cwd, 'data'))).toBe(false)
+  })
+
   it('still validates each value', () => {
     expect(configError({ NODE_ENV: 'production', ...ALL, GATEHOUSE_SECRET_KEY: 'short' }).variable).toBe('GATEHOUSE_SECRET_KEY')
     expect(configError({ NODE_ENV: 'production', ...ALL, GATEHOUSE_PORT: '80a' }).variable).toBe('GATEHOUSE_PORT')
@@ -249,7 +268,7 @@ describe('the config object', () => {
   it('is frozen, nested settings included', () => {
     const config = loadConfig({ GATEHOUSE_SECRET_KEY: HEX_KEY, GATEHOUSE_SMTP_URL: 'smtp://mail:25' }, { cwd: tempDir() })
     expect(Object.isFrozen(config)).toBe(true)
-    for (const part of [config.database, config.smtp, config.workspaceRoles, config.session, config.passwordHashing, config.rateLimit, config.devOutbox]) {
+    for (const part of [config.database, config.smtp, config.workspaceRoles, config.session, config.passwordHashing, config.rateLimit, config.devOutbox, config.devIdp]) {
       expect(Object.isFrozen(part)).toBe(true)
     }
     expect(() => {

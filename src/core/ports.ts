@@ -186,6 +186,19 @@ export interface SpKeyStore {
   retire(id: string, now: string): Promise<boolean>
 }
 
+/** The development IdP's key pair (one per deployment). */
+export interface DevIdpKey {
+  readonly privateKeyEncrypted: string
+  readonly certificatePem: string
+  readonly createdAt: string
+}
+
+export interface DevIdpKeyStore {
+  find(): Promise<DevIdpKey | undefined>
+  /** Inserts unless a key pair exists already (another process won the race): then nothing changes. */
+  insertIfAbsent(key: DevIdpKey): Promise<void>
+}
+
 export interface SsoConnectionStore {
   insert(connection: SsoConnection): Promise<void>
   findByOrg(orgId: string): Promise<SsoConnection | undefined>
@@ -340,6 +353,7 @@ export interface Stores {
   readonly oidcPayloads: OidcPayloadStore
   readonly oidcKeys: OidcKeyStore
   readonly oidcClients: OidcClientStore
+  readonly devIdpKeys: DevIdpKeyStore
 }
 
 export interface Store extends Stores {

@@ -96,7 +96,8 @@ export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResp
   const now = deps.clock.now()
   const result = await validate(deps, connection, samlResponse)
   if (!result.ok) {
-    // Kept only when the protocol checks refused it: a response that passed them is never stored.
+    // Kept when the protocol checks refused it, or (below) once its ID is in the replay cache: a
+    // response that could still sign someone in is never stored.
     if (result.xml !== undefined && !UNREADABLE.has(result.failure.code)) decoded = result.xml
     return fail(result.failure)
   }
@@ -114,9 +115,11 @@ export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResp
     return fail({ code: 'unsolicited_response' }, assertion.nameId)
   }
   // Replay: the primary key on (connection, assertion ID) admits each assertion once.
-  if (!(await deps.store.saml.rememberAssertion(connection.id, assertion.assertionId, assertion.validUntil))) {
-    return fail({ code: 'assertion_replayed', assertionId: assertion.assertionId }, assertion.nameId)
-  }
+  const fresh = await deps.store.saml.rememberAssertion(connection.id, assertion.assertionId, assertion.validUntil)
+  // From here the assertion can never be used again: the tracer may show why it was refused
+  // (a replay, not a member, no email, a bad workspace attribute, a domain outside the verified ones).
+  decoded = result.xml
+  if (!fresh) return fail({ code: 'assertion_replayed', assertionId: assertion.assertionId }, assertion.nameId)
   if (!connection.enabled) return fail({ code: 'sso_not_enabled' }, assertion.nameId)
 
   const member = await resolveMember(deps, connection, org, assertion)

@@ -13,6 +13,7 @@ import type { Config } from '../config.js'
 import type { CoreDeps } from '../core/deps.js'
 import { MessagePage } from '../ui/pages/auth-pages.js'
 import { apiPlugin } from './api/index.js'
+import { devIdpPageRoutes, devIdpProtocolRoutes } from './dev-idp-routes.js'
 import { sessionCookieSettings } from './authenticate.js'
 import { logError, statusOf, toKnownError } from './error-handler.js'
 import { sendPage } from './pages/html.js'
@@ -81,6 +82,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // reference id: never Fastify's JSON with an internal message.
   app.setErrorHandler(pageErrorHandler)
   await app.register(samlProtocolRoutes, { deps, cookie })
+  // The development IdP exists only when configured (never in production): otherwise its URLs are 404.
+  if (config.devIdp.enabled) await app.register(devIdpProtocolRoutes, { deps })
 
   // oidc-provider keeps its own time (Date.now); its storage expiry follows the same clock.
   const oidc = createOidcService(deps, {
@@ -101,11 +104,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     signInRoutes(pages, deps, cookie)
     setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
     orgRoutes(pages, deps, config.workspaceRoles)
-    ssoPageRoutes(pages, deps, config.workspaceRoles)
+    ssoPageRoutes(pages, deps, config.workspaceRoles, { devIdp: config.devIdp.enabled })
     auditRoutes(pages, deps)
     tokenPageRoutes(pages, deps)
     samlStartRoutes(pages, deps)
     oidcInteractionRoutes(pages, deps, oidc, cookie)
+    if (config.devIdp.enabled) devIdpPageRoutes(pages, deps)
   })
 
   app.setNotFoundHandler((request, reply) =>

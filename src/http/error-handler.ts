@@ -5,11 +5,12 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AccountError, type AccountErrorCode } from '../core/account-error.js'
 import { AuthError, type AuthErrorCode } from '../core/auth-error.js'
+import { DevIdpError, type DevIdpErrorCode } from '../core/dev-idp-error.js'
 import { OidcError, type OidcErrorCode } from '../core/oidc-error.js'
 import { SsoError, type SsoErrorCode } from '../core/sso-error.js'
 import { HttpError, type HttpErrorCode } from './http-error.js'
 
-export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | OidcErrorCode | HttpErrorCode
+export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | OidcErrorCode | HttpErrorCode
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   org_not_found: 404,
@@ -81,6 +82,11 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   oidc_client_not_found: 404,
   redirect_uri_invalid: 422,
   client_name_invalid: 422,
+  dev_idp_request_invalid: 400,
+  dev_idp_sp_unknown: 404,
+  dev_idp_acs_mismatch: 403,
+  dev_idp_not_trusted: 409,
+  dev_idp_input_invalid: 422,
   validation_failed: 400,
   unauthorized: 401,
   api_disabled: 503,
@@ -90,10 +96,10 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal_error: 500,
 }
 
-export type KnownError = AccountError | AuthError | SsoError | OidcError | HttpError
+export type KnownError = AccountError | AuthError | SsoError | DevIdpError | OidcError | HttpError
 
 export function isKnownError(error: unknown): error is KnownError {
-  return error instanceof AccountError || error instanceof AuthError || error instanceof SsoError || error instanceof OidcError || error instanceof HttpError
+  return error instanceof AccountError || error instanceof AuthError || error instanceof SsoError || error instanceof DevIdpError || error instanceof OidcError || error instanceof HttpError
 }
 
 /** Fastify's own errors (bad JSON, body too large, wrong content type) in our shape. */

@@ -12,6 +12,7 @@ import { orgRepository } from './org-repository.js'
 import { outboxRepository } from './outbox-repository.js'
 import { rateLimitRepository } from './rate-limit-repository.js'
 import { sessionRepository } from './session-repository.js'
+import { devIdpKeyRepository } from './dev-idp-key-repository.js'
 import { samlStateRepository, spKeyRepository, ssoConnectionRepository, ssoFailedResponseRepository, ssoTestRepository } from './sso-repository.js'
 import { userRepository } from './user-repository.js'
 import { workspaceRepository } from './workspace-repository.js'
@@ -38,6 +39,7 @@ function stores(db: Db): Stores {
     oidcPayloads: oidcPayloadRepository(db),
     oidcKeys: oidcKeyRepository(db),
     oidcClients: oidcClientRepository(db),
+    devIdpKeys: devIdpKeyRepository(db),
   }
 }
 

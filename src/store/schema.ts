@@ -27,6 +27,7 @@ export interface Database {
   oidc_payloads: OidcPayloadTable
   oidc_signing_keys: OidcSigningKeyTable
   oidc_clients: OidcClientTable
+  dev_idp_keys: DevIdpKeyTable
 }
 
 export interface OrganizationTable {
@@ -141,6 +142,15 @@ export interface SpKeyTable {
   certificate_pem: string
   created_at: string
   retired_at: string | null
+}
+
+/** The development IdP's key pair: one row, id `default`. */
+export interface DevIdpKeyTable {
+  id: string
+  /** AES-256-GCM under GATEHOUSE_SECRET_KEY, as sp_keys. */
+  private_key_encrypted: string
+  certificate_pem: string
+  created_at: string
 }
 
 export interface SsoConnectionTable {

@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserMissing, expectAccessible, launchBrowser, screenshot, startServer, type E2eServer } from '../helpers/e2e.js'
 import { operator } from '../helpers/test-app.js'
-import { createTestIdp } from '../helpers/test-idp.js'
+import { buildResponse, createTestIdp, sign, toBase64 } from '../helpers/test-idp.js'
 
 const missing = browserMissing()
 if (missing !== undefined) console.log(`browser tests skipped: ${missing}`)
@@ -120,6 +120,25 @@ describe.skipIf(missing !== undefined)('pages in Chromium', () => {
       expect(overflow, `${path} scrolls sideways on a phone`).toEqual({ by: 0, elements: [] })
     }
     await page.setViewportSize({ width: 1280, height: 900 })
+  })
+
+  it('shows the audit log, and a refused response in the SAML tracer with the failed check marked', async () => {
+    const { ctx } = server
+    const idp = await createTestIdp('e2e')
+    // Enabled with optional enforcement: the owner's password session keeps its access.
+    await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { enforcement: 'optional' })
+    await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true })
+    const xml = buildResponse({ issuer: idp.entityId, acsUrl: `${server.baseUrl}/saml/acme/acs`, audience: 'https://wrong.example/sp', now: ctx.clock.now(), nameId: 'max@acme.test' })
+    const refused = await page.request.post('/saml/acme/acs', { form: { SAMLResponse: toBase64(sign(xml, 'assertion', idp)) } })
+    expect(refused.status()).toBe(403)
+    await visit('/orgs/acme/audit?kind=sso', 'audit-log')
+    await page.getByRole('link', { name: 'Show the response' }).first().click()
+    await page.waitForURL('**/audit/sign-ins/**')
+    await expectAccessible(page, 'SAML tracer')
+    await screenshot(page, 'saml-tracer')
+    expect(await page.locator('.line.failed').count()).toBe(1)
+    expect(await page.locator('.line.failed').textContent()).toContain('https://wrong.example/sp')
+    await visit('/forgot-password', 'forgot-password')
   })
 
   it('ran no blocked inline script and threw nothing', () => {

@@ -2,8 +2,6 @@
  * A test IdP: its own key pair, responses built from parameters, signed with xml-crypto (a real
  * XML signature library) and encrypted with xml-encryption — real crypto, never a stubbed validator.
  */
-import { encrypt } from 'xml-encryption'
-import { SignedXml } from 'xml-crypto'
 import { parseCertificate, type Certificate } from '../../src/saml/certificate.js'
 import { escapeXml } from '../../src/saml/escape-xml.js'
 import { generateKeyPair, type KeyPair } from '../../src/saml/key-pair.js'
@@ -84,58 +82,8 @@ export function buildResponse(p: ResponseParams): string {
   )
 }
 
-export interface SignOptions {
-  readonly privateKeyPem: string
-  readonly certificatePem?: string
-  readonly algorithm?: 'rsa-sha256' | 'rsa-sha1' | 'rsa-sha512'
-}
-
-const SIG = {
-  'rsa-sha256': ['http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', 'http://www.w3.org/2001/04/xmlenc#sha256'],
-  'rsa-sha512': ['http://www.w3.org/2001/04/xmldsig-more#rsa-sha512', 'http://www.w3.org/2001/04/xmlenc#sha512'],
-  'rsa-sha1': ['http://www.w3.org/2000/09/xmldsig#rsa-sha1', 'http://www.w3.org/2000/09/xmldsig#sha1'],
-} as const
-
-/** Signs the Response or the Assertion (enveloped, exc-c14n), placing the Signature after its Issuer as the schema wants. */
-export function sign(xml: string, target: 'response' | 'assertion', options: SignOptions): string {
-  const [signatureAlgorithm, digestAlgorithm] = SIG[options.algorithm ?? 'rsa-sha256']
-  const element = target === 'response' ? 'Response' : 'Assertion'
-  const sig = new SignedXml({
-    privateKey: options.privateKeyPem,
-    publicCert: options.certificatePem,
-    signatureAlgorithm,
-    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
-  })
-  sig.addReference({
-    xpath: `//*[local-name(.)='${element}']`,
-    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
-    digestAlgorithm,
-  })
-  sig.computeSignature(xml, {
-    prefix: 'ds',
-    location: { reference: `//*[local-name(.)='${element}']/*[local-name(.)='Issuer']`, action: 'after' },
-  })
-  return sig.getSignedXml()
-}
-
-/** Replaces the Assertion with an EncryptedAssertion for `spCertificatePem` (RSA-OAEP + AES-256-GCM by default). */
-export async function encryptAssertion(xml: string, spCertificatePem: string, options: { content?: 'aes256-gcm' | 'aes128-cbc' | 'aes256-cbc'; keyTransport?: 'rsa-oaep-mgf1p' | 'rsa-1_5' } = {}): Promise<string> {
-  const start = xml.indexOf('<saml2:Assertion')
-  const end = xml.indexOf('</saml2:Assertion>') + '</saml2:Assertion>'.length
-  const assertion = xml.slice(start, end)
-  const content = options.content ?? 'aes256-gcm'
-  const encryptionAlgorithm = content.endsWith('gcm') ? `http://www.w3.org/2009/xmlenc11#${content}` : `http://www.w3.org/2001/04/xmlenc#${content}`
-  const encrypted = await new Promise<string>((resolve, reject) => {
-    encrypt(assertion, {
-      rsa_pub: spCertificatePem,
-      pem: spCertificatePem,
-      encryptionAlgorithm,
-      keyEncryptionAlgorithm: `http://www.w3.org/2001/04/xmlenc#${options.keyTransport ?? 'rsa-oaep-mgf1p'}`,
-      disallowEncryptionWithInsecureAlgorithm: false,
-      warnInsecureAlgorithm: false,
-    } as never, (error, result) => (error ? reject(error) : resolve(result)))
-  })
-  return `${xml.slice(0, start)}<saml2:EncryptedAssertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion">${encrypted}</saml2:EncryptedAssertion>${xml.slice(end)}`
-}
+// Signing and encryption live in src/saml (the development IdP uses them too); the tests keep their names.
+export { signSamlElement as sign, type SignOptions } from '../../src/saml/sign-xml.js'
+export { encryptAssertion } from '../../src/saml/encrypt-assertion.js'
 
 export const toBase64 = (xml: string) => Buffer.from(xml, 'utf8').toString('base64')

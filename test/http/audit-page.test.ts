@@ -80,15 +80,23 @@ describe('the audit log page', () => {
     expect((await (await signedIn(ctx, OWNER)).get(trace)).statusCode).toBe(404)
   })
 
-  it('keeps no response that passed the checks, nor one that was not a SAML response', async () => {
+  it('keeps a response refused after the checks (not a member) once it can never be replayed, and none that was not a SAML response', async () => {
     const stranger = responseFor(ctx, idp, org, { nameId: 'not-a-member@elsewhere.test' })
     expect((await postAcs(browser(ctx.app), org, stranger)).statusCode).toBe(403)
+    expect((await postAcs(browser(ctx.app), org, stranger)).statusCode).toBe(403) // the replay
     await browser(ctx.app).post('/saml/acme/acs', { SAMLResponse: Buffer.from('<html/>').toString('base64') })
     const kept = await ctx.runtime.db.selectFrom('sso_failed_responses').selectAll().execute()
-    expect(kept).toEqual([])
+    expect(kept.map((k) => JSON.parse(k.failure).code).sort()).toEqual(['assertion_replayed', 'not_a_member'])
     const log = await (await signedIn(ctx, OWNER)).get('/orgs/acme/audit?kind=sso')
     expect(log.body).toContain('not_a_member')
-    expect(log.body).not.toContain('Show the response')
+    expect(log.body).toContain('Show the response')
+  })
+
+  it('keeps no response refused before its ID entered the replay cache (it could still be good later)', async () => {
+    await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { allowIdpInitiated: false })
+    expect((await postAcs(browser(ctx.app), org, responseFor(ctx, idp, org, { nameId: 'x@acme.test' }))).statusCode).toBe(403)
+    expect((await postAcs(browser(ctx.app), org, responseFor(ctx, idp, org, { nameId: 'x@acme.test', inResponseTo: '_unknown' }))).statusCode).toBe(403)
+    expect(await ctx.runtime.db.selectFrom('sso_failed_responses').selectAll().execute()).toEqual([])
   })
 
   it('keeps at most 100 refused responses per connection, the newest', async () => {

@@ -86,21 +86,27 @@ describe('step 1: the SSO name and the SP details', () => {
   })
 })
 
+const label = (id: string) => id
+
 describe('step 2: guides per IdP', () => {
   it('names each IdP\'s own field labels next to the values', async () => {
     await createName()
     const expectations: Record<string, string[]> = {
-      okta: ['Single sign-on URL', 'Audience URI (SP Entity ID)'],
-      entra: ['Identifier (Entity ID)', 'Reply URL (Assertion Consumer Service URL)'],
-      google: ['ACS URL', 'Entity ID'],
-      onelogin: ['Audience (EntityID)', 'ACS (Consumer) URL'],
-      other: ['http://gatehouse.test/saml/acme/metadata'],
+      okta: ['Single sign-on URL', 'Audience URI (SP Entity ID)', 'Attribute Statements', 'user.firstName', 'workspace.prod'],
+      entra: ['Identifier (Entity ID)', 'Reply URL (Assertion Consumer Service URL)', 'Attributes &amp; Claims', 'Add a group claim'],
+      google: ['ACS URL', 'Entity ID', 'Attribute mapping', 'Primary email'],
+      onelogin: ['Audience (EntityID)', 'ACS (Consumer) URL', 'Parameters', 'User Roles'],
+      other: ['http://gatehouse.test/saml/acme/metadata', 'Attributes (Basic name format)'],
     }
     for (const [id, labels] of Object.entries(expectations)) {
       const page = await owner.get(`/orgs/acme/sso/guide?idp=${id}`)
       expect(page.statusCode).toBe(200)
       for (const label of labels) expect(page.body, `${id}: ${label}`).toContain(label)
       expect(page.body).toContain('http://gatehouse.test/saml/acme/acs')
+      // Every value to paste has a copy button pointing at it, and ids are unique.
+      const ids = [...page.body.matchAll(/data-copy-target="([^"]+)"/g)].map((m) => m[1]!)
+      expect(ids.length).toBeGreaterThan(5)
+      for (const id of ids) expect(page.body.split(`id="${id}"`).length - 1, `${id} on ${label(id)}`).toBe(1)
     }
   })
 })
@@ -165,7 +171,7 @@ describe('step 4: user management', () => {
   it('saves every setting of the form, shown again on the page', async () => {
     await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Sandbox', slug: 'sandbox' })
     await owner.get('/orgs/acme/sso/policy')
-    const res = await owner.post('/orgs/acme/sso/policy', {
+    const full = {
       enforcement: 'exceptions', apiAllowList: 'Bot@Acme.test\nci@acme.test', sessionTimeoutHours: '8', provisioning: 'just-in-time',
       allowIdpInitiated: 'on', 'attributeMapping.email': 'mail\nemail', 'attributeMapping.firstName': 'given', 'attributeMapping.lastName': 'sn', 'attributeMapping.roles': 'groups',
       'roleMapping.enabled': 'on', 'roleMapping.attribute': 'groups', 'roleMapping.delimiter': 'other', 'roleMapping.delimiterOther': '|',
@@ -173,7 +179,8 @@ describe('step 4: user management', () => {
       'rule.1.idpRole': '', 'rule.1.orgRole': 'member',
       'rule.2.idpRole': 'Admins', 'rule.2.orgRole': 'admin',
       'workspaceAttributes.enabled': 'on', 'workspaceAttributes.prefix': 'ws.',
-    })
+    }
+    const res = await owner.post('/orgs/acme/sso/policy', full)
     expect(res.statusCode).toBe(303)
     expect(res.headers.location).toBe('/orgs/acme/sso/policy?notice=policy')
     expect((await sso()).json.policy).toEqual({
@@ -192,6 +199,13 @@ describe('step 4: user management', () => {
     expect(page.body).toMatch(/value="exceptions" checked=""/)
     const audit = (await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data[0]
     expect(audit).toMatchObject({ action: 'sso.policy_updated', actor: `user:${OWNER}`, detail: { before: { enforcement: 'optional', sessionTimeoutHours: 12 }, after: { enforcement: 'exceptions', sessionTimeoutHours: 8 } } })
+
+    // Removing a rule: tick its Remove box; the other rules stay as they were.
+    await owner.get('/orgs/acme/sso/policy')
+    const again = await owner.post('/orgs/acme/sso/policy', { ...full, 'rule.0.remove': 'on' })
+    expect(again.statusCode).toBe(303)
+    expect((await sso()).json.policy.roleMapping.rules).toEqual([{ idpRole: 'Admins', orgRole: 'admin', workspaceRoles: {} }])
+    expect(page.body).toContain('name="rule.0.remove"')
   })
 
   it('refuses a session timeout outside 1–24 h next to the field, keeping what was typed and saving nothing', async () => {

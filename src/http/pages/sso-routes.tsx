@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AccountError } from '../../core/account-error.js'
 import { bindUsersCsv } from '../../core/bind-users.js'
 import { findMembership } from '../../core/current-member.js'
+import { devIdpEndpoints, devIdpMetadata } from '../../core/dev-idp.js'
 import { verificationRecord } from '../../core/domain-name.js'
 import { addEmailDomain, listEmailDomains, removeEmailDomain, verifyEmailDomain } from '../../core/email-domains.js'
 import type { Actor, CoreDeps } from '../../core/deps.js'
@@ -33,6 +34,7 @@ const NOTICES: Record<string, string> = {
   created: 'SSO name saved. Next, set up the app in your IdP.',
   renamed: 'SSO name changed: update the SP Entity ID and ACS URL in your IdP.',
   idp: 'Identity provider saved. Test SSO before enabling it.',
+  'dev-idp': 'The development IdP is now this organization\'s identity provider. Press Test SSO: it opens the development IdP\'s sign-in page.',
   policy: 'User management saved.',
   enabled: 'Single sign-on is enabled.',
   'domain-added': 'Domain added. Publish its TXT record, then press Verify.',
@@ -97,7 +99,7 @@ function policyFromForm(body: unknown, workspaceSlugs: readonly string[]): { pat
       continue
     }
     const idpRole = f(`rule.${i}.idpRole`).trim()
-    if (idpRole === '') continue
+    if (idpRole === '' || f(`rule.${i}.remove`) === 'on') continue
     const workspaceRoles: Record<string, string> = {}
     for (const slug of workspaceSlugs) {
       const role = f(`rule.${i}.ws.${slug}`)
@@ -136,7 +138,8 @@ function policyFromForm(body: unknown, workspaceSlugs: readonly string[]): { pat
   return { patch, values }
 }
 
-export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: readonly string[]): void {
+export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: readonly string[], options: { devIdp: boolean } = { devIdp: false }): void {
+  const devIdp = options.devIdp ? { entityId: devIdpEndpoints(deps.settings.baseUrl).entityId } : undefined
   /** The viewer as owner (may change) or admin (may look) of the org; members get `not_allowed`. */
   async function ssoViewer(request: FastifyRequest) {
     const signedIn = requireSignedIn(request)
@@ -151,6 +154,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const base: SsoPageBase = {
       viewer: signedIn.viewer, csrf: request.page.csrf, org: { name: membership.org.name, slug },
       canEdit: membership.member.role === 'owner', notice: typeof notice === 'string' ? NOTICES[notice] : undefined,
+      progress: { named: connection !== undefined, idpConfigured: connection?.idp !== undefined, enabled: connection?.enabled === true },
     }
     return { signedIn, membership, actor, slug, connection, base }
   }
@@ -202,13 +206,26 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const { base, connection } = await requireConnection(request)
     const sp = spDetails(deps, connection.ssoName)
     const chosen = (request.query as Record<string, unknown>).idp
-    return sendPage(reply, <SsoGuidePage {...base} sp={sp} guides={idpGuides(sp)} chosen={typeof chosen === 'string' ? chosen : 'okta'} />)
+    const [firstWorkspace] = await deps.store.workspaces.listByOrg(connection.orgId)
+    return sendPage(reply, <SsoGuidePage {...base} sp={sp} guides={idpGuides(sp, firstWorkspace?.slug)} chosen={typeof chosen === 'string' ? chosen : 'okta'} />)
   })
 
   app.get('/orgs/:org/sso/idp', async (request, reply) => {
     const { base, connection } = await requireConnection(request)
-    return sendPage(reply, <SsoIdpPage {...base} idp={idpSummary(connection)} values={{ mode: 'metadata' }} />)
+    return sendPage(reply, <SsoIdpPage {...base} idp={idpSummary(connection)} values={{ mode: 'metadata' }} devIdp={devIdp} />)
   })
+
+  if (devIdp !== undefined) {
+    /**
+     * "Use the development IdP": its metadata through configureIdp, like a pasted one, so the owner-only
+     * rule, the checks and the audit entry are the same as for any other IdP.
+     */
+    app.post('/orgs/:org/sso/idp/dev', async (request, reply) => {
+      const { actor, slug } = await requireConnection(request)
+      await configureIdp(deps, slug, { metadataXml: await devIdpMetadata(deps) }, actor)
+      return reply.redirect(`/orgs/${slug}/sso?notice=dev-idp`, 303)
+    })
+  }
 
   app.post('/orgs/:org/sso/idp', { bodyLimit: IDP_FORM_LIMIT }, async (request, reply) => {
     const { base, connection, actor, slug } = await requireConnection(request)
@@ -235,12 +252,12 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
       }
       const result = await configureIdp(deps, slug, input, actor)
       if (result.warnings.length === 0) return reply.redirect(`/orgs/${slug}/sso?notice=idp`, 303)
-      return sendPage(reply, <SsoIdpPage {...base} notice={NOTICES.idp} idp={idpSummary(result.connection)} values={{ mode: 'metadata' }} warnings={result.warnings} />)
+      return sendPage(reply, <SsoIdpPage {...base} notice={NOTICES.idp} idp={idpSummary(result.connection)} values={{ mode: 'metadata' }} warnings={result.warnings} devIdp={devIdp} />)
     } catch (error) {
       if (!(error instanceof SsoError || error instanceof AccountError)) throw error
       refused(request, error)
       const name = error instanceof SsoError ? idpFieldOf(error.field, values.mode) : undefined
-      return sendPage(reply, <SsoIdpPage {...base} idp={idpSummary(connection)} values={values}
+      return sendPage(reply, <SsoIdpPage {...base} idp={idpSummary(connection)} values={values} devIdp={devIdp}
         errors={name === undefined ? undefined : { [name]: error.message }} error={name === undefined ? error.message : 'The identity provider was not saved: see the message next to the field.'} />, statusOf(error))
     }
   })

@@ -5,14 +5,34 @@
 import type { FC } from 'hono/jsx'
 import type { IdpGuide, SpDetails } from './sso-pages.js'
 
-const V: FC<{ value: string }> = ({ value }) => <code class="paste">{value}</code>
+/** A value to paste, with its copy button (ids are unique within one guide page). */
+let counter = 0
+const V: FC<{ value: string }> = ({ value }) => {
+  const id = `paste-${counter++}`
+  return <span class="paste-value"><code class="paste" id={id}>{value}</code> <button type="button" class="copy" data-copy-target={id} aria-label={`Copy ${value}`}>Copy</button></span>
+}
+
+export interface GuideAttribute {
+  /** The attribute name Gatehouse reads by default. */
+  readonly name: string
+  /** What to pick in that IdP for its value. */
+  readonly value: string
+}
 
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress'
 
-export function idpGuides(sp: SpDetails): IdpGuide[] {
+export function idpGuides(sp: SpDetails, workspaceSlug = 'prod'): IdpGuide[] {
+  counter = 0
+  const ws = `workspace.${workspaceSlug}`
   return [
     {
       id: 'okta', name: 'Okta',
+      attributeTerm: 'Attribute Statements (Name format: Basic)',
+      attributes: [
+        { name: 'email', value: 'user.email' }, { name: 'first_name', value: 'user.firstName' }, { name: 'last_name', value: 'user.lastName' },
+        { name: 'roles', value: 'Group Attribute Statements: filter “Matches regex” on the groups that carry roles' },
+        { name: ws, value: 'an expression such as "editor", or a user profile attribute' },
+      ],
       steps: [
         <>In the Okta Admin Console, open <strong>Applications → Applications → Create App Integration</strong>, choose <strong>SAML 2.0</strong>, and name the app.</>,
         <><strong>Single sign-on URL</strong>: <V value={sp.acsUrl} />; keep <strong>Use this for Recipient URL and Destination URL</strong> checked.</>,
@@ -25,6 +45,14 @@ export function idpGuides(sp: SpDetails): IdpGuide[] {
     },
     {
       id: 'entra', name: 'Microsoft Entra ID',
+      attributeTerm: 'Attributes & Claims → Add new claim (leave Namespace empty)',
+      attributes: [
+        { name: 'email', value: 'Source attribute user.mail (the default …/claims/emailaddress claim also works)' },
+        { name: 'first_name', value: 'user.givenname (or keep …/claims/givenname)' },
+        { name: 'last_name', value: 'user.surname (or keep …/claims/surname)' },
+        { name: 'roles', value: 'Add a group claim → Groups assigned to the application; Customize the name to roles (values are group object IDs)' },
+        { name: ws, value: 'Source Attribute with a constant such as "editor", or Claim conditions per group' },
+      ],
       steps: [
         <>In the Entra admin center, open <strong>Enterprise applications → New application → Create your own application</strong> ("Integrate any other application you don't find in the gallery").</>,
         <>Open <strong>Single sign-on → SAML</strong>, then <strong>Basic SAML Configuration → Edit</strong>.</>,
@@ -37,6 +65,12 @@ export function idpGuides(sp: SpDetails): IdpGuide[] {
     },
     {
       id: 'google', name: 'Google Workspace',
+      attributeTerm: 'Attribute mapping (Google Directory attributes → App attributes)',
+      attributes: [
+        { name: 'email', value: 'Basic Information › Primary email' }, { name: 'first_name', value: 'Basic Information › First name' },
+        { name: 'last_name', value: 'Basic Information › Last name' }, { name: 'roles', value: 'Group membership (choose the groups)' },
+        { name: ws, value: 'a custom user attribute (Directory › Users › Manage custom attributes)' },
+      ],
       steps: [
         <>In the Google Admin console, open <strong>Apps → Web and mobile apps → Add app → Add custom SAML app</strong>, and name it.</>,
         <>On <strong>Google Identity Provider details</strong>, <strong>Download metadata</strong> (Option 1) for step 3, then <strong>Continue</strong>.</>,
@@ -49,6 +83,12 @@ export function idpGuides(sp: SpDetails): IdpGuide[] {
     },
     {
       id: 'onelogin', name: 'OneLogin',
+      attributeTerm: 'Parameters (Include in SAML assertion)',
+      attributes: [
+        { name: 'email', value: 'Email' }, { name: 'first_name', value: 'First Name' }, { name: 'last_name', value: 'Last Name' },
+        { name: 'roles', value: 'User Roles (semicolon-delimited: set the role delimiter to ; in step 4)' },
+        { name: ws, value: 'a custom user field, or a macro' },
+      ],
       steps: [
         <>In OneLogin Administration, open <strong>Applications → Add App</strong> and choose <strong>SAML Custom Connector (Advanced)</strong>.</>,
         <>On <strong>Configuration</strong>: <strong>Audience (EntityID)</strong>: <V value={sp.entityId} />.</>,
@@ -60,6 +100,12 @@ export function idpGuides(sp: SpDetails): IdpGuide[] {
     },
     {
       id: 'other', name: 'Any other SAML 2.0 IdP',
+      attributeTerm: 'Attributes (Basic name format)',
+      attributes: [
+        { name: 'email', value: 'the user\'s email' }, { name: 'first_name', value: 'given name' }, { name: 'last_name', value: 'family name' },
+        { name: 'roles', value: 'groups or roles, multi-valued (or one value with a delimiter)' },
+        { name: ws, value: 'a role name, {"role":"editor"}, or noaccess' },
+      ],
       steps: [
         <>If the IdP imports SP metadata, give it <V value={sp.metadataUrl} /> (or the downloaded file) and skip to the attributes.</>,
         <>Otherwise: ACS / Reply / Single sign-on URL, HTTP-POST binding: <V value={sp.acsUrl} />.</>,

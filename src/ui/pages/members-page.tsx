@@ -73,7 +73,7 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                 const form = `member-${m.id}`
                 return (
                   <tr>
-                    <td><strong>{m.name || m.email}</strong><br /><span class="muted">{m.email}</span>{m.isSelf && <span class="badge subtle">you</span>}</td>
+                    <td><strong>{m.name || m.email}</strong><br /><span class="muted">{m.email}</span>{m.isSelf && <span class="badge subtle">you</span>}{m.allowWithoutSso && <span class="badge">SSO exception</span>}</td>
                     {m.editable && m.managedByIdp ? (
                       <>
                         <td>{m.role} <span class="badge subtle" id={`${form}-idp`}>from IdP</span></td>

@@ -26,6 +26,7 @@ export interface SsoPageBase {
   readonly notice?: string | undefined
   readonly error?: string | undefined
   readonly errors?: FieldErrors | undefined
+  readonly progress?: SsoProgress | undefined
 }
 
 export interface IdpSummary {
@@ -74,26 +75,41 @@ const STEPS: readonly { readonly path: string; readonly label: string }[] = [
   { path: '/policy', label: '4. User management' },
 ]
 
-const Steps: FC<{ slug: string; current: string; configured: boolean }> = ({ slug, current, configured }) => (
-  <nav aria-label="SSO set-up steps" class="steps">
-    <ol>
-      {STEPS.map((step, i) => (
-        <li>
-          {step.path === current
-            ? <span aria-current="page">{step.label}</span>
-            : i === 0 || configured ? <a href={base(slug) + step.path}>{step.label}</a> : <span class="muted">{step.label}</span>}
+/** How far the set-up is: each step marked done or not, and the last one's state. */
+export interface SsoProgress {
+  readonly named: boolean
+  readonly idpConfigured: boolean
+  readonly enabled: boolean
+}
+
+const Steps: FC<{ slug: string; current: string; configured: boolean; progress: SsoProgress | undefined }> = ({ slug, current, configured, progress }) => {
+  const done = [progress?.named, progress?.named, progress?.idpConfigured, progress?.idpConfigured]
+  return (
+    <nav aria-label="SSO set-up steps" class="steps">
+      <ol>
+        {STEPS.map((step, i) => (
+          <li class={done[i] === true ? 'done' : undefined}>
+            {step.path === current
+              ? <span aria-current="page">{step.label}</span>
+              : i === 0 || configured ? <a href={base(slug) + step.path}>{step.label}</a> : <span class="muted">{step.label}</span>}
+            {done[i] === true && <span class="visually-hidden"> (done)</span>}
+          </li>
+        ))}
+        <li class={progress?.enabled === true ? 'done' : undefined}>
+          {current === '' ? <span>5. Test and enable</span> : <a href={base(slug)}>5. Test and enable</a>}
+          <span class="muted"> {progress?.enabled === true ? '(enabled)' : '(not enabled)'}</span>
         </li>
-      ))}
-    </ol>
-  </nav>
-)
+      </ol>
+    </nav>
+  )
+}
 
 const Frame: FC<SsoPageBase & { title: string; step: string; configured: boolean; children?: Child }> = (p) => (
   <Layout title={`${p.title} · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice} scripts={['/static/sso-setup.js']}>
     <p class="crumbs"><a href="/dashboard">Dashboard</a> / <a href={`/orgs/${p.org.slug}/members`}>{p.org.name}</a> / <a href={base(p.org.slug)}>Single sign-on</a></p>
     <h1>{p.title}</h1>
     {!p.canEdit && <p class="notice" role="status">You are an admin of {p.org.name}: you can see its single sign-on set-up; only the owner can change it.</p>}
-    <Steps slug={p.org.slug} current={p.step} configured={p.configured} />
+    <Steps slug={p.org.slug} current={p.step} configured={p.configured} progress={p.progress} />
     <FormError message={p.error} />
     {p.children}
   </Layout>
@@ -272,6 +288,9 @@ export interface IdpGuide {
   readonly id: string
   readonly name: string
   readonly steps: readonly Child[]
+  /** What this IdP calls its attribute settings. */
+  readonly attributeTerm: string
+  readonly attributes: readonly { readonly name: string; readonly value: string }[]
 }
 
 export const SsoGuidePage: FC<SsoPageBase & { sp: SpDetails; guides: readonly IdpGuide[]; chosen: string }> = (p) => {
@@ -284,6 +303,23 @@ export const SsoGuidePage: FC<SsoPageBase & { sp: SpDetails; guides: readonly Id
       <section class="card" aria-labelledby="guide-heading">
         <h2 id="guide-heading">{guide.name}</h2>
         <ol class="guide">{guide.steps.map((s) => <li>{s}</li>)}</ol>
+      </section>
+      <section class="card" aria-labelledby="attributes-heading">
+        <h2 id="attributes-heading">Attributes: {guide.attributeTerm}</h2>
+        <div class="table-scroll">
+          <table>
+            <thead><tr><th scope="col">Name</th><th scope="col">Value in {guide.name}</th></tr></thead>
+            <tbody>
+              {guide.attributes.map((a, i) => (
+                <tr>
+                  <td><code id={`attr-${i}`}>{a.name}</code> <button type="button" class="copy" data-copy-target={`attr-${i}`} aria-label={`Copy ${a.name}`}>Copy</button></td>
+                  <td>{a.value}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <p class="hint">roles and the workspace attributes are optional: they matter only with role mapping or workspace attributes turned on in step 4. Other attribute names work too: list them in step 4's attribute mapping.</p>
       </section>
       <section class="card" aria-labelledby="values-heading">
         <h2 id="values-heading">Values to paste</h2>
@@ -308,7 +344,11 @@ export interface IdpFormValues {
   readonly signatureAlgorithm?: string
 }
 
-export const SsoIdpPage: FC<SsoPageBase & { idp: IdpSummary | undefined; values: IdpFormValues; warnings?: readonly string[] | undefined }> = (p) => {
+export const SsoIdpPage: FC<SsoPageBase & {
+  idp: IdpSummary | undefined; values: IdpFormValues; warnings?: readonly string[] | undefined
+  /** Present when the development IdP is on (never in production): offers the one-click set-up. */
+  devIdp?: { readonly entityId: string } | undefined
+}> = (p) => {
   const action = `${base(p.org.slug)}/idp`
   const v = p.values
   return (
@@ -320,6 +360,21 @@ export const SsoIdpPage: FC<SsoPageBase & { idp: IdpSummary | undefined; values:
         </section>
       )}
       {p.warnings !== undefined && p.warnings.length > 0 && <ul class="warnings" role="status">{p.warnings.map((w) => <li>{w}</li>)}</ul>}
+      {p.canEdit && p.devIdp !== undefined && (
+        <section class="card dev-idp" aria-labelledby="dev-idp-heading">
+          <h2 id="dev-idp-heading">No IdP at hand? Try the development IdP</h2>
+          <p class="dev-banner" role="note"><strong>Development IdP — for trying Gatehouse, never for production.</strong> Built into this Gatehouse (it is off in production): it signs in whoever you type, with the roles you choose.</p>
+          {p.idp?.entityId === p.devIdp.entityId
+            ? <p>This organization already uses the development IdP. Press <strong>Test SSO</strong> on the <a href={base(p.org.slug)}>overview</a>.</p>
+            : (
+              <form method="post" action={`${action}/dev`}>
+                <Csrf token={p.csrf} />
+                <button type="submit" class="primary">Use the development IdP</button>
+                {p.idp !== undefined && <p class="hint">This replaces the current identity provider.</p>}
+              </form>
+            )}
+        </section>
+      )}
       {p.canEdit && (
         <>
           <section class="card" aria-labelledby="metadata-heading">
@@ -498,7 +553,7 @@ export const SsoPolicyPage: FC<SsoPageBase & { values: PolicyFormValues; workspa
           <div class="table-scroll">
             <table>
               <caption>Rules: IdP role → org role and workspace roles. Several matching rules combine to the highest roles.</caption>
-              <thead><tr><th scope="col">IdP role</th><th scope="col">Org role</th>{p.workspaces.map((w) => <th scope="col">{w.name}</th>)}</tr></thead>
+              <thead><tr><th scope="col">IdP role</th><th scope="col">Org role</th>{p.workspaces.map((w) => <th scope="col">{w.name}</th>)}{!off && <th scope="col">Remove</th>}</tr></thead>
               <tbody>
                 {rules.map((rule, i) => (
                   <tr>
@@ -516,11 +571,13 @@ export const SsoPolicyPage: FC<SsoPageBase & { values: PolicyFormValues; workspa
                         </select>
                       </td>
                     ))}
+                    {!off && <td>{i < v.roleMapping.rules.length && <input type="checkbox" name={`rule.${i}.remove`} aria-label={`Remove rule ${i + 1}`} />}</td>}
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
+          <p class="hint">To add a rule, fill in an empty row; to remove one, tick Remove (or clear its IdP role), then save.</p>
           <ErrorFor errors={p.errors} name="roleMapping" />
         </fieldset>
         <fieldset>
@@ -568,7 +625,7 @@ export interface SsoTestPageProps extends SsoPageBase {
 
 const RolesText: FC<{ roles: { orgRole: string; workspaceRoles: Readonly<Record<string, string>> } }> = ({ roles }) => {
   const ws = Object.entries(roles.workspaceRoles)
-  return <>org role <strong>{roles.orgRole}</strong>; {ws.length === 0 ? 'no workspace roles' : ws.map(([slug, role], i) => <>{i > 0 && ', '}<code>{slug}</code>: {role}</>)}</>
+  return <>org role <strong>{roles.orgRole}</strong>{'; '}{ws.length === 0 ? 'no workspace roles' : ws.map(([slug, role], i) => <>{i > 0 && ', '}<code>{slug}</code>: {role}</>)}</>
 }
 
 export const SsoTestPage: FC<SsoTestPageProps> = (p) => {

@@ -1,0 +1,146 @@
+/**
+ * The development IdP's pages (issue 6): its home, the sign-in page for a request (or an
+ * IdP-initiated sign-in) and its refusals. Every page carries the same unmistakable banner.
+ */
+import type { FC, PropsWithChildren } from 'hono/jsx'
+import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
+import { Layout } from '../layout.js'
+
+export const DEV_IDP_WARNING = 'Development IdP — for trying Gatehouse, never for production'
+
+const DevIdpFrame: FC<PropsWithChildren<{ title: string }>> = ({ title, children }) => (
+  <Layout title={`${title} · Development IdP`}>
+    <p class="dev-banner" role="note"><strong>{DEV_IDP_WARNING}.</strong> It signs anyone in as anyone: it exists only when Gatehouse runs outside production.</p>
+    {children}
+  </Layout>
+)
+
+export const DevIdpHomePage: FC<{ entityId: string; ssoUrl: string; metadataUrl: string; ssoName?: string | undefined; error?: string | undefined }> = (p) => (
+  <DevIdpFrame title="Development IdP">
+    <h1>Development IdP</h1>
+    <section class="card" aria-labelledby="use-heading">
+      <h2 id="use-heading">Use it</h2>
+      <p>As an organization's owner, open <strong>Single sign-on → 3. Identity provider</strong> and press <strong>Use the development IdP</strong>. Then <strong>Test SSO</strong> brings you here to choose who to sign in as.</p>
+      <dl class="details">
+        <div class="copyable"><dt>Metadata URL</dt><dd><a href={p.metadataUrl}><code>{p.metadataUrl}</code></a></dd></div>
+        <div class="copyable"><dt>Entity ID (issuer)</dt><dd><code>{p.entityId}</code></dd></div>
+        <div class="copyable"><dt>Single sign-on URL (HTTP-Redirect and HTTP-POST)</dt><dd><code>{p.ssoUrl}</code></dd></div>
+      </dl>
+    </section>
+    <section class="card" aria-labelledby="start-heading">
+      <h2 id="start-heading">IdP-initiated sign-in</h2>
+      <p class="muted">Like clicking the app's tile in Okta or Entra: no request from Gatehouse first.</p>
+      <FormError message={p.error} />
+      <form method="get" action="/dev/idp/start" novalidate>
+        <Field name="sso_name" label="SSO name" value={p.ssoName} autocomplete="off" />
+        <button type="submit" class="primary">Continue</button>
+      </form>
+    </section>
+  </DevIdpFrame>
+)
+
+export interface DevIdpFormValues {
+  readonly email: string
+  readonly firstName: string
+  readonly lastName: string
+  readonly roles: string
+  readonly rolesAttribute: string
+  readonly attributes: string
+  readonly encrypt: boolean
+  readonly signResponse: boolean
+}
+
+export interface DevIdpSignInProps {
+  readonly csrf: string
+  readonly orgName: string
+  readonly ssoName: string
+  readonly acsUrl: string
+  readonly spEntityId: string
+  /** The AuthnRequest answered; undefined for IdP-initiated. */
+  readonly requestId: string | undefined
+  readonly relayState: string | undefined
+  readonly values: DevIdpFormValues
+  readonly errors?: FieldErrors | undefined
+  readonly error?: string | undefined
+  readonly users: readonly { email: string; firstName: string; lastName: string }[]
+  /** IdP roles the connection's role mapping has rules for. */
+  readonly knownRoles: readonly string[]
+  readonly requireEncryption: boolean
+}
+
+/** The request's state, carried by both forms; the server re-derives the ACS from the SSO name. */
+const RequestState: FC<{ csrf: string; ssoName: string; requestId: string | undefined; relayState: string | undefined }> = (s) => (
+  <>
+    <Csrf token={s.csrf} />
+    <input type="hidden" name="ssoName" value={s.ssoName} />
+    {s.requestId !== undefined && <input type="hidden" name="requestId" value={s.requestId} />}
+    {s.relayState !== undefined && <input type="hidden" name="relayState" value={s.relayState} />}
+  </>
+)
+
+export const DevIdpSignInPage: FC<DevIdpSignInProps> = (p) => {
+  const v = p.values
+  const area = (name: keyof DevIdpFormValues & string, label: string, hint: string, value: string) => (
+    <div class={p.errors?.[name] !== undefined ? 'field has-error' : 'field'}>
+      <label for={`f-${name}`}>{label}</label>
+      <p class="hint" id={`f-${name}-hint`}>{hint}</p>
+      <textarea id={`f-${name}`} name={name} rows={3} spellcheck={false} aria-invalid={p.errors?.[name] !== undefined ? 'true' : undefined}
+        aria-describedby={p.errors?.[name] !== undefined ? `f-${name}-hint f-${name}-error` : `f-${name}-hint`}>{value}</textarea>
+      {p.errors?.[name] !== undefined && <p class="error" id={`f-${name}-error`}>{p.errors[name]}</p>}
+    </div>
+  )
+  return (
+    <DevIdpFrame title={`Sign in to ${p.orgName}`}>
+      <h1>Sign in to {p.orgName}</h1>
+      <p>
+        {p.requestId === undefined
+          ? <>IdP-initiated sign-in for the SSO connection <code>{p.ssoName}</code>.</>
+          : <>Gatehouse asks who you are for the SSO connection <code>{p.ssoName}</code> (request <code>{p.requestId}</code>).</>}
+        {' '}The signed answer goes to <code>{p.acsUrl}</code> for <code>{p.spEntityId}</code>.
+      </p>
+      <FormError message={p.error} />
+      {p.users.length > 0 && (
+        <section class="card" aria-labelledby="pick-heading">
+          <h2 id="pick-heading">Pick a member of {p.orgName}</h2>
+          <form method="post" action="/dev/idp/respond" class="row">
+            <RequestState csrf={p.csrf} ssoName={p.ssoName} requestId={p.requestId} relayState={p.relayState} />
+            {p.users.map((u) => <button type="submit" name="pick" value={u.email}>{`${u.firstName} ${u.lastName}`.trim() || u.email} <span class="muted">{u.email}</span></button>)}
+          </form>
+        </section>
+      )}
+      <section class="card" aria-labelledby="who-heading">
+        <h2 id="who-heading">Or type who to sign in as</h2>
+        <form method="post" action="/dev/idp/respond" novalidate>
+          <RequestState csrf={p.csrf} ssoName={p.ssoName} requestId={p.requestId} relayState={p.relayState} />
+          <Field name="email" label="Email (NameID and the email attribute)" type="email" value={v.email} errors={p.errors} autocomplete="off" />
+          <div class="row">
+            <Field name="firstName" label="First name" value={v.firstName} errors={p.errors} required={false} autocomplete="off" />
+            <Field name="lastName" label="Last name" value={v.lastName} errors={p.errors} required={false} autocomplete="off" />
+          </div>
+          {area('roles', 'Roles or groups', p.knownRoles.length > 0 ? `One per line. The role mapping of ${p.orgName} knows: ${p.knownRoles.join(', ')}.` : 'One per line, sent as one multi-valued attribute.', v.roles)}
+          <Field name="rolesAttribute" label="Attribute name for the roles or groups" value={v.rolesAttribute} errors={p.errors} required={false} autocomplete="off" />
+          {area('attributes', 'Extra attributes', 'name=value, one per line, for example workspace.prod=editor. A name given twice is sent with both values.', v.attributes)}
+          <div class="choice">
+            <input type="checkbox" id="f-encrypt" name="encrypt" checked={v.encrypt} aria-describedby="f-encrypt-hint" />
+            <label for="f-encrypt">Encrypt the assertion</label>
+            <p class="hint" id="f-encrypt-hint">To the SP certificate (RSA-OAEP, AES-256-GCM).{p.requireEncryption ? ' This connection requires it.' : ''}</p>
+          </div>
+          <div class="choice">
+            <input type="checkbox" id="f-signResponse" name="signResponse" checked={v.signResponse} />
+            <label for="f-signResponse">Sign the Response too (the Assertion is always signed)</label>
+          </div>
+          <button type="submit" class="primary">Sign in</button>
+        </form>
+      </section>
+    </DevIdpFrame>
+  )
+}
+
+export const DevIdpRefusalPage: FC<{ message: string; reference: string }> = ({ message, reference }) => (
+  <DevIdpFrame title="Request refused">
+    <h1>The development IdP refused this request</h1>
+    <p class="alert" role="alert">{message}</p>
+    <p class="reference muted">Reference: <code>{reference}</code></p>
+    <p><a href="/dev/idp">Development IdP home</a></p>
+  </DevIdpFrame>
+)
