@@ -123,3 +123,16 @@ export async function findOidcClientMetadata(deps: CoreDeps, id: string): Promis
       : { token_endpoint_auth_method: 'client_secret_basic', client_secret: open(deps.settings.secretKey, client.secretEncrypted) }),
   }
 }
+
+/**
+ * The origins registered clients are sent back to. A Gatehouse form (sign-in, the org chooser, a
+ * POST-binding page) can end, through redirects, at a client's redirect URI, and Chromium applies the
+ * page's CSP form-action to every redirect after a form submission: these origins must be in it.
+ */
+export async function oidcClientOrigins(deps: CoreDeps): Promise<string[]> {
+  const origins = new Set<string>()
+  for (const client of await deps.store.oidcClients.list()) {
+    for (const uri of [...client.redirectUris, ...client.postLogoutRedirectUris]) origins.add(new URL(uri).origin)
+  }
+  return [...origins].sort()
+}

@@ -11,6 +11,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { CoreDeps } from '../core/deps.js'
+import { oidcClientOrigins } from '../core/oidc-clients.js'
 import { MessagePage } from '../ui/pages/auth-pages.js'
 import { apiPlugin } from './api/index.js'
 import { devIdpPageRoutes, devIdpProtocolRoutes } from './dev-idp-routes.js'
@@ -60,7 +61,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   })
   const cookie = sessionCookieSettings(config.baseUrl)
   await app.register(cookiePlugin)
-  installSecurityHeaders(app, { https: cookie.secure })
+  installSecurityHeaders(app, { https: cookie.secure, formTargets: () => oidcClientOrigins(deps) })
 
   const css = readFileSync(new URL('app.css', STATIC_DIR), 'utf8')
   const autoSubmit = readFileSync(new URL('auto-submit.js', STATIC_DIR), 'utf8')
