@@ -89,7 +89,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // oidc-provider keeps its own time (Date.now); its storage expiry follows the same clock.
   const oidc = createOidcService(deps, {
     baseUrl: config.baseUrl, secretKey: config.secretKey, trustProxy: config.trustProxy,
-    sessionAbsoluteHours: config.session.absoluteHours, cookie, now: () => Date.now(),
+    sessionAbsoluteHours: config.session.absoluteHours, cookie, now: () => Date.now(), logger: deps.logger,
   })
   await app.register(oidcMount, { oidc })
 

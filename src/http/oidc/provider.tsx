@@ -7,7 +7,9 @@
  * which org. Rebuilt when the signing keys change (a rotation by another process is seen within 30 s).
  */
 import { hkdfSync } from 'node:crypto'
-import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider'
+import type { Logger } from 'pino'
+import type Provider from 'oidc-provider'
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
 import type { CoreDeps } from '../../core/deps.js'
 import { activeOidcJwks } from '../../core/oidc-keys.js'
 import { currentOidcClaims, findOrgLogin, type OrgLogin } from '../../core/oidc-login.js'
@@ -30,6 +32,32 @@ export interface OidcSettings {
   readonly cookie: CookieSettings
   /** The provider's clock (oidc-provider reads Date.now itself; its storage expiry follows the same). */
   readonly now: () => number
+  readonly logger: Logger
+}
+
+type OidcModule = typeof import('oidc-provider')
+let loading: Promise<OidcModule> | undefined
+
+/**
+ * oidc-provider 9 prints "Unsupported runtime" to stderr once at import on Node 20 (it supports
+ * Node 22+ officially; it works on 20.19, see ECOSYSTEM.md). Imported on the first OIDC request, with
+ * that one line sent to the log instead, so commands and start-up keep stderr for real problems.
+ * TODO(node 22): a plain static import once Gatehouse requires Node 22.
+ */
+function loadOidcProvider(logger: Logger): Promise<OidcModule> {
+  loading ??= (async () => {
+    const warn = console.warn
+    console.warn = (...args: unknown[]) => {
+      if (String(args[0]).includes('Unsupported runtime')) logger.info({ event: 'oidc_provider_runtime' }, String(args[0]))
+      else warn(...args)
+    }
+    try {
+      return await import('oidc-provider')
+    } finally {
+      console.warn = warn
+    }
+  })()
+  return loading
 }
 
 export interface OidcService {
@@ -56,7 +84,7 @@ export function createOidcService(deps: CoreDeps, settings: OidcSettings): OidcS
       if (current !== undefined && now - current.at < KEYS_TTL_MS) return current.provider
       const jwks = await activeOidcJwks(deps)
       const kids = jwks.map((k) => k.kid).join(',')
-      if (current === undefined || current.kids !== kids) current = { provider: buildProvider(deps, settings, issuer, jwks), kids, at: now }
+      if (current === undefined || current.kids !== kids) current = { provider: buildProvider(await loadOidcProvider(settings.logger), deps, settings, issuer, jwks), kids, at: now }
       current.at = now
       return current.provider
     },
@@ -77,7 +105,8 @@ function cappedTtl(deps: CoreDeps, ctx: KoaContextWithOIDC | undefined, fallback
   return Math.max(1, Math.min(fallback, left))
 }
 
-function buildProvider(deps: CoreDeps, settings: OidcSettings, issuer: string, jwks: readonly Record<string, unknown>[]): Provider {
+function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings, issuer: string, jwks: readonly Record<string, unknown>[]): Provider {
+  const { default: Provider, interactionPolicy } = oidc
   const policy = interactionPolicy.base()
   // Gatehouse's session is the login: every authorization passes the interaction page, which returns
   // at once when the session serves the request (and honours organization, prompt=login, max_age).
