@@ -1,5 +1,5 @@
 /**
- * `gatehouse <command>`: start, migrate, create-owner, keys, sso. The only module handed the environment
+ * `gatehouse <command>`: start, migrate, create-owner, keys, sso, oidc-client. The only module handed the environment
  * (by bin/gatehouse.js), which it gives to loadConfig once.
  */
 import { performance } from 'node:perf_hooks'
@@ -9,6 +9,9 @@ import { refreshIdpMetadata } from './core/metadata-refresh.js'
 import { createOwner, issueSetupLink } from './core/setup.js'
 import { ensureSpKeys, retireSpKey, rotateSpKeys } from './core/sp-keys.js'
 import { disableSso } from './core/sso-admin.js'
+import { deleteOidcClient, listOidcClients, registerOidcClient } from './core/oidc-clients.js'
+import { OidcError } from './core/oidc-error.js'
+import { ensureOidcKeys, retireOidcKey, rotateOidcKeys } from './core/oidc-keys.js'
 import { parseCertificate } from './saml/certificate.js'
 import { buildApp } from './http/app.js'
 import { createLogger } from './http/logging.js'
@@ -24,7 +27,8 @@ Commands:
   start          Migrate the database and serve Gatehouse (default port 4000)
   migrate        Apply pending database migrations and exit
   create-owner   Make a user the owner of an organization (creating either if missing)
-  keys           List, rotate or retire the SAML service-provider key pairs
+  keys           List, rotate or retire the SAML service-provider and OpenID Connect signing keys
+  oidc-client    Register, list or remove the host apps that sign users in over OpenID Connect
   sso            Disable an organization's SSO (the way back in when an IdP is broken)
 
 Run "gatehouse <command> --help" for a command's options.
@@ -41,12 +45,27 @@ Applies every pending migration to GATEHOUSE_DATABASE_URL (default sqlite:./data
 Makes EMAIL an owner of the organization SLUG. Creates the organization (named --name, or SLUG)
 and the user when they do not exist. A user without a password gets a one-time link to set one.`,
   keys: `Usage: gatehouse keys list
-       gatehouse keys rotate
-       gatehouse keys retire --id KEY_ID
+       gatehouse keys rotate [--oidc]
+       gatehouse keys retire [--oidc] --id KEY_ID
 
 rotate adds a new SAML key pair that signs AuthnRequests from now on; older pairs stay published in
 every SP metadata document and keep decrypting assertions until retired. Give IdPs that pin the
-SP certificate time to pick up the new one before retiring the old. The last key cannot be retired.`,
+SP certificate time to pick up the new one before retiring the old. The last key cannot be retired.
+
+With --oidc: the OpenID Connect signing keys instead. rotate adds a new RS256 and a new ES256 key that
+sign ID tokens from now on (running servers pick them up within 30 seconds); older keys stay in the
+JWKS at {BASE_URL}/oidc/jwks, so tokens they signed still verify, until retired. Wait at least the
+longest token lifetime (1 hour for ID and access tokens) before retiring. The last key of an
+algorithm cannot be retired.`,
+  'oidc-client': `Usage: gatehouse oidc-client add --name NAME --redirect-uri URI [--redirect-uri URI2 …]
+                              [--post-logout-redirect-uri URI …] [--public]
+       gatehouse oidc-client list
+       gatehouse oidc-client remove --id CLIENT_ID
+
+add registers a host app and prints its client_id and, for a confidential client, its client secret
+(shown once; the app authenticates with client_secret_basic). --public makes a client without a
+secret that must use PKCE (S256): single-page and native apps. Redirect URIs must be https, or
+http://localhost / http://127.0.0.1 outside production, without a fragment. See docs/oidc.md.`,
   sso: `Usage: gatehouse sso disable --org SLUG
 
 Disables SSO for the organization: members sign in with passwords again (those without one use
@@ -89,6 +108,8 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
         return await keysCommand(config, rest, out)
       case 'sso':
         return await ssoCommand(config, rest, out)
+      case 'oidc-client':
+        return await oidcClientCommand(config, rest, out)
     }
   } catch (error) {
     const code = (error as { code?: string }).code
@@ -156,7 +177,9 @@ async function createOwnerCommand(config: Config, args: readonly string[], out: 
 }
 
 async function keysCommand(config: Config, args: readonly string[], out: (line: string) => void): Promise<number> {
-  const [action, ...flagArgs] = args
+  const [action, ...rawFlags] = args
+  const oidc = rawFlags.includes('--oidc')
+  const flagArgs = rawFlags.filter((a) => a !== '--oidc')
   let flags: Record<string, string>
   try {
     if (action !== 'list' && action !== 'rotate' && action !== 'retire') throw new UsageError('say list, rotate or retire')
@@ -169,9 +192,19 @@ async function keysCommand(config: Config, args: readonly string[], out: (line: 
   }
   const runtime = await createRuntime(config, { logger: createLogger('silent') })
   try {
-    if (action === 'rotate') {
+    if (action === 'rotate' && oidc) {
+      const keys = await rotateOidcKeys(runtime.deps)
+      out(`Added OpenID Connect keys ${keys.map((k) => `${k.id} (${k.alg})`).join(', ')}; they sign from now on. Older keys stay in the JWKS until you retire them.`)
+    } else if (action === 'rotate') {
       const key = await rotateSpKeys(runtime.deps)
       out(`Added SAML key ${key.id}; it signs from now on. Older keys stay published until you retire them.`)
+    } else if (action === 'retire' && oidc) {
+      const outcome = await retireOidcKey(runtime.deps, flags.id!)
+      if (outcome !== 'retired') {
+        out(outcome === 'unknown' ? `gatehouse keys: no active OpenID Connect key ${flags.id}` : `gatehouse keys: ${flags.id} is the last key of its algorithm (rotate --oidc first)`)
+        return 1
+      }
+      out(`Retired OpenID Connect key ${flags.id}; it leaves the JWKS (tokens it signed no longer verify).`)
     } else if (action === 'retire') {
       if (!(await retireSpKey(runtime.deps, flags.id!))) {
         out(`gatehouse keys: no active key ${flags.id}, or it is the last one (rotate first)`)
@@ -185,7 +218,77 @@ async function keysCommand(config: Config, args: readonly string[], out: (line: 
       const cert = parseCertificate(key.certificatePem)
       out(`  ${key.id}  created ${key.createdAt.slice(0, 10)}  ${index === 0 ? 'signing   ' : 'published '}  sha256 ${cert.fingerprint}`)
     }
+    const oidcKeys = await runtime.deps.store.oidcKeys.listActive()
+    out(oidcKeys.length === 0 ? 'No OpenID Connect keys yet: gatehouse start makes the first.' : 'Active OpenID Connect keys (newest of each algorithm signs):')
+    const signing = new Set<string>()
+    for (const key of oidcKeys) {
+      const role = signing.has(key.alg) ? 'published' : 'signing  '
+      signing.add(key.alg)
+      out(`  ${key.id}  ${key.alg}  created ${key.createdAt.slice(0, 10)}  ${role}`)
+    }
     return 0
+  } finally {
+    await runtime.close()
+  }
+}
+
+async function oidcClientCommand(config: Config, args: readonly string[], out: (line: string) => void): Promise<number> {
+  const [action, ...rest] = args
+  const redirectUris: string[] = []
+  const postLogoutRedirectUris: string[] = []
+  let name: string | undefined
+  let id: string | undefined
+  let isPublic = false
+  try {
+    if (action !== 'add' && action !== 'list' && action !== 'remove') throw new UsageError('say add, list or remove')
+    for (let i = 0; i < rest.length; i++) {
+      const match = /^--([a-z-]+)(?:=(.*))?$/.exec(rest[i]!)
+      const flag = match?.[1]
+      if (flag === 'public' && match?.[2] === undefined && action === 'add') {
+        isPublic = true
+        continue
+      }
+      const allowed = action === 'add' ? ['name', 'redirect-uri', 'post-logout-redirect-uri'] : action === 'remove' ? ['id'] : []
+      if (flag === undefined || !allowed.includes(flag)) throw new UsageError(`unknown option "${rest[i]}"`)
+      const value = match![2] ?? rest[++i]
+      if (value === undefined) throw new UsageError(`--${flag} needs a value`)
+      if (flag === 'name') name = value
+      else if (flag === 'id') id = value
+      else if (flag === 'redirect-uri') redirectUris.push(value)
+      else postLogoutRedirectUris.push(value)
+    }
+    if (action === 'add' && (name === undefined || redirectUris.length === 0)) throw new UsageError('add needs --name and at least one --redirect-uri')
+    if (action === 'remove' && id === undefined) throw new UsageError('remove needs --id CLIENT_ID (see gatehouse oidc-client list)')
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    out(`gatehouse oidc-client: ${error.message}\n\n${HELP['oidc-client']}`)
+    return 1
+  }
+  const runtime = await createRuntime(config, { logger: createLogger('silent') })
+  const operator = { kind: 'operator' } as const
+  try {
+    if (action === 'add') {
+      const { client, secret } = await registerOidcClient(runtime.deps, { name: name!, redirectUris, postLogoutRedirectUris, public: isPublic }, operator)
+      out(`Registered ${client.public ? 'public' : 'confidential'} OpenID Connect client "${client.name}".`)
+      out(`  issuer         ${config.baseUrl}/oidc`)
+      out(`  client_id      ${client.id}`)
+      if (secret !== undefined) out(`  client_secret  ${secret}\n\nThe secret is shown this once; keep it in the app's configuration (client_secret_basic).`)
+      else out('\nA public client has no secret: it must use PKCE (S256).')
+    } else if (action === 'remove') {
+      await deleteOidcClient(runtime.deps, id!, operator)
+      out(`Removed OpenID Connect client ${id}.`)
+    } else {
+      const clients = await listOidcClients(runtime.deps)
+      if (clients.length === 0) out('No OpenID Connect clients yet: gatehouse oidc-client add --name … --redirect-uri …')
+      for (const c of clients) out(`  ${c.id}  ${c.public ? 'public      ' : 'confidential'}  ${c.name}  ${c.redirectUris.join(' ')}`)
+    }
+    return 0
+  } catch (error) {
+    if (error instanceof OidcError) {
+      out(`gatehouse oidc-client: ${error.message}`)
+      return 1
+    }
+    throw error
   } finally {
     await runtime.close()
   }
@@ -238,6 +341,7 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
     logger.warn('operator API disabled: GATEHOUSE_ADMIN_TOKEN is not set (every /api/v1 operator route answers 503 api_disabled)')
   }
   await ensureSpKeys(runtime.deps)
+  await ensureOidcKeys(runtime.deps)
   const app = await buildApp(config, runtime.deps)
   const sweep = setInterval(() => {
     const now = runtime.deps.clock.now().toISOString()
@@ -245,6 +349,7 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
     runtime.deps.store.saml.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'SAML state sweep failed'))
     runtime.deps.store.ssoTests.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'SSO test sweep failed'))
     runtime.deps.store.ssoFailedResponses.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'failed-response sweep failed'))
+    runtime.deps.store.oidcPayloads.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'OIDC state sweep failed'))
   }, 10 * 60_000)
   sweep.unref()
   const refresh = setInterval(() => {

@@ -283,6 +283,68 @@ export interface EmailDomainStore {
   delete(id: string): Promise<void>
 }
 
+/** One piece of oidc-provider state (its adapter contract), or Gatehouse's OrgLogin record of a grant. */
+export interface OidcPayloadRow {
+  readonly model: string
+  readonly id: string
+  readonly payload: Readonly<Record<string, unknown>>
+  readonly grantId: string | undefined
+  readonly uid: string | undefined
+  readonly userCode: string | undefined
+  /** undefined: does not expire. */
+  readonly expiresAt: string | undefined
+}
+
+export interface OidcPayloadStore {
+  upsert(row: OidcPayloadRow): Promise<void>
+  /** The live row (not expired at `now`), with `consumedAt` when it was consumed. */
+  find(model: string, id: string, now: string): Promise<{ payload: Record<string, unknown>; consumedAt: string | undefined } | undefined>
+  findByUid(model: string, uid: string, now: string): Promise<{ payload: Record<string, unknown>; consumedAt: string | undefined } | undefined>
+  findByUserCode(model: string, userCode: string, now: string): Promise<{ payload: Record<string, unknown>; consumedAt: string | undefined } | undefined>
+  consume(model: string, id: string, now: string): Promise<void>
+  destroy(model: string, id: string): Promise<void>
+  /** Every row of the grant, whatever its model (codes, tokens, the OrgLogin record). */
+  revokeByGrantId(grantId: string): Promise<void>
+  deleteExpired(now: string): Promise<void>
+}
+
+export type OidcKeyAlgorithm = 'RS256' | 'ES256'
+
+export interface OidcSigningKey {
+  /** The JWK kid. */
+  readonly id: string
+  readonly alg: OidcKeyAlgorithm
+  readonly privateJwkEncrypted: string
+  readonly publicJwk: Readonly<Record<string, unknown>>
+  readonly createdAt: string
+}
+
+export interface OidcKeyStore {
+  /** Published keys, newest first. */
+  listActive(): Promise<OidcSigningKey[]>
+  insert(key: OidcSigningKey): Promise<void>
+  retire(id: string, now: string): Promise<boolean>
+}
+
+export interface OidcClientRecord {
+  readonly id: string
+  readonly name: string
+  readonly public: boolean
+  /** Sealed under the secret key; undefined for public clients. */
+  readonly secretEncrypted: string | undefined
+  readonly redirectUris: readonly string[]
+  readonly postLogoutRedirectUris: readonly string[]
+  readonly createdAt: string
+}
+
+export interface OidcClientStore {
+  insert(client: OidcClientRecord): Promise<void>
+  find(id: string): Promise<OidcClientRecord | undefined>
+  /** Oldest first. */
+  list(): Promise<OidcClientRecord[]>
+  delete(id: string): Promise<boolean>
+}
+
 export interface Stores {
   readonly orgs: OrgStore
   readonly workspaces: WorkspaceStore
@@ -301,6 +363,9 @@ export interface Stores {
   readonly ssoTests: SsoTestStore
   readonly ssoFailedResponses: SsoFailedResponseStore
   readonly emailDomains: EmailDomainStore
+  readonly oidcPayloads: OidcPayloadStore
+  readonly oidcKeys: OidcKeyStore
+  readonly oidcClients: OidcClientStore
   readonly devIdpKeys: DevIdpKeyStore
 }
 

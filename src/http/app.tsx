@@ -11,6 +11,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { CoreDeps } from '../core/deps.js'
+import { oidcClientOrigins } from '../core/oidc-clients.js'
 import { MessagePage } from '../ui/pages/auth-pages.js'
 import { apiPlugin } from './api/index.js'
 import { devIdpPageRoutes, devIdpProtocolRoutes } from './dev-idp-routes.js'
@@ -25,6 +26,9 @@ import { signInRoutes } from './pages/sign-in-routes.js'
 import { ssoPageRoutes } from './pages/sso-routes.js'
 import { tokenPageRoutes } from './pages/token-routes.js'
 import { samlProtocolRoutes, samlStartRoutes } from './saml-routes.js'
+import { oidcInteractionRoutes } from './oidc/interaction-routes.js'
+import { oidcMount } from './oidc/mount.js'
+import { createOidcService } from './oidc/provider.js'
 import { installSecurityHeaders } from './security-headers.js'
 
 export interface AppDeps extends CoreDeps {
@@ -57,7 +61,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   })
   const cookie = sessionCookieSettings(config.baseUrl)
   await app.register(cookiePlugin)
-  installSecurityHeaders(app, { https: cookie.secure })
+  installSecurityHeaders(app, { https: cookie.secure, formTargets: () => oidcClientOrigins(deps) })
 
   const css = readFileSync(new URL('app.css', STATIC_DIR), 'utf8')
   const autoSubmit = readFileSync(new URL('auto-submit.js', STATIC_DIR), 'utf8')
@@ -82,6 +86,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // The development IdP exists only when configured (never in production): otherwise its URLs are 404.
   if (config.devIdp.enabled) await app.register(devIdpProtocolRoutes, { deps })
 
+  // oidc-provider keeps its own time (Date.now); its storage expiry follows the same clock.
+  const oidc = createOidcService(deps, {
+    baseUrl: config.baseUrl, secretKey: config.secretKey, trustProxy: config.trustProxy,
+    sessionAbsoluteHours: config.session.absoluteHours, cookie, now: () => Date.now(), logger: deps.logger,
+  })
+  await app.register(oidcMount, { oidc })
+
   await app.register(async (pages) => {
     // 64 KiB per page post unless a route says otherwise (the IdP metadata form); formbody then
     // follows each route's limit.
@@ -98,6 +109,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     auditRoutes(pages, deps)
     tokenPageRoutes(pages, deps)
     samlStartRoutes(pages, deps)
+    oidcInteractionRoutes(pages, deps, oidc, cookie)
     if (config.devIdp.enabled) devIdpPageRoutes(pages, deps)
   })
 

@@ -6,10 +6,11 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AccountError, type AccountErrorCode } from '../core/account-error.js'
 import { AuthError, type AuthErrorCode } from '../core/auth-error.js'
 import { DevIdpError, type DevIdpErrorCode } from '../core/dev-idp-error.js'
+import { OidcError, type OidcErrorCode } from '../core/oidc-error.js'
 import { SsoError, type SsoErrorCode } from '../core/sso-error.js'
 import { HttpError, type HttpErrorCode } from './http-error.js'
 
-export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | HttpErrorCode
+export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | OidcErrorCode | HttpErrorCode
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   org_not_found: 404,
@@ -78,6 +79,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   domain_limit_reached: 409,
   domain_verification_failed: 409,
   dns_lookup_failed: 502,
+  oidc_client_not_found: 404,
+  redirect_uri_invalid: 422,
+  client_name_invalid: 422,
   dev_idp_request_invalid: 400,
   dev_idp_sp_unknown: 404,
   dev_idp_acs_mismatch: 403,
@@ -92,10 +96,10 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal_error: 500,
 }
 
-export type KnownError = AccountError | AuthError | SsoError | DevIdpError | HttpError
+export type KnownError = AccountError | AuthError | SsoError | DevIdpError | OidcError | HttpError
 
 export function isKnownError(error: unknown): error is KnownError {
-  return error instanceof AccountError || error instanceof AuthError || error instanceof SsoError || error instanceof DevIdpError || error instanceof HttpError
+  return error instanceof AccountError || error instanceof AuthError || error instanceof SsoError || error instanceof DevIdpError || error instanceof OidcError || error instanceof HttpError
 }
 
 /** Fastify's own errors (bad JSON, body too large, wrong content type) in our shape. */
@@ -128,7 +132,7 @@ export interface ErrorBody {
 export function errorBody(error: KnownError): ErrorBody {
   const body: ErrorBody = { error: { code: error.code, message: error.message } }
   if (error instanceof HttpError && error.fields !== undefined) body.error.fields = { ...error.fields }
-  if ((error instanceof AccountError || error instanceof SsoError) && error.field !== undefined) body.error.fields = { [error.field]: error.message }
+  if ((error instanceof AccountError || error instanceof SsoError || error instanceof OidcError) && error.field !== undefined) body.error.fields = { [error.field]: error.message }
   return body
 }
 

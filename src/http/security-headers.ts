@@ -17,9 +17,24 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
 ].join('; ')
 
-export function installSecurityHeaders(app: FastifyInstance, options: { https: boolean }): void {
+/** The policy with more origins a form may lead to (through redirects: Chromium checks each hop). */
+export function withFormTargets(policy: string, origins: readonly string[]): string {
+  return origins.length === 0 ? policy : policy.replace("form-action 'self'", `form-action 'self' ${origins.join(' ')}`)
+}
+
+export interface SecurityHeaderOptions {
+  readonly https: boolean
+  /** Origins of registered OpenID Connect clients: a sign-in form's redirects end there. */
+  readonly formTargets?: () => Promise<readonly string[]>
+}
+
+export function installSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
   app.addHook('onSend', async (request, reply) => {
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CONTENT_SECURITY_POLICY)
+    if (!reply.hasHeader('content-security-policy')) {
+      const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html')
+      const targets = html && options.formTargets !== undefined ? await options.formTargets() : []
+      reply.header('content-security-policy', withFormTargets(CONTENT_SECURITY_POLICY, targets))
+    }
     reply.header('x-content-type-options', 'nosniff')
     reply.header('x-frame-options', 'DENY')
     // One-time links carry their token in the URL: never leak it to another site through Referer.

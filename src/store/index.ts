@@ -7,6 +7,7 @@ import { emailDomainRepository } from './email-domain-repository.js'
 import { invitationRepository } from './invitation-repository.js'
 import { memberRepository } from './member-repository.js'
 import { oneTimeTokenRepository } from './one-time-token-repository.js'
+import { oidcClientRepository, oidcKeyRepository, oidcPayloadRepository } from './oidc-repository.js'
 import { orgRepository } from './org-repository.js'
 import { outboxRepository } from './outbox-repository.js'
 import { rateLimitRepository } from './rate-limit-repository.js'
@@ -35,6 +36,9 @@ function stores(db: Db): Stores {
     ssoTests: ssoTestRepository(db),
     ssoFailedResponses: ssoFailedResponseRepository(db),
     emailDomains: emailDomainRepository(db),
+    oidcPayloads: oidcPayloadRepository(db),
+    oidcKeys: oidcKeyRepository(db),
+    oidcClients: oidcClientRepository(db),
     devIdpKeys: devIdpKeyRepository(db),
   }
 }

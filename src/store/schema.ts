@@ -24,6 +24,9 @@ export interface Database {
   sso_failed_responses: SsoFailedResponseTable
   api_tokens: ApiTokenTable
   email_domains: EmailDomainTable
+  oidc_payloads: OidcPayloadTable
+  oidc_signing_keys: OidcSigningKeyTable
+  oidc_clients: OidcClientTable
   dev_idp_keys: DevIdpKeyTable
 }
 
@@ -248,4 +251,51 @@ export interface SsoFailedResponseTable {
   xml: string
   created_at: string
   expires_at: string
+}
+
+/** oidc-provider's state (its adapter contract): one row per model instance. */
+export interface OidcPayloadTable {
+  /** oidc-provider's model name (Session, Grant, AuthorizationCode, RefreshToken, …) or OrgLogin. */
+  model: string
+  id: string
+  /** The model's payload as JSON. */
+  payload: string
+  grant_id: string | null
+  /** Sessions: the uid the provider looks them up by. */
+  uid: string | null
+  user_code: string | null
+  /** null: does not expire. */
+  expires_at: string | null
+  consumed_at: string | null
+}
+
+export interface OidcSigningKeyTable {
+  /** The JWK `kid`. */
+  id: string
+  /** RS256 or ES256. */
+  alg: string
+  /** AES-256-GCM under GATEHOUSE_SECRET_KEY of the private JWK as JSON. */
+  private_jwk_encrypted: string
+  /** The public JWK as JSON (published in the JWKS). */
+  public_jwk: string
+  created_at: string
+  retired_at: string | null
+}
+
+export interface OidcClientTable {
+  /** The client_id. */
+  id: string
+  name: string
+  /** 1: a public client (no secret, PKCE required); 0: confidential. */
+  public: number
+  /**
+   * AES-256-GCM under GATEHOUSE_SECRET_KEY of the client secret: oidc-provider compares the
+   * presented secret with the plaintext (client_secret_basic/post), so a hash cannot serve.
+   */
+  secret_encrypted: string | null
+  /** JSON list. */
+  redirect_uris: string
+  /** JSON list. */
+  post_logout_redirect_uris: string
+  created_at: string
 }

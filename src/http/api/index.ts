@@ -13,6 +13,7 @@ import { authRoutes } from './auth-routes.js'
 import { memberRoutes } from './member-routes.js'
 import { domainRoutes } from './domain-routes.js'
 import { buildOpenApi } from './openapi.js'
+import { oidcClientRoutes } from './oidc-client-routes.js'
 import { organizationRoutes } from './organization-routes.js'
 import { registerRoutes } from './route.js'
 import { ssoRoutes } from './sso-routes.js'
@@ -34,7 +35,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     reply.header('cache-control', 'no-store')
   })
 
-  const operatorApi = [...organizationRoutes(deps), ...memberRoutes(deps), ...ssoRoutes(deps), ...domainRoutes(deps)]
+  const operatorApi = [...organizationRoutes(deps), ...memberRoutes(deps), ...ssoRoutes(deps), ...domainRoutes(deps), ...oidcClientRoutes(deps)]
   const memberApi = [...authRoutes(deps, cookie), ...tokenRoutes(deps, cookie)]
   const document = buildOpenApi([...operatorApi, ...memberApi], `${options.baseUrl}/api/v1`)
   app.get('/openapi.json', async () => document)

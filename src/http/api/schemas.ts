@@ -190,3 +190,23 @@ export const EmailDomainInput = z.object({ domain: z.string().max(1000) }).stric
 export const VerifyDomainInput = z.object({
   skipDnsCheck: z.boolean().optional().describe('operator only: mark verified without looking at DNS'),
 }).strict().optional()
+
+export const OidcClientParams = z.object({ id: z.string().max(100) }).strict()
+export const OidcClient = z.object({
+  id: z.string().describe('the client_id'),
+  name: z.string(),
+  public: z.boolean().describe('a public client has no secret and must use PKCE (S256)'),
+  redirectUris: z.array(z.string()),
+  postLogoutRedirectUris: z.array(z.string()),
+  createdAt: Timestamp,
+})
+export const OidcClientInput = z.object({
+  name: z.string().min(1).max(200),
+  redirectUris: z.array(z.string().max(2000)).min(1).max(20).describe('https, or http://localhost / 127.0.0.1 outside production; no fragment'),
+  postLogoutRedirectUris: z.array(z.string().max(2000)).max(20).optional(),
+  public: z.boolean().optional().describe('true: no secret, PKCE required (single-page and native apps)'),
+}).strict()
+export const CreatedOidcClient = OidcClient.extend({
+  clientSecret: z.string().nullable().describe('confidential clients only; shown in this answer only'),
+})
+export const OidcClientList = z.object({ data: z.array(OidcClient) })

@@ -1,0 +1,118 @@
+/**
+ * A host app signing its users in through Gatehouse: OpenID Connect authorization code + PKCE with
+ * openid-client, then a page showing who they are, which organization they act for and their roles
+ * (straight from the ID token's claims). node:http and an in-memory session map: a sketch of what a
+ * real app does with its own framework and session store.
+ *
+ *   GATEHOUSE_ISSUER=http://localhost:4000/oidc CLIENT_ID=… CLIENT_SECRET=… node server.mjs
+ */
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
+import * as oidc from 'openid-client'
+
+const escape = (value) => String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+
+const page = (title, body) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escape(title)} · Example host app</title></head>
+<body><main><h1>${escape(title)}</h1>${body}</main></body></html>`
+
+/**
+ * Starts the app. `issuer` is Gatehouse's `{BASE_URL}/oidc`; `appUrl` is where this app is reached
+ * (its redirect URI is `${appUrl}/callback`, which must be registered with the client).
+ */
+export async function startHostApp({ issuer, clientId, clientSecret, appUrl, port, host = '127.0.0.1' }) {
+  const insecure = new URL(issuer).protocol === 'http:'
+  const config = await oidc.discovery(new URL(issuer), clientId, clientSecret === undefined ? undefined : {},
+    clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(clientSecret),
+    insecure ? { execute: [oidc.allowInsecureRequests] } : undefined)
+  const redirectUri = `${appUrl}/callback`
+  /** session id → { pending?: { verifier, state, nonce }, user?: claims, idToken? } */
+  const sessions = new Map()
+
+  const sessionOf = (req, res) => {
+    const id = /(?:^|;\s*)app_session=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? '')?.[1]
+    if (id !== undefined && sessions.has(id)) return sessions.get(id)
+    const fresh = randomBytes(24).toString('base64url')
+    sessions.set(fresh, {})
+    res.setHeader('set-cookie', `app_session=${fresh}; Path=/; HttpOnly; SameSite=Lax${appUrl.startsWith('https:') ? '; Secure' : ''}`)
+    return sessions.get(fresh)
+  }
+  const send = (res, status, html) => {
+    // Chromium applies form-action to the redirects after a form: the sign-in form ends at Gatehouse.
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': `default-src 'none'; form-action 'self' ${new URL(issuer).origin}` })
+    res.end(html)
+  }
+  const redirect = (res, location) => {
+    res.writeHead(303, { location })
+    res.end()
+  }
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, appUrl)
+    const session = sessionOf(req, res)
+    try {
+      if (url.pathname === '/login') {
+        // PKCE (RFC 7636, S256), state and nonce for this one sign-in.
+        const verifier = oidc.randomPKCECodeVerifier()
+        session.pending = { verifier, state: oidc.randomState(), nonce: oidc.randomNonce() }
+        const organization = url.searchParams.get('organization')
+        return redirect(res, oidc.buildAuthorizationUrl(config, {
+          redirect_uri: redirectUri, scope: 'openid email profile org',
+          code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+          state: session.pending.state, nonce: session.pending.nonce,
+          ...(organization ? { organization } : {}),
+        }).href)
+      }
+      if (url.pathname === '/callback') {
+        const pending = session.pending
+        delete session.pending
+        if (pending === undefined) return send(res, 400, page('Sign-in failed', '<p>No sign-in was started here. <a href="/">Start again</a>.</p>'))
+        const tokens = await oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce })
+        session.user = tokens.claims()
+        session.idToken = tokens.id_token
+        return redirect(res, '/')
+      }
+      if (url.pathname === '/logout') {
+        const idToken = session.idToken
+        delete session.user
+        delete session.idToken
+        // RP-initiated logout: Gatehouse ends its session too, then sends the browser back here.
+        return redirect(res, idToken === undefined ? '/' : oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${appUrl}/` }).href)
+      }
+      if (url.pathname !== '/') return send(res, 404, page('Not found', '<p><a href="/">Home</a></p>'))
+      const user = session.user
+      if (user === undefined) {
+        return send(res, 200, page('Example host app', `<p>You are not signed in.</p>
+<p><a href="/login">Sign in with Gatehouse</a></p>
+<form method="get" action="/login"><label for="organization">Or sign in for one organization</label>
+<input id="organization" name="organization" placeholder="acme"> <button type="submit">Sign in</button></form>`))
+      }
+      const roles = Object.entries(user.workspace_roles ?? {})
+      return send(res, 200, page('Example host app', `<p>Signed in as <strong id="name">${escape(user.name)}</strong> (<span id="email">${escape(user.email)}</span>)
+with ${user.amr?.includes('saml') ? 'single sign-on' : 'a password'}.</p>
+<dl><dt>Organization</dt><dd id="org">${escape(user.org)}</dd><dt>Organization role</dt><dd id="org-role">${escape(user.org_role)}</dd></dl>
+<table><caption>Workspace roles</caption><thead><tr><th scope="col">Workspace</th><th scope="col">Role</th></tr></thead><tbody>
+${roles.map(([slug, role]) => `<tr><td>${escape(slug)}</td><td>${escape(role)}</td></tr>`).join('\n') || '<tr><td colspan="2">none</td></tr>'}
+</tbody></table>
+<p><a href="/logout">Sign out</a></p>`))
+    } catch (error) {
+      return send(res, 502, page('Sign-in failed', `<p>${escape(error?.error_description ?? error?.message ?? error)}</p><p><a href="/">Start again</a></p>`))
+    }
+  })
+  await new Promise((resolve) => server.listen(port, host, resolve))
+  return { server, close: () => new Promise((resolve) => server.close(resolve)) }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const port = Number(process.env.PORT ?? 3000)
+  const issuer = process.env.GATEHOUSE_ISSUER ?? 'http://localhost:4000/oidc'
+  const clientId = process.env.CLIENT_ID
+  if (!clientId) {
+    console.error('Set CLIENT_ID (and CLIENT_SECRET for a confidential client): see README.md')
+    process.exit(1)
+  }
+  const appUrl = process.env.APP_URL ?? `http://localhost:${port}`
+  await startHostApp({ issuer, clientId, clientSecret: process.env.CLIENT_SECRET || undefined, appUrl, port, host: process.env.HOST ?? 'localhost' })
+  console.log(`Example host app on ${appUrl} (sign-in through ${issuer})`)
+}

@@ -1,0 +1,138 @@
+/**
+ * OpenID Connect clients (host apps), registered by the operator (CLI and operator API). All are
+ * first-party: consent is not asked. A confidential client gets a secret shown once; it is stored
+ * sealed under GATEHOUSE_SECRET_KEY, not hashed, because oidc-provider compares the presented secret
+ * with the plaintext (client_secret_basic / client_secret_post). A public client has no secret and
+ * must use PKCE (S256).
+ */
+import { recordAudit } from './audit.js'
+import type { Actor, CoreDeps } from './deps.js'
+import { OidcError } from './oidc-error.js'
+import type { OidcClientRecord } from './ports.js'
+import { open, seal } from './secret-box.js'
+import { newId, newSecretToken } from './secret-token.js'
+
+export interface OidcClientInput {
+  readonly name: string
+  readonly redirectUris: readonly string[]
+  readonly postLogoutRedirectUris?: readonly string[] | undefined
+  readonly public?: boolean | undefined
+}
+
+export interface OidcClientView {
+  readonly id: string
+  readonly name: string
+  readonly public: boolean
+  readonly redirectUris: readonly string[]
+  readonly postLogoutRedirectUris: readonly string[]
+  readonly createdAt: string
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+const MAX_URIS = 20
+
+/**
+ * RFC 6749 §3.1.2 and OAuth 2.0 Security BCP §4.1: absolute, compared exactly, no fragment; https,
+ * or plain http to a loopback host outside production (a developer's machine).
+ */
+export function checkRedirectUri(value: string, production: boolean, field: string): string {
+  const bad = (why: string): never => {
+    throw new OidcError('redirect_uri_invalid', `${field} ${JSON.stringify(value.slice(0, 200))} ${why}`, undefined, field)
+  }
+  if (value.length > 2000) bad('is longer than 2000 characters')
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return bad('is not an absolute URL')
+  }
+  if (value.includes('#')) bad('must not contain a fragment (#)')
+  if (url.username !== '' || url.password !== '') bad('must not contain credentials')
+  if (url.protocol === 'https:') return value
+  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) {
+    if (production) bad('must use https in production (http is allowed for localhost outside production)')
+    return value
+  }
+  return bad(production ? 'must use https' : 'must use https (or http://localhost / http://127.0.0.1 outside production)')
+}
+
+const view = (c: OidcClientRecord): OidcClientView => ({
+  id: c.id, name: c.name, public: c.public, redirectUris: c.redirectUris, postLogoutRedirectUris: c.postLogoutRedirectUris, createdAt: c.createdAt,
+})
+
+export async function registerOidcClient(deps: CoreDeps, input: OidcClientInput, actor: Actor): Promise<{ client: OidcClientView; secret: string | undefined }> {
+  const name = input.name.trim()
+  if (name === '' || name.length > 200 || /[\u0000-\u001f]/.test(name)) {
+    throw new OidcError('client_name_invalid', 'name must be 1–200 characters without control characters.', undefined, 'name')
+  }
+  const production = deps.settings.production
+  if (input.redirectUris.length === 0) throw new OidcError('redirect_uri_invalid', 'At least one redirect URI is required.', undefined, 'redirectUris')
+  if (input.redirectUris.length > MAX_URIS || (input.postLogoutRedirectUris?.length ?? 0) > MAX_URIS) {
+    throw new OidcError('redirect_uri_invalid', `At most ${MAX_URIS} redirect URIs of each kind.`, undefined, 'redirectUris')
+  }
+  const redirectUris = [...new Set(input.redirectUris.map((u, i) => checkRedirectUri(u, production, `redirectUris[${i}]`)))]
+  const postLogoutRedirectUris = [...new Set((input.postLogoutRedirectUris ?? []).map((u, i) => checkRedirectUri(u, production, `postLogoutRedirectUris[${i}]`)))]
+  const isPublic = input.public === true
+  const secret = isPublic ? undefined : newSecretToken()
+  const now = deps.clock.now()
+  const record: OidcClientRecord = {
+    id: newId(), name, public: isPublic, secretEncrypted: secret === undefined ? undefined : seal(deps.settings.secretKey, secret),
+    redirectUris, postLogoutRedirectUris, createdAt: now.toISOString(),
+  }
+  await deps.store.transaction(async (tx) => {
+    await tx.oidcClients.insert(record)
+    await recordAudit(tx, { orgId: null, actor, action: 'oidc.client_created', target: record.id, detail: { name, public: isPublic, redirectUris, postLogoutRedirectUris } }, now)
+  })
+  return { client: view(record), secret }
+}
+
+export async function listOidcClients(deps: CoreDeps): Promise<OidcClientView[]> {
+  return (await deps.store.oidcClients.list()).map(view)
+}
+
+export async function getOidcClient(deps: CoreDeps, id: string): Promise<OidcClientView> {
+  const client = id.length <= 100 ? await deps.store.oidcClients.find(id) : undefined
+  if (client === undefined) throw new OidcError('oidc_client_not_found', 'No OpenID Connect client has that id.')
+  return view(client)
+}
+
+export async function deleteOidcClient(deps: CoreDeps, id: string, actor: Actor): Promise<void> {
+  const client = await getOidcClient(deps, id)
+  const now = deps.clock.now()
+  await deps.store.transaction(async (tx) => {
+    if (!(await tx.oidcClients.delete(id))) throw new OidcError('oidc_client_not_found', 'No OpenID Connect client has that id.')
+    await recordAudit(tx, { orgId: null, actor, action: 'oidc.client_deleted', target: id, detail: { name: client.name } }, now)
+  })
+}
+
+/** What oidc-provider needs to know of a client (RFC 7591 metadata), the secret unsealed; undefined when unknown. */
+export async function findOidcClientMetadata(deps: CoreDeps, id: string): Promise<Record<string, unknown> | undefined> {
+  const client = id.length <= 100 ? await deps.store.oidcClients.find(id) : undefined
+  if (client === undefined) return undefined
+  return {
+    client_id: client.id,
+    client_name: client.name,
+    redirect_uris: [...client.redirectUris],
+    post_logout_redirect_uris: [...client.postLogoutRedirectUris],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    // auth_time in every ID token (OIDC Core §2), not only when max_age is asked.
+    require_auth_time: true,
+    ...(client.public || client.secretEncrypted === undefined
+      ? { token_endpoint_auth_method: 'none' }
+      : { token_endpoint_auth_method: 'client_secret_basic', client_secret: open(deps.settings.secretKey, client.secretEncrypted) }),
+  }
+}
+
+/**
+ * The origins registered clients are sent back to. A Gatehouse form (sign-in, the org chooser, a
+ * POST-binding page) can end, through redirects, at a client's redirect URI, and Chromium applies the
+ * page's CSP form-action to every redirect after a form submission: these origins must be in it.
+ */
+export async function oidcClientOrigins(deps: CoreDeps): Promise<string[]> {
+  const origins = new Set<string>()
+  for (const client of await deps.store.oidcClients.list()) {
+    for (const uri of [...client.redirectUris, ...client.postLogoutRedirectUris]) origins.add(new URL(uri).origin)
+  }
+  return [...origins].sort()
+}

@@ -1,0 +1,37 @@
+/**
+ * Mounts oidc-provider at /oidc inside Fastify: its own encapsulated scope with no body parsing (the
+ * provider reads the raw body itself) and none of the pages scope's hooks (no CSRF, no pre-session
+ * cookie); the raw request and response go to the provider's Koa callback with `/oidc` stripped and
+ * kept in `originalUrl`, which is how oidc-provider finds its mount path. The interaction page
+ * (/oidc/interaction/:uid) is a page route of its own and wins over the wildcard here.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type Provider from 'oidc-provider'
+import { OIDC_PREFIX, type OidcService } from './provider.js'
+
+type Callback = (req: IncomingMessage, res: ServerResponse) => unknown
+
+export async function oidcMount(app: FastifyInstance, options: { oidc: OidcService }): Promise<void> {
+  const callbacks = new WeakMap<Provider, Callback>()
+  app.removeAllContentTypeParsers()
+  // Leave the body unread: oidc-provider parses token and logout posts itself, with its own limit.
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null))
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const provider = await options.oidc.provider()
+    let callback = callbacks.get(provider)
+    if (callback === undefined) {
+      callback = provider.callback() as Callback
+      callbacks.set(provider, callback)
+    }
+    const raw = request.raw as IncomingMessage & { originalUrl?: string; gatehouseRequestId?: string }
+    raw.originalUrl = raw.url
+    raw.url = raw.url!.slice(OIDC_PREFIX.length) || '/'
+    raw.gatehouseRequestId = request.id
+    reply.hijack()
+    await callback(raw, reply.raw)
+  }
+  app.all(OIDC_PREFIX, handle)
+  app.all(`${OIDC_PREFIX}/*`, handle)
+}

@@ -1,0 +1,221 @@
+/**
+ * The OpenID Connect provider (panva's oidc-provider) as Gatehouse configures it: issuer
+ * `{BASE_URL}/oidc`, authorization code + PKCE (S256; required of public clients), refresh tokens,
+ * RP-initiated logout, signing keys from the database, all state in the database, claims read live
+ * from the grant's OrgLogin (core/oidc-login.ts). Sign-in is Gatehouse's own: every authorization
+ * goes through the interaction page (interaction-routes.tsx), which asks core who may sign in for
+ * which org. Rebuilt when the signing keys change (a rotation by another process is seen within 30 s).
+ */
+import { hkdfSync } from 'node:crypto'
+import type { Logger } from 'pino'
+import type Provider from 'oidc-provider'
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
+import type { CoreDeps } from '../../core/deps.js'
+import { activeOidcJwks } from '../../core/oidc-keys.js'
+import { currentOidcClaims, findOrgLogin, type OrgLogin } from '../../core/oidc-login.js'
+import { endSession } from '../../core/sessions.js'
+import { renderPage } from '../../ui/layout.js'
+import { MessagePage } from '../../ui/pages/auth-pages.js'
+import { SignedOutOfAppPage, SignOutOfAppPage } from '../../ui/pages/oidc-pages.js'
+import type { CookieSettings } from '../authenticate.js'
+import { CONTENT_SECURITY_POLICY } from '../security-headers.js'
+import { databaseAdapter } from './adapter.js'
+
+export const OIDC_PREFIX = '/oidc'
+export const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile', 'org'] as const
+
+export interface OidcSettings {
+  readonly baseUrl: string
+  readonly secretKey: Buffer
+  readonly trustProxy: boolean
+  readonly sessionAbsoluteHours: number
+  readonly cookie: CookieSettings
+  /** The provider's clock (oidc-provider reads Date.now itself; its storage expiry follows the same). */
+  readonly now: () => number
+  readonly logger: Logger
+}
+
+type OidcModule = typeof import('oidc-provider')
+let loading: Promise<OidcModule> | undefined
+
+/**
+ * oidc-provider 9 prints "Unsupported runtime" to stderr once at import on Node 20 (it supports
+ * Node 22+ officially; it works on 20.19, see ECOSYSTEM.md). Imported on the first OIDC request, with
+ * that one line sent to the log instead, so commands and start-up keep stderr for real problems.
+ * TODO(node 22): a plain static import once Gatehouse requires Node 22.
+ */
+function loadOidcProvider(logger: Logger): Promise<OidcModule> {
+  loading ??= (async () => {
+    const warn = console.warn
+    console.warn = (...args: unknown[]) => {
+      if (String(args[0]).includes('Unsupported runtime')) logger.info({ event: 'oidc_provider_runtime' }, String(args[0]))
+      else warn(...args)
+    }
+    try {
+      return await import('oidc-provider')
+    } finally {
+      console.warn = warn
+    }
+  })()
+  return loading
+}
+
+export interface OidcService {
+  readonly issuer: string
+  provider(): Promise<Provider>
+  /** After a key rotation in this process: the next request builds the provider afresh. */
+  forget(): void
+}
+
+const KEYS_TTL_MS = 30_000
+const DAY = 24 * 3600
+
+export function interactionPath(uid: string): string {
+  return `${OIDC_PREFIX}/interaction/${uid}`
+}
+
+export function createOidcService(deps: CoreDeps, settings: OidcSettings): OidcService {
+  const issuer = `${settings.baseUrl}${OIDC_PREFIX}`
+  let current: { provider: Provider; kids: string; at: number } | undefined
+  return {
+    issuer,
+    provider: async () => {
+      const now = Date.now()
+      if (current !== undefined && now - current.at < KEYS_TTL_MS) return current.provider
+      const jwks = await activeOidcJwks(deps)
+      const kids = jwks.map((k) => k.kid).join(',')
+      if (current === undefined || current.kids !== kids) current = { provider: buildProvider(await loadOidcProvider(settings.logger), deps, settings, issuer, jwks), kids, at: now }
+      current.at = now
+      return current.provider
+    },
+    forget: () => {
+      current = undefined
+    },
+  }
+}
+
+/** Logins looked up during a request, for the TTL functions (which oidc-provider calls synchronously). */
+const loginsOfRequest = new WeakMap<object, OrgLogin>()
+
+/** Seconds left of an SSO login, capping a token's lifetime; `fallback` for password logins. */
+function cappedTtl(deps: CoreDeps, ctx: KoaContextWithOIDC | undefined, fallback: number): number {
+  const login = ctx === undefined ? undefined : loginsOfRequest.get(ctx)
+  if (login?.notAfter === undefined) return fallback
+  const left = Math.floor((Date.parse(login.notAfter) - deps.clock.now().getTime()) / 1000)
+  return Math.max(1, Math.min(fallback, left))
+}
+
+function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings, issuer: string, jwks: readonly Record<string, unknown>[]): Provider {
+  const { default: Provider, interactionPolicy } = oidc
+  const policy = interactionPolicy.base()
+  // Gatehouse's session is the login: every authorization passes the interaction page, which returns
+  // at once when the session serves the request (and honours organization, prompt=login, max_age).
+  policy.get('login')!.checks.add(new interactionPolicy.Check(
+    'gatehouse_sign_in', 'Gatehouse decides who signs in and for which organization', 'login_required',
+    (ctx) => (ctx.oidc.result?.login === undefined ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT),
+  ))
+  const cookieKey = Buffer.from(hkdfSync('sha256', settings.secretKey, Buffer.alloc(0), 'gatehouse oidc cookies', 32)).toString('base64url')
+
+  const configuration: Configuration = {
+    adapter: databaseAdapter(deps, settings.now) as unknown as Configuration['adapter'],
+    clients: [],
+    jwks: { keys: jwks as never },
+    cookies: {
+      keys: [cookieKey],
+      names: { session: 'gh_oidc_session', interaction: 'gh_oidc_interaction', resume: 'gh_oidc_resume' },
+      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+    },
+    scopes: [...OIDC_SCOPES],
+    claims: {
+      openid: ['sub', 'amr'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'given_name', 'family_name'],
+      org: ['org', 'org_role', 'workspace_roles'],
+    },
+    // Claims of the granted scopes in the ID token too (the host app need not call userinfo).
+    conformIdTokenClaims: false,
+    extraParams: ['organization'],
+    responseTypes: ['code'],
+    pkce: {
+      // RFC 9700 §2.1.1: public clients must; confidential clients may (and are checked when they do).
+      required: (_ctx, client) => client.clientAuthMethod === 'none',
+    },
+    enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256'], userinfoSigningAlgValues: ['RS256', 'ES256'] },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          const action = /action="([^"]+)"/.exec(form)?.[1] ?? ''
+          const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1] ?? ''
+          ctx.type = 'html'
+          ctx.body = renderPage(<SignOutOfAppPage action={action} xsrf={xsrf} clientName={ctx.oidc.client?.clientName} />)
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = 'html'
+          ctx.body = renderPage(<SignedOutOfAppPage clientName={ctx.oidc.client?.clientName} />)
+        },
+      },
+    },
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
+    findAccount: async (ctx, sub, token) => {
+      const grantId = (token as { grantId?: string } | undefined)?.grantId
+      if (grantId === undefined) {
+        // The authorization endpoint checks the session's account exists; claims come with a token.
+        return (await deps.store.users.findById(sub)) === undefined ? undefined : { accountId: sub, claims: async () => ({ sub }) }
+      }
+      const login = await findOrgLogin(deps, grantId, deps.clock.now().toISOString())
+      if (login === undefined || login.userId !== sub) return undefined
+      const claims = await currentOidcClaims(deps, login)
+      // A removed member, a policy that no longer allows this sign-in, an SSO login past the org's
+      // timeout: no account, so the refresh or userinfo call fails (invalid_grant / invalid_token).
+      if (claims === undefined) return undefined
+      loginsOfRequest.set(ctx, login)
+      return { accountId: sub, claims: async () => ({ ...claims }) }
+    },
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    ttl: {
+      AuthorizationCode: 60,
+      Interaction: 3600,
+      Session: settings.sessionAbsoluteHours * 3600,
+      Grant: 14 * DAY,
+      IdToken: (ctx) => cappedTtl(deps, ctx, 3600),
+      AccessToken: (ctx) => cappedTtl(deps, ctx, 3600),
+      RefreshToken: (ctx) => cappedTtl(deps, ctx, 14 * DAY),
+    },
+    interactions: { url: async (_ctx, interaction) => interactionPath(interaction.uid), policy },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html'
+      const message = typeof out.error_description === 'string' ? out.error_description : 'The request could not be completed.'
+      ctx.body = renderPage(<MessagePage title="That did not work" message={`${message} (${String(out.error)})`} reference={(ctx.req as { gatehouseRequestId?: string }).gatehouseRequestId} />)
+    },
+  }
+  const provider = new Provider(issuer, configuration)
+  provider.proxy = settings.trustProxy
+  provider.use(async (ctx, next) => {
+    // The provider's pages get the headers of every Gatehouse page (its responses bypass Fastify's hooks).
+    ctx.set('content-security-policy', CONTENT_SECURITY_POLICY)
+    ctx.set('x-content-type-options', 'nosniff')
+    ctx.set('x-frame-options', 'DENY')
+    ctx.set('referrer-policy', 'same-origin')
+    await next()
+    const client = ctx.oidc?.client
+    if (client !== undefined && ctx.response.is('html') !== false) {
+      // A form here (sign-out confirmation, form_post) ends at the client: Chromium applies form-action to
+      // the redirects that follow a form submission.
+      const origins = new Set([...(client.redirectUris ?? []), ...(client.postLogoutRedirectUris ?? [])].map((uri) => new URL(uri).origin))
+      const csp = ctx.response.get('content-security-policy')
+      if (csp !== '') ctx.set('content-security-policy', csp.replace(/form-action 'self'/, `form-action 'self' ${[...origins].join(' ')}`))
+    }
+    if (ctx.oidc?.route === 'end_session_confirm' && ctx.status === 303) {
+      // RP-initiated logout ends the Gatehouse session too: it is the one the app's sign-in came from.
+      const id = ctx.cookies.get(settings.cookie.name, { signed: false })
+      if (id !== undefined) await endSession(deps, id)
+      ctx.cookies.set(settings.cookie.name, null, { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.cookie.secure, signed: false })
+    }
+  })
+  return provider
+}

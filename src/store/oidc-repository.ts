@@ -1,0 +1,93 @@
+/**
+ * OpenID Connect storage: oidc-provider's state (one table, its adapter contract), the signing keys
+ * and the registered clients. The same SQL on SQLite and PostgreSQL, so a flow may start on one
+ * process and finish on another.
+ */
+import type { OidcClientStore, OidcKeyAlgorithm, OidcKeyStore, OidcPayloadStore } from '../core/ports.js'
+import type { Db } from './database.js'
+import { translateDuplicate } from './duplicate-key.js'
+import type { OidcClientTable } from './schema.js'
+
+type Found = { payload: string; consumed_at: string | null } | undefined
+
+const live = (row: Found) => row && { payload: JSON.parse(row.payload) as Record<string, unknown>, consumedAt: row.consumed_at ?? undefined }
+
+export function oidcPayloadRepository(db: Db): OidcPayloadStore {
+  const notExpired = (now: string) => (eb: any) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])
+  return {
+    upsert: async (r) => {
+      const values = {
+        model: r.model, id: r.id, payload: JSON.stringify(r.payload), grant_id: r.grantId ?? null, uid: r.uid ?? null,
+        user_code: r.userCode ?? null, expires_at: r.expiresAt ?? null, consumed_at: null,
+      }
+      // A re-save keeps consumed_at: consuming is its own, one-way write.
+      const { model: _model, id: _id, consumed_at: _consumed, ...changes } = values
+      await db.insertInto('oidc_payloads').values(values).onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(changes)).execute()
+    },
+    find: async (model, id, now) =>
+      live(await db.selectFrom('oidc_payloads').select(['payload', 'consumed_at']).where('model', '=', model).where('id', '=', id).where(notExpired(now)).executeTakeFirst()),
+    findByUid: async (model, uid, now) =>
+      live(await db.selectFrom('oidc_payloads').select(['payload', 'consumed_at']).where('model', '=', model).where('uid', '=', uid).where(notExpired(now)).executeTakeFirst()),
+    findByUserCode: async (model, userCode, now) =>
+      live(await db.selectFrom('oidc_payloads').select(['payload', 'consumed_at']).where('model', '=', model).where('user_code', '=', userCode).where(notExpired(now)).executeTakeFirst()),
+    consume: async (model, id, now) => {
+      await db.updateTable('oidc_payloads').set({ consumed_at: now }).where('model', '=', model).where('id', '=', id).execute()
+    },
+    destroy: async (model, id) => {
+      await db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', id).execute()
+    },
+    revokeByGrantId: async (grantId) => {
+      await db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute()
+    },
+    deleteExpired: async (now) => {
+      await db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).execute()
+    },
+  }
+}
+
+export function oidcKeyRepository(db: Db): OidcKeyStore {
+  return {
+    listActive: async () =>
+      (await db.selectFrom('oidc_signing_keys').selectAll().where('retired_at', 'is', null).orderBy('created_at', 'desc').orderBy('id', 'desc').execute())
+        .map((r) => ({ id: r.id, alg: r.alg as OidcKeyAlgorithm, privateJwkEncrypted: r.private_jwk_encrypted, publicJwk: JSON.parse(r.public_jwk) as Record<string, unknown>, createdAt: r.created_at })),
+    insert: async (k) => {
+      await db.insertInto('oidc_signing_keys').values({
+        id: k.id, alg: k.alg, private_jwk_encrypted: k.privateJwkEncrypted, public_jwk: JSON.stringify(k.publicJwk), created_at: k.createdAt, retired_at: null,
+      }).execute()
+    },
+    retire: async (id, now) => {
+      const result = await db.updateTable('oidc_signing_keys').set({ retired_at: now }).where('id', '=', id).where('retired_at', 'is', null).executeTakeFirst()
+      return Number(result.numUpdatedRows) > 0
+    },
+  }
+}
+
+const toClient = (r: OidcClientTable) => ({
+  id: r.id,
+  name: r.name,
+  public: r.public === 1,
+  secretEncrypted: r.secret_encrypted ?? undefined,
+  redirectUris: JSON.parse(r.redirect_uris) as string[],
+  postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris) as string[],
+  createdAt: r.created_at,
+})
+
+export function oidcClientRepository(db: Db): OidcClientStore {
+  return {
+    insert: async (c) => {
+      await translateDuplicate(db.insertInto('oidc_clients').values({
+        id: c.id, name: c.name, public: c.public ? 1 : 0, secret_encrypted: c.secretEncrypted ?? null,
+        redirect_uris: JSON.stringify(c.redirectUris), post_logout_redirect_uris: JSON.stringify(c.postLogoutRedirectUris), created_at: c.createdAt,
+      }).execute())
+    },
+    find: async (id) => {
+      const row = await db.selectFrom('oidc_clients').selectAll().where('id', '=', id).executeTakeFirst()
+      return row && toClient(row)
+    },
+    list: async () => (await db.selectFrom('oidc_clients').selectAll().orderBy('created_at').orderBy('id').execute()).map(toClient),
+    delete: async (id) => {
+      const result = await db.deleteFrom('oidc_clients').where('id', '=', id).executeTakeFirst()
+      return Number(result.numDeletedRows) > 0
+    },
+  }
+}
