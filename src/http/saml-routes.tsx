@@ -4,17 +4,17 @@
  * cookie, so everything it needs comes from the database; its own scope parses the form.
  */
 import formbody from '@fastify/formbody'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { CoreDeps } from '../core/deps.js'
 import { findSsoForEmail } from '../core/email-domains.js'
 import { endSession } from '../core/sessions.js'
-import { finishSamlSignIn, startSamlSignIn, type SsoSignInFailure } from '../core/saml-sign-in.js'
+import { finishSamlSignIn, startSamlSignIn, type SamlStart, type SsoSignInFailure } from '../core/saml-sign-in.js'
 import { activeSpKeys } from '../core/sp-keys.js'
 import { spEndpoints } from '../core/sso-connection.js'
 import { SsoError } from '../core/sso-error.js'
 import { buildSpMetadata } from '../saml/sp-metadata.js'
 import { MessagePage, SignInPage } from '../ui/pages/auth-pages.js'
-import { PostBindingPage } from '../ui/pages/post-binding-page.js'
+import { IdpRedirectPage, PostBindingPage } from '../ui/pages/post-binding-page.js'
 import { CONTENT_SECURITY_POLICY } from './security-headers.js'
 import { setSessionCookie, type CookieSettings } from './authenticate.js'
 import { sendPage } from './pages/html.js'
@@ -109,21 +109,33 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
   })
 }
 
+/**
+ * Sends the browser on to the IdP. A plain redirect when it got here by a link; after one of our
+ * forms, a page that moves on by itself (see IdpRedirectPage), since Chromium applies the form's
+ * page's CSP form-action to the redirects that follow it. HTTP-POST binding: a form that may post to
+ * the IdP's origin, submitted by a tiny same-origin script.
+ */
+export function sendSamlStart(reply: FastifyReply, next: SamlStart, options: { afterForm: boolean }): FastifyReply {
+  if (next.binding === 'redirect') return options.afterForm ? sendPage(reply, <IdpRedirectPage url={next.url} />) : reply.redirect(next.url)
+  reply.header('content-security-policy', CONTENT_SECURITY_POLICY.replace("form-action 'self'", `form-action 'self' ${new URL(next.url).origin}`))
+  return sendPage(reply, <PostBindingPage url={next.url} fields={next.fields} />)
+}
+
+/** SP-initiated sign-in of `ssoName`, or a page saying why it cannot start. */
+export async function startSsoPage(deps: CoreDeps, ssoName: string, returnTo: string | undefined, request: { id: string }, reply: FastifyReply, options: { afterForm: boolean }): Promise<FastifyReply> {
+  try {
+    return sendSamlStart(reply, await startSamlSignIn(deps, ssoName, { returnTo }), options)
+  } catch (error) {
+    if (!(error instanceof SsoError)) throw error
+    const status = error.code === 'sso_not_configured' ? 404 : 409
+    return sendPage(reply, <MessagePage title="Single sign-on unavailable" message={error.message} reference={request.id} link={{ href: '/login', text: 'Sign in another way' }} />, status)
+  }
+}
+
 /** Starting SP-initiated sign-in: inside the pages scope (GET only). */
 export function samlStartRoutes(app: FastifyInstance, deps: CoreDeps): void {
-  const start = async (ssoName: string, returnTo: string | undefined, request: { id: string }, reply: Parameters<typeof sendPage>[0]) => {
-    try {
-      const next = await startSamlSignIn(deps, ssoName, { returnTo })
-      if (next.binding === 'redirect') return reply.redirect(next.url)
-      // HTTP-POST binding: this one page may post to the IdP's origin; a tiny same-origin script submits it.
-      reply.header('content-security-policy', CONTENT_SECURITY_POLICY.replace("form-action 'self'", `form-action 'self' ${new URL(next.url).origin}`))
-      return sendPage(reply, <PostBindingPage url={next.url} fields={next.fields} />)
-    } catch (error) {
-      if (!(error instanceof SsoError)) throw error
-      const status = error.code === 'sso_not_configured' ? 404 : 409
-      return sendPage(reply, <MessagePage title="Single sign-on unavailable" message={error.message} reference={request.id} link={{ href: '/login', text: 'Sign in another way' }} />, status)
-    }
-  }
+  const start = (ssoName: string, returnTo: string | undefined, request: { id: string }, reply: FastifyReply) =>
+    startSsoPage(deps, ssoName, returnTo, request, reply, { afterForm: false })
   app.get('/sso/:ssoName', async (request, reply) => {
     const { ssoName } = request.params as { ssoName: string }
     const query = request.query as Record<string, unknown>
@@ -134,7 +146,8 @@ export function samlStartRoutes(app: FastifyInstance, deps: CoreDeps): void {
     const query = request.query as Record<string, unknown>
     const entered = typeof query.sso_name === 'string' ? query.sso_name.trim() : ''
     const next = safeLocalPath(query.next)
-    const onward = (ssoName: string) => reply.redirect(`/sso/${encodeURIComponent(ssoName)}${next === undefined ? '' : `?return_to=${encodeURIComponent(next)}`}`)
+    // Submitted by the sign-in page's form: on to the IdP by a page, not a redirect (see sendSamlStart).
+    const onward = (ssoName: string) => startSsoPage(deps, ssoName, next, request, reply, { afterForm: true })
     if (entered.includes('@')) {
       const found = entered.length <= 320 ? await findSsoForEmail(deps, entered) : undefined
       if (found !== undefined) return onward(found.ssoName)

@@ -10,17 +10,20 @@ export interface LayoutProps {
   readonly title: string
   /** Scripts of our own origin (the CSP allows no inline script). */
   readonly scripts?: readonly string[]
+  /** Navigate there at once (a meta refresh: a new navigation, not a redirect of a form submission). */
+  readonly refreshTo?: string
   readonly viewer?: Viewer | undefined
   readonly csrf?: string | undefined
   readonly wide?: boolean
   readonly notice?: string | undefined
 }
 
-export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, csrf, wide, notice, scripts, children }) => (
+export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, csrf, wide, notice, scripts, refreshTo, children }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
+      {refreshTo !== undefined && <meta http-equiv="refresh" content={`0;url=${refreshTo}`} />}
       <title>{`${title} · Gatehouse`}</title>
       <link rel="stylesheet" href="/static/app.css" />
       <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />

@@ -52,3 +52,15 @@ export function responseFor(ctx: TestContext, idp: TestIdp, org: SsoOrg, params:
 export function postAcs(b: Browser, org: SsoOrg, xml: string, relayState?: string): Promise<LightMyRequestResponse> {
   return b.post(`/saml/${org.ssoName}/acs`, { SAMLResponse: toBase64(xml), ...(relayState === undefined ? {} : { RelayState: relayState }) })
 }
+
+/**
+ * Where a response sends the browser on to the IdP: the Location of a redirect, or, after one of
+ * our forms, the meta refresh of the "continue to your identity provider" page (Chromium holds
+ * redirects after a form to the page's CSP form-action; a meta refresh is a new navigation).
+ */
+export function idpNavigation(res: LightMyRequestResponse): string {
+  if (res.statusCode === 302 || res.statusCode === 303) return String(res.headers.location)
+  const refresh = /<meta http-equiv="refresh" content="0;url=([^"]+)"/.exec(res.body)?.[1]
+  if (res.statusCode !== 200 || refresh === undefined) throw new Error(`no way on to the IdP: ${res.statusCode} ${res.body.slice(0, 200)}`)
+  return refresh.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>')
+}

@@ -10,6 +10,7 @@ import { signInWithPassword } from '../../core/sign-in.js'
 import { ForgotPasswordPage, MessagePage, ResetPasswordPage, SignInPage, SignOutPage } from '../../ui/pages/auth-pages.js'
 import { clearSessionCookie, setSessionCookie, type CookieSettings } from '../authenticate.js'
 import { statusOf } from '../error-handler.js'
+import { startSsoPage } from '../saml-routes.js'
 import { sendPage } from './html.js'
 import { field, safeLocalPath, viewerOf } from './page-context.js'
 
@@ -43,7 +44,7 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
     const sso = password === '' && email.length <= 320 ? await findSsoForEmail(deps, email) : undefined
     if (sso !== undefined) {
       request.log.info({ event: 'sign_in_routed', method: 'saml' }, 'email domain routed to SSO')
-      return reply.redirect(`/sso/${encodeURIComponent(sso.ssoName)}${next === undefined ? '' : `?return_to=${encodeURIComponent(next)}`}`, 303)
+      return startSsoPage(deps, sso.ssoName, next, request, reply, { afterForm: true })
     }
     try {
       const signedIn = await signInWithPassword(deps, { email, password, ip: request.ip, kind: 'browser' })

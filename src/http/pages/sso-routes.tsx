@@ -19,13 +19,12 @@ import { xmlLines } from '../../saml/pretty-xml.js'
 import { cachedCertificate } from '../../saml/certificate.js'
 import type { FieldErrors } from '../../ui/form.js'
 import { idpGuides } from '../../ui/pages/idp-guides.js'
-import { PostBindingPage } from '../../ui/pages/post-binding-page.js'
 import {
   SsoGuidePage, SsoIdpPage, SsoOverviewPage, SsoPolicyPage, SsoTestPage,
   type IdpFormValues, type IdpSummary, type PolicyFormValues, type SpDetails, type SsoPageBase,
 } from '../../ui/pages/sso-pages.js'
 import { statusOf } from '../error-handler.js'
-import { CONTENT_SECURITY_POLICY } from '../security-headers.js'
+import { sendSamlStart } from '../saml-routes.js'
 import { sendPage } from './html.js'
 import { orgManager } from './org-access.js'
 import { field } from './page-context.js'
@@ -281,9 +280,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
   app.post('/orgs/:org/sso/test', async (request, reply) => {
     const { actor, slug, signedIn } = await requireConnection(request)
     const { start } = await startSsoTest(deps, slug, actor, signedIn.session.idHash)
-    if (start.binding === 'redirect') return reply.redirect(start.url, 303)
-    reply.header('content-security-policy', CONTENT_SECURITY_POLICY.replace("form-action 'self'", `form-action 'self' ${new URL(start.url).origin}`))
-    return sendPage(reply, <PostBindingPage url={start.url} fields={start.fields} />)
+    return sendSamlStart(reply, start, { afterForm: true })
   })
 
   app.get('/orgs/:org/sso/tests/:test', async (request, reply) => {
