@@ -120,12 +120,14 @@ async function evaluate(deps: CoreDeps, connection: SsoConnection, org: Organiza
   const warnings = [...assertion.warnings, ...certificateNotes]
   const failed = (failure: SsoTestResult['failure']): SsoTestResult => ({ passed: false, failure, idpRoles: [], warnings, ...seen, ...shown })
 
+  // Spent before anything else is looked at: the result page shows this response to the owner, so it
+  // must never sign anyone in afterwards — not even one that answers another (real) request.
+  if (!(await deps.store.saml.rememberAssertion(connection.id, assertion.assertionId, assertion.validUntil))) {
+    return failed({ code: 'assertion_replayed', assertionId: assertion.assertionId })
+  }
   // The test request must be what the response answers: a pass proves the whole SP-initiated flow.
   if (assertion.inResponseTo !== request.id) {
     return failed({ code: 'in_response_to_mismatch', detail: assertion.inResponseTo === undefined ? 'the response answers no request (IdP-initiated)' : 'the response answers another request' })
-  }
-  if (!(await deps.store.saml.rememberAssertion(connection.id, assertion.assertionId, assertion.validUntil))) {
-    return failed({ code: 'assertion_replayed', assertionId: assertion.assertionId })
   }
   const { attributeMapping, roleMapping, workspaceAttributes, provisioning } = connection.policy
   const email = emailOf(assertion, attributeMapping.email)
