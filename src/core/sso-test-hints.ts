@@ -4,7 +4,7 @@
  */
 import type { SamlFailureCode } from '../saml/failure.js'
 
-export type TestFailureCode = SamlFailureCode | 'email_missing' | 'not_a_member' | 'workspace_attribute_invalid' | 'sso_not_enabled' | 'email_domain_not_allowed'
+export type TestFailureCode = SamlFailureCode | 'email_missing' | 'not_a_member' | 'workspace_attribute_invalid' | 'sso_not_enabled' | 'email_domain_not_allowed' | 'idp_configuration_changed'
 
 export const FIX_IT_HINTS: Readonly<Record<TestFailureCode, string>> = {
   response_too_large: 'The response is over 1 MiB. Send fewer attributes: in Entra ID, emit groups "assigned to the application" instead of all groups; in Okta, filter the groups attribute.',
@@ -43,6 +43,7 @@ export const FIX_IT_HINTS: Readonly<Record<TestFailureCode, string>> = {
   workspace_attribute_invalid: 'A workspace attribute has a value Gatehouse cannot read. Send a role name, "noaccess", or JSON like {"role":"editor"}.',
   sso_not_enabled: 'Single sign-on is not enabled for this organization.',
   email_domain_not_allowed: 'The email is not in one of the organization\'s verified domains, and just-in-time provisioning only admits those. Invite the user, or add and verify their domain.',
+  idp_configuration_changed: 'The IdP configuration (or the SSO name) changed after this test started, so it proves nothing about the current one. Run the test again.',
 }
 
 export function fixItHint(code: string): string {

@@ -91,7 +91,7 @@ export async function startSsoTest(deps: CoreDeps, orgSlug: string, actor: Actor
 export async function recordSsoTest(deps: CoreDeps, connection: SsoConnection, org: Organization, request: SamlRequest, validation: ValidationResult): Promise<string> {
   const test = await deps.store.ssoTests.findByRequestId(request.id)
   if (test === undefined) throw new SsoError('sso_test_not_found', 'This SSO test has expired; start a new one.')
-  const result = await evaluate(deps, connection, org, request, validation)
+  const result = await evaluate(deps, connection, org, request, validation, test.idpFingerprint)
   const now = deps.clock.now()
   await deps.store.transaction(async (tx) => {
     if (!(await tx.ssoTests.finish(test.id, result.passed, JSON.stringify(result), now.toISOString()))) return
@@ -103,7 +103,7 @@ export async function recordSsoTest(deps: CoreDeps, connection: SsoConnection, o
   return test.id
 }
 
-async function evaluate(deps: CoreDeps, connection: SsoConnection, org: Organization, request: SamlRequest, validation: ValidationResult): Promise<SsoTestResult> {
+async function evaluate(deps: CoreDeps, connection: SsoConnection, org: Organization, request: SamlRequest, validation: ValidationResult, testedFingerprint: string): Promise<SsoTestResult> {
   const now = deps.clock.now()
   const shown = {
     responseXml: prettyXml(validation.xml ?? '').slice(0, MAX_SHOWN_XML),
@@ -128,6 +128,11 @@ async function evaluate(deps: CoreDeps, connection: SsoConnection, org: Organiza
   // The test request must be what the response answers: a pass proves the whole SP-initiated flow.
   if (assertion.inResponseTo !== request.id) {
     return failed({ code: 'in_response_to_mismatch', detail: assertion.inResponseTo === undefined ? 'the response answers no request (IdP-initiated)' : 'the response answers another request' })
+  }
+  // A pass enables the configuration the test was started for (the fingerprint kept with it): it must
+  // be the one that just checked the response, not one changed while the IdP had the request.
+  if (idpFingerprint(connection) !== testedFingerprint) {
+    return failed({ code: 'idp_configuration_changed', detail: 'the IdP configuration changed after this test started' })
   }
   const { attributeMapping, roleMapping, workspaceAttributes, provisioning } = connection.policy
   const email = emailOf(assertion, attributeMapping.email)

@@ -90,3 +90,32 @@ describe('a response that reaches a test but answers another request', () => {
     expect(sessionCookie(res)?.value).toBeTruthy()
   })
 })
+
+describe('a pass counts for the configuration that checked it', () => {
+  it('is not a pass when the IdP configuration changed between the start and the answer', async () => {
+    const test = await startTest()
+    // Another certificate (and signer) configured while the IdP had the test's request.
+    const other = await createTestIdp('sec-test-other', idp.entityId)
+    expect((await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://acme.idp.test/sso', entityId: idp.entityId, certificates: [other.certificatePem], signatureAlgorithm: 'rsa-sha256' })).status).toBe(200)
+    const res = await postAcs(answer(test.requestId, other), test.relayState)
+    const page = await owner.get(String(res.headers.location))
+    expect(page.body).toContain('Failed: idp_configuration_changed')
+    // Back to the configuration the test was started for: it was never checked, so enabling stays refused.
+    expect((await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://acme.idp.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem], signatureAlgorithm: 'rsa-sha256' })).status).toBe(200)
+    await owner.get('/orgs/acme/sso')
+    const enable = await owner.post('/orgs/acme/sso/enable', {})
+    expect(enable.statusCode).toBe(409)
+    expect((await operator(ctx, 'GET', '/organizations/acme/sso')).json.enabled).toBe(false)
+  })
+
+  it('is a pass, and enables, when the configuration is unchanged', async () => {
+    const test = await startTest()
+    const res = await postAcs(answer(test.requestId), test.relayState)
+    const page = await owner.get(String(res.headers.location))
+    expect(page.body).toContain('Success')
+    await owner.get('/orgs/acme/sso')
+    const enable = await owner.post('/orgs/acme/sso/enable', {})
+    expect(enable.statusCode).toBe(303)
+    expect((await operator(ctx, 'GET', '/organizations/acme/sso')).json.enabled).toBe(true)
+  })
+})
