@@ -31,6 +31,8 @@ const FAILED_RESPONSES_KEPT = 100
 const FAILED_RESPONSE_MAX_CHARS = 64 * 1024
 /** Failures before the XML parsed as a SAML Response: nothing worth keeping. */
 const UNREADABLE = new Set(['response_too_large', 'response_not_base64', 'xml_malformed', 'xml_dtd_forbidden', 'not_a_response'])
+/** Failures a response outgrows by waiting: kept, it could be posted again and sign its user in once its time comes. */
+const NOT_YET = new Set(['not_yet_valid'])
 
 export type SsoSignInFailure =
   | SamlFailure
@@ -105,7 +107,7 @@ export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResp
   if (!result.ok) {
     // Kept when the protocol checks refused it, or (below) once its ID is in the replay cache: a
     // response that could still sign someone in is never stored.
-    if (result.xml !== undefined && !UNREADABLE.has(result.failure.code)) decoded = result.xml
+    if (result.xml !== undefined && !UNREADABLE.has(result.failure.code) && !NOT_YET.has(result.failure.code)) decoded = result.xml
     return fail(result.failure)
   }
   const assertion = result.assertion
