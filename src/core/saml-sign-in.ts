@@ -40,6 +40,7 @@ export type SsoSignInFailure =
   | { code: 'email_missing'; nameId: string }
   | { code: 'not_a_member'; email: string }
   | { code: 'email_domain_not_allowed'; email: string; domain: string | null }
+  | { code: 'account_not_invited'; email: string }
   | { code: 'workspace_attribute_invalid'; attribute: string; reason: string }
 
 export async function findConnectionBySsoName(deps: CoreDeps, ssoName: string): Promise<SsoConnection> {
@@ -209,11 +210,30 @@ async function resolveMember(
       const linked = await tx.saml.findIdentity(connection.id, assertion.nameId)
       let user = linked === undefined ? await tx.users.findByEmail(email) : await tx.users.findById(linked)
       let member = user && (await tx.members.findByUser(org.id, user.id))
+      // Whether this org holds the email's domain verified: only then may its IdP speak for an
+      // account that exists beyond it (join it, rename it).
+      let holdsDomain: boolean | undefined
+      const ownsEmailDomain = async (address: string) => {
+        const domain = emailDomainOf(address)
+        holdsDomain ??= domain !== undefined && (await tx.emailDomains.findVerified(domain))?.orgId === org.id
+        return holdsDomain
+      }
       if (member === undefined) {
         if (provisioning !== 'just-in-time' && !roleMapping.enabled) throw new SignInRefusal({ code: 'not_a_member', email })
         const joining = user?.email ?? email
+        const domain = emailDomainOf(joining)
         if (!isEmailInVerifiedDomains(joining, await tx.emailDomains.listByOrg(org.id))) {
-          throw new SignInRefusal({ code: 'email_domain_not_allowed', email: joining, domain: emailDomainOf(joining) ?? null })
+          throw new SignInRefusal({ code: 'email_domain_not_allowed', email: joining, domain: domain ?? null })
+        }
+        // Another org verified this domain: its people are that org's to vouch for, not this IdP's.
+        const holder = domain === undefined ? undefined : await tx.emailDomains.findVerified(domain)
+        if (holder !== undefined && holder.orgId !== org.id) {
+          throw new SignInRefusal({ code: 'email_domain_not_allowed', email: joining, domain: domain ?? null })
+        }
+        // An account that exists already (a password, other orgs) joins by invitation, or through the
+        // org that verified its domain: otherwise any org's IdP could attach itself to anyone's account.
+        if (user !== undefined && !(await ownsEmailDomain(joining))) {
+          throw new SignInRefusal({ code: 'account_not_invited', email: joining })
         }
         if (user === undefined) {
           const id = newId()
@@ -225,8 +245,13 @@ async function resolveMember(
         await recordAudit(tx, { orgId: org.id, actor: system, action: 'member.provisioned', target: normalizeEmail(email), detail: { role: 'member', via: 'just-in-time' } }, now)
         member = (await tx.members.findById(org.id, memberId))!
       }
+      // Names are the person's, shown in every org: an IdP renames only someone who is in its org alone,
+      // or whose email domain its org verified.
       if ((firstName !== undefined && firstName !== user!.firstName) || (lastName !== undefined && lastName !== user!.lastName)) {
-        await tx.users.updateNames(user!.id, firstName ?? user!.firstName, lastName ?? user!.lastName, now.toISOString())
+        const elsewhere = (await tx.members.listMemberships(user!.id)).some((m) => m.org.id !== org.id)
+        if (!elsewhere || (await ownsEmailDomain(user!.email))) {
+          await tx.users.updateNames(user!.id, firstName ?? user!.firstName, lastName ?? user!.lastName, now.toISOString())
+        }
       }
 
       if (roleMapping.enabled || workspaceAttributes.enabled) {

@@ -4,7 +4,7 @@
  */
 import type { SamlFailureCode } from '../saml/failure.js'
 
-export type TestFailureCode = SamlFailureCode | 'email_missing' | 'not_a_member' | 'workspace_attribute_invalid' | 'sso_not_enabled' | 'email_domain_not_allowed' | 'idp_configuration_changed'
+export type TestFailureCode = SamlFailureCode | 'email_missing' | 'not_a_member' | 'workspace_attribute_invalid' | 'sso_not_enabled' | 'email_domain_not_allowed' | 'idp_configuration_changed' | 'account_not_invited'
 
 export const FIX_IT_HINTS: Readonly<Record<TestFailureCode, string>> = {
   response_too_large: 'The response is over 1 MiB. Send fewer attributes: in Entra ID, emit groups "assigned to the application" instead of all groups; in Okta, filter the groups attribute.',
@@ -42,6 +42,7 @@ export const FIX_IT_HINTS: Readonly<Record<TestFailureCode, string>> = {
   not_a_member: 'The user is not a member of the organization and provisioning is invite-only. Invite them, or switch provisioning to just-in-time.',
   workspace_attribute_invalid: 'A workspace attribute has a value Gatehouse cannot read. Send a role name, "noaccess", or JSON like {"role":"editor"}.',
   sso_not_enabled: 'Single sign-on is not enabled for this organization.',
+  account_not_invited: 'The email belongs to an existing Gatehouse account (a password, or other organizations). Just-in-time provisioning does not attach existing accounts unless the organization verified the email\'s domain: invite the user, or add and verify their domain.',
   email_domain_not_allowed: 'The email is not in one of the organization\'s verified domains, and just-in-time provisioning only admits those. Invite the user, or add and verify their domain.',
   idp_configuration_changed: 'The IdP configuration (or the SSO name) changed after this test started, so it proves nothing about the current one. Run the test again.',
 }
@@ -81,6 +82,7 @@ export const FAILURE_ELEMENTS: Readonly<Partial<Record<TestFailureCode, readonly
   email_missing: ['NameID', 'AttributeStatement'],
   workspace_attribute_invalid: ['Attribute'],
   email_domain_not_allowed: ['NameID'],
+  account_not_invited: ['NameID'],
 }
 
 export function failureElements(code: string): readonly string[] {

@@ -11,6 +11,7 @@ import { prettyXml } from '../saml/pretty-xml.js'
 import type { ValidationResult } from '../saml/validate-response.js'
 import { AccountError } from './account-error.js'
 import { emailOf } from './assertion-identity.js'
+import { emailDomainOf } from './domain-name.js'
 import { isEmailInVerifiedDomains } from './email-domains.js'
 import { recordAudit } from './audit.js'
 import { addMs, days } from './clock.js'
@@ -142,10 +143,17 @@ async function evaluate(deps: CoreDeps, connection: SsoConnection, org: Organiza
   const user = linked === undefined ? await deps.store.users.findByEmail(email) : await deps.store.users.findById(linked)
   const member = user && (await deps.store.members.findByUser(org.id, user.id))
   const jit = provisioning === 'just-in-time' || roleMapping.enabled
-  const domainAllowed = member !== undefined || isEmailInVerifiedDomains(user?.email ?? email, await deps.store.emailDomains.listByOrg(org.id))
-  const access: TestAccess = member !== undefined ? 'member' : jit && domainAllowed ? 'provisioned' : 'refused'
+  // The same rules as a real sign-in (core/saml-sign-in.ts resolveMember), read-only.
+  const joining = user?.email ?? email
+  const domain = emailDomainOf(joining)
+  const holder = domain === undefined ? undefined : await deps.store.emailDomains.findVerified(domain)
+  const domainAllowed = member !== undefined ||
+    (isEmailInVerifiedDomains(joining, await deps.store.emailDomains.listByOrg(org.id)) && (holder === undefined || holder.orgId === org.id))
+  const accountAllowed = member !== undefined || user === undefined || holder?.orgId === org.id
+  const access: TestAccess = member !== undefined ? 'member' : jit && domainAllowed && accountAllowed ? 'provisioned' : 'refused'
   if (member === undefined && !jit) warnings.push(`${email} is not a member of ${org.name} and provisioning is invite-only, so this user would be refused: invite them, or switch provisioning to just-in-time.`)
-  else if (member === undefined && !domainAllowed) warnings.push(`${email} is not in one of ${org.name}'s verified email domains, so just-in-time provisioning would refuse this user: invite them, or verify their domain.`)
+  else if (member === undefined && domainAllowed && !accountAllowed) warnings.push(`${email} already has a Gatehouse account, which just-in-time provisioning does not attach unless ${org.name} verified the email's domain: invite them, or verify their domain.`)
+  else if (member === undefined && !domainAllowed) warnings.push(`${email} is not in one of ${org.name}'s verified email domains (or another organization verified its domain), so just-in-time provisioning would refuse this user: invite them, or verify their domain.`)
 
   const rolesAttribute = roleMapping.enabled ? roleMapping.attribute : attributeMapping.roles.find((name) => assertion.attributes[name] !== undefined)
   const idpRoles = rolesAttribute === undefined ? [] : readIdpRoles(assertion.attributes, rolesAttribute, roleMapping.delimiter)
