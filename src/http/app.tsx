@@ -29,6 +29,7 @@ import { samlProtocolRoutes, samlStartRoutes } from './saml-routes.js'
 import { oidcInteractionRoutes } from './oidc/interaction-routes.js'
 import { oidcMount } from './oidc/mount.js'
 import { createOidcService } from './oidc/provider.js'
+import { OneLineLogController } from './logging.js'
 import { installSecurityHeaders } from './security-headers.js'
 
 export interface AppDeps extends CoreDeps {
@@ -58,6 +59,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     genReqId: () => randomUUID(),
+    // The ACS logs one line per post (status, time, request id and outcome), not three.
+    logController: new OneLineLogController(),
   })
   const cookie = sessionCookieSettings(config.baseUrl)
   await app.register(cookiePlugin)

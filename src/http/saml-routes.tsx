@@ -17,6 +17,7 @@ import { MessagePage, SignInPage } from '../ui/pages/auth-pages.js'
 import { IdpRedirectPage, PostBindingPage } from '../ui/pages/post-binding-page.js'
 import { CONTENT_SECURITY_POLICY } from './security-headers.js'
 import { setSessionCookie, type CookieSettings } from './authenticate.js'
+import { logOutcome } from './logging.js'
 import { sendPage } from './pages/html.js'
 import { safeLocalPath } from './pages/page-context.js'
 
@@ -71,13 +72,14 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
       .send(newest!.certificatePem)
   })
 
-  app.post('/saml/:ssoName/acs', async (request, reply) => {
+  // One log line per post, at completion (http/logging.ts): the outcome below, status, time, request id.
+  app.post('/saml/:ssoName/acs', { config: { oneLogLine: true } }, async (request, reply) => {
     const { ssoName } = request.params as { ssoName: string }
     const body = request.body as Record<string, unknown> | undefined
     const samlResponse = body?.SAMLResponse
     const relayState = typeof body?.RelayState === 'string' ? body.RelayState : undefined
     if (typeof samlResponse !== 'string' || samlResponse === '') {
-      request.log.info({ event: 'sso_sign_in_failed', code: 'response_missing', reference: request.id }, 'ACS post without SAMLResponse')
+      logOutcome(request, { event: 'sso_sign_in_failed', code: 'response_missing', reference: request.id }, 'ACS post without SAMLResponse')
       return sendPage(reply, <MessagePage title="Sign-in failed" message="The identity provider's answer was missing. Start signing in again." reference={request.id} />, 400)
     }
     let result
@@ -90,23 +92,23 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
     if (result.kind === 'tested') {
       // Nobody is signed in: the testing owner's own session (a SameSite=Lax cookie, sent on this
       // top-level GET) is what may read the result.
-      request.log.info({ event: 'sso_tested', org: result.org.slug }, 'SSO test answered')
+      logOutcome(request, { event: 'sso_tested', org: result.org.slug }, 'SSO test answered')
       return reply.redirect(`/orgs/${result.org.slug}/sso/tests/${result.testId}`, 303)
     }
     if (result.kind === 'failed' && result.retryAfterSeconds !== undefined) {
-      request.log.info({ event: 'sso_sign_in_failed', code: result.failure.code, throttled: true }, 'SSO sign-in refused; client over the failure limit')
+      logOutcome(request, { event: 'sso_sign_in_failed', code: result.failure.code, throttled: true }, 'SSO sign-in refused; client over the failure limit')
       reply.header('retry-after', String(result.retryAfterSeconds))
       return sendPage(reply, <MessagePage title="Too many failed sign-ins" message="Too many sign-ins from your network failed. Wait a few minutes, then start again from the sign-in page." reference={request.id} />, 429)
     }
     if (result.kind === 'failed') {
-      request.log.info({ event: 'sso_sign_in_failed', code: result.failure.code, reference: result.reference }, 'SSO sign-in refused')
+      logOutcome(request, { event: 'sso_sign_in_failed', code: result.failure.code, reference: result.reference }, 'SSO sign-in refused')
       return sendPage(reply, <MessagePage title="Sign-in failed" message={explain(result.failure, result.org.name)} reference={result.reference} />, MALFORMED.has(result.failure.code) ? 400 : 403)
     }
     // No fixation: this browser's earlier session ends; the new one has a new id.
     const previous = request.cookies[cookie.name]
     if (previous !== undefined) await endSession(deps, previous)
     setSessionCookie(reply, cookie, result.started.id, result.started.session.expiresAt)
-    request.log.info({ event: 'sign_in', method: 'saml', org: result.org.slug }, 'signed in')
+    logOutcome(request, { event: 'sign_in', method: 'saml', org: result.org.slug }, 'signed in')
     return reply.redirect(safeLocalPath(result.returnTo) ?? '/dashboard', 303)
   })
 }

@@ -2,6 +2,7 @@
  * Parsing untrusted XML: size-capped, no DTD (so no entities, XXE or expansion bombs), strict about
  * well-formedness, and small helpers that walk one element's direct children by namespace and name.
  */
+import { createRequire } from 'node:module'
 import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom'
 
 export const NS = {
@@ -12,6 +13,46 @@ export const NS = {
   xenc: 'http://www.w3.org/2001/04/xmlenc#',
   xsi: 'http://www.w3.org/2001/XMLSchema-instance',
 } as const
+
+/**
+ * xmldom 0.9's SAX parser builds a RegExp from its grammar (a large Unicode class, `u` flag) for
+ * every end tag and every `getMatch`, by calling `grammar.reg` with the same constant parts each
+ * time: ~6 % of an ACS post's CPU went to compiling identical expressions. The grammar module's
+ * `reg` is what the parser calls through its exports (its own internal uses are unaffected), so it is
+ * wrapped here to build each distinct expression once. Same source, same flags (never `g` or `y`, so
+ * a RegExp keeps no state between `exec` calls): the parser matches exactly as before.
+ */
+export function memoizeXmldomGrammar(grammar: { reg?: unknown }): boolean {
+  const original = grammar.reg
+  if (typeof original !== 'function' || (original as { memoized?: true }).memoized === true) return false
+  const build = original as (...parts: unknown[]) => RegExp
+  // A trie over the parts: strings by value, the grammar's RegExp constants by identity (cheaper
+  // than a key made of their sources, some of which are kilobytes of Unicode ranges).
+  interface Node { next: Map<unknown, Node>; built?: RegExp }
+  const roots = { bound: { next: new Map() } as Node, unbound: { next: new Map() } as Node }
+  let nodes = 0
+  const reg = function (this: unknown, ...parts: unknown[]): RegExp {
+    let node = this === undefined ? roots.unbound : roots.bound
+    for (const part of parts) {
+      if (typeof part !== 'string' && !(part instanceof RegExp)) return build.apply(this, parts)
+      let child = node.next.get(part)
+      if (child === undefined) {
+        if (nodes >= 1024) return build.apply(this, parts)
+        child = { next: new Map() }
+        node.next.set(part, child)
+        nodes++
+      }
+      node = child
+    }
+    if (node.built !== undefined) return node.built
+    const expression = build.apply(this, parts)
+    if (!expression.global && !expression.sticky) node.built = expression
+    return expression
+  }
+  grammar.reg = Object.assign(reg, { memoized: true as const })
+  return true
+}
+memoizeXmldomGrammar(createRequire(import.meta.url)('@xmldom/xmldom/lib/grammar.js') as { reg?: unknown })
 
 export class XmlError extends Error {
   override name = 'XmlError'

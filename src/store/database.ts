@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql,
 import pg from 'pg'
 import type { DatabaseConfig } from '../config.js'
 import { migrations } from './migrations/index.js'
+import { BACKSTOP_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
 import type { Database } from './schema.js'
 
@@ -14,6 +15,10 @@ export type Db = Kysely<Database>
 export interface OpenDatabaseOptions {
   /** PostgreSQL only: run everything inside this schema (tests give each file its own). */
   readonly searchPath?: string
+  /** SQLite file only: how often the checkpointer worker runs (tests make it short). */
+  readonly checkpointIntervalMs?: number
+  /** SQLite file only: handed the checkpointer once started (tests). */
+  readonly onCheckpointer?: (checkpointer: Checkpointer) => void
 }
 
 export function openDatabase(config: DatabaseConfig, options: OpenDatabaseOptions = {}): Db {
@@ -26,7 +31,19 @@ export function openDatabase(config: DatabaseConfig, options: OpenDatabaseOption
     // The usual setting with WAL: a commit does not wait for fsync (checkpoints do); a power cut can
     // lose the last commits but never corrupts the file.
     sqlite.pragma('synchronous = NORMAL')
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
+    const database = withStatementCache(sqlite)
+    if (config.path !== ':memory:') {
+      // Checkpoints run in a worker (store/sqlite-checkpointer.ts); this connection only past the backstop.
+      sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`)
+      const checkpointer = startCheckpointer(config.path, options.checkpointIntervalMs === undefined ? {} : { intervalMs: options.checkpointIntervalMs })
+      options.onCheckpointer?.(checkpointer)
+      const close = database.close
+      database.close = () => {
+        void checkpointer.stop()
+        close()
+      }
+    }
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
   }
   const pool = new pg.Pool({
     connectionString: config.url,

@@ -1,6 +1,7 @@
 import type { SessionStore } from '../core/ports.js'
 import type { AuthMethod, Session, SessionKind } from '../core/types.js'
 import type { Db } from './database.js'
+import { preparedQuery } from './prepared-query.js'
 import type { SessionTable } from './schema.js'
 
 const toSession = (row: SessionTable): Session => ({
@@ -15,13 +16,21 @@ const toSession = (row: SessionTable): Session => ({
   expiresAt: row.expires_at,
 })
 
+type NewSessionSlot = 'idHash' | 'userId' | 'orgId' | 'kind' | 'authMethod' | 'createdAt' | 'idleExpiresAt' | 'expiresAt'
+
+// Every sign-in inserts one: compiled once, run with fresh values (store/prepared-query.ts).
+const insertSession = preparedQuery((db, slot: (name: NewSessionSlot) => string) => db.insertInto('sessions').values({
+  id_hash: slot('idHash'), user_id: slot('userId'), org_id: slot('orgId'), kind: slot('kind'), auth_method: slot('authMethod'),
+  created_at: slot('createdAt'), last_seen_at: slot('createdAt'), idle_expires_at: slot('idleExpiresAt'), expires_at: slot('expiresAt'),
+}))
+
 export function sessionRepository(db: Db): SessionStore {
   return {
     insert: async (s) => {
-      await db.insertInto('sessions').values({
-        id_hash: s.idHash, user_id: s.userId, org_id: s.orgId, kind: s.kind, auth_method: s.authMethod,
-        created_at: s.createdAt, last_seen_at: s.createdAt, idle_expires_at: s.idleExpiresAt, expires_at: s.expiresAt,
-      }).execute()
+      await insertSession(db, {
+        idHash: s.idHash, userId: s.userId, orgId: s.orgId, kind: s.kind, authMethod: s.authMethod,
+        createdAt: s.createdAt, idleExpiresAt: s.idleExpiresAt, expiresAt: s.expiresAt,
+      })
     },
     find: async (idHash) => {
       const row = await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst()

@@ -3,6 +3,7 @@ import type { SamlStateStore, SpKeyStore, SsoConnectionStore, SsoFailedResponse,
 import type { IdpConfig, SsoConnection, SsoPolicy } from '../core/sso-connection.js'
 import type { Db } from './database.js'
 import { translateDuplicate } from './duplicate-key.js'
+import { preparedQuery } from './prepared-query.js'
 import { toUser } from './user-repository.js'
 import type { SsoConnectionTable, SsoTestTable } from './schema.js'
 
@@ -19,6 +20,28 @@ const toConnection = (row: SsoConnectionTable): SsoConnection => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 })
+
+// The ACS's statements (every post reads the connection; a returning user's adds the other three):
+// compiled once, run with fresh values (store/prepared-query.ts).
+const findConnectionWithOrg = preparedQuery((db, slot: (name: 'ssoName') => string) => db.selectFrom('sso_connections')
+  .innerJoin('organizations', 'organizations.id', 'sso_connections.org_id')
+  .selectAll('sso_connections')
+  .select(['organizations.name as org_name', 'organizations.slug as org_slug', 'organizations.created_at as org_created_at'])
+  .where('sso_connections.sso_name', '=', slot('ssoName')))
+
+// The primary key decides: of two concurrent posts of one assertion, exactly one inserts.
+const insertAssertionId = preparedQuery((db, slot: (name: 'connectionId' | 'assertionId' | 'expiresAt') => string) =>
+  db.insertInto('saml_assertion_ids').values({ connection_id: slot('connectionId'), assertion_id: slot('assertionId'), expires_at: slot('expiresAt') })
+    .onConflict((oc) => oc.columns(['connection_id', 'assertion_id']).doNothing()))
+
+const findLinkedUser = preparedQuery((db, slot: (name: 'connectionId' | 'nameId' | 'orgId') => string) => db.selectFrom('saml_identities')
+  .innerJoin('users', 'users.id', 'saml_identities.user_id')
+  .leftJoin('members', (join) => join.onRef('members.user_id', '=', 'users.id').on('members.org_id', '=', slot('orgId')))
+  .select([
+    'users.id', 'users.email', 'users.first_name', 'users.last_name', 'users.password_hash', 'users.created_at',
+    'saml_identities.last_seen_at', 'members.id as member_id',
+  ])
+  .where('saml_identities.connection_id', '=', slot('connectionId')).where('saml_identities.name_id', '=', slot('nameId')))
 
 export function ssoConnectionRepository(db: Db): SsoConnectionStore {
   return {
@@ -39,12 +62,7 @@ export function ssoConnectionRepository(db: Db): SsoConnectionStore {
       return row && toConnection(row)
     },
     findWithOrgBySsoName: async (ssoName) => {
-      const row = await db.selectFrom('sso_connections')
-        .innerJoin('organizations', 'organizations.id', 'sso_connections.org_id')
-        .selectAll('sso_connections')
-        .select(['organizations.name as org_name', 'organizations.slug as org_slug', 'organizations.created_at as org_created_at'])
-        .where('sso_connections.sso_name', '=', ssoName)
-        .executeTakeFirst()
+      const [row] = (await findConnectionWithOrg(db, { ssoName })).rows
       return row && {
         connection: toConnection(row),
         org: { id: row.org_id, name: row.org_name, slug: row.org_slug, createdAt: row.org_created_at },
@@ -109,26 +127,15 @@ export function samlStateRepository(db: Db): SamlStateStore {
       }
     },
     rememberAssertion: async (connectionId, assertionId, expiresAt) => {
-      // The primary key decides: of two concurrent posts of one assertion, exactly one inserts.
-      const result = await db.insertInto('saml_assertion_ids').values({ connection_id: connectionId, assertion_id: assertionId, expires_at: expiresAt })
-        .onConflict((oc) => oc.columns(['connection_id', 'assertion_id']).doNothing())
-        .executeTakeFirst()
-      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0
+      const result = await insertAssertionId(db, { connectionId, assertionId, expiresAt })
+      return Number(result.numAffectedRows ?? 0n) > 0
     },
     findIdentity: async (connectionId, nameId) => {
       const row = await db.selectFrom('saml_identities').select('user_id').where('connection_id', '=', connectionId).where('name_id', '=', nameId).executeTakeFirst()
       return row?.user_id
     },
     findLinkedUser: async (connectionId, nameId, orgId) => {
-      const row = await db.selectFrom('saml_identities')
-        .innerJoin('users', 'users.id', 'saml_identities.user_id')
-        .leftJoin('members', (join) => join.onRef('members.user_id', '=', 'users.id').on('members.org_id', '=', orgId))
-        .select([
-          'users.id', 'users.email', 'users.first_name', 'users.last_name', 'users.password_hash', 'users.created_at',
-          'saml_identities.last_seen_at', 'members.id as member_id',
-        ])
-        .where('saml_identities.connection_id', '=', connectionId).where('saml_identities.name_id', '=', nameId)
-        .executeTakeFirst()
+      const [row] = (await findLinkedUser(db, { connectionId, nameId, orgId })).rows
       return row && { user: toUser(row), identitySeenAt: row.last_seen_at, memberId: row.member_id ?? undefined }
     },
     rememberIdentity: async (connectionId, nameId, userId, now) => {
