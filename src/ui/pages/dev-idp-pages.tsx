@@ -5,6 +5,7 @@
 import type { FC, PropsWithChildren } from 'hono/jsx'
 import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
 import { Layout } from '../layout.js'
+import type { DevIdpUserForm } from '../../core/dev-idp.js'
 
 export const DEV_IDP_WARNING = 'Development IdP — for trying Gatehouse, never for production'
 
@@ -39,16 +40,8 @@ export const DevIdpHomePage: FC<{ entityId: string; ssoUrl: string; metadataUrl:
   </DevIdpFrame>
 )
 
-export interface DevIdpFormValues {
-  readonly email: string
-  readonly firstName: string
-  readonly lastName: string
-  readonly roles: string
-  readonly rolesAttribute: string
-  readonly attributes: string
-  readonly encrypt: boolean
-  readonly signResponse: boolean
-}
+/** What the sign-in form shows and posts: the fields of core's DevIdpUserForm. */
+export type DevIdpFormValues = DevIdpUserForm
 
 export interface DevIdpSignInProps {
   readonly csrf: string

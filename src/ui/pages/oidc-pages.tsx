@@ -9,6 +9,15 @@ export interface OrgChoice {
   readonly role: string
 }
 
+/** Back to the app without signing in: it gets access_denied. */
+const CancelForm: FC<{ csrf: string; action: string; clientName: string }> = (p) => (
+  <form method="post" action={p.action}>
+    <Csrf token={p.csrf} />
+    <input type="hidden" name="action" value="cancel" />
+    <button type="submit" class="link">Cancel and go back to {p.clientName}</button>
+  </form>
+)
+
 export const ChooseOrgPage: FC<{ csrf: string; action: string; clientName: string; orgs: readonly OrgChoice[]; viewer: Viewer }> = (p) => (
   <Layout title="Choose an organization" viewer={p.viewer} csrf={p.csrf}>
     <section class="card narrow">
@@ -23,11 +32,7 @@ export const ChooseOrgPage: FC<{ csrf: string; action: string; clientName: strin
           ))}
         </ul>
       </form>
-      <form method="post" action={p.action}>
-        <Csrf token={p.csrf} />
-        <input type="hidden" name="action" value="cancel" />
-        <button type="submit" class="link">Cancel and go back to {p.clientName}</button>
-      </form>
+      <CancelForm csrf={p.csrf} action={p.action} clientName={p.clientName} />
     </section>
   </Layout>
 )
@@ -46,11 +51,7 @@ export const SignInAgainPage: FC<{ csrf: string; action: string; clientName: str
         <input type="hidden" name="action" value="sign_in_again" />
         <button type="submit" class="primary">Sign in again</button>
       </form>
-      <form method="post" action={p.action}>
-        <Csrf token={p.csrf} />
-        <input type="hidden" name="action" value="cancel" />
-        <button type="submit" class="link">Cancel and go back to {p.clientName}</button>
-      </form>
+      <CancelForm csrf={p.csrf} action={p.action} clientName={p.clientName} />
     </section>
   </Layout>
 )
