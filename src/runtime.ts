@@ -29,7 +29,10 @@ export interface RuntimeOptions extends OpenDatabaseOptions {
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
-  const db = openDatabase(config.database, options)
+  const db = openDatabase(config.database, {
+    onCheckpointError: (message) => options.logger.warn({ error: message }, 'SQLite WAL checkpoint failed; the app checkpoints by itself past the backstop'),
+    ...options,
+  })
   try {
     if (options.migrate !== false) await migrateToLatest(db)
   } catch (error) {

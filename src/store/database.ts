@@ -19,6 +19,8 @@ export interface OpenDatabaseOptions {
   readonly checkpointIntervalMs?: number
   /** SQLite file only: handed the checkpointer once started (tests). */
   readonly onCheckpointer?: (checkpointer: Checkpointer) => void
+  /** SQLite file only: told when a checkpoint fails (the app carries on; the backstop bounds the WAL). */
+  readonly onCheckpointError?: (message: string) => void
 }
 
 export function openDatabase(config: DatabaseConfig, options: OpenDatabaseOptions = {}): Db {
@@ -35,7 +37,10 @@ export function openDatabase(config: DatabaseConfig, options: OpenDatabaseOption
     if (config.path !== ':memory:') {
       // Checkpoints run in a worker (store/sqlite-checkpointer.ts); this connection only past the backstop.
       sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`)
-      const checkpointer = startCheckpointer(config.path, options.checkpointIntervalMs === undefined ? {} : { intervalMs: options.checkpointIntervalMs })
+      const checkpointer = startCheckpointer(config.path, {
+        ...(options.checkpointIntervalMs === undefined ? {} : { intervalMs: options.checkpointIntervalMs }),
+        ...(options.onCheckpointError === undefined ? {} : { onError: options.onCheckpointError }),
+      })
       options.onCheckpointer?.(checkpointer)
       const close = database.close
       database.close = () => {

@@ -3,7 +3,7 @@
  * while the app's connection writes, stops with it, and never costs a committed write on a crash.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
@@ -47,6 +47,41 @@ describe('SQLite WAL checkpointer', () => {
     expect(check.prepare('select count(*) as n from items').get()).toEqual({ n: 200 })
     check.close()
     expect(existsSync(`${path}-wal`)).toBe(false)
+  })
+
+  it('keeps checking at the busy interval while the app writes, whatever the idle interval', async () => {
+    const path = join(dir, 'gh.db')
+    const app = new SqliteDatabase(path)
+    app.pragma('journal_mode = WAL')
+    app.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`)
+    app.exec('create table items (id integer primary key, name text not null)')
+    const insert = app.prepare('insert into items (name) values (?)')
+    // An idle interval far longer than the test: only checks at the busy interval can count here.
+    const checkpointer = startCheckpointer(path, { intervalMs: 10, idleIntervalMs: 60_000 })
+    try {
+      for (let round = 0; checkpointer.checkpoints < 5; round++) {
+        if (round > 500) throw new Error(`only ${checkpointer.checkpoints} checkpoints in ${round} rounds of writes`)
+        for (let i = 0; i < 20; i++) insert.run(`item ${round}.${i}`)
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      // Each of those copied what the app had written; the database file holds the rows.
+      const reader = new SqliteDatabase(path, { readonly: true })
+      expect((reader.prepare('select count(*) as n from items').get() as { n: number }).n).toBeGreaterThan(0)
+      reader.close()
+    } finally {
+      await checkpointer.stop()
+      app.close()
+    }
+  })
+
+  it('reports a checkpoint that fails (a file that is not a database) and carries on checking', async () => {
+    const errors: string[] = []
+    const path = join(dir, 'not-a-database.db')
+    writeFileSync(path, 'this is not an SQLite file, but long enough to have a header of sorts. '.repeat(100))
+    const checkpointer = startCheckpointer(path, { intervalMs: 10, idleIntervalMs: 10, onError: (message) => errors.push(message) })
+    await until(() => errors.length >= 2)
+    expect(errors[0]).toMatch(/not a database/i)
+    await checkpointer.stop()
   })
 
   it('stop() resolves once the worker has exited, and twice is harmless', async () => {
