@@ -1,5 +1,5 @@
 /**
- * ACS HTTP benchmark: the real Gatehouse server (`node bin/gatehouse.js start`, built dist/, SQLite
+ * ACS HTTP benchmark: the real Gatehouse server (`node bin/gatehouse.js start` with `npm start`'s node flags, built dist/, SQLite
  * in a temp dir, NODE_ENV=production, info logs to a file) against a bare Fastify route running
  * node-saml (bench/acs/node-saml-server.ts), both pinned to CPU 0, driven by autocannon from this
  * process on CPU 1, over loopback only.
@@ -20,6 +20,7 @@
  * measured CPU time per request) takes the same load, to show the latency floor of the set-up.
  *
  * Environment: BENCH_JSON=path writes the figures as JSON too; BENCH_KEEP=1 keeps the temp dir (DB, logs);
+ * BENCH_TRACE=1 prints each run's slowest requests (which, when sent, how long);
  * BENCH_GATEHOUSE_NODE_ARGS are node flags for the Gatehouse process only (e.g. --cpu-prof).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -93,10 +94,15 @@ const env: Record<string, string> = {
   GATEHOUSE_LOG_LEVEL: 'info',
 }
 
+// The server runs as `npm start` runs it: the same node flags (package.json scripts.start).
+const startScript = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+const startFlags = /^node((?:\s+--\S+)*)\s+bin\/gatehouse\.js start$/.exec(startScript)?.[1]?.trim().split(/\s+/).filter((f) => f !== '')
+if (startFlags === undefined) throw new Error(`package.json scripts.start is not "node [--flags] bin/gatehouse.js start": ${startScript}`)
+
 const logFd = openSync(join(dir, 'gatehouse.log'), 'a')
 // BENCH_GATEHOUSE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server only.
 const nodeArgs = (process.env.BENCH_GATEHOUSE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
-const ghCommand = pinned(0, [process.execPath, ...nodeArgs, 'bin/gatehouse.js', 'start'])
+const ghCommand = pinned(0, [process.execPath, ...startFlags, ...nodeArgs, 'bin/gatehouse.js', 'start'])
 const gh = spawn(ghCommand[0]!, ghCommand.slice(1), { cwd: ROOT, env, stdio: ['ignore', logFd, logFd] })
 children.push(gh)
 await waitHealthy(`${baseUrl}/healthz`, gh, 'Gatehouse')
@@ -151,7 +157,7 @@ if (ORGS > 0) {
   await seeded.close()
   console.log(`seeded ${ORGS} orgs (${users} users, members, NameIDs and sessions) in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   const orgsLog = openSync(join(dir, 'gatehouse-orgs.log'), 'a')
-  const command = pinned(0, [process.execPath, ...nodeArgs, 'bin/gatehouse.js', 'start'])
+  const command = pinned(0, [process.execPath, ...startFlags, ...nodeArgs, 'bin/gatehouse.js', 'start'])
   const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: orgsEnv, stdio: ['ignore', orgsLog, orgsLog] })
   children.push(child)
   await waitHealthy(`http://127.0.0.1:${orgsPort}/healthz`, child, 'Gatehouse (seeded)')
@@ -191,6 +197,8 @@ interface Run {
 }
 const runs: Run[] = []
 const pids: Record<Measured, number> = { gatehouse: ghPid, 'gatehouse-orgs': orgsPid ?? 0, 'node-saml': ns.pid! }
+/** Every server process on CPU 0, for settle(). */
+const serverPids = [ghPid, ns.pid!, ...(orgsPid === undefined ? [] : [orgsPid])]
 const urls: Record<Server, string> = {
   control: '', gatehouse: `http://127.0.0.1:${ghPort}${acsPath}`, 'gatehouse-orgs': `http://127.0.0.1:${orgsPort}${acsPath}`, 'node-saml': `http://127.0.0.1:${nsPort}${acsPath}`,
 }
@@ -232,6 +240,8 @@ for (const kind of kinds) {
       const pooled = await bodies(count + connections + 8)
       const order = run % 2 === 0 ? measured : [...measured].reverse()
       for (const server of order) {
+        // Before the CPU sample, so that a server's work on the previous run's dropped requests is not counted here.
+        await settle()
         const sampler = isGatehouse(server) ? rssSampler(pids[server]) : undefined
         const cpuBefore = cpuSeconds(pids[server])
         const r = await cannon(server, connections, pooled, amount[server])
@@ -259,6 +269,7 @@ if (args['no-control'] === undefined) {
   })
   children.push(ct)
   await waitHealthy(`http://127.0.0.1:${ctPort}/healthz`, ct, 'control server')
+  serverPids.push(ct.pid!)
   urls.control = `http://127.0.0.1:${ctPort}${acsPath}`
   const pool = await responsePool(reference, idp, sp)
   const rate = 1000 / burnMs
@@ -345,9 +356,12 @@ if (process.env.BENCH_KEEP) console.log(`kept ${dir}`)
 
 async function cannon(server: Server, connections: number, pool: Buffer[], amount: number) {
   if (amount + connections > pool.length) throw new Error(`pool of ${pool.length} too small for ${amount} requests`)
+  await settle()
   let next = 0
   let wrongLocation = 0
   let lastResponse = 0
+  // [index of the request in this run, sent, answered] (performance.now()), for BENCH_TRACE.
+  const trace: Array<[number, number, number]> = []
   const started = performance.now()
   const result = await autocannon({
     url: urls[server],
@@ -359,13 +373,25 @@ async function cannon(server: Server, connections: number, pool: Buffer[], amoun
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     requests: [{
-      setupRequest: (request: Record<string, unknown>) => ({ ...request, body: pool[next++] }),
-      onResponse: (status: number, _body: string, _context: unknown, headers: Record<string, string>) => {
+      // autocannon hands each request's setup and response the same context object.
+      setupRequest: (request: Record<string, unknown>, context: unknown) => {
+        Object.assign(context as object, { index: next, sent: performance.now() })
+        return { ...request, body: pool[next++] }
+      },
+      onResponse: (status: number, _body: string, context: unknown, headers: Record<string, string>) => {
         lastResponse = performance.now()
+        const { index, sent } = context as { index: number; sent: number }
+        trace.push([index, sent, lastResponse])
         if (status === 303 && headers.location !== '/dashboard') wrongLocation++
       },
     }],
   })
+  if (process.env.BENCH_TRACE) {
+    // The slowest requests of the run: the first `connections` ones slow means new connections
+    // waiting to be accepted; a run of consecutive ones, a stall in the middle.
+    const slowest = [...trace].sort((x, y) => y[2] - y[1] - (x[2] - x[1])).slice(0, 10)
+    console.log(`  trace ${server} c=${connections}: p50 ${result.latency.p50} p99 ${result.latency.p99} ms; slowest (#index sent@ms +latency ms): ${slowest.map(([i, sent, answered]) => `#${i} @${(sent - started).toFixed(0)} +${(answered - sent).toFixed(0)}`).join(', ')}`)
+  }
   // From the first request to the last response: autocannon itself only notices that `amount` is
   // reached on its next 1 s tick, so its own duration would round every run up to whole seconds.
   const seconds = (lastResponse - started) / 1000
@@ -376,6 +402,25 @@ async function cannon(server: Server, connections: number, pool: Buffer[], amoun
   const bad = Object.entries(statuses).filter(([c]) => !c.startsWith('2') && !c.startsWith('3')).reduce((s, [, n]) => s + n, 0)
   const failures = bad + result.errors + result.timeouts + wrongLocation
   return { requests: ok + bad, seconds, rps: ok / seconds, p50: result.latency.p50, p99: result.latency.p99, failures, statuses }
+}
+
+/**
+ * Waits until no server is still working off the previous run. autocannon stops at `amount`
+ * responses and drops the requests still in flight, but the server that received them finishes them:
+ * up to 63 × node-saml's 45 ms on 90 KB responses, ~2.8 s of CPU 0 taken from the start of the next
+ * run, whichever server that is. So: every server's CPU time unchanged over two samples 50 ms apart
+ * (10 s at most).
+ */
+async function settle() {
+  const deadline = Date.now() + 10_000
+  let previous = serverPids.map(cpuSeconds)
+  let quiet = 0
+  while (quiet < 2 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50))
+    const now = serverPids.map(cpuSeconds)
+    quiet = now.every((v, i) => v === previous[i] || Number.isNaN(v)) ? quiet + 1 : 0
+    previous = now
+  }
 }
 
 /** CPU time (user + system) `pid` has used so far, in seconds; NaN when /proc is not there. */

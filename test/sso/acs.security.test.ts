@@ -226,6 +226,18 @@ describe('what the user and the owner see of a failure', () => {
     expect(res.body).not.toContain('FST_ERR')
   })
 
+  it('refuses a form with two SAMLResponse fields rather than pick one (400), and takes the same response once', async () => {
+    const xml = responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' })
+    const encoded = encodeURIComponent(Buffer.from(xml).toString('base64'))
+    const post = (payload: string) =>
+      ctx.app.inject({ method: 'POST', url: `/saml/${orgA.ssoName}/acs`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload })
+    const twice = await post(`SAMLResponse=${encoded}&SAMLResponse=${encoded}`)
+    expect(twice.statusCode).toBe(400)
+    expect(twice.headers['set-cookie']).toBeUndefined()
+    const once = await post(`SAMLResponse=${encoded}`)
+    expect(once.statusCode).toBe(303)
+  })
+
   it('answers garbage with a 400 page and no stack trace', async () => {
     const res = await browser(ctx.app).post(`/saml/${orgA.ssoName}/acs`, { SAMLResponse: 'not-base64!!' })
     expect(res.statusCode).toBe(400)

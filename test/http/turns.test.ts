@@ -1,0 +1,150 @@
+/**
+ * Taking turns (http/turns.ts): first come first served, never synchronous, back to back only within
+ * the budget, and a request that waits for I/O does not hold up the queue.
+ */
+import { describe, expect, it } from 'vitest'
+import { createTurns } from '../../src/http/turns.js'
+
+/** A scheduler the test steps by hand, and a clock it sets. */
+function harness(budgetMs = 4) {
+  const pending: Array<() => void> = []
+  let clock = 0
+  const turns = createTurns({ schedule: (callback) => pending.push(callback), now: () => clock, budgetMs })
+  const flush = () => new Promise<void>((resolve) => setImmediate(resolve))
+  return {
+    turns,
+    /** Runs the callbacks scheduled so far (one event-loop iteration), then lets promises settle. */
+    iteration: async () => {
+      const now = pending.splice(0)
+      for (const callback of now) callback()
+      await flush()
+    },
+    scheduled: () => pending.length,
+    advance: (ms: number) => {
+      clock += ms
+    },
+    settle: flush,
+  }
+}
+
+describe('turns', () => {
+  it('grants nothing synchronously, and grants in arrival order', async () => {
+    const h = harness()
+    const order: string[] = []
+    const dones: Record<string, () => void> = {}
+    for (const name of ['a', 'b', 'c']) {
+      void h.turns.take().then((done) => {
+        order.push(name)
+        dones[name] = done
+      })
+    }
+    await h.settle()
+    expect(order).toEqual([])
+    expect(h.turns.waiting).toBe(3)
+    expect(h.scheduled()).toBe(1)
+    await h.iteration()
+    expect(order).toEqual(['a'])
+    dones.a!()
+    await h.settle()
+    // Finished within the budget: the next one starts at once, in the same iteration.
+    expect(order).toEqual(['a', 'b'])
+    dones.b!()
+    await h.settle()
+    expect(order).toEqual(['a', 'b', 'c'])
+    expect(h.turns.waiting).toBe(0)
+  })
+
+  it('stops running back to back once the budget is spent, and the next waits for a poll', async () => {
+    const h = harness(4)
+    const order: string[] = []
+    for (const name of ['a', 'b', 'c']) {
+      void h.turns.take().then((done) => {
+        order.push(name)
+        h.advance(5) // each takes longer than the whole budget
+        done()
+      })
+    }
+    await h.iteration()
+    expect(order).toEqual(['a'])
+    expect(h.scheduled()).toBe(1)
+    await h.iteration()
+    expect(order).toEqual(['a', 'b'])
+    await h.iteration()
+    expect(order).toEqual(['a', 'b', 'c'])
+    expect(h.scheduled()).toBe(0)
+  })
+
+  it('moves on without a request that is waiting for I/O (done not yet called)', async () => {
+    const h = harness()
+    const order: string[] = []
+    let finishA: (() => void) | undefined
+    void h.turns.take().then((done) => {
+      order.push('a')
+      finishA = done
+    })
+    void h.turns.take().then((done) => {
+      order.push('b')
+      done()
+    })
+    await h.iteration()
+    expect(order).toEqual(['a'])
+    await h.iteration()
+    expect(order).toEqual(['a', 'b'])
+    finishA!()
+    finishA!()
+    await h.settle()
+    expect(h.turns.waiting).toBe(0)
+  })
+
+  it('calling done twice grants one turn, not two', async () => {
+    const h = harness()
+    const order: string[] = []
+    let doneA: (() => void) | undefined
+    void h.turns.take().then((done) => {
+      order.push('a')
+      doneA = done
+    })
+    for (const name of ['b', 'c']) void h.turns.take().then(() => order.push(name))
+    await h.iteration()
+    doneA!()
+    doneA!()
+    await h.settle()
+    expect(order).toEqual(['a', 'b'])
+  })
+
+  it('keeps its order over many requests (the queue compacts as it goes)', async () => {
+    const turns = createTurns()
+    const order: number[] = []
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, i) =>
+        turns.take().then((done) => {
+          order.push(i)
+          done()
+        }),
+      ),
+    )
+    expect(order).toEqual(Array.from({ length: 1000 }, (_, i) => i))
+    expect(turns.waiting).toBe(0)
+  })
+
+  it('lets the event loop poll between turns once the budget is spent (real setImmediate)', async () => {
+    const turns = createTurns({ budgetMs: 0 })
+    const events: string[] = []
+    const spin = (ms: number) => {
+      const end = performance.now() + ms
+      while (performance.now() < end);
+    }
+    const requests = [0, 1, 2].map((i) =>
+      turns.take().then((done) => {
+        events.push(`turn ${i}`)
+        // I/O that completes while this turn runs: its callback must come before the next turn.
+        if (i === 0) setImmediate(() => events.push('other work'))
+        spin(2)
+        done()
+      }),
+    )
+    await Promise.all(requests)
+    expect(events.indexOf('other work')).toBeGreaterThan(events.indexOf('turn 0'))
+    expect(events.indexOf('other work')).toBeLessThan(events.indexOf('turn 2'))
+  })
+})
