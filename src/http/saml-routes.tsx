@@ -20,7 +20,14 @@ import { setSessionCookie, type CookieSettings } from './authenticate.js'
 import { logOutcome } from './logging.js'
 import { sendPage } from './pages/html.js'
 import { safeLocalPath } from './pages/page-context.js'
-import { createTurns, type Turns } from './turns.js'
+import { createTurns } from './turns.js'
+
+/**
+ * Posts waiting for their turn keep their bodies in memory: past this many bytes waiting, a post is
+ * answered 503 at once (a flood of 3 MiB posts cannot pile up gigabytes). 64 MiB is ~500 waiting
+ * 90 KB responses, seconds of work.
+ */
+export const ACS_MAX_WAITING_BYTES = 64 * 1024 * 1024
 
 /** Parse-level failures are the client's fault (400); everything else is a refusal (403). */
 const MALFORMED = new Set(['response_too_large', 'response_not_base64', 'xml_malformed', 'xml_dtd_forbidden', 'not_a_response'])
@@ -43,9 +50,10 @@ function explain(failure: SsoSignInFailure, orgName: string): string {
 }
 
 /** Metadata and ACS: outside the pages scope (no CSRF, no pre-session cookie). */
-export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: CoreDeps; cookie: CookieSettings; turns?: Turns }): Promise<void> {
+export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: CoreDeps; cookie: CookieSettings }): Promise<void> {
   const { deps, cookie } = options
-  const turns = options.turns ?? createTurns()
+  const turns = createTurns()
+  let waitingBytes = 0
   // Base64 of a 1 MiB response, URL-encoded, fits in 3 MiB; the validator refuses over 1 MiB unread.
   // The form stays bytes (outside the JS heap) until its post's turn, then is parsed: posts waiting
   // for a turn hold no large strings for the garbage collector to copy (90 KB responses: 64 waiting
@@ -81,7 +89,19 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
   app.post('/saml/:ssoName/acs', { config: { oneLogLine: true } }, async (request, reply) => {
     // Validation is the CPU-heavy part: posts take turns, first come first served, and the event loop
     // polls between turns, so that new connections are accepted while open ones are busy (http/turns.ts).
-    const done = await turns.take()
+    const size = Buffer.isBuffer(request.body) ? request.body.length : 0
+    if (waitingBytes + size > ACS_MAX_WAITING_BYTES) {
+      logOutcome(request, { event: 'sso_sign_in_failed', code: 'server_busy', waitingBytes }, 'ACS post refused: too much waiting')
+      reply.header('retry-after', '5')
+      return sendPage(reply, <MessagePage title="Too busy" message="Too many sign-ins are being processed right now. Wait a few seconds, then start again from the sign-in page." reference={request.id} />, 503)
+    }
+    waitingBytes += size
+    let done: () => void
+    try {
+      done = await turns.take()
+    } finally {
+      waitingBytes -= size
+    }
     try {
       return await acs(request, reply)
     } finally {

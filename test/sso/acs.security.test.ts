@@ -238,6 +238,25 @@ describe('what the user and the owner see of a failure', () => {
     expect(once.statusCode).toBe(303)
   })
 
+  it('answers 503 once 64 MiB of posts wait for their turn (a flood cannot pile up memory), and serves the next post after the flood', async () => {
+    const big = `SAMLResponse=${'A'.repeat(2.9 * 1024 * 1024)}`
+    const flood = await Promise.all(
+      Array.from({ length: 25 }, () =>
+        ctx.app.inject({ method: 'POST', url: `/saml/${orgA.ssoName}/acs`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: big }),
+      ),
+    )
+    const statuses = flood.map((r) => r.statusCode)
+    // 25 × 2.9 MiB = 72.5 MiB: the posts past 64 MiB are turned away; the others get their turn and
+    // are refused as too large by the validator.
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(3)
+    expect(statuses.every((s) => s === 503 || s === 400)).toBe(true)
+    const busy = flood.find((r) => r.statusCode === 503)!
+    expect(busy.headers['retry-after']).toBe('5')
+    expect(busy.body).toMatch(/Reference: <code>[^<]+<\/code>/)
+    const after = await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))
+    expect(after.statusCode).toBe(303)
+  })
+
   it('answers garbage with a 400 page and no stack trace', async () => {
     const res = await browser(ctx.app).post(`/saml/${orgA.ssoName}/acs`, { SAMLResponse: 'not-base64!!' })
     expect(res.statusCode).toBe(400)
