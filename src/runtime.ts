@@ -30,8 +30,8 @@ export interface RuntimeOptions extends OpenDatabaseOptions {
 
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const db = openDatabase(config.database, {
-    onCheckpointError: (message) => options.logger.warn({ error: message }, 'SQLite WAL checkpoint failed; the app checkpoints by itself past the backstop'),
     ...options,
+    onCheckpointError: options.onCheckpointError ?? ((message) => options.logger.warn({ error: message }, 'SQLite WAL checkpoint failed; the app checkpoints by itself past the backstop')),
   })
   try {
     if (options.migrate !== false) await migrateToLatest(db)

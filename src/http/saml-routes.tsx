@@ -111,7 +111,9 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
 
   async function acs(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const { ssoName } = request.params as { ssoName: string }
-    const body = Buffer.isBuffer(request.body) ? parseForm(request.body.toString('utf8')) : undefined
+    // No cap on fields (querystring's default stops at 1,000, which would let padding hide a second
+    // SAMLResponse): a repeated field is an array and refused below.
+    const body = Buffer.isBuffer(request.body) ? parseForm(request.body.toString('utf8'), '&', '=', { maxKeys: 0 }) : undefined
     const samlResponse = body?.SAMLResponse
     const relayState = typeof body?.RelayState === 'string' ? body.RelayState : undefined
     if (typeof samlResponse !== 'string' || samlResponse === '') {

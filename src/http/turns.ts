@@ -35,7 +35,7 @@ export interface TurnsOptions {
   readonly schedule?: (callback: () => void) => void
   /** Milliseconds, monotonic (default performance.now). */
   readonly now?: () => number
-  /** Back-to-back turns in one iteration stop once this much time has passed (default 4 ms). */
+  /** Back-to-back turns in one iteration stop once this much time has passed (default TURN_BUDGET_MS). */
   readonly budgetMs?: number
 }
 

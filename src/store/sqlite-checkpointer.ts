@@ -49,18 +49,19 @@ const { busyMs, idleMs } = workerData
 let stopping = false
 let timer
 let delay = busyMs
-let last = { log: -1, checkpointed: -1 }
+let lastVersion = -1
 const tick = () => {
   if (stopping) return
   try {
+    // Changes whenever another connection has committed since the last look: even a WAL that was
+    // restarted and refilled to the same size counts as written.
+    const version = db.pragma('data_version', { simple: true })
+    const written = version !== lastVersion
+    lastVersion = version
     const [row] = db.pragma('wal_checkpoint(PASSIVE)')
-    const log = row ? row.log : 0
-    const checkpointed = row ? row.checkpointed : 0
-    const written = log !== last.log || checkpointed !== last.checkpointed
-    if (written && checkpointed > 0) parentPort.postMessage({ checkpointed })
-    // Frames appended since the last look: check again soon; else back off, doubling, to idleMs.
+    if (written && row && row.checkpointed > 0) parentPort.postMessage({ checkpointed: row.checkpointed })
+    // Written since the last look: check again soon; else back off, doubling, to idleMs.
     delay = written ? busyMs : Math.min(idleMs, delay * 2)
-    last = { log, checkpointed }
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message || error) })
     delay = idleMs

@@ -234,6 +234,11 @@ describe('what the user and the owner see of a failure', () => {
     const twice = await post(`SAMLResponse=${encoded}&SAMLResponse=${encoded}`)
     expect(twice.statusCode).toBe(400)
     expect(twice.headers['set-cookie']).toBeUndefined()
+    // Padding does not hide the second one (a field cap would have dropped it).
+    const padding = Array.from({ length: 1000 }, (_, i) => `p${i}=1`).join('&')
+    const padded = await post(`SAMLResponse=${encoded}&${padding}&SAMLResponse=${encoded}`)
+    expect(padded.statusCode).toBe(400)
+    expect(padded.headers['set-cookie']).toBeUndefined()
     const once = await post(`SAMLResponse=${encoded}`)
     expect(once.statusCode).toBe(303)
   })
