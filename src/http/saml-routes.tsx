@@ -29,6 +29,21 @@ import { createTurns } from './turns.js'
  */
 export const ACS_MAX_WAITING_BYTES = 64 * 1024 * 1024
 
+/**
+ * An ACS form carries SAMLResponse and RelayState (some IdPs add a field or two). More fields than this
+ * is refused before parsing: parsing every field of a crafted 3 MiB form costs ~200 ms of CPU.
+ */
+export const ACS_MAX_FORM_FIELDS = 32
+
+/** Whether `form` (application/x-www-form-urlencoded) has more than `max` fields; stops counting there. */
+function tooManyFields(form: Buffer, max: number): boolean {
+  let fields = 1
+  for (let at = form.indexOf(0x26); at !== -1; at = form.indexOf(0x26, at + 1)) {
+    if (++fields > max) return true
+  }
+  return false
+}
+
 /** Parse-level failures are the client's fault (400); everything else is a refusal (403). */
 const MALFORMED = new Set(['response_too_large', 'response_not_base64', 'xml_malformed', 'xml_dtd_forbidden', 'not_a_response'])
 
@@ -111,8 +126,12 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
 
   async function acs(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const { ssoName } = request.params as { ssoName: string }
-    // No cap on fields (querystring's default stops at 1,000, which would let padding hide a second
-    // SAMLResponse): a repeated field is an array and refused below.
+    if (Buffer.isBuffer(request.body) && tooManyFields(request.body, ACS_MAX_FORM_FIELDS)) {
+      logOutcome(request, { event: 'sso_sign_in_failed', code: 'form_too_many_fields', reference: request.id }, 'ACS post with too many form fields')
+      return sendPage(reply, <MessagePage title="Sign-in failed" message="The identity provider's answer was not a sign-in form we accept. Start signing in again." reference={request.id} />, 400)
+    }
+    // Every field parsed (no silent cap that could hide a second SAMLResponse): a repeated field is
+    // an array and refused below.
     const body = Buffer.isBuffer(request.body) ? parseForm(request.body.toString('utf8'), '&', '=', { maxKeys: 0 }) : undefined
     const samlResponse = body?.SAMLResponse
     const relayState = typeof body?.RelayState === 'string' ? body.RelayState : undefined

@@ -262,6 +262,20 @@ describe('what the user and the owner see of a failure', () => {
     expect(after.statusCode).toBe(303)
   })
 
+  it('refuses a form with more than 32 fields before parsing it, and accepts the response with a few extra fields', async () => {
+    const encoded = encodeURIComponent(Buffer.from(responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' })).toString('base64'))
+    const post = (payload: string) =>
+      ctx.app.inject({ method: 'POST', url: `/saml/${orgA.ssoName}/acs`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload })
+    const padding = (n: number) => Array.from({ length: n }, (_, i) => `extra${i}=1`).join('&')
+    const crowded = await post(`SAMLResponse=${encoded}&${padding(32)}`)
+    expect(crowded.statusCode).toBe(400)
+    expect(crowded.headers['set-cookie']).toBeUndefined()
+    expect(crowded.body).toMatch(/Reference: <code>[^<]+<\/code>/)
+    // The same response with 31 fields in all is accepted: the crowded post consumed nothing.
+    const fine = await post(`SAMLResponse=${encoded}&RelayState=&${padding(29)}`)
+    expect(fine.statusCode).toBe(303)
+  })
+
   it('answers garbage with a 400 page and no stack trace', async () => {
     const res = await browser(ctx.app).post(`/saml/${orgA.ssoName}/acs`, { SAMLResponse: 'not-base64!!' })
     expect(res.statusCode).toBe(400)
