@@ -21,7 +21,8 @@
  *
  * Environment: BENCH_JSON=path writes the figures as JSON too; BENCH_KEEP=1 keeps the temp dir (DB, logs);
  * BENCH_TRACE=1 prints each run's slowest requests (which, when sent, how long);
- * BENCH_GATEHOUSE_NODE_ARGS are node flags for the Gatehouse process only (e.g. --cpu-prof).
+ * BENCH_GATEHOUSE_NODE_ARGS are node flags for the Gatehouse process only (e.g. --cpu-prof, --trace-gc-nvp);
+ * BENCH_LOG_LEVEL is the server's GATEHOUSE_LOG_LEVEL (default info: one line per sign-in, as in production).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -91,7 +92,7 @@ const env: Record<string, string> = {
   GATEHOUSE_SECRET_KEY: SECRET_KEY,
   // Required in production; never contacted (the ACS sends no mail).
   GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9',
-  GATEHOUSE_LOG_LEVEL: 'info',
+  GATEHOUSE_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
 }
 
 // The server runs as `npm start` runs it: the same node flags (package.json scripts.start).

@@ -5,12 +5,16 @@
  * of a returning user's sign-in with its time; with --explain, each statement's query plan
  * (SQLite EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN after ANALYZE), flagging full scans.
  *
- *   npx tsx bench/acs/inprocess.ts [--fixture small] [--count 2000] [--orgs 10000] [--queries] [--explain] [--database postgres://…]
+ *   npx tsx bench/acs/inprocess.ts [--fixture small] [--count 2000] [--orgs 10000] [--queries] [--explain] [--alloc] [--database postgres://…]
+ *
+ * --alloc samples every allocation of the measured sign-ins, the short-lived ones too (V8's sampling
+ * heap profiler, collected objects included), and prints the bytes allocated per sign-in by function.
  *
  * --orgs N seeds N other organizations first (bench/acs/seed-orgs.ts). On PostgreSQL the tables
  * are made in a fresh schema, dropped at the end.
  */
 import { randomBytes } from 'node:crypto'
+import { Session } from 'node:inspector/promises'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -136,6 +140,11 @@ if (args.queries !== undefined || args.explain !== undefined) {
 }
 
 timing.clear()
+const profiler = args.alloc === undefined ? undefined : new Session()
+if (profiler) {
+  profiler.connect()
+  await profiler.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: args.alloc !== 'survivors' })
+}
 const walls: number[] = []
 const cpu0 = process.cpuUsage()
 const t0 = performance.now()
@@ -145,6 +154,7 @@ for (let i = 0; i < count; i++) {
   walls.push(performance.now() - t)
 }
 const cpu = process.cpuUsage(cpu0)
+if (profiler) printAllocations((await profiler.post('HeapProfiler.stopSampling')).profile.head as unknown as AllocationNode, count)
 walls.sort((a, b) => a - b)
 console.log(`one sign-in at a time, wall ms: p50 ${walls[Math.floor(count * 0.5)]!.toFixed(2)}, p99 ${walls[Math.floor(count * 0.99)]!.toFixed(2)}, p99.9 ${walls[Math.floor(count * 0.999)]!.toFixed(2)}, max ${walls[count - 1]!.toFixed(1)}; over 5 ms: ${walls.filter((w) => w > 5).length}`)
 console.log(`\n${kind}, ${orgs} other orgs, ${postgres ? 'PostgreSQL' : 'SQLite'}: ${count} returning users' sign-ins, ${((cpu.user + cpu.system) / 1000 / count).toFixed(3)} ms CPU each, ${((performance.now() - t0) / count).toFixed(3)} ms wall each`)
@@ -167,4 +177,33 @@ function inline(text: string, parameters: unknown[]): string {
   if (postgres) return text.replace(/\$(\d+)/g, (_m, n: string) => literal(parameters[Number(n) - 1]))
   let i = 0
   return text.replace(/\?/g, () => literal(parameters[i++]))
+}
+
+interface AllocationNode {
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  selfSize: number
+  children: AllocationNode[]
+}
+
+/** Bytes allocated per sign-in: in all, by the allocating function (self), and by everything under a function (total). */
+function printAllocations(root: AllocationNode, signIns: number): void {
+  const self = new Map<string, number>()
+  const total = new Map<string, number>()
+  const walk = (node: AllocationNode, above: Set<string>): number => {
+    const f = node.callFrame
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|src)\//, '$1/')}:${f.lineNumber + 1}`
+    self.set(key, (self.get(key) ?? 0) + node.selfSize)
+    const under = new Set(above).add(key)
+    let sum = node.selfSize
+    for (const child of node.children) sum += walk(child, under)
+    if (!above.has(key)) total.set(key, (total.get(key) ?? 0) + sum)
+    return sum
+  }
+  const all = walk(root, new Set())
+  const kb = (bytes: number) => (bytes / signIns / 1024).toFixed(1).padStart(7)
+  console.log(`\nallocated: ${kb(all).trim()} KB per sign-in (sampled, collected objects included)`)
+  for (const [title, map] of [['by allocating function (self)', self], ['by function and what it calls (total)', total]] as const) {
+    console.log(`  ${title}:`)
+    for (const [key, bytes] of [...map].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${kb(bytes)} KB  ${key}`)
+  }
 }
