@@ -3,7 +3,6 @@
  * The ACS is reached by a cross-site POST from the IdP: it has no CSRF token and no SameSite=Lax
  * cookie, so everything it needs comes from the database; its own scope parses the form.
  */
-import { parse as parseForm } from 'node:querystring'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { CoreDeps } from '../core/deps.js'
 import { findSsoForEmail } from '../core/email-domains.js'
@@ -15,6 +14,7 @@ import { SsoError } from '../core/sso-error.js'
 import { buildSpMetadata } from '../saml/sp-metadata.js'
 import { MessagePage, SignInPage } from '../ui/pages/auth-pages.js'
 import { IdpRedirectPage, PostBindingPage } from '../ui/pages/post-binding-page.js'
+import { parseUrlencoded } from './form.js'
 import { CONTENT_SECURITY_POLICY } from './security-headers.js'
 import { setSessionCookie, type CookieSettings } from './authenticate.js'
 import { logOutcome } from './logging.js'
@@ -132,7 +132,7 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
     }
     // Every field parsed (no silent cap that could hide a second SAMLResponse): a repeated field is
     // an array and refused below.
-    const body = Buffer.isBuffer(request.body) ? parseForm(request.body.toString('utf8'), '&', '=', { maxKeys: 0 }) : undefined
+    const body = Buffer.isBuffer(request.body) ? parseUrlencoded(request.body.toString('utf8')) : undefined
     const samlResponse = body?.SAMLResponse
     const relayState = typeof body?.RelayState === 'string' ? body.RelayState : undefined
     if (typeof samlResponse !== 'string' || samlResponse === '') {

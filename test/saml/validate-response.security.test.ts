@@ -60,6 +60,12 @@ const padTo = (bytes: number) => (xml: string) => xml + ' '.repeat(bytes - Buffe
 const statusMessage = (message: string) => (xml: string) =>
   xml.replace('</saml2p:Status>', `<saml2p:StatusMessage>${message}</saml2p:StatusMessage></saml2p:Status>`)
 
+/** The same response as base64 that ends in padding (a newline after the root element when it would not). */
+const withPadding = (b: string): string => {
+  const bytes = Buffer.from(b, 'base64')
+  return bytes.length % 3 === 0 ? Buffer.concat([bytes, Buffer.from('\n')]).toString('base64') : b
+}
+
 const XXE_DTD = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
 const BILLION_LAUGHS_DTD =
   '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' +
@@ -88,6 +94,8 @@ const PAIRS: readonly Pair[] = [
   },
   { attack: 'a form value with a character outside base64', code: 'response_not_base64', defect: { base64: (b) => `${b.slice(0, 40)}!${b.slice(40)}` } },
   { attack: 'a truncated base64 value (length not a multiple of 4)', code: 'response_not_base64', defect: { base64: (b) => b.slice(0, -1) } },
+  { attack: 'the base64url alphabet (- and _), which Node\'s decoder would take', code: 'response_not_base64', defect: { base64: (b) => { if (!/[+/]/.test(b)) throw new Error('no + or / to swap'); return b.replaceAll('+', '-').replaceAll('/', '_') } } },
+  { attack: 'padding in the middle (two base64 values run together)', code: 'response_not_base64', defect: { base64: (b) => `${withPadding(b)}${withPadding(b)}` } },
   { attack: 'an empty form value', code: 'response_not_base64', defect: { base64: () => '' } },
   { attack: 'base64 of text that is not XML', code: 'xml_malformed', defect: { text: () => 'this is not XML at all' } },
   { attack: 'a signed response cut short', code: 'xml_malformed', defect: { text: (xml) => xml.slice(0, -25) } },
@@ -415,6 +423,14 @@ describe('validateSamlResponse: accepts what real IdPs send', () => {
     { shape: 'a bearer confirmation among others', recipe: { before: (doc) => { const c = find(doc, 'SubjectConfirmation'); const hok = c.cloneNode(true) as typeof c; hok.setAttribute('Method', HOLDER_OF_KEY); c.parentNode!.insertBefore(hok, c) } } },
     { shape: 'an Audience among several in the one restriction', recipe: { before: (doc) => find(doc, 'AudienceRestriction').insertBefore(create(doc, NS.assertion, 'Audience', OTHER_SP), find(doc, 'Audience')) } },
     { shape: 'base64 wrapped at 76 columns with CRLF', recipe: { base64: (b) => b.match(/.{1,76}/g)!.join('\r\n') } },
+    { shape: 'base64 whose last character has non-zero unused bits (decodes to the same bytes)', recipe: { base64: (b) => {
+      const padded = withPadding(b)
+      const at = padded.indexOf('=') - 1
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+      const odd = padded.slice(0, at) + alphabet[alphabet.indexOf(padded[at]!) | 1] + padded.slice(at + 1)
+      if (odd === padded || Buffer.from(odd, 'base64').toString('base64') === odd) throw new Error('the unused bits did not change')
+      return odd
+    } } },
     { shape: 'times with an explicit +01:00 offset', recipe: { before: compose(setAttribute('Conditions', 'NotBefore', '2026-01-01T00:59:00+01:00')) } },
   ]
   for (const a of accepted) {
