@@ -1,9 +1,9 @@
 /** Opens the configured database (SQLite by default, PostgreSQL for scale) and migrates it. */
 import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely'
-import pg from 'pg'
 import type { DatabaseConfig } from '../config.js'
 import { migrations } from './migrations/index.js'
 import { BACKSTOP_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js'
@@ -50,6 +50,8 @@ export function openDatabase(config: DatabaseConfig, options: OpenDatabaseOption
     }
     return new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
   }
+  // Loaded only for PostgreSQL: a SQLite process never carries pg's 3 MB of heap.
+  const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
   const pool = new pg.Pool({
     connectionString: config.url,
     max: 10,
