@@ -3,13 +3,13 @@
  * the budget, and a request that waits for I/O does not hold up the queue.
  */
 import { describe, expect, it } from 'vitest'
-import { createTurns } from '../../src/http/turns.js'
+import { ARRIVAL_WINDOW_MS, createTurns } from '../../src/http/turns.js'
 
 /** A scheduler the test steps by hand, and a clock it sets. */
-function harness(budgetMs = 4) {
+function harness(budgetMs = 4, arrivalBudgetMs?: number) {
   const pending: Array<() => void> = []
   let clock = 0
-  const turns = createTurns({ schedule: (callback) => pending.push(callback), now: () => clock, budgetMs })
+  const turns = createTurns({ schedule: (callback) => pending.push(callback), now: () => clock, budgetMs, ...(arrivalBudgetMs === undefined ? {} : { arrivalBudgetMs }) })
   const flush = () => new Promise<void>((resolve) => setImmediate(resolve))
   return {
     turns,
@@ -146,5 +146,45 @@ describe('turns', () => {
     await Promise.all(requests)
     expect(events.indexOf('other work')).toBeGreaterThan(events.indexOf('turn 0'))
     expect(events.indexOf('other work')).toBeLessThan(events.indexOf('turn 2'))
+  })
+
+  it('keeps slices short while connections arrive, long again once they stop', async () => {
+    const h = harness(4, 1)
+    const order: number[] = []
+    const take = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        void h.turns.take().then((done) => {
+          order.push(order.length)
+          h.advance(2) // 2 ms each: two fit in the steady 4 ms budget, one in the arrival budget
+          done()
+        })
+      }
+    }
+    take(12)
+    await h.iteration()
+    expect(order).toHaveLength(2) // steady: back to back until 4 ms
+    h.turns.connectionArrived()
+    await h.iteration()
+    expect(order).toHaveLength(3) // a connection arrived: one per iteration
+    await h.iteration()
+    expect(order).toHaveLength(4)
+    h.advance(ARRIVAL_WINDOW_MS) // none since
+    await h.iteration()
+    expect(order).toHaveLength(6)
+  })
+
+  it('never makes the arrival budget longer than the steady one', async () => {
+    const h = harness(1, 5)
+    const order: number[] = []
+    for (let i = 0; i < 4; i++) {
+      void h.turns.take().then((done) => {
+        order.push(i)
+        h.advance(2)
+        done()
+      })
+    }
+    h.turns.connectionArrived()
+    await h.iteration()
+    expect(order).toEqual([0])
   })
 })
