@@ -20,13 +20,14 @@
  * polls.
  *
  * How long a slice: each event-loop iteration has a cost of its own, so the fewer iterations per
- * request the better, but one iteration accepts one connection. The budget is therefore short
- * (ARRIVAL_BUDGET_MS) while connections are arriving — one was accepted within ARRIVAL_WINDOW_MS — so
- * that a burst of them is accepted at a millisecond each, and longer (TURN_BUDGET_MS) otherwise,
- * while open connections post. Measured in the ACS benchmark (5 KB responses, 16 kept-alive
- * connections, 4 runs each, alternating): 1 ms throughout 0.79–0.82 ms CPU per sign-in, 3 ms
- * 0.73 ms (1,197–1,248 → 1,334–1,341 sign-ins/s); 3 ms throughout made the 64th connection of a
- * burst wait ~200 ms for its first answer.
+ * request the better, but one iteration accepts one connection. While connections are arriving (one
+ * was accepted within ARRIVAL_WINDOW_MS) a slice is one request (ARRIVAL_BUDGET_MS = 0), so a burst
+ * of them is accepted one per request; otherwise, while open connections post, requests run back to
+ * back for TURN_BUDGET_MS. Measured in the ACS benchmark (5 KB responses, 16 kept-alive
+ * connections, 4 runs each, alternating): a 1 ms budget throughout cost 0.79–0.82 ms CPU per
+ * sign-in, 3 ms 0.73 ms (1,197–1,248 → 1,334–1,341 sign-ins/s); but 3 ms throughout made the 64th
+ * connection of a burst wait ~200 ms for its first answer. The 16th connection of a run's opening
+ * burst waited 38–42 ms with 1 ms slices while arriving, 29–38 ms with one request.
  *
  * A turn decides when a request *starts*. One that then waits for I/O (PostgreSQL) does not hold up
  * the queue: the next iteration starts the next request whether or not `done` was called.
@@ -53,7 +54,7 @@ export interface TurnsOptions {
 }
 
 export const TURN_BUDGET_MS = 3
-export const ARRIVAL_BUDGET_MS = 1
+export const ARRIVAL_BUDGET_MS = 0
 export const ARRIVAL_WINDOW_MS = 10
 
 export function createTurns(options: TurnsOptions = {}): Turns {

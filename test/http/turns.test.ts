@@ -187,4 +187,23 @@ describe('turns', () => {
     await h.iteration()
     expect(order).toEqual([0])
   })
+
+  it('by default runs one request per iteration while connections arrive, however quick', async () => {
+    const h = harness(4)
+    const order: number[] = []
+    for (let i = 0; i < 6; i++) {
+      void h.turns.take().then((done) => {
+        order.push(i)
+        done() // takes no time at all
+      })
+    }
+    h.turns.connectionArrived()
+    await h.iteration()
+    expect(order).toEqual([0])
+    await h.iteration()
+    expect(order).toEqual([0, 1])
+    h.advance(ARRIVAL_WINDOW_MS)
+    await h.iteration()
+    expect(order).toEqual([0, 1, 2, 3, 4, 5])
+  })
 })
