@@ -61,21 +61,28 @@ export function readAssertion(response: Element, assertion: Element, ctx: ReadCo
     }
   }
 
-  const bearer = subject && childElements(subject, NS.assertion, 'SubjectConfirmation')
-    .filter((c) => attribute(c, 'Method') === 'urn:oasis:names:tc:SAML:2.0:cm:bearer')
-    .map((c) => firstChild(c, NS.assertion, 'SubjectConfirmationData'))
-    .find((d) => d !== undefined)
+  // The first bearer confirmation with data, and the latest NotOnOrAfter of any confirmation or of
+  // the Conditions. The checks accept the assertion until that instant plus the skew, so the replay
+  // cache must keep its ID at least that long: ending at the bare NotOnOrAfter left a window of up
+  // to the skew in which a swept ID could be replayed. (Plain loops: this function runs once per
+  // sign-in, and chains of array callbacks made V8 re-optimize it again and again, ~50 ms of
+  // compiling on the request's core each time.)
+  let bearer: Element | undefined
+  let latest: number | undefined
+  const later = (value: string | undefined) => {
+    const ms = value === undefined ? Number.NaN : Date.parse(value)
+    if (!Number.isNaN(ms) && (latest === undefined || ms > latest)) latest = ms
+  }
+  if (subject !== undefined) {
+    for (const confirmation of childElements(subject, NS.assertion, 'SubjectConfirmation')) {
+      const data = firstChild(confirmation, NS.assertion, 'SubjectConfirmationData')
+      if (data === undefined) continue
+      if (bearer === undefined && attribute(confirmation, 'Method') === 'urn:oasis:names:tc:SAML:2.0:cm:bearer') bearer = data
+      later(attribute(data, 'NotOnOrAfter'))
+    }
+  }
   const conditions = firstChild(assertion, NS.assertion, 'Conditions')
-  // The checks accept the assertion until its latest NotOnOrAfter plus the skew, so the replay cache
-  // must keep its ID at least that long: ending at the bare NotOnOrAfter left a window of up to
-  // the skew in which a swept ID could be replayed.
-  const confirmationBounds = subject === undefined ? [] : childElements(subject, NS.assertion, 'SubjectConfirmation')
-    .map((c) => firstChild(c, NS.assertion, 'SubjectConfirmationData'))
-    .map((d) => d && attribute(d, 'NotOnOrAfter'))
-  const bounds = [...confirmationBounds, conditions && attribute(conditions, 'NotOnOrAfter')]
-    .filter((v): v is string => v !== undefined)
-    .map((v) => Date.parse(v))
-    .filter((ms) => !Number.isNaN(ms))
+  if (conditions !== undefined) later(attribute(conditions, 'NotOnOrAfter'))
   const authn = firstChild(assertion, NS.assertion, 'AuthnStatement')
 
   const warnings: string[] = []
@@ -96,7 +103,7 @@ export function readAssertion(response: Element, assertion: Element, ctx: ReadCo
     // confirmation's inside the signed Assertion. An unsigned envelope's InResponseTo could dress an
     // IdP-initiated assertion up as solicited (and get past allowIdpInitiated: false).
     inResponseTo: (ctx.responseSigned ? attribute(response, 'InResponseTo') : undefined) ?? (bearer && attribute(bearer, 'InResponseTo')),
-    validUntil: new Date((bounds.length > 0 ? Math.max(...bounds) : ctx.now.getTime() + 10 * 60_000) + ctx.skewMs).toISOString(),
+    validUntil: new Date((latest ?? ctx.now.getTime() + 10 * 60_000) + ctx.skewMs).toISOString(),
     authnInstant: authn && attribute(authn, 'AuthnInstant'),
     attributes,
     signed: { response: ctx.responseSigned, assertion: ctx.assertionSigned },
