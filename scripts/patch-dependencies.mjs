@@ -16,6 +16,10 @@ import { fileURLToPath } from 'node:url'
 
 const rootAt = process.argv.indexOf('--root')
 const ROOT = rootAt > 0 ? process.argv[rootAt + 1] : join(dirname(fileURLToPath(import.meta.url)), '..')
+if (ROOT === undefined || ROOT.startsWith('--')) {
+  console.error('patch-dependencies: --root needs a directory')
+  process.exit(2)
+}
 const require = createRequire(join(ROOT, 'package.json'))
 
 export const PATCHES = [
@@ -59,7 +63,12 @@ export const PATCHES = [
 ]
 
 export function patchState(patch) {
-  const manifest = require.resolve(`${patch.package}/package.json`)
+  let manifest
+  try {
+    manifest = require.resolve(`${patch.package}/package.json`)
+  } catch {
+    return { state: 'not-installed' }
+  }
   const { version } = JSON.parse(readFileSync(manifest, 'utf8'))
   const path = join(dirname(manifest), patch.file)
   const text = readFileSync(path, 'utf8')
@@ -86,6 +95,7 @@ function main() {
         pending: 'not applied yet (run node scripts/patch-dependencies.mjs)',
         'other-version': `installed version is ${found.version}: check whether upstream fixed this, then update or drop the patch`,
         'text-not-found': `the text to replace is not in ${found.path} exactly once`,
+        'not-installed': `${patch.package} is not installed under ${ROOT} (run npm ci there first)`,
       }[found.state]
       console.error(`patch ${name}: ${why}`)
     }

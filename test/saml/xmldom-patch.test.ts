@@ -80,6 +80,20 @@ describe('scripts/patch-dependencies.mjs', () => {
     expect(other.status).toBe(1)
     expect(other.out).toContain('installed version is 0.9.99: check whether upstream fixed this')
   })
+
+  it('says what is wrong, without a stack trace, for a missing package or a --root without a directory', () => {
+    const empty = join(scratch, 'empty')
+    mkdirSync(empty, { recursive: true })
+    writeFileSync(join(empty, 'package.json'), '{"name":"empty","private":true}\n')
+    const missing = run('--root', empty)
+    expect(missing.status).toBe(1)
+    expect(missing.out).toContain('@xmldom/xmldom is not installed under')
+    expect(missing.out).not.toMatch(/\n\s+at /)
+    const bare = run('--root')
+    expect(bare.status).toBe(2)
+    expect(bare.out).toContain('--root needs a directory')
+    expect(bare.out).not.toMatch(/\n\s+at /)
+  })
 })
 
 /**
