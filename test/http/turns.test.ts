@@ -3,7 +3,7 @@
  * the budget, and a request that waits for I/O does not hold up the queue.
  */
 import { describe, expect, it } from 'vitest'
-import { ARRIVAL_WINDOW_MS, createTurns } from '../../src/http/turns.js'
+import { ACCEPT_DEFERRALS_MAX, ARRIVAL_WINDOW_MS, createTurns } from '../../src/http/turns.js'
 
 /** A scheduler the test steps by hand, and a clock it sets. */
 function harness(budgetMs = 4, arrivalBudgetMs?: number) {
@@ -165,6 +165,8 @@ describe('turns', () => {
     expect(order).toHaveLength(2) // steady: back to back until 4 ms
     h.turns.connectionArrived()
     await h.iteration()
+    expect(order).toHaveLength(2) // a connection was just accepted: one more iteration to accept others first
+    await h.iteration()
     expect(order).toHaveLength(3) // a connection arrived: one per iteration
     await h.iteration()
     expect(order).toHaveLength(4)
@@ -185,6 +187,8 @@ describe('turns', () => {
     }
     h.turns.connectionArrived()
     await h.iteration()
+    expect(order).toEqual([])
+    await h.iteration()
     expect(order).toEqual([0])
   })
 
@@ -199,11 +203,82 @@ describe('turns', () => {
     }
     h.turns.connectionArrived()
     await h.iteration()
+    expect(order).toEqual([])
+    await h.iteration()
     expect(order).toEqual([0])
     await h.iteration()
     expect(order).toEqual([0, 1])
     h.advance(ARRIVAL_WINDOW_MS)
     await h.iteration()
     expect(order).toEqual([0, 1, 2, 3, 4, 5])
+  })
+
+  it('puts the next turn off while connections are being accepted, one iteration per accept', async () => {
+    const h = harness(4)
+    const order: number[] = []
+    for (let i = 0; i < 3; i++) {
+      void h.turns.take().then((done) => {
+        order.push(i)
+        h.advance(1)
+        done()
+      })
+    }
+    // A burst: one connection accepted in each of three iterations (libuv accepts one per iteration).
+    for (let accepted = 0; accepted < 3; accepted++) {
+      h.turns.connectionArrived()
+      await h.iteration()
+      expect(order).toEqual([])
+      expect(h.scheduled()).toBe(1)
+    }
+    // An iteration without a new connection: the queue moves (one per iteration while they arrive).
+    await h.iteration()
+    expect(order).toEqual([0])
+  })
+
+  it(`puts it off at most ${ACCEPT_DEFERRALS_MAX} iterations in a row, however fast connections come`, async () => {
+    const h = harness(4)
+    const order: number[] = []
+    for (let i = 0; i < 3; i++) {
+      void h.turns.take().then((done) => {
+        order.push(i)
+        done()
+      })
+    }
+    for (let i = 0; i < ACCEPT_DEFERRALS_MAX; i++) {
+      h.turns.connectionArrived()
+      await h.iteration()
+    }
+    expect(order).toEqual([])
+    h.turns.connectionArrived()
+    await h.iteration()
+    expect(order).toEqual([0])
+    // The count starts again after a turn: the next accept puts the next turn off again.
+    h.turns.connectionArrived()
+    await h.iteration()
+    expect(order).toEqual([0])
+    await h.iteration()
+    expect(order).toEqual([0, 1])
+  })
+
+  it('an accept before anything was queued puts the first turn off once; a turn clears it', async () => {
+    const h = harness(4)
+    const order: number[] = []
+    h.turns.connectionArrived()
+    h.advance(ARRIVAL_WINDOW_MS)
+    void h.turns.take().then((done) => {
+      order.push(0)
+      done()
+    })
+    // The accept came before anything was queued, and no turn has run since: one deferral, then it runs.
+    await h.iteration()
+    expect(order).toEqual([])
+    await h.iteration()
+    expect(order).toEqual([0])
+    void h.turns.take().then((done) => {
+      order.push(1)
+      done()
+    })
+    await h.iteration()
+    expect(order).toEqual([0, 1])
   })
 })
