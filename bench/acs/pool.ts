@@ -29,6 +29,9 @@ function child(parent: Element, ns: string, name: string): Element {
 
 const text = (el: Element) => (el.textContent ?? '').replace(/\s+/g, '')
 
+/** How many users the bodies of a pool cycle over, unless told otherwise. */
+export const POOL_USERS = 1000
+
 export interface ResponsePool {
   /** `count` URL-encoded form bodies (SAMLResponse=…), each with unique IDs, users cycling over `users`. */
   bodies(count: number, options?: { users?: number; userOffset?: number }): Promise<Buffer[]>
@@ -79,7 +82,7 @@ export async function responsePool(kind: FixtureKind, idp: TestIdp, sp: Sp): Pro
   return {
     one: async (user) => toBase64(await oneXml(user)),
     bodies: async (count, options = {}) => {
-      const users = options.users ?? 1000
+      const users = options.users ?? POOL_USERS
       const offset = options.userOffset ?? 0
       const out: Buffer[] = []
       for (let i = 0; i < count; i++) {
