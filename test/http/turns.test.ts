@@ -27,6 +27,19 @@ function harness(budgetMs = 4, arrivalBudgetMs?: number) {
   }
 }
 
+/** Queues `count` requests that note their index when granted, each taking `eachMs` of the clock. */
+function enqueue(h: ReturnType<typeof harness>, count: number, eachMs = 0): number[] {
+  const order: number[] = []
+  for (let i = 0; i < count; i++) {
+    void h.turns.take().then((done) => {
+      order.push(i)
+      h.advance(eachMs)
+      done()
+    })
+  }
+  return order
+}
+
 describe('turns', () => {
   it('grants nothing synchronously, and grants in arrival order', async () => {
     const h = harness()
@@ -194,13 +207,7 @@ describe('turns', () => {
 
   it('by default runs one request per iteration while connections arrive, however quick', async () => {
     const h = harness(4)
-    const order: number[] = []
-    for (let i = 0; i < 6; i++) {
-      void h.turns.take().then((done) => {
-        order.push(i)
-        done() // takes no time at all
-      })
-    }
+    const order = enqueue(h, 6) // each takes no time at all
     h.turns.connectionArrived()
     await h.iteration()
     expect(order).toEqual([])
@@ -215,14 +222,7 @@ describe('turns', () => {
 
   it('puts the next turn off while connections are being accepted, one iteration per accept', async () => {
     const h = harness(4)
-    const order: number[] = []
-    for (let i = 0; i < 3; i++) {
-      void h.turns.take().then((done) => {
-        order.push(i)
-        h.advance(1)
-        done()
-      })
-    }
+    const order = enqueue(h, 3, 1)
     // A burst: one connection accepted in each of three iterations (libuv accepts one per iteration).
     for (let accepted = 0; accepted < 3; accepted++) {
       h.turns.connectionArrived()
@@ -237,13 +237,7 @@ describe('turns', () => {
 
   it(`puts it off at most ${ACCEPT_DEFERRALS_MAX} iterations in a row, however fast connections come`, async () => {
     const h = harness(4)
-    const order: number[] = []
-    for (let i = 0; i < 3; i++) {
-      void h.turns.take().then((done) => {
-        order.push(i)
-        done()
-      })
-    }
+    const order = enqueue(h, 3)
     for (let i = 0; i < ACCEPT_DEFERRALS_MAX; i++) {
       h.turns.connectionArrived()
       await h.iteration()
