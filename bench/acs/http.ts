@@ -23,6 +23,7 @@
  * BENCH_TRACE=1 prints each run's slowest requests (which, when sent, how long);
  * BENCH_GATEHOUSE_NODE_ARGS are node flags for the Gatehouse process only (e.g. --cpu-prof, --trace-gc-nvp);
  * BENCH_LOG_LEVEL is the server's GATEHOUSE_LOG_LEVEL (default info: one line per sign-in, as in production).
+ * BENCH_WARMUP_SEGMENTS=n warms each server up with exactly n segments of ~1 s (default: until its CPU per request settles).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
