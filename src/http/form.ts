@@ -13,12 +13,16 @@ export type FormFields = Record<string, string | string[]>
 
 export function parseUrlencoded(text: string): FormFields {
   const fields: FormFields = Object.create(null) as FormFields
+  // The next '=' at or after the field's start, found once and kept while fields without one go by
+  // (-1: none left). Searching afresh from each field's start would be quadratic in a form of many
+  // fields without '=' (3 MB of "a&" would take the event loop for seconds).
+  let eq = text.indexOf('=')
   let start = 0
   while (start <= text.length) {
     let end = text.indexOf('&', start)
     if (end === -1) end = text.length
     if (end > start) {
-      const eq = text.indexOf('=', start)
+      if (eq !== -1 && eq < start) eq = text.indexOf('=', start)
       const hasValue = eq !== -1 && eq < end
       const name = decode(text.slice(start, hasValue ? eq : end))
       const value = hasValue ? decode(text.slice(eq + 1, end)) : ''

@@ -21,13 +21,14 @@
  *
  * How long a slice: each event-loop iteration has a cost of its own, so the fewer iterations per
  * request the better, but one iteration accepts one connection. While connections are arriving (one
- * was accepted within ARRIVAL_WINDOW_MS) a slice is one request (ARRIVAL_BUDGET_MS = 0), so a burst
- * of them is accepted one per request; otherwise, while open connections post, requests run back to
+ * was accepted within ARRIVAL_WINDOW_MS) a slice is one request (ARRIVAL_BUDGET_MS = 0), so a
+ * connection that arrives while others post waits for one request at most; otherwise, while open connections post, requests run back to
  * back for TURN_BUDGET_MS. Measured in the ACS benchmark (5 KB responses, 16 kept-alive
  * connections, 4 runs each, alternating): a 1 ms budget throughout cost 0.79–0.82 ms CPU per
  * sign-in, 3 ms 0.73 ms (1,197–1,248 → 1,334–1,341 sign-ins/s); but 3 ms throughout made the 64th
  * connection of a burst wait ~200 ms for its first answer. The 16th connection of a run's opening
- * burst waited 38–42 ms with 1 ms slices while arriving, 29–38 ms with one request.
+ * burst waited 38–42 ms with 1 ms slices while arriving, 29–38 ms with one request (before accepting
+ * first, below).
  *
  * Accepting first: when a connection was accepted since the last turn, the turn is put off by one
  * iteration (at most ACCEPT_DEFERRALS_MAX times in a row), because libuv accepts only one
