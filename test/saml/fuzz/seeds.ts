@@ -4,6 +4,7 @@
  * signed — the identity an accepted mutant must still yield.
  */
 import { createPrivateKey } from 'node:crypto'
+import { SignedXml } from 'xml-crypto'
 import { encrypt } from 'xml-encryption'
 import type { ResponseValidationSettings } from '../../../src/saml/validate-response.js'
 import { NS } from '../../../src/saml/xml.js'
@@ -57,7 +58,7 @@ function attributeParams(): Readonly<Record<string, readonly string[]>> {
   return attributes
 }
 
-type Way = { name: string; assertionSigned: boolean; responseSigned: boolean; encrypted: boolean }
+type Way = { name: string; assertionSigned: boolean; responseSigned: boolean; encrypted: boolean; inclusive?: true }
 const WAYS: readonly Way[] = [
   { name: 'assertion-signed', assertionSigned: true, responseSigned: false, encrypted: false },
   { name: 'response-signed', assertionSigned: false, responseSigned: true, encrypted: false },
@@ -65,7 +66,20 @@ const WAYS: readonly Way[] = [
   { name: 'encrypted-assertion-signed', assertionSigned: true, responseSigned: false, encrypted: true },
   { name: 'encrypted-both-signed', assertionSigned: true, responseSigned: true, encrypted: true },
   { name: 'encrypted-response-signed', assertionSigned: false, responseSigned: true, encrypted: true },
+  // Inclusive c14n (which the verifier also accepts), as some older IdPs sign.
+  { name: 'both-signed-inclusive-c14n', assertionSigned: true, responseSigned: true, encrypted: false, inclusive: true },
 ]
+
+const C14N = 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315'
+
+/** Like signSamlElement, with inclusive canonicalization (xml-crypto, RSA-SHA256). */
+function signInclusive(xml: string, target: 'response' | 'assertion', key: { privateKeyPem: string; certificatePem: string }): string {
+  const element = target === 'response' ? 'Response' : 'Assertion'
+  const sig = new SignedXml({ privateKey: key.privateKeyPem, publicCert: key.certificatePem, signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', canonicalizationAlgorithm: C14N })
+  sig.addReference({ xpath: `//*[local-name(.)='${element}']`, transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', C14N], digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256' })
+  sig.computeSignature(xml, { prefix: 'ds', location: { reference: `//*[local-name(.)='${element}']/*[local-name(.)='Issuer']`, action: 'after' } })
+  return sig.getSignedXml()
+}
 
 const OPEN = '<saml2:Assertion'
 const CLOSE = '</saml2:Assertion>'
@@ -86,7 +100,8 @@ export async function createFuzzWorld(): Promise<FuzzWorld> {
   const seeds: Seed[] = []
   for (const way of WAYS) {
     let xml = buildResponse({ ...params, assertionId: `_assertion-${way.name}`, responseId: `_response-${way.name}` })
-    if (way.assertionSigned) xml = sign(xml, 'assertion', key)
+    const signWith = way.inclusive === true ? signInclusive : sign
+    if (way.assertionSigned) xml = signWith(xml, 'assertion', key)
     let encrypted: Seed['encrypted']
     if (way.encrypted) {
       const start = xml.indexOf(OPEN)
@@ -97,7 +112,7 @@ export async function createFuzzWorld(): Promise<FuzzWorld> {
       xml = before + (await encryptToSp(plaintext)) + after
       encrypted = { plaintext, before, after }
     }
-    if (way.responseSigned) xml = sign(xml, 'response', key)
+    if (way.responseSigned) xml = signWith(xml, 'response', key)
     if (encrypted !== undefined && way.responseSigned) {
       // The signed response's own text around its (unchanged) EncryptedData.
       const data = xml.indexOf('<xenc:EncryptedData')
