@@ -1,7 +1,7 @@
 /** Checks on the verified Assertion: bearer subject confirmation, validity window, audience. */
 import type { Element } from '@xmldom/xmldom'
 import type { SamlFailure } from './failure.js'
-import { attribute, childElements, firstChild, NS, plainText } from './xml.js'
+import { attribute, childElements, firstChild, NS, readValue } from './xml.js'
 
 /** However the connection is set, clock skew never exceeds this. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000
@@ -96,7 +96,12 @@ export function checkAudience(assertion: Element, spEntityId: string): SamlFailu
   const restrictions = conditions === undefined ? [] : childElements(conditions, NS.assertion, 'AudienceRestriction')
   if (restrictions.length === 0) return { code: 'audience_missing' }
   for (const restriction of restrictions) {
-    const audiences = childElements(restriction, NS.assertion, 'Audience').map((a) => (plainText(a) ?? '').trim())
+    const audiences: string[] = []
+    for (const audience of childElements(restriction, NS.assertion, 'Audience')) {
+      const value = readValue(audience)
+      if (!('text' in value)) return { code: 'value_has_markup', element: 'Audience', node: value.markup }
+      audiences.push(value.text.trim())
+    }
     if (!audiences.includes(spEntityId)) return { code: 'audience_mismatch', expected: spEntityId, received: audiences }
   }
   return null

@@ -1,7 +1,7 @@
 /** Checks on the Response envelope: status, issuers, destination (SAML core §3.2.2, profiles §4.1.4). */
 import type { Element } from '@xmldom/xmldom'
 import type { SamlFailure } from './failure.js'
-import { attribute, childElements, firstChild, NS, plainText } from './xml.js'
+import { attribute, childElements, firstChild, NS, plainText, readValue } from './xml.js'
 
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success'
 
@@ -21,19 +21,23 @@ export function checkStatus(response: Element): SamlFailure | null {
 /** profiles §4.1.4.2: the Assertion's Issuer (and the Response's, when present) is the IdP entity ID. */
 export function checkIssuer(response: Element, assertion: Element, expected: string): SamlFailure | null {
   const assertionIssuer = issuerOf(assertion)
+  if (typeof assertionIssuer === 'object') return assertionIssuer
   if (assertionIssuer !== expected) return { code: 'issuer_mismatch', expected, received: assertionIssuer ?? '(none)' }
   const responseIssuerEl = childElements(response, NS.assertion, 'Issuer')
   if (responseIssuerEl.length > 0) {
     const responseIssuer = issuerOf(response)
+    if (typeof responseIssuer === 'object') return responseIssuer
     if (responseIssuer !== expected) return { code: 'issuer_mismatch', expected, received: responseIssuer ?? '(unreadable)' }
   }
   return null
 }
 
-function issuerOf(el: Element): string | undefined {
+/** The one Issuer's value, trimmed; undefined when there is not exactly one; a failure when it holds markup. */
+function issuerOf(el: Element): string | SamlFailure | undefined {
   const issuers = childElements(el, NS.assertion, 'Issuer')
   if (issuers.length !== 1) return undefined
-  return plainText(issuers[0]!)?.trim()
+  const value = readValue(issuers[0]!)
+  return 'text' in value ? value.text.trim() : { code: 'value_has_markup', element: 'Issuer', node: value.markup }
 }
 
 /**

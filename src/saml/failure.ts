@@ -29,7 +29,7 @@ export type SamlFailure =
   | { code: 'expired'; bound: string; now: string }
   | { code: 'time_invalid'; element: string; value: string }
   | { code: 'nameid_missing' }
-  | { code: 'value_has_markup'; element: string }
+  | { code: 'value_has_markup'; element: string; node: string }
   | { code: 'in_response_to_mismatch'; detail: string }
   // Decided in core, with storage, after the protocol checks:
   | { code: 'unsolicited_response' }

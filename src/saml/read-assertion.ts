@@ -1,7 +1,7 @@
 /** Reads the identity out of a verified Assertion: NameID, attributes, session facts. */
 import type { Element } from '@xmldom/xmldom'
 import type { SamlFailure } from './failure.js'
-import { attribute, childElements, firstChild, NS, plainText } from './xml.js'
+import { attribute, childElements, firstChild, isStructuredValue, NS, plainText, readValue } from './xml.js'
 
 export interface VerifiedAssertion {
   readonly responseId: string | undefined
@@ -39,9 +39,9 @@ export function readAssertion(response: Element, assertion: Element, ctx: ReadCo
   const subject = firstChild(assertion, NS.assertion, 'Subject')
   const nameIdEl = subject && firstChild(subject, NS.assertion, 'NameID')
   if (nameIdEl === undefined) return { code: 'nameid_missing' }
-  const rawNameId = plainText(nameIdEl)
-  if (rawNameId === undefined) return { code: 'value_has_markup', element: 'NameID' }
-  const nameId = rawNameId.trim()
+  const rawNameId = readValue(nameIdEl)
+  if (!('text' in rawNameId)) return { code: 'value_has_markup', element: 'NameID', node: rawNameId.markup }
+  const nameId = rawNameId.text.trim()
   if (nameId === '') return { code: 'nameid_missing' }
 
   const assertionId = attribute(assertion, 'ID') ?? ''
@@ -57,9 +57,11 @@ export function readAssertion(response: Element, assertion: Element, ctx: ReadCo
       if (name === undefined) continue
       const values = (attributes[name] ??= [])
       for (const valueEl of childElements(attr, NS.assertion, 'AttributeValue')) {
-        // A structured value (e.g. eduPersonTargetedID's NameID) is not a string: skip it.
-        const value = plainText(valueEl)
-        if (value !== undefined) values.push(value.trim())
+        // A structured value (e.g. eduPersonTargetedID's NameID) is not a string: skip it. Any other
+        // markup (a comment, a processing instruction, text mixed with elements) is refused.
+        const value = readValue(valueEl)
+        if ('text' in value) values.push(value.text.trim())
+        else if (!isStructuredValue(valueEl)) return { code: 'value_has_markup', element: `AttributeValue of ${name}`, node: value.markup }
       }
     }
   }

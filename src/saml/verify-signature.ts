@@ -120,6 +120,10 @@ export function verifyEnvelopedSignature(
   let canonicalSigned: string
   try {
     canonicalSigned = canonicalize(signed, signed, referenceC14n, prefixList)
+  } catch (error) {
+    // xml-crypto throws on a node it cannot render (e.g. an empty CDATA section or a processing
+    // instruction without data): nothing that throws there was signed as it stands.
+    return fail(`the signed element cannot be canonicalized: ${(error as Error).message.slice(0, 120)}`)
   } finally {
     signed.insertBefore(signature, next)
   }
@@ -127,7 +131,12 @@ export function verifyEnvelopedSignature(
   const presentedDigest = (plainText(digestValues[0]!) ?? '').replace(/\s+/g, '')
   if (digest !== presentedDigest) return fail('the digest of the signed element does not match: it was changed after signing')
 
-  const canonicalSignedInfo = canonicalize(signedInfo, signedInfo, c14nAlgorithm, inclusivePrefixes(c14nMethods[0]!))
+  let canonicalSignedInfo: string
+  try {
+    canonicalSignedInfo = canonicalize(signedInfo, signedInfo, c14nAlgorithm, inclusivePrefixes(c14nMethods[0]!))
+  } catch (error) {
+    return fail(`the SignedInfo cannot be canonicalized: ${(error as Error).message.slice(0, 120)}`)
+  }
   const signatureValue = Buffer.from((plainText(values[0]!) ?? '').replace(/\s+/g, ''), 'base64')
   const data = Buffer.from(canonicalSignedInfo, 'utf8')
   for (const key of keys) {

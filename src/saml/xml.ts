@@ -178,17 +178,58 @@ export function attribute(el: Element, name: string): string | undefined {
   return el.hasAttribute(name) ? el.getAttribute(name) ?? undefined : undefined
 }
 
+const PROCESSING_INSTRUCTION_NODE = 7
+const COMMENT_NODE = 8
+
+/** A node that makes an element's content something other than a plain value. */
+export type ValueMarkup = 'element' | 'comment' | 'processing instruction' | 'other node'
+
 /**
- * The text of a value element: all its text and CDATA, with comments and processing instructions
- * skipped — exactly what exclusive canonicalization without comments digests, so a comment
- * inside a NameID cannot make the value read differ from the value signed (CVE-2017-11427
- * family: reading only the first text node). A child element is refused: a value is text.
+ * The text of a value element (NameID, Issuer, Audience, AttributeValue, ...), or the kind of node
+ * that stops it being one. What is read must be what was signed, and xml-crypto's canonicalization
+ * (what the digest covers) treats the node types differently from a DOM reader:
+ * - text and CDATA: digested as their characters, read as their characters — the same;
+ * - character references: already characters in the DOM — the same;
+ * - comments: dropped by c14n without comments, so `alice@acme.test<!---->.evil.test` would read
+ *   whatever a reader chooses (CVE-2017-11427 family): refused;
+ * - processing instructions: c14n renders their data as if it were text, so
+ *   `alice@acme.test<?x .evil.test?>` digests as `alice@acme.test.evil.test` while a reader that
+ *   skips the instruction reads `alice@acme.test`: refused;
+ * - elements: markup, not a value: refused.
+ * So only text and CDATA are accepted, and the value is their concatenation.
  */
-export function plainText(el: Element): string | undefined {
+export function readValue(el: Element): { readonly text: string } | { readonly markup: ValueMarkup } {
   let text = ''
   for (let node = el.firstChild; node !== null; node = node.nextSibling) {
-    if (node.nodeType === TEXT_NODE || node.nodeType === CDATA_SECTION_NODE) text += (node as unknown as { data: string }).data
-    else if (node.nodeType === ELEMENT_NODE) return undefined
+    const type = node.nodeType
+    if (type === TEXT_NODE || type === CDATA_SECTION_NODE) text += (node as unknown as { data: string }).data
+    else return { markup: markupKind(type) }
   }
-  return text
+  return { text }
+}
+
+/** The value of `el` (see readValue), or undefined when it holds anything but text and CDATA. */
+export function plainText(el: Element): string | undefined {
+  const value = readValue(el)
+  return 'text' in value ? value.text : undefined
+}
+
+/**
+ * A structured value: child elements and whitespace only, e.g. eduPersonTargetedID's `<NameID>`
+ * inside an AttributeValue. It is not a string, so it is never read as one (and so never misread).
+ */
+export function isStructuredValue(el: Element): boolean {
+  let elements = 0
+  for (let node = el.firstChild; node !== null; node = node.nextSibling) {
+    if (node.nodeType === ELEMENT_NODE) elements++
+    else if (node.nodeType !== TEXT_NODE || (node as unknown as { data: string }).data.trim() !== '') return false
+  }
+  return elements > 0
+}
+
+function markupKind(nodeType: number): ValueMarkup {
+  if (nodeType === ELEMENT_NODE) return 'element'
+  if (nodeType === COMMENT_NODE) return 'comment'
+  if (nodeType === PROCESSING_INSTRUCTION_NODE) return 'processing instruction'
+  return 'other node'
 }

@@ -249,10 +249,11 @@ describe('signature wrapping: every XSW variant is refused, the unwrapped origin
 })
 
 /**
- * Exclusive c14n without comments digests text and CDATA as text and drops comments, so these
- * edits after signing keep the signature valid; the value read must be the whole signed text
- * (CVE-2017-11427 family: readers that stop at the first text node). A processing instruction is
- * kept by c14n, so inserting one breaks the signature.
+ * Exclusive c14n without comments digests text and CDATA as text, drops comments and renders a
+ * processing instruction's data as text, so each edit below keeps the signature valid. Text, CDATA
+ * and character references read exactly as signed; a comment or processing instruction inside the
+ * value is refused (value_has_markup), since a reader could split the value around it (CVE-2017-11427
+ * family) or skip what the digest covered (the processing-instruction takeover of issue 14).
  */
 const unchanged = (xml: string) => xml
 
@@ -268,13 +269,19 @@ describe('NameID: what is read is exactly what was signed', () => {
       name: 'a comment inserted after signing inside the NameID',
       signedNameId: 'alice@example.test',
       edit: (xml) => xml.replace('>alice@example.test<', '>alice<!---->@example.test<'),
-      expected: { nameId: 'alice@example.test' },
+      expected: 'value_has_markup',
     },
     {
       name: 'a comment that would truncate a longer signed NameID to someone else\'s',
       signedNameId: 'alice@example.test.evil.test',
       edit: (xml) => xml.replace('>alice@example.test.evil.test<', '>alice@example.test<!-- -->.evil.test<'),
-      expected: { nameId: 'alice@example.test.evil.test' },
+      expected: 'value_has_markup',
+    },
+    {
+      name: 'a processing instruction carrying the signed tail of a longer NameID',
+      signedNameId: 'alice@example.test.evil.test',
+      edit: (xml) => xml.replace('>alice@example.test.evil.test<', '>alice@example.test<?x .evil.test?><'),
+      expected: 'value_has_markup',
     },
     {
       name: 'part of the NameID rewritten as a CDATA section after signing',
@@ -289,7 +296,7 @@ describe('NameID: what is read is exactly what was signed', () => {
       expected: { nameId: 'alice@example.test' },
     },
     {
-      name: 'a processing instruction inserted into the NameID after signing',
+      name: 'a processing instruction whose data does not continue the signed text',
       signedNameId: 'alice@example.test',
       edit: (xml) => xml.replace('>alice@example.test<', '>alice<?x y?>@example.test<'),
       expected: 'signature_invalid',
@@ -316,17 +323,18 @@ describe('NameID: what is read is exactly what was signed', () => {
     })
   }
 
-  it('checks the comment trick against a Response-level signature too', async () => {
+  it('refuses the comment and processing-instruction tricks against a Response-level signature too', async () => {
     const signed = await craftXml(parties, { sign: 'response', params: { nameId: 'alice@example.test.evil.test' } })
-    const tampered = signed.replace('>alice@example.test.evil.test<', '>alice@example.test<!---->.evil.test<')
-    expect(verdict(await validateXml(tampered))).toEqual({ nameId: 'alice@example.test.evil.test' })
+    expect(verdict(await validateXml(signed))).toEqual({ nameId: 'alice@example.test.evil.test' })
+    expect(verdict(await validateXml(signed.replace('>alice@example.test.evil.test<', '>alice@example.test<!---->.evil.test<')))).toBe('value_has_markup')
+    expect(verdict(await validateXml(signed.replace('>alice@example.test.evil.test<', '>alice@example.test<?x .evil.test?><')))).toBe('value_has_markup')
   })
 
-  it('reads attribute values through comments the same way', async () => {
+  it('refuses attribute values split by a comment, and reads them whole without it', async () => {
     const signed = await craftXml(parties, { params: { attributes: { role: ['member-of-admins'] } } })
-    const tampered = signed.replace('>member-of-admins<', '>member<!---->-of-admins<')
-    const result = await validateXml(tampered)
-    expect(result.ok && result.assertion.attributes.role).toEqual(['member-of-admins'])
+    const clean = await validateXml(signed)
+    expect(clean.ok && clean.assertion.attributes.role).toEqual(['member-of-admins'])
+    expect(verdict(await validateXml(signed.replace('>member-of-admins<', '>member<!---->-of-admins<')))).toBe('value_has_markup')
   })
 })
 
