@@ -11,6 +11,7 @@ export type SamlFailure =
   | { code: 'response_count'; count: number }
   | { code: 'assertion_count'; count: number }
   | { code: 'version_invalid'; version: string }
+  | { code: 'schema_invalid'; element: string; detail: string }
   | { code: 'signature_missing' }
   | { code: 'signature_misplaced'; detail: string }
   | { code: 'signature_invalid'; on: 'response' | 'assertion'; detail: string }
@@ -41,7 +42,7 @@ export type SamlFailureCode = SamlFailure['code']
 /** Every code, for docs and exhaustive tests. */
 export const SAML_FAILURE_CODES: readonly SamlFailureCode[] = [
   'response_too_large', 'response_not_base64', 'xml_malformed', 'xml_dtd_forbidden', 'not_a_response', 'response_count',
-  'assertion_count', 'version_invalid', 'signature_missing', 'signature_misplaced', 'signature_invalid',
+  'assertion_count', 'version_invalid', 'schema_invalid', 'signature_missing', 'signature_misplaced', 'signature_invalid',
   'signature_reference_invalid', 'signature_algorithm_forbidden', 'assertion_not_encrypted', 'decryption_failed',
   'status_not_success', 'issuer_mismatch', 'destination_mismatch', 'recipient_mismatch', 'bearer_confirmation_missing',
   'audience_missing', 'audience_mismatch', 'not_yet_valid', 'expired', 'time_invalid', 'nameid_missing', 'value_has_markup',

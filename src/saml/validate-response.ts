@@ -14,6 +14,7 @@ import type { KeyObject } from 'node:crypto'
 import type { Element } from '@xmldom/xmldom'
 import { checkAudience, checkBearer, checkConditionTimes, MAX_CLOCK_SKEW_MS } from './check-conditions.js'
 import { checkDestination, checkIssuer, checkStatus } from './check-response.js'
+import { checkSchema } from './check-schema.js'
 import type { Certificate } from './certificate.js'
 import { decryptAssertion } from './decrypt-assertion.js'
 import type { SamlFailure } from './failure.js'
@@ -74,7 +75,7 @@ export async function validateSamlResponse(samlResponse: string, settings: Respo
   } catch (error) {
     return failure(xmlFailure(error))
   }
-  const structure = checkResponseStructure(unverifiedResponse)
+  const structure = checkResponseStructure(unverifiedResponse) ?? checkSchema(unverifiedResponse)
   if (structure !== null) return failure(structure)
 
   const keys = settings.idp.certificates.map((c) => c.publicKey)
@@ -92,21 +93,17 @@ export async function validateSamlResponse(samlResponse: string, settings: Respo
 
   let assertion = childElements(unverifiedResponse, NS.assertion, 'Assertion')[0]
   const encrypted = childElements(unverifiedResponse, NS.assertion, 'EncryptedAssertion')[0]
+  let contentEncryption: string | undefined
   if (encrypted !== undefined) {
-    let plaintext: string
-    try {
-      plaintext = await decryptAssertion(encrypted, settings.sp.decryptionKeys)
-    } catch (error) {
-      return failure({ code: 'decryption_failed', detail: (error as Error).message })
-    }
-    decryptedAssertionXml = plaintext
-    try {
-      assertion = parseXml(plaintext, MAX_RESPONSE_BYTES).documentElement!
-    } catch (error) {
-      return failure(xmlFailure(error))
-    }
-    const inner = checkDecryptedStructure(assertion)
-    if (inner !== null) return failure(inner)
+    // No decryption oracle (Jager–Somorovsky on CBC): from here until the assertion's signature is
+    // checked, every failure — no key fits, bad padding, a plaintext that is not XML, a wrong
+    // structure inside — is the same decryption_failed, so the same status and page; only the
+    // owner's test page and the audit log see the detail.
+    const decrypted = await decryptAndParse(encrypted, settings.sp.decryptionKeys)
+    if (decrypted.plaintext !== undefined) decryptedAssertionXml = decrypted.plaintext
+    if ('failure' in decrypted) return failure(decrypted.failure)
+    assertion = decrypted.assertion
+    contentEncryption = decrypted.contentEncryption
   } else if (settings.requireEncryptedAssertion) {
     return failure({ code: 'assertion_not_encrypted' })
   }
@@ -143,7 +140,9 @@ export async function validateSamlResponse(samlResponse: string, settings: Respo
     usesSha1: verified.some((v) => v.usesSha1), signatureAlgorithm: verified[0]!.signatureAlgorithm, skewMs: skew,
   })
   if ('code' in read) return failure(read)
-  return { ok: true, assertion: read, xml: unverifiedXml, ...(decryptedAssertionXml === undefined ? {} : { decryptedAssertionXml }) }
+  const weak = contentEncryption === undefined ? undefined : WEAK_CONTENT_ENCRYPTION.get(contentEncryption)
+  const verifiedAssertion = weak === undefined ? read : { ...read, warnings: [...read.warnings, weak] }
+  return { ok: true, assertion: verifiedAssertion, xml: unverifiedXml, ...(decryptedAssertionXml === undefined ? {} : { decryptedAssertionXml }) }
 }
 
 function xmlFailure(error: unknown): SamlFailure {
@@ -186,6 +185,52 @@ function checkResponseStructure(root: Element): SamlFailure | null {
     return { code: 'signature_misplaced', detail: 'more than one Signature on one element' }
   }
   return null
+}
+
+const GCM_ADVICE = 'Switch the IdP\'s assertion encryption to AES-GCM (aes128-gcm or aes256-gcm) where it offers it.'
+/** CBC content encryption is accepted (ADFS and Okta default to it) but warned about on the test page. */
+const WEAK_CONTENT_ENCRYPTION: ReadonlyMap<string, string> = new Map([
+  ['http://www.w3.org/2001/04/xmlenc#aes128-cbc', `The IdP encrypts the assertion with AES-CBC, which has no integrity protection. ${GCM_ADVICE}`],
+  ['http://www.w3.org/2001/04/xmlenc#aes192-cbc', `The IdP encrypts the assertion with AES-CBC, which has no integrity protection. ${GCM_ADVICE}`],
+  ['http://www.w3.org/2001/04/xmlenc#aes256-cbc', `The IdP encrypts the assertion with AES-CBC, which has no integrity protection. ${GCM_ADVICE}`],
+  ['http://www.w3.org/2001/04/xmlenc#tripledes-cbc', `The IdP encrypts the assertion with 3DES-CBC, which is obsolete and has no integrity protection. ${GCM_ADVICE}`],
+])
+
+type Decrypted =
+  | { readonly assertion: Element; readonly plaintext: string; readonly contentEncryption: string | undefined }
+  | { readonly failure: SamlFailure; readonly plaintext?: string }
+
+/** Decrypts, parses and checks the structure of an EncryptedAssertion; any failure is decryption_failed. */
+async function decryptAndParse(encrypted: Element, keys: readonly (string | KeyObject)[]): Promise<Decrypted> {
+  const failed = (detail: string, plaintext?: string): Decrypted => ({ failure: { code: 'decryption_failed', detail }, ...(plaintext === undefined ? {} : { plaintext }) })
+  let plaintext: string
+  try {
+    plaintext = await decryptAssertion(encrypted, keys)
+  } catch (error) {
+    return failed(error instanceof Error ? error.message : 'unreadable ciphertext')
+  }
+  let assertion: Element
+  try {
+    assertion = parseXml(plaintext, MAX_RESPONSE_BYTES).documentElement!
+  } catch (error) {
+    return failed(`the plaintext is not an XML assertion: ${error instanceof Error ? error.message : 'unreadable'}`, plaintext)
+  }
+  const inner = checkDecryptedStructure(assertion) ?? checkSchema(assertion)
+  if (inner !== null) return failed(`the plaintext is not one well-formed Assertion: ${describeFailure(inner)}`, plaintext)
+  return { assertion, plaintext, contentEncryption: contentEncryptionOf(encrypted) }
+}
+
+function describeFailure(f: SamlFailure): string {
+  return 'detail' in f ? `${f.code} (${f.detail})` : f.code
+}
+
+/** The EncryptedData's own EncryptionMethod (the content cipher), not the key transport's. */
+function contentEncryptionOf(encrypted: Element): string | undefined {
+  for (const data of childElements(encrypted, NS.xenc, 'EncryptedData')) {
+    const method = childElements(data, NS.xenc, 'EncryptionMethod')[0]
+    if (method !== undefined) return attribute(method, 'Algorithm')
+  }
+  return undefined
 }
 
 function checkDecryptedStructure(assertion: Element): SamlFailure | null {
