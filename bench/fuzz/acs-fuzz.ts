@@ -83,6 +83,19 @@ async function main(): Promise<void> {
     console.log(`${final ? 'done' : 'progress'} ${seconds.toFixed(0)} s: ${total.mutants}/${mutations} (${rate.toFixed(0)}/s, eta ${eta.toFixed(0)} s) accepted ${total.verdicts.accepted} violations ${total.verdicts.violation} crashes ${total.verdicts.crash}`)
   }
 
+  // SIGTERM or SIGINT ends the run early and still writes the summary of what ran (marked interrupted).
+  const threads = new Set<Worker>()
+  let interrupted = false
+  let stop: () => void = () => {}
+  const stopped = new Promise<void>((resolve) => { stop = resolve })
+  const interrupt = () => {
+    interrupted = true
+    for (const thread of threads) void thread.terminate()
+    stop()
+  }
+  process.once('SIGTERM', interrupt)
+  process.once('SIGINT', interrupt)
+
   const runWorker = (worker: number, from: number) => new Promise<void>((resolve, reject) => {
     Atomics.store(beats, worker, from)
     // The worker runs this same TypeScript file, through tsx's loader registered in the thread.
@@ -90,6 +103,8 @@ async function main(): Promise<void> {
       eval: true,
       workerData: { runSeed, mutations, workers, worker, from, beat } satisfies WorkerInput,
     })
+    threads.add(thread)
+    thread.on('exit', () => threads.delete(thread))
     let current = from
     let since = Date.now()
     const watchdog = setInterval(() => {
@@ -130,19 +145,20 @@ async function main(): Promise<void> {
     })
   })
 
-  await Promise.all(Array.from({ length: workers }, (_, w) => runWorker(w, w)))
+  await Promise.race([Promise.all(Array.from({ length: workers }, (_, w) => runWorker(w, w))), stopped])
   progress(true)
   const seconds = (Date.now() - started) / 1000
   const header = [
-    `ACS mutation fuzzer: run seed ${runSeed}, ${total.mutants} mutants, ${workers} workers, ${seconds.toFixed(0)} s (${(total.mutants / seconds).toFixed(0)}/s)`,
+    `ACS mutation fuzzer${interrupted ? ' (INTERRUPTED before the end)' : ''}: run seed ${runSeed}, ${total.mutants} mutants, ${workers} workers, ${seconds.toFixed(0)} s (${(total.mutants / seconds).toFixed(0)}/s)`,
     `commit ${commit}, node ${process.version}, ${new Date(started).toISOString()} → ${new Date().toISOString()}`,
   ]
   const text = [...header, formatStats(total), '', `findings (${findings.length}):`, ...findings.slice(0, 200).map((f) => describeOutcome(f, runSeed))].join('\n')
   console.log(text)
   mkdirSync(dirname(summaryPath), { recursive: true })
   writeFileSync(summaryPath, `${text}\n`)
-  writeFileSync(summaryPath.replace(/\.txt$/, '') + '.json', `${JSON.stringify({ runSeed, workers, seconds, commit, stats: total, findings: findings.slice(0, 200).map(({ xml: _, ...f }) => f) }, null, 2)}\n`)
-  process.exitCode = findings.length === 0 ? 0 : 1
+  writeFileSync(summaryPath.replace(/\.txt$/, '') + '.json', `${JSON.stringify({ runSeed, workers, seconds, interrupted, commit, stats: total, findings: findings.slice(0, 200).map(({ xml: _, ...f }) => f) }, null, 2)}\n`)
+  process.exitCode = findings.length === 0 && !interrupted ? 0 : 1
+  if (interrupted) process.exit()
 }
 
 /** One mutant again: its chain, verdict, and where its XML differs from its seed's. */
