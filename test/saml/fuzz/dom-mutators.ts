@@ -7,7 +7,7 @@
 import type { Document, Element, Node } from '@xmldom/xmldom'
 import { NS } from '../../../src/saml/xml.js'
 import {
-  describe, elements, EVIL_NAME_ID, EVIL_TEXTS, FOREIGN_NS, insertAnywhere, insertInto, NAMESPACES, notRoot, pickElement, prefixFor,
+  describe, elements, EVIL_NAME_ID, EVIL_TEXTS, PROTOTYPE_NAMES, FOREIGN_NS, insertAnywhere, insertInto, NAMESPACES, notRoot, pickElement, prefixFor,
   renamed, SAML_NAMES, textNodes, VALUE_ELEMENTS,
 } from './dom-tools.js'
 import type { Rng } from './prng.js'
@@ -213,6 +213,20 @@ const attributeEdit: DomMutator = {
   },
 }
 
+/** An attribute value that names a member of Object.prototype, for lookups keyed by attribute values (Algorithm, Method, Format…). */
+const attributePrototypeName: DomMutator = {
+  kind: 'attr-proto',
+  apply: (doc, rng) => {
+    const el = pickElement(doc, rng, (e) => e.attributes.length > 0)
+    if (el === undefined) return undefined
+    const attr = el.attributes.item(rng.int(el.attributes.length))!
+    const value = rng.pick(PROTOTYPE_NAMES)
+    attr.value = value
+    ;(attr as unknown as { nodeValue: string }).nodeValue = value
+    return `@${attr.name} of ${describe(el)} = ${JSON.stringify(value)}`
+  },
+}
+
 const signatureRelocate: DomMutator = {
   kind: 'sig-relocate',
   apply: (doc, rng) => {
@@ -319,6 +333,6 @@ const insertNew: DomMutator = {
 }
 
 export const DOM_MUTATORS: readonly DomMutator[] = [
-  move, duplicate, wrap, foreignTwin, rename, renamespace, reprefix, attributeAdd, attributeRemove, attributeEdit, signatureRelocate,
+  move, duplicate, wrap, foreignTwin, rename, renamespace, reprefix, attributeAdd, attributeRemove, attributeEdit, attributePrototypeName, signatureRelocate,
   textEdit, valueSplit, removeElement, insertNew,
 ]

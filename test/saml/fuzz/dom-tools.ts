@@ -5,7 +5,9 @@ import type { Rng } from './prng.js'
 
 export const FOREIGN_NS = 'urn:example:fuzz:foreign'
 export const EVIL_NAME_ID = 'mallory@evil.example.test'
-export const EVIL_TEXTS: readonly string[] = [EVIL_NAME_ID, '.evil.example.test', 'owner', 'admins', 'https://evil-idp.example.test/metadata', '_evil0001']
+export const EVIL_TEXTS: readonly string[] = [EVIL_NAME_ID, '.evil.example.test', 'owner', 'admins', 'https://evil-idp.example.test/metadata', '_evil0001', '__proto__', 'constructor']
+/** Values a lookup in a plain object would find on Object.prototype. */
+export const PROTOTYPE_NAMES: readonly string[] = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']
 
 /** The elements an attacker most wants duplicated, wrapped or moved. */
 export const INTERESTING: ReadonlySet<string> = new Set([
