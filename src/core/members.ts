@@ -67,10 +67,23 @@ export async function authorizeMemberChange(
   }
 }
 
+/**
+ * DESIGN §2: SSO policy is the owner's alone, and *allow access without SSO* is policy: an admin may
+ * neither set nor clear it (not even for themselves). The operator may. No change asked, no check.
+ */
+export async function authorizeSsoExemption(deps: CoreDeps, org: Organization, actor: Actor, before: boolean, after: boolean | undefined): Promise<void> {
+  if (after === undefined || after === before || actor.kind !== 'user') return
+  const self = await deps.store.members.findByUser(org.id, actor.userId)
+  if (self?.role !== 'owner') {
+    throw new AccountError('not_allowed', 'Only an owner can allow or stop a member\'s access without SSO.', undefined, 'allowWithoutSso')
+  }
+}
+
 export async function addMember(deps: CoreDeps, orgSlug: string, input: NewMemberInput, actor: Actor): Promise<Member> {
   const org = await getOrganization(deps, orgSlug)
   const role = checkOrgRole(input.role)
   await authorizeMemberChange(deps, org, actor, undefined, role)
+  await authorizeSsoExemption(deps, org, actor, false, input.allowWithoutSso)
   const email = checkEmail(input.email)
   const firstName = checkName(input.firstName, 'firstName', 'First name', { required: false })
   const lastName = checkName(input.lastName, 'lastName', 'Last name', { required: false })
@@ -129,6 +142,7 @@ export async function updateMember(deps: CoreDeps, orgSlug: string, ref: string,
   const member = await findMemberOrThrow(deps, org, ref)
   const role = changes.role === undefined ? undefined : checkOrgRole(changes.role)
   await authorizeMemberChange(deps, org, actor, member, role)
+  await authorizeSsoExemption(deps, org, actor, member.allowWithoutSso, changes.allowWithoutSso)
   if (member.managedByIdp && (role !== undefined && role !== member.role || changes.workspaceRoles !== undefined)) {
     throw new AccountError('member_managed_by_idp', 'This member\'s roles come from the identity provider\'s role mapping: change their groups in the IdP, or turn role mapping off.', undefined, 'role')
   }
