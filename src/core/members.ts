@@ -6,6 +6,7 @@
 import { AccountError } from './account-error.js'
 import { recordAudit } from './audit.js'
 import type { Actor, CoreDeps } from './deps.js'
+import { dropLostOidcGrants, revokeOidcAccess } from './oidc-revocation.js'
 import { getOrganization } from './orgs.js'
 import { DuplicateKeyError, type Stores } from './ports.js'
 import { newId } from './secret-token.js'
@@ -163,6 +164,8 @@ export async function updateMember(deps: CoreDeps, orgSlug: string, ref: string,
       },
     }, now)
   })
+  // A cleared exemption (or role change) may end how an app's grant signed in: dropped for good.
+  await dropLostOidcGrants(deps, org.id, member.user.id)
   return findMemberOrThrow(deps, org, member.id)
 }
 
@@ -185,6 +188,8 @@ export async function removeMember(deps: CoreDeps, orgSlug: string, ref: string,
     // Personal API tokens belong to the membership too (they are checked live as well; this keeps
     // a re-added member from finding old tokens working again).
     await tx.apiTokens.deleteByMember(member.user.id, org.id)
+    // OIDC grants and refresh tokens for this org too, for good (DESIGN §5): re-adding does not revive them.
+    await revokeOidcAccess(tx, member.user.id, org.id, deps.clock.now().toISOString())
     await recordAudit(tx, { orgId: org.id, actor, action: 'member.removed', target: member.user.email, detail: { role: member.role } }, deps.clock.now())
   })
 }

@@ -12,7 +12,8 @@ import type Provider from 'oidc-provider'
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
 import type { CoreDeps } from '../../core/deps.js'
 import { activeOidcJwks } from '../../core/oidc-keys.js'
-import { currentOidcClaims, findOrgLogin, type OrgLogin } from '../../core/oidc-login.js'
+import { findOrgLogin, type OrgLogin } from '../../core/oidc-login.js'
+import { claimsOrDropGrant } from '../../core/oidc-revocation.js'
 import { endSession } from '../../core/sessions.js'
 import { renderPage } from '../../ui/layout.js'
 import { MessagePage } from '../../ui/pages/auth-pages.js'
@@ -170,9 +171,10 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
       }
       const login = await findOrgLogin(deps, grantId, deps.clock.now().toISOString())
       if (login === undefined || login.userId !== sub) return undefined
-      const claims = await currentOidcClaims(deps, login)
-      // A removed member, a policy that no longer allows this sign-in, an SSO login past the org's
-      // timeout: no account, so the refresh or userinfo call fails (invalid_grant / invalid_token).
+      const claims = await claimsOrDropGrant(deps, grantId, login)
+      // A removed member (even if added back since), a password reset, a policy that no longer allows
+      // this sign-in, an SSO login past the org's timeout: no account, so the refresh or userinfo call
+      // fails (invalid_grant / invalid_token), and the grant is gone for good.
       if (claims === undefined) return undefined
       loginsOfRequest.set(ctx, login)
       return { accountId: sub, claims: async () => ({ ...claims }) }
