@@ -134,7 +134,13 @@ describe.each(SETUPS)('under $name', ({ baseUrl, trustProxy }) => {
 
   describe('RP-initiated logout', () => {
     it('signs out on confirmation: the app gets its redirect, the Gatehouse session and the refresh token end', async () => {
-      const b = httpBrowser(baseUrl, injectFetch(ctx.app))
+      const setCookies: string[] = []
+      const transport = injectFetch(ctx.app)
+      const b = httpBrowser(baseUrl, async (input, init) => {
+        const res = await transport(input, init)
+        setCookies.push(...res.headers.getSetCookie())
+        return res
+      })
       const started = await startAuthorization(rp)
       const login = await b.navigate(started.url.toString())
       expect(new URL(login.url).pathname).toBe('/login')
@@ -142,6 +148,10 @@ describe.each(SETUPS)('under $name', ({ baseUrl, trustProxy }) => {
       expect(back.leftTo ?? '', `${back.status} ${back.url}`).toMatch(/^http:\/\/localhost:5999\/callback\?/)
       const tokens = await finishAuthorization(rp, started, back.leftTo!)
       expect(await verifyIdToken(rp, tokens.id_token!)).toMatchObject({ iss: `${baseUrl}/oidc`, org: 'acme' })
+      // Every cookie of the provider along the way (interaction, resume, session) is Secure under https.
+      const providerCookies = setCookies.filter((line) => line.startsWith('gh_oidc_'))
+      expect(new Set(providerCookies.map((line) => line.slice(0, line.indexOf('='))))).toEqual(new Set(['gh_oidc_interaction', 'gh_oidc_interaction.sig', 'gh_oidc_resume', 'gh_oidc_resume.sig', 'gh_oidc_session', 'gh_oidc_session.sig']))
+      for (const line of providerCookies) expect(/;\s*secure/i.test(line), line).toBe(https)
 
       const end = client.buildEndSessionUrl(rp.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' })
       expect(end.toString().startsWith(`${baseUrl}/oidc/`)).toBe(true)
