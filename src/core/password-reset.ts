@@ -5,6 +5,7 @@
 import { AccountError } from './account-error.js'
 import { addMs, hours } from './clock.js'
 import type { CoreDeps } from './deps.js'
+import { revokeOidcAccess } from './oidc-revocation.js'
 import { hashSecretToken, newSecretToken } from './secret-token.js'
 import { normalizeEmail } from './types.js'
 import { checkPassword } from './validation.js'
@@ -63,6 +64,8 @@ export async function resetPassword(deps: CoreDeps, token: string, password: str
     await tx.users.setPasswordHash(user.id, hash, now.toISOString())
     await tx.oneTimeTokens.deleteForUser(user.id, 'password_reset')
     await tx.sessions.deleteByUser(user.id)
+    // Logout everywhere (DESIGN §5): the apps' grants and refresh tokens, in every org, for good.
+    for (const { org } of await tx.members.listMemberships(user.id)) await revokeOidcAccess(tx, user.id, org.id, now.toISOString())
     return user
   })
   await deps.store.rateLimits.reset(`password:account:${normalizeEmail(user.email)}`)

@@ -293,6 +293,15 @@ export interface OidcPayloadRow {
   readonly userCode: string | undefined
   /** undefined: does not expire. */
   readonly expiresAt: string | undefined
+  /** OrgLogin rows: whose grant, for which org (what revokeOrgLogins finds them by). */
+  readonly accountId?: string | undefined
+  readonly orgId?: string | undefined
+}
+
+/** A grant's OrgLogin record as stored. */
+export interface OrgLoginRow {
+  readonly grantId: string
+  readonly payload: Record<string, unknown>
 }
 
 export interface OidcPayloadStore {
@@ -306,6 +315,17 @@ export interface OidcPayloadStore {
   /** Every row of the grant, whatever its model (codes, tokens, the OrgLogin record). */
   revokeByGrantId(grantId: string): Promise<void>
   deleteExpired(now: string): Promise<void>
+  /** The grant itself and every row of it: nothing of it can be used again. */
+  deleteGrants(grantIds: readonly string[]): Promise<void>
+  /**
+   * For good: no grant of the user for the org made at or before `now` is valid any more (a later
+   * revocation instant is kept), and every such grant is deleted with its tokens.
+   */
+  revokeOrgLogins(userId: string, orgId: string, now: string): Promise<void>
+  /** The instant at or before which the user's grants for the org are revoked, if ever. */
+  findRevocation(userId: string, orgId: string): Promise<string | undefined>
+  /** The OrgLogin records of an org's grants (of one user when given), to re-check after a policy change. */
+  listOrgLogins(orgId: string, userId?: string): Promise<OrgLoginRow[]>
 }
 
 export type OidcKeyAlgorithm = 'RS256' | 'ES256'

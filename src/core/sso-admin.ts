@@ -13,6 +13,7 @@ import { DuplicateKeyError } from './ports.js'
 import { newId } from './secret-token.js'
 import { DEFAULT_POLICY, idpFingerprint, type IdpConfig, type SsoConnection, type SsoPolicy } from './sso-connection.js'
 import { SsoError } from './sso-error.js'
+import { dropLostOidcGrants } from './oidc-revocation.js'
 import { applyPolicyPatch } from './sso-policy.js'
 import type { Organization } from './types.js'
 import { SLUG_PATTERN } from './validation.js'
@@ -172,6 +173,8 @@ export async function updateSsoPolicy(deps: CoreDeps, orgSlug: string, patch: Re
       await recordAudit(tx, { orgId: org.id, actor, action: 'sso.policy_updated', target: connection.ssoName, detail: { before, after } }, now)
     }
   })
+  // Grants whose sign-in the policy no longer allows are dropped for good (issue 14 item 10).
+  await dropLostOidcGrants(deps, org.id)
   return policy
 }
 
@@ -222,5 +225,6 @@ async function setEnabled(deps: CoreDeps, org: Organization, connection: SsoConn
     await tx.ssoConnections.update(connection.id, { enabled }, now.toISOString())
     await recordAudit(tx, { orgId: org.id, actor, action: enabled ? 'sso.enabled' : 'sso.disabled', target: connection.ssoName, detail: { before: { enabled: !enabled }, after: { enabled }, ...detail } }, now)
   })
+  await dropLostOidcGrants(deps, org.id)
   return { ...connection, enabled }
 }

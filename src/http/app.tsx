@@ -91,10 +91,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   // oidc-provider keeps its own time (Date.now); its storage expiry follows the same clock.
   const oidc = createOidcService(deps, {
-    baseUrl: config.baseUrl, secretKey: config.secretKey, trustProxy: config.trustProxy,
+    baseUrl: config.baseUrl, secretKey: config.secretKey,
     sessionAbsoluteHours: config.session.absoluteHours, cookie, now: () => Date.now(), logger: deps.logger,
   })
-  await app.register(oidcMount, { oidc })
+  await app.register(oidcMount, { oidc, baseUrl: config.baseUrl })
 
   await app.register(async (pages) => {
     // 64 KiB per page post unless a route says otherwise (the IdP metadata form); formbody then

@@ -25,6 +25,7 @@ export interface Database {
   api_tokens: ApiTokenTable
   email_domains: EmailDomainTable
   oidc_payloads: OidcPayloadTable
+  oidc_revocations: OidcRevocationTable
   oidc_signing_keys: OidcSigningKeyTable
   oidc_clients: OidcClientTable
   dev_idp_keys: DevIdpKeyTable
@@ -267,6 +268,16 @@ export interface OidcPayloadTable {
   /** null: does not expire. */
   expires_at: string | null
   consumed_at: string | null
+  /** OrgLogin rows: the user and org of the grant, so a user's grants in an org can be revoked. */
+  account_id: string | null
+  org_id: string | null
+}
+
+/** No grant of this user for this org made at or before `revoked_at` is valid (removal, password reset). */
+export interface OidcRevocationTable {
+  user_id: string
+  org_id: string
+  revoked_at: string
 }
 
 export interface OidcSigningKeyTable {

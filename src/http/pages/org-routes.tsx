@@ -54,6 +54,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
       workspaces: workspaces.map((w) => ({ slug: w.slug, name: w.name })),
       workspaceRoles,
       assignableRoles: viewerRole === 'owner' ? ['owner', 'admin', 'member'] : ['admin', 'member'],
+      canExemptFromSso: viewerRole === 'owner',
       notice: typeof notice === 'string' ? NOTICES[notice] : undefined,
       ...extra,
     }
@@ -70,14 +71,17 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
   app.get('/orgs/:org/members', async (request, reply) => sendPage(reply, <MembersPage {...await membersPage(request)} />))
 
   app.post('/orgs/:org/members/:member', async (request, reply) => {
-    const { actor, slug } = await manager(request)
+    const { actor, slug, isOwner } = await manager(request)
     const { member } = request.params as { member: string }
     try {
       // A member whose roles the IdP manages has no role fields on the page: only the flag changes.
       const keepRoles = field(request.body, 'keepRoles') === 'idp'
+      // The flag is the owner's (DESIGN §2): an owner's unticked box clears it; an admin's form has no
+      // box, so no field leaves it alone, and any value sent is judged by core (refused if it changes).
+      const exemption = field(request.body, 'allowWithoutSso')
       await updateMember(deps, slug, member, {
         ...(keepRoles ? {} : { role: field(request.body, 'role') as OrgRole, workspaceRoles: workspaceRolesFrom(request.body) }),
-        allowWithoutSso: field(request.body, 'allowWithoutSso') === 'on',
+        allowWithoutSso: isOwner || exemption !== '' ? exemption === 'on' : undefined,
       }, actor)
     } catch (error) {
       if (!(error instanceof AccountError)) throw error
