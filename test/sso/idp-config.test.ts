@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { refreshIdpMetadata } from '../../src/core/metadata-refresh.js'
-import { createMetadataFetcher, isInternalAddress } from '../../src/net/metadata-fetcher.js'
+import { createMetadataFetcher } from '../../src/net/metadata-fetcher.js'
+import { isAllowedAddress } from '../../src/net/outbound-address.js'
 import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
 import { createTestIdp, type TestIdp } from '../helpers/test-idp.js'
 
@@ -107,9 +108,9 @@ describe('IdP configuration', () => {
 describe('metadata fetcher SSRF rules', () => {
   it('classifies internal addresses', () => {
     for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '100.64.0.1']) {
-      expect(isInternalAddress(address), address).toBe(true)
+      expect(isAllowedAddress(address), address).toBe(false)
     }
-    for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111']) expect(isInternalAddress(address), address).toBe(false)
+    for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111']) expect(isAllowedAddress(address), address).toBe(true)
   })
 
   it('refuses http and loopback in production, and fetches them outside production', async () => {
