@@ -6,6 +6,7 @@
  * changes nothing; the same request without the character is accepted.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { currentOidcClaims } from '../../src/core/oidc-login.js'
 import { issueSetupLink } from '../../src/core/setup.js'
 import { call } from '../api/support.js'
 import { browser } from '../helpers/browser.js'
@@ -107,6 +108,20 @@ describe('names typed into Gatehouse', () => {
     const client = await operator(ctx, 'POST', '/oidc-clients', { name: `App${'\u200f'}`, redirectUris: ['https://app.example.com/cb'] })
     expect(client.json.error.code).toBe('client_name_invalid')
     expect((await operator(ctx, 'POST', '/oidc-clients', { name: 'App', redirectUris: ['https://app.example.com/cb'] })).status).toBe(201)
+  })
+})
+
+describe('names shown to host apps', () => {
+  it('neutralises a bidi override in a name stored before the rule, in the ID token claims, and leaves a clean name as it is', async () => {
+    await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
+    const added = await operator(ctx, 'POST', '/organizations/acme/members', { email: 'eve@acme.test', firstName: 'Eve', lastName: 'Ng', role: 'member' })
+    const org = await ctx.runtime.db.selectFrom('organizations').select('id').executeTakeFirstOrThrow()
+    const user = await ctx.runtime.db.selectFrom('users').select('id').where('email', '=', 'eve@acme.test').executeTakeFirstOrThrow()
+    expect(added.status).toBe(201)
+    const login = { userId: user.id, orgId: org.id, authMethod: 'password' as const, authTime: ctx.clock.now().toISOString(), notAfter: undefined }
+    expect(await currentOidcClaims(ctx.deps, login)).toMatchObject({ name: 'Eve Ng', given_name: 'Eve', family_name: 'Ng' })
+    await ctx.runtime.db.updateTable('users').set({ first_name: `${RLO}evE`, last_name: `Ng${'\u2066'}` }).where('id', '=', user.id).execute()
+    expect(await currentOidcClaims(ctx.deps, login)).toMatchObject({ name: 'evE Ng', given_name: 'evE', family_name: 'Ng' })
   })
 })
 
