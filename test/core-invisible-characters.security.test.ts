@@ -8,6 +8,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { emailOf } from '../src/core/assertion-identity.js'
+import { devIdpAttributes } from '../src/core/dev-idp.js'
 import { normalizeDomain } from '../src/core/domain-name.js'
 import { neutralizeName } from '../src/core/invisible-characters.js'
 import { checkRedirectUri } from '../src/core/oidc-clients.js'
@@ -106,6 +107,14 @@ describe('email addresses', () => {
     expect(codeOf(() => normalizeDomain('b\u200bücher.example'))).toBe('domain_invalid')
     expect(normalizeDomain('example.com')).toBe('example.com')
     expect(normalizeDomain('bücher.example')).toBe('xn--bcher-kva.example')
+  })
+})
+
+describe('the development IdP form', () => {
+  it('names the invisible character in an email it refuses, and takes the clean email', () => {
+    const form = { firstName: 'Alice', lastName: 'A', roles: '', rolesAttribute: 'roles', attributes: '', encrypt: false, signResponse: false }
+    expect(() => devIdpAttributes({ ...form, email: 'alice@exam\u200bple.com' })).toThrow(expect.objectContaining({ code: 'dev_idp_input_invalid', message: expect.stringContaining('U+200B') }))
+    expect(devIdpAttributes({ ...form, email: 'alice@example.com' }).email).toBe('alice@example.com')
   })
 })
 
