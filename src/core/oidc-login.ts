@@ -13,6 +13,7 @@
  */
 import { accessibleMemberships } from './current-member.js'
 import type { CoreDeps } from './deps.js'
+import { neutralizeName } from './invisible-characters.js'
 import { isSignInAllowed } from './sso-policy.js'
 import type { ResolvedSession } from './sessions.js'
 import type { AuthMethod, Membership } from './types.js'
@@ -141,7 +142,11 @@ export async function currentOidcClaims(deps: CoreDeps, login: OrgLogin): Promis
   const channel = login.authMethod === 'saml' ? 'sso' : 'password_page'
   if (!isSignInAllowed(connection, { allowWithoutSso: member.allowWithoutSso, email: member.user.email }, channel)) return undefined
   const { user } = member
-  const name = `${user.firstName} ${user.lastName}`.trim()
+  // Names are refused with bidi controls on input and neutralised from IdPs; rows stored before
+  // that rule are neutralised here, so a host app never shows a reordered name.
+  const firstName = neutralizeName(user.firstName)
+  const lastName = neutralizeName(user.lastName)
+  const name = `${firstName} ${lastName}`.trim()
   return {
     sub: user.id,
     email: user.email,
@@ -149,8 +154,8 @@ export async function currentOidcClaims(deps: CoreDeps, login: OrgLogin): Promis
     // operator registered, or the org's IdP asserted.
     email_verified: true,
     name: name === '' ? user.email : name,
-    given_name: user.firstName,
-    family_name: user.lastName,
+    given_name: firstName,
+    family_name: lastName,
     org: org.slug,
     org_role: member.role,
     workspace_roles: { ...member.workspaceRoles },

@@ -8,13 +8,14 @@ import type { CoreDeps } from './deps.js'
 import { revokeOidcAccess } from './oidc-revocation.js'
 import { hashSecretToken, newSecretToken } from './secret-token.js'
 import { normalizeEmail } from './types.js'
-import { checkPassword } from './validation.js'
+import { checkEmailCharacters, checkPassword } from './validation.js'
 
 export const RESET_LIFETIME = hours(1)
 const MAILS_PER_WINDOW = 5
 
 export async function requestPasswordReset(deps: CoreDeps, email: string): Promise<void> {
-  const account = normalizeEmail(email)
+  // Refused before the lookup, so the answer says nothing about whether an account exists.
+  const account = normalizeEmail(checkEmailCharacters(email))
   const user = account === '' ? undefined : await deps.store.users.findByEmail(account)
   if (user === undefined) return
   // At most a few mails per window, so the form cannot be used to flood someone's inbox.

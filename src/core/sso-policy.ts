@@ -4,7 +4,9 @@
  */
 import { SsoError } from './sso-error.js'
 import { ENFORCEMENTS, PROVISIONING, type SsoConnection, type SsoPolicy } from './sso-connection.js'
+import { AccountError } from './account-error.js'
 import { normalizeEmail } from './types.js'
+import { checkEmail } from './validation.js'
 
 export type SignInChannel = 'password_page' | 'api_password' | 'api_token' | 'sso'
 
@@ -38,8 +40,8 @@ export function applyPolicyPatch(current: SsoPolicy, patch: Record<string, unkno
         next.enforcement = value as SsoPolicy['enforcement']
         break
       case 'apiAllowList':
-        if (!isStringList(value) || value.length > 1000 || value.some((e) => !/^[^\s@]+@[^\s@]+$/.test(e))) bad(key, 'must be a list of email addresses')
-        next.apiAllowList = [...new Set((value as string[]).map(normalizeEmail))]
+        if (!isStringList(value) || value.length > 1000) bad(key, 'must be a list of email addresses')
+        next.apiAllowList = [...new Set((value as string[]).map((e, i) => normalizeEmail(allowListEmail(e, `${key}[${i}]`, bad))))]
         break
       case 'sessionTimeoutHours':
         if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 24) bad(key, 'must be a whole number of hours from 1 to 24')
@@ -84,6 +86,16 @@ export function applyPolicyPatch(current: SsoPolicy, patch: Record<string, unkno
     }
   }
   return next
+}
+
+/** The same email rules as everywhere (core/validation.ts), reported as a policy field. */
+function allowListEmail(email: string, field: string, bad: (field: string, why: string) => never): string {
+  try {
+    return checkEmail(email)
+  } catch (error) {
+    if (error instanceof AccountError) return bad(field, error.code === 'email_invisible_character' ? `contains an invisible or text-direction character (${error.detail})` : 'is not an email address')
+    throw error
+  }
 }
 
 function parseRoleMapping(

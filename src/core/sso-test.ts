@@ -138,6 +138,7 @@ async function evaluate(deps: CoreDeps, connection: SsoConnection, org: Organiza
   const { attributeMapping, roleMapping, workspaceAttributes, provisioning } = connection.policy
   const email = emailOf(assertion, attributeMapping.email)
   if (email === undefined) return failed({ code: 'email_missing', nameId: assertion.nameId })
+  if (typeof email !== 'string') return failed(email)
 
   const linked = await deps.store.saml.findIdentity(connection.id, assertion.nameId)
   const user = linked === undefined ? await deps.store.users.findByEmail(email) : await deps.store.users.findById(linked)

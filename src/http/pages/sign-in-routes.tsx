@@ -55,6 +55,10 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
       request.log.info({ event: 'sign_in', method: 'password' }, 'signed in')
       return reply.redirect(next ?? '/dashboard', 303)
     } catch (error) {
+      if (error instanceof AccountError && error.code === 'email_invisible_character') {
+        request.log.info({ event: 'sign_in_failed', code: error.code }, 'password sign-in refused')
+        return sendPage(reply, <SignInPage csrf={request.page.csrf} email={email} next={next} error={error.message} />, 422)
+      }
       if (!(error instanceof AuthError)) throw error
       request.log.info({ event: 'sign_in_failed', code: error.code }, 'password sign-in refused')
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
@@ -81,7 +85,13 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
   app.post('/forgot-password', async (request, reply) => {
     const email = field(request.body, 'email').trim().slice(0, 320)
     // The same answer whether or not the email has an account.
-    await requestPasswordReset(deps, email)
+    try {
+      await requestPasswordReset(deps, email)
+    } catch (error) {
+      if (!(error instanceof AccountError) || error.code !== 'email_invisible_character') throw error
+      request.log.info({ code: error.code }, 'request refused')
+      return sendPage(reply, <ForgotPasswordPage csrf={request.page.csrf} email={email} errors={{ email: error.message }} />, 422)
+    }
     return sendPage(reply, <ForgotPasswordPage csrf={request.page.csrf} sent email={email} />)
   })
 
