@@ -131,7 +131,7 @@ describe('IdP roles and workspaces named like Object.prototype members', () => {
     expect((await me(sent.b)).workspaceRoles).toEqual({ r: 'admin' })
   })
 
-  it('shows "no access" and noaccess for a member without a role on the workspace named constructor', async () => {
+  it('shows no access (page) and noaccess (bind-users CSV) for a member without a role on the workspace named constructor', async () => {
     await addMember(ctx, 'acme', 'bob@acme.test', { workspaceRoles: { prod: 'viewer' } })
     await addMember(ctx, 'acme', 'carol@acme.test', { workspaceRoles: { constructor: 'editor' } })
     expect((await member('bob@acme.test')).workspaceRoles).toEqual({ prod: 'viewer' })
@@ -147,6 +147,9 @@ describe('IdP roles and workspaces named like Object.prototype members', () => {
     const page = await (await signedIn(ctx, OWNER)).get('/orgs/acme/members')
     expect(page.statusCode).toBe(200)
     expect(page.body).not.toMatch(/function Object|native code/)
+    // Bob's role select on the workspace named constructor starts at "no access" (selected nothing before).
+    expect(page.body).toMatch(/aria-label="Role of bob@acme\.test on Constructor"><option value="" selected="">no access<\/option>/)
+    expect(page.body).toMatch(/aria-label="Role of carol@acme\.test on Constructor"><option value="">no access<\/option>.*?<option value="editor" selected="">/)
   })
 })
 
