@@ -232,6 +232,14 @@ describe('the owner\'s test page', () => {
       expect(body).toContain('<tr><td><code>first_name</code></td><td><code>Alice</code></td></tr>')
     })
 
+    it(`shows the IdP roles from the first mapped roles attribute sent, past ${name} when it is not sent`, async () => {
+      await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { attributeMapping: { roles: [name, 'groups'] } })
+      const absent = await runTest(attrs(['groups', ['Staff']]))
+      expect(absent).toMatch(/IdP roles received \(attribute <code>groups<\/code>\)<\/dt><dd><code>Staff<\/code><\/dd>/)
+      const sent = await runTest(attrs([name, ['Own']], ['groups', ['Staff']]))
+      expect(sent).toContain(`IdP roles received (attribute <code>${name}</code>)</dt><dd><code>Own</code></dd>`)
+    })
+
     it(`shows the IdP roles read from a roles attribute named ${name}`, async () => {
       await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { roleMapping: { enabled: true, attribute: name, delimiter: ',', rules: [{ idpRole: 'Admins', orgRole: 'admin', workspaceRoles: {} }] } })
       const body = await runTest(attrs([name, ['Admins,Staff']]))
