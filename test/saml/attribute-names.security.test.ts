@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { BINDING_POST, MetadataError, parseIdpMetadata } from '../../src/saml/idp-metadata.js'
 import { validateSamlResponse, type ResponseValidationSettings } from '../../src/saml/validate-response.js'
 import { buildResponse, createTestIdp, sign, toBase64, type TestIdp } from '../helpers/test-idp.js'
 
@@ -80,6 +81,32 @@ describe('signature algorithms named like Object.prototype members', () => {
     const s = await setup()
     const result = await validateSamlResponse(toBase64(signedWith(s, [['email', ['a@b.test']]])), s.settings)
     expect(result.ok ? result.assertion.signatureAlgorithm : result.failure).toBe(RSA_SHA256)
+  })
+})
+
+describe('metadata whose entity IDs, bindings and key uses are Object.prototype member names', () => {
+  async function entity(entityId: string, binding: string, use: string): Promise<string> {
+    const s = await setup()
+    const cert = s.idp.certificatePem.replace(/-----[^-]+-----|\s/g, '')
+    return `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${entityId}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+      `<md:KeyDescriptor use="${use}"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+      `<md:SingleSignOnService Binding="${binding}" Location="https://idp.test/${encodeURIComponent(entityId)}"/>` +
+      `<md:SingleSignOnService Binding="${BINDING_POST}" Location="https://idp.test/post"/></md:IDPSSODescriptor></md:EntityDescriptor>`
+  }
+  const many = async (...entities: string[]) => `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">${(await Promise.all(entities)).join('')}</md:EntitiesDescriptor>`
+
+  it('picks the IdP named __proto__ or constructor by its entity ID, and refuses toString, which is not there', async () => {
+    const xml = await many(entity('__proto__', BINDING_POST, 'signing'), entity('constructor', BINDING_POST, 'signing'))
+    expect(parseIdpMetadata(xml, { now, entityId: '__proto__' }).entityId).toBe('__proto__')
+    expect(parseIdpMetadata(xml, { now, entityId: 'constructor' }).entityId).toBe('constructor')
+    expect(() => parseIdpMetadata(xml, { now, entityId: 'toString' })).toThrow(expect.objectContaining({ code: 'metadata_entity_not_found' }) as MetadataError)
+  })
+
+  it('ignores a binding named constructor and a key use named __proto__ (only signing keys count), and reads the rest', async () => {
+    const parsed = parseIdpMetadata(await entity('https://idp.test', 'constructor', 'signing'), { now })
+    expect(parsed.ssoUrls).toEqual({ post: 'https://idp.test/post' })
+    const keyless = await entity('https://idp.test', BINDING_POST, '__proto__')
+    expect(() => parseIdpMetadata(keyless, { now })).toThrow(expect.objectContaining({ code: 'metadata_no_certificate' }) as MetadataError)
   })
 })
 
