@@ -93,7 +93,7 @@ describe('metadata whose entity IDs, bindings and key uses are Object.prototype 
       `<md:SingleSignOnService Binding="${binding}" Location="https://idp.test/${encodeURIComponent(entityId)}"/>` +
       `<md:SingleSignOnService Binding="${BINDING_POST}" Location="https://idp.test/post"/></md:IDPSSODescriptor></md:EntityDescriptor>`
   }
-  const many = async (...entities: string[]) => `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">${(await Promise.all(entities)).join('')}</md:EntitiesDescriptor>`
+  const many = async (...entities: Promise<string>[]) => `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">${(await Promise.all(entities)).join('')}</md:EntitiesDescriptor>`
 
   it('picks the IdP named __proto__ or constructor by its entity ID, and refuses toString, which is not there', async () => {
     const xml = await many(entity('__proto__', BINDING_POST, 'signing'), entity('constructor', BINDING_POST, 'signing'))
