@@ -78,7 +78,7 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
     out(HELP.main!)
     return command === undefined ? 1 : 0
   }
-  if (HELP[command] === undefined || command === 'main') {
+  if (!Object.hasOwn(HELP, command) || command === 'main') {
     out(`gatehouse: unknown command "${command}"\n\n${HELP.main}`)
     return 1
   }

@@ -1,11 +1,12 @@
 /** Who an assertion names: the first present mapped attribute, and the email (NameID first). */
 import type { VerifiedAssertion } from '../saml/read-assertion.js'
 import { findInvisibleCharacter } from './invisible-characters.js'
+import { ownValue } from './keyed-record.js'
 import { checkEmail } from './validation.js'
 
 export function firstAttribute(assertion: Pick<VerifiedAssertion, 'attributes'>, names: readonly string[]): string | undefined {
   for (const name of names) {
-    const value = assertion.attributes[name]?.find((v) => v !== '')
+    const value = ownValue(assertion.attributes, name)?.find((v) => v !== '')
     if (value !== undefined) return value
   }
   return undefined

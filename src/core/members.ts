@@ -12,6 +12,7 @@ import { DuplicateKeyError, type Stores } from './ports.js'
 import { newId } from './secret-token.js'
 import { ORG_ROLES, type Member, type Organization, type OrgRole, type WorkspaceRoles } from './types.js'
 import { checkEmail, checkName, checkPassword } from './validation.js'
+import { keyedRecord } from './keyed-record.js'
 
 export interface NewMemberInput {
   readonly email: string
@@ -42,7 +43,7 @@ export async function resolveWorkspaceRoles(
   deps: CoreDeps, stores: Pick<Stores, 'workspaces'>, orgId: string, roles: WorkspaceRoles,
 ): Promise<Record<string, string>> {
   const workspaces = await stores.workspaces.listByOrg(orgId)
-  const result: Record<string, string> = {}
+  const result = keyedRecord<string>()
   for (const [slug, role] of Object.entries(roles)) {
     const workspace = workspaces.find((w) => w.slug === slug)
     if (workspace === undefined) throw new AccountError('workspace_not_found', `The organization has no workspace "${slug}".`, undefined, 'workspaceRoles')

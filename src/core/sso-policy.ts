@@ -118,6 +118,7 @@ function parseRoleMapping(
     const rule = r as Record<string, unknown>
     const at = `${key}.rules[${i}]`
     if (typeof rule !== 'object' || rule === null) bad(at, 'must be an object')
+    for (const k of Object.keys(rule)) if (!['idpRole', 'orgRole', 'workspaceRoles'].includes(k)) bad(`${at}.${k}`, 'is not a rule field')
     if (typeof rule.idpRole !== 'string' || rule.idpRole === '' || rule.idpRole.length > 1024) bad(`${at}.idpRole`, 'must be a non-empty string')
     if (rule.orgRole !== 'admin' && rule.orgRole !== 'member') bad(`${at}.orgRole`, 'must be admin or member')
     const ws = (rule.workspaceRoles ?? {}) as Record<string, unknown>

@@ -3,6 +3,7 @@
  * page next to the failed check. Every failure code of a sign-in has one (a test checks it).
  */
 import type { SamlFailureCode } from '../saml/failure.js'
+import { ownValue } from './keyed-record.js'
 
 export type TestFailureCode = SamlFailureCode | 'email_missing' | 'email_invisible_character' | 'not_a_member' | 'workspace_attribute_invalid' | 'sso_not_enabled' | 'email_domain_not_allowed' | 'idp_configuration_changed' | 'account_not_invited'
 
@@ -50,7 +51,7 @@ export const FIX_IT_HINTS: Readonly<Record<TestFailureCode, string>> = {
 }
 
 export function fixItHint(code: string): string {
-  return (FIX_IT_HINTS as Record<string, string>)[code] ?? 'Start again; if it keeps failing, check the IdP app against steps 1 and 2.'
+  return ownValue(FIX_IT_HINTS as Record<string, string>, code) ?? 'Start again; if it keeps failing, check the IdP app against steps 1 and 2.'
 }
 
 /** Where in the response each failed check looks: the SAML tracer marks lines of these elements. */
@@ -90,5 +91,5 @@ export const FAILURE_ELEMENTS: Readonly<Partial<Record<TestFailureCode, readonly
 }
 
 export function failureElements(code: string): readonly string[] {
-  return (FAILURE_ELEMENTS as Record<string, readonly string[]>)[code] ?? []
+  return ownValue(FAILURE_ELEMENTS as Record<string, readonly string[]>, code) ?? []
 }

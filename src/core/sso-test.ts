@@ -156,7 +156,7 @@ async function evaluate(deps: CoreDeps, connection: SsoConnection, org: Organiza
   else if (member === undefined && domainAllowed && !accountAllowed) warnings.push(`${email} already has a Gatehouse account, which just-in-time provisioning does not attach unless ${org.name} verified the email's domain: invite them, or verify their domain.`)
   else if (member === undefined && !domainAllowed) warnings.push(`${email} is not in one of ${org.name}'s verified email domains (or another organization verified its domain), so just-in-time provisioning would refuse this user: invite them, or verify their domain.`)
 
-  const rolesAttribute = roleMapping.enabled ? roleMapping.attribute : attributeMapping.roles.find((name) => assertion.attributes[name] !== undefined)
+  const rolesAttribute = roleMapping.enabled ? roleMapping.attribute : attributeMapping.roles.find((name) => Object.hasOwn(assertion.attributes, name))
   const idpRoles = rolesAttribute === undefined ? [] : readIdpRoles(assertion.attributes, rolesAttribute, roleMapping.delimiter)
   const current = member === undefined
     ? { orgRole: 'member' as const, workspaceRoles: {}, managedByIdp: false }

@@ -115,7 +115,8 @@ export function toKnownError(error: unknown): KnownError {
       return new HttpError('unsupported_media_type', 'This route does not accept that content type (the API takes application/json).')
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new HttpError('validation_failed', 'The request body is not valid JSON.')
+      // Fastify's parser (secure-json-parse) also refuses "__proto__" keys, and says only "invalid".
+      return new HttpError('validation_failed', 'The request body is not valid JSON, or has a "__proto__" key (or "constructor": {"prototype": …}), which is refused.')
   }
   if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500 && error instanceof SyntaxError) {
     return new HttpError('validation_failed', 'The request body is not valid JSON.')

@@ -14,6 +14,7 @@ import { statusOf } from '../error-handler.js'
 import { sendPage } from './html.js'
 import { orgManager } from './org-access.js'
 import { field, requireSignedIn } from './page-context.js'
+import { keyedRecord, ownValue } from '../../core/keyed-record.js'
 
 const NOTICES: Record<string, string> = {
   saved: 'Member saved.',
@@ -29,7 +30,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
     const orgs = entries.map(({ membership: { org, member }, workspaces }) => ({
       name: org.name, slug: org.slug, role: member.role, current: session.orgId === org.id,
       canManage: member.role !== 'member',
-      workspaces: workspaces.map((w) => ({ name: w.name, slug: w.slug, role: member.workspaceRoles[w.slug] })),
+      workspaces: workspaces.map((w) => ({ name: w.name, slug: w.slug, role: ownValue(member.workspaceRoles, w.slug) })),
     }))
     return sendPage(reply, <DashboardPage viewer={viewer} csrf={request.page.csrf} orgs={orgs} authMethod={session.authMethod} sessionEndsAt={sessionEndsAt(session)} />)
   })
@@ -55,13 +56,13 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
       workspaceRoles,
       assignableRoles: viewerRole === 'owner' ? ['owner', 'admin', 'member'] : ['admin', 'member'],
       canExemptFromSso: viewerRole === 'owner',
-      notice: typeof notice === 'string' ? NOTICES[notice] : undefined,
+      notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,
       ...extra,
     }
   }
 
   function workspaceRolesFrom(body: unknown): Record<string, string> {
-    const roles: Record<string, string> = {}
+    const roles = keyedRecord<string>()
     for (const [key, value] of Object.entries((body as Record<string, unknown>) ?? {})) {
       if (key.startsWith('ws.') && typeof value === 'string' && value !== '') roles[key.slice(3)] = value
     }

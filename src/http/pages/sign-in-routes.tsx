@@ -13,6 +13,7 @@ import { statusOf } from '../error-handler.js'
 import { startSsoPage } from '../saml-routes.js'
 import { sendPage } from './html.js'
 import { field, safeLocalPath, viewerOf } from './page-context.js'
+import { ownValue } from '../../core/keyed-record.js'
 
 const NOTICES: Record<string, string> = {
   'signed-out': 'You are signed out.',
@@ -30,7 +31,7 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
       return reply.redirect(`/sso/${query.trigger_sso_flow}${next === undefined ? '' : `?return_to=${encodeURIComponent(next)}`}`)
     }
     if (request.page.signedIn !== undefined) return reply.redirect(next ?? '/dashboard')
-    const notice = typeof query.notice === 'string' ? NOTICES[query.notice] : undefined
+    const notice = typeof query.notice === 'string' ? ownValue(NOTICES, query.notice) : undefined
     return sendPage(reply, <SignInPage csrf={request.page.csrf} next={next} notice={notice} />)
   })
 

@@ -2,6 +2,7 @@
 import type { FC } from 'hono/jsx'
 import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
+import { ownValue } from '../../core/keyed-record.js'
 
 export interface MemberRow {
   readonly id: string
@@ -101,7 +102,7 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                       <>
                         <td>{m.role} <span class="badge subtle" id={`${form}-idp`}>from IdP</span></td>
                         <ExemptionCell member={m} form={form} editable={p.canExemptFromSso} />
-                        {p.workspaces.map((w) => <td>{m.workspaceRoles[w.slug] ?? <span class="muted">no access</span>}</td>)}
+                        {p.workspaces.map((w) => <td>{ownValue(m.workspaceRoles, w.slug) ?? <span class="muted">no access</span>}</td>)}
                         <MemberActions base={base} member={m} form={form} csrf={p.csrf} keepRoles />
                       </>
                     ) : m.editable ? (
@@ -109,7 +110,7 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                         <td><RoleSelect name="role" id={`${form}-role`} roles={p.assignableRoles.includes(m.role) ? p.assignableRoles : [m.role, ...p.assignableRoles]} value={m.role} form={form} label={`Org role of ${m.email}`} /></td>
                         <ExemptionCell member={m} form={form} editable={p.canExemptFromSso} />
                         {p.workspaces.map((w) => (
-                          <td><WorkspaceSelect name={`ws.${w.slug}`} id={`${form}-ws-${w.slug}`} roles={p.workspaceRoles} value={m.workspaceRoles[w.slug]} form={form} label={`Role of ${m.email} on ${w.name}`} /></td>
+                          <td><WorkspaceSelect name={`ws.${w.slug}`} id={`${form}-ws-${w.slug}`} roles={p.workspaceRoles} value={ownValue(m.workspaceRoles, w.slug)} form={form} label={`Role of ${m.email} on ${w.name}`} /></td>
                         ))}
                         <MemberActions base={base} member={m} form={form} csrf={p.csrf} keepRoles={false} />
                       </>
@@ -117,7 +118,7 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                       <>
                         <td>{m.role}</td>
                         <td>{m.allowWithoutSso ? 'yes' : 'no'}</td>
-                        {p.workspaces.map((w) => <td>{m.workspaceRoles[w.slug] ?? <span class="muted">no access</span>}</td>)}
+                        {p.workspaces.map((w) => <td>{ownValue(m.workspaceRoles, w.slug) ?? <span class="muted">no access</span>}</td>)}
                         <td></td>
                       </>
                     )}
