@@ -107,7 +107,7 @@ export async function createTestContext(options: {
   // One SP key pair per test file instead of one per context (generation takes ~0.4 s).
   spKeyPair ??= generateKeyPair({ commonName: 'Gatehouse SP test', notBefore: new Date('2020-01-01T00:00:00Z'), years: 30 })
   const pair = await spKeyPair
-  if (options.database === undefined) await runtime.deps.store.spKeys.insert({ id: newId(), privateKeyEncrypted: seal(config.secretKey, pair.privateKeyPem), certificatePem: pair.certificatePem, createdAt: '2020-01-01T00:00:00.000Z' })
+  if ((await runtime.deps.store.spKeys.listActive()).length === 0) await runtime.deps.store.spKeys.insert({ id: newId(), privateKeyEncrypted: seal(config.secretKey, pair.privateKeyPem), certificatePem: pair.certificatePem, createdAt: '2020-01-01T00:00:00.000Z' })
   const app = await buildApp(config, runtime.deps)
   await app.ready()
   return {
