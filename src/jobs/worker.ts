@@ -1,11 +1,13 @@
 /**
  * The background worker the composition root starts (cli.ts start): runs due jobs, then waits a
- * short interval and looks again. `stop()` lets the job in hand finish and resolves when idle.
+ * short interval and looks again. `stop()` takes no new job and waits for the one in hand, at most
+ * STOP_WAIT_MS (shutdown is bounded); a job cut short keeps its lease and runs again once it ends.
  */
 import { runDueJobs, type RunOptions } from './run-due-jobs.js'
 import type { JobDeps } from './job-kind.js'
 
 export const POLL_INTERVAL_MS = 1000
+export const STOP_WAIT_MS = 10_000
 
 export interface JobWorker {
   stop(): Promise<void>
@@ -28,7 +30,9 @@ export function startJobWorker(deps: JobDeps, options: Omit<RunOptions, 'signal'
     stop: async () => {
       stopping.abort()
       clearTimeout(timer)
-      await running
+      let waited: NodeJS.Timeout | undefined
+      await Promise.race([running, new Promise<void>((resolve) => (waited = setTimeout(resolve, STOP_WAIT_MS).unref()))])
+      clearTimeout(waited)
     },
   }
 }

@@ -4,7 +4,7 @@
  * transaction as its cause. Forgot password does the same work whether or not the account exists.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import type { MailMessage, Mailer } from '../../src/core/mail.js'
+import { enqueueMail, type MailMessage, type Mailer } from '../../src/core/mail.js'
 import type { Store, Stores } from '../../src/core/ports.js'
 import { requestPasswordReset } from '../../src/core/password-reset.js'
 import { browser } from '../helpers/browser.js'
@@ -80,7 +80,6 @@ describe('a mail queued with its cause', () => {
   it('is rolled back with the change that failed after queueing it', async () => {
     ctx = await createTestContext()
     await seedAcme(ctx)
-    const { enqueueMail } = await import('../../src/core/mail.js')
     await expect(ctx.deps.store.transaction(async (tx) => {
       await enqueueMail(tx, ctx.config.secretKey, { to: MEMBER, subject: 's', text: 't' }, ctx.clock.now())
       throw new Error('the cause failed')

@@ -9,6 +9,7 @@ import { addMs, minutes } from '../../src/core/clock.js'
 import { enqueueMail, type MailMessage, type Mailer } from '../../src/core/mail.js'
 import { FIRST_RETRY_DELAY_MS, MAX_ATTEMPTS, MAX_RETRY_DELAY_MS, retryDelayMs } from '../../src/jobs/back-off.js'
 import { LEASE_MS } from '../../src/jobs/run-due-jobs.js'
+import { startJobWorker } from '../../src/jobs/worker.js'
 import { browser } from '../helpers/browser.js'
 import { DIALECT, freshDatabase, type TestDatabase } from '../helpers/database.js'
 import { capturingMailer, createTestContext, type TestContext } from '../helpers/test-app.js'
@@ -180,5 +181,21 @@ describe(`two processes on one ${DIALECT === 'postgres' ? 'PostgreSQL' : 'SQLite
     const ids = claims.flat().map((j) => j.id)
     expect(new Set(ids).size).toBe(ids.length)
     expect(ids.length).toBe(Math.min(count, 16 * 3))
+  })
+})
+
+describe('the worker', () => {
+  it('sends what is queued without being asked, and stops once the job in hand is done', async () => {
+    let delivered!: (m: MailMessage) => void
+    const sent = new Promise<MailMessage>((resolve) => (delivered = resolve))
+    const ctx = await context({ mailer: { send: async (m) => delivered(m) } })
+    const worker = startJobWorker(ctx.deps, { intervalMs: 10 })
+    try {
+      await queue(ctx, message(1))
+      expect(await sent).toEqual(message(1))
+    } finally {
+      await worker.stop()
+    }
+    expect(await ctx.deps.store.jobs.list()).toEqual([])
   })
 })
