@@ -8,8 +8,9 @@ import { certificateWarnings, MetadataError, parseIdpMetadata } from '../saml/id
 import { AccountError } from './account-error.js'
 import { recordAudit } from './audit.js'
 import type { Actor, CoreDeps } from './deps.js'
+import { enqueueMail } from './mail.js'
 import { getOrganization } from './orgs.js'
-import { DuplicateKeyError } from './ports.js'
+import { DuplicateKeyError, type Stores } from './ports.js'
 import { newId } from './secret-token.js'
 import { DEFAULT_POLICY, idpFingerprint, type IdpConfig, type SsoConnection, type SsoPolicy } from './sso-connection.js'
 import { SsoError } from './sso-error.js'
@@ -191,39 +192,42 @@ export async function enableSso(deps: CoreDeps, orgSlug: string, options: { skip
 
 /**
  * Members go back to passwords; configuration, members and roles stay (DESIGN §2 step 7). Members
- * without a password are emailed to set one through "forgot password".
+ * without a password are mailed to set one through "forgot password", the mails queued in the
+ * transaction that disables SSO.
  */
 export async function disableSso(deps: CoreDeps, orgSlug: string, actor: Actor): Promise<SsoConnection> {
   const { org, connection } = await getSsoConnection(deps, orgSlug, actor)
   await authorizeSsoChange(deps, org, actor, { write: true })
   if (!connection.enabled) return connection
-  const disabled = await setEnabled(deps, org, connection, false, actor, {})
-  const members = await deps.store.members.listByOrg(org.id)
   const base = deps.settings.baseUrl
-  for (const member of members.filter((m) => !m.user.hasPassword)) {
-    // SSO is off already: a mail that cannot be sent must not turn that into an error.
-    await deps.mailer.send({
-      to: member.user.email,
-      subject: `${org.name} no longer signs in through single sign-on`,
-      text: [
-        `${org.name} has turned off single sign-on in Gatehouse: sign in with your email and a Gatehouse password.`,
-        '',
-        'Your account has no password yet. Set one here (we email you a single-use link):',
-        `${base}/forgot-password`,
-        '',
-        `Then sign in at ${base}/login. Your roles in ${org.name} are unchanged.`,
-      ].join('\n'),
-    }).catch(() => undefined)
-  }
-  return disabled
+  return setEnabled(deps, org, connection, false, actor, {}, async (tx, now) => {
+    for (const member of (await tx.members.listByOrg(org.id)).filter((m) => !m.user.hasPassword)) {
+      await enqueueMail(tx, deps.settings.secretKey, {
+        to: member.user.email,
+        subject: `${org.name} no longer signs in through single sign-on`,
+        text: [
+          `${org.name} has turned off single sign-on in Gatehouse: sign in with your email and a Gatehouse password.`,
+          '',
+          'Your account has no password yet. Set one here (we email you a single-use link):',
+          `${base}/forgot-password`,
+          '',
+          `Then sign in at ${base}/login. Your roles in ${org.name} are unchanged.`,
+        ].join('\n'),
+      }, now)
+    }
+  })
 }
 
-async function setEnabled(deps: CoreDeps, org: Organization, connection: SsoConnection, enabled: boolean, actor: Actor, detail: Record<string, unknown>): Promise<SsoConnection> {
+async function setEnabled(
+  deps: CoreDeps, org: Organization, connection: SsoConnection, enabled: boolean, actor: Actor, detail: Record<string, unknown>,
+  alsoInTransaction?: (tx: Stores, now: Date) => Promise<void>,
+): Promise<SsoConnection> {
   const now = deps.clock.now()
   if (connection.enabled === enabled) return connection
   await deps.store.transaction(async (tx) => {
     await tx.ssoConnections.update(connection.id, { enabled }, now.toISOString())
     await recordAudit(tx, { orgId: org.id, actor, action: enabled ? 'sso.enabled' : 'sso.disabled', target: connection.ssoName, detail: { before: { enabled: !enabled }, after: { enabled }, ...detail } }, now)
+    await alsoInTransaction?.(tx, now)
   })
   await dropLostOidcGrants(deps, org.id)
   return { ...connection, enabled }

@@ -131,3 +131,11 @@ function parseRoleMapping(
   })
   return { enabled: enabled as boolean, attribute: attribute as string, delimiter: delimiter as string, rules }
 }
+
+/**
+ * Whether the member may use a password at all in this org: on the password page, or for API
+ * password sign-in (an allow-listed email under `strict` still needs its password for the API).
+ */
+export function isPasswordAllowed(connection: SsoConnection | undefined, member: { allowWithoutSso: boolean; email: string }): boolean {
+  return isSignInAllowed(connection, member, 'password_page') || isSignInAllowed(connection, member, 'api_password')
+}

@@ -14,6 +14,7 @@ export interface Database {
   sessions: SessionTable
   rate_limits: RateLimitTable
   mail_outbox: MailOutboxTable
+  jobs: JobTable
   audit_events: AuditEventTable
   sp_keys: SpKeyTable
   sso_connections: SsoConnectionTable
@@ -123,6 +124,22 @@ export interface MailOutboxTable {
   subject: string
   body: string
   created_at: string
+}
+
+/** The durable job queue (store/job-repository.ts). */
+export interface JobTable {
+  id: string
+  kind: string
+  /** JSON object. */
+  payload: string
+  state: 'queued' | 'failed'
+  run_at: string
+  attempts: number
+  lease_token: string | null
+  lease_until: string | null
+  last_error: string | null
+  created_at: string
+  updated_at: string
 }
 
 export interface AuditEventTable {
