@@ -61,6 +61,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   metadata_not_xml: 422,
   metadata_dtd_forbidden: 422,
   metadata_too_large: 413,
+  metadata_too_complex: 422,
+  metadata_busy: 503,
   metadata_no_idp: 422,
   metadata_ambiguous: 422,
   metadata_entity_not_found: 422,

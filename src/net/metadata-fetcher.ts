@@ -1,5 +1,6 @@
 /**
- * Fetches IdP metadata server-side: 10 s timeout, 10 MiB cap, no redirects followed blindly. In
+ * Fetches IdP metadata server-side: 10 s timeout, capped at the metadata byte limit (512 KiB, past
+ * which the parser refuses it anyway), no redirects followed blindly. In
  * production only https, and never to a loopback, private, link-local or otherwise internal address
  * (SSRF); outside production plain http and loopback are allowed so local IdPs work (DESIGN §2.3).
  */
@@ -9,8 +10,9 @@ import { get as httpsGet } from 'node:https'
 import { BlockList, isIP, type LookupFunction } from 'node:net'
 import { SsoError } from '../core/sso-error.js'
 import type { MetadataFetcher } from '../core/deps.js'
+import { MAX_METADATA_BYTES } from '../saml/idp-metadata.js'
 
-const MAX_BYTES = 10 * 1024 * 1024
+const MAX_BYTES = MAX_METADATA_BYTES
 
 const internal = new BlockList()
 for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
@@ -96,7 +98,7 @@ function download(url: URL, lookupFn: LookupFunction, timeoutMs: number): Promis
       }
       if (Number(response.headers['content-length'] ?? '0') > MAX_BYTES) {
         response.destroy()
-        reject(new SsoError('metadata_fetch_failed', 'The metadata is larger than 10 MiB.', undefined, 'metadataUrl'))
+        reject(new SsoError('metadata_fetch_failed', `The metadata at this URL is larger than ${MAX_BYTES / 1024} KiB, far more than any IdP's own metadata (is it a federation aggregate?).`, undefined, 'metadataUrl'))
         return
       }
       const chunks: Buffer[] = []
@@ -105,7 +107,7 @@ function download(url: URL, lookupFn: LookupFunction, timeoutMs: number): Promis
         total += chunk.byteLength
         if (total > MAX_BYTES) {
           response.destroy()
-          reject(new SsoError('metadata_fetch_failed', 'The metadata is larger than 10 MiB.', undefined, 'metadataUrl'))
+          reject(new SsoError('metadata_fetch_failed', `The metadata at this URL is larger than ${MAX_BYTES / 1024} KiB, far more than any IdP's own metadata (is it a federation aggregate?).`, undefined, 'metadataUrl'))
           return
         }
         chunks.push(chunk)
