@@ -73,8 +73,28 @@ describe('the metadata worker', () => {
       expect(order.indexOf('healthz')).toBeLessThan(order.lastIndexOf('metadata'))
       expect(order.slice(-1)).toEqual(['metadata'])
       // Within the limits, the hostile document is real IdP metadata and is read (or refused as busy/too complex), never a 500.
-      for (const r of results) expect([200, 422, 503]).toContain(r.status)
+      for (const r of results) expect([200, 422, 429]).toContain(r.status)
       expect(results.some((r) => r.status === 200)).toBe(true)
+    } finally {
+      await ctx.close()
+    }
+  })
+
+  it('answers metadata_busy (429, Retry-After) to a post past the queue and keeps the IdP the earlier post set', async () => {
+    const parser = pool({ maxQueued: 0, timeoutMs: 60_000 })
+    const ctx = await createTestContext({ parseMetadata: parser.parse })
+    try {
+      await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
+      await operator(ctx, 'PUT', '/organizations/acme/sso', { ssoName: 'acme' })
+      const first = operator(ctx, 'PUT', '/organizations/acme/sso/idp', { metadataXml: hostile })
+      const giveUp = performance.now() + 20_000
+      while (!parser.stats().running && performance.now() < giveUp) await new Promise((r) => setImmediate(r))
+      const refused = await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { metadataXml: legit.replace(HOSTILE_ENTITY_ID, 'https://other.example.test') })
+      expect(refused.status).toBe(429)
+      expect(refused.json.error.code).toBe('metadata_busy')
+      expect(refused.res.headers['retry-after']).toBe('5')
+      expect((await first).status).toBe(200)
+      expect((await operator(ctx, 'GET', '/organizations/acme/sso')).json.idp.entityId).toBe(HOSTILE_ENTITY_ID)
     } finally {
       await ctx.close()
     }

@@ -18,7 +18,6 @@ const ERROR_TEXT: Record<number, string> = {
   422: 'A value breaks a rule',
   429: 'Rate limited; see Retry-After',
   502: 'An upstream lookup failed (DNS); try again later',
-  503: 'Busy (metadata_busy): try again in a few seconds',
 }
 
 export function buildOpenApi(routes: readonly ApiRoute[], serverUrl: string): Record<string, unknown> {
