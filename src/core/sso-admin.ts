@@ -4,7 +4,7 @@
  * lands in the audit log with a before/after of what changed (certificates by fingerprint).
  */
 import { cachedCertificate, CertificateError } from '../saml/certificate.js'
-import { certificateWarnings, MetadataError, parseIdpMetadata } from '../saml/idp-metadata.js'
+import { certificateWarnings, MetadataError } from '../saml/idp-metadata.js'
 import { AccountError } from './account-error.js'
 import { recordAudit } from './audit.js'
 import type { Actor, CoreDeps } from './deps.js'
@@ -113,11 +113,11 @@ export async function readIdpInput(deps: CoreDeps, input: IdpInput, signatureAlg
     if ('metadataXml' in input || 'metadataUrl' in input) {
       const metadataUrl = 'metadataUrl' in input ? input.metadataUrl : undefined
       const xml = 'metadataXml' in input ? input.metadataXml : await deps.fetchMetadata(input.metadataUrl)
-      const parsed = parseIdpMetadata(xml, { entityId: input.entityId, now })
+      const parsed = await deps.parseMetadata(xml, { entityId: input.entityId, now })
       return {
         idp: {
           entityId: parsed.entityId, ssoUrlRedirect: parsed.ssoUrls.redirect, ssoUrlPost: parsed.ssoUrls.post,
-          certificates: parsed.signingCertificates.map((c) => c.pem), signatureAlgorithm,
+          certificates: [...parsed.signingCertificates], signatureAlgorithm,
           source: metadataUrl === undefined ? 'metadata' : 'metadata-url', nameIdFormats: parsed.nameIdFormats,
         },
         warnings: [...parsed.warnings],

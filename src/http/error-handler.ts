@@ -63,6 +63,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   metadata_not_xml: 422,
   metadata_dtd_forbidden: 422,
   metadata_too_large: 413,
+  metadata_too_complex: 422,
+  metadata_busy: 429,
   metadata_no_idp: 422,
   metadata_ambiguous: 422,
   metadata_entity_not_found: 422,
@@ -145,6 +147,8 @@ export function replyWithApiError(request: FastifyRequest, reply: FastifyReply, 
   const status = statusOf(error)
   logError(request, raw, error, status)
   if (error instanceof AuthError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
+  // The metadata worker's queue is full (core/metadata-parser.ts): a job takes at most 2 s.
+  if (error instanceof SsoError && error.code === 'metadata_busy') reply.header('retry-after', '5')
   return reply.code(status).type('application/json; charset=utf-8').send(errorBody(error))
 }
 

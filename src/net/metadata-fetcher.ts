@@ -1,19 +1,21 @@
 /**
- * Fetches IdP metadata server-side: 10 s timeout, 10 MiB cap, no redirects followed. The URL and
- * every address it resolves to follow the outbound rules of outbound-url.ts (SSRF): in production
- * https only and public unicast addresses only; outside production plain http and loopback are
- * allowed so local IdPs work (DESIGN §2.3).
+ * Fetches IdP metadata server-side: 10 s timeout, capped at the metadata byte limit (512 KiB, past
+ * which the parser refuses it anyway), no redirects followed. The URL and every address it resolves
+ * to follow the outbound rules of outbound-url.ts (SSRF): in production https only and public unicast
+ * addresses only; outside production plain http and loopback are allowed so local IdPs work
+ * (DESIGN §2.3).
  */
 import { get as httpGet } from 'node:http'
 import { get as httpsGet } from 'node:https'
 import type { LookupFunction } from 'node:net'
 import { SsoError } from '../core/sso-error.js'
 import type { MetadataFetcher } from '../core/deps.js'
+import { MAX_METADATA_BYTES } from '../saml/idp-metadata.js'
 import { checkOutboundUrl, guardedLookup, OutboundUrlRefusal, type Resolve } from './outbound-url.js'
 
 export type { Resolve } from './outbound-url.js'
 
-const MAX_BYTES = 10 * 1024 * 1024
+const MAX_BYTES = MAX_METADATA_BYTES
 
 export function createMetadataFetcher(options: { production: boolean; timeoutMs?: number; resolve?: Resolve }): MetadataFetcher {
   const policy = { production: options.production }
@@ -44,7 +46,7 @@ function download(url: URL, lookupFn: LookupFunction, timeoutMs: number): Promis
       }
       if (Number(response.headers['content-length'] ?? '0') > MAX_BYTES) {
         response.destroy()
-        reject(new SsoError('metadata_fetch_failed', 'The metadata is larger than 10 MiB.', undefined, 'metadataUrl'))
+        reject(new SsoError('metadata_fetch_failed', `The metadata at this URL is larger than ${MAX_BYTES / 1024} KiB, far more than any IdP's own metadata (is it a federation aggregate?).`, undefined, 'metadataUrl'))
         return
       }
       const chunks: Buffer[] = []
@@ -53,7 +55,7 @@ function download(url: URL, lookupFn: LookupFunction, timeoutMs: number): Promis
         total += chunk.byteLength
         if (total > MAX_BYTES) {
           response.destroy()
-          reject(new SsoError('metadata_fetch_failed', 'The metadata is larger than 10 MiB.', undefined, 'metadataUrl'))
+          reject(new SsoError('metadata_fetch_failed', `The metadata at this URL is larger than ${MAX_BYTES / 1024} KiB, far more than any IdP's own metadata (is it a federation aggregate?).`, undefined, 'metadataUrl'))
           return
         }
         chunks.push(chunk)

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import { loadConfig, type Config } from '../../src/config.js'
 import { fixedClock, type FixedClock } from '../../src/core/clock.js'
 import type { MailMessage, Mailer } from '../../src/core/mail.js'
+import type { MetadataParser } from '../../src/core/metadata-parser.js'
 import { buildApp } from '../../src/http/app.js'
 import { createLogger } from '../../src/http/logging.js'
 import { createRuntime, type Runtime } from '../../src/runtime.js'
@@ -80,6 +81,7 @@ export interface TestContext {
 /** `mailer: 'configured'` lets the runtime choose from the config (SMTP or the outbox), as in production. */
 export async function createTestContext(options: {
   env?: Record<string, string>; config?: Partial<Config>; mailer?: Mailer | 'configured'; now?: string
+  parseMetadata?: MetadataParser
   /** An existing database (a restart): the context neither makes nor drops it. */
   database?: TestDatabase
 } = {}): Promise<TestContext> {
@@ -96,7 +98,7 @@ export async function createTestContext(options: {
   for (let attempt = 1; runtime === undefined; attempt++) {
     try {
       runtime = await createRuntime({ ...config, database: database.config }, {
-        logger, clock, ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }), ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
+        logger, clock, ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }), ...(options.parseMetadata === undefined ? {} : { parseMetadata: options.parseMetadata }), ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
       })
     } catch (error) {
       if (attempt < 3 && /does not exist/.test(String((error as Error).message))) continue
