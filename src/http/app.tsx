@@ -53,10 +53,21 @@ async function pageErrorHandler(raw: unknown, request: FastifyRequest, reply: Fa
   return sendPage(reply, <MessagePage title={title} message={error.message} reference={request.id} viewer={page ? viewerOf(page) : undefined} csrf={page?.csrf ?? undefined} />, status)
 }
 
+/**
+ * GATEHOUSE_TRUST_PROXY for Fastify (proxy-addr): the client is the last untrusted hop. A hop count
+ * becomes a function, because Fastify given a number trusts no hop at all (so every client behind the
+ * proxy would share the proxy's address and its per-IP limit).
+ */
+function fastifyTrustProxy(trust: Config['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false
+  if (typeof trust === 'number') return (_address, hop) => hop < trust
+  return [...trust]
+}
+
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: 1024 * 1024,
     genReqId: () => randomUUID(),
     // The ACS logs one line per post (status, time, request id and outcome), not three.
@@ -91,10 +102,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   // oidc-provider keeps its own time (Date.now); its storage expiry follows the same clock.
   const oidc = createOidcService(deps, {
-    baseUrl: config.baseUrl, secretKey: config.secretKey, trustProxy: config.trustProxy,
+    baseUrl: config.baseUrl, secretKey: config.secretKey, trustProxy: config.trustProxy !== false,
     sessionAbsoluteHours: config.session.absoluteHours, cookie, now: () => Date.now(), logger: deps.logger,
   })
-  await app.register(oidcMount, { oidc })
+  await app.register(oidcMount, { oidc, trustProxy: config.trustProxy !== false })
 
   await app.register(async (pages) => {
     // 64 KiB per page post unless a route says otherwise (the IdP metadata form); formbody then

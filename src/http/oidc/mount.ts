@@ -4,6 +4,10 @@
  * cookie); the raw request and response go to the provider's Koa callback with `/oidc` stripped and
  * kept in `originalUrl`, which is how oidc-provider finds its mount path. The interaction page
  * (/oidc/interaction/:uid) is a page route of its own and wins over the wildcard here.
+ *
+ * Behind trusted proxies the provider (Koa, `proxy = true`) would believe X-Forwarded-* whole, the
+ * client's own left-most entries included; so the mount rewrites them to Fastify's resolution from the
+ * trusted hops (GATEHOUSE_TRUST_PROXY), and both see the same client address, protocol and host.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -12,7 +16,7 @@ import { OIDC_PREFIX, type OidcService } from './provider.js'
 
 type Callback = (req: IncomingMessage, res: ServerResponse) => unknown
 
-export async function oidcMount(app: FastifyInstance, options: { oidc: OidcService }): Promise<void> {
+export async function oidcMount(app: FastifyInstance, options: { oidc: OidcService; trustProxy: boolean }): Promise<void> {
   const callbacks = new WeakMap<Provider, Callback>()
   app.removeAllContentTypeParsers()
   // Leave the body unread: oidc-provider parses token and logout posts itself, with its own limit.
@@ -29,6 +33,11 @@ export async function oidcMount(app: FastifyInstance, options: { oidc: OidcServi
     raw.originalUrl = raw.url
     raw.url = raw.url!.slice(OIDC_PREFIX.length) || '/'
     raw.gatehouseRequestId = request.id
+    if (options.trustProxy) {
+      raw.headers['x-forwarded-for'] = request.ip
+      raw.headers['x-forwarded-proto'] = request.protocol
+      raw.headers['x-forwarded-host'] = request.host
+    }
     reply.hijack()
     await callback(raw, reply.raw)
   }

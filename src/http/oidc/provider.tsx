@@ -27,6 +27,10 @@ export const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile', 'org
 export interface OidcSettings {
   readonly baseUrl: string
   readonly secretKey: Buffer
+  /**
+   * Whether Gatehouse sits behind trusted proxies. The provider then reads X-Forwarded-For/Proto/Host,
+   * which the mount (mount.ts) rewrites to what Fastify resolved from the trusted hops alone.
+   */
   readonly trustProxy: boolean
   readonly sessionAbsoluteHours: number
   readonly cookie: CookieSettings
@@ -195,6 +199,8 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
   }
   const provider = new Provider(issuer, configuration)
   provider.proxy = settings.trustProxy
+  // One address in X-Forwarded-For: the client Fastify resolved, written by the mount.
+  provider.maxIpsCount = 1
   provider.use(async (ctx, next) => {
     // The provider's pages get the headers of every Gatehouse page (its responses bypass Fastify's hooks).
     ctx.set('content-security-policy', CONTENT_SECURITY_POLICY)
