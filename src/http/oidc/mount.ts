@@ -31,7 +31,9 @@ export async function oidcMount(app: FastifyInstance, options: { oidc: OidcServi
     }
     const raw = request.raw as IncomingMessage & { originalUrl?: string; gatehouseRequestId?: string }
     raw.originalUrl = raw.url
-    raw.url = raw.url!.slice(OIDC_PREFIX.length) || '/'
+    // `/oidc?x` is `/?x` to the provider (its router reads a path that starts with a slash).
+    const rest = raw.url!.slice(OIDC_PREFIX.length)
+    raw.url = rest.startsWith('/') ? rest : `/${rest}`
     raw.gatehouseRequestId = request.id
     if (options.trustProxy) {
       raw.headers['x-forwarded-for'] = request.ip

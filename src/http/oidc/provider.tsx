@@ -208,6 +208,12 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
     ctx.set('x-frame-options', 'DENY')
     ctx.set('referrer-policy', 'same-origin')
     await next()
+    if (ctx.status === 404 && ctx.body == null) {
+      // No provider route here: the usual page, not Koa's bare "Not Found".
+      ctx.type = 'html'
+      ctx.body = renderPage(<MessagePage title="Not found" message="There is no page at this address." reference={(ctx.req as { gatehouseRequestId?: string }).gatehouseRequestId} />)
+      ctx.status = 404
+    }
     const client = ctx.oidc?.client
     if (client !== undefined && ctx.response.is('html') !== false) {
       // A form here (sign-out confirmation, form_post) ends at the client: Chromium applies form-action to
