@@ -223,12 +223,17 @@ describe('generated bad input on every route', () => {
 
   it('answers every generated request below 500, with the security headers and the usual page or API error', async () => {
     const failures: string[] = []
+    // Past authentication: neither 401/403 nor a redirect to the sign-in page (else the fuzz would only test the door).
+    let sent = 0
+    let pastAuth = 0
     for (const route of world.routes) {
       const api = route.url.startsWith('/api/v1') ? world.api.get(`${route.method} ${route.url.slice('/api/v1'.length)}`) : undefined
       const began = Date.now()
       const details = await fc.check(
         fc.asyncProperty(requestArbitrary(route, api, world.formFields), async (g) => {
           const { res, url } = await send(route, g)
+          sent++
+          if (res.statusCode !== 401 && res.statusCode !== 403 && !String(res.headers.location ?? '').startsWith('/login')) pastAuth++
           const problem = problemWith(res, url)
           if (problem !== undefined) throw new Error(`${route.method} ${url.slice(0, 300)}: ${problem}`)
         }),
@@ -238,5 +243,7 @@ describe('generated bad input on every route', () => {
       if (details.failed) failures.push(`${route.method} ${route.url} (FC_SEED=${SEED}, path ${details.counterexamplePath}): ${String((details.errorInstance as Error | undefined)?.message ?? details.errorInstance).slice(0, 800)}`)
     }
     expect(failures, `replay with FC_SEED=${SEED}`).toEqual([])
+    if (process.env.FC_TIMING) console.log(`${pastAuth} of ${sent} requests past authentication`)
+    expect(pastAuth / sent).toBeGreaterThan(0.6)
   }, 120_000)
 })
