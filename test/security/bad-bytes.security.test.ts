@@ -20,10 +20,13 @@ import { TEST_DATABASE_URL } from '../helpers/database.js'
 import { appRoutes, paramsOf, type AppRoute } from '../helpers/routes.js'
 import { ADMIN_TOKEN, createTestContext, type TestContext } from '../helpers/test-app.js'
 import type { Browser } from '../helpers/browser.js'
+import { setupSsoOrg } from '../helpers/sso.js'
+import { createTestIdp } from '../helpers/test-idp.js'
 
 const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31)
 // Tuned to keep the file under a minute on each database (PostgreSQL's round trips cost ~4× SQLite's).
 const RUNS = Number(process.env.FC_RUNS ?? (TEST_DATABASE_URL === undefined ? 20 : 10))
+const SSO_NAME = 'globex-sso'
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
 
 /** Field names the page handlers read, found in the source (so a new form field is fuzzed too). */
@@ -102,6 +105,8 @@ let world: World
 beforeAll(async () => {
   const ctx = await createTestContext()
   const acme = await seedAcme(ctx)
+  // An enabled SSO connection, so the SSO start, metadata and ACS routes run past "no such connection".
+  await setupSsoOrg(ctx, await createTestIdp('globex'), { slug: 'globex', ssoName: SSO_NAME })
   const owner = await signedIn(ctx, OWNER)
   await owner.get('/dashboard')
   const signIn = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/password', payload: { email: OWNER, password: PASSWORD, org: 'acme' } })
@@ -137,7 +142,8 @@ interface Generated {
 
 function requestArbitrary(route: AppRoute, api: Api | undefined, formFields: string[]): fc.Arbitrary<Generated> {
   const params = paramsOf(route.url)
-  const known = (name: string) => (route.method !== 'DELETE' && ['org', 'workspace'].includes(name) ? (name === 'org' ? 'acme' : 'prod') : undefined)
+  const KNOWN: Record<string, string> = { org: 'acme', workspace: 'prod', ssoName: SSO_NAME }
+  const known = (name: string) => (route.method === 'DELETE' ? undefined : KNOWN[name])
   const paramArb = fc.tuple(...params.map((name) => {
     const good = known(name)
     return good === undefined ? urlText : fc.oneof(fc.constant(good), urlText)
