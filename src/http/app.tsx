@@ -75,9 +75,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // The ACS logs one line per post (status, time, request id and outcome), not three.
     logController: new OneLineLogController(),
     // The router's own refusals (a path %-escape that does not decode, a parameter over 100
-    // characters) as the usual page or API error, with the security headers: never Fastify's JSON
-    // echoing the URL.
-    // Fastify's onSend hooks do not run for these: the security headers are set here.
+    // characters) as the usual page or API error, never Fastify's JSON echoing the URL. Fastify's
+    // onSend hooks do not run for these: the security headers are set here.
     frameworkErrors: (error, request, reply) => {
       reply.headers({ ...fixedSecurityHeaders(https), 'content-security-policy': CONTENT_SECURITY_POLICY, 'x-request-id': request.id, 'cache-control': 'no-store' })
       return request.url.startsWith('/api/') ? replyWithApiError(request, reply, error) : pageErrorHandler(error, request, reply)
