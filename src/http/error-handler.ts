@@ -96,6 +96,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   api_disabled: 503,
   not_found: 404,
   payload_too_large: 413,
+  uri_too_long: 414,
+  headers_too_large: 431,
+  request_timeout: 408,
   unsupported_media_type: 415,
   internal_error: 500,
 }
@@ -106,7 +109,7 @@ export function isKnownError(error: unknown): error is KnownError {
   return error instanceof AccountError || error instanceof AuthError || error instanceof SsoError || error instanceof DevIdpError || error instanceof OidcError || error instanceof HttpError
 }
 
-/** Fastify's own errors (bad JSON, body too large, wrong content type) in our shape. */
+/** Fastify's own errors (bad JSON, body too large, wrong content type, unreadable URL) in our shape. */
 export function toKnownError(error: unknown): KnownError {
   if (isKnownError(error)) return error
   const fastifyError = error as Partial<FastifyError>
@@ -122,6 +125,14 @@ export function toKnownError(error: unknown): KnownError {
   }
   if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500 && error instanceof SyntaxError) {
     return new HttpError('validation_failed', 'The request body is not valid JSON.')
+  }
+  // Any other refusal of Fastify's or its router's (a path %-escape that does not decode, an over-long
+  // path parameter, a bad Content-Length): its status, our words, never its message (which quotes the URL).
+  if (typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_ERR_') && fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    if (fastifyError.statusCode === 413) return new HttpError('payload_too_large', 'The request body is too large.')
+    if (fastifyError.statusCode === 414 || fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') return new HttpError('uri_too_long', 'The address is too long.')
+    if (fastifyError.statusCode === 415) return new HttpError('unsupported_media_type', 'This route does not accept that content type.')
+    return new HttpError('validation_failed', 'The request could not be read.')
   }
   return new HttpError('internal_error', 'Something went wrong on our side.')
 }

@@ -41,13 +41,14 @@ export interface SecurityHeaderOptions {
 }
 
 export function installSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
+  const fixed = fixedSecurityHeaders(options.https)
   app.addHook('onSend', async (request, reply) => {
     if (!reply.hasHeader('content-security-policy')) {
       const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html')
       const targets = html && options.formTargets !== undefined ? await options.formTargets() : []
       reply.header('content-security-policy', withFormTargets(CONTENT_SECURITY_POLICY, targets))
     }
-    for (const [name, value] of Object.entries(fixedSecurityHeaders(options.https))) reply.header(name, value)
+    reply.headers(fixed)
     reply.header('x-request-id', request.id)
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
   })

@@ -5,6 +5,10 @@
  * kept in `originalUrl`, which is how oidc-provider finds its mount path, and with the base URL's host
  * and protocol in place of whatever the request said (base-url-view.ts). The interaction page
  * (/oidc/interaction/:uid) is a page route of its own and wins over the wildcard here.
+ *
+ * Behind trusted proxies the provider (Koa, `proxy = true`) would believe X-Forwarded-* whole, the
+ * client's own left-most entries included; so the mount rewrites them to Fastify's resolution from the
+ * trusted hops (GATEHOUSE_TRUST_PROXY), and both see the same client address, protocol and host.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -31,7 +35,9 @@ export async function oidcMount(app: FastifyInstance, options: { oidc: OidcServi
     const raw = request.raw as IncomingMessage & { originalUrl?: string; gatehouseRequestId?: string }
     // A base URL with a path (a proxy serving Gatehouse under /sso): the provider's URLs carry it, as the issuer does.
     raw.originalUrl = basePath + raw.url
-    raw.url = raw.url!.slice(OIDC_PREFIX.length) || '/'
+    // `/oidc?x` is `/?x` to the provider (its router reads a path that starts with a slash).
+    const rest = raw.url!.slice(OIDC_PREFIX.length)
+    raw.url = rest.startsWith('/') ? rest : `/${rest}`
     raw.gatehouseRequestId = request.id
     // Host, X-Forwarded-Host and -Proto are the caller's to forge: the provider sees the base URL only.
     presentAtBaseUrl(raw, options.baseUrl, request.ip)

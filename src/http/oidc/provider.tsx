@@ -200,6 +200,8 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
   // Koa reads host, protocol and client address from X-Forwarded-*: mount.ts always sets them from the
   // base URL and Fastify's own (trust-proxy aware) request.ip, never passing on the caller's.
   provider.proxy = true
+  // One address in X-Forwarded-For: the client Fastify resolved, written by the mount.
+  provider.maxIpsCount = 1
   provider.use(async (ctx, next) => {
     // The provider's responses get the headers of every Gatehouse page, HSTS included (they bypass
     // Fastify's hooks).
@@ -209,6 +211,12 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
     if (requestId !== undefined) ctx.set('x-request-id', requestId)
     await next()
     if (ctx.response.get('cache-control') === '') ctx.set('cache-control', 'no-store')
+    if (ctx.status === 404 && ctx.body == null) {
+      // No provider route here: the usual page, not Koa's bare "Not Found".
+      ctx.type = 'html'
+      ctx.body = renderPage(<MessagePage title="Not found" message="There is no page at this address." reference={(ctx.req as { gatehouseRequestId?: string }).gatehouseRequestId} />)
+      ctx.status = 404
+    }
     const client = ctx.oidc?.client
     if (client !== undefined && ctx.response.is('html') !== false) {
       // A form here (sign-out confirmation, form_post) ends at the client: Chromium applies form-action to
