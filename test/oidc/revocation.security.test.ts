@@ -126,7 +126,7 @@ describe('a password reset', () => {
     ctx.clock.advance(minutes(1))
     const b = browser(ctx.app)
     await b.submit('/forgot-password', '/forgot-password', { email: BOB })
-    const token = new URL(ctx.mail.linkFor(BOB)).searchParams.get('token')!
+    const token = new URL(await ctx.linkMailedTo(BOB)).searchParams.get('token')!
     await b.get(`/reset-password?token=${token}`)
     expect((await b.post('/reset-password', { token, password: NEW_PASSWORD })).statusCode).toBeLessThan(400)
     expect(await refreshes(before.refresh_token!)).toBe(false)
