@@ -3,7 +3,7 @@
  * refused here with 400 `validation_failed` (the usual page or API error), never passed on to become
  * a 500. Refused: a URL with raw bytes outside printable ASCII or %-escapes that are not UTF-8, a
  * NUL anywhere (PostgreSQL refuses it in text), a lone UTF-16 surrogate (from a JSON `\ud800`), and a
- * JSON or form body whose bytes are not UTF-8. The SAML ACS reads its raw body itself and keeps its
+ * JSON or form body whose bytes are not UTF-8, and a body field longer than MAX_FIELD_CHARS. The SAML ACS reads its raw body itself and keeps its
  * own checks (saml-routes.tsx); the OpenID Connect provider parses its own bodies (mount.ts).
  */
 import { isUtf8 } from 'node:buffer'
@@ -38,6 +38,37 @@ export function hasForbiddenText(value: unknown, depth = 0): boolean {
   return Object.entries(value).some(([key, item]) => FORBIDDEN.test(key) || hasForbiddenText(item, depth + 1))
 }
 
+/**
+ * The longest text a body field may hold. Every field with a real bound (emails, names, slugs, URLs)
+ * has its own rule further down; this cap stops what has none — 16 KiB is ~400 emails in an
+ * allow-list textarea. IdP metadata and certificates are documents, with limits of their own
+ * (the metadata byte limit is enforced again by its parser).
+ */
+export const MAX_FIELD_CHARS = 16 * 1024
+const LARGE_FIELDS: ReadonlyMap<string, number> = new Map([
+  ['metadataXml', 600 * 1024],
+  ['certificates', 64 * 1024],
+])
+
+/** The first body field (by name) longer than it may be, or undefined. */
+export function overLongField(value: unknown, name = '', depth = 0): string | undefined {
+  if (typeof value === 'string') return value.length > (LARGE_FIELDS.get(name) ?? MAX_FIELD_CHARS) ? name : undefined
+  if (typeof value !== 'object' || value === null || Buffer.isBuffer(value) || depth > 64) return undefined
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = overLongField(item, name, depth + 1)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (key.length > MAX_FIELD_CHARS) return key.slice(0, 40)
+    const found = overLongField(item, key, depth + 1)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
 /** The root hooks: the URL on every request (404s and the OIDC provider's included), parsed bodies before validation. */
 export function installInputGuard(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
@@ -46,6 +77,10 @@ export function installInputGuard(app: FastifyInstance): void {
   })
   app.addHook('preValidation', async (request) => {
     if (hasForbiddenText(request.params) || hasForbiddenText(request.body)) throw new HttpError('validation_failed', NOT_TEXT)
+    const long = overLongField(request.body)
+    if (long !== undefined) {
+      throw new HttpError('validation_failed', `The field "${long === '' ? 'body' : long}" is too long: at most ${LARGE_FIELDS.get(long) ?? MAX_FIELD_CHARS} characters.`)
+    }
   })
   installJsonParser(app)
 }
