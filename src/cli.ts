@@ -16,6 +16,7 @@ import { parseCertificate } from './saml/certificate.js'
 import { buildApp } from './http/app.js'
 import { createLogger } from './http/logging.js'
 import { createRuntime } from './runtime.js'
+import { startJobWorker } from './jobs/worker.js'
 import { migrateToLatest, MigrationError } from './store/database.js'
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -78,7 +79,7 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
     out(HELP.main!)
     return command === undefined ? 1 : 0
   }
-  if (HELP[command] === undefined || command === 'main') {
+  if (!Object.hasOwn(HELP, command) || command === 'main') {
     out(`gatehouse: unknown command "${command}"\n\n${HELP.main}`)
     return 1
   }
@@ -358,6 +359,7 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
       .catch((error: unknown) => logger.error({ err: error }, 'IdP metadata refresh failed'))
   }, 60 * 60_000)
   refresh.unref()
+  const jobs = startJobWorker(runtime.deps)
   await app.listen({ port: config.port, host: config.host })
   logger.info({ baseUrl: config.baseUrl, database: config.database.dialect, startupMs: Math.round(performance.now() - started) }, 'gatehouse started')
   const link = await issueSetupLink(runtime.deps)
@@ -374,6 +376,7 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
   clearInterval(sweep)
   clearInterval(refresh)
   await app.close()
+  await jobs.stop()
   await runtime.close()
   return 0
 }

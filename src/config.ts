@@ -35,11 +35,18 @@ export interface Config {
   readonly devOutbox: { readonly enabled: boolean }
   /** The development IdP under /dev/idp (GATEHOUSE_DEV_IDP): on by default outside production, never in it. */
   readonly devIdp: { readonly enabled: boolean }
-  readonly trustProxy: boolean
+  /**
+   * Which reverse proxies' `X-Forwarded-*` headers to believe (GATEHOUSE_TRUST_PROXY): false, a hop
+   * count, or the proxies' addresses and CIDR ranges. The client is the last address not trusted.
+   */
+  readonly trustProxy: TrustProxy
   readonly logLevel: string
   /** DNS servers for domain verification (`ip` or `ip:port`, IPv6 as `[ip]:port`); undefined: the system's. */
   readonly dns: { readonly servers: readonly string[] | undefined }
 }
+
+/** Never `true`: trusting every hop would let a client name its own address. */
+export type TrustProxy = false | number | readonly string[]
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -92,7 +99,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     perAccount: integer(env, 'GATEHOUSE_RATE_LIMIT_ACCOUNT', 10, 1, 10_000),
     perIp: integer(env, 'GATEHOUSE_RATE_LIMIT_IP', 100, 1, 1_000_000),
   }
-  const trustProxy = boolean(env, 'GATEHOUSE_TRUST_PROXY', false)
+  const trustProxy = parseTrustProxy(env)
   const devIdp = parseDevIdp(env, production)
   const logLevel = oneOf(env, 'GATEHOUSE_LOG_LEVEL', LOG_LEVELS, 'info')
   const dnsServers = parseDnsServers(env)
@@ -142,14 +149,6 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `expected an integer ${min}–${max}, got ${JSON.stringify(raw)}`)
   }
   return value
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = nonEmpty(env, name)
-  if (raw === undefined) return fallback
-  if (['true', '1', 'yes'].includes(raw)) return true
-  if (['false', '0', 'no'].includes(raw)) return false
-  throw new ConfigError(name, `expected true or false, got ${JSON.stringify(raw)}`)
 }
 
 function oneOf(env: Env, name: string, allowed: string[], fallback: string): string {
@@ -248,6 +247,50 @@ function parseDnsServers(env: Env): string[] | undefined {
     }
   }
   return servers
+}
+
+/** The named ranges proxy-addr (Fastify's trust-proxy check) knows. */
+const NAMED_RANGES = ['loopback', 'linklocal', 'uniquelocal']
+const MAX_HOPS = 32
+
+/**
+ * Off (`false`, `no`, `0` or unset), a hop count (`1` for one reverse proxy in front), or the
+ * proxies' addresses and CIDR ranges separated by commas. `true` is refused: it would trust every
+ * hop, and so the left-most `X-Forwarded-For` entry, which the client writes itself.
+ */
+function parseTrustProxy(env: Env): TrustProxy {
+  const name = 'GATEHOUSE_TRUST_PROXY'
+  const raw = nonEmpty(env, name)
+  if (raw === undefined || ['false', 'no', '0'].includes(raw.toLowerCase())) return false
+  if (['true', 'yes', 'on'].includes(raw.toLowerCase())) {
+    throw new ConfigError(name, `${JSON.stringify(raw)} would trust every hop, so a client could name its own address: give the number of proxies in front of Gatehouse (e.g. 1) or their addresses/CIDRs (e.g. 10.0.0.0/8, ::1)`)
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw)
+    if (hops > MAX_HOPS) throw new ConfigError(name, `expected a hop count 1–${MAX_HOPS}, got ${JSON.stringify(raw)}`)
+    return hops
+  }
+  const entries = raw.split(',').map((entry) => entry.trim())
+  for (const entry of entries) {
+    if (NAMED_RANGES.includes(entry)) continue
+    const problem = cidrProblem(entry)
+    if (problem !== undefined) throw new ConfigError(name, `${JSON.stringify(entry)} ${problem}; expected a hop count or IP addresses/CIDRs separated by commas (10.0.0.0/8, 192.0.2.7, ::1, loopback)`)
+  }
+  return entries
+}
+
+/** Why `entry` is not an IPv4/IPv6 address or CIDR range (undefined if it is). */
+function cidrProblem(entry: string): string | undefined {
+  const slash = entry.indexOf('/')
+  const address = slash === -1 ? entry : entry.slice(0, slash)
+  const family = isIP(address)
+  if (family === 0) return 'is not an IP address'
+  if (slash === -1) return undefined
+  const prefix = entry.slice(slash + 1)
+  const max = family === 4 ? 32 : 128
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return `has a bad prefix length (expected 1–${max})`
+  if (Number(prefix) === 0) return 'would trust every address'
+  return undefined
 }
 
 function parseRoles(env: Env): string[] {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { systemClock, type Clock } from './core/clock.js'
 import type { CoreDeps, MetadataFetcher, TxtResolver } from './core/deps.js'
+import { sharedMetadataParser, type MetadataParser } from './core/metadata-parser.js'
 import { outboxMailer, type Mailer } from './core/mail.js'
 import { createPasswordHasher } from './core/password-hasher.js'
 import type { AppDeps } from './http/app.js'
@@ -26,6 +27,8 @@ export interface RuntimeOptions extends OpenDatabaseOptions {
   readonly migrate?: boolean
   readonly fetchMetadata?: MetadataFetcher
   readonly resolveTxt?: TxtResolver
+  /** Default: the process's metadata worker (sharedMetadataParser). */
+  readonly parseMetadata?: MetadataParser
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -57,6 +60,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     },
     fetchMetadata: options.fetchMetadata ?? createMetadataFetcher({ production: config.production }),
     resolveTxt: options.resolveTxt ?? createTxtResolver({ servers: config.dns.servers }),
+    parseMetadata: options.parseMetadata ?? sharedMetadataParser().parse,
   }
   const deps: AppDeps = {
     ...core,

@@ -17,7 +17,9 @@ import { hashSecretToken } from '../src/core/secret-token.js'
 import { buildApp } from '../src/http/app.js'
 import { createLogger } from '../src/http/logging.js'
 import { createRuntime, type Runtime } from '../src/runtime.js'
+import { generateKeyPair } from '../src/saml/key-pair.js'
 import { browser } from './helpers/browser.js'
+import { HOSTILE_ENTITY_ID, shapedIdpMetadata } from './helpers/hostile-metadata.js'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const BIN = join(ROOT, 'bin', 'gatehouse.js')
@@ -356,6 +358,31 @@ describe('the real process: node bin/gatehouse.js', () => {
     cli.child.kill('SIGTERM')
     expect(await within(cli.exited, 5_000, 'the exit after SIGTERM')).toBe(0)
     expect(cli.stderr()).toBe('')
+  }, 30_000)
+
+  it('start: reads IdP metadata in its worker thread from dist/ (dist/saml/metadata-worker.js) and refuses metadata over the limits', async () => {
+    const cwd = tempDir()
+    const port = await freePort()
+    const baseUrl = `http://localhost:${port}`
+    const token = 'cli-test-admin-token-0123456789abcdef'
+    const cli = spawnCli(['start'], cwd, { GATEHOUSE_PORT: String(port), GATEHOUSE_BASE_URL: baseUrl, GATEHOUSE_ADMIN_TOKEN: token })
+    await cli.waitFor(/(\S+\/setup\?token=\S+)\s/, 15_000, 'the set-up link')
+    const api = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${baseUrl}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      return { status: res.status, json: await res.json() as any }
+    }
+    expect((await api('POST', '/organizations', { name: 'Acme', slug: 'acme' })).status).toBe(201)
+    expect((await api('PUT', '/organizations/acme/sso', { ssoName: 'acme' })).status).toBe(201)
+    const pair = await generateKeyPair({ commonName: 'cli idp', notBefore: new Date('2024-01-01T00:00:00Z'), years: 10 })
+    const cert = pair.certificatePem.replace(/-----[A-Z ]+-----|\s/g, '')
+    const read = await api('PUT', '/organizations/acme/sso/idp', { metadataXml: shapedIdpMetadata(cert) })
+    expect(read.status).toBe(200)
+    expect(read.json.idp.entityId).toBe(HOSTILE_ENTITY_ID)
+    const refused = await api('PUT', '/organizations/acme/sso/idp', { metadataXml: shapedIdpMetadata(cert, { elements: 10_001 }) })
+    expect(refused.status).toBe(413)
+    expect(refused.json.error.code).toBe('metadata_too_large')
+    cli.child.kill('SIGTERM')
+    expect(await within(cli.exited, 5_000, 'the exit after SIGTERM')).toBe(0)
   }, 30_000)
 
   it('NODE_ENV=production without secrets exits 1 at once with one line naming the missing variables', async () => {

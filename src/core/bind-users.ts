@@ -5,6 +5,7 @@
 import type { Actor, CoreDeps } from './deps.js'
 import { authorizeSsoChange, findSsoConnection } from './sso-admin.js'
 import { DEFAULT_POLICY, type RoleRule } from './sso-connection.js'
+import { ownValue } from './keyed-record.js'
 
 /** RFC 4180 quoting, and a leading quote on cells a spreadsheet would run as a formula. */
 export function csvCell(value: string): string {
@@ -29,7 +30,7 @@ export async function bindUsersCsv(deps: CoreDeps, orgSlug: string, actor: Actor
   const { roleMapping, workspaceAttributes } = policy
   const header = ['email', 'first_name', 'last_name', 'org_role', 'allow_without_sso', ...workspaces.map((w) => `${prefix}${w.slug}`), roleMapping.attribute, 'notes']
   const rows = members.map((m) => {
-    const sameWorkspaces = (r: RoleRule) => workspaces.every((w) => r.workspaceRoles[w.slug] === m.workspaceRoles[w.slug])
+    const sameWorkspaces = (r: RoleRule) => workspaces.every((w) => ownValue(r.workspaceRoles, w.slug) === ownValue(m.workspaceRoles, w.slug))
     const rule = roleMapping.rules.find((r) => (m.role === 'owner' || r.orgRole === m.role) && (workspaceAttributes.enabled || sameWorkspaces(r)))
     let note = ''
     if (roleMapping.enabled && rule === undefined && !(m.role === 'owner' && workspaceAttributes.enabled)) {
@@ -37,7 +38,7 @@ export async function bindUsersCsv(deps: CoreDeps, orgSlug: string, actor: Actor
     }
     return [
       m.user.email, m.user.firstName, m.user.lastName, m.role, String(m.allowWithoutSso),
-      ...workspaces.map((w) => m.workspaceRoles[w.slug] ?? 'noaccess'),
+      ...workspaces.map((w) => ownValue(m.workspaceRoles, w.slug) ?? 'noaccess'),
       rule?.idpRole ?? '', note,
     ]
   })

@@ -1,5 +1,6 @@
 /** What core functions are given by the composition root (http/app.ts, cli.ts, tests). */
 import type { Clock } from './clock.js'
+import type { MetadataParser } from './metadata-parser.js'
 import type { Mailer } from './mail.js'
 import type { PasswordHasher } from './password-hasher.js'
 import type { Store } from './ports.js'
@@ -32,6 +33,8 @@ export interface CoreDeps {
   readonly mailer: Mailer
   readonly settings: CoreSettings
   readonly fetchMetadata: MetadataFetcher
+  /** Parses IdP metadata off the event loop (core/metadata-parser.ts). */
+  readonly parseMetadata: MetadataParser
   readonly resolveTxt: TxtResolver
 }
 

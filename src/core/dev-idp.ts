@@ -12,6 +12,7 @@ import { buildIdpMetadata } from '../saml/idp-metadata-out.js'
 import { createIdpResponse, type IdpAttribute } from '../saml/idp-response.js'
 import type { KeyPair } from '../saml/key-pair.js'
 import { AuthnRequestError, readAuthnRequest } from '../saml/read-authn-request.js'
+import { AccountError } from './account-error.js'
 import type { CoreDeps } from './deps.js'
 import { DevIdpError } from './dev-idp-error.js'
 import type { Store } from './ports.js'
@@ -147,8 +148,9 @@ export function devIdpAttributes(form: DevIdpUserForm): { email: string; attribu
   let email: string
   try {
     email = checkEmail(form.email)
-  } catch {
-    throw bad('email', 'Enter the email address to sign in as, like name@example.com.')
+  } catch (error) {
+    const invisible = error instanceof AccountError && error.code === 'email_invisible_character'
+    throw bad('email', invisible ? error.message : 'Enter the email address to sign in as, like name@example.com.')
   }
   const name = (value: string, field: string, label: string) => {
     const trimmed = value.trim()

@@ -8,6 +8,7 @@
  */
 import { isIP } from 'node:net'
 import { domainToASCII } from 'node:url'
+import { findInvisibleCharacter } from './invisible-characters.js'
 import { SsoError } from './sso-error.js'
 
 export interface EmailDomain {
@@ -67,6 +68,9 @@ const invalid = (message: string) => new SsoError('domain_invalid', message, und
 export function normalizeDomain(input: string): string {
   const trimmed = input.trim().replace(/\.$/, '')
   if (trimmed === '') throw invalid('Enter a domain, like acme.com.')
+  // IDNA would quietly drop some (a soft hyphen) and refuse others: either way, say which it is.
+  const invisible = findInvisibleCharacter(trimmed)
+  if (invisible !== undefined) throw invalid(`The domain contains an invisible or text-direction character (${invisible}): type it again instead of pasting it.`)
   if (trimmed.includes('@')) throw invalid('Enter only the domain, the part after the @ (acme.com, not jo@acme.com).')
   if (trimmed.includes('*')) throw invalid('A wildcard is not allowed: add each domain (and subdomain) that has mailboxes.')
   if (isIP(trimmed.replace(/^\[|\]$/g, '')) !== 0) throw invalid('An IP address is not a domain.')

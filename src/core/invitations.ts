@@ -1,11 +1,12 @@
 /**
  * Invitations: an owner or admin invites an email with a role; the link in the mail is single use
- * and expires. Accepting creates the user (or proves it is them) and the membership in one transaction.
+ * and expires; the mail is queued with the invitation (core/mail.ts). Accepting creates the user (or proves it is them) and the membership in one transaction.
  */
 import { AccountError } from './account-error.js'
 import { recordAudit } from './audit.js'
 import { addMs, days } from './clock.js'
 import type { Actor, CoreDeps } from './deps.js'
+import { enqueueMail } from './mail.js'
 import { authorizeMemberChange, checkOrgRole, resolveWorkspaceRoles } from './members.js'
 import { getOrganization } from './orgs.js'
 import { DuplicateKeyError } from './ports.js'
@@ -37,18 +38,18 @@ export async function inviteMember(
     await tx.invitations.deleteByEmail(org.id, email)
     await tx.invitations.insert({ ...invitation, tokenHash: hashSecretToken(token), invitedBy: actor.kind === 'user' ? actor.userId : null })
     await recordAudit(tx, { orgId: org.id, actor, action: 'invitation.created', target: email, detail: { role, workspaceRoles: invitation.workspaceRoles } }, now)
-  })
-  await deps.mailer.send({
-    to: email,
-    subject: `You are invited to ${org.name} on Gatehouse`,
-    text: [
-      `You have been invited to join ${org.name} as ${role}.`,
-      '',
-      'Accept the invitation here (the link works once and expires in 7 days):',
-      `${deps.settings.baseUrl}/invitations/accept?token=${token}`,
-      '',
-      'If you did not expect this, ignore this message.',
-    ].join('\n'),
+    await enqueueMail(tx, deps.settings.secretKey, {
+      to: email,
+      subject: `You are invited to ${org.name} on Gatehouse`,
+      text: [
+        `You have been invited to join ${org.name} as ${role}.`,
+        '',
+        'Accept the invitation here (the link works once and expires in 7 days):',
+        `${deps.settings.baseUrl}/invitations/accept?token=${token}`,
+        '',
+        'If you did not expect this, ignore this message.',
+      ].join('\n'),
+    }, now)
   })
   return invitation
 }

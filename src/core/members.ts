@@ -6,11 +6,13 @@
 import { AccountError } from './account-error.js'
 import { recordAudit } from './audit.js'
 import type { Actor, CoreDeps } from './deps.js'
+import { dropLostOidcGrants, revokeOidcAccess } from './oidc-revocation.js'
 import { getOrganization } from './orgs.js'
 import { DuplicateKeyError, type Stores } from './ports.js'
 import { newId } from './secret-token.js'
 import { ORG_ROLES, type Member, type Organization, type OrgRole, type WorkspaceRoles } from './types.js'
 import { checkEmail, checkName, checkPassword } from './validation.js'
+import { keyedRecord } from './keyed-record.js'
 
 export interface NewMemberInput {
   readonly email: string
@@ -41,7 +43,7 @@ export async function resolveWorkspaceRoles(
   deps: CoreDeps, stores: Pick<Stores, 'workspaces'>, orgId: string, roles: WorkspaceRoles,
 ): Promise<Record<string, string>> {
   const workspaces = await stores.workspaces.listByOrg(orgId)
-  const result: Record<string, string> = {}
+  const result = keyedRecord<string>()
   for (const [slug, role] of Object.entries(roles)) {
     const workspace = workspaces.find((w) => w.slug === slug)
     if (workspace === undefined) throw new AccountError('workspace_not_found', `The organization has no workspace "${slug}".`, undefined, 'workspaceRoles')
@@ -67,10 +69,23 @@ export async function authorizeMemberChange(
   }
 }
 
+/**
+ * DESIGN §2: SSO policy is the owner's alone, and *allow access without SSO* is policy: an admin may
+ * neither set nor clear it (not even for themselves). The operator may. No change asked, no check.
+ */
+export async function authorizeSsoExemption(deps: CoreDeps, org: Organization, actor: Actor, before: boolean, after: boolean | undefined): Promise<void> {
+  if (after === undefined || after === before || actor.kind !== 'user') return
+  const self = await deps.store.members.findByUser(org.id, actor.userId)
+  if (self?.role !== 'owner') {
+    throw new AccountError('not_allowed', 'Only an owner can allow or stop a member\'s access without SSO.', undefined, 'allowWithoutSso')
+  }
+}
+
 export async function addMember(deps: CoreDeps, orgSlug: string, input: NewMemberInput, actor: Actor): Promise<Member> {
   const org = await getOrganization(deps, orgSlug)
   const role = checkOrgRole(input.role)
   await authorizeMemberChange(deps, org, actor, undefined, role)
+  await authorizeSsoExemption(deps, org, actor, false, input.allowWithoutSso)
   const email = checkEmail(input.email)
   const firstName = checkName(input.firstName, 'firstName', 'First name', { required: false })
   const lastName = checkName(input.lastName, 'lastName', 'Last name', { required: false })
@@ -129,6 +144,7 @@ export async function updateMember(deps: CoreDeps, orgSlug: string, ref: string,
   const member = await findMemberOrThrow(deps, org, ref)
   const role = changes.role === undefined ? undefined : checkOrgRole(changes.role)
   await authorizeMemberChange(deps, org, actor, member, role)
+  await authorizeSsoExemption(deps, org, actor, member.allowWithoutSso, changes.allowWithoutSso)
   if (member.managedByIdp && (role !== undefined && role !== member.role || changes.workspaceRoles !== undefined)) {
     throw new AccountError('member_managed_by_idp', 'This member\'s roles come from the identity provider\'s role mapping: change their groups in the IdP, or turn role mapping off.', undefined, 'role')
   }
@@ -149,6 +165,8 @@ export async function updateMember(deps: CoreDeps, orgSlug: string, ref: string,
       },
     }, now)
   })
+  // A cleared exemption (or role change) may end how an app's grant signed in: dropped for good.
+  await dropLostOidcGrants(deps, org.id, member.user.id)
   return findMemberOrThrow(deps, org, member.id)
 }
 
@@ -171,6 +189,8 @@ export async function removeMember(deps: CoreDeps, orgSlug: string, ref: string,
     // Personal API tokens belong to the membership too (they are checked live as well; this keeps
     // a re-added member from finding old tokens working again).
     await tx.apiTokens.deleteByMember(member.user.id, org.id)
+    // OIDC grants and refresh tokens for this org too, for good (DESIGN §5): re-adding does not revive them.
+    await revokeOidcAccess(tx, member.user.id, org.id, deps.clock.now().toISOString())
     await recordAudit(tx, { orgId: org.id, actor, action: 'member.removed', target: member.user.email, detail: { role: member.role } }, deps.clock.now())
   })
 }

@@ -7,6 +7,7 @@
  */
 import { recordAudit } from './audit.js'
 import type { Actor, CoreDeps } from './deps.js'
+import { findBidiControl, findInvisibleCharacter } from './invisible-characters.js'
 import { OidcError } from './oidc-error.js'
 import type { OidcClientRecord } from './ports.js'
 import { open, seal } from './secret-box.js'
@@ -28,32 +29,47 @@ export interface OidcClientView {
   readonly createdAt: string
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+/** Loopback hosts for plain http outside production (a developer's machine). */
+const DEV_LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+/** RFC 8252 §7.3: a native app's loopback redirect, by IP literal; §8.3 advises against `localhost`. */
+const RFC8252_LOOPBACK = new Set(['127.0.0.1', '[::1]'])
 const MAX_URIS = 20
 
 /**
- * RFC 6749 §3.1.2 and OAuth 2.0 Security BCP §4.1: absolute, compared exactly, no fragment; https,
- * or plain http to a loopback host outside production (a developer's machine).
+ * RFC 6749 §3.1.2 and OAuth 2.0 Security BCP §4.1: an absolute URL, compared exactly, with no
+ * fragment, no user name or password, no backslash (parsers disagree on it: `https://a\@b/`), no
+ * whitespace, control or invisible character (the URL parser silently drops tabs and newlines, so
+ * the string shown is not the one matched). https; or plain http to a loopback IP literal
+ * `127.0.0.1` / `[::1]` (RFC 8252 §7.3, native apps), and outside production also to `localhost`.
+ * Private-use schemes (`com.example.app:/cb`, RFC 8252 §7.1) are refused: any app on a device can
+ * claim one (§8.6), and a redirect origin must be listed in the pages' CSP form-action, which a
+ * custom scheme has none of. The loopback port is part of the registered URI and compared exactly
+ * (a native app registers the port it listens on).
  */
 export function checkRedirectUri(value: string, production: boolean, field: string): string {
   const bad = (why: string): never => {
     throw new OidcError('redirect_uri_invalid', `${field} ${JSON.stringify(value.slice(0, 200))} ${why}`, undefined, field)
   }
   if (value.length > 2000) bad('is longer than 2000 characters')
+  const invisible = findInvisibleCharacter(value)
+  if (invisible !== undefined) bad(`must not contain control or invisible characters (${invisible})`)
+  if (/\s/u.test(value)) bad('must not contain whitespace')
+  if (value.includes('\\')) bad('must not contain a backslash')
+  if (value.includes('#')) bad('must not contain a fragment (#)')
   let url: URL
   try {
     url = new URL(value)
   } catch {
     return bad('is not an absolute URL')
   }
-  if (value.includes('#')) bad('must not contain a fragment (#)')
-  if (url.username !== '' || url.password !== '') bad('must not contain credentials')
+  if (url.username !== '' || url.password !== '' || /^[a-z][a-z0-9+.-]*:\/\/[^/?]*@/i.test(value)) bad('must not contain a user name or password (@)')
   if (url.protocol === 'https:') return value
-  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) {
-    if (production) bad('must use https in production (http is allowed for localhost outside production)')
+  if (url.protocol === 'http:' && RFC8252_LOOPBACK.has(url.hostname)) return value
+  if (url.protocol === 'http:' && DEV_LOOPBACK.has(url.hostname)) {
+    if (production) bad('must use https, or http://127.0.0.1 or http://[::1] for a native app (RFC 8252: not localhost)')
     return value
   }
-  return bad(production ? 'must use https' : 'must use https (or http://localhost / http://127.0.0.1 outside production)')
+  return bad(production ? 'must use https (or http://127.0.0.1 / http://[::1] for a native app)' : 'must use https (or http://localhost, http://127.0.0.1, http://[::1] outside production)')
 }
 
 const view = (c: OidcClientRecord): OidcClientView => ({
@@ -62,9 +78,11 @@ const view = (c: OidcClientRecord): OidcClientView => ({
 
 export async function registerOidcClient(deps: CoreDeps, input: OidcClientInput, actor: Actor): Promise<{ client: OidcClientView; secret: string | undefined }> {
   const name = input.name.trim()
-  if (name === '' || name.length > 200 || /[\u0000-\u001f]/.test(name)) {
+  if (name === '' || name.length > 200 || /[\p{Cc}\u2028\u2029]/u.test(name)) {
     throw new OidcError('client_name_invalid', 'name must be 1–200 characters without control characters.', undefined, 'name')
   }
+  const bidi = findBidiControl(name)
+  if (bidi !== undefined) throw new OidcError('client_name_invalid', `name contains a text-direction control character (${bidi}), which is not allowed.`, undefined, 'name')
   const production = deps.settings.production
   if (input.redirectUris.length === 0) throw new OidcError('redirect_uri_invalid', 'At least one redirect URI is required.', undefined, 'redirectUris')
   if (input.redirectUris.length > MAX_URIS || (input.postLogoutRedirectUris?.length ?? 0) > MAX_URIS) {

@@ -13,6 +13,7 @@
  */
 import { accessibleMemberships } from './current-member.js'
 import type { CoreDeps } from './deps.js'
+import { neutralizeName } from './invisible-characters.js'
 import { isSignInAllowed } from './sso-policy.js'
 import type { ResolvedSession } from './sessions.js'
 import type { AuthMethod, Membership } from './types.js'
@@ -25,6 +26,11 @@ export interface OrgLogin {
   readonly authTime: string
   /** SSO logins end at the org's session timeout: no token of the grant may outlive it. */
   readonly notAfter: string | undefined
+  /**
+   * When the membership was checked for this grant (ISO): a removal or password reset at or after
+   * it revokes the grant for good (core/oidc-revocation.ts). Absent on grants made before issue 14.
+   */
+  readonly checkedAt?: string | undefined
 }
 
 export type OidcLoginDecision =
@@ -54,7 +60,7 @@ async function requiredSso(deps: CoreDeps, orgId: string, member: { allowWithout
   return connection.ssoName
 }
 
-function loginOf(signedIn: ResolvedSession, membership: Membership): OrgLogin {
+function loginOf(signedIn: ResolvedSession, membership: Membership, checkedAt: string): OrgLogin {
   const { session } = signedIn
   return {
     userId: session.userId,
@@ -62,10 +68,13 @@ function loginOf(signedIn: ResolvedSession, membership: Membership): OrgLogin {
     authMethod: session.authMethod,
     authTime: session.createdAt,
     notAfter: session.authMethod === 'saml' ? session.expiresAt : undefined,
+    checkedAt,
   }
 }
 
 export async function decideOidcLogin(deps: CoreDeps, request: OidcLoginRequest): Promise<OidcLoginDecision> {
+  // Taken before the membership is read: a removal racing this decision revokes the grant it makes.
+  const checkedAt = deps.clock.now().toISOString()
   const { signedIn } = request
   const org = request.organization === undefined ? undefined : await deps.store.orgs.findBySlug(request.organization)
   if (request.organization !== undefined && org === undefined) {
@@ -89,7 +98,7 @@ export async function decideOidcLogin(deps: CoreDeps, request: OidcLoginRequest)
         : { kind: 'sign_in_again', reason: 'other_org', ssoName }
     }
     if (!fresh) return { kind: 'sign_in_again', reason: 'fresh_login', ssoName: signedIn.session.authMethod === 'saml' ? await ssoNameOf(deps, org.id) : ssoName }
-    return { kind: 'grant', membership, login: loginOf(signedIn, membership) }
+    return { kind: 'grant', membership, login: loginOf(signedIn, membership, checkedAt) }
   }
   if (accessible.length === 0) return { kind: 'deny', reason: 'no_organization' }
   const membership = request.chosen !== undefined
@@ -97,7 +106,7 @@ export async function decideOidcLogin(deps: CoreDeps, request: OidcLoginRequest)
     : accessible.length === 1 ? accessible[0] : undefined
   if (membership === undefined) return { kind: 'choose', memberships: accessible }
   if (!fresh) return { kind: 'sign_in_again', reason: 'fresh_login', ssoName: signedIn.session.authMethod === 'saml' ? await ssoNameOf(deps, membership.org.id) : undefined }
-  return { kind: 'grant', membership, login: loginOf(signedIn, membership) }
+  return { kind: 'grant', membership, login: loginOf(signedIn, membership, checkedAt) }
 }
 
 async function ssoNameOf(deps: CoreDeps, orgId: string): Promise<string | undefined> {
@@ -133,7 +142,11 @@ export async function currentOidcClaims(deps: CoreDeps, login: OrgLogin): Promis
   const channel = login.authMethod === 'saml' ? 'sso' : 'password_page'
   if (!isSignInAllowed(connection, { allowWithoutSso: member.allowWithoutSso, email: member.user.email }, channel)) return undefined
   const { user } = member
-  const name = `${user.firstName} ${user.lastName}`.trim()
+  // Names are refused with bidi controls on input and neutralised from IdPs; rows stored before
+  // that rule are neutralised here, so a host app never shows a reordered name.
+  const firstName = neutralizeName(user.firstName)
+  const lastName = neutralizeName(user.lastName)
+  const name = `${firstName} ${lastName}`.trim()
   return {
     sub: user.id,
     email: user.email,
@@ -141,8 +154,8 @@ export async function currentOidcClaims(deps: CoreDeps, login: OrgLogin): Promis
     // operator registered, or the org's IdP asserted.
     email_verified: true,
     name: name === '' ? user.email : name,
-    given_name: user.firstName,
-    family_name: user.lastName,
+    given_name: firstName,
+    family_name: lastName,
     org: org.slug,
     org_role: member.role,
     workspace_roles: { ...member.workspaceRoles },
@@ -155,7 +168,7 @@ const ORG_LOGIN = 'OrgLogin'
 
 /** Kept beside the grant's other state (removed with it when the grant is revoked). */
 export async function rememberOrgLogin(deps: CoreDeps, grantId: string, login: OrgLogin, expiresAt: string): Promise<void> {
-  await deps.store.oidcPayloads.upsert({ model: ORG_LOGIN, id: grantId, payload: { ...login }, grantId, uid: undefined, userCode: undefined, expiresAt })
+  await deps.store.oidcPayloads.upsert({ model: ORG_LOGIN, id: grantId, payload: { ...login }, grantId, uid: undefined, userCode: undefined, expiresAt, accountId: login.userId, orgId: login.orgId })
 }
 
 export async function findOrgLogin(deps: CoreDeps, grantId: string, now: string): Promise<OrgLogin | undefined> {

@@ -1,28 +1,88 @@
 /**
- * Forgot password: the same answer whether or not the email exists; the emailed link is single use,
- * expires in an hour, and using it ends every session of that user.
+ * Forgot password (DESIGN §3). The request only queues a job holding the email typed: the same work,
+ * the same answer, whether or not an account exists. The job (jobs/password-reset-mail.ts) decides:
+ * no account — nothing; a user who may use a password in one of their orgs — a single-use link that
+ * expires in an hour; a user whose every org requires SSO — a mail pointing to the org's SSO sign-in,
+ * and no password link (no dormant password). Using a link ends every session of the user. Requests
+ * that send something and completed resets are audited in each of the user's orgs.
  */
 import { AccountError } from './account-error.js'
+import { AuthError } from './auth-error.js'
+import { recordAudit } from './audit.js'
 import { addMs, hours } from './clock.js'
-import type { CoreDeps } from './deps.js'
+import type { Actor, CoreDeps } from './deps.js'
+import { revokeOidcAccess } from './oidc-revocation.js'
+import type { Stores } from './ports.js'
 import { hashSecretToken, newSecretToken } from './secret-token.js'
-import { normalizeEmail } from './types.js'
-import { checkPassword } from './validation.js'
+import { isPasswordAllowed } from './sso-policy.js'
+import { normalizeEmail, type Membership, type User } from './types.js'
+import { checkEmailCharacters, checkPassword } from './validation.js'
 
 export const RESET_LIFETIME = hours(1)
 const MAILS_PER_WINDOW = 5
 
+/** The job kind that answers a forgot-password request (jobs/password-reset-mail.ts). */
+export const PASSWORD_RESET_JOB = 'password_reset'
+
 export async function requestPasswordReset(deps: CoreDeps, email: string): Promise<void> {
-  const account = normalizeEmail(email)
-  const user = account === '' ? undefined : await deps.store.users.findByEmail(account)
-  if (user === undefined) return
-  // At most a few mails per window, so the form cannot be used to flood someone's inbox.
+  // Invisible characters are refused before anything else, so the answer says nothing about accounts.
+  const account = normalizeEmail(checkEmailCharacters(email))
+  if (account === '') return
+  // At most a few mails per window, so the form cannot be used to flood someone's inbox. Counted for
+  // every email typed, account or not, so that the work done does not tell them apart.
   const windowMs = deps.settings.rateLimit.windowMinutes * 60_000
-  const windowStart = new Date(Math.floor(deps.clock.now().getTime() / windowMs) * windowMs).toISOString()
+  const now = deps.clock.now()
+  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs).toISOString()
   if ((await deps.store.rateLimits.hit(`reset:${account}`, windowStart)) > MAILS_PER_WINDOW) return
-  const link = await issuePasswordLink(deps, user.id, RESET_LIFETIME)
-  await deps.mailer.send({
-    to: user.email,
+  await deps.store.jobs.enqueue({ kind: PASSWORD_RESET_JOB, payload: { email: account }, runAt: now.toISOString() }, now.toISOString())
+}
+
+export type ResetMailOutcome = 'no_account' | 'reset_link' | 'sso_sign_in'
+
+/** The worker's half of forgot password: decides what to mail, mails it, audits it. */
+export async function sendPasswordResetMail(deps: CoreDeps, email: string): Promise<ResetMailOutcome> {
+  const user = await deps.store.users.findByEmail(email)
+  if (user === undefined) return 'no_account'
+  const memberships = await deps.store.members.listMemberships(user.id)
+  const ssoNames = await ssoNamesIfPasswordForbidden(deps.store, user, memberships)
+  const system: Actor = { kind: 'system', name: 'forgot-password' }
+  if (ssoNames !== undefined) {
+    await deps.mailer.send(ssoSignInMail(deps.settings.baseUrl, user.email, ssoNames))
+    await auditInOrgs(deps, memberships, system, 'password.reset_requested', user.email, { mailed: 'sso_sign_in' })
+    return 'sso_sign_in'
+  }
+  const token = newSecretToken()
+  const link = await insertPasswordLink(deps, deps.store, user.id, token, RESET_LIFETIME)
+  try {
+    await deps.mailer.send(resetLinkMail(user.email, link))
+  } catch (error) {
+    // Not mailed: nobody knows the token; drop it, the retry makes another.
+    await deps.store.oneTimeTokens.consume(hashSecretToken(token), 'password_reset', deps.clock.now().toISOString()).catch(() => undefined)
+    throw error
+  }
+  await auditInOrgs(deps, memberships, system, 'password.reset_requested', user.email, { mailed: 'reset_link' })
+  return 'reset_link'
+}
+
+/**
+ * The SSO names to point to when the user may use a password in none of their orgs (DESIGN §2.4:
+ * `exceptions` without allow-access-without-SSO, or `strict`, and not on the API allow-list);
+ * undefined when a password is of use somewhere (or the user belongs to no org).
+ */
+async function ssoNamesIfPasswordForbidden(stores: Pick<Stores, 'ssoConnections'>, user: User, memberships: readonly Membership[]): Promise<string[] | undefined> {
+  if (memberships.length === 0) return undefined
+  const ssoNames: string[] = []
+  for (const m of memberships) {
+    const connection = await stores.ssoConnections.findByOrg(m.org.id)
+    if (isPasswordAllowed(connection, { allowWithoutSso: m.member.allowWithoutSso, email: user.email })) return undefined
+    ssoNames.push(connection!.ssoName)
+  }
+  return ssoNames
+}
+
+function resetLinkMail(to: string, link: string) {
+  return {
+    to,
     subject: 'Reset your Gatehouse password',
     text: [
       'Someone asked to reset the password of your Gatehouse account.',
@@ -32,14 +92,42 @@ export async function requestPasswordReset(deps: CoreDeps, email: string): Promi
       '',
       'If it was not you, ignore this message; your password stays as it is.',
     ].join('\n'),
-  })
+  }
+}
+
+function ssoSignInMail(baseUrl: string, to: string, ssoNames: readonly string[]) {
+  return {
+    to,
+    subject: 'Sign in to Gatehouse with single sign-on',
+    text: [
+      'Someone asked to reset the password of your Gatehouse account.',
+      '',
+      'Your organization requires single sign-on, so your account has no use for a password. Sign in through your identity provider here:',
+      ...ssoNames.map((name) => `${baseUrl}/sso/${name}`),
+      '',
+      'If it was not you, ignore this message; nothing has changed.',
+    ].join('\n'),
+  }
+}
+
+async function auditInOrgs(deps: CoreDeps, memberships: readonly Membership[], actor: Actor, action: string, target: string, detail: Record<string, unknown>): Promise<void> {
+  const now = deps.clock.now()
+  await deps.store.transaction(async (tx) => recordInOrgs(tx, memberships, actor, action, target, detail, now))
+}
+
+async function recordInOrgs(tx: Stores, memberships: readonly Membership[], actor: Actor, action: string, target: string, detail: Record<string, unknown>, now: Date): Promise<void> {
+  if (memberships.length === 0) await recordAudit(tx, { orgId: null, actor, action, target, detail }, now)
+  for (const m of memberships) await recordAudit(tx, { orgId: m.org.id, actor, action, target, detail }, now)
 }
 
 /** A single-use link that sets the user's password (forgot-password, and the CLI's create-owner). */
 export async function issuePasswordLink(deps: CoreDeps, userId: string, lifetimeMs: number): Promise<string> {
-  const token = newSecretToken()
+  return insertPasswordLink(deps, deps.store, userId, newSecretToken(), lifetimeMs)
+}
+
+async function insertPasswordLink(deps: CoreDeps, stores: Pick<Stores, 'oneTimeTokens'>, userId: string, token: string, lifetimeMs: number): Promise<string> {
   const now = deps.clock.now()
-  await deps.store.oneTimeTokens.insert({
+  await stores.oneTimeTokens.insert({
     tokenHash: hashSecretToken(token), purpose: 'password_reset', userId,
     createdAt: now.toISOString(), expiresAt: addMs(now, lifetimeMs).toISOString(),
   })
@@ -59,10 +147,17 @@ export async function resetPassword(deps: CoreDeps, token: string, password: str
     const consumed = await tx.oneTimeTokens.consume(hashSecretToken(token), 'password_reset', now.toISOString())
     const user = consumed?.userId == null ? undefined : await tx.users.findById(consumed.userId)
     if (user === undefined) throw new AccountError('link_invalid', INVALID)
+    const memberships = await tx.members.listMemberships(user.id)
+    // A link mailed before the org started requiring SSO must not set a password nobody may use.
+    const ssoNames = await ssoNamesIfPasswordForbidden(tx, user, memberships)
+    if (ssoNames !== undefined) throw new AuthError('sso_required', `Your organization requires single sign-on: use "Sign in with SSO" with the SSO name ${ssoNames[0]!}.`, ssoNames[0])
     const hash = await deps.hasher.hash(checkPassword(password, user.email))
     await tx.users.setPasswordHash(user.id, hash, now.toISOString())
     await tx.oneTimeTokens.deleteForUser(user.id, 'password_reset')
     await tx.sessions.deleteByUser(user.id)
+    // Logout everywhere (DESIGN §5): the apps' grants and refresh tokens, in every org, for good.
+    for (const { org } of memberships) await revokeOidcAccess(tx, user.id, org.id, now.toISOString())
+    await recordInOrgs(tx, memberships, { kind: 'user', userId: user.id, email: user.email }, 'password.reset', user.email, {}, now)
     return user
   })
   await deps.store.rateLimits.reset(`password:account:${normalizeEmail(user.email)}`)

@@ -147,6 +147,49 @@ export interface OutboxStore {
   list(limit: number): Promise<OutboxMessage[]>
 }
 
+/** Background work to do (DESIGN §6): `kind` names the handler in jobs/, `payload` is its JSON input. */
+export interface NewJob {
+  readonly kind: string
+  readonly payload: Readonly<Record<string, unknown>>
+  readonly runAt: string
+}
+
+/** A job this process holds a lease on: only the holder of `leaseToken` may finish or reschedule it. */
+export interface ClaimedJob {
+  readonly id: string
+  readonly kind: string
+  readonly payload: Readonly<Record<string, unknown>>
+  /** Counting this one. */
+  readonly attempts: number
+  readonly leaseToken: string
+  readonly createdAt: string
+}
+
+export interface JobRow {
+  readonly id: string
+  readonly kind: string
+  readonly state: 'queued' | 'failed'
+  readonly runAt: string
+  readonly attempts: number
+  readonly lastError: string | null
+}
+
+export interface JobStore {
+  /** Written with the change that causes it: pass the transaction's stores. */
+  enqueue(job: NewJob, now: string): Promise<string>
+  /**
+   * Leases up to `limit` due jobs until `leaseUntil`; a job leased by another process (and not
+   * expired) is never returned, so each job runs in one process at a time.
+   */
+  claimDue(now: string, leaseUntil: string, limit: number): Promise<ClaimedJob[]>
+  /** Deletes a finished job, if the lease is still ours. */
+  complete(id: string, leaseToken: string): Promise<void>
+  /** Releases the lease and sets when to try again, or marks the job failed for good. */
+  release(id: string, leaseToken: string, outcome: { runAt: string; failed: boolean; error: string }, now: string): Promise<void>
+  /** Oldest first, for operators and tests. */
+  list(state?: 'queued' | 'failed'): Promise<JobRow[]>
+}
+
 export interface AuditStore {
   insert(event: AuditEvent): Promise<void>
   /** Newest first; `nextCursor` is null on the last page; `actionPrefix` keeps e.g. only `sso.` events. */
@@ -293,6 +336,15 @@ export interface OidcPayloadRow {
   readonly userCode: string | undefined
   /** undefined: does not expire. */
   readonly expiresAt: string | undefined
+  /** OrgLogin rows: whose grant, for which org (what revokeOrgLogins finds them by). */
+  readonly accountId?: string | undefined
+  readonly orgId?: string | undefined
+}
+
+/** A grant's OrgLogin record as stored. */
+export interface OrgLoginRow {
+  readonly grantId: string
+  readonly payload: Record<string, unknown>
 }
 
 export interface OidcPayloadStore {
@@ -306,6 +358,17 @@ export interface OidcPayloadStore {
   /** Every row of the grant, whatever its model (codes, tokens, the OrgLogin record). */
   revokeByGrantId(grantId: string): Promise<void>
   deleteExpired(now: string): Promise<void>
+  /** The grant itself and every row of it: nothing of it can be used again. */
+  deleteGrants(grantIds: readonly string[]): Promise<void>
+  /**
+   * For good: no grant of the user for the org made at or before `now` is valid any more (a later
+   * revocation instant is kept), and every such grant is deleted with its tokens.
+   */
+  revokeOrgLogins(userId: string, orgId: string, now: string): Promise<void>
+  /** The instant at or before which the user's grants for the org are revoked, if ever. */
+  findRevocation(userId: string, orgId: string): Promise<string | undefined>
+  /** The OrgLogin records of an org's grants (of one user when given), to re-check after a policy change. */
+  listOrgLogins(orgId: string, userId?: string): Promise<OrgLoginRow[]>
 }
 
 export type OidcKeyAlgorithm = 'RS256' | 'ES256'
@@ -356,6 +419,7 @@ export interface Stores {
   readonly apiTokens: ApiTokenStore
   readonly rateLimits: RateLimitStore
   readonly outbox: OutboxStore
+  readonly jobs: JobStore
   readonly audit: AuditStore
   readonly spKeys: SpKeyStore
   readonly ssoConnections: SsoConnectionStore

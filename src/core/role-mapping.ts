@@ -7,6 +7,7 @@
  * Per-workspace attributes (CleverTap style): `workspace.<slug>` = a role name, or role-map JSON
  * `{"role":"editor"}`; `{}` or `noaccess` removes access; anything else is an error naming the attribute.
  */
+import { keyedRecord, ownValue } from './keyed-record.js'
 import type { RoleRule, SsoPolicy } from './sso-connection.js'
 
 export interface MappedRoles {
@@ -17,7 +18,7 @@ export interface MappedRoles {
 
 /** The IdP's roles: every value of the attribute, each split by the delimiter (a space splits on any whitespace). */
 export function readIdpRoles(attributes: Readonly<Record<string, readonly string[]>>, attribute: string, delimiter: string): string[] {
-  const values = attributes[attribute] ?? []
+  const values = ownValue(attributes, attribute) ?? []
   const split = values.flatMap((v) => (delimiter === ' ' ? v.split(/\s+/) : v.split(delimiter)))
   return [...new Set(split.map((r) => r.trim()).filter((r) => r !== ''))]
 }
@@ -25,14 +26,14 @@ export function readIdpRoles(attributes: Readonly<Record<string, readonly string
 export function mapRoles(idpRoles: readonly string[], rules: readonly RoleRule[], catalogue: readonly string[]): MappedRoles {
   const held = new Set(idpRoles)
   let orgRole: 'admin' | 'member' = 'member'
-  const workspaceRoles: Record<string, string> = {}
+  const workspaceRoles = keyedRecord<string>()
   const matchedRules: string[] = []
   for (const rule of rules) {
     if (!held.has(rule.idpRole)) continue
     matchedRules.push(rule.idpRole)
     if (rule.orgRole === 'admin') orgRole = 'admin'
     for (const [slug, role] of Object.entries(rule.workspaceRoles)) {
-      const current = workspaceRoles[slug]
+      const current = ownValue(workspaceRoles, slug)
       if (current === undefined || rank(role, catalogue) < rank(current, catalogue)) workspaceRoles[slug] = role
     }
   }
@@ -56,11 +57,11 @@ export function applyWorkspaceAttributes(
   attributes: Readonly<Record<string, readonly string[]>>, prefix: string, workspaceSlugs: readonly string[],
   catalogue: readonly string[], current: Readonly<Record<string, string>>,
 ): WorkspaceAttributeResult {
-  const roles: Record<string, string> = { ...current }
+  const roles = keyedRecord(Object.entries(current))
   const applied: string[] = []
   for (const slug of workspaceSlugs) {
     const name = `${prefix}${slug}`
-    const values = attributes[name]
+    const values = ownValue(attributes, name)
     if (values === undefined || values.length === 0) continue
     if (values.length > 1) return { ok: false, attribute: name, reason: 'has several values; send one role name or one JSON object' }
     const raw = values[0]!.trim()
@@ -129,6 +130,6 @@ export function rolesFromAssertion(
     if (!applied.ok) return { code: 'workspace_attribute_invalid', attribute: applied.attribute, reason: applied.reason }
     roles = applied.workspaceRoles
   }
-  const known = Object.fromEntries(Object.entries(roles).filter(([slug]) => workspaceSlugs.includes(slug)))
+  const known = keyedRecord(Object.entries(roles).filter(([slug]) => workspaceSlugs.includes(slug)))
   return { orgRole, workspaceRoles: known, managedByIdp, idpRoles, matchedRules }
 }

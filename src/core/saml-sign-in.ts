@@ -8,11 +8,12 @@ import { cachedCertificate } from '../saml/certificate.js'
 import type { SamlFailure } from '../saml/failure.js'
 import type { VerifiedAssertion } from '../saml/read-assertion.js'
 import { validateSamlResponse, type ValidationResult } from '../saml/validate-response.js'
-import { emailOf, firstAttribute } from './assertion-identity.js'
+import { emailOf, firstAttribute, type InvisibleEmail } from './assertion-identity.js'
 import { recordAudit } from './audit.js'
 import { emailDomainOf } from './domain-name.js'
 import { isEmailInVerifiedDomains } from './email-domains.js'
 import { addMs, days, hours } from './clock.js'
+import { neutralizeName } from './invisible-characters.js'
 import type { CoreDeps } from './deps.js'
 import { rolesFromAssertion } from './role-mapping.js'
 import { issueAuthnRequest, TEST_RELAY_PREFIX, type SamlStart } from './saml-requests.js'
@@ -38,6 +39,7 @@ export type SsoSignInFailure =
   | SamlFailure
   | { code: 'sso_not_enabled' }
   | { code: 'email_missing'; nameId: string }
+  | InvisibleEmail
   | { code: 'not_a_member'; email: string }
   | { code: 'email_domain_not_allowed'; email: string; domain: string | null }
   | { code: 'account_not_invited'; email: string }
@@ -186,8 +188,10 @@ async function resolveMember(
   const { attributeMapping: mapping, roleMapping, workspaceAttributes, provisioning } = connection.policy
   const email = emailOf(assertion, mapping.email)
   if (email === undefined) return { code: 'email_missing', nameId: assertion.nameId }
-  const firstName = firstAttribute(assertion, mapping.firstName)?.slice(0, 200)
-  const lastName = firstAttribute(assertion, mapping.lastName)?.slice(0, 200)
+  if (typeof email !== 'string') return email
+  // Names are the IdP's data, shown to others: neutralised (bidi and control characters removed), not refused.
+  const firstName = idpName(firstAttribute(assertion, mapping.firstName))
+  const lastName = idpName(firstAttribute(assertion, mapping.lastName))
   const now = deps.clock.now()
 
   // A returning user: remembered NameID, already a member, same names, nothing for the IdP to map.
@@ -285,6 +289,10 @@ async function resolveMember(
  * a write per sign-in only to move it would cost every returning user a transaction.
  */
 export const IDENTITY_SEEN_RESOLUTION = hours(1)
+
+function idpName(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : neutralizeName(value).trim().slice(0, 200)
+}
 
 function isStale(seenAt: string, now: Date): boolean {
   return now.getTime() - new Date(seenAt).getTime() >= IDENTITY_SEEN_RESOLUTION

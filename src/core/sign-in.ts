@@ -10,6 +10,7 @@ import { clearAccountAttempts, countAttempt } from './rate-limit.js'
 import { startSession, type StartedSession } from './sessions.js'
 import { isSignInAllowed } from './sso-policy.js'
 import { normalizeEmail, type Member, type Organization, type User } from './types.js'
+import { checkEmailCharacters } from './validation.js'
 
 export interface PasswordSignIn {
   readonly email: string
@@ -29,7 +30,8 @@ export interface SignedIn extends StartedSession {
 const INVALID = 'The email or password is not right.'
 
 export async function signInWithPassword(deps: CoreDeps, input: PasswordSignIn): Promise<SignedIn> {
-  const account = normalizeEmail(input.email)
+  // A look-alike of an address is refused as such, not answered as a wrong password.
+  const account = normalizeEmail(checkEmailCharacters(input.email))
   if (account === '' || input.password === '' || input.password.length > 1024) {
     throw new AuthError('invalid_credentials', INVALID)
   }

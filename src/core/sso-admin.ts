@@ -4,15 +4,17 @@
  * lands in the audit log with a before/after of what changed (certificates by fingerprint).
  */
 import { cachedCertificate, CertificateError } from '../saml/certificate.js'
-import { certificateWarnings, MetadataError, parseIdpMetadata } from '../saml/idp-metadata.js'
+import { certificateWarnings, MetadataError } from '../saml/idp-metadata.js'
 import { AccountError } from './account-error.js'
 import { recordAudit } from './audit.js'
 import type { Actor, CoreDeps } from './deps.js'
+import { enqueueMail } from './mail.js'
 import { getOrganization } from './orgs.js'
-import { DuplicateKeyError } from './ports.js'
+import { DuplicateKeyError, type Stores } from './ports.js'
 import { newId } from './secret-token.js'
 import { DEFAULT_POLICY, idpFingerprint, type IdpConfig, type SsoConnection, type SsoPolicy } from './sso-connection.js'
 import { SsoError } from './sso-error.js'
+import { dropLostOidcGrants } from './oidc-revocation.js'
 import { applyPolicyPatch } from './sso-policy.js'
 import type { Organization } from './types.js'
 import { SLUG_PATTERN } from './validation.js'
@@ -111,11 +113,11 @@ export async function readIdpInput(deps: CoreDeps, input: IdpInput, signatureAlg
     if ('metadataXml' in input || 'metadataUrl' in input) {
       const metadataUrl = 'metadataUrl' in input ? input.metadataUrl : undefined
       const xml = 'metadataXml' in input ? input.metadataXml : await deps.fetchMetadata(input.metadataUrl)
-      const parsed = parseIdpMetadata(xml, { entityId: input.entityId, now })
+      const parsed = await deps.parseMetadata(xml, { entityId: input.entityId, now })
       return {
         idp: {
           entityId: parsed.entityId, ssoUrlRedirect: parsed.ssoUrls.redirect, ssoUrlPost: parsed.ssoUrls.post,
-          certificates: parsed.signingCertificates.map((c) => c.pem), signatureAlgorithm,
+          certificates: [...parsed.signingCertificates], signatureAlgorithm,
           source: metadataUrl === undefined ? 'metadata' : 'metadata-url', nameIdFormats: parsed.nameIdFormats,
         },
         warnings: [...parsed.warnings],
@@ -172,6 +174,8 @@ export async function updateSsoPolicy(deps: CoreDeps, orgSlug: string, patch: Re
       await recordAudit(tx, { orgId: org.id, actor, action: 'sso.policy_updated', target: connection.ssoName, detail: { before, after } }, now)
     }
   })
+  // Grants whose sign-in the policy no longer allows are dropped for good (issue 14 item 10).
+  await dropLostOidcGrants(deps, org.id)
   return policy
 }
 
@@ -188,39 +192,43 @@ export async function enableSso(deps: CoreDeps, orgSlug: string, options: { skip
 
 /**
  * Members go back to passwords; configuration, members and roles stay (DESIGN §2 step 7). Members
- * without a password are emailed to set one through "forgot password".
+ * without a password are mailed to set one through "forgot password", the mails queued in the
+ * transaction that disables SSO.
  */
 export async function disableSso(deps: CoreDeps, orgSlug: string, actor: Actor): Promise<SsoConnection> {
   const { org, connection } = await getSsoConnection(deps, orgSlug, actor)
   await authorizeSsoChange(deps, org, actor, { write: true })
   if (!connection.enabled) return connection
-  const disabled = await setEnabled(deps, org, connection, false, actor, {})
-  const members = await deps.store.members.listByOrg(org.id)
   const base = deps.settings.baseUrl
-  for (const member of members.filter((m) => !m.user.hasPassword)) {
-    // SSO is off already: a mail that cannot be sent must not turn that into an error.
-    await deps.mailer.send({
-      to: member.user.email,
-      subject: `${org.name} no longer signs in through single sign-on`,
-      text: [
-        `${org.name} has turned off single sign-on in Gatehouse: sign in with your email and a Gatehouse password.`,
-        '',
-        'Your account has no password yet. Set one here (we email you a single-use link):',
-        `${base}/forgot-password`,
-        '',
-        `Then sign in at ${base}/login. Your roles in ${org.name} are unchanged.`,
-      ].join('\n'),
-    }).catch(() => undefined)
-  }
-  return disabled
+  return setEnabled(deps, org, connection, false, actor, {}, async (tx, now) => {
+    for (const member of (await tx.members.listByOrg(org.id)).filter((m) => !m.user.hasPassword)) {
+      await enqueueMail(tx, deps.settings.secretKey, {
+        to: member.user.email,
+        subject: `${org.name} no longer signs in through single sign-on`,
+        text: [
+          `${org.name} has turned off single sign-on in Gatehouse: sign in with your email and a Gatehouse password.`,
+          '',
+          'Your account has no password yet. Set one here (we email you a single-use link):',
+          `${base}/forgot-password`,
+          '',
+          `Then sign in at ${base}/login. Your roles in ${org.name} are unchanged.`,
+        ].join('\n'),
+      }, now)
+    }
+  })
 }
 
-async function setEnabled(deps: CoreDeps, org: Organization, connection: SsoConnection, enabled: boolean, actor: Actor, detail: Record<string, unknown>): Promise<SsoConnection> {
+async function setEnabled(
+  deps: CoreDeps, org: Organization, connection: SsoConnection, enabled: boolean, actor: Actor, detail: Record<string, unknown>,
+  alsoInTransaction?: (tx: Stores, now: Date) => Promise<void>,
+): Promise<SsoConnection> {
   const now = deps.clock.now()
   if (connection.enabled === enabled) return connection
   await deps.store.transaction(async (tx) => {
     await tx.ssoConnections.update(connection.id, { enabled }, now.toISOString())
     await recordAudit(tx, { orgId: org.id, actor, action: enabled ? 'sso.enabled' : 'sso.disabled', target: connection.ssoName, detail: { before: { enabled: !enabled }, after: { enabled }, ...detail } }, now)
+    await alsoInTransaction?.(tx, now)
   })
+  await dropLostOidcGrants(deps, org.id)
   return { ...connection, enabled }
 }

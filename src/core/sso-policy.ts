@@ -4,7 +4,9 @@
  */
 import { SsoError } from './sso-error.js'
 import { ENFORCEMENTS, PROVISIONING, type SsoConnection, type SsoPolicy } from './sso-connection.js'
+import { AccountError } from './account-error.js'
 import { normalizeEmail } from './types.js'
+import { checkEmail } from './validation.js'
 
 export type SignInChannel = 'password_page' | 'api_password' | 'api_token' | 'sso'
 
@@ -38,8 +40,8 @@ export function applyPolicyPatch(current: SsoPolicy, patch: Record<string, unkno
         next.enforcement = value as SsoPolicy['enforcement']
         break
       case 'apiAllowList':
-        if (!isStringList(value) || value.length > 1000 || value.some((e) => !/^[^\s@]+@[^\s@]+$/.test(e))) bad(key, 'must be a list of email addresses')
-        next.apiAllowList = [...new Set((value as string[]).map(normalizeEmail))]
+        if (!isStringList(value) || value.length > 1000) bad(key, 'must be a list of email addresses')
+        next.apiAllowList = [...new Set((value as string[]).map((e, i) => normalizeEmail(allowListEmail(e, `${key}[${i}]`, bad))))]
         break
       case 'sessionTimeoutHours':
         if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 24) bad(key, 'must be a whole number of hours from 1 to 24')
@@ -86,6 +88,16 @@ export function applyPolicyPatch(current: SsoPolicy, patch: Record<string, unkno
   return next
 }
 
+/** The same email rules as everywhere (core/validation.ts), reported as a policy field. */
+function allowListEmail(email: string, field: string, bad: (field: string, why: string) => never): string {
+  try {
+    return checkEmail(email)
+  } catch (error) {
+    if (error instanceof AccountError) return bad(field, error.code === 'email_invisible_character' ? `contains an invisible or text-direction character (${error.detail})` : 'is not an email address')
+    throw error
+  }
+}
+
 function parseRoleMapping(
   value: unknown, current: SsoPolicy['roleMapping'], workspaceSlugs: readonly string[], workspaceRoles: readonly string[],
   bad: (field: string, why: string) => never,
@@ -106,6 +118,7 @@ function parseRoleMapping(
     const rule = r as Record<string, unknown>
     const at = `${key}.rules[${i}]`
     if (typeof rule !== 'object' || rule === null) bad(at, 'must be an object')
+    for (const k of Object.keys(rule)) if (!['idpRole', 'orgRole', 'workspaceRoles'].includes(k)) bad(`${at}.${k}`, 'is not a rule field')
     if (typeof rule.idpRole !== 'string' || rule.idpRole === '' || rule.idpRole.length > 1024) bad(`${at}.idpRole`, 'must be a non-empty string')
     if (rule.orgRole !== 'admin' && rule.orgRole !== 'member') bad(`${at}.orgRole`, 'must be admin or member')
     const ws = (rule.workspaceRoles ?? {}) as Record<string, unknown>
@@ -117,4 +130,12 @@ function parseRoleMapping(
     return { idpRole: rule.idpRole as string, orgRole: rule.orgRole as 'admin' | 'member', workspaceRoles: ws as Record<string, string> }
   })
   return { enabled: enabled as boolean, attribute: attribute as string, delimiter: delimiter as string, rules }
+}
+
+/**
+ * Whether the member may use a password at all in this org: on the password page, or for API
+ * password sign-in (an allow-listed email under `strict` still needs its password for the API).
+ */
+export function isPasswordAllowed(connection: SsoConnection | undefined, member: { allowWithoutSso: boolean; email: string }): boolean {
+  return isSignInAllowed(connection, member, 'password_page') || isSignInAllowed(connection, member, 'api_password')
 }

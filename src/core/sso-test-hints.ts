@@ -3,8 +3,9 @@
  * page next to the failed check. Every failure code of a sign-in has one (a test checks it).
  */
 import type { SamlFailureCode } from '../saml/failure.js'
+import { ownValue } from './keyed-record.js'
 
-export type TestFailureCode = SamlFailureCode | 'email_missing' | 'not_a_member' | 'workspace_attribute_invalid' | 'sso_not_enabled' | 'email_domain_not_allowed' | 'idp_configuration_changed' | 'account_not_invited'
+export type TestFailureCode = SamlFailureCode | 'email_missing' | 'email_invisible_character' | 'not_a_member' | 'workspace_attribute_invalid' | 'sso_not_enabled' | 'email_domain_not_allowed' | 'idp_configuration_changed' | 'account_not_invited'
 
 export const FIX_IT_HINTS: Readonly<Record<TestFailureCode, string>> = {
   response_too_large: 'The response is over 1 MiB. Send fewer attributes: in Entra ID, emit groups "assigned to the application" instead of all groups; in Okta, filter the groups attribute.',
@@ -40,6 +41,7 @@ export const FIX_IT_HINTS: Readonly<Record<TestFailureCode, string>> = {
   request_unknown: 'The response answers a request Gatehouse does not know or that already expired (10 minutes) or was used. Start again.',
   assertion_replayed: 'This assertion was already used. Start again for a fresh one.',
   email_missing: 'The IdP sent no email address. Send the email as NameID (format emailAddress), or add an attribute named "email" and list it in the attribute mapping of step 4.',
+  email_invisible_character: 'The email the IdP sent (as NameID or attribute) contains an invisible or text-direction character, shown in the failure. Gatehouse refuses it so that no look-alike of an address can sign in: correct the user\'s email in the IdP.',
   not_a_member: 'The user is not a member of the organization and provisioning is invite-only. Invite them, or switch provisioning to just-in-time.',
   workspace_attribute_invalid: 'A workspace attribute has a value Gatehouse cannot read. Send a role name, "noaccess", or JSON like {"role":"editor"}.',
   sso_not_enabled: 'Single sign-on is not enabled for this organization.',
@@ -49,7 +51,7 @@ export const FIX_IT_HINTS: Readonly<Record<TestFailureCode, string>> = {
 }
 
 export function fixItHint(code: string): string {
-  return (FIX_IT_HINTS as Record<string, string>)[code] ?? 'Start again; if it keeps failing, check the IdP app against steps 1 and 2.'
+  return ownValue(FIX_IT_HINTS as Record<string, string>, code) ?? 'Start again; if it keeps failing, check the IdP app against steps 1 and 2.'
 }
 
 /** Where in the response each failed check looks: the SAML tracer marks lines of these elements. */
@@ -82,11 +84,12 @@ export const FAILURE_ELEMENTS: Readonly<Partial<Record<TestFailureCode, readonly
   request_unknown: ['Response', 'SubjectConfirmationData'],
   assertion_replayed: ['Assertion'],
   email_missing: ['NameID', 'AttributeStatement'],
+  email_invisible_character: ['NameID', 'AttributeStatement'],
   workspace_attribute_invalid: ['Attribute'],
   email_domain_not_allowed: ['NameID'],
   account_not_invited: ['NameID'],
 }
 
 export function failureElements(code: string): readonly string[] {
-  return (FAILURE_ELEMENTS as Record<string, readonly string[]>)[code] ?? []
+  return ownValue(FAILURE_ELEMENTS as Record<string, readonly string[]>, code) ?? []
 }

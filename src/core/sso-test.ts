@@ -138,6 +138,7 @@ async function evaluate(deps: CoreDeps, connection: SsoConnection, org: Organiza
   const { attributeMapping, roleMapping, workspaceAttributes, provisioning } = connection.policy
   const email = emailOf(assertion, attributeMapping.email)
   if (email === undefined) return failed({ code: 'email_missing', nameId: assertion.nameId })
+  if (typeof email !== 'string') return failed(email)
 
   const linked = await deps.store.saml.findIdentity(connection.id, assertion.nameId)
   const user = linked === undefined ? await deps.store.users.findByEmail(email) : await deps.store.users.findById(linked)
@@ -155,7 +156,7 @@ async function evaluate(deps: CoreDeps, connection: SsoConnection, org: Organiza
   else if (member === undefined && domainAllowed && !accountAllowed) warnings.push(`${email} already has a Gatehouse account, which just-in-time provisioning does not attach unless ${org.name} verified the email's domain: invite them, or verify their domain.`)
   else if (member === undefined && !domainAllowed) warnings.push(`${email} is not in one of ${org.name}'s verified email domains (or another organization verified its domain), so just-in-time provisioning would refuse this user: invite them, or verify their domain.`)
 
-  const rolesAttribute = roleMapping.enabled ? roleMapping.attribute : attributeMapping.roles.find((name) => assertion.attributes[name] !== undefined)
+  const rolesAttribute = roleMapping.enabled ? roleMapping.attribute : attributeMapping.roles.find((name) => Object.hasOwn(assertion.attributes, name))
   const idpRoles = rolesAttribute === undefined ? [] : readIdpRoles(assertion.attributes, rolesAttribute, roleMapping.delimiter)
   const current = member === undefined
     ? { orgRole: 'member' as const, workspaceRoles: {}, managedByIdp: false }

@@ -1,5 +1,6 @@
 /** Shape rules shared by the API and the pages (DESIGN §1). */
 import { AccountError } from './account-error.js'
+import { findBidiControl, findInvisibleCharacter } from './invisible-characters.js'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-hasher.js'
 import { normalizeEmail } from './types.js'
 
@@ -23,8 +24,30 @@ export function checkWorkspaceSlug(slug: string): string {
   return slug
 }
 
+/** Spaces and line ends around a pasted address are dropped; anything else invisible is refused. */
+const EDGE_SPACE = /^[ \t\r\n]+|[ \t\r\n]+$/g
+
+/**
+ * An email address as an identity: refused with email_invisible_character when it holds a character
+ * nobody can see (core/invisible-characters.ts), so that no look-alike of an address exists. Every
+ * entry point runs it: set-up, members (API and pages), invitations, sign-in, forgot password, the
+ * API allow-list, the development IdP and the email an IdP asserts.
+ */
+export function checkEmailCharacters(email: string): string {
+  const trimmed = email.replace(EDGE_SPACE, '')
+  const invisible = findInvisibleCharacter(trimmed)
+  if (invisible !== undefined) {
+    throw new AccountError('email_invisible_character', `The email address contains an invisible or text-direction character (${invisible}): type the address again instead of pasting it.`, invisible, 'email')
+  }
+  return trimmed
+}
+
 export function checkEmail(email: string): string {
-  const trimmed = email.trim()
+  // ASCII controls inside (a header injection's "\nBcc:") are a malformed address, as they always were.
+  if (/[\x00-\x1f\x7f]/.test(email.replace(EDGE_SPACE, ''))) {
+    throw new AccountError('email_invalid', 'Enter a valid email address, like name@example.com.', undefined, 'email')
+  }
+  const trimmed = checkEmailCharacters(email)
   if (trimmed.length > 254 || !EMAIL_PATTERN.test(trimmed)) {
     throw new AccountError('email_invalid', 'Enter a valid email address, like name@example.com.', undefined, 'email')
   }
@@ -33,8 +56,13 @@ export function checkEmail(email: string): string {
 
 export function checkName(value: string, field: string, label: string, { required = true } = {}): string {
   const trimmed = value.trim()
-  if ((required && trimmed === '') || trimmed.length > 200 || /[\x00-\x1f\x7f]/.test(trimmed)) {
+  if ((required && trimmed === '') || trimmed.length > 200 || /[\p{Cc}\u2028\u2029]/u.test(trimmed)) {
     throw new AccountError('name_invalid', `${label} must be 1–200 characters with no control characters.`, undefined, field)
+  }
+  // A right-to-left override makes "Alice" of "\u202Eecila"; names are shown to others, so refused.
+  const bidi = findBidiControl(trimmed)
+  if (bidi !== undefined) {
+    throw new AccountError('name_bidi_control', `${label} contains a text-direction control character (${bidi}), which is not allowed: type it again without it.`, bidi, field)
   }
   return trimmed
 }

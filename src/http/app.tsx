@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import cookiePlugin from '@fastify/cookie'
-import formbody from '@fastify/formbody'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
@@ -16,7 +15,7 @@ import { MessagePage } from '../ui/pages/auth-pages.js'
 import { apiPlugin } from './api/index.js'
 import { devIdpPageRoutes, devIdpProtocolRoutes } from './dev-idp-routes.js'
 import { sessionCookieSettings } from './authenticate.js'
-import { logError, statusOf, toKnownError } from './error-handler.js'
+import { logError, replyWithApiError, statusOf, toKnownError } from './error-handler.js'
 import { sendPage } from './pages/html.js'
 import { auditRoutes } from './pages/audit-routes.js'
 import { orgRoutes } from './pages/org-routes.js'
@@ -30,7 +29,9 @@ import { oidcInteractionRoutes } from './oidc/interaction-routes.js'
 import { oidcMount } from './oidc/mount.js'
 import { createOidcService } from './oidc/provider.js'
 import { OneLineLogController } from './logging.js'
-import { installSecurityHeaders } from './security-headers.js'
+import { CONTENT_SECURITY_POLICY, fixedSecurityHeaders, installSecurityHeaders } from './security-headers.js'
+import { installFormParser, installInputGuard } from './input-guard.js'
+import { clientErrorAnswer } from './client-error.js'
 
 export interface AppDeps extends CoreDeps {
   readonly logger: Logger
@@ -53,18 +54,44 @@ async function pageErrorHandler(raw: unknown, request: FastifyRequest, reply: Fa
   return sendPage(reply, <MessagePage title={title} message={error.message} reference={request.id} viewer={page ? viewerOf(page) : undefined} csrf={page?.csrf ?? undefined} />, status)
 }
 
+/**
+ * GATEHOUSE_TRUST_PROXY for Fastify (proxy-addr): the client is the last untrusted hop. A hop count
+ * becomes a function, because Fastify given a number trusts no hop at all (so every client behind the
+ * proxy would share the proxy's address and its per-IP limit).
+ */
+function fastifyTrustProxy(trust: Config['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false
+  if (typeof trust === 'number') return (_address, hop) => hop < trust
+  return [...trust]
+}
+
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const https = sessionCookieSettings(config.baseUrl).secure
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: 1024 * 1024,
     genReqId: () => randomUUID(),
     // The ACS logs one line per post (status, time, request id and outcome), not three.
     logController: new OneLineLogController(),
+    // The router's own refusals (a path %-escape that does not decode, a parameter over 100
+    // characters) as the usual page or API error, never Fastify's JSON echoing the URL. Fastify's
+    // onSend hooks do not run for these: the security headers are set here.
+    frameworkErrors: (error, request, reply) => {
+      reply.headers({ ...fixedSecurityHeaders(https), 'content-security-policy': CONTENT_SECURITY_POLICY, 'x-request-id': request.id, 'cache-control': 'no-store' })
+      return request.url.startsWith('/api/') ? replyWithApiError(request, reply, error) : pageErrorHandler(error, request, reply)
+    },
+    // Refusals by node's HTTP parser before any request exists (headers too large, a malformed request).
+    clientErrorHandler: clientErrorAnswer(https),
   })
+  // Everything outside the API scope (ACS, metadata, static, pages) fails as a plain page with a
+  // reference id: never Fastify's JSON with an internal message. Set first: a route registered
+  // before it would keep Fastify's default handler.
+  app.setErrorHandler(pageErrorHandler)
   const cookie = sessionCookieSettings(config.baseUrl)
   await app.register(cookiePlugin)
   installSecurityHeaders(app, { https: cookie.secure, formTargets: () => oidcClientOrigins(deps) })
+  installInputGuard(app)
 
   const css = readFileSync(new URL('app.css', STATIC_DIR), 'utf8')
   const autoSubmit = readFileSync(new URL('auto-submit.js', STATIC_DIR), 'utf8')
@@ -82,27 +109,24 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(apiPlugin, { prefix: '/api/v1', deps, adminToken: config.adminToken, cookie, baseUrl: config.baseUrl })
 
-  // Everything outside the API scope (ACS, metadata, static, pages) fails as a plain page with a
-  // reference id: never Fastify's JSON with an internal message.
-  app.setErrorHandler(pageErrorHandler)
   await app.register(samlProtocolRoutes, { deps, cookie })
   // The development IdP exists only when configured (never in production): otherwise its URLs are 404.
   if (config.devIdp.enabled) await app.register(devIdpProtocolRoutes, { deps })
 
   // oidc-provider keeps its own time (Date.now); its storage expiry follows the same clock.
   const oidc = createOidcService(deps, {
-    baseUrl: config.baseUrl, secretKey: config.secretKey, trustProxy: config.trustProxy,
+    baseUrl: config.baseUrl, secretKey: config.secretKey,
     sessionAbsoluteHours: config.session.absoluteHours, cookie, now: () => Date.now(), logger: deps.logger,
   })
-  await app.register(oidcMount, { oidc })
+  await app.register(oidcMount, { oidc, baseUrl: config.baseUrl })
 
   await app.register(async (pages) => {
-    // 64 KiB per page post unless a route says otherwise (the IdP metadata form); formbody then
-    // follows each route's limit.
+    // 64 KiB per page post unless a route says otherwise (the IdP metadata form); the form parser
+    // then follows each route's limit.
     pages.addHook('onRoute', (route) => {
       route.bodyLimit ??= 64 * 1024
     })
-    await pages.register(formbody)
+    installFormParser(pages)
     installPageContext(pages, { deps, cookie, secretKey: config.secretKey, baseUrl: config.baseUrl })
     pages.setErrorHandler(pageErrorHandler)
     signInRoutes(pages, deps, cookie)

@@ -4,7 +4,6 @@
  * post carries no CSRF token); the sign-in page and its form are page routes with the session,
  * CSRF token and check of every other form.
  */
-import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { CoreDeps } from '../core/deps.js'
 import {
@@ -18,6 +17,7 @@ import { PostBindingPage } from '../ui/pages/post-binding-page.js'
 import { statusOf } from './error-handler.js'
 import { sendPage } from './pages/html.js'
 import { field } from './pages/page-context.js'
+import { installFormParser } from './input-guard.js'
 
 function refuse(request: FastifyRequest, reply: FastifyReply, error: DevIdpError): FastifyReply {
   request.log.info({ code: error.code, ...(error.detail === undefined ? {} : { detail: error.detail }) }, 'development IdP refused the request')
@@ -27,7 +27,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, error: DevIdpError
 /** Metadata and the HTTP-POST binding: outside the pages scope. */
 export async function devIdpProtocolRoutes(app: FastifyInstance, options: { deps: CoreDeps }): Promise<void> {
   const { deps } = options
-  await app.register(formbody, { bodyLimit: 256 * 1024 })
+  installFormParser(app, { bodyLimit: 256 * 1024 })
 
   app.get('/dev/idp/metadata', async (request, reply) => {
     const download = (request.query as Record<string, unknown>).download !== undefined

@@ -24,7 +24,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   member_exists: 409,
   user_not_found: 404,
   email_invalid: 422,
+  email_invisible_character: 422,
   name_invalid: 422,
+  name_bidi_control: 422,
   password_too_weak: 422,
   last_owner: 409,
   member_managed_by_idp: 409,
@@ -61,6 +63,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   metadata_not_xml: 422,
   metadata_dtd_forbidden: 422,
   metadata_too_large: 413,
+  metadata_too_complex: 422,
+  metadata_busy: 429,
   metadata_no_idp: 422,
   metadata_ambiguous: 422,
   metadata_entity_not_found: 422,
@@ -92,6 +96,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   api_disabled: 503,
   not_found: 404,
   payload_too_large: 413,
+  uri_too_long: 414,
+  headers_too_large: 431,
+  request_timeout: 408,
   unsupported_media_type: 415,
   internal_error: 500,
 }
@@ -102,7 +109,7 @@ export function isKnownError(error: unknown): error is KnownError {
   return error instanceof AccountError || error instanceof AuthError || error instanceof SsoError || error instanceof DevIdpError || error instanceof OidcError || error instanceof HttpError
 }
 
-/** Fastify's own errors (bad JSON, body too large, wrong content type) in our shape. */
+/** Fastify's own errors (bad JSON, body too large, wrong content type, unreadable URL) in our shape. */
 export function toKnownError(error: unknown): KnownError {
   if (isKnownError(error)) return error
   const fastifyError = error as Partial<FastifyError>
@@ -113,10 +120,19 @@ export function toKnownError(error: unknown): KnownError {
       return new HttpError('unsupported_media_type', 'This route does not accept that content type (the API takes application/json).')
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new HttpError('validation_failed', 'The request body is not valid JSON.')
+      // Fastify's parser (secure-json-parse) also refuses "__proto__" keys, and says only "invalid".
+      return new HttpError('validation_failed', 'The request body is not valid JSON, or has a "__proto__" key (or "constructor": {"prototype": …}), which is refused.')
   }
   if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500 && error instanceof SyntaxError) {
     return new HttpError('validation_failed', 'The request body is not valid JSON.')
+  }
+  // Any other refusal of Fastify's or its router's (a path %-escape that does not decode, an over-long
+  // path parameter, a bad Content-Length): its status, our words, never its message (which quotes the URL).
+  if (typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_ERR_') && fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    if (fastifyError.statusCode === 413) return new HttpError('payload_too_large', 'The request body is too large.')
+    if (fastifyError.statusCode === 414 || fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') return new HttpError('uri_too_long', 'The address is too long.')
+    if (fastifyError.statusCode === 415) return new HttpError('unsupported_media_type', 'This route does not accept that content type.')
+    return new HttpError('validation_failed', 'The request could not be read.')
   }
   return new HttpError('internal_error', 'Something went wrong on our side.')
 }
@@ -142,6 +158,8 @@ export function replyWithApiError(request: FastifyRequest, reply: FastifyReply, 
   const status = statusOf(error)
   logError(request, raw, error, status)
   if (error instanceof AuthError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
+  // The metadata worker's queue is full (core/metadata-parser.ts): a job takes at most 2 s.
+  if (error instanceof SsoError && error.code === 'metadata_busy') reply.header('retry-after', '5')
   return reply.code(status).type('application/json; charset=utf-8').send(errorBody(error))
 }
 

@@ -5,6 +5,9 @@ export type HttpErrorCode =
   | 'api_disabled'
   | 'not_found'
   | 'payload_too_large'
+  | 'uri_too_long'
+  | 'headers_too_large'
+  | 'request_timeout'
   | 'unsupported_media_type'
   | 'internal_error'
 

@@ -22,6 +22,18 @@ export function withFormTargets(policy: string, origins: readonly string[]): str
   return origins.length === 0 ? policy : policy.replace("form-action 'self'", `form-action 'self' ${origins.join(' ')}`)
 }
 
+/** The headers every response carries besides the CSP (also set by the OIDC provider's own responses). */
+export function fixedSecurityHeaders(https: boolean): Record<string, string> {
+  return {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    // One-time links carry their token in the URL: never leak it to another site through Referer.
+    'referrer-policy': 'same-origin',
+    'cross-origin-opener-policy': 'same-origin',
+    ...(https ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
+  }
+}
+
 export interface SecurityHeaderOptions {
   readonly https: boolean
   /** Origins of registered OpenID Connect clients: a sign-in form's redirects end there. */
@@ -29,19 +41,15 @@ export interface SecurityHeaderOptions {
 }
 
 export function installSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
+  const fixed = fixedSecurityHeaders(options.https)
   app.addHook('onSend', async (request, reply) => {
     if (!reply.hasHeader('content-security-policy')) {
       const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html')
       const targets = html && options.formTargets !== undefined ? await options.formTargets() : []
       reply.header('content-security-policy', withFormTargets(CONTENT_SECURITY_POLICY, targets))
     }
-    reply.header('x-content-type-options', 'nosniff')
-    reply.header('x-frame-options', 'DENY')
-    // One-time links carry their token in the URL: never leak it to another site through Referer.
-    reply.header('referrer-policy', 'same-origin')
-    reply.header('cross-origin-opener-policy', 'same-origin')
+    reply.headers(fixed)
     reply.header('x-request-id', request.id)
-    if (options.https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains')
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
   })
 }

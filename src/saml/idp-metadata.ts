@@ -13,7 +13,24 @@ import { CertificateError, parseCertificate, type Certificate } from './certific
 import { verifyEnvelopedSignature } from './verify-signature.js'
 import { attribute, childElements, descendants, NS, parseXml, plainText, XmlError } from './xml.js'
 
-export const MAX_METADATA_BYTES = 10 * 1024 * 1024
+/**
+ * What one IdP's metadata can hold, sized from real documents (docs/saml.md "Metadata limits"): the
+ * shared corpus's largest is an unsigned SWAMID test aggregate (148 KB, 1 047 elements, 881
+ * attributes, depth 7, 58 EntityDescriptors); the largest single IdPs are AD FS (38 KB, 268
+ * elements, depth 9) and Entra (~25 KB, ~250 elements, ~10 certificates over three roles). Each cap
+ * is several times those; past them xmldom's time grows with every node (~10 µs each), which is what
+ * a hostile owner would pad with.
+ */
+export const METADATA_LIMITS = {
+  bytes: 512 * 1024,
+  elements: 10_000,
+  attributes: 10_000,
+  otherMarkup: 1_000,
+  depth: 32,
+  entityDescriptors: 100,
+  signingCertificates: 10,
+} as const
+export const MAX_METADATA_BYTES = METADATA_LIMITS.bytes
 export const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect'
 export const BINDING_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST'
 
@@ -21,6 +38,8 @@ export type MetadataErrorCode =
   | 'metadata_not_xml'
   | 'metadata_dtd_forbidden'
   | 'metadata_too_large'
+  | 'metadata_too_complex'
+  | 'metadata_busy'
   | 'metadata_no_idp'
   | 'metadata_ambiguous'
   | 'metadata_entity_not_found'
@@ -59,14 +78,20 @@ export interface ParseMetadataOptions {
   readonly minRsaBits?: number
 }
 
+const BEYOND_ANY_IDP = 'That is far beyond what any identity provider publishes (limits: docs/saml.md).'
+
 export function parseIdpMetadata(xml: string, options: ParseMetadataOptions): IdpMetadata {
   let root: Element
   try {
-    root = parseXml(xml, MAX_METADATA_BYTES, 1_000_000).documentElement!
+    root = parseXml(xml, MAX_METADATA_BYTES, METADATA_LIMITS.elements, {
+      maxDepth: METADATA_LIMITS.depth, maxAttributes: METADATA_LIMITS.attributes, maxOtherMarkup: METADATA_LIMITS.otherMarkup,
+    }).documentElement!
   } catch (error) {
     if (error instanceof XmlError) {
-      const code = error.code === 'xml_dtd_forbidden' ? 'metadata_dtd_forbidden' : error.code === 'xml_too_large' ? 'metadata_too_large' : 'metadata_not_xml'
-      throw new MetadataError(code, error.code === 'xml_malformed' ? `This is not XML metadata: ${error.message.replace(/^The XML is not well-formed: /, '')}` : error.message)
+      const code = error.code === 'xml_dtd_forbidden' ? 'metadata_dtd_forbidden' : error.code === 'xml_too_large' || error.code === 'xml_too_complex' ? 'metadata_too_large' : 'metadata_not_xml'
+      const message = error.code === 'xml_too_complex' ? `${error.message.replace(/^The XML/, 'The metadata')} ${BEYOND_ANY_IDP}`
+        : error.code === 'xml_malformed' ? `This is not XML metadata: ${error.message.replace(/^The XML is not well-formed: /, '')}` : error.message
+      throw new MetadataError(code, message)
     }
     throw error
   }
@@ -74,7 +99,11 @@ export function parseIdpMetadata(xml: string, options: ParseMetadataOptions): Id
     throw new MetadataError('metadata_no_idp', `The root element is ${root.localName ?? '?'}, not a SAML metadata EntityDescriptor or EntitiesDescriptor.`)
   }
 
-  const entities = (root.localName === 'EntityDescriptor' ? [root] : descendants(root, NS.metadata, 'EntityDescriptor'))
+  const all = root.localName === 'EntityDescriptor' ? [root] : descendants(root, NS.metadata, 'EntityDescriptor')
+  if (all.length > METADATA_LIMITS.entityDescriptors) {
+    throw new MetadataError('metadata_too_large', `The metadata holds ${all.length} EntityDescriptors, more than ${METADATA_LIMITS.entityDescriptors}: it is a federation aggregate. Give your IdP's own metadata (its EntityDescriptor or its metadata URL).`)
+  }
+  const entities = all
     .filter((e) => childElements(e, NS.metadata, 'IDPSSODescriptor').length > 0)
   if (entities.length === 0) throw new MetadataError('metadata_no_idp', 'The metadata has no IDPSSODescriptor: it does not describe an identity provider (is it SP metadata?).')
   let entity: Element
@@ -107,20 +136,23 @@ export function parseIdpMetadata(xml: string, options: ParseMetadataOptions): Id
     throw new MetadataError('metadata_no_binding', 'The IdP has no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding.')
   }
 
+  const certificateElements = childElements(descriptor, NS.metadata, 'KeyDescriptor')
+    .filter((keyDescriptor) => attribute(keyDescriptor, 'use') === undefined || attribute(keyDescriptor, 'use') === 'signing')
+    .flatMap((keyDescriptor) => descendants(keyDescriptor, NS.ds, 'X509Certificate'))
+  // Each certificate is a real X.509 parse: a few thousand copies would be seconds of work.
+  if (certificateElements.length > METADATA_LIMITS.signingCertificates) {
+    throw new MetadataError('metadata_too_large', `The IdP lists ${certificateElements.length} signing certificates, more than ${METADATA_LIMITS.signingCertificates}. ${BEYOND_ANY_IDP}`)
+  }
   const signingCertificates: Certificate[] = []
-  for (const keyDescriptor of childElements(descriptor, NS.metadata, 'KeyDescriptor')) {
-    const use = attribute(keyDescriptor, 'use')
-    if (use !== undefined && use !== 'signing') continue
-    for (const certEl of descendants(keyDescriptor, NS.ds, 'X509Certificate')) {
-      let cert: Certificate
-      try {
-        cert = parseCertificate(plainText(certEl) ?? '', { minRsaBits: options.minRsaBits })
-      } catch (error) {
-        if (error instanceof CertificateError) throw new MetadataError(error.code, `A signing certificate in the metadata: ${error.message}`)
-        throw error
-      }
-      if (!signingCertificates.some((c) => c.fingerprint === cert.fingerprint)) signingCertificates.push(cert)
+  for (const certEl of certificateElements) {
+    let cert: Certificate
+    try {
+      cert = parseCertificate(plainText(certEl) ?? '', { minRsaBits: options.minRsaBits })
+    } catch (error) {
+      if (error instanceof CertificateError) throw new MetadataError(error.code, `A signing certificate in the metadata: ${error.message}`)
+      throw error
     }
+    if (!signingCertificates.some((c) => c.fingerprint === cert.fingerprint)) signingCertificates.push(cert)
   }
   if (signingCertificates.length === 0) throw new MetadataError('metadata_no_certificate', 'The IdP metadata has no signing certificate (KeyDescriptor use="signing" or without use).')
 

@@ -16,7 +16,11 @@ export interface VerifiedAssertion {
   /** Until when this assertion could be replayed (latest NotOnOrAfter + skew, UTC ISO): the replay cache keeps its ID until then. */
   readonly validUntil: string
   readonly authnInstant: string | undefined
-  /** Attribute Name → values, in document order (several statements merged); a prototype-less object, so any name is an own key. */
+  /**
+   * Attribute Name → values, each name's values in document order (several statements merged). A prototype-less
+   * record: a Name such as `__proto__` or `toString` is an own key like any other, and a Name never
+   * sent is undefined (read with `Object.hasOwn` or core/keyed-record's `ownValue` all the same).
+   */
   readonly attributes: Readonly<Record<string, readonly string[]>>
   readonly signed: { readonly response: boolean; readonly assertion: boolean }
   readonly encrypted: boolean
@@ -47,10 +51,8 @@ export function readAssertion(response: Element, assertion: Element, ctx: ReadCo
   const assertionId = attribute(assertion, 'ID') ?? ''
   if (assertionId === '') return { code: 'xml_malformed', detail: 'the Assertion has no ID' }
 
-  // No prototype: an IdP-signed attribute named `__proto__`, `constructor` or `toString` is an own
-  // key like any other (with `{}` those found Object.prototype's members, and pushing a value onto
-  // one threw: every sign-in with such an attribute was a 500).
-  const attributes: Record<string, string[]> = Object.create(null) as Record<string, string[]>
+  // Names are the IdP's data: on a plain {} `attributes['toString'] ??= []` finds a function (a 500).
+  const attributes = Object.create(null) as Record<string, string[]>
   for (const statement of childElements(assertion, NS.assertion, 'AttributeStatement')) {
     for (const attr of childElements(statement, NS.assertion, 'Attribute')) {
       const name = attribute(attr, 'Name')

@@ -23,19 +23,21 @@ const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#'
 const C14N = 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315'
 const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature'
 
-const SIGNATURE_ALGORITHMS: Record<string, { hash: string; sha1: boolean }> = {
-  'http://www.w3.org/2000/09/xmldsig#rsa-sha1': { hash: 'sha1', sha1: true },
-  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256': { hash: 'sha256', sha1: false },
-  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384': { hash: 'sha384', sha1: false },
-  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512': { hash: 'sha512', sha1: false },
-}
+// Maps, looked up by the unsigned document's Algorithm: on a plain {} `Algorithm="constructor"`
+// found Object and reached createHash(undefined), a 500 before any key was needed.
+const SIGNATURE_ALGORITHMS = new Map<string, { hash: string; sha1: boolean }>([
+  ['http://www.w3.org/2000/09/xmldsig#rsa-sha1', { hash: 'sha1', sha1: true }],
+  ['http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', { hash: 'sha256', sha1: false }],
+  ['http://www.w3.org/2001/04/xmldsig-more#rsa-sha384', { hash: 'sha384', sha1: false }],
+  ['http://www.w3.org/2001/04/xmldsig-more#rsa-sha512', { hash: 'sha512', sha1: false }],
+])
 
-const DIGEST_ALGORITHMS: Record<string, { hash: string; sha1: boolean }> = {
-  'http://www.w3.org/2000/09/xmldsig#sha1': { hash: 'sha1', sha1: true },
-  'http://www.w3.org/2001/04/xmlenc#sha256': { hash: 'sha256', sha1: false },
-  'http://www.w3.org/2001/04/xmldsig-more#sha384': { hash: 'sha384', sha1: false },
-  'http://www.w3.org/2001/04/xmlenc#sha512': { hash: 'sha512', sha1: false },
-}
+const DIGEST_ALGORITHMS = new Map<string, { hash: string; sha1: boolean }>([
+  ['http://www.w3.org/2000/09/xmldsig#sha1', { hash: 'sha1', sha1: true }],
+  ['http://www.w3.org/2001/04/xmlenc#sha256', { hash: 'sha256', sha1: false }],
+  ['http://www.w3.org/2001/04/xmldsig-more#sha384', { hash: 'sha384', sha1: false }],
+  ['http://www.w3.org/2001/04/xmlenc#sha512', { hash: 'sha512', sha1: false }],
+])
 
 export interface VerifiedSignature {
   readonly signatureAlgorithm: string
@@ -75,7 +77,7 @@ export function verifyEnvelopedSignature(
   const c14nAlgorithm = attribute(c14nMethods[0]!, 'Algorithm') ?? ''
   if (c14nAlgorithm !== EXC_C14N && c14nAlgorithm !== C14N) return { code: 'signature_algorithm_forbidden', algorithm: c14nAlgorithm }
   const signatureAlgorithm = attribute(signatureMethods[0]!, 'Algorithm') ?? ''
-  const sigAlg = SIGNATURE_ALGORITHMS[signatureAlgorithm]
+  const sigAlg = SIGNATURE_ALGORITHMS.get(signatureAlgorithm)
   if (sigAlg === undefined || (sigAlg.sha1 && !options.allowSha1)) return { code: 'signature_algorithm_forbidden', algorithm: signatureAlgorithm }
 
   // Exactly one Reference, to the element the signature sits in.
@@ -109,7 +111,7 @@ export function verifyEnvelopedSignature(
   const digestValues = childElements(reference, NS.ds, 'DigestValue')
   if (digestMethods.length !== 1 || digestValues.length !== 1) return fail('the Reference needs one DigestMethod and one DigestValue')
   const digestAlgorithm = attribute(digestMethods[0]!, 'Algorithm') ?? ''
-  const digestAlg = DIGEST_ALGORITHMS[digestAlgorithm]
+  const digestAlg = DIGEST_ALGORITHMS.get(digestAlgorithm)
   if (digestAlg === undefined || (digestAlg.sha1 && !options.allowSha1)) return { code: 'signature_algorithm_forbidden', algorithm: digestAlgorithm }
 
   // Digest of the signed element without its signature (enveloped-signature transform). The

@@ -56,7 +56,8 @@ memoizeXmldomGrammar(createRequire(import.meta.url)('@xmldom/xmldom/lib/grammar.
 
 export class XmlError extends Error {
   override name = 'XmlError'
-  constructor(readonly code: 'xml_malformed' | 'xml_dtd_forbidden' | 'xml_too_large', message: string) {
+  /** `xml_too_complex`: more elements, depth or attributes than the caller allows (see XmlShapeLimits). */
+  constructor(readonly code: 'xml_malformed' | 'xml_dtd_forbidden' | 'xml_too_large' | 'xml_too_complex', message: string) {
     super(message)
   }
 }
@@ -65,8 +66,20 @@ const ELEMENT_NODE = 1
 const TEXT_NODE = 3
 const CDATA_SECTION_NODE = 4
 
+/**
+ * Tighter shape limits than the defaults, for a caller that knows its documents (IdP metadata);
+ * exceeding one of these throws `xml_too_complex` rather than `xml_malformed`.
+ */
+export interface XmlShapeLimits {
+  readonly maxDepth: number
+  /** Attributes (namespace declarations included) in the whole document. */
+  readonly maxAttributes: number
+  /** Comments, processing instructions and CDATA sections: each costs the parser about what an element does. */
+  readonly maxOtherMarkup: number
+}
+
 /** Parses `text` as XML; throws XmlError for a DTD, a size over `maxBytes`, or anything not well-formed. */
-export function parseXml(text: string, maxBytes: number, maxElements = MAX_XML_ELEMENTS): Document {
+export function parseXml(text: string, maxBytes: number, maxElements = MAX_XML_ELEMENTS, limits?: XmlShapeLimits): Document {
   if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new XmlError('xml_too_large', `The XML is larger than ${maxBytes} bytes.`)
   // No DTD, ever: entity declarations are how XXE and billion-laughs get in.
   if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) throw new XmlError('xml_dtd_forbidden', 'The XML contains a DTD (<!DOCTYPE or <!ENTITY), which is not allowed.')
@@ -75,9 +88,13 @@ export function parseXml(text: string, maxBytes: number, maxElements = MAX_XML_E
   // quadratically (20 000 levels: 11 s): refuse before parsing.
   // And the parse time of xmldom grows with the element count (1 MiB of empty elements: ~2 s), so
   // the count is capped too, far above what a real message carries (500 groups: ~1 600 elements).
-  const shape = scanShape(text, MAX_XML_DEPTH, maxElements)
-  if (shape === 'too_deep') throw new XmlError('xml_malformed', `The XML nests elements more than ${MAX_XML_DEPTH} deep.`)
-  if (shape === 'too_many') throw new XmlError('xml_malformed', `The XML has more than ${maxElements} elements.`)
+  const depthLimit = limits?.maxDepth ?? MAX_XML_DEPTH
+  const shape = scanShape(text, depthLimit, maxElements, limits?.maxAttributes ?? Infinity, limits?.maxOtherMarkup ?? Infinity)
+  const code = limits === undefined ? 'xml_malformed' : 'xml_too_complex'
+  if (shape === 'too_deep') throw new XmlError(code, `The XML nests elements more than ${depthLimit} deep.`)
+  if (shape === 'too_many') throw new XmlError(code, `The XML has more than ${maxElements} elements.`)
+  if (shape === 'too_many_attributes') throw new XmlError(code, `The XML has more than ${limits!.maxAttributes} attributes.`)
+  if (shape === 'too_much_markup') throw new XmlError(code, `The XML has more than ${limits!.maxOtherMarkup} comments, processing instructions and CDATA sections.`)
   let problem: string | undefined
   let document: Document
   try {
@@ -104,8 +121,10 @@ export const MAX_XML_ELEMENTS = 20_000
  * "/>" closing at once) go down, end tags up; comments, CDATA and processing instructions are
  * skipped. Malformed input may be miscounted, but the parser refuses it anyway.
  */
-function scanShape(text: string, limit: number, maxElements: number): 'ok' | 'too_deep' | 'too_many' {
+function scanShape(text: string, limit: number, maxElements: number, maxAttributes: number, maxOtherMarkup: number): 'ok' | 'too_deep' | 'too_many' | 'too_many_attributes' | 'too_much_markup' {
   let elements = 0
+  let attributes = 0
+  let otherMarkup = 0
   const skipPast = (terminator: string, from: number) => {
     const end = text.indexOf(terminator, from)
     return end === -1 ? text.length : end + terminator.length
@@ -114,6 +133,9 @@ function scanShape(text: string, limit: number, maxElements: number): 'ok' | 'to
   let i = text.indexOf('<')
   while (i !== -1) {
     const next = text.charCodeAt(i + 1)
+    if (next === 0x21 /* ! */ || next === 0x3f /* ? */) {
+      if (++otherMarkup > maxOtherMarkup) return 'too_much_markup'
+    }
     if (text.startsWith('<!--', i)) i = skipPast('-->', i + 4)
     else if (text.startsWith('<![CDATA[', i)) i = skipPast(']]>', i + 9)
     else if (next === 0x3f /* ? */) i = skipPast('?>', i + 2)
@@ -129,6 +151,7 @@ function scanShape(text: string, limit: number, maxElements: number): 'ok' | 'to
           if (c === quote) quote = 0
         } else if (c === 0x22 || c === 0x27) quote = c
         else if (c === 0x3e /* > */) break
+        else if (c === 0x3d /* = */ && ++attributes > maxAttributes) return 'too_many_attributes'
       }
       if (++elements > maxElements) return 'too_many'
       if (text.charCodeAt(j - 1) !== 0x2f /* / */ && ++depth > limit) return 'too_deep'

@@ -4,6 +4,7 @@ import { apiTokenRepository } from './api-token-repository.js'
 import { auditRepository } from './audit-repository.js'
 import type { Db } from './database.js'
 import { emailDomainRepository } from './email-domain-repository.js'
+import { jobRepository } from './job-repository.js'
 import { invitationRepository } from './invitation-repository.js'
 import { memberRepository } from './member-repository.js'
 import { oneTimeTokenRepository } from './one-time-token-repository.js'
@@ -29,6 +30,7 @@ function stores(db: Db): Stores {
     apiTokens: apiTokenRepository(db),
     rateLimits: rateLimitRepository(db),
     outbox: outboxRepository(db),
+    jobs: jobRepository(db),
     audit: auditRepository(db),
     spKeys: spKeyRepository(db),
     ssoConnections: ssoConnectionRepository(db),

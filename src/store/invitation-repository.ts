@@ -3,13 +3,14 @@ import { normalizeEmail, type Invitation, type OrgRole } from '../core/types.js'
 import type { Db } from './database.js'
 import { translateDuplicate } from './duplicate-key.js'
 import type { InvitationTable } from './schema.js'
+import { keyedRecord } from '../core/keyed-record.js'
 
 const toInvitation = (row: InvitationTable): Invitation => ({
   id: row.id,
   orgId: row.org_id,
   email: row.email,
   role: row.role as OrgRole,
-  workspaceRoles: JSON.parse(row.workspace_roles) as Record<string, string>,
+  workspaceRoles: keyedRecord(Object.entries(JSON.parse(row.workspace_roles) as Record<string, string>)),
   createdAt: row.created_at,
   expiresAt: row.expires_at,
 })

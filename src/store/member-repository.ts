@@ -4,6 +4,7 @@ import type { Member, Membership, OrgRole } from '../core/types.js'
 import type { Db } from './database.js'
 import { translateDuplicate } from './duplicate-key.js'
 import { toUser } from './user-repository.js'
+import { keyedRecord } from '../core/keyed-record.js'
 
 export function memberRepository(db: Db): MemberStore {
   const memberRows = () =>
@@ -26,7 +27,7 @@ export function memberRepository(db: Db): MemberStore {
       .execute()
     const byMember = new Map<string, Record<string, string>>()
     for (const r of roles) {
-      const map = byMember.get(r.member_id) ?? {}
+      const map = byMember.get(r.member_id) ?? keyedRecord<string>()
       map[r.slug] = r.role
       byMember.set(r.member_id, map)
     }
@@ -37,7 +38,7 @@ export function memberRepository(db: Db): MemberStore {
       role: row.role as OrgRole,
       allowWithoutSso: row.allow_without_sso === 1,
       managedByIdp: row.managed_by_idp === 1,
-      workspaceRoles: byMember.get(row.member_id) ?? {},
+      workspaceRoles: byMember.get(row.member_id) ?? keyedRecord<string>(),
       createdAt: row.member_created_at,
     }))
   }

@@ -19,6 +19,7 @@ export function oidcPayloadRepository(db: Db): OidcPayloadStore {
       const values = {
         model: r.model, id: r.id, payload: JSON.stringify(r.payload), grant_id: r.grantId ?? null, uid: r.uid ?? null,
         user_code: r.userCode ?? null, expires_at: r.expiresAt ?? null, consumed_at: null,
+        account_id: r.accountId ?? null, org_id: r.orgId ?? null,
       }
       // A re-save keeps consumed_at: consuming is its own, one-way write.
       const { model: _model, id: _id, consumed_at: _consumed, ...changes } = values
@@ -42,6 +43,32 @@ export function oidcPayloadRepository(db: Db): OidcPayloadStore {
     deleteExpired: async (now) => {
       await db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).execute()
     },
+    deleteGrants: (grantIds) => deleteGrants(db, grantIds),
+    revokeOrgLogins: async (userId, orgId, now) => {
+      // Never moves back: a revocation recorded later (another process's clock) stays.
+      await db.insertInto('oidc_revocations').values({ user_id: userId, org_id: orgId, revoked_at: now })
+        .onConflict((oc) => oc.columns(['user_id', 'org_id']).doUpdateSet({ revoked_at: now }).where('oidc_revocations.revoked_at', '<', now))
+        .execute()
+      const logins = await db.selectFrom('oidc_payloads').select('id').where('model', '=', ORG_LOGIN).where('org_id', '=', orgId).where('account_id', '=', userId).execute()
+      await deleteGrants(db, logins.map((l) => l.id))
+    },
+    findRevocation: async (userId, orgId) =>
+      (await db.selectFrom('oidc_revocations').select('revoked_at').where('user_id', '=', userId).where('org_id', '=', orgId).executeTakeFirst())?.revoked_at,
+    listOrgLogins: async (orgId, userId) =>
+      (await db.selectFrom('oidc_payloads').select(['id', 'payload']).where('model', '=', ORG_LOGIN).where('org_id', '=', orgId)
+        .$if(userId !== undefined, (q) => q.where('account_id', '=', userId!)).orderBy('id').execute())
+        .map((r) => ({ grantId: r.id, payload: JSON.parse(r.payload) as Record<string, unknown> })),
+  }
+}
+
+/** Gatehouse's record of a grant's user and org (core/oidc-login.ts), stored under the grant's id. */
+const ORG_LOGIN = 'OrgLogin'
+
+async function deleteGrants(db: Db, grantIds: readonly string[]): Promise<void> {
+  // Chunks keep the statement under SQLite's bound-parameter limit for a user with many grants.
+  for (let i = 0; i < grantIds.length; i += 200) {
+    const ids = grantIds.slice(i, i + 200)
+    await db.deleteFrom('oidc_payloads').where((eb) => eb.or([eb('grant_id', 'in', ids), eb.and([eb('model', '=', 'Grant'), eb('id', 'in', ids)])])).execute()
   }
 }
 

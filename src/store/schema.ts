@@ -14,6 +14,7 @@ export interface Database {
   sessions: SessionTable
   rate_limits: RateLimitTable
   mail_outbox: MailOutboxTable
+  jobs: JobTable
   audit_events: AuditEventTable
   sp_keys: SpKeyTable
   sso_connections: SsoConnectionTable
@@ -25,6 +26,7 @@ export interface Database {
   api_tokens: ApiTokenTable
   email_domains: EmailDomainTable
   oidc_payloads: OidcPayloadTable
+  oidc_revocations: OidcRevocationTable
   oidc_signing_keys: OidcSigningKeyTable
   oidc_clients: OidcClientTable
   dev_idp_keys: DevIdpKeyTable
@@ -122,6 +124,22 @@ export interface MailOutboxTable {
   subject: string
   body: string
   created_at: string
+}
+
+/** The durable job queue (store/job-repository.ts). */
+export interface JobTable {
+  id: string
+  kind: string
+  /** JSON object. */
+  payload: string
+  state: 'queued' | 'failed'
+  run_at: string
+  attempts: number
+  lease_token: string | null
+  lease_until: string | null
+  last_error: string | null
+  created_at: string
+  updated_at: string
 }
 
 export interface AuditEventTable {
@@ -267,6 +285,16 @@ export interface OidcPayloadTable {
   /** null: does not expire. */
   expires_at: string | null
   consumed_at: string | null
+  /** OrgLogin rows: the user and org of the grant, so a user's grants in an org can be revoked. */
+  account_id: string | null
+  org_id: string | null
+}
+
+/** No grant of this user for this org made at or before `revoked_at` is valid (removal, password reset). */
+export interface OidcRevocationTable {
+  user_id: string
+  org_id: string
+  revoked_at: string
 }
 
 export interface OidcSigningKeyTable {

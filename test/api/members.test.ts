@@ -143,9 +143,11 @@ describe('POST /organizations/{org}/members', () => {
     })
   }
 
-  it('refuses names with control characters with 422 name_invalid', async () => {
-    expectApiError(await add({ email: 'max@acme.test', firstName: 'Max\u0000' }), 422, 'name_invalid')
+  it('refuses names with control characters with 422 name_invalid, and a NUL anywhere with 400 validation_failed', async () => {
     expectApiError(await add({ email: 'max@acme.test', lastName: 'Line\nbreak' }), 422, 'name_invalid')
+    expectApiError(await add({ email: 'max@acme.test', firstName: 'Max\u0007' }), 422, 'name_invalid')
+    // The input layer refuses a NUL before any handler (PostgreSQL cannot store it in text).
+    expectApiError(await add({ email: 'max@acme.test', firstName: 'Max\u0000' }), 400, 'validation_failed')
     expect(await emails()).toEqual([])
   })
 

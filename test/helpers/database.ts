@@ -3,6 +3,9 @@
  * GATEHOUSE_TEST_DATABASE_URL=postgres://… a new schema in that database, dropped afterwards.
  */
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import pg from 'pg'
 import type { DatabaseConfig } from '../../src/config.js'
 
@@ -15,9 +18,12 @@ export interface TestDatabase {
   drop(): Promise<void>
 }
 
-export async function freshDatabase(): Promise<TestDatabase> {
+/** `shared`: on SQLite a temporary file instead of memory, so that a second runtime (a restart, another process) can open it. */
+export async function freshDatabase(options: { shared?: boolean } = {}): Promise<TestDatabase> {
   if (TEST_DATABASE_URL === undefined || DIALECT === 'sqlite') {
-    return { config: { dialect: 'sqlite', path: ':memory:' }, drop: async () => {} }
+    if (options.shared !== true) return { config: { dialect: 'sqlite', path: ':memory:' }, drop: async () => {} }
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'))
+    return { config: { dialect: 'sqlite', path: join(dir, 'gatehouse.db') }, drop: async () => rmSync(dir, { recursive: true, force: true }) }
   }
   const schema = `gh_test_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: TEST_DATABASE_URL })

@@ -27,7 +27,8 @@ export interface HttpBrowser {
   readonly visited: string[]
 }
 
-export function httpBrowser(origin: string): HttpBrowser {
+/** `fetchImpl`: another transport (test/helpers/inject-fetch.ts) for a base URL nothing listens on. */
+export function httpBrowser(origin: string, fetchImpl: typeof fetch = fetch): HttpBrowser {
   const cookies = new Map<string, string>()
   const visited: string[] = []
   let csrf = ''
@@ -48,7 +49,7 @@ export function httpBrowser(origin: string): HttpBrowser {
     request: async (method, url, form) => {
       const absolute = new URL(url, origin).toString()
       visited.push(absolute)
-      const res = await fetch(absolute, {
+      const res = await fetchImpl(absolute, {
         method, redirect: 'manual',
         headers: {
           cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),

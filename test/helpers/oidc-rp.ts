@@ -5,7 +5,7 @@
  */
 import { inflateRawSync } from 'node:zlib'
 import * as client from 'openid-client'
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose'
+import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jose'
 import type { HttpBrowser } from './http-browser.js'
 import { responseFor, type SsoOrg } from './sso.js'
 import type { TestContext } from './test-app.js'
@@ -18,12 +18,16 @@ export interface Rp {
   readonly config: client.Configuration
   readonly clientId: string
   readonly issuer: string
+  readonly fetchImpl?: typeof fetch | undefined
 }
 
-export async function rpFor(baseUrl: string, clientId: string, secret?: string): Promise<Rp> {
+/** `fetchImpl`: another transport (test/helpers/inject-fetch.ts) for a base URL nothing listens on. */
+export async function rpFor(baseUrl: string, clientId: string, secret?: string, fetchImpl?: typeof fetch): Promise<Rp> {
   const issuer = `${baseUrl}/oidc`
-  const config = await client.discovery(new URL(issuer), clientId, secret === undefined ? undefined : {}, secret === undefined ? client.None() : client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests] })
-  return { config, clientId, issuer }
+  const transport = fetchImpl === undefined ? {} : { [client.customFetch]: fetchImpl as client.CustomFetch }
+  const config = await client.discovery(new URL(issuer), clientId, secret === undefined ? undefined : {}, secret === undefined ? client.None() : client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests], ...transport })
+  if (fetchImpl !== undefined) config[client.customFetch] = fetchImpl as client.CustomFetch
+  return { config, clientId, issuer, fetchImpl }
 }
 
 export interface Started {
@@ -51,7 +55,7 @@ export async function finishAuthorization(rp: Rp, started: Started, callback: st
 
 /** Verifies the ID token's signature against the JWKS the provider publishes, and its iss and aud. */
 export async function verifyIdToken(rp: Rp, idToken: string): Promise<JWTPayload & Record<string, unknown>> {
-  const jwks = createRemoteJWKSet(new URL(rp.config.serverMetadata().jwks_uri!))
+  const jwks = createRemoteJWKSet(new URL(rp.config.serverMetadata().jwks_uri!), rp.fetchImpl === undefined ? {} : { [customFetch]: rp.fetchImpl })
   const { payload } = await jwtVerify(idToken, jwks, { issuer: rp.issuer, audience: rp.clientId })
   return payload as JWTPayload & Record<string, unknown>
 }

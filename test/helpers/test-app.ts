@@ -7,13 +7,15 @@ import type { FastifyInstance } from 'fastify'
 import { loadConfig, type Config } from '../../src/config.js'
 import { fixedClock, type FixedClock } from '../../src/core/clock.js'
 import type { MailMessage, Mailer } from '../../src/core/mail.js'
+import type { MetadataParser } from '../../src/core/metadata-parser.js'
 import { buildApp } from '../../src/http/app.js'
 import { createLogger } from '../../src/http/logging.js'
 import { createRuntime, type Runtime } from '../../src/runtime.js'
 import { seal } from '../../src/core/secret-box.js'
 import { newId } from '../../src/core/secret-token.js'
 import { generateKeyPair, type KeyPair } from '../../src/saml/key-pair.js'
-import { freshDatabase } from './database.js'
+import { freshDatabase, type TestDatabase } from './database.js'
+import { runDueJobs, type RunSummary } from '../../src/jobs/run-due-jobs.js'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 export const SECRET_KEY = '11'.repeat(32)
@@ -62,15 +64,29 @@ export interface TestContext {
   readonly clock: FixedClock
   readonly mail: CapturingMailer
   readonly config: Config
+  /**
+   * Runs every queued job that is due by the test clock (mail is sent by the job worker, never by a
+   * request): call it before reading `mail`.
+   */
+  runJobs(): Promise<RunSummary>
+  /** Runs the due jobs, then the first URL in the newest message to `to`. */
+  linkMailedTo(to: string): Promise<string>
+  /** Runs the due jobs, then every message sent so far. */
+  sentMail(): Promise<MailMessage[]>
   /** Every log line written so far, as raw JSON text. */
   logs(): string
   close(): Promise<void>
 }
 
 /** `mailer: 'configured'` lets the runtime choose from the config (SMTP or the outbox), as in production. */
-export async function createTestContext(options: { env?: Record<string, string>; config?: Partial<Config>; mailer?: Mailer | 'configured'; now?: string } = {}): Promise<TestContext> {
+export async function createTestContext(options: {
+  env?: Record<string, string>; config?: Partial<Config>; mailer?: Mailer | 'configured'; now?: string
+  parseMetadata?: MetadataParser
+  /** An existing database (a restart): the context neither makes nor drops it. */
+  database?: TestDatabase
+} = {}): Promise<TestContext> {
   const config = { ...testConfig(options.env), ...options.config }
-  const database = await freshDatabase()
+  const database: TestDatabase = options.database === undefined ? await freshDatabase() : { ...options.database, drop: async () => {} }
   const chunks: string[] = []
   const sink = new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done() } })
   const logger = createLogger('info', sink)
@@ -82,7 +98,7 @@ export async function createTestContext(options: { env?: Record<string, string>;
   for (let attempt = 1; runtime === undefined; attempt++) {
     try {
       runtime = await createRuntime({ ...config, database: database.config }, {
-        logger, clock, ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }), ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
+        logger, clock, ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }), ...(options.parseMetadata === undefined ? {} : { parseMetadata: options.parseMetadata }), ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
       })
     } catch (error) {
       if (attempt < 3 && /does not exist/.test(String((error as Error).message))) continue
@@ -93,11 +109,20 @@ export async function createTestContext(options: { env?: Record<string, string>;
   // One SP key pair per test file instead of one per context (generation takes ~0.4 s).
   spKeyPair ??= generateKeyPair({ commonName: 'Gatehouse SP test', notBefore: new Date('2020-01-01T00:00:00Z'), years: 30 })
   const pair = await spKeyPair
-  await runtime.deps.store.spKeys.insert({ id: newId(), privateKeyEncrypted: seal(config.secretKey, pair.privateKeyPem), certificatePem: pair.certificatePem, createdAt: '2020-01-01T00:00:00.000Z' })
+  if ((await runtime.deps.store.spKeys.listActive()).length === 0) await runtime.deps.store.spKeys.insert({ id: newId(), privateKeyEncrypted: seal(config.secretKey, pair.privateKeyPem), certificatePem: pair.certificatePem, createdAt: '2020-01-01T00:00:00.000Z' })
   const app = await buildApp(config, runtime.deps)
   await app.ready()
   return {
     app, runtime, deps: runtime.deps, clock, mail, config,
+    runJobs: () => runDueJobs(runtime.deps),
+    linkMailedTo: async (to) => {
+      await runDueJobs(runtime.deps)
+      return mail.linkFor(to)
+    },
+    sentMail: async () => {
+      await runDueJobs(runtime.deps)
+      return mail.sent
+    },
     logs: () => chunks.join(''),
     close: async () => {
       await app.close()

@@ -73,7 +73,7 @@ const CASES: Case[] = [
         b, url: '/forgot-password', form: { email: MEMBER }, signedIn: false,
         accepted: async (res) => {
           expect(res.statusCode).toBe(200)
-          expect(ctx.mail.linkFor(MEMBER)).toContain('/reset-password?token=')
+          expect(await ctx.linkMailedTo(MEMBER)).toContain('/reset-password?token=')
         },
       }
     },
@@ -117,7 +117,7 @@ const CASES: Case[] = [
     prepare: async (ctx) => {
       await seedAcme(ctx)
       await inviteMember(ctx.deps, 'acme', { email: 'new@acme.test', role: 'member' }, operatorActor)
-      const link = ctx.mail.linkFor('new@acme.test')
+      const link = await ctx.linkMailedTo('new@acme.test')
       const b = browser(ctx.app)
       await b.get(pathOf(link))
       return {
@@ -170,7 +170,7 @@ const CASES: Case[] = [
         b, url: '/orgs/acme/invitations', signedIn: true, form: { email: 'new@acme.test', role: 'member' },
         accepted: async (res) => {
           expect(res.statusCode).toBe(303)
-          expect(ctx.mail.linkFor('new@acme.test')).toContain('/invitations/accept?token=')
+          expect(await ctx.linkMailedTo('new@acme.test')).toContain('/invitations/accept?token=')
         },
       }
     },
@@ -180,7 +180,7 @@ const CASES: Case[] = [
     prepare: async (ctx) => {
       await seedAcme(ctx)
       const invitation = await inviteMember(ctx.deps, 'acme', { email: 'new@acme.test', role: 'member' }, operatorActor)
-      const link = ctx.mail.linkFor('new@acme.test')
+      const link = await ctx.linkMailedTo('new@acme.test')
       const b = await signedIn(ctx, OWNER)
       await b.get('/orgs/acme/members')
       return {

@@ -56,7 +56,7 @@ describe('inviting a member through the page', () => {
     const sent = await invite(owner, { email: INVITEE, role: 'admin', 'ws.prod': 'developer', 'ws.staging': '' })
     expect(sent.statusCode).toBe(303)
     expect(sent.headers.location).toBe('/orgs/acme/members?notice=invited')
-    const link = ctx.mail.linkFor(INVITEE)
+    const link = await ctx.linkMailedTo(INVITEE)
     expect(link).toMatch(/^http:\/\/gatehouse\.test\/invitations\/accept\?token=[A-Za-z0-9_-]{43}$/)
     expect((await owner.get('/orgs/acme/members')).body).toContain(INVITEE)
 
@@ -75,7 +75,7 @@ describe('inviting a member through the page', () => {
   it('accepts a link once: a second use answers 410 and changes nothing', async () => {
     const owner = await signedIn(ctx, OWNER)
     await invite(owner, { email: INVITEE, role: 'member' })
-    const link = ctx.mail.linkFor(INVITEE)
+    const link = await ctx.linkMailedTo(INVITEE)
     expect((await accept(link, { firstName: 'Nina', lastName: 'New', password: PASSWORD })).res.statusCode).toBe(303)
 
     const again = await accept(link, { firstName: 'Mallory', lastName: 'X', password: 'another passphrase' })
@@ -89,7 +89,7 @@ describe('inviting a member through the page', () => {
     const owner = await signedIn(ctx, OWNER)
     await invite(owner, { email: INVITEE, role: 'member' })
     ctx.clock.advance(days(7))
-    const late = await accept(ctx.mail.linkFor(INVITEE), { firstName: 'Nina', lastName: 'New', password: PASSWORD })
+    const late = await accept(await ctx.linkMailedTo(INVITEE), { firstName: 'Nina', lastName: 'New', password: PASSWORD })
     expect(late.page.statusCode).toBe(410)
     expect(late.res.statusCode).toBe(410)
     expect((await member(INVITEE)).status).toBe(404)
@@ -99,13 +99,13 @@ describe('inviting a member through the page', () => {
     const owner = await signedIn(ctx, OWNER)
     await invite(owner, { email: INVITEE, role: 'member' })
     ctx.clock.advance(days(7) - minutes(1))
-    expect((await accept(ctx.mail.linkFor(INVITEE), { firstName: 'Nina', lastName: 'New', password: PASSWORD })).res.statusCode).toBe(303)
+    expect((await accept(await ctx.linkMailedTo(INVITEE), { firstName: 'Nina', lastName: 'New', password: PASSWORD })).res.statusCode).toBe(303)
   })
 
   it('stops the link of a revoked invitation', async () => {
     const owner = await signedIn(ctx, OWNER)
     await invite(owner, { email: INVITEE, role: 'member' })
-    const link = ctx.mail.linkFor(INVITEE)
+    const link = await ctx.linkMailedTo(INVITEE)
     const row = await ctx.runtime.db.selectFrom('invitations').select('id').executeTakeFirstOrThrow()
     await owner.get('/orgs/acme/members')
     expect((await owner.post(`/orgs/acme/invitations/${row.id}/revoke`, {})).statusCode).toBe(303)
@@ -115,7 +115,7 @@ describe('inviting a member through the page', () => {
   it('keeps a weak password beside its field and the link still works', async () => {
     const owner = await signedIn(ctx, OWNER)
     await invite(owner, { email: INVITEE, role: 'member' })
-    const link = ctx.mail.linkFor(INVITEE)
+    const link = await ctx.linkMailedTo(INVITEE)
     const weak = await accept(link, { firstName: 'Nina', lastName: 'New', password: 'short' })
     expect(weak.res.statusCode).toBe(422)
     expect(weak.res.body).toContain('id="f-password-error"')
@@ -135,7 +135,7 @@ describe('an invitation to someone who already has a password', () => {
   })
 
   it('cannot be accepted without signing in: choosing a password there is refused', async () => {
-    const link = ctx.mail.linkFor(GINA)
+    const link = await ctx.linkMailedTo(GINA)
     const { page, res, b } = await accept(link, { firstName: 'Mallory', lastName: 'X', password: 'mallory chose this' })
     expect(page.statusCode).toBe(200)
     expect(page.body).not.toContain('name="password"')
@@ -147,7 +147,7 @@ describe('an invitation to someone who already has a password', () => {
   })
 
   it('cannot be accepted by someone signed in as another email', async () => {
-    const link = ctx.mail.linkFor(GINA)
+    const link = await ctx.linkMailedTo(GINA)
     const max = await signedIn(ctx, MEMBER)
     const { res } = await accept(link, {}, max)
     expect(res.statusCode).toBe(403)
@@ -156,7 +156,7 @@ describe('an invitation to someone who already has a password', () => {
   })
 
   it('is accepted in one click once signed in as the invited email, keeping the names and password', async () => {
-    const link = ctx.mail.linkFor(GINA)
+    const link = await ctx.linkMailedTo(GINA)
     const gina = browser(ctx.app)
     await gina.get(pathOf(link))
     const signIn = await gina.submit(`/login?next=${encodeURIComponent(pathOf(link))}`, '/login', { email: GINA, password: PASSWORD, next: pathOf(link) })
@@ -202,7 +202,7 @@ describe('who may open the members page', () => {
     }
     expect((await member(MEMBER)).json.role).toBe('member')
     expect((await member(ADMIN)).status).toBe(200)
-    expect(ctx.mail.sent).toHaveLength(0)
+    expect((await ctx.sentMail())).toHaveLength(0)
 
     const owner = await signedIn(ctx, OWNER)
     await owner.get('/orgs/acme/members')
@@ -278,10 +278,10 @@ describe('what an admin may do', () => {
   it('cannot invite an owner (403), but can invite a member', async () => {
     const res = await admin.post('/orgs/acme/invitations', { email: INVITEE, role: 'owner' })
     expect(res.statusCode).toBe(403)
-    expect(ctx.mail.sent).toHaveLength(0)
+    expect((await ctx.sentMail())).toHaveLength(0)
     expect(await ctx.runtime.db.selectFrom('invitations').select('id').execute()).toHaveLength(0)
     expect((await admin.post('/orgs/acme/invitations', { email: INVITEE, role: 'member' })).statusCode).toBe(303)
-    expect(ctx.mail.linkFor(INVITEE)).toContain('/invitations/accept?token=')
+    expect(await ctx.linkMailedTo(INVITEE)).toContain('/invitations/accept?token=')
   })
 
   it('cannot revoke an owner\'s invitation to be owner (403), but can revoke a member\'s', async () => {

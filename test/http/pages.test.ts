@@ -81,7 +81,7 @@ describe('every page', () => {
 
     const acme = await seedAcme(ctx)
     await inviteMember(ctx.deps, 'acme', { email: 'nina@acme.test', role: 'member', workspaceRoles: { prod: 'viewer' } }, { kind: 'operator' })
-    const inviteLink = ctx.mail.linkFor('nina@acme.test')
+    const inviteLink = await ctx.linkMailedTo('nina@acme.test')
     const resetLink = await issuePasswordLink(ctx.deps, (await ctx.deps.store.users.findByEmail(MEMBER))!.id, RESET_LIFETIME)
     const owner = await signedIn(ctx, OWNER)
     const admin = await signedIn(ctx, ADMIN)

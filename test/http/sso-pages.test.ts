@@ -286,7 +286,7 @@ describe('disabling', () => {
     const after = await sso()
     expect(after.json).toEqual({ ...before.json, enabled: false })
     expect((await operator(ctx, 'GET', '/organizations/acme/members')).json.data).toEqual(members)
-    const mails = ctx.mail.sent.filter((m) => m.subject.includes('no longer signs in through single sign-on'))
+    const mails = (await ctx.sentMail()).filter((m) => m.subject.includes('no longer signs in through single sign-on'))
     expect(mails.map((m) => m.to)).toEqual(['sso-only@acme.test'])
     expect(mails[0]!.text).toContain('http://gatehouse.test/forgot-password')
     expect((await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data[0]).toMatchObject({ action: 'sso.disabled', actor: `user:${OWNER}`, detail: { before: { enabled: true }, after: { enabled: false } } })

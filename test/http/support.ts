@@ -115,7 +115,7 @@ export async function me(ctx: TestContext, credentials: { cookie: string } | { b
 export async function snapshot(ctx: TestContext): Promise<Record<string, string[]>> {
   const tables = [
     'organizations', 'workspaces', 'users', 'members', 'member_workspace_roles', 'invitations',
-    'one_time_tokens', 'sessions', 'api_tokens', 'rate_limits', 'mail_outbox', 'audit_events',
+    'one_time_tokens', 'sessions', 'api_tokens', 'rate_limits', 'mail_outbox', 'jobs', 'audit_events',
   ] as const
   const result: Record<string, string[]> = { mail: ctx.mail.sent.map((m) => `${m.to}|${m.subject}`) }
   for (const table of tables) {

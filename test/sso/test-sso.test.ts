@@ -8,6 +8,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SAML_FAILURE_CODES } from '../../src/saml/failure.js'
 import { FIX_IT_HINTS } from '../../src/core/sso-test-hints.js'
+import { encryptAssertion } from '../../src/saml/encrypt-assertion.js'
 import { generateKeyPair } from '../../src/saml/key-pair.js'
 import { browser, type Browser } from '../helpers/browser.js'
 import { idpNavigation, setupSsoOrg, type SsoOrg } from '../helpers/sso.js'
@@ -143,6 +144,20 @@ describe('a test run', () => {
     expect(page.body).toContain('Success')
     expect(page.body).toContain('SHA-1')
     expect(page.body.match(/<ul class="warnings">.*?<\/ul>/)?.[0]).toMatch(/expires in 16 days \(2026-12-10\)/)
+  })
+
+  it('warns of AES-CBC and 3DES assertion encryption and recommends AES-GCM; says nothing of GCM', async () => {
+    const spCertificate = (await operator(ctx, 'GET', '/organizations/acme/sso')).json.sp.certificate as string
+    const cases = [['aes128-cbc', /encrypts the assertion with AES-CBC.*AES-GCM/], ['aes256-gcm', null]] as const
+    for (const [content, warning] of cases) {
+      const started = await startTest()
+      const res = await postAcs(await encryptAssertion(answer(started), spCertificate, { content }), started.relayState)
+      expect(res.statusCode).toBe(303)
+      const page = await owner.get(String(res.headers.location))
+      expect(page.body).toContain('Success')
+      if (warning === null) expect(page.body).not.toMatch(/AES-CBC|3DES/)
+      else expect(page.body).toMatch(warning)
+    }
   })
 
   it('shows the IdP roles and what role mapping makes of them, without changing anyone\'s roles', async () => {

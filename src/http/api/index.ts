@@ -30,7 +30,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   const { deps, adminToken, cookie } = options
   app.removeContentTypeParser('text/plain')
   app.setErrorHandler((error, request, reply) => replyWithApiError(request, reply, error))
-  app.setNotFoundHandler((request, reply) => replyWithApiError(request, reply, new HttpError('not_found', `No API route ${request.method} ${request.url.split('?')[0]}.`)))
+  app.setNotFoundHandler((request, reply) => replyWithApiError(request, reply, new HttpError('not_found', 'There is no API route with this method and path.')))
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store')
   })

@@ -60,7 +60,7 @@ export function ssoRoutes(deps: CoreDeps): ApiRoute[] {
     route({
       method: 'PUT', path: '/organizations/:org/sso/idp', tag, security: 'operator',
       summary: 'Configure the IdP from metadata XML, a metadata URL (re-fetched periodically) or manual fields',
-      params: OrgParams, body: IdpInput, response: Sso, errors: [404, 409, 413, 422],
+      params: OrgParams, body: IdpInput, response: Sso, errors: [404, 409, 413, 422, 429],
       handle: async ({ params, body }) => {
         const { connection, warnings } = await configureIdp(deps, params.org, body, operator)
         return ssoJson(deps, connection, warnings)

@@ -12,13 +12,14 @@ import type Provider from 'oidc-provider'
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
 import type { CoreDeps } from '../../core/deps.js'
 import { activeOidcJwks } from '../../core/oidc-keys.js'
-import { currentOidcClaims, findOrgLogin, type OrgLogin } from '../../core/oidc-login.js'
+import { findOrgLogin, type OrgLogin } from '../../core/oidc-login.js'
+import { claimsOrDropGrant } from '../../core/oidc-revocation.js'
 import { endSession } from '../../core/sessions.js'
 import { renderPage } from '../../ui/layout.js'
 import { MessagePage } from '../../ui/pages/auth-pages.js'
 import { SignedOutOfAppPage, SignOutOfAppPage } from '../../ui/pages/oidc-pages.js'
 import type { CookieSettings } from '../authenticate.js'
-import { CONTENT_SECURITY_POLICY } from '../security-headers.js'
+import { CONTENT_SECURITY_POLICY, fixedSecurityHeaders } from '../security-headers.js'
 import { databaseAdapter } from './adapter.js'
 
 export const OIDC_PREFIX = '/oidc'
@@ -27,7 +28,6 @@ export const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile', 'org
 export interface OidcSettings {
   readonly baseUrl: string
   readonly secretKey: Buffer
-  readonly trustProxy: boolean
   readonly sessionAbsoluteHours: number
   readonly cookie: CookieSettings
   /** The provider's clock (oidc-provider reads Date.now itself; its storage expiry follows the same). */
@@ -123,8 +123,10 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
     cookies: {
       keys: [cookieKey],
       names: { session: 'gh_oidc_session', interaction: 'gh_oidc_interaction', resume: 'gh_oidc_resume' },
-      long: { httpOnly: true, sameSite: 'lax', signed: true },
-      short: { httpOnly: true, sameSite: 'lax', signed: true },
+      // Secure under an https base URL: mount.ts presents every request to the provider as the base
+      // URL's (base-url-view.ts), so Koa agrees the connection is https even behind a TLS proxy.
+      long: { httpOnly: true, sameSite: 'lax', signed: true, secure: settings.cookie.secure },
+      short: { httpOnly: true, sameSite: 'lax', signed: true, secure: settings.cookie.secure },
     },
     scopes: [...OIDC_SCOPES],
     claims: {
@@ -169,9 +171,10 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
       }
       const login = await findOrgLogin(deps, grantId, deps.clock.now().toISOString())
       if (login === undefined || login.userId !== sub) return undefined
-      const claims = await currentOidcClaims(deps, login)
-      // A removed member, a policy that no longer allows this sign-in, an SSO login past the org's
-      // timeout: no account, so the refresh or userinfo call fails (invalid_grant / invalid_token).
+      const claims = await claimsOrDropGrant(deps, grantId, login)
+      // A removed member (even if added back since), a password reset, a policy that no longer allows
+      // this sign-in, an SSO login past the org's timeout: no account, so the refresh or userinfo call
+      // fails (invalid_grant / invalid_token), and the grant is gone for good.
       if (claims === undefined) return undefined
       loginsOfRequest.set(ctx, login)
       return { accountId: sub, claims: async () => ({ ...claims }) }
@@ -194,14 +197,26 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
     },
   }
   const provider = new Provider(issuer, configuration)
-  provider.proxy = settings.trustProxy
+  // Koa reads host, protocol and client address from X-Forwarded-*: mount.ts always sets them from the
+  // base URL and Fastify's own (trust-proxy aware) request.ip, never passing on the caller's.
+  provider.proxy = true
+  // One address in X-Forwarded-For: the client Fastify resolved, written by the mount.
+  provider.maxIpsCount = 1
   provider.use(async (ctx, next) => {
-    // The provider's pages get the headers of every Gatehouse page (its responses bypass Fastify's hooks).
+    // The provider's responses get the headers of every Gatehouse page, HSTS included (they bypass
+    // Fastify's hooks).
     ctx.set('content-security-policy', CONTENT_SECURITY_POLICY)
-    ctx.set('x-content-type-options', 'nosniff')
-    ctx.set('x-frame-options', 'DENY')
-    ctx.set('referrer-policy', 'same-origin')
+    ctx.set(fixedSecurityHeaders(settings.cookie.secure))
+    const requestId = (ctx.req as { gatehouseRequestId?: string }).gatehouseRequestId
+    if (requestId !== undefined) ctx.set('x-request-id', requestId)
     await next()
+    if (ctx.response.get('cache-control') === '') ctx.set('cache-control', 'no-store')
+    if (ctx.status === 404 && ctx.body == null) {
+      // No provider route here: the usual page, not Koa's bare "Not Found".
+      ctx.type = 'html'
+      ctx.body = renderPage(<MessagePage title="Not found" message="There is no page at this address." reference={(ctx.req as { gatehouseRequestId?: string }).gatehouseRequestId} />)
+      ctx.status = 404
+    }
     const client = ctx.oidc?.client
     if (client !== undefined && ctx.response.is('html') !== false) {
       // A form here (sign-out confirmation, form_post) ends at the client: Chromium applies form-action to

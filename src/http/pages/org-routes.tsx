@@ -14,6 +14,7 @@ import { statusOf } from '../error-handler.js'
 import { sendPage } from './html.js'
 import { orgManager } from './org-access.js'
 import { field, requireSignedIn } from './page-context.js'
+import { keyedRecord, ownValue } from '../../core/keyed-record.js'
 
 const NOTICES: Record<string, string> = {
   saved: 'Member saved.',
@@ -29,7 +30,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
     const orgs = entries.map(({ membership: { org, member }, workspaces }) => ({
       name: org.name, slug: org.slug, role: member.role, current: session.orgId === org.id,
       canManage: member.role !== 'member',
-      workspaces: workspaces.map((w) => ({ name: w.name, slug: w.slug, role: member.workspaceRoles[w.slug] })),
+      workspaces: workspaces.map((w) => ({ name: w.name, slug: w.slug, role: ownValue(member.workspaceRoles, w.slug) })),
     }))
     return sendPage(reply, <DashboardPage viewer={viewer} csrf={request.page.csrf} orgs={orgs} authMethod={session.authMethod} sessionEndsAt={sessionEndsAt(session)} />)
   })
@@ -54,13 +55,14 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
       workspaces: workspaces.map((w) => ({ slug: w.slug, name: w.name })),
       workspaceRoles,
       assignableRoles: viewerRole === 'owner' ? ['owner', 'admin', 'member'] : ['admin', 'member'],
-      notice: typeof notice === 'string' ? NOTICES[notice] : undefined,
+      canExemptFromSso: viewerRole === 'owner',
+      notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,
       ...extra,
     }
   }
 
   function workspaceRolesFrom(body: unknown): Record<string, string> {
-    const roles: Record<string, string> = {}
+    const roles = keyedRecord<string>()
     for (const [key, value] of Object.entries((body as Record<string, unknown>) ?? {})) {
       if (key.startsWith('ws.') && typeof value === 'string' && value !== '') roles[key.slice(3)] = value
     }
@@ -70,14 +72,17 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
   app.get('/orgs/:org/members', async (request, reply) => sendPage(reply, <MembersPage {...await membersPage(request)} />))
 
   app.post('/orgs/:org/members/:member', async (request, reply) => {
-    const { actor, slug } = await manager(request)
+    const { actor, slug, isOwner } = await manager(request)
     const { member } = request.params as { member: string }
     try {
       // A member whose roles the IdP manages has no role fields on the page: only the flag changes.
       const keepRoles = field(request.body, 'keepRoles') === 'idp'
+      // The flag is the owner's (DESIGN §2): an owner's unticked box clears it; an admin's form has no
+      // box, so no field leaves it alone, and any value sent is judged by core (refused if it changes).
+      const exemption = field(request.body, 'allowWithoutSso')
       await updateMember(deps, slug, member, {
         ...(keepRoles ? {} : { role: field(request.body, 'role') as OrgRole, workspaceRoles: workspaceRolesFrom(request.body) }),
-        allowWithoutSso: field(request.body, 'allowWithoutSso') === 'on',
+        allowWithoutSso: isOwner || exemption !== '' ? exemption === 'on' : undefined,
       }, actor)
     } catch (error) {
       if (!(error instanceof AccountError)) throw error

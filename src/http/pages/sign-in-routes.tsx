@@ -13,6 +13,7 @@ import { statusOf } from '../error-handler.js'
 import { startSsoPage } from '../saml-routes.js'
 import { sendPage } from './html.js'
 import { field, safeLocalPath, viewerOf } from './page-context.js'
+import { ownValue } from '../../core/keyed-record.js'
 
 const NOTICES: Record<string, string> = {
   'signed-out': 'You are signed out.',
@@ -30,7 +31,7 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
       return reply.redirect(`/sso/${query.trigger_sso_flow}${next === undefined ? '' : `?return_to=${encodeURIComponent(next)}`}`)
     }
     if (request.page.signedIn !== undefined) return reply.redirect(next ?? '/dashboard')
-    const notice = typeof query.notice === 'string' ? NOTICES[query.notice] : undefined
+    const notice = typeof query.notice === 'string' ? ownValue(NOTICES, query.notice) : undefined
     return sendPage(reply, <SignInPage csrf={request.page.csrf} next={next} notice={notice} />)
   })
 
@@ -55,6 +56,10 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
       request.log.info({ event: 'sign_in', method: 'password' }, 'signed in')
       return reply.redirect(next ?? '/dashboard', 303)
     } catch (error) {
+      if (error instanceof AccountError && error.code === 'email_invisible_character') {
+        request.log.info({ event: 'sign_in_failed', code: error.code }, 'password sign-in refused')
+        return sendPage(reply, <SignInPage csrf={request.page.csrf} email={email} next={next} error={error.message} />, 422)
+      }
       if (!(error instanceof AuthError)) throw error
       request.log.info({ event: 'sign_in_failed', code: error.code }, 'password sign-in refused')
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
@@ -81,7 +86,13 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
   app.post('/forgot-password', async (request, reply) => {
     const email = field(request.body, 'email').trim().slice(0, 320)
     // The same answer whether or not the email has an account.
-    await requestPasswordReset(deps, email)
+    try {
+      await requestPasswordReset(deps, email)
+    } catch (error) {
+      if (!(error instanceof AccountError) || error.code !== 'email_invisible_character') throw error
+      request.log.info({ code: error.code }, 'request refused')
+      return sendPage(reply, <ForgotPasswordPage csrf={request.page.csrf} email={email} errors={{ email: error.message }} />, 422)
+    }
     return sendPage(reply, <ForgotPasswordPage csrf={request.page.csrf} sent email={email} />)
   })
 

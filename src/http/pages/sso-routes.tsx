@@ -28,6 +28,7 @@ import { sendSamlStart } from '../saml-routes.js'
 import { sendPage } from './html.js'
 import { orgManager } from './org-access.js'
 import { field } from './page-context.js'
+import { ownValue } from '../../core/keyed-record.js'
 
 const NOTICES: Record<string, string> = {
   created: 'SSO name saved. Next, set up the app in your IdP.',
@@ -146,7 +147,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const notice = (request.query as Record<string, unknown>).notice
     const base: SsoPageBase = {
       viewer: signedIn.viewer, csrf: request.page.csrf, org: { name: membership.org.name, slug },
-      canEdit: membership.member.role === 'owner', notice: typeof notice === 'string' ? NOTICES[notice] : undefined,
+      canEdit: membership.member.role === 'owner', notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,
       progress: { named: connection !== undefined, idpConfigured: connection?.idp !== undefined, enabled: connection?.enabled === true },
     }
     return { signedIn, membership, actor, slug, connection, base }

@@ -9,6 +9,7 @@ import { TokensPage, type TokensPageProps } from '../../ui/pages/tokens-page.js'
 import { statusOf } from '../error-handler.js'
 import { sendPage } from './html.js'
 import { field, requireSignedIn } from './page-context.js'
+import { ownValue } from '../../core/keyed-record.js'
 
 const NOTICES: Record<string, string> = { revoked: 'Token revoked: it no longer works.' }
 
@@ -32,7 +33,7 @@ export function tokenPageRoutes(app: FastifyInstance, deps: CoreDeps): void {
       org: { name: membership.org.name, slug: membership.org.slug },
       tokens: (await listApiTokens(deps, membership)).map((t) => ({ ...t, expired: t.expiresAt !== null && t.expiresAt <= now })),
       allowed: await mayUseApiTokens(deps, membership),
-      notice: typeof notice === 'string' ? NOTICES[notice] : undefined,
+      notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,
       ...extra,
     }
   }

@@ -9,6 +9,8 @@ import * as createSsoTests from './2026_12_01_1200_create_sso_tests.js'
 import * as createDevIdpKeys from './2026_12_01_1300_create_dev_idp_keys.js'
 import * as failedResponses from './2026_12_01_1400_create_sso_failed_responses.js'
 import * as createOidc from './2026_12_01_1500_create_oidc.js'
+import * as createJobs from './2026_12_06_1000_create_jobs.js'
+import * as oidcRevocation from './2026_12_06_1100_oidc_revocation.js'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1800_create_accounts': createAccounts,
@@ -20,4 +22,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_1300_create_dev_idp_keys': createDevIdpKeys,
   '2026_12_01_1400_create_sso_failed_responses': failedResponses,
   '2026_12_01_1500_create_oidc': createOidc,
+  '2026_12_06_1000_create_jobs': createJobs,
+  '2026_12_06_1100_oidc_revocation': oidcRevocation,
 }

@@ -41,7 +41,7 @@ export const SignOutPage: FC<{ csrf: string; viewer: Viewer }> = ({ csrf, viewer
   </Layout>
 )
 
-export const ForgotPasswordPage: FC<{ csrf: string; sent?: boolean; email?: string | undefined }> = ({ csrf, sent, email }) => (
+export const ForgotPasswordPage: FC<{ csrf: string; sent?: boolean; email?: string | undefined; errors?: FieldErrors | undefined }> = ({ csrf, sent, email, errors }) => (
   <Layout title="Forgot password">
     <section class="card narrow">
       <h1>Forgot your password?</h1>
@@ -51,7 +51,7 @@ export const ForgotPasswordPage: FC<{ csrf: string; sent?: boolean; email?: stri
         <form method="post" action="/forgot-password" novalidate>
           <Csrf token={csrf} />
           <p>Enter your email and we will send you a link to choose a new password.</p>
-          <Field name="email" label="Email" type="email" autocomplete="username" autofocus />
+          <Field name="email" label="Email" type="email" autocomplete="username" value={email} errors={errors} autofocus />
           <button type="submit" class="primary">Send the link</button>
         </form>
       )}

@@ -2,6 +2,7 @@
 import type { FC } from 'hono/jsx'
 import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
+import { ownValue } from '../../core/keyed-record.js'
 
 export interface MemberRow {
   readonly id: string
@@ -26,6 +27,8 @@ export interface MembersPageProps {
   readonly workspaceRoles: readonly string[]
   /** Org roles the viewer may hand out. */
   readonly assignableRoles: readonly string[]
+  /** Allow access without SSO is SSO policy: the owner's alone (DESIGN §2); admins see it read-only. */
+  readonly canExemptFromSso: boolean
   readonly notice?: string | undefined
   readonly error?: string | undefined
   readonly inviteErrors?: FieldErrors | undefined
@@ -43,6 +46,12 @@ const WorkspaceSelect: FC<{ name: string; id: string; roles: readonly string[]; 
     <option value="" selected={value === undefined}>no access</option>
     {roles.map((r) => <option value={r} selected={r === value}>{r}</option>)}
   </select>
+)
+
+const ExemptionCell: FC<{ member: MemberRow; form: string; editable: boolean }> = ({ member, form, editable }) => (
+  <td>{editable
+    ? <input type="checkbox" name="allowWithoutSso" value="on" checked={member.allowWithoutSso} form={form} aria-label={`Allow ${member.email} access without SSO`} />
+    : member.allowWithoutSso ? 'yes' : 'no'}</td>
 )
 
 /** Save (the row's form, which its controls join by `form=`) and Remove. */
@@ -92,16 +101,16 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                     {m.editable && m.managedByIdp ? (
                       <>
                         <td>{m.role} <span class="badge subtle" id={`${form}-idp`}>from IdP</span></td>
-                        <td><input type="checkbox" name="allowWithoutSso" value="on" checked={m.allowWithoutSso} form={form} aria-label={`Allow ${m.email} access without SSO`} /></td>
-                        {p.workspaces.map((w) => <td>{m.workspaceRoles[w.slug] ?? <span class="muted">no access</span>}</td>)}
+                        <ExemptionCell member={m} form={form} editable={p.canExemptFromSso} />
+                        {p.workspaces.map((w) => <td>{ownValue(m.workspaceRoles, w.slug) ?? <span class="muted">no access</span>}</td>)}
                         <MemberActions base={base} member={m} form={form} csrf={p.csrf} keepRoles />
                       </>
                     ) : m.editable ? (
                       <>
                         <td><RoleSelect name="role" id={`${form}-role`} roles={p.assignableRoles.includes(m.role) ? p.assignableRoles : [m.role, ...p.assignableRoles]} value={m.role} form={form} label={`Org role of ${m.email}`} /></td>
-                        <td><input type="checkbox" name="allowWithoutSso" value="on" checked={m.allowWithoutSso} form={form} aria-label={`Allow ${m.email} access without SSO`} /></td>
+                        <ExemptionCell member={m} form={form} editable={p.canExemptFromSso} />
                         {p.workspaces.map((w) => (
-                          <td><WorkspaceSelect name={`ws.${w.slug}`} id={`${form}-ws-${w.slug}`} roles={p.workspaceRoles} value={m.workspaceRoles[w.slug]} form={form} label={`Role of ${m.email} on ${w.name}`} /></td>
+                          <td><WorkspaceSelect name={`ws.${w.slug}`} id={`${form}-ws-${w.slug}`} roles={p.workspaceRoles} value={ownValue(m.workspaceRoles, w.slug)} form={form} label={`Role of ${m.email} on ${w.name}`} /></td>
                         ))}
                         <MemberActions base={base} member={m} form={form} csrf={p.csrf} keepRoles={false} />
                       </>
@@ -109,7 +118,7 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                       <>
                         <td>{m.role}</td>
                         <td>{m.allowWithoutSso ? 'yes' : 'no'}</td>
-                        {p.workspaces.map((w) => <td>{m.workspaceRoles[w.slug] ?? <span class="muted">no access</span>}</td>)}
+                        {p.workspaces.map((w) => <td>{ownValue(m.workspaceRoles, w.slug) ?? <span class="muted">no access</span>}</td>)}
                         <td></td>
                       </>
                     )}

@@ -8,6 +8,7 @@ import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
 import type { XmlLine } from '../../saml/pretty-xml.js'
 import { XmlTrace } from '../xml-trace.js'
+import { ownValue } from '../../core/keyed-record.js'
 
 export interface SpDetails {
   readonly entityId: string
@@ -566,8 +567,8 @@ export const SsoPolicyPage: FC<SsoPageBase & { values: PolicyFormValues; workspa
                     {p.workspaces.map((w) => (
                       <td>
                         <select name={`rule.${i}.ws.${w.slug}`} aria-label={`${w.name} role of rule ${i + 1}`} disabled={off}>
-                          <option value="" selected={rule.workspaceRoles[w.slug] === undefined}>no access</option>
-                          {p.workspaceRoles.map((r) => <option value={r} selected={rule.workspaceRoles[w.slug] === r}>{r}</option>)}
+                          <option value="" selected={ownValue(rule.workspaceRoles, w.slug) === undefined}>no access</option>
+                          {p.workspaceRoles.map((r) => <option value={r} selected={ownValue(rule.workspaceRoles, w.slug) === r}>{r}</option>)}
                         </select>
                       </td>
                     ))}

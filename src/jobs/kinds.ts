@@ -1,0 +1,6 @@
+/** Every kind of job this build runs, by the name stored in the `kind` column. */
+import type { JobKind } from './job-kind.js'
+import { passwordResetMail } from './password-reset-mail.js'
+import { sendMail } from './send-mail.js'
+
+export const JOB_KINDS: ReadonlyMap<string, JobKind> = new Map([sendMail, passwordResetMail].map((kind) => [kind.name, kind]))
