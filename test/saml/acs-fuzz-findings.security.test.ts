@@ -63,3 +63,33 @@ describe('fuzzer findings: a processing instruction in signed content', () => {
     }
   })
 })
+
+describe('fuzzer findings: algorithm URIs that name Object.prototype members', () => {
+  // Engine at 74fe362 (attr-proto), run seed 20793, mutant #5312, on a07cd9c: a DigestMethod
+  // Algorithm of "isPrototypeOf" (or "toString", "constructor"…) was found in the plain object of
+  // digest algorithms, and createHash(undefined) threw (a 500 at the ACS). Fixed on main by ccd55d2
+  // (item-data: prototype-less lookups), merged here.
+  for (const name of ['toString', 'constructor', '__proto__', 'isPrototypeOf']) {
+    it(`refuses, without throwing, a DigestMethod Algorithm of ${name}`, async () => {
+      for (const sign of ['assertion', 'response'] as const) {
+        const signed = await craftXml(parties, { sign })
+        const result = await validate(edited(signed, 'Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"', `Algorithm="${name}"`))
+        expect(result.ok ? 'accepted' : result.failure.code).toBe('signature_algorithm_forbidden')
+      }
+    })
+
+    it(`refuses, without throwing, a SignatureMethod Algorithm of ${name}`, async () => {
+      const signed = await craftXml(parties, {})
+      const result = await validate(edited(signed, 'Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"', `Algorithm="${name}"`))
+      expect(result.ok ? 'accepted' : result.failure.code).toBe('signature_algorithm_forbidden')
+    })
+  }
+
+  it('accepts the same responses with their algorithms as signed', async () => {
+    for (const sign of ['assertion', 'response'] as const) {
+      const result = await validate(await craftXml(parties, { sign }))
+      expect(result.ok && result.assertion.nameId).toBe(NAME_ID)
+    }
+  })
+})
+
