@@ -2,7 +2,7 @@
 /**
  * Gatehouse behind a real proxy (issue 15 item 5): Debian's nginx with TLS (a self-signed certificate),
  * configured by docs/deploy/nginx.conf itself (only its ports, certificate paths, upstreams and log
- * path substituted), in front of two built Gatehouse processes on one fresh PostgreSQL database.
+ * path substituted), in front of two built Gatehouse processes on one fresh PostgreSQL schema.
  * Through it: the sign-in walk in Chromium, `__Host-`/Secure cookies, https URLs in OIDC discovery and
  * SAML metadata, per-IP limits on the address nginx saw, and nginx's $request_id in Gatehouse's log.
  * PostgreSQL pass only (GATEHOUSE_TEST_DATABASE_URL); skips when nginx or Chromium is absent.
@@ -57,7 +57,7 @@ describe.skipIf(skip !== undefined)('behind nginx with TLS: two processes on one
   let nginxExited: Promise<unknown> | undefined
   let nginxStderr = ''
   const gatehouses: CliProcess[] = []
-  let database: string | undefined
+  let schema: string | undefined
   let browser: Browser | undefined
   let context: BrowserContext
   let page: Page
@@ -81,14 +81,15 @@ describe.skipIf(skip !== undefined)('behind nginx with TLS: two processes on one
   beforeAll(async () => {
     ensureBuilt()
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-nginx-'))
-    // One fresh database for both processes.
-    database = `gh_nginx_${randomBytes(5).toString('hex')}`
+    // One fresh schema for both processes, named in the connection URL (libpq's `options`): the same
+    // as a database of their own, without CREATE/DROP DATABASE's checkpoints on a busy server.
+    schema = `gh_nginx_${randomBytes(5).toString('hex')}`
     const admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
     await admin.connect()
-    await admin.query(`create database ${database}`)
+    await admin.query(`create schema ${schema}`)
     await admin.end()
     const url = new URL(TEST_DATABASE_URL!)
-    url.pathname = `/${database}`
+    url.searchParams.set('options', `-c search_path=${schema}`)
 
     execFileSync('/usr/bin/openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost',
       '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '1', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.pem')], { stdio: 'pipe' })
@@ -151,10 +152,10 @@ describe.skipIf(skip !== undefined)('behind nginx with TLS: two processes on one
       clearTimeout(timer)
     }
     await Promise.all(gatehouses.map((g) => g.stop()))
-    if (database !== undefined) {
+    if (schema !== undefined) {
       const admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
       await admin.connect()
-      await admin.query(`drop database if exists ${database} with (force)`)
+      await admin.query(`drop schema if exists ${schema} cascade`)
       await admin.end()
     }
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
@@ -266,7 +267,10 @@ describe.skipIf(skip !== undefined)('behind nginx with TLS: two processes on one
     await within((async () => {
       while (!gatehouses.some((g) => g.stdout().includes(`"reqId":"${id}"`))) await new Promise((resolve) => setTimeout(resolve, 50))
     })(), 5_000, 'the request id in a Gatehouse log line')
-    expect(readFileSync(join(dir, 'access.log'), 'utf8')).toContain(id)
+    // nginx writes its access-log line once the response is sent: wait for it too.
+    await within((async () => {
+      while (!readFileSync(join(dir, 'access.log'), 'utf8').includes(id)) await new Promise((resolve) => setTimeout(resolve, 50))
+    })(), 5_000, 'the request id in the nginx access log')
     expect(gatehouses.some((g) => g.stdout().includes('client-chosen-id-123'))).toBe(false)
   })
 })
