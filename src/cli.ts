@@ -1,5 +1,5 @@
 /**
- * `gatehouse <command>`: start, migrate, create-owner, keys, sso, oidc-client. The only module handed the environment
+ * `gatehouse <command>`: start, migrate, create-owner, keys, sso, oidc-client, backup. The only module handed the environment
  * (by bin/gatehouse.js), which it gives to loadConfig once.
  */
 import { performance } from 'node:perf_hooks'
@@ -18,6 +18,7 @@ import { createLogger } from './http/logging.js'
 import { createRuntime } from './runtime.js'
 import { startJobWorker } from './jobs/worker.js'
 import { migrateToLatest, MigrationError } from './store/database.js'
+import { BackupError, backupSqlite } from './store/sqlite-backup.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -31,6 +32,7 @@ Commands:
   keys           List, rotate or retire the SAML service-provider and OpenID Connect signing keys
   oidc-client    Register, list or remove the host apps that sign users in over OpenID Connect
   sso            Disable an organization's SSO (the way back in when an IdP is broken)
+  backup         Copy a live SQLite database to a file (PostgreSQL: use pg_dump)
 
 Run "gatehouse <command> --help" for a command's options.
 Configuration comes from the environment: see docs/configuration.md.`,
@@ -67,6 +69,12 @@ add registers a host app and prints its client_id and, for a confidential client
 (shown once; the app authenticates with client_secret_basic). --public makes a client without a
 secret that must use PKCE (S256): single-page and native apps. Redirect URIs must be https, or
 http://localhost / http://127.0.0.1 outside production, without a fragment. See docs/oidc.md.`,
+  backup: `Usage: gatehouse backup --to FILE
+
+Copies the SQLite database (GATEHOUSE_DATABASE_URL) to FILE while Gatehouse keeps running, with
+SQLite's online backup API, and checks the copy. FILE must not exist. To restore, stop Gatehouse
+and point GATEHOUSE_DATABASE_URL at the copy (or put it in the database's place). On PostgreSQL
+use pg_dump instead (docs/deploy.md).`,
   sso: `Usage: gatehouse sso disable --org SLUG
 
 Disables SSO for the organization: members sign in with passwords again (those without one use
@@ -111,6 +119,8 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
         return await ssoCommand(config, rest, out)
       case 'oidc-client':
         return await oidcClientCommand(config, rest, out)
+      case 'backup':
+        return await backupCommand(config, rest, out)
     }
   } catch (error) {
     const code = (error as { code?: string }).code
@@ -174,6 +184,32 @@ async function createOwnerCommand(config: Config, args: readonly string[], out: 
     throw error
   } finally {
     await runtime.close()
+  }
+}
+
+async function backupCommand(config: Config, args: readonly string[], out: (line: string) => void): Promise<number> {
+  let flags: Record<string, string>
+  try {
+    flags = parseFlags(args, ['to'])
+    if (flags.to === undefined) throw new UsageError('--to FILE is required')
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    out(`gatehouse backup: ${error.message}\n\n${HELP.backup}`)
+    return 1
+  }
+  if (config.database.dialect !== 'sqlite' || config.database.path === ':memory:') {
+    out('gatehouse backup: the database is PostgreSQL: back it up with pg_dump (pg_dump --format=custom --file=FILE "$GATEHOUSE_DATABASE_URL"; see docs/deploy.md)')
+    return 1
+  }
+  try {
+    const started = performance.now()
+    const { pages } = await backupSqlite(config.database.path, flags.to)
+    out(`Backed up ${config.database.path} to ${flags.to} (${pages} pages, checked) in ${Math.round(performance.now() - started)} ms.`)
+    return 0
+  } catch (error) {
+    if (!(error instanceof BackupError)) throw error
+    out(`gatehouse backup: ${error.message}`)
+    return 1
   }
 }
 

@@ -26,7 +26,7 @@ const BIN = join(ROOT, 'bin', 'gatehouse.js')
 const SECRET_KEY = '22'.repeat(32)
 const BASE_URL = 'http://gatehouse.test'
 const PASSWORD = 'correct horse battery'
-const COMMANDS = ['start', 'migrate', 'create-owner'] as const
+const COMMANDS = ['start', 'migrate', 'create-owner', 'backup'] as const
 
 const temps: string[] = []
 function tempDir(): string {

@@ -3,7 +3,6 @@
  * Pages and the API are separate encapsulated scopes, each with its own authentication and error
  * handling, so a route registered in one cannot miss its checks.
  */
-import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import cookiePlugin from '@fastify/cookie'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
@@ -29,6 +28,7 @@ import { oidcInteractionRoutes } from './oidc/interaction-routes.js'
 import { oidcMount } from './oidc/mount.js'
 import { createOidcService } from './oidc/provider.js'
 import { OneLineLogController } from './logging.js'
+import { requestIdGenerator } from './request-id.js'
 import { CONTENT_SECURITY_POLICY, fixedSecurityHeaders, installSecurityHeaders } from './security-headers.js'
 import { installFormParser, installInputGuard } from './input-guard.js'
 import { clientErrorAnswer } from './client-error.js'
@@ -71,7 +71,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: 1024 * 1024,
-    genReqId: () => randomUUID(),
+    // A trusted proxy's X-Request-Id is kept (one id in its log and ours); otherwise a new UUID.
+    genReqId: requestIdGenerator(config.trustProxy),
     // The ACS logs one line per post (status, time, request id and outcome), not three.
     logController: new OneLineLogController(),
     // The router's own refusals (a path %-escape that does not decode, a parameter over 100
