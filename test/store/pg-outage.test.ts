@@ -185,6 +185,12 @@ describe.runIf(run)('a PostgreSQL outage', () => {
       expect(html).toContain('cannot reach its database')
       expect(page.headers.get('content-security-policy')).toContain("form-action 'self';")
       expect(page.headers.get('x-frame-options')).toBe('DENY')
+      // The OpenID Connect provider's routes (their storage is the database) answer the same way.
+      const authorize = await fetch(`http://127.0.0.1:${gatehouse.port}/oidc/auth?client_id=outage-app&response_type=code&scope=openid&redirect_uri=https%3A%2F%2Fapp.test%2Fcb`, { headers: { accept: 'text/html' } })
+      const authorizeHtml = await authorize.text()
+      expect(authorize.status).toBe(503)
+      expect(answerProblems(authorize, authorizeHtml, 'text/html')).toEqual([])
+      expect(authorizeHtml).toContain('cannot reach its database')
     }
     await restore()
     const backAt = Date.now()
