@@ -19,6 +19,7 @@ import { createRuntime } from './runtime.js'
 import { startJobWorker } from './jobs/worker.js'
 import { migrateToLatest, MigrationError } from './store/database.js'
 import { BackupError, backupSqlite } from './store/sqlite-backup.js'
+import { DatabaseStartTimeout } from './store/wait-for-database.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -124,7 +125,7 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
     }
   } catch (error) {
     const code = (error as { code?: string }).code
-    if (error instanceof MigrationError || code === 'ECONNREFUSED' || code === 'SQLITE_CANTOPEN' || code === '3D000' || code === '28P01' || code === 'ENOTFOUND') {
+    if (error instanceof MigrationError || error instanceof DatabaseStartTimeout || code === 'ECONNREFUSED' || code === 'SQLITE_CANTOPEN' || code === '3D000' || code === '28P01' || code === 'ENOTFOUND') {
       out(`gatehouse: cannot use the database (GATEHOUSE_DATABASE_URL): ${(error as Error).message}`)
       return 1
     }
@@ -149,7 +150,8 @@ function parseFlags(args: readonly string[], allowed: readonly string[]): Record
 class UsageError extends Error {}
 
 async function migrate(config: Config, out: (line: string) => void): Promise<number> {
-  const runtime = await createRuntime(config, { logger: createLogger('silent'), migrate: false })
+  // 'warn': the retries of a database that does not answer yet are logged.
+  const runtime = await createRuntime(config, { logger: createLogger('warn'), migrate: false })
   try {
     const applied = await migrateToLatest(runtime.db)
     out(applied.length === 0 ? 'gatehouse: the database is up to date' : `gatehouse: applied ${applied.join(', ')}`)

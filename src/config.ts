@@ -18,6 +18,11 @@ export interface Config {
   readonly port: number
   readonly dataDir: string
   readonly database: DatabaseConfig
+  /**
+   * PostgreSQL: how long start-up keeps retrying a database that does not answer yet (it starts
+   * with Gatehouse, or fails over) before giving up (GATEHOUSE_DATABASE_START_TIMEOUT); 0: one try.
+   */
+  readonly databaseStartTimeoutSeconds: number
   /** Undefined disables the operator API (logged once at start). */
   readonly adminToken: string | undefined
   /** 32 bytes; encrypts private keys at rest and keys HMACs (CSRF tokens). */
@@ -70,6 +75,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   const baseUrl = parseBaseUrl(env, port)
   const dataDir = resolve(cwd, nonEmpty(env, 'GATEHOUSE_DATA_DIR') ?? 'data')
   const database = parseDatabase(env, cwd, dataDir)
+  const databaseStartTimeoutSeconds = integer(env, 'GATEHOUSE_DATABASE_START_TIMEOUT', 60, 0, 3600)
 
   const adminToken = nonEmpty(env, 'GATEHOUSE_ADMIN_TOKEN')
   if (adminToken !== undefined && adminToken.length < 24) {
@@ -112,6 +118,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     port,
     dataDir,
     database,
+    databaseStartTimeoutSeconds,
     adminToken,
     secretKey,
     smtp: smtpUrl === undefined ? undefined : { url: smtpUrl, from: smtpFrom },

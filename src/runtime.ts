@@ -13,6 +13,7 @@ import { createMetadataFetcher } from './net/metadata-fetcher.js'
 import { createTxtResolver } from './net/txt-resolver.js'
 import { migrateToLatest, openDatabase, type Db, type OpenDatabaseOptions } from './store/database.js'
 import { createStore } from './store/index.js'
+import { waitForDatabase } from './store/wait-for-database.js'
 
 export interface Runtime {
   readonly db: Db
@@ -35,8 +36,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   const db = openDatabase(config.database, {
     ...options,
     onCheckpointError: options.onCheckpointError ?? ((message) => options.logger.warn({ error: message }, 'SQLite WAL checkpoint failed; the app checkpoints by itself past the backstop')),
+    onConnectionError: options.onConnectionError ?? ((error) => options.logger.warn({ error }, 'a database connection failed; the pool replaces it when next needed')),
   })
   try {
+    if (config.database.dialect === 'postgres') {
+      await waitForDatabase(db, {
+        timeoutMs: config.databaseStartTimeoutSeconds * 1000,
+        onRetry: ({ attempt, delayMs, error }) => options.logger.warn({ attempt, retryInMs: delayMs, error }, 'the database does not answer yet; retrying'),
+      })
+    }
     if (options.migrate !== false) await migrateToLatest(db)
   } catch (error) {
     await db.destroy()

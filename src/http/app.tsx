@@ -14,7 +14,7 @@ import { MessagePage } from '../ui/pages/auth-pages.js'
 import { apiPlugin } from './api/index.js'
 import { devIdpPageRoutes, devIdpProtocolRoutes } from './dev-idp-routes.js'
 import { sessionCookieSettings } from './authenticate.js'
-import { logError, replyWithApiError, statusOf, toKnownError } from './error-handler.js'
+import { logError, replyWithApiError, retryAfterOf, statusOf, toKnownError } from './error-handler.js'
 import { sendPage } from './pages/html.js'
 import { auditRoutes } from './pages/audit-routes.js'
 import { orgRoutes } from './pages/org-routes.js'
@@ -46,11 +46,13 @@ async function pageErrorHandler(raw: unknown, request: FastifyRequest, reply: Fa
   const error = toKnownError(raw)
   const status = statusOf(error)
   logError(request, raw, error, status)
+  const retryAfter = retryAfterOf(error)
+  if (retryAfter !== undefined) reply.header('retry-after', retryAfter)
   if (error.code === 'unauthenticated' && request.method === 'GET') {
     return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`)
   }
   const page = (request as { page?: Parameters<typeof viewerOf>[0] }).page
-  const title = status >= 500 ? 'Something went wrong' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'That did not work'
+  const title = status === 503 ? 'Temporarily unavailable' : status >= 500 ? 'Something went wrong' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'That did not work'
   return sendPage(reply, <MessagePage title={title} message={error.message} reference={request.id} viewer={page ? viewerOf(page) : undefined} csrf={page?.csrf ?? undefined} />, status)
 }
 

@@ -8,6 +8,7 @@ import { AuthError, type AuthErrorCode } from '../core/auth-error.js'
 import { DevIdpError, type DevIdpErrorCode } from '../core/dev-idp-error.js'
 import { OidcError, type OidcErrorCode } from '../core/oidc-error.js'
 import { SsoError, type SsoErrorCode } from '../core/sso-error.js'
+import { isDatabaseUnavailable } from '../store/database-unavailable.js'
 import { HttpError, type HttpErrorCode } from './http-error.js'
 
 export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | OidcErrorCode | HttpErrorCode
@@ -100,6 +101,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   headers_too_large: 431,
   request_timeout: 408,
   unsupported_media_type: 415,
+  database_unavailable: 503,
   internal_error: 500,
 }
 
@@ -112,6 +114,8 @@ export function isKnownError(error: unknown): error is KnownError {
 /** Fastify's own errors (bad JSON, body too large, wrong content type, unreadable URL) in our shape. */
 export function toKnownError(error: unknown): KnownError {
   if (isKnownError(error)) return error
+  // pg's message names the server's address: never shown, only logged.
+  if (isDatabaseUnavailable(error)) return new HttpError('database_unavailable', DATABASE_UNAVAILABLE_MESSAGE)
   const fastifyError = error as Partial<FastifyError>
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -137,6 +141,19 @@ export function toKnownError(error: unknown): KnownError {
   return new HttpError('internal_error', 'Something went wrong on our side.')
 }
 
+export const DATABASE_UNAVAILABLE_MESSAGE = 'Gatehouse cannot reach its database right now. Try again in a few seconds.'
+/** Seconds a client should wait after 503 database_unavailable: a restart or failover takes a few. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5
+
+/** The Retry-After header an error's answer carries, if any (API and pages alike). */
+export function retryAfterOf(error: KnownError): string | undefined {
+  if (error instanceof AuthError && error.retryAfterSeconds !== undefined) return String(error.retryAfterSeconds)
+  // The metadata worker's queue is full (core/metadata-parser.ts): a job takes at most 2 s.
+  if (error instanceof SsoError && error.code === 'metadata_busy') return '5'
+  if (error.code === 'database_unavailable') return String(DATABASE_RETRY_AFTER_SECONDS)
+  return undefined
+}
+
 export function statusOf(error: KnownError): number {
   return STATUS_BY_CODE[error.code]
 }
@@ -157,9 +174,8 @@ export function replyWithApiError(request: FastifyRequest, reply: FastifyReply, 
   const error = toKnownError(raw)
   const status = statusOf(error)
   logError(request, raw, error, status)
-  if (error instanceof AuthError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
-  // The metadata worker's queue is full (core/metadata-parser.ts): a job takes at most 2 s.
-  if (error instanceof SsoError && error.code === 'metadata_busy') reply.header('retry-after', '5')
+  const retryAfter = retryAfterOf(error)
+  if (retryAfter !== undefined) reply.header('retry-after', retryAfter)
   return reply.code(status).type('application/json; charset=utf-8').send(errorBody(error))
 }
 

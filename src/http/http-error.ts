@@ -9,6 +9,7 @@ export type HttpErrorCode =
   | 'headers_too_large'
   | 'request_timeout'
   | 'unsupported_media_type'
+  | 'database_unavailable'
   | 'internal_error'
 
 export class HttpError extends Error {

@@ -40,12 +40,25 @@ export interface SecurityHeaderOptions {
   readonly formTargets?: () => Promise<readonly string[]>
 }
 
+/**
+ * Without the database (an outage) the policy keeps `form-action 'self'` only: stricter, never
+ * looser, and the error page still gets its headers. A sign-in form that would redirect to an OIDC
+ * client cannot work without the database anyway.
+ */
+async function formTargetsOrNone(formTargets: () => Promise<readonly string[]>): Promise<readonly string[]> {
+  try {
+    return await formTargets()
+  } catch {
+    return []
+  }
+}
+
 export function installSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
   const fixed = fixedSecurityHeaders(options.https)
   app.addHook('onSend', async (request, reply) => {
     if (!reply.hasHeader('content-security-policy')) {
       const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html')
-      const targets = html && options.formTargets !== undefined ? await options.formTargets() : []
+      const targets = html && options.formTargets !== undefined ? await formTargetsOrNone(options.formTargets) : []
       reply.header('content-security-policy', withFormTargets(CONTENT_SECURITY_POLICY, targets))
     }
     reply.headers(fixed)

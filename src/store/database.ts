@@ -5,6 +5,7 @@ import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely'
 import type { DatabaseConfig } from '../config.js'
+import { describeDatabaseError } from './database-unavailable.js'
 import { migrations } from './migrations/index.js'
 import { BACKSTOP_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
@@ -21,6 +22,12 @@ export interface OpenDatabaseOptions {
   readonly onCheckpointer?: (checkpointer: Checkpointer) => void
   /** SQLite file only: told when a checkpoint fails (the app carries on; the backstop bounds the WAL). */
   readonly onCheckpointError?: (message: string) => void
+  /**
+   * PostgreSQL only: told when a pooled connection fails outside a query (the server restarted, an
+   * administrator ended it, a proxy reset it). The pool drops that connection and opens another
+   * when next needed; without a listener Node would end the process.
+   */
+  readonly onConnectionError?: (error: { code?: string; message: string }) => void
 }
 
 export function openDatabase(config: DatabaseConfig, options: OpenDatabaseOptions = {}): Db {
@@ -55,10 +62,21 @@ export function openDatabase(config: DatabaseConfig, options: OpenDatabaseOption
   const pool = new pg.Pool({
     connectionString: config.url,
     max: 10,
+    // A request waits at most this long for a connection (an unreachable server), then fails as 503.
+    connectionTimeoutMillis: 10_000,
     ...(options.searchPath === undefined ? {} : { options: `-c search_path=${options.searchPath}` }),
   })
+  const onConnectionError = (error: Error) => options.onConnectionError?.(describeDatabaseError(error))
+  // Idle clients: the pool forwards their errors here and discards them.
+  pool.on('error', onConnectionError)
+  // Checked-out clients (a transaction in progress) emit on themselves and Node ends a process on an
+  // 'error' nobody listens to. Nothing to log here: the query in flight or the next one fails (the
+  // request answers 503 and is logged), and the pool discards the client when it is released.
+  pool.on('connect', (client) => client.on('error', ignore))
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
+
+function ignore(): void {}
 
 export class MigrationError extends Error {
   override name = 'MigrationError'
