@@ -15,6 +15,8 @@ import { ensureOidcKeys, retireOidcKey, rotateOidcKeys } from './core/oidc-keys.
 import { parseCertificate } from './saml/certificate.js'
 import { buildApp } from './http/app.js'
 import { createLogger } from './http/logging.js'
+import { stopServer, trackRequests } from './http/graceful-stop.js'
+import { sharedMetadataParser } from './core/metadata-parser.js'
 import { createRuntime } from './runtime.js'
 import { startJobWorker } from './jobs/worker.js'
 import { migrateToLatest, MigrationError } from './store/database.js'
@@ -398,6 +400,7 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
   }, 60 * 60_000)
   refresh.unref()
   const jobs = startJobWorker(runtime.deps)
+  const requests = trackRequests(app.server)
   await app.listen({ port: config.port, host: config.host })
   logger.info({ baseUrl: config.baseUrl, database: config.database.dialect, startupMs: Math.round(performance.now() - started) }, 'gatehouse started')
   const link = await issueSetupLink(runtime.deps)
@@ -406,15 +409,48 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
   }
   if (config.devOutbox.enabled && config.smtp === undefined) out(`  Mail goes to the development outbox: ${config.baseUrl}/dev/outbox\n`)
   if (config.devIdp.enabled) out(`  Development IdP (for trying SSO; never for production; GATEHOUSE_DEV_IDP=off turns it off): ${config.baseUrl}/dev/idp\n`)
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
   })
+  // A second signal while stopping: the operator wants out now.
+  const now = (second: NodeJS.Signals) => {
+    logger.warn({ signal: second }, 'stopping: second signal, exiting at once')
+    process.exit(1)
+  }
+  process.once('SIGINT', now)
+  process.once('SIGTERM', now)
+  // Whatever hangs (a plugin's close hook, an SMTP connection of a job cut short), the process ends:
+  // the timer is unref'd, so it fires only if something still holds the process open.
+  setTimeout(() => {
+    logger.error('stopping: still running past the drain time; exiting')
+    process.exit(process.exitCode ?? 1)
+  }, config.http.shutdownMs + EXIT_MARGIN_MS).unref()
+  logger.info({ signal }, 'stopping')
   clearInterval(sweep)
   clearInterval(refresh)
-  await app.close()
-  await jobs.stop()
+  const drainEnds = performance.now() + config.http.shutdownMs
+  const jobsStopped = jobs.stop()
+  await stopServer(app, requests, { drainMs: config.http.shutdownMs, logger })
+  // The job in hand gets what is left of the drain; one cut short keeps its lease and runs again later.
+  if (await within(jobsStopped, drainEnds - performance.now())) logger.info('stopping: job worker stopped')
+  else logger.warn('stopping: drain time over with a job still running; it runs again after its lease ends')
+  await sharedMetadataParser().close()
+  logger.info('stopping: metadata worker stopped')
   await runtime.close()
+  logger.info('stopping: database closed')
+  logger.info('stopped')
   return 0
+}
+
+/** How long past the drain time stopping may take (closing connections, the database) before the process exits anyway. */
+const EXIT_MARGIN_MS = 5000
+
+/** True if `promise` settles within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))))
+  const settled = await Promise.race([promise.then(() => true, () => true), late])
+  clearTimeout(timer)
+  return settled
 }

@@ -48,6 +48,24 @@ export interface Config {
   readonly logLevel: string
   /** DNS servers for domain verification (`ip` or `ip:port`, IPv6 as `[ip]:port`); undefined: the system's. */
   readonly dns: { readonly servers: readonly string[] | undefined }
+  /** How long the server waits for clients, and for itself when stopping (DESIGN §6): every wait is bounded. */
+  readonly http: HttpTimeouts
+}
+
+export interface HttpTimeouts {
+  /** The request line and headers must arrive within this (GATEHOUSE_HEADERS_TIMEOUT). */
+  readonly headersMs: number
+  /** The whole request, headers and body (GATEHOUSE_REQUEST_TIMEOUT). */
+  readonly requestMs: number
+  /** A connection with no traffic, between requests (keep-alive) or before the first (GATEHOUSE_IDLE_TIMEOUT). */
+  readonly idleMs: number
+  /**
+   * Once `graceMs` have passed since a request's headers, its body must have arrived at
+   * `bytesPerSecond` on average, or the request is cut off (GATEHOUSE_MIN_BODY_RATE; http/min-body-rate.ts).
+   */
+  readonly minBodyRate: { readonly bytesPerSecond: number; readonly graceMs: number }
+  /** On SIGTERM: how long in-flight requests may take to finish before they are cut off (GATEHOUSE_SHUTDOWN_TIMEOUT). */
+  readonly shutdownMs: number
 }
 
 /** Never `true`: trusting every hop would let a client name its own address. */
@@ -109,6 +127,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   const devIdp = parseDevIdp(env, production)
   const logLevel = oneOf(env, 'GATEHOUSE_LOG_LEVEL', LOG_LEVELS, 'info')
   const dnsServers = parseDnsServers(env)
+  const http = parseHttpTimeouts(env)
   // Last: in development this may write ./data/secret.key, which a later bad value must not leave behind.
   const secretKey = parseSecretKey(env, production, dataDir)
   const config: Config = {
@@ -131,6 +150,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     trustProxy,
     logLevel,
     dns: { servers: dnsServers },
+    http,
   }
   return deepFreeze(config)
 }
@@ -238,6 +258,23 @@ function decodeSecretKey(raw: string, source = 'GATEHOUSE_SECRET_KEY'): Buffer {
     throw new ConfigError(source, 'expected 32 random bytes as 64 hex digits or base64 (openssl rand -hex 32)')
   }
   return key
+}
+
+/** Seconds in the environment, milliseconds in the config. */
+function parseHttpTimeouts(env: Env): HttpTimeouts {
+  const headers = integer(env, 'GATEHOUSE_HEADERS_TIMEOUT', 10, 1, 300)
+  const request = integer(env, 'GATEHOUSE_REQUEST_TIMEOUT', 60, 1, 3600)
+  // node refuses a headers timeout above the request timeout.
+  if (request < headers) {
+    throw new ConfigError('GATEHOUSE_REQUEST_TIMEOUT', `expected at least GATEHOUSE_HEADERS_TIMEOUT (${headers} s), got ${request}`)
+  }
+  return {
+    headersMs: headers * 1000,
+    requestMs: request * 1000,
+    idleMs: integer(env, 'GATEHOUSE_IDLE_TIMEOUT', 72, 1, 3600) * 1000,
+    minBodyRate: { bytesPerSecond: integer(env, 'GATEHOUSE_MIN_BODY_RATE', 1024, 1, 1024 * 1024 * 1024), graceMs: 10_000 },
+    shutdownMs: integer(env, 'GATEHOUSE_SHUTDOWN_TIMEOUT', 10, 0, 300) * 1000,
+  }
 }
 
 /** `1.1.1.1`, `10.0.0.2:5353`, `2606:4700::1111` or `[2606:4700::1111]:53`, comma-separated. */

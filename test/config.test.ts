@@ -140,6 +140,8 @@ describe('good values', () => {
     { env: { GATEHOUSE_DEV_IDP: 'false' }, check: (c) => expect(c.devIdp.enabled).toBe(false) },
     { env: { GATEHOUSE_DNS_SERVERS: '' }, check: (c) => expect(c.dns.servers).toBeUndefined() },
     { env: { GATEHOUSE_DNS_SERVERS: '1.1.1.1, 10.0.0.2:5353,2606:4700::1111,[::1]:53' }, check: (c) => expect(c.dns.servers).toEqual(['1.1.1.1', '10.0.0.2:5353', '2606:4700::1111', '[::1]:53']) },
+    { env: {}, check: (c) => expect(c.http).toEqual({ headersMs: 10_000, requestMs: 60_000, idleMs: 72_000, minBodyRate: { bytesPerSecond: 1024, graceMs: 10_000 }, shutdownMs: 10_000 }) },
+    { env: { GATEHOUSE_HEADERS_TIMEOUT: '5', GATEHOUSE_REQUEST_TIMEOUT: '5', GATEHOUSE_IDLE_TIMEOUT: '30', GATEHOUSE_MIN_BODY_RATE: '4096', GATEHOUSE_SHUTDOWN_TIMEOUT: '0' }, check: (c) => expect(c.http).toEqual({ headersMs: 5000, requestMs: 5000, idleMs: 30_000, minBodyRate: { bytesPerSecond: 4096, graceMs: 10_000 }, shutdownMs: 0 }) },
   ]
   it.each(cases.map((c) => ({ ...c, label: Object.entries(c.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') })))('accepts $label', ({ env, check }) => {
     const cwd = tempDir()
@@ -199,6 +201,12 @@ describe('bad values stop the start with one line naming the variable', () => {
     { name: 'GATEHOUSE_DNS_SERVERS', value: '1.1.1.1:70000', shows: '"1.1.1.1:70000"' },
     { name: 'GATEHOUSE_DNS_SERVERS', value: '1.1.1.256', shows: /optional :port/ },
     { name: 'GATEHOUSE_DNS_SERVERS', value: '[::1]', shows: '"[::1]"' },
+    { name: 'GATEHOUSE_SHUTDOWN_TIMEOUT', value: '10s', shows: '"10s"' },
+    { name: 'GATEHOUSE_SHUTDOWN_TIMEOUT', value: '301', shows: /integer 0–300/ },
+    { name: 'GATEHOUSE_HEADERS_TIMEOUT', value: '0', shows: '"0"' },
+    { name: 'GATEHOUSE_REQUEST_TIMEOUT', value: '5', shows: /at least GATEHOUSE_HEADERS_TIMEOUT \(10 s\)/ },
+    { name: 'GATEHOUSE_IDLE_TIMEOUT', value: '-5', shows: '"-5"' },
+    { name: 'GATEHOUSE_MIN_BODY_RATE', value: '0', shows: '"0"' },
   ]
 
   it.each(cases)('$name=$value', ({ name, value, shows, secret }) => {

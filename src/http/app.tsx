@@ -32,6 +32,7 @@ import { requestIdGenerator } from './request-id.js'
 import { CONTENT_SECURITY_POLICY, fixedSecurityHeaders, installSecurityHeaders } from './security-headers.js'
 import { installFormParser, installInputGuard } from './input-guard.js'
 import { clientErrorAnswer } from './client-error.js'
+import { installMinBodyRate } from './min-body-rate.js'
 
 export interface AppDeps extends CoreDeps {
   readonly logger: Logger
@@ -73,6 +74,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: 1024 * 1024,
+    // Every wait on a client is bounded (GATEHOUSE_*_TIMEOUT; docs/configuration.md): node's parser
+    // answers 408 to headers or a request that do not arrive in time, checked every second (node's
+    // default is every 30 s); a connection that stays silent is closed.
+    http: { headersTimeout: config.http.headersMs, connectionsCheckingInterval: 1000 },
+    requestTimeout: config.http.requestMs,
+    keepAliveTimeout: config.http.idleMs,
+    connectionTimeout: config.http.idleMs,
     // A trusted proxy's X-Request-Id is kept (one id in its log and ours); otherwise a new UUID.
     genReqId: requestIdGenerator(config.trustProxy),
     // The ACS logs one line per post (status, time, request id and outcome), not three.
@@ -91,6 +99,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // reference id: never Fastify's JSON with an internal message. Set first: a route registered
   // before it would keep Fastify's default handler.
   app.setErrorHandler(pageErrorHandler)
+  installMinBodyRate(app, config.http.minBodyRate)
   const cookie = sessionCookieSettings(config.baseUrl)
   await app.register(cookiePlugin)
   installSecurityHeaders(app, { https: cookie.secure, formTargets: () => oidcClientOrigins(deps) })
