@@ -17,6 +17,7 @@ import { buildApp } from './http/app.js'
 import { createLogger } from './http/logging.js'
 import { createRuntime } from './runtime.js'
 import { startJobWorker } from './jobs/worker.js'
+import { sweepExpired } from './jobs/sweep.js'
 import { migrateToLatest, MigrationError } from './store/database.js'
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -345,12 +346,7 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
   await ensureOidcKeys(runtime.deps)
   const app = await buildApp(config, runtime.deps)
   const sweep = setInterval(() => {
-    const now = runtime.deps.clock.now().toISOString()
-    runtime.deps.store.sessions.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'session sweep failed'))
-    runtime.deps.store.saml.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'SAML state sweep failed'))
-    runtime.deps.store.ssoTests.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'SSO test sweep failed'))
-    runtime.deps.store.ssoFailedResponses.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'failed-response sweep failed'))
-    runtime.deps.store.oidcPayloads.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'OIDC state sweep failed'))
+    sweepExpired(runtime.deps).catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'))
   }, 10 * 60_000)
   sweep.unref()
   const refresh = setInterval(() => {

@@ -1,5 +1,4 @@
 /** The composition root: database, stores, clock, hasher, mailer and logger wired from the config. */
-import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { systemClock, type Clock } from './core/clock.js'
@@ -13,6 +12,7 @@ import { createMetadataFetcher } from './net/metadata-fetcher.js'
 import { createTxtResolver } from './net/txt-resolver.js'
 import { migrateToLatest, openDatabase, type Db, type OpenDatabaseOptions } from './store/database.js'
 import { createStore } from './store/index.js'
+import { checkReadiness } from './store/readiness.js'
 
 export interface Runtime {
   readonly db: Db
@@ -65,9 +65,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   const deps: AppDeps = {
     ...core,
     logger: options.logger,
-    ping: async () => {
-      await sql`select 1`.execute(db)
-    },
+    readiness: () => checkReadiness(db, clock.now().toISOString()),
   }
   return { db, deps, close: () => db.destroy() }
 }

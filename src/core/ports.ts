@@ -119,7 +119,8 @@ export interface SessionStore {
   deleteByUser(userId: string): Promise<void>
   /** Sessions of that user bound to that org (API tokens, SSO sessions). */
   deleteByUserAndOrg(userId: string, orgId: string): Promise<void>
-  deleteExpired(now: string): Promise<number>
+  /** Deletes at most `limit` sessions expired (absolute or idle) at `now`; the number deleted. */
+  deleteExpired(now: string, limit: number): Promise<number>
 }
 
 export interface ApiTokenStore {
