@@ -2,6 +2,7 @@
  * `gatehouse <command>`: start, migrate, create-owner, keys, sso, oidc-client. The only module handed the environment
  * (by bin/gatehouse.js), which it gives to loadConfig once.
  */
+import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setFlagsFromString } from 'node:v8'
 import { ConfigError, loadConfig, type Config } from './config.js'
@@ -18,6 +19,7 @@ import { createLogger } from './http/logging.js'
 import { createRuntime } from './runtime.js'
 import { startJobWorker } from './jobs/worker.js'
 import { sweepExpired } from './jobs/sweep.js'
+import { assertWritableDirectory, fileSystemProblem } from './store/data-dir.js'
 import { migrateToLatest, MigrationError } from './store/database.js'
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -96,6 +98,11 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
       out(`gatehouse: ${error.message}`)
       return 1
     }
+    const problem = fileSystemProblem(error)
+    if (problem !== undefined) {
+      out(`gatehouse: ${problem}`)
+      return 1
+    }
     throw error
   }
   try {
@@ -117,6 +124,11 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
     const code = (error as { code?: string }).code
     if (error instanceof MigrationError || code === 'ECONNREFUSED' || code === 'SQLITE_CANTOPEN' || code === '3D000' || code === '28P01' || code === 'ENOTFOUND') {
       out(`gatehouse: cannot use the database (GATEHOUSE_DATABASE_URL): ${(error as Error).message}`)
+      return 1
+    }
+    const problem = fileSystemProblem(error)
+    if (problem !== undefined) {
+      out(`gatehouse: ${problem}`)
       return 1
     }
     throw error
@@ -338,6 +350,7 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
   const started = performance.now()
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
   const logger = createLogger(config.logLevel)
+  if (config.database.dialect === 'sqlite' && config.database.path !== ':memory:') assertWritableDirectory(dirname(config.database.path))
   const runtime = await createRuntime(config, { logger })
   if (config.adminToken === undefined) {
     logger.warn('operator API disabled: GATEHOUSE_ADMIN_TOKEN is not set (every /api/v1 operator route answers 503 api_disabled)')
