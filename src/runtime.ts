@@ -8,6 +8,7 @@ import { outboxMailer, type Mailer } from './core/mail.js'
 import { createPasswordHasher } from './core/password-hasher.js'
 import type { AppDeps } from './http/app.js'
 import { smtpMailer } from './mail/smtp-mailer.js'
+import { createPromMetrics } from './http/metrics.js'
 import { createMetadataFetcher } from './net/metadata-fetcher.js'
 import { createTxtResolver } from './net/txt-resolver.js'
 import { migrateToLatest, openDatabase, type Db, type OpenDatabaseOptions } from './store/database.js'
@@ -44,6 +45,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   }
   const store = createStore(db)
   const clock = options.clock ?? systemClock
+  // Node's process metrics (event-loop delay, heap) only when /metrics is on: each set starts a monitor.
+  const metrics = createPromMetrics({ jobs: store.jobs, process: config.metricsToken !== undefined })
   const mailer = options.mailer ?? (config.smtp !== undefined ? smtpMailer(config.smtp) : outboxMailer(store.outbox, clock))
   const core: CoreDeps = {
     store,
@@ -61,9 +64,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     fetchMetadata: options.fetchMetadata ?? createMetadataFetcher({ production: config.production }),
     resolveTxt: options.resolveTxt ?? createTxtResolver({ servers: config.dns.servers }),
     parseMetadata: options.parseMetadata ?? sharedMetadataParser().parse,
+    metrics,
   }
   const deps: AppDeps = {
     ...core,
+    metrics,
     logger: options.logger,
     readiness: () => checkReadiness(db, clock.now().toISOString()),
   }

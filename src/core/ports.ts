@@ -189,6 +189,8 @@ export interface JobStore {
   release(id: string, leaseToken: string, outcome: { runAt: string; failed: boolean; error: string }, now: string): Promise<void>
   /** Oldest first, for operators and tests. */
   list(state?: 'queued' | 'failed'): Promise<JobRow[]>
+  /** Jobs waiting (queued, due or not) and failed for good: the queue depth for /metrics. */
+  countByState(): Promise<{ queued: number; failed: number }>
 }
 
 export interface AuditStore {

@@ -30,12 +30,15 @@ import { oidcInteractionRoutes } from './oidc/interaction-routes.js'
 import { oidcMount } from './oidc/mount.js'
 import { createOidcService } from './oidc/provider.js'
 import { OneLineLogController } from './logging.js'
+import { installMetrics, type PromMetrics } from './metrics.js'
 import { CONTENT_SECURITY_POLICY, fixedSecurityHeaders, installSecurityHeaders } from './security-headers.js'
 import { installFormParser, installInputGuard } from './input-guard.js'
 import { clientErrorAnswer } from './client-error.js'
 
 export interface AppDeps extends CoreDeps {
   readonly logger: Logger
+  /** Counters for /metrics, over this app's own prom-client registry (http/metrics.ts). */
+  readonly metrics: PromMetrics
   /** Database reachable, migrated and writable, for /readyz (store/readiness.ts). */
   readonly readiness: () => Promise<Readiness>
 }
@@ -93,6 +96,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(cookiePlugin)
   installSecurityHeaders(app, { https: cookie.secure, formTargets: () => oidcClientOrigins(deps) })
   installInputGuard(app)
+  installMetrics(app, deps.metrics, config.metricsToken)
 
   const css = readFileSync(new URL('app.css', STATIC_DIR), 'utf8')
   const autoSubmit = readFileSync(new URL('auto-submit.js', STATIC_DIR), 'utf8')

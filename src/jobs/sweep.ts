@@ -5,6 +5,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { CoreDeps } from '../core/deps.js'
+import { secondsSince } from '../core/metrics.js'
 
 export const SWEEP_BATCH = 1000
 
@@ -14,8 +15,9 @@ export interface SweepSummary {
   readonly sessionBatches: number
 }
 
-export async function sweepExpired(deps: Pick<CoreDeps, 'store' | 'clock'>, options: { batchSize?: number } = {}): Promise<SweepSummary> {
+export async function sweepExpired(deps: Pick<CoreDeps, 'store' | 'clock' | 'metrics'>, options: { batchSize?: number } = {}): Promise<SweepSummary> {
   const batchSize = options.batchSize ?? SWEEP_BATCH
+  const started = performance.now()
   const now = deps.clock.now().toISOString()
   let sessionsDeleted = 0
   let sessionBatches = 0
@@ -30,5 +32,7 @@ export async function sweepExpired(deps: Pick<CoreDeps, 'store' | 'clock'>, opti
   await deps.store.ssoTests.deleteExpired(now)
   await deps.store.ssoFailedResponses.deleteExpired(now)
   await deps.store.oidcPayloads.deleteExpired(now)
+  // The backlog is the expired sessions it found; the other tables are small and uncounted.
+  deps.metrics.periodicJob('expiry_sweep', secondsSince(started), sessionsDeleted)
   return { sessionsDeleted, sessionBatches }
 }

@@ -17,9 +17,10 @@ async function insertSessions(ctx: TestContext, count: number, prefix: string, i
 }
 
 describe('expiry sweep', () => {
-  let ctx: TestContext
+  let ctx: TestContext | undefined
   afterEach(async () => {
     await ctx?.close()
+    ctx = undefined
   })
 
   it('deletes 100k expired sessions in batches of 1,000 statements, and keeps the live sessions', async () => {
