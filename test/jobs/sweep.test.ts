@@ -23,7 +23,7 @@ describe('expiry sweep', () => {
     ctx = undefined
   })
 
-  it('deletes 100k expired sessions in batches of 1,000 statements, and keeps the live sessions', async () => {
+  it('deletes 100k expired sessions 250 per statement (401 statements), and keeps the live sessions', async () => {
     ctx = await createTestContext({ now: '2026-11-23T12:00:00.000Z' })
     await ctx.deps.store.users.insert({ id: 'u-sweep', email: 'sweep@example.com', firstName: 'S', lastName: 'W', passwordHash: null, createdAt: '2026-11-01T00:00:00.000Z' })
     await insertSessions(ctx, 60_000, 'absolute-', '2026-12-31T00:00:00.000Z', '2026-11-20T00:00:00.000Z')
@@ -31,9 +31,9 @@ describe('expiry sweep', () => {
     await insertSessions(ctx, 5, 'live-', '2026-11-23T12:30:00.000Z', '2026-11-24T00:00:00.000Z')
     const summary = await sweepExpired(ctx.deps)
     expect(summary.sessionsDeleted).toBe(100_000)
-    // 100 full batches and one that finds nothing: no statement deletes more than a batch.
-    expect(SWEEP_BATCH).toBe(1000)
-    expect(summary.sessionBatches).toBe(101)
+    // 400 full batches and one that finds nothing: no statement deletes more than a batch.
+    expect(SWEEP_BATCH).toBe(250)
+    expect(summary.sessionBatches).toBe(401)
     const left = await ctx.runtime.db.selectFrom('sessions').select('id_hash').orderBy('id_hash').execute()
     expect(left.map((r) => r.id_hash)).toEqual(['live-1', 'live-2', 'live-3', 'live-4', 'live-5'])
   }, 60_000)
