@@ -24,6 +24,8 @@ try {
     with recursive n(i) as (select 1 union all select i + 1 from n where i < 20000)
     insert into sessions (id_hash, user_id, org_id, kind, auth_method, created_at, last_seen_at, idle_expires_at, expires_at)
     select 'live-' || cast(i as text), 'u-bench', null, 'web', 'password', '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', '2026-11-24T00:00:00.000Z', '2026-12-31T00:00:00.000Z' from n`.execute(ctx.runtime.db)
+  // BENCH_CHECKPOINT_FIRST=1: start with an empty WAL (the inserts above leave ~30 MB of it).
+  if (process.env.BENCH_CHECKPOINT_FIRST === '1' && database.config.dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(ctx.runtime.db)
   const store = ctx.deps.store
   const batchMs: number[] = []
   const timed = {
