@@ -2,6 +2,7 @@
  * `gatehouse <command>`: start, migrate, create-owner, keys, sso, oidc-client, backup. The only module handed the environment
  * (by bin/gatehouse.js), which it gives to loadConfig once.
  */
+import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setFlagsFromString } from 'node:v8'
 import { ConfigError, loadConfig, type Config } from './config.js'
@@ -19,6 +20,8 @@ import { stopServer, trackRequests } from './http/graceful-stop.js'
 import { sharedMetadataParser } from './core/metadata-parser.js'
 import { createRuntime } from './runtime.js'
 import { startJobWorker } from './jobs/worker.js'
+import { sweepExpired } from './jobs/sweep.js'
+import { assertWritableDirectory, fileSystemProblem } from './store/data-dir.js'
 import { migrateToLatest, MigrationError } from './store/database.js'
 import { BackupError, backupSqlite } from './store/sqlite-backup.js'
 import { DatabaseStartTimeout } from './store/wait-for-database.js'
@@ -106,6 +109,11 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
       out(`gatehouse: ${error.message}`)
       return 1
     }
+    const problem = fileSystemProblem(error)
+    if (problem !== undefined) {
+      out(`gatehouse: ${problem}`)
+      return 1
+    }
     throw error
   }
   try {
@@ -129,6 +137,11 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
     const code = (error as { code?: string }).code
     if (error instanceof MigrationError || error instanceof DatabaseStartTimeout || code === 'ECONNREFUSED' || code === 'SQLITE_CANTOPEN' || code === '3D000' || code === '28P01' || code === 'ENOTFOUND') {
       out(`gatehouse: cannot use the database (GATEHOUSE_DATABASE_URL): ${(error as Error).message}`)
+      return 1
+    }
+    const problem = fileSystemProblem(error)
+    if (problem !== undefined) {
+      out(`gatehouse: ${problem}`)
       return 1
     }
     throw error
@@ -377,6 +390,7 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
   const started = performance.now()
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
   const logger = createLogger(config.logLevel)
+  if (config.database.dialect === 'sqlite' && config.database.path !== ':memory:') assertWritableDirectory(dirname(config.database.path))
   const runtime = await createRuntime(config, { logger })
   if (config.adminToken === undefined) {
     logger.warn('operator API disabled: GATEHOUSE_ADMIN_TOKEN is not set (every /api/v1 operator route answers 503 api_disabled)')
@@ -385,12 +399,7 @@ async function start(config: Config, out: (line: string) => void): Promise<numbe
   await ensureOidcKeys(runtime.deps)
   const app = await buildApp(config, runtime.deps)
   const sweep = setInterval(() => {
-    const now = runtime.deps.clock.now().toISOString()
-    runtime.deps.store.sessions.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'session sweep failed'))
-    runtime.deps.store.saml.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'SAML state sweep failed'))
-    runtime.deps.store.ssoTests.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'SSO test sweep failed'))
-    runtime.deps.store.ssoFailedResponses.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'failed-response sweep failed'))
-    runtime.deps.store.oidcPayloads.deleteExpired(now).catch((error: unknown) => logger.error({ err: error }, 'OIDC state sweep failed'))
+    sweepExpired(runtime.deps).catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'))
   }, 10 * 60_000)
   sweep.unref()
   const refresh = setInterval(() => {

@@ -25,6 +25,8 @@ export interface Config {
   readonly databaseStartTimeoutSeconds: number
   /** Undefined disables the operator API (logged once at start). */
   readonly adminToken: string | undefined
+  /** Bearer token of GET /metrics; undefined: /metrics is off (404). */
+  readonly metricsToken: string | undefined
   /** 32 bytes; encrypts private keys at rest and keys HMACs (CSRF tokens). */
   readonly secretKey: Buffer
   readonly smtp: { readonly url: string; readonly from: string } | undefined
@@ -99,6 +101,10 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   if (adminToken !== undefined && adminToken.length < 24) {
     throw new ConfigError('GATEHOUSE_ADMIN_TOKEN', `expected at least 24 characters, got ${adminToken.length}`)
   }
+  const metricsToken = nonEmpty(env, 'GATEHOUSE_METRICS_TOKEN')
+  if (metricsToken !== undefined && metricsToken.length < 24) {
+    throw new ConfigError('GATEHOUSE_METRICS_TOKEN', `expected at least 24 characters, got ${metricsToken.length}`)
+  }
 
   const smtpUrl = nonEmpty(env, 'GATEHOUSE_SMTP_URL')
   if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) {
@@ -139,6 +145,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     database,
     databaseStartTimeoutSeconds,
     adminToken,
+    metricsToken,
     secretKey,
     smtp: smtpUrl === undefined ? undefined : { url: smtpUrl, from: smtpFrom },
     workspaceRoles,

@@ -1,5 +1,4 @@
 /** The composition root: database, stores, clock, hasher, mailer and logger wired from the config. */
-import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { systemClock, type Clock } from './core/clock.js'
@@ -9,10 +8,12 @@ import { outboxMailer, type Mailer } from './core/mail.js'
 import { createPasswordHasher } from './core/password-hasher.js'
 import type { AppDeps } from './http/app.js'
 import { smtpMailer } from './mail/smtp-mailer.js'
+import { createPromMetrics } from './http/metrics.js'
 import { createMetadataFetcher } from './net/metadata-fetcher.js'
 import { createTxtResolver } from './net/txt-resolver.js'
 import { migrateToLatest, openDatabase, type Db, type OpenDatabaseOptions } from './store/database.js'
 import { createStore } from './store/index.js'
+import { checkReadiness } from './store/readiness.js'
 import { waitForDatabase } from './store/wait-for-database.js'
 
 export interface Runtime {
@@ -52,6 +53,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   }
   const store = createStore(db)
   const clock = options.clock ?? systemClock
+  // Node's process metrics (event-loop delay, heap) only when /metrics is on: each set starts a monitor.
+  const metrics = createPromMetrics({ jobs: store.jobs, process: config.metricsToken !== undefined })
   const mailer = options.mailer ?? (config.smtp !== undefined ? smtpMailer(config.smtp) : outboxMailer(store.outbox, clock))
   const core: CoreDeps = {
     store,
@@ -69,13 +72,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     fetchMetadata: options.fetchMetadata ?? createMetadataFetcher({ production: config.production }),
     resolveTxt: options.resolveTxt ?? createTxtResolver({ servers: config.dns.servers }),
     parseMetadata: options.parseMetadata ?? sharedMetadataParser().parse,
+    metrics,
   }
   const deps: AppDeps = {
     ...core,
+    metrics,
     logger: options.logger,
-    ping: async () => {
-      await sql`select 1`.execute(db)
-    },
+    readiness: () => checkReadiness(db, clock.now().toISOString()),
   }
   return { db, deps, close: () => db.destroy() }
 }

@@ -2,6 +2,7 @@
 import type { Clock } from './clock.js'
 import type { MetadataParser } from './metadata-parser.js'
 import type { Mailer } from './mail.js'
+import type { Metrics } from './metrics.js'
 import type { PasswordHasher } from './password-hasher.js'
 import type { Store } from './ports.js'
 
@@ -36,6 +37,8 @@ export interface CoreDeps {
   /** Parses IdP metadata off the event loop (core/metadata-parser.ts). */
   readonly parseMetadata: MetadataParser
   readonly resolveTxt: TxtResolver
+  /** Counters for /metrics (core/metrics.ts); `noMetrics` counts nothing. */
+  readonly metrics: Metrics
 }
 
 /** Who did something, for permission checks and the audit log. */

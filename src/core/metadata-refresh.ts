@@ -4,6 +4,7 @@
  */
 import { recordAudit } from './audit.js'
 import type { CoreDeps } from './deps.js'
+import { secondsSince } from './metrics.js'
 import { describeIdp, readIdpInput } from './sso-admin.js'
 
 export interface RefreshOutcome {
@@ -14,8 +15,10 @@ export interface RefreshOutcome {
 }
 
 export async function refreshIdpMetadata(deps: CoreDeps): Promise<RefreshOutcome[]> {
+  const started = performance.now()
   const outcomes: RefreshOutcome[] = []
-  for (const connection of await deps.store.ssoConnections.listWithMetadataUrl()) {
+  const connections = await deps.store.ssoConnections.listWithMetadataUrl()
+  for (const connection of connections) {
     const now = deps.clock.now()
     try {
       const { idp } = await readIdpInput(deps, { metadataUrl: connection.metadataUrl!, entityId: connection.idp?.entityId }, connection.idp?.signatureAlgorithm)
@@ -42,5 +45,6 @@ export async function refreshIdpMetadata(deps: CoreDeps): Promise<RefreshOutcome
       outcomes.push({ ssoName: connection.ssoName, ok: false, changed: false, error: message })
     }
   }
+  deps.metrics.periodicJob('metadata_refresh', secondsSince(started), connections.length)
   return outcomes
 }

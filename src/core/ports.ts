@@ -119,7 +119,8 @@ export interface SessionStore {
   deleteByUser(userId: string): Promise<void>
   /** Sessions of that user bound to that org (API tokens, SSO sessions). */
   deleteByUserAndOrg(userId: string, orgId: string): Promise<void>
-  deleteExpired(now: string): Promise<number>
+  /** Deletes at most `limit` sessions expired (absolute or idle) at `now`; the number deleted. */
+  deleteExpired(now: string, limit: number): Promise<number>
 }
 
 export interface ApiTokenStore {
@@ -188,6 +189,8 @@ export interface JobStore {
   release(id: string, leaseToken: string, outcome: { runAt: string; failed: boolean; error: string }, now: string): Promise<void>
   /** Oldest first, for operators and tests. */
   list(state?: 'queued' | 'failed'): Promise<JobRow[]>
+  /** Jobs waiting (queued, due or not) and failed for good: the queue depth for /metrics. */
+  countByState(): Promise<{ queued: number; failed: number }>
 }
 
 export interface AuditStore {

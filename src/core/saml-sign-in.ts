@@ -24,6 +24,7 @@ import { spEndpoints, type SsoConnection } from './sso-connection.js'
 import { SsoError } from './sso-error.js'
 import { recordSsoTest } from './sso-test.js'
 import { normalizeEmail, type Organization } from './types.js'
+import { secondsSince } from './metrics.js'
 
 export { REQUEST_LIFETIME, type SamlStart } from './saml-requests.js'
 
@@ -71,6 +72,19 @@ export type SamlSignInResult =
  * after) signs nobody in: its outcome goes to the testing owner's result page.
  */
 export async function finishSamlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string, relayState?: string, ip?: string): Promise<SamlSignInResult> {
+  // Counted for /metrics: a test response (nobody signs in) is not a sign-in.
+  try {
+    const result = await samlSignIn(deps, ssoName, samlResponse, relayState, ip)
+    if (result.kind === 'signed-in') deps.metrics.signIn('saml', 'success')
+    if (result.kind === 'failed') deps.metrics.signIn('saml', 'failure', result.failure.code)
+    return result
+  } catch (error) {
+    deps.metrics.signIn('saml', 'failure', (error as { code?: unknown }).code as string | undefined)
+    throw error
+  }
+}
+
+async function samlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string, relayState?: string, ip?: string): Promise<SamlSignInResult> {
   // Read afresh on every post, never cached: disabling SSO or replacing a certificate counts at once, on every process.
   const found = await deps.store.ssoConnections.findWithOrgBySsoName(ssoName)
   if (found === undefined) throw new SsoError('sso_not_configured', `No organization signs in with the SSO name "${ssoName}".`)
@@ -159,12 +173,15 @@ async function validate(deps: CoreDeps, connection: SsoConnection, samlResponse:
   if (idp === undefined) return { ok: false, failure: { code: 'xml_malformed', detail: 'the connection has no IdP configuration' } }
   const sp = spEndpoints(deps.settings.baseUrl, connection.ssoName)
   const keys = await activeSpKeys(deps)
-  return validateSamlResponse(samlResponse, {
+  const started = performance.now()
+  const result = await validateSamlResponse(samlResponse, {
     sp: { entityId: sp.entityId, acsUrl: sp.acsUrl, decryptionKeys: keys.map((k) => k.privateKey) },
     idp: { entityId: idp.entityId, certificates: idp.certificates.map((pem) => cachedCertificate(pem)), allowSha1: idp.signatureAlgorithm === 'rsa-sha1' },
     requireEncryptedAssertion: connection.policy.requireEncryptedAssertions,
     now: deps.clock.now(),
   })
+  deps.metrics.samlValidation(secondsSince(started))
+  return result
 }
 
 /** Carries a sign-in failure out of the transaction, rolling back what it had written. */

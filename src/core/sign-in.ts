@@ -29,7 +29,20 @@ export interface SignedIn extends StartedSession {
 
 const INVALID = 'The email or password is not right.'
 
+/** Signs in with email and password, counted for /metrics by outcome and failure code. */
 export async function signInWithPassword(deps: CoreDeps, input: PasswordSignIn): Promise<SignedIn> {
+  const method = input.kind === 'api' ? 'api_password' : 'password'
+  try {
+    const signedIn = await passwordSignIn(deps, input)
+    deps.metrics.signIn(method, 'success')
+    return signedIn
+  } catch (error) {
+    deps.metrics.signIn(method, 'failure', (error as { code?: unknown }).code as string | undefined)
+    throw error
+  }
+}
+
+async function passwordSignIn(deps: CoreDeps, input: PasswordSignIn): Promise<SignedIn> {
   // A look-alike of an address is refused as such, not answered as a wrong password.
   const account = normalizeEmail(checkEmailCharacters(input.email))
   if (account === '' || input.password === '' || input.password.length > 1024) {

@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { CoreDeps } from '../core/deps.js'
+import type { Readiness } from '../store/readiness.js'
 import { oidcClientOrigins } from '../core/oidc-clients.js'
 import { MessagePage } from '../ui/pages/auth-pages.js'
 import { apiPlugin } from './api/index.js'
@@ -28,6 +29,7 @@ import { oidcInteractionRoutes } from './oidc/interaction-routes.js'
 import { oidcMount } from './oidc/mount.js'
 import { createOidcService } from './oidc/provider.js'
 import { OneLineLogController } from './logging.js'
+import { installMetrics, type PromMetrics } from './metrics.js'
 import { requestIdGenerator } from './request-id.js'
 import { CONTENT_SECURITY_POLICY, fixedSecurityHeaders, installSecurityHeaders } from './security-headers.js'
 import { installFormParser, installInputGuard } from './input-guard.js'
@@ -36,8 +38,10 @@ import { installMinBodyRate } from './min-body-rate.js'
 
 export interface AppDeps extends CoreDeps {
   readonly logger: Logger
-  /** Cheap liveness probe of the database, for /healthz. */
-  readonly ping: () => Promise<void>
+  /** Counters for /metrics, over this app's own prom-client registry (http/metrics.ts). */
+  readonly metrics: PromMetrics
+  /** Database reachable, migrated and writable, for /readyz (store/readiness.ts). */
+  readonly readiness: () => Promise<Readiness>
 }
 
 // Resolves to <root>/src/ui/static from both src/http (tests) and dist/http (npm start).
@@ -104,6 +108,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(cookiePlugin)
   installSecurityHeaders(app, { https: cookie.secure, formTargets: () => oidcClientOrigins(deps) })
   installInputGuard(app)
+  installMetrics(app, deps.metrics, config.metricsToken)
 
   const css = readFileSync(new URL('app.css', STATIC_DIR), 'utf8')
   const autoSubmit = readFileSync(new URL('auto-submit.js', STATIC_DIR), 'utf8')
@@ -114,9 +119,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.get('/static/favicon.svg', async (_request, reply) => reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(favicon))
   app.get('/favicon.ico', async (_request, reply) => reply.redirect('/static/favicon.svg', 301))
   app.get('/static/sso-setup.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(ssoSetup))
-  app.get('/healthz', async (_request, reply) => {
-    await deps.ping()
-    return reply.send({ status: 'ok' })
+  // Probes, polled every few seconds: not logged per call (warn and above still are). /healthz is
+  // liveness (the process answers; no database); /readyz is readiness (docs/operations.md).
+  app.get('/healthz', { logLevel: 'warn' }, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }))
+  app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
+    const readiness = await deps.readiness()
+    reply.header('cache-control', 'no-store')
+    return readiness.ready ? reply.send({ status: 'ready' }) : reply.code(503).send({ status: 'not ready', reason: readiness.reason })
   })
 
   await app.register(apiPlugin, { prefix: '/api/v1', deps, adminToken: config.adminToken, cookie, baseUrl: config.baseUrl })

@@ -9,6 +9,7 @@
  * Logs name the job, never its payload (mail bodies carry single-use links).
  */
 import { addMs, minutes } from '../core/clock.js'
+import { secondsSince } from '../core/metrics.js'
 import { MAX_ATTEMPTS, retryDelayMs } from './back-off.js'
 import type { JobDeps, JobKind } from './job-kind.js'
 import { JOB_KINDS } from './kinds.js'
@@ -33,6 +34,7 @@ export interface RunSummary {
 export async function runDueJobs(deps: JobDeps, options: RunOptions = {}): Promise<RunSummary> {
   const kinds = options.kinds ?? JOB_KINDS
   const summary = { done: 0, retried: 0, failed: 0 }
+  const started = performance.now()
   while (options.signal?.aborted !== true) {
     const now = deps.clock.now()
     const leaseUntil = addMs(now, LEASE_MS).toISOString()
@@ -63,6 +65,7 @@ export async function runDueJobs(deps: JobDeps, options: RunOptions = {}): Promi
       }
     }
   }
+  deps.metrics.periodicJob('job_queue', secondsSince(started), summary.done + summary.retried + summary.failed)
   return summary
 }
 

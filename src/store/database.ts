@@ -34,12 +34,17 @@ export function openDatabase(config: DatabaseConfig, options: OpenDatabaseOption
   if (config.dialect === 'sqlite') {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true })
     const sqlite = new SqliteDatabase(config.path)
-    sqlite.pragma('journal_mode = WAL')
-    sqlite.pragma('foreign_keys = ON')
-    sqlite.pragma('busy_timeout = 5000')
-    // The usual setting with WAL: a commit does not wait for fsync (checkpoints do); a power cut can
-    // lose the last commits but never corrupts the file.
-    sqlite.pragma('synchronous = NORMAL')
+    try {
+      sqlite.pragma('journal_mode = WAL')
+      sqlite.pragma('foreign_keys = ON')
+      sqlite.pragma('busy_timeout = 5000')
+      // The usual setting with WAL: a commit does not wait for fsync (checkpoints do); a power cut can
+      // lose the last commits but never corrupts the file.
+      sqlite.pragma('synchronous = NORMAL')
+    } catch (error) {
+      sqlite.close()
+      throw error
+    }
     const database = withStatementCache(sqlite)
     if (config.path !== ':memory:') {
       // Checkpoints run in a worker (store/sqlite-checkpointer.ts); this connection only past the backstop.

@@ -48,6 +48,11 @@ export function jobRepository(db: Db): JobStore {
         .where('id', '=', id).where('lease_token', '=', leaseToken)
         .execute()
     },
+    countByState: async () => {
+      const rows = await db.selectFrom('jobs').select((eb) => ['state', eb.fn.countAll<string | number>().as('count')]).groupBy('state').execute()
+      const count = (state: string) => Number(rows.find((r) => r.state === state)?.count ?? 0)
+      return { queued: count('queued'), failed: count('failed') }
+    },
     list: async (state) => {
       let query = db.selectFrom('jobs').select(['id', 'kind', 'state', 'run_at', 'attempts', 'last_error'])
       if (state !== undefined) query = query.where('state', '=', state)

@@ -30,6 +30,13 @@ export interface Database {
   oidc_signing_keys: OidcSigningKeyTable
   oidc_clients: OidcClientTable
   dev_idp_keys: DevIdpKeyTable
+  readiness_probe: ReadinessProbeTable
+}
+
+/** One row, rewritten by /readyz to prove the database takes writes. */
+export interface ReadinessProbeTable {
+  id: number
+  checked_at: string
 }
 
 export interface OrganizationTable {

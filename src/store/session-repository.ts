@@ -51,8 +51,11 @@ export function sessionRepository(db: Db): SessionStore {
     deleteByUserAndOrg: async (userId, orgId) => {
       await db.deleteFrom('sessions').where('user_id', '=', userId).where('org_id', '=', orgId).execute()
     },
-    deleteExpired: async (now) => {
-      const result = await db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<=', now), eb('idle_expires_at', '<=', now)])).executeTakeFirst()
+    deleteExpired: async (now, limit) => {
+      // One bounded statement: both expiry columns are indexed, so the batch is found without a scan.
+      const batch = db.selectFrom('sessions').select('id_hash')
+        .where((eb) => eb.or([eb('expires_at', '<=', now), eb('idle_expires_at', '<=', now)])).limit(limit)
+      const result = await db.deleteFrom('sessions').where('id_hash', 'in', batch).executeTakeFirst()
       return Number(result.numDeletedRows)
     },
   }
