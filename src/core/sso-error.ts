@@ -22,6 +22,8 @@ export type SsoErrorCode =
   | 'domain_limit_reached'
   | 'domain_verification_failed'
   | 'dns_lookup_failed'
+  | 'sp_key_not_found'
+  | 'sp_key_in_use'
 
 export class SsoError extends Error {
   override name = 'SsoError'
