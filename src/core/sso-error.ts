@@ -1,4 +1,4 @@
-/** Errors of SSO connections: set-up, IdP configuration, policy, email domains. `message` is safe to show. */
+/** Errors of SSO connections: set-up, IdP configuration, policy, email domains, SP keys. `message` is safe to show. */
 import type { MetadataErrorCode } from '../saml/idp-metadata.js'
 
 export type SsoErrorCode =
