@@ -8,7 +8,9 @@ import { setFlagsFromString } from 'node:v8'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { refreshIdpMetadata } from './core/metadata-refresh.js'
 import { createOwner, issueSetupLink } from './core/setup.js'
+import { KEY_REFRESH_MS } from './core/key-refresh.js'
 import { ensureSpKeys, retireSpKey, rotateSpKeys } from './core/sp-keys.js'
+import { SsoError } from './core/sso-error.js'
 import { disableSso } from './core/sso-admin.js'
 import { deleteOidcClient, listOidcClients, registerOidcClient } from './core/oidc-clients.js'
 import { OidcError } from './core/oidc-error.js'
@@ -57,15 +59,19 @@ and the user when they do not exist. A user without a password gets a one-time l
        gatehouse keys rotate [--oidc]
        gatehouse keys retire [--oidc] --id KEY_ID
 
-rotate adds a new SAML key pair that signs AuthnRequests from now on; older pairs stay published in
-every SP metadata document and keep decrypting assertions until retired. Give IdPs that pin the
-SP certificate time to pick up the new one before retiring the old. The last key cannot be retired.
+rotate adds a new SAML key pair that signs AuthnRequests and leads the SP metadata from now on; older
+pairs stay published in every SP metadata document and keep decrypting assertions until retired.
+Give IdPs that pin the SP certificate time to pick up the new one before retiring the old. The
+signing (newest) pair cannot be retired: rotate first. The operator API does the same
+(GET|POST /api/v1/sp-keys, POST /api/v1/sp-keys/{id}/retire).
 
 With --oidc: the OpenID Connect signing keys instead. rotate adds a new RS256 and a new ES256 key that
-sign ID tokens from now on (running servers pick them up within 30 seconds); older keys stay in the
-JWKS at {BASE_URL}/oidc/jwks, so tokens they signed still verify, until retired. Wait at least the
-longest token lifetime (1 hour for ID and access tokens) before retiring. The last key of an
-algorithm cannot be retired.`,
+sign ID tokens from now on; older keys stay in the JWKS at {BASE_URL}/oidc/jwks, so tokens they
+signed still verify, until retired. Wait at least the longest token lifetime (1 hour for ID and
+access tokens) before retiring. The last key of an algorithm cannot be retired.
+
+Every change takes effect in every running Gatehouse process within ${KEY_REFRESH_MS / 1000} seconds
+(each re-reads the keys from the database at most that often); no restart is needed.`,
   'oidc-client': `Usage: gatehouse oidc-client add --name NAME --redirect-uri URI [--redirect-uri URI2 …]
                               [--post-logout-redirect-uri URI …] [--public]
        gatehouse oidc-client list
@@ -245,26 +251,31 @@ async function keysCommand(config: Config, args: readonly string[], out: (line: 
     return 1
   }
   const runtime = await createRuntime(config, { logger: createLogger('silent') })
+  const operator = { kind: 'operator' } as const
+  const everywhere = `This takes effect in every running Gatehouse process within ${KEY_REFRESH_MS / 1000} seconds.`
   try {
     if (action === 'rotate' && oidc) {
-      const keys = await rotateOidcKeys(runtime.deps)
-      out(`Added OpenID Connect keys ${keys.map((k) => `${k.id} (${k.alg})`).join(', ')}; they sign from now on. Older keys stay in the JWKS until you retire them.`)
+      const keys = await rotateOidcKeys(runtime.deps, operator)
+      out(`Added OpenID Connect keys ${keys.map((k) => `${k.id} (${k.alg})`).join(', ')}; they sign from now on. Older keys stay in the JWKS until you retire them. ${everywhere}`)
     } else if (action === 'rotate') {
-      const key = await rotateSpKeys(runtime.deps)
-      out(`Added SAML key ${key.id}; it signs from now on. Older keys stay published until you retire them.`)
+      const key = await rotateSpKeys(runtime.deps, operator)
+      out(`Added SAML key ${key.id}; it signs from now on. Older keys stay published until you retire them. ${everywhere}`)
     } else if (action === 'retire' && oidc) {
-      const outcome = await retireOidcKey(runtime.deps, flags.id!)
+      const outcome = await retireOidcKey(runtime.deps, flags.id!, operator)
       if (outcome !== 'retired') {
         out(outcome === 'unknown' ? `gatehouse keys: no active OpenID Connect key ${flags.id}` : `gatehouse keys: ${flags.id} is the last key of its algorithm (rotate --oidc first)`)
         return 1
       }
-      out(`Retired OpenID Connect key ${flags.id}; it leaves the JWKS (tokens it signed no longer verify).`)
+      out(`Retired OpenID Connect key ${flags.id}; it leaves the JWKS (tokens it signed no longer verify). ${everywhere}`)
     } else if (action === 'retire') {
-      if (!(await retireSpKey(runtime.deps, flags.id!))) {
-        out(`gatehouse keys: no active key ${flags.id}, or it is the last one (rotate first)`)
+      try {
+        await retireSpKey(runtime.deps, flags.id!, operator)
+      } catch (error) {
+        if (!(error instanceof SsoError)) throw error
+        out(`gatehouse keys: ${error.code === 'sp_key_in_use' ? `${flags.id} is the signing key (rotate first, then retire it)` : `no active SAML key ${flags.id}`}`)
         return 1
       }
-      out(`Retired SAML key ${flags.id}; it is no longer published or used.`)
+      out(`Retired SAML key ${flags.id}; it is no longer published or used for decryption. ${everywhere}`)
     }
     const keys = await runtime.deps.store.spKeys.listActive()
     out(keys.length === 0 ? 'No SAML keys yet: gatehouse start makes the first.' : 'Active SAML keys (newest signs):')

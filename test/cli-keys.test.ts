@@ -37,6 +37,8 @@ describe('gatehouse keys', () => {
   it('rotates: the new key signs, the old stays published in SP metadata until retired', async () => {
     expect(await run('keys', 'rotate')).toBe(0)
     expect(await run('keys', 'rotate')).toBe(0)
+    expect(lines.filter((l) => l.startsWith('Added SAML key'))).toHaveLength(2)
+    for (const line of lines.filter((l) => l.startsWith('Added SAML key'))) expect(line).toContain('takes effect in every running Gatehouse process within 5 seconds')
     const [newest, oldest] = await activeKeys()
     expect(newest).toBeDefined()
     expect(oldest).toBeDefined()
@@ -55,7 +57,10 @@ describe('gatehouse keys', () => {
     await app.close()
     await runtime.close()
 
+    expect(await run('keys', 'retire', '--id', newest!.id)).toBe(1)
+    expect(lines.at(-1)).toContain('is the signing key (rotate first')
     expect(await run('keys', 'retire', '--id', oldest!.id)).toBe(0)
+    expect(lines.find((l) => l.startsWith('Retired SAML key'))).toContain('takes effect in every running Gatehouse process within 5 seconds')
     const runtime2 = await createRuntime(config, { logger: createLogger('silent') })
     const app2 = await buildApp(config, runtime2.deps)
     const after = (await app2.inject({ method: 'GET', url: '/saml/acme/metadata' })).body
@@ -81,6 +86,7 @@ describe('gatehouse keys', () => {
 
   it('explains its usage', async () => {
     expect(await run('keys', '--help')).toBe(0)
+    expect(lines.join('\n')).toContain('Every change takes effect in every running Gatehouse process within 5 seconds')
     expect(await run('keys', 'spin')).toBe(1)
     expect(await run('keys', 'retire')).toBe(1)
   })

@@ -77,6 +77,7 @@ describe('gatehouse oidc-client', () => {
 describe('gatehouse keys --oidc', () => {
   it('rotates: the new keys sign, the old stay in the JWKS until retired; the last of an algorithm stays', async () => {
     expect(await run('keys', 'rotate', '--oidc')).toBe(0)
+    expect(lines.find((l) => l.startsWith('Added OpenID Connect keys'))).toContain('takes effect in every running Gatehouse process within 5 seconds')
     const first = await withRuntime((r) => r.deps.store.oidcKeys.listActive())
     expect(first.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256'])
     expect(first.every((k) => !k.privateJwkEncrypted.includes('"d"'))).toBe(true)
@@ -87,6 +88,11 @@ describe('gatehouse keys --oidc', () => {
     const oldRsa = first.find((k) => k.alg === 'RS256')!
     expect(await run('keys', 'retire', '--oidc', '--id', oldRsa.id)).toBe(0)
     expect(await publishedKids()).not.toContain(oldRsa.id)
+    expect(lines.find((l) => l.startsWith('Retired OpenID Connect key'))).toContain('takes effect in every running Gatehouse process within 5 seconds')
+    const audited = await withRuntime((r) => r.db.selectFrom('audit_events').select(['action', 'actor']).orderBy('created_at').orderBy('id').execute())
+    expect(audited).toEqual([
+      { action: 'oidc.keys_rotated', actor: 'operator' }, { action: 'oidc.keys_rotated', actor: 'operator' }, { action: 'oidc.key_retired', actor: 'operator' },
+    ])
     const newRsa = both.find((k) => k.alg === 'RS256' && k.id !== oldRsa.id)!
     lines = []
     expect(await run('keys', 'retire', '--oidc', '--id', newRsa.id)).toBe(1)

@@ -225,9 +225,15 @@ export interface SpKey {
   readonly createdAt: string
 }
 
+export interface SpKeyRecord extends SpKey {
+  readonly retiredAt: string | null
+}
+
 export interface SpKeyStore {
   /** Published keys, newest first. */
   listActive(): Promise<SpKey[]>
+  /** Every key, retired ones included, newest first. */
+  listAll(): Promise<SpKeyRecord[]>
   insert(key: SpKey): Promise<void>
   retire(id: string, now: string): Promise<boolean>
 }

@@ -1,4 +1,4 @@
-/** Errors of SSO connections: set-up, IdP configuration, policy, email domains. `message` is safe to show. */
+/** Errors of SSO connections: set-up, IdP configuration, policy, email domains, SP keys. `message` is safe to show. */
 import type { MetadataErrorCode } from '../saml/idp-metadata.js'
 
 export type SsoErrorCode =
@@ -22,6 +22,8 @@ export type SsoErrorCode =
   | 'domain_limit_reached'
   | 'domain_verification_failed'
   | 'dns_lookup_failed'
+  | 'sp_key_not_found'
+  | 'sp_key_in_use'
 
 export class SsoError extends Error {
   override name = 'SsoError'

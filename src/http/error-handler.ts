@@ -84,6 +84,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   domain_limit_reached: 409,
   domain_verification_failed: 409,
   dns_lookup_failed: 502,
+  sp_key_not_found: 404,
+  sp_key_in_use: 409,
   oidc_client_not_found: 404,
   redirect_uri_invalid: 422,
   client_name_invalid: 422,

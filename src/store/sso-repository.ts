@@ -89,6 +89,9 @@ export function spKeyRepository(db: Db): SpKeyStore {
     listActive: async () =>
       (await db.selectFrom('sp_keys').selectAll().where('retired_at', 'is', null).orderBy('created_at', 'desc').orderBy('id', 'desc').execute())
         .map((r) => ({ id: r.id, privateKeyEncrypted: r.private_key_encrypted, certificatePem: r.certificate_pem, createdAt: r.created_at })),
+    listAll: async () =>
+      (await db.selectFrom('sp_keys').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').execute())
+        .map((r) => ({ id: r.id, privateKeyEncrypted: r.private_key_encrypted, certificatePem: r.certificate_pem, createdAt: r.created_at, retiredAt: r.retired_at })),
     insert: async (k) => {
       await db.insertInto('sp_keys').values({ id: k.id, private_key_encrypted: k.privateKeyEncrypted, certificate_pem: k.certificatePem, created_at: k.createdAt, retired_at: null }).execute()
     },

@@ -16,6 +16,7 @@ import { buildOpenApi } from './openapi.js'
 import { oidcClientRoutes } from './oidc-client-routes.js'
 import { organizationRoutes } from './organization-routes.js'
 import { registerRoutes } from './route.js'
+import { spKeyRoutes } from './sp-key-routes.js'
 import { ssoRoutes } from './sso-routes.js'
 import { tokenRoutes } from './token-routes.js'
 
@@ -35,7 +36,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     reply.header('cache-control', 'no-store')
   })
 
-  const operatorApi = [...organizationRoutes(deps), ...memberRoutes(deps), ...ssoRoutes(deps), ...domainRoutes(deps), ...oidcClientRoutes(deps)]
+  const operatorApi = [...organizationRoutes(deps), ...memberRoutes(deps), ...ssoRoutes(deps), ...domainRoutes(deps), ...oidcClientRoutes(deps), ...spKeyRoutes(deps)]
   const memberApi = [...authRoutes(deps, cookie), ...tokenRoutes(deps, cookie)]
   const document = buildOpenApi([...operatorApi, ...memberApi], `${options.baseUrl}/api/v1`)
   app.get('/openapi.json', async () => document)

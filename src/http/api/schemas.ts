@@ -210,3 +210,17 @@ export const CreatedOidcClient = OidcClient.extend({
   clientSecret: z.string().nullable().describe('confidential clients only; shown in this answer only'),
 })
 export const OidcClientList = z.object({ data: z.array(OidcClient) })
+
+export const SpKeyParams = z.object({ id: z.string().max(100) }).strict()
+export const SpKey = z.object({
+  id: z.string(),
+  createdAt: Timestamp,
+  retiredAt: Timestamp.nullable().describe('null while the key is active'),
+  active: z.boolean().describe('published in every SP metadata document and decrypting assertions'),
+  signing: z.boolean().describe('the newest active key: it signs AuthnRequests and leads the metadata; it cannot be retired'),
+  certificatePem: z.string(),
+  fingerprint: z.string().describe('SHA-256 of the certificate (DER), colon-separated hex'),
+  notAfter: Timestamp.describe('the certificate\'s expiry'),
+}).describe('never the private key')
+export const SpKeyList = z.object({ data: z.array(SpKey) })
+export const NoOptions = z.object({}).strict().optional()

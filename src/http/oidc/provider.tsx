@@ -4,13 +4,15 @@
  * RP-initiated logout, signing keys from the database, all state in the database, claims read live
  * from the grant's OrgLogin (core/oidc-login.ts). Sign-in is Gatehouse's own: every authorization
  * goes through the interaction page (interaction-routes.tsx), which asks core who may sign in for
- * which org. Rebuilt when the signing keys change (a rotation by another process is seen within 30 s).
+ * which org. Rebuilt when the signing keys change; a rotation or retirement by another process is
+ * used within KEY_REFRESH_MS (core/key-refresh.ts).
  */
 import { hkdfSync } from 'node:crypto'
 import type { Logger } from 'pino'
 import type Provider from 'oidc-provider'
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
 import type { CoreDeps } from '../../core/deps.js'
+import { KEY_REFRESH_MS, refreshingValue } from '../../core/key-refresh.js'
 import { activeOidcJwks } from '../../core/oidc-keys.js'
 import { findOrgLogin, type OrgLogin } from '../../core/oidc-login.js'
 import { claimsOrDropGrant } from '../../core/oidc-revocation.js'
@@ -67,7 +69,6 @@ export interface OidcService {
   forget(): void
 }
 
-const KEYS_TTL_MS = 30_000
 const DAY = 24 * 3600
 
 export function interactionPath(uid: string): string {
@@ -76,21 +77,19 @@ export function interactionPath(uid: string): string {
 
 export function createOidcService(deps: CoreDeps, settings: OidcSettings): OidcService {
   const issuer = `${settings.baseUrl}${OIDC_PREFIX}`
-  let current: { provider: Provider; kids: string; at: number } | undefined
+  let current: { provider: Provider; kids: string } | undefined
+  // The keys are read again at most every KEY_REFRESH_MS (by the deployment's clock); the provider is
+  // rebuilt only when the list of published keys changed.
+  const providerOfKeys = refreshingValue(deps.clock, KEY_REFRESH_MS, async () => {
+    const jwks = await activeOidcJwks(deps)
+    const kids = jwks.map((k) => k.kid).join(',')
+    if (current === undefined || current.kids !== kids) current = { provider: buildProvider(await loadOidcProvider(settings.logger), deps, settings, issuer, jwks), kids }
+    return current.provider
+  })
   return {
     issuer,
-    provider: async () => {
-      const now = Date.now()
-      if (current !== undefined && now - current.at < KEYS_TTL_MS) return current.provider
-      const jwks = await activeOidcJwks(deps)
-      const kids = jwks.map((k) => k.kid).join(',')
-      if (current === undefined || current.kids !== kids) current = { provider: buildProvider(await loadOidcProvider(settings.logger), deps, settings, issuer, jwks), kids, at: now }
-      current.at = now
-      return current.provider
-    },
-    forget: () => {
-      current = undefined
-    },
+    provider: () => providerOfKeys.get(),
+    forget: () => providerOfKeys.forget(),
   }
 }
 
