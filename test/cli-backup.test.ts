@@ -5,11 +5,10 @@
  * overwritten.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { ensureBuilt, spawnCli, within, type CliProcess } from './helpers/built-cli.js'
+import { ensureBuilt, freePort, spawnCli, within, type CliProcess } from './helpers/built-cli.js'
 import { httpBrowser } from './helpers/http-browser.js'
 
 const OWNER = 'olivia@acme.test'
@@ -27,14 +26,6 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-backup-'))
   dirs.push(dir)
   return dir
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 async function serve(cwd: string, database: string) {

@@ -5,16 +5,15 @@
  * second, an idle keep-alive connection. Before, one half-sent header kept the process alive for
  * minutes. Waits have generous safety nets; the bound asserted is the drain time plus a margin.
  */
-import { execSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { connect, createServer, type Socket } from 'node:net'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { ensureBuilt, freePort, spawnCli, within } from './helpers/built-cli.js'
 
-const ROOT = new URL('..', import.meta.url).pathname
-const BIN = join(ROOT, 'bin', 'gatehouse.js')
 const TOKEN = 'cli-stop-admin-token-0123456789abcdef'
 const STAGES = [
   'stopping: no new connections',
@@ -30,15 +29,7 @@ const children: ChildProcess[] = []
 const sockets: Socket[] = []
 const timers: NodeJS.Timeout[] = []
 
-beforeAll(() => {
-  // bin/gatehouse.js runs dist/: build when it is missing or older than any source file.
-  const built = join(ROOT, 'dist', 'cli.js')
-  const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) =>
-    entry.isDirectory() ? newest(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs))
-  if (!existsSync(built) || statSync(built).mtimeMs < newest(join(ROOT, 'src'))) {
-    execSync('npm run build', { cwd: ROOT, stdio: 'pipe', timeout: 170_000 })
-  }
-}, 180_000)
+beforeAll(() => ensureBuilt(), 180_000)
 afterEach(() => {
   for (const timer of timers.splice(0)) clearInterval(timer)
   for (const socket of sockets.splice(0)) socket.destroy()
@@ -48,47 +39,22 @@ afterAll(() => {
   for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms) })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
 /** Starts `gatehouse start` on a fresh SQLite database and resolves once it listens. */
 async function startGatehouse(env: Record<string, string>) {
   const cwd = mkdtempSync(join(tmpdir(), 'gatehouse-stop-'))
   temps.push(cwd)
   const port = await freePort()
-  const child = spawn(process.execPath, [BIN, 'start'], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, GATEHOUSE_PORT: String(port), GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_ADMIN_TOKEN: TOKEN, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const cli = spawnCli(['start'], cwd, { GATEHOUSE_PORT: String(port), GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_ADMIN_TOKEN: TOKEN, ...env })
+  const { child, exited, stdout, stderr } = cli
   children.push(child)
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8') })
-  child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8') })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   /** Resolves once stdout contains `text`; fails if the process exits first. */
-  const printed = (text: string, ms: number) => within(new Promise<void>((resolve, reject) => {
-    const look = () => { if (stdout.includes(text)) resolve() }
-    child.stdout!.on('data', look)
-    look()
-    void exited.then((code) => reject(new Error(`exited ${code} before printing "${text}":\n${stdout}\n${stderr}`)))
-  }), ms, `"${text}"`)
+  const printed = async (text: string, ms: number) => {
+    await cli.waitFor(new RegExp(`(${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})`), ms, `"${text}"`)
+  }
   await printed('"msg":"gatehouse started"', 20_000)
   /** The messages of the JSON log lines, in order. */
-  const messages = () => stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { msg: string }).msg)
-  return { child, port, exited, printed, messages, stdout: () => stdout, stderr: () => stderr }
+  const messages = () => stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { msg: string }).msg)
+  return { child, port, exited, printed, messages, stdout, stderr }
 }
 
 /** A raw TCP client: what it received, and when it was closed. */

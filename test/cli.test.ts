@@ -2,9 +2,8 @@
  * The `gatehouse` CLI: help, one-line config errors, `migrate`, `create-owner`, and the real
  * process (`node bin/gatehouse.js start`) as `npm start` runs it.
  */
-import { execSync, spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -19,10 +18,9 @@ import { createLogger } from '../src/http/logging.js'
 import { createRuntime, type Runtime } from '../src/runtime.js'
 import { generateKeyPair } from '../src/saml/key-pair.js'
 import { browser } from './helpers/browser.js'
+import { ensureBuilt, freePort, spawnCli as spawnBuiltCli, within } from './helpers/built-cli.js'
 import { HOSTILE_ENTITY_ID, shapedIdpMetadata } from './helpers/hostile-metadata.js'
 
-const ROOT = new URL('..', import.meta.url).pathname
-const BIN = join(ROOT, 'bin', 'gatehouse.js')
 const SECRET_KEY = '22'.repeat(32)
 const BASE_URL = 'http://gatehouse.test'
 const PASSWORD = 'correct horse battery'
@@ -270,56 +268,17 @@ describe('gatehouse create-owner', () => {
 describe('the real process: node bin/gatehouse.js', () => {
   const children: ChildProcess[] = []
 
-  beforeAll(() => {
-    // bin/gatehouse.js runs dist/: build when it is missing or older than any source file.
-    const built = join(ROOT, 'dist', 'cli.js')
-    const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) =>
-      entry.isDirectory() ? newest(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs))
-    if (!existsSync(built) || statSync(built).mtimeMs < newest(join(ROOT, 'src'))) {
-      execSync('npm run build', { cwd: ROOT, stdio: 'pipe', timeout: 170_000 })
-    }
-  }, 180_000)
+  beforeAll(() => ensureBuilt(), 180_000)
 
   afterEach(() => {
     for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
 
-  async function freePort(): Promise<number> {
-    const server = createServer()
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as { port: number }
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-    return port
-  }
-
-  /** Starts the CLI with exactly `env` (plus PATH and HOME), never the test runner's environment. */
+  /** The shared spawnCli, its child killed after each test. */
   function spawnCli(args: string[], cwd: string, env: Record<string, string>) {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    children.push(child)
-    let stdout = ''
-    let stderr = ''
-    child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8') })
-    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8') })
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-    /** The first group of `pattern` once it shows in stdout; fails if the process exits first. */
-    const waitFor = (pattern: RegExp, ms: number, what: string) => within(new Promise<string>((resolve, reject) => {
-      const look = () => {
-        const found = pattern.exec(stdout)?.[1]
-        if (found !== undefined) resolve(found)
-      }
-      child.stdout!.on('data', look)
-      look()
-      void exited.then((code) => reject(new Error(`exited ${code} before printing ${what}:\n${stdout}\n${stderr}`)))
-    }), ms, what)
-    return { child, exited, waitFor, stdout: () => stdout, stderr: () => stderr }
-  }
-
-  function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms) })
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+    const cli = spawnBuiltCli(args, cwd, env)
+    children.push(cli.child)
+    return cli
   }
 
   it('start: migrates SQLite under ./data, listens, prints the set-up link, and stops cleanly on SIGTERM', async () => {

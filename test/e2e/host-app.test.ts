@@ -5,27 +5,16 @@
  * RP-initiated logout back to the app. The app runs in-process, its openid-client resolved from the
  * repository's node_modules (no install of its own).
  */
-import { createServer } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devIdpMetadata } from '../../src/core/dev-idp.js'
 import { startHostApp } from '../../examples/host-app/server.mjs'
+import { freePort } from '../helpers/built-cli.js'
 import { browserMissing, expectAccessible, launchBrowser, screenshot, startServer, type E2eServer } from '../helpers/e2e.js'
 import { operator } from '../helpers/test-app.js'
 
 const missing = browserMissing()
 if (missing !== undefined) console.log(`browser tests skipped: ${missing}`)
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
-}
 
 describe.skipIf(missing !== undefined)('the example host app', () => {
   let server: E2eServer

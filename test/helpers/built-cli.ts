@@ -5,6 +5,7 @@
  */
 import { execSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 
 export const ROOT = new URL('../..', import.meta.url).pathname
@@ -67,4 +68,16 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms) })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** A port that was free on 127.0.0.1 a moment ago (the OS picks it; the probe is closed before returning). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
 }

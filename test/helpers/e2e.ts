@@ -5,11 +5,11 @@
  * GATEHOUSE_SCREENSHOTS=docs (how the committed ones are refreshed).
  */
 import { existsSync, mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { AxeBuilder } from '@axe-core/playwright'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { expect } from 'vitest'
+import { freePort } from './built-cli.js'
 import { createTestContext, type TestContext } from './test-app.js'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -23,16 +23,7 @@ export function browserMissing(): string | undefined {
   return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install -y chromium)`
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
+export { freePort }
 
 export interface E2eServer {
   readonly ctx: TestContext

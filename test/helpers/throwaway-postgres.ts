@@ -5,11 +5,11 @@
  */
 import { execFile } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
+import { freePort } from './built-cli.js'
 
 const run = promisify(execFile)
 export const PG_BIN = '/usr/lib/postgresql/15/bin'
@@ -28,17 +28,6 @@ export interface ThrowawayPostgres {
   terminateBackends(): Promise<number>
   /** Stops the cluster if running and removes its directory; safe to call twice. */
   remove(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
 }
 
 async function postgresUser(): Promise<{ uid: number; gid: number } | undefined> {

@@ -3,18 +3,15 @@
  * first finishes on the second, and simultaneous posts of one response to both make one session.
  * Runs when GATEHOUSE_TEST_DATABASE_URL is PostgreSQL (CI's second run); says so otherwise.
  */
-import { spawn, execSync, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { inflateRawSync } from 'node:zlib'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ensureBuilt, ROOT, spawnCli } from '../helpers/built-cli.js'
 import { DIALECT, TEST_DATABASE_URL } from '../helpers/database.js'
 import { buildResponse, createTestIdp, sign, toBase64, type TestIdp } from '../helpers/test-idp.js'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const BASE = 'http://gatehouse.test'
 const TOKEN = 'two-process-admin-token-0123456789'
 const run = DIALECT === 'postgres'
@@ -38,19 +35,15 @@ describe.runIf(run)('two processes on one PostgreSQL database', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(resolve(ROOT, 'dist/cli.js'))) execSync('npm run build', { cwd: ROOT, stdio: 'ignore' })
+    ensureBuilt()
     idp = await createTestIdp('two-process')
     await admin(`create database ${database}`)
     const dbUrl = new URL(TEST_DATABASE_URL!)
     dbUrl.pathname = `/${database}`
     for (const port of ports) {
-      const child = spawn(process.execPath, [resolve(ROOT, 'bin/gatehouse.js'), 'start'], {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH, GATEHOUSE_PORT: String(port), GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_BASE_URL: BASE, GATEHOUSE_ADMIN_TOKEN: TOKEN,
-          GATEHOUSE_SECRET_KEY: '22'.repeat(32), GATEHOUSE_DATABASE_URL: dbUrl.toString(), GATEHOUSE_LOG_LEVEL: 'warn',
-        },
-        stdio: 'ignore',
+      const { child } = spawnCli(['start'], ROOT, {
+        GATEHOUSE_PORT: String(port), GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_BASE_URL: BASE, GATEHOUSE_ADMIN_TOKEN: TOKEN,
+        GATEHOUSE_SECRET_KEY: '22'.repeat(32), GATEHOUSE_DATABASE_URL: dbUrl.toString(), GATEHOUSE_LOG_LEVEL: 'warn',
       })
       processes.push(child)
       // The second process starts after the first migrated and made the SP keys.

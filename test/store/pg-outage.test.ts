@@ -7,15 +7,12 @@
  * down at start it retries, and gives up after GATEHOUSE_DATABASE_START_TIMEOUT with one line.
  * Runs in CI's PostgreSQL pass (GATEHOUSE_TEST_DATABASE_URL set); says so otherwise.
  */
-import { spawn, execSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ensureBuilt, ROOT, spawnCli } from '../helpers/built-cli.js'
 import { DIALECT } from '../helpers/database.js'
 import { createThrowawayPostgres, postgresBinariesPresent, type ThrowawayPostgres } from '../helpers/throwaway-postgres.js'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const TOKEN = 'outage-admin-token-0123456789abcdef'
 const PASSWORD = 'db-pass-w0rd-never-shown'
 const run = DIALECT === 'postgres' && postgresBinariesPresent()
@@ -30,20 +27,12 @@ interface Gatehouse {
 }
 
 function startGatehouse(cluster: ThrowawayPostgres, port: number, env: Record<string, string> = {}): Gatehouse {
-  const child = spawn(process.execPath, [resolve(ROOT, 'bin/gatehouse.js'), 'start'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH, GATEHOUSE_PORT: String(port), GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_BASE_URL: `http://127.0.0.1:${port}`,
-      GATEHOUSE_ADMIN_TOKEN: TOKEN, GATEHOUSE_SECRET_KEY: '33'.repeat(32), GATEHOUSE_DATABASE_URL: cluster.url(PASSWORD),
-      GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_RATE_LIMIT_IP: '1000000', ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const cli = spawnCli(['start'], ROOT, {
+    GATEHOUSE_PORT: String(port), GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_BASE_URL: `http://127.0.0.1:${port}`,
+    GATEHOUSE_ADMIN_TOKEN: TOKEN, GATEHOUSE_SECRET_KEY: '33'.repeat(32), GATEHOUSE_DATABASE_URL: cluster.url(PASSWORD),
+    GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_RATE_LIMIT_IP: '1000000', ...env,
   })
-  let output = ''
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
-  return { child, port, output: () => output, exited }
+  return { child: cli.child, port, output: () => cli.stdout() + cli.stderr(), exited: cli.exited }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -145,11 +134,7 @@ describe.runIf(run)('a PostgreSQL outage', () => {
   const figures: string[] = []
 
   beforeAll(async () => {
-    // The built server is what runs in production; rebuilt when older than the sources (as cli.test.ts does).
-    const built = resolve(ROOT, 'dist/cli.js')
-    const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) =>
-      entry.isDirectory() ? newest(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs))
-    if (!existsSync(built) || statSync(built).mtimeMs < newest(join(ROOT, 'src'))) execSync('npm run build', { cwd: ROOT, stdio: 'pipe', timeout: 120_000 })
+    ensureBuilt() // the built server is what runs in production
     cluster = await createThrowawayPostgres()
     clusterPort = cluster.port
     await cluster.start()
