@@ -27,6 +27,8 @@ export interface RuntimeOptions extends OpenDatabaseOptions {
   readonly clock?: Clock
   readonly mailer?: Mailer
   readonly migrate?: boolean
+  /** Default true: on PostgreSQL, retry a database that does not answer (GATEHOUSE_DATABASE_START_TIMEOUT). */
+  readonly waitForDatabase?: boolean
   readonly fetchMetadata?: MetadataFetcher
   readonly resolveTxt?: TxtResolver
   /** Default: the process's metadata worker (sharedMetadataParser). */
@@ -40,7 +42,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     onConnectionError: options.onConnectionError ?? ((error) => options.logger.warn({ error }, 'a database connection failed; the pool replaces it when next needed')),
   })
   try {
-    if (config.database.dialect === 'postgres') {
+    if (config.database.dialect === 'postgres' && options.waitForDatabase !== false) {
       await waitForDatabase(db, {
         timeoutMs: config.databaseStartTimeoutSeconds * 1000,
         onRetry: ({ attempt, delayMs, error }) => options.logger.warn({ attempt, retryInMs: delayMs, error }, 'the database does not answer yet; retrying'),
