@@ -2,28 +2,21 @@
  * `gatehouse <command>`: start, migrate, create-owner, keys, sso, oidc-client, backup. The only module handed the environment
  * (by bin/gatehouse.js), which it gives to loadConfig once.
  */
-import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { setFlagsFromString } from 'node:v8'
 import { ConfigError, loadConfig, type Config } from './config.js'
-import { refreshIdpMetadata } from './core/metadata-refresh.js'
-import { createOwner, issueSetupLink } from './core/setup.js'
+import { createOwner } from './core/setup.js'
 import { KEY_REFRESH_MS } from './core/key-refresh.js'
-import { ensureSpKeys, retireSpKey, rotateSpKeys } from './core/sp-keys.js'
+import { retireSpKey, rotateSpKeys } from './core/sp-keys.js'
 import { SsoError } from './core/sso-error.js'
 import { disableSso } from './core/sso-admin.js'
 import { deleteOidcClient, listOidcClients, registerOidcClient } from './core/oidc-clients.js'
 import { OidcError } from './core/oidc-error.js'
-import { ensureOidcKeys, retireOidcKey, rotateOidcKeys } from './core/oidc-keys.js'
+import { retireOidcKey, rotateOidcKeys } from './core/oidc-keys.js'
 import { parseCertificate } from './saml/certificate.js'
-import { buildApp } from './http/app.js'
 import { createLogger } from './http/logging.js'
-import { stopServer, trackRequests } from './http/graceful-stop.js'
-import { sharedMetadataParser } from './core/metadata-parser.js'
 import { createRuntime } from './runtime.js'
-import { startJobWorker } from './jobs/worker.js'
-import { sweepExpired } from './jobs/sweep.js'
-import { assertWritableDirectory, fileSystemProblem } from './store/data-dir.js'
+import { start } from './start.js'
+import { fileSystemProblem } from './store/data-dir.js'
 import { migrateToLatest, MigrationError } from './store/database.js'
 import { BackupError, backupSqlite } from './store/sqlite-backup.js'
 import { DatabaseStartTimeout } from './store/wait-for-database.js'
@@ -385,92 +378,4 @@ async function ssoCommand(config: Config, args: readonly string[], out: (line: s
   } finally {
     await runtime.close()
   }
-}
-
-/**
- * DESIGN §6 keeps one process under 200 MB while 64 connections post ~90 KB responses. Each waiting
- * response is promoted to V8's old space and dies there; with V8's default heap growing (up to 4×
- * the live ~30 MB) the heap reached ~137 MB before a full GC and the process 239 MB. Growing by 50 %
- * keeps the peak near 155 MB for ~10 full GCs of 5–25 ms per minute of that load. Unlike
- * --max-old-space-size, it is no ceiling: a bigger live set grows the heap instead of crashing.
- * V8 reads it whenever it sizes the heap, so setting it here works without a command-line flag.
- */
-const HEAP_GROWING_PERCENT = 50
-
-async function start(config: Config, out: (line: string) => void): Promise<number> {
-  const started = performance.now()
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
-  const logger = createLogger(config.logLevel)
-  if (config.database.dialect === 'sqlite' && config.database.path !== ':memory:') assertWritableDirectory(dirname(config.database.path))
-  const runtime = await createRuntime(config, { logger })
-  if (config.adminToken === undefined) {
-    logger.warn('operator API disabled: GATEHOUSE_ADMIN_TOKEN is not set (every /api/v1 operator route answers 503 api_disabled)')
-  }
-  await ensureSpKeys(runtime.deps)
-  await ensureOidcKeys(runtime.deps)
-  const app = await buildApp(config, runtime.deps)
-  const sweep = setInterval(() => {
-    sweepExpired(runtime.deps).catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'))
-  }, 10 * 60_000)
-  sweep.unref()
-  const refresh = setInterval(() => {
-    refreshIdpMetadata(runtime.deps)
-      .then((outcomes) => outcomes.filter((o) => !o.ok).forEach((o) => logger.warn({ ssoName: o.ssoName, error: o.error }, 'IdP metadata refresh failed; keeping the last good configuration')))
-      .catch((error: unknown) => logger.error({ err: error }, 'IdP metadata refresh failed'))
-  }, 60 * 60_000)
-  refresh.unref()
-  const jobs = startJobWorker(runtime.deps)
-  const requests = trackRequests(app.server)
-  await app.listen({ port: config.port, host: config.host })
-  logger.info({ baseUrl: config.baseUrl, database: config.database.dialect, startupMs: Math.round(performance.now() - started) }, 'gatehouse started')
-  const link = await issueSetupLink(runtime.deps)
-  if (link !== undefined) {
-    out(`\n  Gatehouse has no organization yet. Create the first one and its owner here (one use, 24 hours):\n\n    ${link}\n`)
-  }
-  if (config.devOutbox.enabled && config.smtp === undefined) out(`  Mail goes to the development outbox: ${config.baseUrl}/dev/outbox\n`)
-  if (config.devIdp.enabled) out(`  Development IdP (for trying SSO; never for production; GATEHOUSE_DEV_IDP=off turns it off): ${config.baseUrl}/dev/idp\n`)
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
-  // A second signal while stopping: the operator wants out now.
-  const now = (second: NodeJS.Signals) => {
-    logger.warn({ signal: second }, 'stopping: second signal, exiting at once')
-    process.exit(1)
-  }
-  process.once('SIGINT', now)
-  process.once('SIGTERM', now)
-  // Whatever hangs (a plugin's close hook, an SMTP connection of a job cut short), the process ends:
-  // the timer is unref'd, so it fires only if something still holds the process open.
-  setTimeout(() => {
-    logger.error('stopping: still running past the drain time; exiting')
-    process.exit(process.exitCode ?? 1)
-  }, config.http.shutdownMs + EXIT_MARGIN_MS).unref()
-  logger.info({ signal }, 'stopping')
-  clearInterval(sweep)
-  clearInterval(refresh)
-  const drainEnds = performance.now() + config.http.shutdownMs
-  const jobsStopped = jobs.stop()
-  await stopServer(app, requests, { drainMs: config.http.shutdownMs, logger })
-  // The job in hand gets what is left of the drain; one cut short keeps its lease and runs again later.
-  if (await within(jobsStopped, drainEnds - performance.now())) logger.info('stopping: job worker stopped')
-  else logger.warn('stopping: drain time over with a job still running; it runs again after its lease ends')
-  await sharedMetadataParser().close()
-  logger.info('stopping: metadata worker stopped')
-  await runtime.close()
-  logger.info('stopping: database closed')
-  logger.info('stopped')
-  return 0
-}
-
-/** How long past the drain time stopping may take (closing connections, the database) before the process exits anyway. */
-const EXIT_MARGIN_MS = 5000
-
-/** True if `promise` settles within `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))))
-  const settled = await Promise.race([promise.then(() => true, () => true), late])
-  clearTimeout(timer)
-  return settled
 }
