@@ -365,6 +365,11 @@ export interface Stores {
 
 export interface Store extends Stores {
   transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T>
+  /**
+   * Bulk work (the expiry sweep) awaits this every few batches: the database catches up off the
+   * event loop (SQLite: the WAL is checkpointed by the worker), so no later commit has to.
+   */
+  settleWrites(): Promise<void>
 }
 
 export type { WorkspaceRoles }

@@ -1,13 +1,18 @@
 /**
  * The expiry sweep (every 10 minutes from `gatehouse start`): expired sessions in batches of
- * SWEEP_BATCH rows (250: at 1,000 a batch took 9 ms at the median on a loaded 2-core machine, at 250 under 1 ms; bench/sweep), yielding to the event loop between batches so that a backlog of 100k expired
- * sessions never holds the loop for one long statement; then the other short-lived state.
+ * SWEEP_BATCH rows, yielding to the event loop between batches so that a backlog of 100k expired
+ * sessions never holds the loop for one long statement; then the other short-lived state. Every
+ * SETTLE_EVERY batches it waits for the database to catch up (store.settleWrites): on SQLite a
+ * backlog's deletes would otherwise outrun the WAL checkpointer and grow the WAL to its backstop,
+ * where one delete's commit copies the whole WAL inside the event loop (bench/sweep measures both).
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { CoreDeps } from '../core/deps.js'
 import { secondsSince } from '../core/metrics.js'
 
 export const SWEEP_BATCH = 250
+/** Batches between two waits for the database to catch up (~36 WAL pages a batch on SQLite). */
+export const SETTLE_EVERY = 16
 
 export interface SweepSummary {
   readonly sessionsDeleted: number
@@ -26,7 +31,8 @@ export async function sweepExpired(deps: Pick<CoreDeps, 'store' | 'clock' | 'met
     sessionBatches++
     sessionsDeleted += deleted
     if (deleted < batchSize) break
-    await yieldToEventLoop()
+    if (sessionBatches % SETTLE_EVERY === 0) await deps.store.settleWrites()
+    else await yieldToEventLoop()
   }
   await deps.store.saml.deleteExpired(now)
   await deps.store.ssoTests.deleteExpired(now)

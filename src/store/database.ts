@@ -13,6 +13,19 @@ import type { Database } from './schema.js'
 
 export type Db = Kysely<Database>
 
+/** The checkpointer of each SQLite file database this process opened (settleWrites finds it). */
+const checkpointers = new WeakMap<Db, Checkpointer>()
+
+/**
+ * Lets the database catch up after a batch of bulk writes, off the event loop: on a SQLite file the
+ * checkpointer worker copies the WAL into the database now (store/sqlite-checkpointer.ts), so a long
+ * run of writes never grows the WAL to the backstop, where a commit would copy it inside the event
+ * loop. Nothing to do on PostgreSQL or an in-memory SQLite.
+ */
+export function settleWrites(db: Db): Promise<void> {
+  return checkpointers.get(db)?.checkpointNow() ?? Promise.resolve()
+}
+
 export interface OpenDatabaseOptions {
   /** PostgreSQL only: run everything inside this schema (tests give each file its own). */
   readonly searchPath?: string
@@ -46,21 +59,25 @@ export function openDatabase(config: DatabaseConfig, options: OpenDatabaseOption
       throw error
     }
     const database = withStatementCache(sqlite)
+    let checkpointer: Checkpointer | undefined
     if (config.path !== ':memory:') {
       // Checkpoints run in a worker (store/sqlite-checkpointer.ts); this connection only past the backstop.
       sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`)
-      const checkpointer = startCheckpointer(config.path, {
+      const started = startCheckpointer(config.path, {
         ...(options.checkpointIntervalMs === undefined ? {} : { intervalMs: options.checkpointIntervalMs }),
         ...(options.onCheckpointError === undefined ? {} : { onError: options.onCheckpointError }),
       })
-      options.onCheckpointer?.(checkpointer)
+      checkpointer = started
+      options.onCheckpointer?.(started)
       const close = database.close
       database.close = () => {
-        void checkpointer.stop()
+        void started.stop()
         close()
       }
     }
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+    if (checkpointer !== undefined) checkpointers.set(db, checkpointer)
+    return db
   }
   // Loaded only for PostgreSQL: a SQLite process never carries pg's 3 MB of heap.
   const pg = createRequire(import.meta.url)('pg') as typeof import('pg')

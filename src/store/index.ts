@@ -2,7 +2,7 @@
 import type { Store, Stores } from '../core/ports.js'
 import { apiTokenRepository } from './api-token-repository.js'
 import { auditRepository } from './audit-repository.js'
-import type { Db } from './database.js'
+import { settleWrites, type Db } from './database.js'
 import { emailDomainRepository } from './email-domain-repository.js'
 import { jobRepository } from './job-repository.js'
 import { invitationRepository } from './invitation-repository.js'
@@ -49,5 +49,6 @@ export function createStore(db: Db): Store {
   return {
     ...stores(db),
     transaction: (work) => db.transaction().execute((trx) => work(stores(trx))),
+    settleWrites: () => settleWrites(db),
   }
 }

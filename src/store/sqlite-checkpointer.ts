@@ -35,6 +35,13 @@ export const IDLE_INTERVAL_MS = 1_000
 export interface Checkpointer {
   /** Checkpoints that copied at least one page so far (for tests). */
   readonly checkpoints: number
+  /**
+   * Checkpoints now, in the worker, and resolves when that checkpoint is done (never rejects: a
+   * failure is reported through onError). Bulk writers (the expiry sweep) await this between
+   * batches: with the app's writes paused the checkpoint copies the whole WAL, so the next commit
+   * starts the WAL again from the top instead of growing it to the backstop.
+   */
+  checkpointNow(): Promise<void>
   /** Stops the timer and closes the worker's connection; resolves when the worker has exited. */
   stop(): Promise<void>
 }
@@ -50,16 +57,20 @@ let stopping = false
 let timer
 let delay = busyMs
 let lastVersion = -1
+const checkpoint = () => {
+  // Changes whenever another connection has committed since the last look: even a WAL that was
+  // restarted and refilled to the same size counts as written.
+  const version = db.pragma('data_version', { simple: true })
+  const written = version !== lastVersion
+  lastVersion = version
+  const [row] = db.pragma('wal_checkpoint(PASSIVE)')
+  if (written && row && row.checkpointed > 0) parentPort.postMessage({ checkpointed: row.checkpointed })
+  return written
+}
 const tick = () => {
   if (stopping) return
   try {
-    // Changes whenever another connection has committed since the last look: even a WAL that was
-    // restarted and refilled to the same size counts as written.
-    const version = db.pragma('data_version', { simple: true })
-    const written = version !== lastVersion
-    lastVersion = version
-    const [row] = db.pragma('wal_checkpoint(PASSIVE)')
-    if (written && row && row.checkpointed > 0) parentPort.postMessage({ checkpointed: row.checkpointed })
+    const written = checkpoint()
     // Written since the last look: check again soon; else back off, doubling, to idleMs.
     delay = written ? busyMs : Math.min(idleMs, delay * 2)
   } catch (error) {
@@ -70,6 +81,15 @@ const tick = () => {
 }
 timer = setTimeout(tick, delay)
 parentPort.on('message', (message) => {
+  if (message && message.checkpointNow !== undefined) {
+    if (stopping) return parentPort.postMessage({ settled: message.checkpointNow })
+    try {
+      checkpoint()
+    } catch (error) {
+      parentPort.postMessage({ error: String(error && error.message || error) })
+    }
+    return parentPort.postMessage({ settled: message.checkpointNow })
+  }
   if (message !== 'stop') return
   stopping = true
   clearTimeout(timer)
@@ -95,14 +115,31 @@ export function startCheckpointer(path: string, options: CheckpointerOptions = {
   // Never what keeps the process alive.
   worker.unref()
   let checkpoints = 0
-  worker.on('message', (message: { checkpointed?: number; error?: string }) => {
+  let nextRequest = 0
+  const waiting = new Map<number, () => void>()
+  const settleAll = () => {
+    for (const resolve of waiting.values()) resolve()
+    waiting.clear()
+  }
+  worker.on('message', (message: { checkpointed?: number; error?: string; settled?: number }) => {
     if (message.checkpointed !== undefined) checkpoints++
     if (message.error !== undefined) options.onError?.(message.error)
+    if (message.settled !== undefined) {
+      waiting.get(message.settled)?.()
+      waiting.delete(message.settled)
+    }
   })
+  let gone = false
   const exited = new Promise<void>((resolve) => {
-    worker.once('exit', () => resolve())
+    worker.once('exit', () => {
+      gone = true
+      settleAll()
+      resolve()
+    })
     worker.once('error', (error) => {
+      gone = true
       options.onError?.(error.message)
+      settleAll()
       resolve()
     })
   })
@@ -110,6 +147,14 @@ export function startCheckpointer(path: string, options: CheckpointerOptions = {
   return {
     get checkpoints() {
       return checkpoints
+    },
+    checkpointNow: () => {
+      if (gone || stopped !== undefined) return Promise.resolve()
+      const id = nextRequest++
+      return new Promise<void>((resolve) => {
+        waiting.set(id, resolve)
+        worker.postMessage({ checkpointNow: id })
+      })
     },
     stop: () => {
       stopped ??= (worker.postMessage('stop'), exited)

@@ -102,7 +102,7 @@ function recordingStore(store: Store, calls: string[]): Store {
     },
   })
   const stores = Object.fromEntries(Object.entries(store).filter(([k]) => k !== 'transaction').map(([k, v]) => [k, wrap(k, v as object)])) as unknown as Stores
-  return { ...stores, transaction: (work) => { calls.push('transaction'); return store.transaction((tx) => work(tx)) } }
+  return { ...stores, transaction: (work) => { calls.push('transaction'); return store.transaction((tx) => work(tx)) }, settleWrites: () => store.settleWrites() }
 }
 
 describe('forgot password', () => {

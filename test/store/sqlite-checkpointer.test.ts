@@ -74,6 +74,36 @@ describe('SQLite WAL checkpointer', () => {
     }
   })
 
+  it('checkpointNow() copies the whole WAL before it resolves, and resolves after stop or a failure too', async () => {
+    const path = join(dir, 'gh.db')
+    const app = new SqliteDatabase(path)
+    app.pragma('journal_mode = WAL')
+    app.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`)
+    app.exec('create table items (id integer primary key, name text not null)')
+    const insert = app.prepare('insert into items (name) values (?)')
+    // Timers far beyond the test: only checkpointNow() can checkpoint.
+    const checkpointer = startCheckpointer(path, { intervalMs: 600_000, idleIntervalMs: 600_000 })
+    try {
+      for (let i = 0; i < 300; i++) insert.run(`item ${i}`)
+      const sizeBefore = statSync(path).size
+      await checkpointer.checkpointNow()
+      expect(statSync(path).size).toBeGreaterThan(sizeBefore)
+      // Nothing left to copy: a checkpoint by the app now finds every frame already in the file.
+      const [row] = app.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[]
+      expect(row!.log).toBeGreaterThan(0)
+      expect(row!.checkpointed).toBe(row!.log)
+    } finally {
+      await checkpointer.stop()
+      app.close()
+    }
+    await checkpointer.checkpointNow()
+    const errors: string[] = []
+    const broken = startCheckpointer(join(dir, 'missing.db'), { onError: (message) => errors.push(message) })
+    await broken.checkpointNow()
+    await broken.stop()
+    expect(errors.length).toBeGreaterThan(0)
+  })
+
   it('reports a checkpoint that fails (a file that is not a database) and carries on checking', async () => {
     const errors: string[] = []
     const path = join(dir, 'not-a-database.db')
