@@ -25,6 +25,25 @@ export async function recordAudit(stores: Pick<Stores, 'audit'>, entry: AuditEnt
   })
 }
 
+/**
+ * What an update changed, as the audit log's before/after: only the fields whose value differs
+ * (objects compared by content, key order aside). Undefined when nothing changed, so that a save
+ * without changes writes no "role: member → member" entry.
+ */
+export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): { before: Record<string, unknown>; after: Record<string, unknown> } | undefined {
+  const keys = Object.keys(after).filter((key) => after[key] !== undefined && canonicalJson(before[key]) !== canonicalJson(after[key]))
+  if (keys.length === 0) return undefined
+  return { before: Object.fromEntries(keys.map((key) => [key, before[key]])), after: Object.fromEntries(keys.map((key) => [key, after[key]])) }
+}
+
+/** JSON with object keys sorted at every level: equal for values equal by content. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v) ?? 'undefined'
+}
+
 export async function listAuditLog(deps: CoreDeps, orgSlug: string, page: Page) {
   const org = await getOrganization(deps, orgSlug)
   return deps.store.audit.listByOrg(org.id, page)

@@ -4,7 +4,7 @@
  * touch owners or make anyone owner; an org always keeps at least one owner.
  */
 import { AccountError } from './account-error.js'
-import { recordAudit } from './audit.js'
+import { changedFields, recordAudit } from './audit.js'
 import type { Actor, CoreDeps } from './deps.js'
 import { dropLostOidcGrants, revokeOidcAccess } from './oidc-revocation.js'
 import { getOrganization } from './orgs.js'
@@ -157,22 +157,17 @@ export async function updateMember(deps: CoreDeps, orgSlug: string, ref: string,
     if (changes.workspaceRoles !== undefined) {
       await tx.members.setWorkspaceRoles(member.id, await resolveWorkspaceRoles(deps, tx, org.id, changes.workspaceRoles))
     }
-    await recordAudit(tx, {
-      orgId: org.id, actor, action: 'member.updated', target: member.user.email,
-      detail: {
-        before: pick({ role: member.role, allowWithoutSso: member.allowWithoutSso, workspaceRoles: member.workspaceRoles }, changes),
-        after: pick({ role, allowWithoutSso: changes.allowWithoutSso, workspaceRoles: changes.workspaceRoles }, changes),
-      },
-    }, now)
+    const changed = changedFields(
+      { role: member.role, allowWithoutSso: member.allowWithoutSso, workspaceRoles: member.workspaceRoles },
+      { role, allowWithoutSso: changes.allowWithoutSso, workspaceRoles: changes.workspaceRoles },
+    )
+    if (changed !== undefined) await recordAudit(tx, { orgId: org.id, actor, action: 'member.updated', target: member.user.email, detail: changed }, now)
   })
   // A cleared exemption (or role change) may end how an app's grant signed in: dropped for good.
   await dropLostOidcGrants(deps, org.id, member.user.id)
   return findMemberOrThrow(deps, org, member.id)
 }
 
-function pick(values: Record<string, unknown>, changes: MemberChanges): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(values).filter(([key]) => (changes as Record<string, unknown>)[key] !== undefined))
-}
 
 export async function removeMember(deps: CoreDeps, orgSlug: string, ref: string, actor: Actor): Promise<void> {
   const org = await getOrganization(deps, orgSlug)

@@ -1,6 +1,6 @@
 /** Organizations and their workspaces. */
 import { AccountError } from './account-error.js'
-import { recordAudit } from './audit.js'
+import { changedFields, recordAudit } from './audit.js'
 import type { Actor, CoreDeps } from './deps.js'
 import { DuplicateKeyError, type Page } from './ports.js'
 import { newId } from './secret-token.js'
@@ -49,10 +49,8 @@ export async function updateOrganization(deps: CoreDeps, slug: string, changes: 
   const now = deps.clock.now()
   await deps.store.transaction(async (tx) => {
     await insertOrg(tx.orgs.update(org.id, next, now.toISOString()), next.slug)
-    await recordAudit(tx, {
-      orgId: org.id, actor, action: 'org.updated', target: next.slug,
-      detail: { before: { name: org.name, slug: org.slug }, after: next },
-    }, now)
+    const changed = changedFields({ name: org.name, slug: org.slug }, next)
+    if (changed !== undefined) await recordAudit(tx, { orgId: org.id, actor, action: 'org.updated', target: next.slug, detail: changed }, now)
   })
   return { ...org, ...next }
 }
@@ -109,10 +107,8 @@ export async function updateWorkspace(
   }
   await deps.store.transaction(async (tx) => {
     await insertWorkspace(tx.workspaces.update(workspace.id, next), next.slug)
-    await recordAudit(tx, {
-      orgId: workspace.orgId, actor, action: 'workspace.updated', target: next.slug,
-      detail: { before: { name: workspace.name, slug: workspace.slug }, after: next },
-    }, deps.clock.now())
+    const changed = changedFields({ name: workspace.name, slug: workspace.slug }, next)
+    if (changed !== undefined) await recordAudit(tx, { orgId: workspace.orgId, actor, action: 'workspace.updated', target: next.slug, detail: changed }, deps.clock.now())
   })
   return { ...workspace, ...next }
 }

@@ -9,7 +9,7 @@ import type { SamlFailure } from '../saml/failure.js'
 import type { VerifiedAssertion } from '../saml/read-assertion.js'
 import { validateSamlResponse, type ValidationResult } from '../saml/validate-response.js'
 import { emailOf, firstAttribute, type InvisibleEmail } from './assertion-identity.js'
-import { recordAudit } from './audit.js'
+import { changedFields, recordAudit } from './audit.js'
 import { emailDomainOf } from './domain-name.js'
 import { isEmailInVerifiedDomains } from './email-domains.js'
 import { addMs, days, hours } from './clock.js'
@@ -286,9 +286,13 @@ async function resolveMember(
         if (role !== member.role || managedByIdp !== member.managedByIdp || JSON.stringify(sorted(known)) !== JSON.stringify(sorted(member.workspaceRoles))) {
           await tx.members.update(member.id, { role, managedByIdp }, now.toISOString())
           await tx.members.setWorkspaceRoles(member.id, Object.fromEntries(Object.entries(known).map(([slug, r]) => [workspaces.find((w) => w.slug === slug)!.id, r])))
+          const changed = changedFields(
+            { role: member.role, workspaceRoles: member.workspaceRoles, managedByIdp: member.managedByIdp },
+            { role, workspaceRoles: known, managedByIdp },
+          )
           await recordAudit(tx, {
             orgId: org.id, actor: system, action: 'member.roles_from_idp', target: member.user.email,
-            detail: { before: { role: member.role, workspaceRoles: member.workspaceRoles }, after: { role, workspaceRoles: known }, idpRoles: idpRoles.slice(0, 50) },
+            detail: { ...changed, idpRoles: idpRoles.slice(0, 50) },
           }, now)
         }
       }

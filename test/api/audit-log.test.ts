@@ -55,7 +55,7 @@ describe('audit log', () => {
     )
     const [wsDeleted, removed, flagOff, roleChange, maxAdded, ownerAdded, wsUpdated, wsCreated, orgUpdated, orgCreated] = events as [Event, Event, Event, Event, Event, Event, Event, Event, Event, Event]
     expect(orgCreated).toMatchObject({ target: 'acme', detail: { name: 'Acme', slug: 'acme' } })
-    expect(orgUpdated).toMatchObject({ detail: { before: { name: 'Acme', slug: 'acme' }, after: { name: 'Acme Corp', slug: 'acme-corp' } } })
+    expect(orgUpdated.detail).toEqual({ before: { name: 'Acme', slug: 'acme' }, after: { name: 'Acme Corp', slug: 'acme-corp' } })
     expect(wsCreated).toMatchObject({ target: 'prod', detail: { name: 'Production' } })
     expect(wsUpdated).toMatchObject({ detail: { before: { name: 'Production', slug: 'prod' }, after: { name: 'Live', slug: 'live' } } })
     expect(ownerAdded).toMatchObject({ target: 'owner@acme.test', detail: { role: 'owner' } })
@@ -64,6 +64,30 @@ describe('audit log', () => {
     expect(flagOff.detail).toEqual({ before: { allowWithoutSso: true }, after: { allowWithoutSso: false } })
     expect(removed).toMatchObject({ target: 'Max@Acme.test', detail: { role: 'admin' } })
     expect(wsDeleted).toMatchObject({ target: 'live' })
+  })
+
+  it('writes no entry for a change that changes nothing, and only the fields that changed for one that does', async () => {
+    await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
+    await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Production', slug: 'prod' })
+    await operator(ctx, 'POST', '/organizations/acme/members', { email: 'owner@acme.test', role: 'owner' })
+    await operator(ctx, 'POST', '/organizations/acme/members', { email: 'max@acme.test', role: 'member', workspaceRoles: { prod: 'editor' } })
+    const before = await auditLog('acme')
+    const noOps: [string, string, unknown][] = [
+      ['PATCH', '/organizations/acme/members/max@acme.test', { role: 'member' }],
+      ['PATCH', '/organizations/acme/members/max@acme.test', { role: 'member', workspaceRoles: { prod: 'editor' }, allowWithoutSso: false }],
+      ['PATCH', '/organizations/acme', { name: 'Acme', slug: 'acme' }],
+      ['PATCH', '/organizations/acme/workspaces/prod', { name: 'Production' }],
+    ]
+    for (const [method, url, payload] of noOps) expect((await operator(ctx, method, url, payload)).status, `${method} ${url}`).toBe(200)
+    expect(await auditLog('acme')).toEqual(before)
+    // The same calls with one real change each: an entry naming just that field.
+    await operator(ctx, 'PATCH', '/organizations/acme/members/max@acme.test', { role: 'admin', workspaceRoles: { prod: 'editor' } })
+    await operator(ctx, 'PATCH', '/organizations/acme', { name: 'Acme Inc', slug: 'acme' })
+    const [orgUpdated, roleChange] = (await auditLog('acme')).slice(0, 2) as [Event, Event]
+    expect(roleChange).toMatchObject({ action: 'member.updated', detail: { before: { role: 'member' }, after: { role: 'admin' } } })
+    expect(Object.keys(roleChange.detail.after)).toEqual(['role'])
+    expect(orgUpdated).toMatchObject({ action: 'org.updated', detail: { before: { name: 'Acme' }, after: { name: 'Acme Inc' } } })
+    expect(Object.keys(orgUpdated.detail.after)).toEqual(['name'])
   })
 
   it('never holds a password or a password hash, in the API answer or in the table', async () => {
