@@ -15,8 +15,15 @@ function describedBy(id: string, hint: string | undefined, error: string | undef
 const Hint: FC<{ id: string; hint: string | undefined }> = ({ id, hint }) =>
   hint === undefined ? null : <p class="hint" id={`${id}-hint`}>{hint}</p>
 
-const ErrorText: FC<{ id: string; error: string | undefined }> = ({ id, error }) =>
-  error === undefined ? null : <p class="error" id={`${id}-error`}>{error}</p>
+/** A field's frame: label, hint, the control (children), then its error. */
+const Labelled: FC<PropsWithChildren<{ id: string; label: string; hint: string | undefined; error: string | undefined }>> = ({ id, label, hint, error, children }) => (
+  <div class={error !== undefined ? 'field has-error' : 'field'}>
+    <label for={id}>{label}</label>
+    <Hint id={id} hint={hint} />
+    {children}
+    {error !== undefined && <p class="error" id={`${id}-error`}>{error}</p>}
+  </div>
+)
 
 export interface FieldProps {
   readonly name: string
@@ -37,9 +44,7 @@ export const Field: FC<FieldProps> = ({ name, label, type = 'text', value, error
   const error = errors?.[name]
   const id = `f-${name}`
   return (
-    <div class={error !== undefined ? 'field has-error' : 'field'}>
-      <label for={id}>{label}</label>
-      <Hint id={id} hint={hint} />
+    <Labelled id={id} label={label} hint={hint} error={error}>
       <input
         id={id}
         name={name}
@@ -54,8 +59,7 @@ export const Field: FC<FieldProps> = ({ name, label, type = 'text', value, error
         aria-invalid={error !== undefined ? 'true' : undefined}
         aria-describedby={describedBy(id, hint, error)}
       />
-      <ErrorText id={id} error={error} />
-    </div>
+    </Labelled>
   )
 }
 
@@ -74,22 +78,18 @@ export const TextArea: FC<TextAreaProps> = ({ name, label, value, errors, hint, 
   const error = errors?.[name]
   const id = `f-${name}`
   return (
-    <div class={error !== undefined ? 'field has-error' : 'field'}>
-      <label for={id}>{label}</label>
-      <Hint id={id} hint={hint} />
+    <Labelled id={id} label={label} hint={hint} error={error}>
       <textarea id={id} name={name} rows={rows} disabled={disabled} spellcheck={false}
         aria-invalid={error !== undefined ? 'true' : undefined} aria-describedby={describedBy(id, hint, error)}>{value}</textarea>
-      <ErrorText id={id} error={error} />
-    </div>
+    </Labelled>
   )
 }
 
 /** A labelled drop-down; the options are its children. */
 export const Select: FC<PropsWithChildren<{ name: string; label: string; disabled?: boolean }>> = ({ name, label, disabled, children }) => (
-  <div class="field">
-    <label for={`f-${name}`}>{label}</label>
+  <Labelled id={`f-${name}`} label={label} hint={undefined} error={undefined}>
     <select id={`f-${name}`} name={name} disabled={disabled}>{children}</select>
-  </div>
+  </Labelled>
 )
 
 /** One choice of a radio group, with its hint; its id is `f-<name>-<value>`. */
