@@ -13,6 +13,7 @@ import { addMs, hours } from './clock.js'
 import type { Actor, CoreDeps } from './deps.js'
 import { revokeOidcAccess } from './oidc-revocation.js'
 import type { Stores } from './ports.js'
+import { rateWindow } from './rate-limit.js'
 import { hashSecretToken, newSecretToken } from './secret-token.js'
 import { isPasswordAllowed } from './sso-policy.js'
 import { normalizeEmail, type Membership, type User } from './types.js'
@@ -30,10 +31,9 @@ export async function requestPasswordReset(deps: CoreDeps, email: string): Promi
   if (account === '') return
   // At most a few mails per window, so the form cannot be used to flood someone's inbox. Counted for
   // every email typed, account or not, so that the work done does not tell them apart.
-  const windowMs = deps.settings.rateLimit.windowMinutes * 60_000
   const now = deps.clock.now()
-  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs).toISOString()
-  if ((await deps.store.rateLimits.hit(`reset:${account}`, windowStart)) > MAILS_PER_WINDOW) return
+  const window = rateWindow(now, deps.settings.rateLimit.windowMinutes)
+  if ((await deps.store.rateLimits.hit(`reset:${account}`, window.start)) > MAILS_PER_WINDOW) return
   await deps.store.jobs.enqueue({ kind: PASSWORD_RESET_JOB, payload: { email: account }, runAt: now.toISOString() }, now.toISOString())
 }
 

@@ -3,8 +3,8 @@
  * stores bound to one transaction, so writes that belong together commit or fail together.
  */
 import type {
-  ApiToken, AuditEvent, AuthMethod, Invitation, Member, Membership, Organization, OrgRole, OutboxMessage,
-  Session, SessionKind, User, Workspace, WorkspaceRoles,
+  ApiToken, AuditEvent, Invitation, Member, Membership, Organization, OrgRole, OutboxMessage,
+  Session, User, Workspace, WorkspaceRoles,
 } from './types.js'
 import type { SsoConnection } from './sso-connection.js'
 import type { EmailDomain } from './domain-name.js'
@@ -99,16 +99,8 @@ export interface OneTimeTokenStore {
   deleteForUser(userId: string, purpose: OneTimePurpose): Promise<void>
 }
 
-export interface NewSession {
-  readonly idHash: string
-  readonly userId: string
-  readonly orgId: string | null
-  readonly kind: SessionKind
-  readonly authMethod: AuthMethod
-  readonly createdAt: string
-  readonly idleExpiresAt: string
-  readonly expiresAt: string
-}
+/** A session as stored at its start: it has not been seen since. */
+export type NewSession = Omit<Session, 'lastSeenAt'>
 
 export interface SessionStore {
   insert(session: NewSession): Promise<void>

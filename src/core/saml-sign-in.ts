@@ -5,7 +5,7 @@
  * session that grants the connection's org only.
  */
 import { cachedCertificate } from '../saml/certificate.js'
-import type { SamlFailure } from '../saml/failure.js'
+import { isUnreadableResponse, type SamlFailure } from '../saml/failure.js'
 import type { VerifiedAssertion } from '../saml/read-assertion.js'
 import { validateSamlResponse, type ValidationResult } from '../saml/validate-response.js'
 import { emailOf, firstAttribute, type InvisibleEmail } from './assertion-identity.js'
@@ -14,6 +14,7 @@ import { emailDomainOf } from './domain-name.js'
 import { isEmailInVerifiedDomains } from './email-domains.js'
 import { addMs, days, hours } from './clock.js'
 import { neutralizeName } from './invisible-characters.js'
+import { rateWindow } from './rate-limit.js'
 import type { CoreDeps } from './deps.js'
 import { rolesFromAssertion } from './role-mapping.js'
 import { issueAuthnRequest, TEST_RELAY_PREFIX, type SamlStart } from './saml-requests.js'
@@ -31,8 +32,6 @@ export { REQUEST_LIFETIME, type SamlStart } from './saml-requests.js'
 /** Failed responses kept for the owner's tracer: per connection, and each cut at this many characters. */
 const FAILED_RESPONSES_KEPT = 100
 const FAILED_RESPONSE_MAX_CHARS = 64 * 1024
-/** Failures before the XML parsed as a SAML Response: nothing worth keeping. */
-const UNREADABLE = new Set(['response_too_large', 'response_not_base64', 'xml_malformed', 'xml_dtd_forbidden', 'not_a_response'])
 /** Failures a response outgrows by waiting: kept, it could be posted again and sign its user in once its time comes. */
 const NOT_YET = new Set(['not_yet_valid'])
 
@@ -124,7 +123,7 @@ async function samlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string,
   if (!result.ok) {
     // Kept when the protocol checks refused it, or (below) once its ID is in the replay cache: a
     // response that could still sign someone in is never stored.
-    if (result.xml !== undefined && !UNREADABLE.has(result.failure.code) && !NOT_YET.has(result.failure.code)) decoded = result.xml
+    if (result.xml !== undefined && !isUnreadableResponse(result.failure.code) && !NOT_YET.has(result.failure.code)) decoded = result.xml
     return fail(result.failure)
   }
   const assertion = result.assertion
@@ -160,11 +159,9 @@ async function samlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string,
 /** Counts a failed SSO sign-in of this IP; the seconds until its window ends once over the limit. */
 async function countFailure(deps: CoreDeps, ip: string): Promise<number | undefined> {
   const { windowMinutes, perIp } = deps.settings.rateLimit
-  const now = deps.clock.now().getTime()
-  const windowMs = windowMinutes * 60_000
-  const start = Math.floor(now / windowMs) * windowMs
-  const count = await deps.store.rateLimits.hit(`sso-failure:ip:${ip}`, new Date(start).toISOString())
-  return count > perIp ? Math.max(1, Math.ceil((start + windowMs - now) / 1000)) : undefined
+  const { start, retryAfterSeconds } = rateWindow(deps.clock.now(), windowMinutes)
+  const count = await deps.store.rateLimits.hit(`sso-failure:ip:${ip}`, start)
+  return count > perIp ? retryAfterSeconds : undefined
 }
 
 /** The protocol checks of DESIGN §4 with this connection's IdP, our SP keys and the policy's encryption rule. */

@@ -11,6 +11,7 @@ import { finishSamlSignIn, startSamlSignIn, type SamlStart, type SsoSignInFailur
 import { activeSpKeys } from '../core/sp-keys.js'
 import { spEndpoints } from '../core/sso-connection.js'
 import { SsoError } from '../core/sso-error.js'
+import { isUnreadableResponse } from '../saml/failure.js'
 import { buildSpMetadata } from '../saml/sp-metadata.js'
 import { MessagePage, SignInPage } from '../ui/pages/auth-pages.js'
 import { IdpRedirectPage, PostBindingPage } from '../ui/pages/post-binding-page.js'
@@ -43,9 +44,6 @@ function tooManyFields(form: Buffer, max: number): boolean {
   }
   return false
 }
-
-/** Parse-level failures are the client's fault (400); everything else is a refusal (403). */
-const MALFORMED = new Set(['response_too_large', 'response_not_base64', 'xml_malformed', 'xml_dtd_forbidden', 'not_a_response'])
 
 function explain(failure: SsoSignInFailure, orgName: string): string {
   switch (failure.code) {
@@ -163,7 +161,7 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
     }
     if (result.kind === 'failed') {
       logOutcome(request, { event: 'sso_sign_in_failed', code: result.failure.code, reference: result.reference }, 'SSO sign-in refused')
-      return sendPage(reply, <MessagePage title="Sign-in failed" message={explain(result.failure, result.org.name)} reference={result.reference} />, MALFORMED.has(result.failure.code) ? 400 : 403)
+      return sendPage(reply, <MessagePage title="Sign-in failed" message={explain(result.failure, result.org.name)} reference={result.reference} />, isUnreadableResponse(result.failure.code) ? 400 : 403)
     }
     // No fixation: this browser's earlier session ends; the new one has a new id.
     const previous = request.cookies[cookie.name]

@@ -124,3 +124,22 @@ export async function snapshot(ctx: TestContext): Promise<Record<string, string[
   }
   return result
 }
+
+/** The member `ref` (id or email) of Acme, as the operator API shows it. */
+export async function acmeMember(ctx: TestContext, ref: string) {
+  return operator(ctx, 'GET', `/organizations/acme/members/${encodeURIComponent(ref)}`)
+}
+
+/** Posts the members page's invitation form of Acme. */
+export async function inviteThroughPage(b: Browser, form: Record<string, string>) {
+  await b.get('/orgs/acme/members')
+  return b.post('/orgs/acme/invitations', form)
+}
+
+/** Opens an invitation link in `b` (a new browser unless given) and submits the accept form. */
+export async function acceptInvitation(ctx: TestContext, link: string, form: Record<string, string>, b: Browser = browser(ctx.app)) {
+  await b.get('/login') // a CSRF token even when the link's page has no form
+  const page = await b.get(pathOf(link))
+  const res = await b.post('/invitations/accept', { token: new URL(link).searchParams.get('token')!, ...form })
+  return { b, page, res }
+}

@@ -19,10 +19,13 @@ import { xmlLines } from '../../saml/pretty-xml.js'
 import { cachedCertificate } from '../../saml/certificate.js'
 import type { FieldErrors } from '../../ui/form.js'
 import { idpGuides } from '../../ui/pages/idp-guides.js'
-import {
-  SsoGuidePage, SsoIdpPage, SsoOverviewPage, SsoPolicyPage, SsoTestPage,
-  type IdpFormValues, type IdpSummary, type PolicyFormValues, type SpDetails, type SsoPageBase,
-} from '../../ui/pages/sso-pages.js'
+import type { IdpSummary, SpDetails } from '../../ui/pages/sso-details.js'
+import type { SsoPageBase } from '../../ui/pages/sso-frame.js'
+import { SsoGuidePage } from '../../ui/pages/sso-guide-page.js'
+import { SsoIdpPage, type IdpFormValues } from '../../ui/pages/sso-idp-page.js'
+import { SsoOverviewPage } from '../../ui/pages/sso-overview-page.js'
+import { SsoPolicyPage, type PolicyFormValues } from '../../ui/pages/sso-policy-page.js'
+import { SsoTestPage } from '../../ui/pages/sso-test-page.js'
 import { statusOf } from '../error-handler.js'
 import { sendSamlStart } from '../saml-routes.js'
 import { sendPage } from './html.js'

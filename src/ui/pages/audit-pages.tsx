@@ -4,6 +4,7 @@
  */
 import type { FC } from 'hono/jsx'
 import type { XmlLine } from '../../saml/pretty-xml.js'
+import { Select } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
 import { XmlTrace } from '../xml-trace.js'
 
@@ -44,12 +45,9 @@ export const AuditPage: FC<AuditPageProps> = (p) => (
     <p class="crumbs"><a href="/dashboard">Dashboard</a> / <a href={`/orgs/${p.org.slug}/members`}>{p.org.name}</a> / Audit log</p>
     <h1>Audit log</h1>
     <form method="get" action={`/orgs/${p.org.slug}/audit`} class="row filter">
-      <div class="field">
-        <label for="f-kind">Show</label>
-        <select id="f-kind" name="kind">
-          {AUDIT_KINDS.map((k) => <option value={k.value} selected={k.value === p.kind}>{k.label}</option>)}
-        </select>
-      </div>
+      <Select name="kind" label="Show">
+        {AUDIT_KINDS.map((k) => <option value={k.value} selected={k.value === p.kind}>{k.label}</option>)}
+      </Select>
       <div><button type="submit">Filter</button></div>
     </form>
     <section class="card" aria-labelledby="events-heading">

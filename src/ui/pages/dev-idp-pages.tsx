@@ -3,7 +3,7 @@
  * IdP-initiated sign-in) and its refusals. Every page carries the same unmistakable banner.
  */
 import type { FC, PropsWithChildren } from 'hono/jsx'
-import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
+import { Checkbox, Csrf, Field, FormError, TextArea, type FieldErrors } from '../form.js'
 import { Layout } from '../layout.js'
 import type { DevIdpUserForm } from '../../core/dev-idp.js'
 
@@ -73,15 +73,6 @@ const RequestState: FC<{ csrf: string; ssoName: string; requestId: string | unde
 
 export const DevIdpSignInPage: FC<DevIdpSignInProps> = (p) => {
   const v = p.values
-  const area = (name: keyof DevIdpFormValues & string, label: string, hint: string, value: string) => (
-    <div class={p.errors?.[name] !== undefined ? 'field has-error' : 'field'}>
-      <label for={`f-${name}`}>{label}</label>
-      <p class="hint" id={`f-${name}-hint`}>{hint}</p>
-      <textarea id={`f-${name}`} name={name} rows={3} spellcheck={false} aria-invalid={p.errors?.[name] !== undefined ? 'true' : undefined}
-        aria-describedby={p.errors?.[name] !== undefined ? `f-${name}-hint f-${name}-error` : `f-${name}-hint`}>{value}</textarea>
-      {p.errors?.[name] !== undefined && <p class="error" id={`f-${name}-error`}>{p.errors[name]}</p>}
-    </div>
-  )
   return (
     <DevIdpFrame title={`Sign in to ${p.orgName}`}>
       <h1>Sign in to {p.orgName}</h1>
@@ -110,18 +101,14 @@ export const DevIdpSignInPage: FC<DevIdpSignInProps> = (p) => {
             <Field name="firstName" label="First name" value={v.firstName} errors={p.errors} required={false} autocomplete="off" />
             <Field name="lastName" label="Last name" value={v.lastName} errors={p.errors} required={false} autocomplete="off" />
           </div>
-          {area('roles', 'Roles or groups', p.knownRoles.length > 0 ? `One per line. The role mapping of ${p.orgName} knows: ${p.knownRoles.join(', ')}.` : 'One per line, sent as one multi-valued attribute.', v.roles)}
+          <TextArea name="roles" label="Roles or groups" value={v.roles} errors={p.errors}
+            hint={p.knownRoles.length > 0 ? `One per line. The role mapping of ${p.orgName} knows: ${p.knownRoles.join(', ')}.` : 'One per line, sent as one multi-valued attribute.'} />
           <Field name="rolesAttribute" label="Attribute name for the roles or groups" value={v.rolesAttribute} errors={p.errors} required={false} autocomplete="off" />
-          {area('attributes', 'Extra attributes', 'name=value, one per line, for example workspace.prod=editor. A name given twice is sent with both values.', v.attributes)}
-          <div class="choice">
-            <input type="checkbox" id="f-encrypt" name="encrypt" checked={v.encrypt} aria-describedby="f-encrypt-hint" />
-            <label for="f-encrypt">Encrypt the assertion</label>
-            <p class="hint" id="f-encrypt-hint">To the SP certificate (RSA-OAEP, AES-256-GCM).{p.requireEncryption ? ' This connection requires it.' : ''}</p>
-          </div>
-          <div class="choice">
-            <input type="checkbox" id="f-signResponse" name="signResponse" checked={v.signResponse} />
-            <label for="f-signResponse">Sign the Response too (the Assertion is always signed)</label>
-          </div>
+          <TextArea name="attributes" label="Extra attributes" value={v.attributes} errors={p.errors}
+            hint="name=value, one per line, for example workspace.prod=editor. A name given twice is sent with both values." />
+          <Checkbox name="encrypt" checked={v.encrypt} label="Encrypt the assertion"
+            hint={`To the SP certificate (RSA-OAEP, AES-256-GCM).${p.requireEncryption ? ' This connection requires it.' : ''}`} />
+          <Checkbox name="signResponse" checked={v.signResponse} label="Sign the Response too (the Assertion is always signed)" />
           <button type="submit" class="primary">Sign in</button>
         </form>
       </section>

@@ -3,7 +3,8 @@
  * field labels next to the value to paste.
  */
 import type { FC } from 'hono/jsx'
-import type { IdpGuide, SpDetails } from './sso-pages.js'
+import type { SpDetails } from './sso-details.js'
+import type { IdpGuide } from './sso-guide-page.js'
 
 /** A value to paste, with its copy button (ids are unique within one guide page). */
 let counter = 0

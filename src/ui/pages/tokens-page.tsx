@@ -1,6 +1,6 @@
 /** The viewer's personal API tokens in one org: create (the secret shown once), list, revoke. */
 import type { FC } from 'hono/jsx'
-import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
+import { Csrf, Field, FormError, Select, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
 
 export interface TokenRow {
@@ -90,12 +90,9 @@ export const TokensPage: FC<TokensPageProps> = (p) => {
             <Csrf token={p.csrf} />
             <div class="row">
               <Field name="name" label="Name" value={p.name} errors={p.fieldErrors} hint="What it is for, e.g. “CI deploys”: 1–100 characters." autocomplete="off" />
-              <div class="field">
-                <label for="f-expiresInDays">Expires after</label>
-                <select name="expiresInDays" id="f-expiresInDays">
-                  {EXPIRY_CHOICES.map((c) => <option value={c.value}>{c.label}</option>)}
-                </select>
-              </div>
+              <Select name="expiresInDays" label="Expires after">
+                {EXPIRY_CHOICES.map((c) => <option value={c.value}>{c.label}</option>)}
+              </Select>
             </div>
             <button type="submit" class="primary">Create token</button>
           </form>
