@@ -73,7 +73,7 @@ const RequestState: FC<{ csrf: string; ssoName: string; requestId: string | unde
 
 export const DevIdpSignInPage: FC<DevIdpSignInProps> = (p) => {
   const v = p.values
-  const area = (name: keyof DevIdpFormValues & string, label: string, hint: string, value: string) => (
+  const area = (name: Extract<keyof DevIdpFormValues, string>, label: string, hint: string, value: string) => (
     <div class={p.errors?.[name] !== undefined ? 'field has-error' : 'field'}>
       <label for={`f-${name}`}>{label}</label>
       <p class="hint" id={`f-${name}-hint`}>{hint}</p>
