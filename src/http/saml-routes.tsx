@@ -71,7 +71,7 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
   const { deps, cookie } = options
   const turns = createTurns()
   // Slices stay short while connections arrive, so that a burst of them is accepted quickly (http/turns.ts).
-  app.server.on('connection', () => turns.connectionArrived())
+  app.server.on('connection', turns.connectionArrived)
   let waitingBytes = 0
   // Base64 of a 1 MiB response, URL-encoded, fits in 3 MiB; the validator refuses over 1 MiB unread.
   // The form stays bytes (outside the JS heap) until its post's turn, then is parsed: posts waiting
