@@ -42,7 +42,7 @@ const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`
 if (!existsSync(join(ROOT, 'dist/cli.js'))) throw new Error(`${ROOT}/dist is missing: run \`npm run build\` there first`)
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-stall-'))
-let server: ChildProcess | undefined
+let server: ChildProcess | undefined = undefined
 process.on('exit', (code) => {
   if (server?.exitCode === null) server.kill('SIGTERM')
   if (code !== 0) console.error(`kept ${dir} (database and gatehouse.log)`)
@@ -92,7 +92,7 @@ async function post(xml: string): Promise<{ ms: number; status: number; code: st
   return { ms: performance.now() - started, status: res.status, code }
 }
 
-let shapeName = args.shape!
+let shapeName = args.shape
 let hostile: string
 if (shapeName === 'old-limits') {
   // The most empty elements the API's 1 MiB body took before (10 MiB and 1 000 000 elements allowed).
@@ -180,8 +180,8 @@ console.log(`hostile: ${summary.hostile.requests} requests ${JSON.stringify(summ
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(summary, null, 2))
 // Let the server shut down by itself (a --cpu-prof is written at its exit), at most 10 s.
 await new Promise((done) => {
-  server!.once('exit', done)
-  server!.kill('SIGTERM')
+  server.once('exit', done)
+  server.kill('SIGTERM')
   setTimeout(done, 10_000).unref()
 })
 process.exit(0)

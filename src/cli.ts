@@ -366,7 +366,7 @@ async function ssoCommand(config: Config, args: readonly string[], out: (line: s
   }
   const runtime = await createRuntime(config, { logger: createLogger('silent') })
   try {
-    await disableSso(runtime.deps, flags.org!, { kind: 'operator' })
+    await disableSso(runtime.deps, flags.org, { kind: 'operator' })
     out(`SSO is disabled for ${flags.org}. Members sign in with passwords; those without one use "forgot password".`)
     return 0
   } catch (error) {

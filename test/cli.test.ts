@@ -329,7 +329,7 @@ describe('the real process: node bin/gatehouse.js', () => {
     await cli.waitFor(/(\S+\/setup\?token=\S+)\s/, 15_000, 'the set-up link')
     const api = async (method: string, path: string, body: unknown) => {
       const res = await fetch(`${baseUrl}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-      return { status: res.status, json: await res.json() as any }
+      return { status: res.status, json: await res.json() }
     }
     expect((await api('POST', '/organizations', { name: 'Acme', slug: 'acme' })).status).toBe(201)
     expect((await api('PUT', '/organizations/acme/sso', { ssoName: 'acme' })).status).toBe(201)

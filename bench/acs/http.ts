@@ -481,7 +481,7 @@ function rssSampler(pid: number) {
   return { stop: () => (clearInterval(timer), sample(), peak) }
 }
 
-async function operator(method: string, path: string, payload: unknown, port = ghPort) {
+async function operator(method: string, path: string, payload: unknown, port = ghPort): Promise<unknown> {
   const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
     method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(payload),
   })

@@ -58,6 +58,7 @@ const track = <T>(text: string, parameters: unknown[], run: () => T): T => {
   }
 }
 if (postgres) {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with its client as `this` (query.apply)
   const query = pg.Client.prototype.query as (...a: unknown[]) => unknown
   pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
     const [text, values] = a as [unknown, unknown[] | undefined]
@@ -87,7 +88,7 @@ const config = loadConfig({
   GATEHOUSE_BASE_URL: 'http://gh.bench', GATEHOUSE_ADMIN_TOKEN: 'a'.repeat(32), GATEHOUSE_SECRET_KEY: '11'.repeat(32), GATEHOUSE_DATA_DIR: dir,
   GATEHOUSE_DATABASE_URL: postgres ? args.database! : `sqlite:${join(dir, 'gh.db')}`, GATEHOUSE_LOG_LEVEL: 'info', NODE_ENV: 'production', GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9',
 })
-const runtime = await createRuntime(config, { logger: createLogger(args.level ?? 'info', { write: () => {} } as never), ...(schema === undefined ? {} : { searchPath: schema }) })
+const runtime = await createRuntime(config, { logger: createLogger(args.level ?? 'info', { write: () => {} }), ...(schema === undefined ? {} : { searchPath: schema }) })
 const app = await buildApp(config, runtime.deps)
 const idp = await createTestIdp('bench-idp', 'https://idp.bench.test/metadata')
 if (orgs > 0) {
@@ -95,7 +96,7 @@ if (orgs > 0) {
   await seedOrgs(runtime.deps.store, { count: orgs, certificatePem: idp.certificatePem, now: new Date() })
   console.log(`seeded ${orgs} orgs in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
-const op = async (method: string, url: string, payload: unknown) => {
+const op = async (method: string, url: string, payload: unknown): Promise<unknown> => {
   const r = await app.inject({ method: method as 'POST', url: `/api/v1${url}`, headers: { authorization: `Bearer ${'a'.repeat(32)}` }, payload: payload as object })
   if (r.statusCode >= 300) throw new Error(`${url}: ${r.statusCode} ${r.body}`)
   return JSON.parse(r.body)
@@ -104,7 +105,7 @@ await op('POST', '/organizations', { name: 'Acme', slug: 'acme' })
 await op('PUT', '/organizations/acme/sso', { ssoName: 'acme' })
 await op('PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://idp.bench.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] })
 await op('PATCH', '/organizations/acme/sso/policy', { allowIdpInitiated: true, provisioning: 'just-in-time' })
-const sso = await op('POST', '/organizations/acme/sso/enable', { skipTest: true })
+const sso = (await op('POST', '/organizations/acme/sso/enable', { skipTest: true })) as { sp: { entityId: string; acsUrl: string; certificate: string } }
 const pool = await responsePool(kind, idp, { entityId: sso.sp.entityId, acsUrl: sso.sp.acsUrl, certificatePem: sso.sp.certificate })
 const bodies = await pool.bodies(count + 1202, { users: 1000 })
 let next = 0
@@ -154,7 +155,7 @@ for (let i = 0; i < count; i++) {
   walls.push(performance.now() - t)
 }
 const cpu = process.cpuUsage(cpu0)
-if (profiler) printAllocations((await profiler.post('HeapProfiler.stopSampling')).profile.head as unknown as AllocationNode, count)
+if (profiler) printAllocations((await profiler.post('HeapProfiler.stopSampling')).profile.head, count)
 walls.sort((a, b) => a - b)
 console.log(`one sign-in at a time, wall ms: p50 ${walls[Math.floor(count * 0.5)]!.toFixed(2)}, p99 ${walls[Math.floor(count * 0.99)]!.toFixed(2)}, p99.9 ${walls[Math.floor(count * 0.999)]!.toFixed(2)}, max ${walls[count - 1]!.toFixed(1)}; over 5 ms: ${walls.filter((w) => w > 5).length}`)
 console.log(`\n${kind}, ${orgs} other orgs, ${postgres ? 'PostgreSQL' : 'SQLite'}: ${count} returning users' sign-ins, ${((cpu.user + cpu.system) / 1000 / count).toFixed(3)} ms CPU each, ${((performance.now() - t0) / count).toFixed(3)} ms wall each`)
@@ -173,7 +174,7 @@ if (schema !== undefined) {
 
 /** The statement with its parameters written in, for EXPLAIN (bench only: our own values). */
 function inline(text: string, parameters: unknown[]): string {
-  const literal = (v: unknown) => (v === null || v === undefined ? 'null' : typeof v === 'number' || typeof v === 'bigint' ? String(v) : `'${String(v).replaceAll("'", "''")}'`)
+  const literal = (v: unknown) => (v === null || v === undefined ? 'null' : typeof v === 'number' || typeof v === 'bigint' ? String(v) : `'${(typeof v === 'string' ? v : JSON.stringify(v)).replaceAll("'", "''")}'`)
   if (postgres) return text.replace(/\$(\d+)/g, (_m, n: string) => literal(parameters[Number(n) - 1]))
   let i = 0
   return text.replace(/\?/g, () => literal(parameters[i++]))

@@ -52,8 +52,8 @@ export async function responsePool(kind: FixtureKind, idp: TestIdp, sp: Sp): Pro
   const exc = new ExclusiveCanonicalization()
   const unsigned = assertion.cloneNode(true) as Element
   unsigned.removeChild(child(unsigned, DS, 'Signature'))
-  const canonicalAssertion = exc.process(unsigned as never, { inclusiveNamespacesPrefixList: [], ancestorNamespaces: [] }) as string
-  const canonicalSignedInfo = exc.process(signedInfo as never, { inclusiveNamespacesPrefixList: [], ancestorNamespaces: [{ prefix: 'ds', namespaceURI: DS }] }) as string
+  const canonicalAssertion = exc.process(unsigned as never, { inclusiveNamespacesPrefixList: [], ancestorNamespaces: [] })
+  const canonicalSignedInfo = exc.process(signedInfo as never, { inclusiveNamespacesPrefixList: [], ancestorNamespaces: [{ prefix: 'ds', namespaceURI: DS }] })
   if (createHash('sha256').update(canonicalAssertion).digest('base64') !== digestValue) throw new Error('template: canonical assertion does not reproduce the digest')
   if (!rsaVerify('sha256', Buffer.from(canonicalSignedInfo), idp.certificate.publicKey, Buffer.from(signatureValue, 'base64'))) {
     throw new Error('template: canonical SignedInfo does not reproduce the signature')

@@ -12,11 +12,10 @@
 import { readFileSync, readdirSync, writeSync } from 'node:fs'
 import { PerformanceObserver } from 'node:perf_hooks'
 const pid = process.pid
-const names = {}
 const snap = () => {
   const out = {}
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try { const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number); out[tid] = [run, wait] } catch {}
+    try { const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number); out[tid] = [run, wait] } catch { /* the thread ended meanwhile */ }
   }
   return out
 }

@@ -95,7 +95,7 @@ async function opsPerSecond(fn: (s: string) => Promise<unknown>, input: string, 
   let n = 0
   const cpu0 = process.cpuUsage()
   const start = performance.now()
-  let now = start
+  let now: number
   do {
     await fn(input)
     n++

@@ -3,7 +3,7 @@
  * methods a member may use under the org's enforcement.
  */
 import { SsoError } from './sso-error.js'
-import { ENFORCEMENTS, PROVISIONING, type SsoConnection, type SsoPolicy } from './sso-connection.js'
+import { ENFORCEMENTS, PROVISIONING, type RoleRule, type SsoConnection, type SsoPolicy } from './sso-connection.js'
 import { AccountError } from './account-error.js'
 import { normalizeEmail } from './types.js'
 import { checkEmail } from './validation.js'
@@ -114,7 +114,7 @@ function parseRoleMapping(
   if (typeof delimiter !== 'string' || [...delimiter].length !== 1) bad(`${key}.delimiter`, 'must be one character (space, comma, semicolon or any other)')
   const rawRules = v.rules ?? current.rules
   if (!Array.isArray(rawRules) || rawRules.length > 500) bad(`${key}.rules`, 'must be a list of at most 500 rules')
-  const rules = (rawRules as unknown[]).map((r, i) => {
+  const rules = (rawRules as unknown[]).map((r, i): RoleRule => {
     const rule = r as Record<string, unknown>
     const at = `${key}.rules[${i}]`
     if (typeof rule !== 'object' || rule === null) bad(at, 'must be an object')
@@ -127,9 +127,9 @@ function parseRoleMapping(
       if (!workspaceSlugs.includes(slug)) bad(`${at}.workspaceRoles.${slug}`, 'is not a workspace of this organization')
       if (typeof role !== 'string' || !workspaceRoles.includes(role)) bad(`${at}.workspaceRoles.${slug}`, `must be one of ${workspaceRoles.join(', ')}`)
     }
-    return { idpRole: rule.idpRole as string, orgRole: rule.orgRole as 'admin' | 'member', workspaceRoles: ws as Record<string, string> }
+    return { idpRole: rule.idpRole, orgRole: rule.orgRole, workspaceRoles: ws as Record<string, string> }
   })
-  return { enabled: enabled as boolean, attribute: attribute as string, delimiter: delimiter as string, rules }
+  return { enabled, attribute, delimiter, rules }
 }
 
 /**

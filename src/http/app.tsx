@@ -75,6 +75,7 @@ function fastifyTrustProxy(trust: Config['trustProxy']): false | string[] | ((ad
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const https = sessionCookieSettings(config.baseUrl).secure
   const app: FastifyInstance = Fastify({
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it Fastify takes pino's Logger as its logger type, and `app` is no plain FastifyInstance
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: 1024 * 1024,
@@ -94,7 +95,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // onSend hooks do not run for these: the security headers are set here.
     frameworkErrors: (error, request, reply) => {
       reply.headers({ ...fixedSecurityHeaders(https), 'content-security-policy': CONTENT_SECURITY_POLICY, 'x-request-id': request.id, 'cache-control': 'no-store' })
-      return request.url.startsWith('/api/') ? replyWithApiError(request, reply, error) : pageErrorHandler(error, request, reply)
+      if (request.url.startsWith('/api/')) {
+        replyWithApiError(request, reply, error)
+        return
+      }
+      // Fastify does not wait for what this returns: a failed error page is answered here, not left
+      // as an unhandled rejection.
+      pageErrorHandler(error, request, reply).catch((failure: unknown) => {
+        request.log.error({ err: failure }, 'the error page could not be sent')
+        const plain: FastifyReply = reply
+        if (!plain.sent) void plain.code(500).send()
+      })
     },
     // Refusals by node's HTTP parser before any request exists (headers too large, a malformed request).
     clientErrorHandler: clientErrorAnswer(https),

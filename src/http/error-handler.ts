@@ -128,6 +128,8 @@ export function toKnownError(error: unknown): KnownError {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       // Fastify's parser (secure-json-parse) also refuses "__proto__" keys, and says only "invalid".
       return new HttpError('validation_failed', 'The request body is not valid JSON, or has a "__proto__" key (or "constructor": {"prototype": …}), which is refused.')
+    // Any other code, or none: below.
+    default:
   }
   if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500 && error instanceof SyntaxError) {
     return new HttpError('validation_failed', 'The request body is not valid JSON.')

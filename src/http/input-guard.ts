@@ -94,6 +94,7 @@ function installJsonParser(app: FastifyInstance): void {
       done(new HttpError('validation_failed', NOT_TEXT), undefined)
       return
     }
+    // eslint-disable-next-line @typescript-eslint/no-floating-promises -- Fastify's default JSON parser is the callback form (it calls done); its type also allows the async form
     parseJson(request, (body as Buffer).toString('utf8'), done)
   })
 }

@@ -48,7 +48,7 @@ export interface Turns {
   /** Requests waiting for their turn now. */
   readonly waiting: number
   /** Tells it a connection was just accepted: the next turn waits one iteration, and slices stay short for a while (ARRIVAL_WINDOW_MS). */
-  connectionArrived(): void
+  readonly connectionArrived: () => void
 }
 
 export interface TurnsOptions {

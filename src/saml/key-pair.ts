@@ -26,10 +26,10 @@ export async function generateKeyPair(options: { commonName: string; notBefore: 
     notBefore: options.notBefore,
     notAfter,
     signingAlgorithm: ALGORITHM,
-    keys: keys as webcrypto.CryptoKeyPair,
+    keys,
     extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true)],
   })
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', (keys as webcrypto.CryptoKeyPair).privateKey))
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey))
   const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`
   const certificatePem = new NodeX509(Buffer.from(cert.rawData)).toString()
   return { privateKeyPem, certificatePem }

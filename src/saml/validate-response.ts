@@ -125,11 +125,11 @@ export async function validateSamlResponse(samlResponse: string, settings: Respo
   const context = { ...settings, skewMs: skew, responseSigned }
   const checks = [
     () => checkStatus(response),
-    () => checkIssuer(response, assertion!, settings.idp.entityId),
+    () => checkIssuer(response, assertion, settings.idp.entityId),
     () => checkDestination(response, settings.sp.acsUrl, responseSigned),
-    () => checkBearer(assertion!, response, context),
-    () => checkConditionTimes(assertion!, context),
-    () => checkAudience(assertion!, settings.sp.entityId),
+    () => checkBearer(assertion, response, context),
+    () => checkConditionTimes(assertion, context),
+    () => checkAudience(assertion, settings.sp.entityId),
   ]
   for (const check of checks) {
     const problem = check()

@@ -166,7 +166,7 @@ function canonicalize(node: Element, original: Element, algorithm: string, prefi
   const ancestorNamespaces = findAncestorNsForElement(original as never)
   if (algorithm === EXC_C14N) {
     const target = prefixList.length > 0 && node === original ? (node.cloneNode(true) as Element) : node
-    return exclusive.process(target as never, { inclusiveNamespacesPrefixList: prefixList, ancestorNamespaces }) as string
+    return exclusive.process(target as never, { inclusiveNamespacesPrefixList: prefixList, ancestorNamespaces })
   }
-  return inclusive.process(node as never, { ancestorNamespaces }) as string
+  return inclusive.process(node as never, { ancestorNamespaces })
 }

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
+import { inspect } from 'node:util'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely'
 import type { DatabaseConfig } from '../config.js'
@@ -69,7 +70,7 @@ export function openDatabase(config: DatabaseConfig, options: OpenDatabaseOption
       })
       checkpointer = started
       options.onCheckpointer?.(started)
-      const close = database.close
+      const close = database.close.bind(database)
       database.close = () => {
         void started.stop()
         close()
@@ -116,7 +117,7 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')
   if (error !== undefined) {
-    throw new MigrationError(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${error instanceof Error ? error.message : String(error)}`)
+    throw new MigrationError(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${error instanceof Error ? error.message : inspect(error)}`)
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }

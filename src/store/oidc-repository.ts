@@ -4,16 +4,17 @@
  * process and finish on another.
  */
 import type { OidcClientStore, OidcKeyAlgorithm, OidcKeyStore, OidcPayloadStore } from '../core/ports.js'
+import type { ExpressionBuilder } from 'kysely'
 import type { Db } from './database.js'
 import { translateDuplicate } from './duplicate-key.js'
-import type { OidcClientTable } from './schema.js'
+import type { Database, OidcClientTable } from './schema.js'
 
 type Found = { payload: string; consumed_at: string | null } | undefined
 
 const live = (row: Found) => row && { payload: JSON.parse(row.payload) as Record<string, unknown>, consumedAt: row.consumed_at ?? undefined }
 
 export function oidcPayloadRepository(db: Db): OidcPayloadStore {
-  const notExpired = (now: string) => (eb: any) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])
+  const notExpired = (now: string) => (eb: ExpressionBuilder<Database, 'oidc_payloads'>) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])
   return {
     upsert: async (r) => {
       const values = {

@@ -26,8 +26,8 @@ export interface CliProcess {
   readonly exited: Promise<number | null>
   /** The first group of `pattern` once it shows in stdout; fails if the process exits first or `ms` pass. */
   waitFor(pattern: RegExp, ms: number, what: string): Promise<string>
-  stdout(): string
-  stderr(): string
+  readonly stdout: () => string
+  readonly stderr: () => string
   /** SIGTERM, then SIGKILL after `ms`; resolves to the exit code (null when killed). */
   stop(ms?: number): Promise<number | null>
 }
@@ -39,15 +39,15 @@ export function spawnCli(args: readonly string[], cwd: string, env: Record<strin
   })
   let stdout = ''
   let stderr = ''
-  child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8') })
-  child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8') })
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8') })
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8') })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const waitFor = (pattern: RegExp, ms: number, what: string) => within(new Promise<string>((resolve, reject) => {
     const look = () => {
       const found = pattern.exec(stdout)?.[1]
       if (found !== undefined) resolve(found)
     }
-    child.stdout!.on('data', look)
+    child.stdout.on('data', look)
     look()
     void exited.then((code) => reject(new Error(`exited ${code} before printing ${what}:\n${stdout}\n${stderr}`)))
   }), ms, what)

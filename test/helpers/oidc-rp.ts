@@ -57,7 +57,7 @@ export async function finishAuthorization(rp: Rp, started: Started, callback: st
 export async function verifyIdToken(rp: Rp, idToken: string): Promise<JWTPayload & Record<string, unknown>> {
   const jwks = createRemoteJWKSet(new URL(rp.config.serverMetadata().jwks_uri!), rp.fetchImpl === undefined ? {} : { [customFetch]: rp.fetchImpl })
   const { payload } = await jwtVerify(idToken, jwks, { issuer: rp.issuer, audience: rp.clientId })
-  return payload as JWTPayload & Record<string, unknown>
+  return payload
 }
 
 /** Signs in with a password on the Gatehouse page the browser was sent to; returns where it left Gatehouse. */

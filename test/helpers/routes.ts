@@ -27,7 +27,7 @@ export function appRoutes(app: FastifyInstance): AppRoute[] {
     prefixes.length = depth + 1
     for (const method of match[3]!.split(', ')) {
       // The printed tree joins a wildcard to its parent without the slash (`/oidc` + `*`).
-      const route = { method: method as HTTPMethods, url: url.endsWith('*') && !url.endsWith('/*') ? `${url.slice(0, -1)}/*` : url }
+      const route = { method, url: url.endsWith('*') && !url.endsWith('/*') ? `${url.slice(0, -1)}/*` : url }
       if (!app.hasRoute({ method: route.method, url: route.url })) throw new Error(`printRoutes names ${method} ${route.url}, which hasRoute does not know`)
       routes.push(route)
     }

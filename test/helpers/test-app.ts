@@ -139,5 +139,5 @@ export async function operator(ctx: TestContext, method: string, url: string, pa
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
   })
-  return { status: res.statusCode, json: res.body === '' ? undefined : (JSON.parse(res.body) as any), res }
+  return { status: res.statusCode, json: res.body === '' ? undefined : JSON.parse(res.body), res }
 }

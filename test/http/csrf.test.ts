@@ -28,7 +28,7 @@ interface Prepared {
 
 interface Case {
   readonly route: string
-  prepare(ctx: TestContext): Promise<Prepared>
+  readonly prepare: (ctx: TestContext) => Promise<Prepared>
 }
 
 const CASES: Case[] = [

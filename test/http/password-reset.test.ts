@@ -29,7 +29,7 @@ async function useLink(link: string, password = NEW_PASSWORD): Promise<{ b: Brow
   await b.get('/forgot-password')
   const page = await b.get(pathOf(link))
   const res = await b.post('/reset-password', { token: tokenOf(link), password })
-  return { b, page: page.statusCode, status: res.statusCode, location: res.headers.location as string | undefined, code: refusalCode(ctx, res) }
+  return { b, page: page.statusCode, status: res.statusCode, location: res.headers.location, code: refusalCode(ctx, res) }
 }
 
 async function canSignIn(email: string, password: string): Promise<boolean> {

@@ -47,7 +47,7 @@ describe.each(SETUPS)('under $name', ({ baseUrl, trustProxy }) => {
       const res = await get('/oidc/.well-known/openid-configuration', ATTACKER)
       expect(res.statusCode).toBe(200)
       expect(res.body).not.toContain('evil.test')
-      const doc = res.json() as Record<string, unknown>
+      const doc = res.json<Record<string, unknown>>()
       expect(doc.issuer).toBe(`${baseUrl}/oidc`)
       const urls = Object.entries(doc).filter(([key]) => key.endsWith('_endpoint') || key === 'jwks_uri')
       expect(urls.map(([key]) => key)).toEqual(expect.arrayContaining(['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint', 'revocation_endpoint']))
@@ -61,10 +61,10 @@ describe.each(SETUPS)('under $name', ({ baseUrl, trustProxy }) => {
     })
 
     it('serves the JWKS at the advertised jwks_uri', async () => {
-      const doc = (await get('/oidc/.well-known/openid-configuration', ATTACKER)).json() as { jwks_uri: string }
+      const doc = (await get('/oidc/.well-known/openid-configuration', ATTACKER)).json<{ jwks_uri: string }>()
       const jwks = await get(new URL(doc.jwks_uri).pathname, ATTACKER)
       expect(jwks.statusCode).toBe(200)
-      expect((jwks.json() as { keys: unknown[] }).keys.length).toBeGreaterThan(0)
+      expect(jwks.json<{ keys: unknown[] }>().keys.length).toBeGreaterThan(0)
     })
   })
 
@@ -176,7 +176,7 @@ describe('under a base URL with a path (a proxy serving Gatehouse under /sso)', 
     const ctx = await createTestContext({ env: { GATEHOUSE_BASE_URL: 'https://gatehouse.test/sso' } })
     try {
       const res = await ctx.app.inject({ method: 'GET', url: '/oidc/.well-known/openid-configuration', headers: ATTACKER })
-      const doc = res.json() as Record<string, string>
+      const doc = res.json<Record<string, string>>()
       expect(doc.issuer).toBe('https://gatehouse.test/sso/oidc')
       expect(doc.token_endpoint).toBe('https://gatehouse.test/sso/oidc/token')
       expect(doc.jwks_uri).toBe('https://gatehouse.test/sso/oidc/jwks')

@@ -38,6 +38,7 @@ describe('attribute names', () => {
   it('does not answer an absent name from Object.prototype', async () => {
     const attributes = await accepted(attributesNamed(['email']))
     expect(attributes.constructor).toBeUndefined()
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- reads the inherited name on purpose, to show there is none
     expect(attributes.toString).toBeUndefined()
   })
 

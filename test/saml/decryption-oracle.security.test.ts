@@ -140,7 +140,7 @@ describe('the ACS answers every failure after decryption starts alike', () => {
     for (const f of failures) {
       const res = await postAcs(browser(ctx.app), org, withEncrypted(signed, (a) => forgeEncryptedAssertion(spCertificate, parties.otherSp.certificatePem, f.forgery(a))))
       const body = res.body.replace(/<code>[A-Za-z0-9_-]{12}<\/code>/g, '<code>REF</code>')
-      answers.add(`${res.statusCode} ${res.headers['content-type']} ${body}`)
+      answers.add(`${res.statusCode} ${String(res.headers['content-type'])} ${body}`)
       expect(res.statusCode, f.name).toBe(403)
     }
     expect(answers.size).toBe(1)

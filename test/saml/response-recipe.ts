@@ -172,7 +172,7 @@ export function find(root: Document | Element, localName: string, index = 0): El
     if (el.localName === localName && SEARCHED.has(el.namespaceURI ?? '')) matches.push(el)
     for (let c = el.firstChild; c !== null; c = c.nextSibling) if (c.nodeType === 1) walk(c as Element)
   }
-  walk(root.nodeType === 9 ? (root as Document).documentElement! : (root as Element))
+  walk(root.nodeType === 9 ? root.documentElement! : root)
   const el = matches[index]
   if (el === undefined) throw new Error(`test recipe: no <${localName}> #${index}`)
   return el

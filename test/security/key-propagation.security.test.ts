@@ -41,7 +41,7 @@ const b64 = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, '')
 const metadataOf = async (ctx: TestContext) => (await ctx.app.inject({ method: 'GET', url: `/saml/${org.ssoName}/metadata` })).body
 const signingCertificateOf = async (ctx: TestContext) => (await ctx.app.inject({ method: 'GET', url: `/saml/${org.ssoName}/certificate` })).body
 const kidsOf = async (ctx: TestContext) =>
-  ((await ctx.app.inject({ method: 'GET', url: '/oidc/jwks' })).json() as { keys: { kid: string }[] }).keys.map((k) => k.kid).sort()
+  (await ctx.app.inject({ method: 'GET', url: '/oidc/jwks' })).json<{ keys: { kid: string }[] }>().keys.map((k) => k.kid).sort()
 
 /** Bindings §3.4.4.1: the IdP verifies the redirect's signature over the query octets as sent. */
 function redirectSignedBy(url: string, certificatePem: string): boolean {

@@ -143,7 +143,7 @@ describe('who may change email domains (core functions, as the owner pages call 
     const user = (await ctx.deps.store.users.findByEmail(email))!
     return { kind: 'user', userId: user.id, email }
   }
-  const code = (work: Promise<unknown>) => work.then(() => 'ok', (error: { code?: string }) => error.code ?? String(error))
+  const code = (work: Promise<unknown>) => work.then(() => 'ok', (error: Error & { code?: string }) => error.code ?? error.message)
 
   beforeEach(async () => {
     await addMember(ctx, 'acme', 'owner@acme.test', { role: 'owner' })

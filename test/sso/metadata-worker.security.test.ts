@@ -13,7 +13,7 @@ import { createMetadataParser, sharedMetadataParser, type MetadataParserPool } f
 import { MetadataError, parseIdpMetadata } from '../../src/saml/idp-metadata.js'
 import { generateKeyPair } from '../../src/saml/key-pair.js'
 import { HOSTILE_ENTITY_ID, hostileMetadataShapes, shapedIdpMetadata } from '../helpers/hostile-metadata.js'
-import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
+import { createTestContext, operator } from '../helpers/test-app.js'
 
 const NOW = new Date('2026-11-23T12:00:00Z')
 let cert: string

@@ -25,7 +25,7 @@ describe('SQLite statement cache', () => {
     raw.prepare = ((source: string) => {
       prepared.push(source)
       return prepare(source)
-    }) as typeof raw.prepare
+    })
     cache = withStatementCache(raw, 4)
     db = new Kysely<Db>({ dialect: new SqliteDialect({ database: cache }) })
     await sql`create table items (id integer primary key, name text not null)`.execute(db)

@@ -26,7 +26,7 @@ afterEach(async () => {
 
 /** Only the oldest migration, as the first release made the database. */
 async function oldestDatabase(db: TestDatabase): Promise<void> {
-  const kysely = openDatabase(db.config, db.searchPath === undefined ? {} : { searchPath: db.searchPath }) as unknown as Kysely<any> // eslint-disable-line @typescript-eslint/no-explicit-any
+  const kysely = openDatabase(db.config, db.searchPath === undefined ? {} : { searchPath: db.searchPath }) as unknown as Kysely<any>
   try {
     const schema = kysely.getExecutor().adapter instanceof PostgresAdapter
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(kysely)).rows[0]?.schema : undefined

@@ -29,9 +29,9 @@ export interface ApiRoute {
 }
 
 export interface RouteInput {
-  readonly params: any
-  readonly query: any
-  readonly body: any
+  readonly params: unknown
+  readonly query: unknown
+  readonly body: unknown
 }
 
 type Infer<T> = T extends ZodType ? z.output<T> : undefined
@@ -68,7 +68,7 @@ export function route<
     ...definition,
     response: definition.response,
     status: definition.status ?? (definition.response === undefined ? 204 : 200),
-    handle: definition.handle as ApiRoute['handle'],
+    handle: definition.handle,
   }
 }
 

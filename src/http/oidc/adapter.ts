@@ -15,7 +15,7 @@ class PayloadAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     await this.store.upsert({
-      model: this.model, id, payload: payload as Record<string, unknown>,
+      model: this.model, id, payload,
       grantId: payload.grantId, uid: payload.uid, userCode: payload.userCode,
       expiresAt: typeof expiresIn === 'number' && expiresIn > 0 ? iso(this.now() + expiresIn * 1000) : undefined,
     })
@@ -24,7 +24,7 @@ class PayloadAdapter implements Adapter {
   private out(row: { payload: Record<string, unknown>; consumedAt: string | undefined } | undefined): AdapterPayload | undefined {
     if (row === undefined) return undefined
     // oidc-provider reads `consumed` (epoch seconds) to refuse a second use of a code or refresh token.
-    return (row.consumedAt === undefined ? row.payload : { ...row.payload, consumed: Math.floor(Date.parse(row.consumedAt) / 1000) }) as AdapterPayload
+    return row.consumedAt === undefined ? row.payload : { ...row.payload, consumed: Math.floor(Date.parse(row.consumedAt) / 1000) }
   }
 
   async find(id: string) {
@@ -56,7 +56,7 @@ class PayloadAdapter implements Adapter {
 class ClientAdapter implements Adapter {
   constructor(private readonly deps: CoreDeps) {}
   async find(id: string) {
-    return (await findOidcClientMetadata(this.deps, id)) as AdapterPayload | undefined
+    return await findOidcClientMetadata(this.deps, id)
   }
   async upsert(): Promise<void> {
     throw new Error('OIDC clients are registered by the operator')

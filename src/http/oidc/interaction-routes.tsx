@@ -49,7 +49,7 @@ export function oidcInteractionRoutes(app: FastifyInstance, deps: CoreDeps, oidc
 
   async function decide(request: FastifyRequest, details: Details, chosen?: string): Promise<OidcLoginDecision> {
     const params = details.params as Record<string, unknown>
-    const prompts = String(params.prompt ?? '').split(' ')
+    const prompts = typeof params.prompt === 'string' ? params.prompt.split(' ') : []
     let signedInAfter: string | undefined
     if (prompts.includes('login')) signedInAfter = (await freshLoginAfter(deps, details.uid)) ?? FAR_FUTURE
     const maxAge = params.max_age === undefined ? undefined : Number(params.max_age)
@@ -92,7 +92,7 @@ export function oidcInteractionRoutes(app: FastifyInstance, deps: CoreDeps, oidc
         return finish(request, reply, provider, details, { error: 'access_denied', error_description: DENIALS[decision.reason] })
       case 'grant': {
         const { login } = decision
-        const requested = new Set(String(details.params.scope ?? '').split(' '))
+        const requested = new Set(typeof details.params.scope === 'string' ? details.params.scope.split(' ') : [])
         const grant = new provider.Grant({ accountId: login.userId, clientId: String(details.params.client_id) })
         grant.addOIDCScope(OIDC_SCOPES.filter((s) => requested.has(s)).join(' '))
         const grantId = await grant.save()

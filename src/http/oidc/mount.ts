@@ -29,7 +29,7 @@ export async function oidcMount(app: FastifyInstance, options: { oidc: OidcServi
     const provider = await options.oidc.provider()
     let callback = callbacks.get(provider)
     if (callback === undefined) {
-      callback = provider.callback() as Callback
+      callback = provider.callback()
       callbacks.set(provider, callback)
     }
     const raw = request.raw as IncomingMessage & { originalUrl?: string; gatehouseRequestId?: string }

@@ -116,9 +116,9 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
   const cookieKey = Buffer.from(hkdfSync('sha256', settings.secretKey, Buffer.alloc(0), 'gatehouse oidc cookies', 32)).toString('base64url')
 
   const configuration: Configuration = {
-    adapter: databaseAdapter(deps, settings.now) as unknown as Configuration['adapter'],
+    adapter: databaseAdapter(deps, settings.now),
     clients: [],
-    jwks: { keys: jwks as never },
+    jwks: { keys: jwks },
     cookies: {
       keys: [cookieKey],
       names: { session: 'gh_oidc_session', interaction: 'gh_oidc_interaction', resume: 'gh_oidc_resume' },
@@ -216,7 +216,9 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
       ctx.body = renderPage(<MessagePage title="Not found" message="There is no page at this address." reference={(ctx.req as { gatehouseRequestId?: string }).gatehouseRequestId} />)
       ctx.status = 404
     }
-    const client = ctx.oidc?.client
+    // Koa's context type does not know the provider's `oidc`; it is absent where no provider route ran.
+    const oidc = (ctx as Partial<KoaContextWithOIDC>).oidc
+    const client = oidc?.client
     if (client !== undefined && ctx.response.is('html') !== false) {
       // A form here (sign-out confirmation, form_post) ends at the client: Chromium applies form-action to
       // the redirects that follow a form submission.
@@ -224,7 +226,7 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
       const csp = ctx.response.get('content-security-policy')
       if (csp !== '') ctx.set('content-security-policy', csp.replace(/form-action 'self'/, `form-action 'self' ${[...origins].join(' ')}`))
     }
-    if (ctx.oidc?.route === 'end_session_confirm' && ctx.status === 303) {
+    if (oidc?.route === 'end_session_confirm' && ctx.status === 303) {
       // RP-initiated logout ends the Gatehouse session too: it is the one the app's sign-in came from.
       const id = ctx.cookies.get(settings.cookie.name, { signed: false })
       if (id !== undefined) await endSession(deps, id)

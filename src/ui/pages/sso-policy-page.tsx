@@ -22,7 +22,7 @@ export const BLANK_RULE_ROWS = 3
 export const SsoPolicyPage: FC<SsoPageBase & { values: PolicyFormValues; workspaces: readonly { slug: string; name: string }[]; workspaceRoles: readonly string[] }> = (p) => {
   const v = p.values
   const off = !p.canEdit
-  const rules = [...v.roleMapping.rules, ...Array.from({ length: off ? 0 : BLANK_RULE_ROWS }, () => ({ idpRole: '', orgRole: 'member', workspaceRoles: {} as Readonly<Record<string, string>> }))]
+  const rules = [...v.roleMapping.rules, ...Array.from({ length: off ? 0 : BLANK_RULE_ROWS }, () => ({ idpRole: '', orgRole: 'member', workspaceRoles: {} }))]
   const delimiters = [[' ', 'space'], [',', 'comma'], [';', 'semicolon']] as const
   const customDelimiter = delimiters.some(([d]) => d === v.roleMapping.delimiter) ? '' : v.roleMapping.delimiter
   return (

@@ -93,11 +93,11 @@ const foreignTwin: DomMutator = {
   apply: (doc, rng) => {
     const el = pickElement(doc, rng, notRoot)
     if (el === undefined) return undefined
-    let copy = el.cloneNode(true) as Element
+    const copy = el.cloneNode(true) as Element
     if (rng.chance(0.7)) impersonate(copy, rng)
     const namespace = rng.pick([FOREIGN_NS, '', NS.protocol, NS.metadata, 'urn:oasis:names:tc:SAML:1.0:assertion'])
     el.parentNode!.insertBefore(copy, rng.chance(0.7) ? el : el.nextSibling)
-    copy = renamed(doc, copy, namespace, namespace === '' ? el.localName! : `${prefixFor(namespace, rng)}:${el.localName}`)
+    renamed(doc, copy, namespace, namespace === '' ? el.localName! : `${prefixFor(namespace, rng)}:${el.localName}`)
     return `foreign twin {${namespace}}${el.localName} beside ${describe(el)}`
   },
 }

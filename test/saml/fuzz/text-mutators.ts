@@ -107,7 +107,7 @@ const characterReference: TextMutator = {
       // Inside an attribute value of a start tag.
       const tag = rng.pick(tags)
       const text = xml.slice(tag.start, tag.end)
-      for (const m of text.matchAll(/="([^"&<]*)"/g)) for (let k = 0; k < m[1]!.length; k++) candidates.push(tag.start + m.index! + 2 + k)
+      for (const m of text.matchAll(/="([^"&<]*)"/g)) for (let k = 0; k < m[1]!.length; k++) candidates.push(tag.start + m.index + 2 + k)
     }
     if (candidates.length === 0) return undefined
     const at = rng.pick(candidates)
