@@ -5,6 +5,8 @@
  *   `"(?:[^"\\]|\\.|\n)*"` matches a newline two ways, so an unclosed quote before ~30 newlines
  *   backtracks for seconds (ReDoS);
  * - nesting of `(` and `[` ≤ 8, counted outside quotes: it recurses once per level (stack overflow);
+ * - string values are read here as JSON strings (RFC 7644 §3.4.2.2 compValue) and the library sees only
+ *   placeholders: it doubles backslashes, so `"a\\b"` failed and `"\u0041"` stayed six characters;
  * - every exception it throws becomes `invalidFilter`;
  * - its AST is read by switch on known `op` values only: it looks operators up in a plain object, so
  *   `a eq "1" constructor b eq "2"` comes back as `{op: "constructor"}` instead of an error.
@@ -24,10 +26,59 @@ export function parseFilterAst(text: string, code: 'invalidFilter' | 'invalidPat
   if (nestingDepth(text) > MAX_FILTER_NESTING) {
     throw new ScimError(code, `the filter nests deeper than ${MAX_FILTER_NESTING} levels`)
   }
+  const { masked, strings } = maskStrings(text, code)
+  let ast: FilterAst
   try {
-    return parse(text)
+    ast = parse(masked)
   } catch {
     throw new ScimError(code, 'the filter is not valid RFC 7644 §3.4.2.2 syntax')
+  }
+  return restoreStrings(ast, strings, code)
+}
+
+/** Each double-quoted string, read as JSON, replaced by `"<index>"`. */
+function maskStrings(text: string, code: 'invalidFilter' | 'invalidPath'): { masked: string; strings: string[] } {
+  const strings: string[] = []
+  let masked = ''
+  let i = 0
+  while (i < text.length) {
+    const start = text.indexOf('"', i)
+    if (start < 0) break
+    let end = start + 1
+    while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1
+    if (end >= text.length) throw new ScimError(code, 'a string in the filter is not closed')
+    let value: unknown
+    try {
+      value = JSON.parse(text.slice(start, end + 1))
+    } catch {
+      throw new ScimError(code, 'a string in the filter is not a valid JSON string')
+    }
+    masked += `${text.slice(i, start)}"${strings.length}"`
+    strings.push(value as string)
+    i = end + 1
+  }
+  return { masked: masked + text.slice(i), strings }
+}
+
+/** The AST with each placeholder string back to the string it stands for. */
+function restoreStrings(ast: FilterAst, strings: string[], code: 'invalidFilter' | 'invalidPath'): FilterAst {
+  switch (ast.op) {
+    case 'and':
+    case 'or':
+      return { ...ast, filters: ast.filters.map((f) => restoreStrings(f, strings, code)) }
+    case 'not':
+      return { ...ast, filter: restoreStrings(ast.filter, strings, code) }
+    case '[]':
+      return { ...ast, valFilter: restoreStrings(ast.valFilter, strings, code) }
+    case 'pr':
+      return ast
+    default:
+      if ('compValue' in ast && typeof ast.compValue === 'string') {
+        const value = strings[Number(ast.compValue)]
+        if (value === undefined) throw new ScimError(code, 'the filter is not valid RFC 7644 §3.4.2.2 syntax')
+        return { ...ast, compValue: value }
+      }
+      return ast
   }
 }
 
