@@ -89,7 +89,10 @@ function applyToElements(root: JsonObject, op: PatchOp, target: PatchPath, value
     if (!parent || matches.length === 0) return
     if (sub) for (const element of matches) deleteAttribute(element as JsonObject, sub)
     else if (matches.length === elements.length) deleteAttribute(parent, key)
-    else setAttribute(parent, key, elements.filter((element) => !matches.includes(element)))
+    else {
+      const matched = new Set(matches)
+      setAttribute(parent, key, elements.filter((element) => !matched.has(element)))
+    }
     return
   }
   if (matches.length === 0) {
@@ -134,34 +137,47 @@ function removeAttribute(parent: JsonObject, key: string, value: JsonValue | und
   const existing = getAttribute(parent, key)
   if (value === undefined || value === null || !Array.isArray(existing)) return deleteAttribute(parent, key)
   const removed = Array.isArray(value) ? value : [value]
-  const kept = existing.filter((element) => !removed.some((item) => sameElement(element, item)))
+  const removedKeys = new Set(removed.map(elementKey))
+  const kept = existing.filter((element) => {
+    const keyOf = elementKey(element)
+    return keyOf === undefined ? !removed.some((item) => jsonEqual(element, item)) : !removedKeys.has(keyOf)
+  })
   if (kept.length === 0) deleteAttribute(parent, key)
   else setAttribute(parent, key, kept)
 }
 
-/** Appends `items`, merging one that has the `value` of an existing element into it (no duplicates). */
+/**
+ * Appends `items`, merging one that has the `value` of an existing element into it (no duplicates).
+ * Elements are indexed by `value`, so adding 10,000 members to 10,000 stays linear.
+ */
 function appendElements(existing: JsonValue[], items: JsonValue[]): JsonValue[] {
   const result = [...existing]
+  const byValue = new Map<string, JsonValue>()
+  for (const element of result) {
+    const keyOf = elementKey(element)
+    if (keyOf !== undefined && !byValue.has(keyOf)) byValue.set(keyOf, element)
+  }
   for (const item of items) {
     if (isJsonObject(item) && isTrue(getAttribute(item, 'primary'))) {
       // RFC 7643 §2.4: one primary; the new one wins.
       for (const other of result) if (isJsonObject(other) && findKey(other, 'primary')) setAttribute(other, 'primary', false)
     }
-    const same = result.find((element) => sameElement(element, item))
-    if (same === undefined) result.push(item)
-    else if (isJsonObject(same) && isJsonObject(item)) mergeObject(same, item)
+    const keyOf = elementKey(item)
+    const same = keyOf === undefined ? result.find((element) => jsonEqual(element, item)) : byValue.get(keyOf)
+    if (same === undefined) {
+      result.push(item)
+      if (keyOf !== undefined) byValue.set(keyOf, item)
+    } else if (isJsonObject(same) && isJsonObject(item)) mergeObject(same, item)
   }
   return result
 }
 
-/** Elements are the same when both have a `value` and it is equal, else when equal as JSON. */
-function sameElement(a: JsonValue, b: JsonValue): boolean {
-  if (isJsonObject(a) && isJsonObject(b)) {
-    const valueA = getAttribute(a, 'value')
-    const valueB = getAttribute(b, 'value')
-    if (valueA !== undefined && valueB !== undefined) return jsonEqual(valueA, valueB)
-  }
-  return jsonEqual(a, b)
+/** Elements are the same when both have an equal `value` (the key here), else when equal as JSON. */
+function elementKey(element: JsonValue): string | undefined {
+  if (!isJsonObject(element)) return undefined
+  const value = getAttribute(element, 'value')
+  if (value === undefined) return undefined
+  return typeof value === 'string' ? `s:${value}` : `j:${JSON.stringify(value)}`
 }
 
 /** RFC 7644 §3.5.2.3: sub-attributes given replace theirs, the others stay. */
