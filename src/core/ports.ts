@@ -329,6 +329,8 @@ export interface EmailDomainStore {
 
 export type { OidcClientRecord, OidcClientStore, OidcKeyAlgorithm, OidcKeyStore, OidcPayloadRow, OidcPayloadStore, OidcSigningKey, OrgLoginRow } from './oidc-ports.js'
 import type { OidcClientStore, OidcKeyStore, OidcPayloadStore } from './oidc-ports.js'
+export type { Directory, DirectoryRequest, DirectoryStore, DirectoryToken, DomainEvent, EventStore, EventType } from './directory-ports.js'
+import type { DirectoryStore, EventStore } from './directory-ports.js'
 
 export interface Stores {
   readonly orgs: OrgStore
@@ -353,6 +355,8 @@ export interface Stores {
   readonly oidcKeys: OidcKeyStore
   readonly oidcClients: OidcClientStore
   readonly devIdpKeys: DevIdpKeyStore
+  readonly directories: DirectoryStore
+  readonly events: EventStore
 }
 
 export interface Store extends Stores {

@@ -6,12 +6,13 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AccountError, type AccountErrorCode } from '../core/account-error.js'
 import { AuthError, type AuthErrorCode } from '../core/auth-error.js'
 import { DevIdpError, type DevIdpErrorCode } from '../core/dev-idp-error.js'
+import { DirectoryError, type DirectoryErrorCode } from '../core/directory-error.js'
 import { OidcError, type OidcErrorCode } from '../core/oidc-error.js'
 import { SsoError, type SsoErrorCode } from '../core/sso-error.js'
 import { isDatabaseUnavailable } from '../store/database-unavailable.js'
 import { HttpError, type HttpErrorCode } from './http-error.js'
 
-export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | OidcErrorCode | HttpErrorCode
+export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | OidcErrorCode | DirectoryErrorCode | HttpErrorCode
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   org_not_found: 404,
@@ -94,6 +95,11 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   dev_idp_acs_mismatch: 403,
   dev_idp_not_trusted: 409,
   dev_idp_input_invalid: 422,
+  directory_not_found: 404,
+  directory_exists: 409,
+  directory_disabled: 409,
+  directory_token_limit_reached: 409,
+  directory_token_not_found: 404,
   validation_failed: 400,
   unauthorized: 401,
   api_disabled: 503,
@@ -107,10 +113,10 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal_error: 500,
 }
 
-export type KnownError = AccountError | AuthError | SsoError | DevIdpError | OidcError | HttpError
+export type KnownError = AccountError | AuthError | SsoError | DevIdpError | OidcError | DirectoryError | HttpError
 
 export function isKnownError(error: unknown): error is KnownError {
-  return error instanceof AccountError || error instanceof AuthError || error instanceof SsoError || error instanceof DevIdpError || error instanceof OidcError || error instanceof HttpError
+  return error instanceof AccountError || error instanceof AuthError || error instanceof SsoError || error instanceof DevIdpError || error instanceof OidcError || error instanceof DirectoryError || error instanceof HttpError
 }
 
 /** Fastify's own errors (bad JSON, body too large, wrong content type, unreadable URL) in our shape. */

@@ -14,6 +14,7 @@ import { outboxRepository } from './outbox-repository.js'
 import { rateLimitRepository } from './rate-limit-repository.js'
 import { sessionRepository } from './session-repository.js'
 import { devIdpKeyRepository } from './dev-idp-key-repository.js'
+import { directoryRepository, eventRepository } from './directory-repository.js'
 import { samlStateRepository, spKeyRepository, ssoConnectionRepository, ssoFailedResponseRepository, ssoTestRepository } from './sso-repository.js'
 import { userRepository } from './user-repository.js'
 import { workspaceRepository } from './workspace-repository.js'
@@ -42,6 +43,8 @@ function stores(db: Db): Stores {
     oidcKeys: oidcKeyRepository(db),
     oidcClients: oidcClientRepository(db),
     devIdpKeys: devIdpKeyRepository(db),
+    directories: directoryRepository(db),
+    events: eventRepository(db),
   }
 }
 

@@ -11,6 +11,7 @@ import { replyWithApiError } from '../error-handler.js'
 import { HttpError } from '../http-error.js'
 import { authRoutes } from './auth-routes.js'
 import { memberRoutes } from './member-routes.js'
+import { directoryRoutes } from './directory-routes.js'
 import { domainRoutes } from './domain-routes.js'
 import { buildOpenApi } from './openapi.js'
 import { oidcClientRoutes } from './oidc-client-routes.js'
@@ -36,7 +37,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     reply.header('cache-control', 'no-store')
   })
 
-  const operatorApi = [...organizationRoutes(deps), ...memberRoutes(deps), ...ssoRoutes(deps), ...domainRoutes(deps), ...oidcClientRoutes(deps), ...spKeyRoutes(deps)]
+  const operatorApi = [...organizationRoutes(deps), ...memberRoutes(deps), ...ssoRoutes(deps), ...domainRoutes(deps), ...oidcClientRoutes(deps), ...spKeyRoutes(deps), ...directoryRoutes(deps)]
   const memberApi = [...authRoutes(deps, cookie), ...tokenRoutes(deps, cookie)]
   const document = buildOpenApi([...operatorApi, ...memberApi], `${options.baseUrl}/api/v1`)
   app.get('/openapi.json', async () => document)

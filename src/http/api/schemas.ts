@@ -224,3 +224,38 @@ export const SpKey = z.object({
 }).describe('never the private key')
 export const SpKeyList = z.object({ data: z.array(SpKey) })
 export const NoOptions = z.object({}).strict().optional()
+
+export const DirectoryTokenParams = z.object({ org: z.string().max(63), id: z.string().max(100) }).strict()
+export const DirectoryToken = z.object({
+  id: z.string(),
+  prefix: z.string().describe('the secret\'s first characters, to tell tokens apart'),
+  createdAt: Timestamp,
+  lastUsedAt: Timestamp.nullable(),
+})
+export const CreatedDirectoryToken = z.object({
+  id: z.string(),
+  secret: z.string().describe('the bearer token for the IdP (ghsc_…); shown in this answer only'),
+  createdAt: Timestamp,
+})
+export const CreatedDirectory = z.object({
+  baseUrl: z.string().describe('the SCIM base URL to give the IdP: {BASE_URL}/scim/v2/{directoryId}'),
+  enabled: z.literal(true),
+  token: CreatedDirectoryToken,
+})
+export const Directory = z.object({
+  baseUrl: z.string(),
+  enabled: z.boolean().describe('false once disabled: SCIM answers 401'),
+  tokens: z.array(DirectoryToken).describe('live tokens, oldest first (at most two)'),
+  userCount: z.number().int(),
+  groupCount: z.number().int(),
+  lastRequestAt: Timestamp.nullable(),
+})
+export const DirectoryRequest = z.object({
+  method: z.string(),
+  path: z.string(),
+  status: z.number().int(),
+  errorDetail: z.string().nullable().describe('the SCIM error detail answered, if any'),
+  body: z.string().nullable().describe('the request body, secrets removed, cut at 4 KiB'),
+  createdAt: Timestamp,
+})
+export const DirectoryRequestList = z.object({ data: z.array(DirectoryRequest) })

@@ -1,0 +1,73 @@
+/** What directory sync (DESIGN §8) and the event stream (§9) need from storage (see ports.ts). */
+
+/** An org's SCIM directory; `id` is the opaque last segment of its base URL. */
+export interface Directory {
+  readonly id: string
+  readonly orgId: string
+  readonly enabled: boolean
+  readonly lastRequestAt: string | null
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export interface DirectoryToken {
+  readonly id: string
+  readonly directoryId: string
+  /** The secret's first characters (`ghsc_` and a few more), to tell tokens apart. */
+  readonly prefix: string
+  readonly createdAt: string
+  readonly lastUsedAt: string | null
+}
+
+/** One request the IdP made, as the request log keeps it (bodies with secrets removed). */
+export interface DirectoryRequest {
+  readonly id: string
+  readonly directoryId: string
+  readonly method: string
+  readonly path: string
+  readonly status: number
+  readonly errorDetail: string | null
+  readonly body: string | null
+  readonly createdAt: string
+}
+
+export interface DirectoryStore {
+  /** Throws DuplicateKeyError when the org has a directory already. */
+  insert(directory: Directory): Promise<void>
+  findByOrg(orgId: string): Promise<Directory | undefined>
+  findById(id: string): Promise<Directory | undefined>
+  setEnabled(id: string, enabled: boolean, now: string): Promise<void>
+  insertToken(token: DirectoryToken & { tokenHash: string }): Promise<void>
+  /** Tokens not revoked, oldest first, with their hashes (for a constant-time comparison). */
+  listLiveTokens(directoryId: string): Promise<(DirectoryToken & { tokenHash: string })[]>
+  /** Revokes the live token of this directory; false when there was none. */
+  revokeToken(directoryId: string, id: string, now: string): Promise<boolean>
+  revokeAllTokens(directoryId: string, now: string): Promise<void>
+  touchToken(id: string, now: string): Promise<void>
+  /** Appends to the request log, keeping the newest `keep` of the directory, and notes the request time. */
+  insertRequest(request: DirectoryRequest, keep: number): Promise<void>
+  /** Newest first. */
+  listRequests(directoryId: string, limit: number): Promise<DirectoryRequest[]>
+  countResources(directoryId: string): Promise<{ users: number; groups: number }>
+}
+
+export type EventType =
+  | 'member.created' | 'member.updated' | 'member.deactivated' | 'member.reactivated' | 'member.removed'
+  | 'organization.created' | 'organization.deleted' | 'sso.enabled' | 'sso.disabled' | 'sso.certificate_expiring'
+  | 'directory.enabled' | 'directory.disabled' | 'group.created' | 'group.updated' | 'group.deleted'
+
+/** One event of the deployment's stream (DESIGN §9); never holds a secret. */
+export interface DomainEvent {
+  /** A UUIDv7: the stream's order. */
+  readonly id: string
+  readonly type: EventType
+  readonly orgId: string | null
+  readonly data: Readonly<Record<string, unknown>>
+  readonly createdAt: string
+}
+
+export interface EventStore {
+  insert(event: DomainEvent): Promise<void>
+  /** Oldest first, after the event with id `after` (exclusive). */
+  list(after: string | undefined, limit: number): Promise<DomainEvent[]>
+}

@@ -1,0 +1,92 @@
+import type { DirectoryStore, EventStore } from '../core/ports.js'
+import type { Db } from './database.js'
+import { translateDuplicate } from './duplicate-key.js'
+import type { DirectoryRequestTable, DirectoryTable, DirectoryTokenTable } from './schema.js'
+
+const toDirectory = (row: DirectoryTable) => ({
+  id: row.id, orgId: row.org_id, enabled: row.enabled === 1, lastRequestAt: row.last_request_at, createdAt: row.created_at, updatedAt: row.updated_at,
+})
+
+const toToken = (row: DirectoryTokenTable) => ({
+  id: row.id, directoryId: row.directory_id, prefix: row.prefix, createdAt: row.created_at, lastUsedAt: row.last_used_at, tokenHash: row.token_hash,
+})
+
+const toRequest = (row: DirectoryRequestTable) => ({
+  id: row.id, directoryId: row.directory_id, method: row.method, path: row.path, status: row.status,
+  errorDetail: row.error_detail, body: row.body, createdAt: row.created_at,
+})
+
+export function directoryRepository(db: Db): DirectoryStore {
+  return {
+    insert: async (d) => {
+      await translateDuplicate(db.insertInto('directories').values({
+        id: d.id, org_id: d.orgId, enabled: d.enabled ? 1 : 0, last_request_at: d.lastRequestAt, created_at: d.createdAt, updated_at: d.updatedAt,
+      }).execute())
+    },
+    findByOrg: async (orgId) => {
+      const row = await db.selectFrom('directories').selectAll().where('org_id', '=', orgId).executeTakeFirst()
+      return row && toDirectory(row)
+    },
+    findById: async (id) => {
+      const row = await db.selectFrom('directories').selectAll().where('id', '=', id).executeTakeFirst()
+      return row && toDirectory(row)
+    },
+    setEnabled: async (id, enabled, now) => {
+      await db.updateTable('directories').set({ enabled: enabled ? 1 : 0, updated_at: now }).where('id', '=', id).execute()
+    },
+    insertToken: async (t) => {
+      await translateDuplicate(db.insertInto('directory_tokens').values({
+        id: t.id, directory_id: t.directoryId, token_hash: t.tokenHash, prefix: t.prefix, created_at: t.createdAt, last_used_at: t.lastUsedAt, revoked_at: null,
+      }).execute())
+    },
+    listLiveTokens: async (directoryId) => {
+      const rows = await db.selectFrom('directory_tokens').selectAll().where('directory_id', '=', directoryId).where('revoked_at', 'is', null)
+        .orderBy('created_at').orderBy('id').execute()
+      return rows.map(toToken)
+    },
+    revokeToken: async (directoryId, id, now) => {
+      const result = await db.updateTable('directory_tokens').set({ revoked_at: now })
+        .where('id', '=', id).where('directory_id', '=', directoryId).where('revoked_at', 'is', null).executeTakeFirst()
+      return Number(result.numUpdatedRows) > 0
+    },
+    revokeAllTokens: async (directoryId, now) => {
+      await db.updateTable('directory_tokens').set({ revoked_at: now }).where('directory_id', '=', directoryId).where('revoked_at', 'is', null).execute()
+    },
+    touchToken: async (id, now) => {
+      await db.updateTable('directory_tokens').set({ last_used_at: now }).where('id', '=', id).execute()
+    },
+    insertRequest: async (r, keep) => {
+      await db.insertInto('directory_requests').values({
+        id: r.id, directory_id: r.directoryId, method: r.method, path: r.path, status: r.status, error_detail: r.errorDetail, body: r.body, created_at: r.createdAt,
+      }).execute()
+      await db.updateTable('directories').set({ last_request_at: r.createdAt }).where('id', '=', r.directoryId).execute()
+      const cutoff = await db.selectFrom('directory_requests').select('id').where('directory_id', '=', r.directoryId)
+        .orderBy('id', 'desc').offset(keep).limit(1).executeTakeFirst()
+      if (cutoff !== undefined) await db.deleteFrom('directory_requests').where('directory_id', '=', r.directoryId).where('id', '<=', cutoff.id).execute()
+    },
+    listRequests: async (directoryId, limit) => {
+      const rows = await db.selectFrom('directory_requests').selectAll().where('directory_id', '=', directoryId).orderBy('id', 'desc').limit(limit).execute()
+      return rows.map(toRequest)
+    },
+    countResources: async (directoryId) => {
+      const users = await db.selectFrom('scim_users').select((eb) => eb.fn.countAll<string | number>().as('n')).where('directory_id', '=', directoryId).executeTakeFirstOrThrow()
+      const groups = await db.selectFrom('scim_groups').select((eb) => eb.fn.countAll<string | number>().as('n')).where('directory_id', '=', directoryId).executeTakeFirstOrThrow()
+      // PostgreSQL returns count(*) as a bigint string.
+      return { users: Number(users.n), groups: Number(groups.n) }
+    },
+  }
+}
+
+export function eventRepository(db: Db): EventStore {
+  return {
+    insert: async (e) => {
+      await db.insertInto('events').values({ id: e.id, type: e.type, org_id: e.orgId, data: JSON.stringify(e.data), created_at: e.createdAt }).execute()
+    },
+    list: async (after, limit) => {
+      let query = db.selectFrom('events').selectAll().orderBy('id').limit(limit)
+      if (after !== undefined) query = query.where('id', '>', after)
+      const rows = await query.execute()
+      return rows.map((r) => ({ id: r.id, type: r.type as never, orgId: r.org_id, data: JSON.parse(r.data) as Record<string, unknown>, createdAt: r.created_at }))
+    },
+  }
+}
