@@ -71,3 +71,34 @@ export interface EventStore {
   /** Oldest first, after the event with id `after` (exclusive). */
   list(after: string | undefined, limit: number): Promise<DomainEvent[]>
 }
+
+/** A SCIM user of a directory, linked to the member it provisioned; `attributes` is the resource's JSON (no id, meta). */
+export interface ScimUserRecord {
+  readonly id: string
+  readonly directoryId: string
+  readonly memberId: string
+  readonly externalId: string | null
+  readonly userName: string
+  /** scim/ foldCase of userName: what `userName eq` compares with. */
+  readonly userNameFolded: string
+  readonly active: boolean
+  readonly attributes: string
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+/** Conditions the store runs as indexed SQL, all of which must hold (`userName` given folded). */
+export type ScimUserWhere = { readonly attribute: 'id' | 'externalId' | 'userName'; readonly value: string }
+
+export interface ScimUserStore {
+  /** Throws DuplicateKeyError on a userName (folded) the directory has, or a member linked already. */
+  insert(user: ScimUserRecord): Promise<void>
+  /** Throws DuplicateKeyError on a userName (folded) another user of the directory has. */
+  update(user: ScimUserRecord): Promise<void>
+  find(directoryId: string, id: string): Promise<ScimUserRecord | undefined>
+  findByMember(memberId: string): Promise<ScimUserRecord | undefined>
+  /** Oldest first (then by id): a stable order for paging. */
+  list(directoryId: string, where: readonly ScimUserWhere[], offset: number, limit: number): Promise<ScimUserRecord[]>
+  count(directoryId: string, where: readonly ScimUserWhere[]): Promise<number>
+  delete(directoryId: string, id: string): Promise<void>
+}

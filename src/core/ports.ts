@@ -76,6 +76,8 @@ export interface MemberStore {
   update(memberId: string, changes: { role?: OrgRole | undefined; allowWithoutSso?: boolean | undefined; managedByIdp?: boolean | undefined }, now: string): Promise<void>
   /** Replaces every workspace role of the member; keys are workspace ids. */
   setWorkspaceRoles(memberId: string, roles: Readonly<Record<string, string>>): Promise<void>
+  /** Deactivates (an instant) or reactivates (null) the member. */
+  setDeactivated(memberId: string, deactivatedAt: string | null, now: string): Promise<void>
   delete(memberId: string): Promise<void>
 }
 
@@ -329,8 +331,8 @@ export interface EmailDomainStore {
 
 export type { OidcClientRecord, OidcClientStore, OidcKeyAlgorithm, OidcKeyStore, OidcPayloadRow, OidcPayloadStore, OidcSigningKey, OrgLoginRow } from './oidc-ports.js'
 import type { OidcClientStore, OidcKeyStore, OidcPayloadStore } from './oidc-ports.js'
-export type { Directory, DirectoryRequest, DirectoryStore, DirectoryToken, DomainEvent, EventStore, EventType } from './directory-ports.js'
-import type { DirectoryStore, EventStore } from './directory-ports.js'
+export type { Directory, DirectoryRequest, DirectoryStore, DirectoryToken, DomainEvent, EventStore, EventType, ScimUserRecord, ScimUserStore, ScimUserWhere } from './directory-ports.js'
+import type { DirectoryStore, EventStore, ScimUserStore } from './directory-ports.js'
 
 export interface Stores {
   readonly orgs: OrgStore
@@ -357,6 +359,7 @@ export interface Stores {
   readonly devIdpKeys: DevIdpKeyStore
   readonly directories: DirectoryStore
   readonly events: EventStore
+  readonly scimUsers: ScimUserStore
 }
 
 export interface Store extends Stores {

@@ -41,6 +41,8 @@ export interface Member {
   readonly workspaceRoles: WorkspaceRoles
   /** Roles come from the IdP's role mapping at every SSO sign-in and cannot be edited here. */
   readonly managedByIdp: boolean
+  /** Set while the org's directory has the member switched off (SCIM `active: false`): they can do nothing there. */
+  readonly deactivatedAt: string | null
   readonly createdAt: string
 }
 

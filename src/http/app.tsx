@@ -13,6 +13,7 @@ import type { Readiness } from '../store/readiness.js'
 import { oidcClientOrigins } from '../core/oidc-clients.js'
 import { MessagePage } from '../ui/pages/auth-pages.js'
 import { apiPlugin } from './api/index.js'
+import { scimRoutes } from './scim-routes.js'
 import { devIdpPageRoutes, devIdpProtocolRoutes } from './dev-idp-routes.js'
 import { sessionCookieSettings } from './authenticate.js'
 import { logError, replyWithApiError, retryAfterOf, statusOf, toKnownError } from './error-handler.js'
@@ -141,6 +142,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(apiPlugin, { prefix: '/api/v1', deps, adminToken: config.adminToken, cookie, baseUrl: config.baseUrl })
 
+  await app.register(scimRoutes, { prefix: '/scim/v2', deps })
   await app.register(samlProtocolRoutes, { deps, cookie })
   // The development IdP exists only when configured (never in production): otherwise its URLs are 404.
   if (config.devIdp.enabled) await app.register(devIdpProtocolRoutes, { deps })

@@ -15,6 +15,7 @@ import { rateLimitRepository } from './rate-limit-repository.js'
 import { sessionRepository } from './session-repository.js'
 import { devIdpKeyRepository } from './dev-idp-key-repository.js'
 import { directoryRepository, eventRepository } from './directory-repository.js'
+import { scimUserRepository } from './scim-user-repository.js'
 import { samlStateRepository, spKeyRepository, ssoConnectionRepository, ssoFailedResponseRepository, ssoTestRepository } from './sso-repository.js'
 import { userRepository } from './user-repository.js'
 import { workspaceRepository } from './workspace-repository.js'
@@ -45,6 +46,7 @@ function stores(db: Db): Stores {
     devIdpKeys: devIdpKeyRepository(db),
     directories: directoryRepository(db),
     events: eventRepository(db),
+    scimUsers: scimUserRepository(db),
   }
 }
 

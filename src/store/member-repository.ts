@@ -11,7 +11,7 @@ export function memberRepository(db: Db): MemberStore {
     db.selectFrom('members')
       .innerJoin('users', 'users.id', 'members.user_id')
       .select([
-        'members.id as member_id', 'members.org_id', 'members.role', 'members.allow_without_sso', 'members.managed_by_idp', 'members.created_at as member_created_at',
+        'members.id as member_id', 'members.org_id', 'members.role', 'members.allow_without_sso', 'members.managed_by_idp', 'members.deactivated_at', 'members.created_at as member_created_at',
         'users.id', 'users.email', 'users.first_name', 'users.last_name', 'users.password_hash', 'users.created_at',
       ])
 
@@ -38,6 +38,7 @@ export function memberRepository(db: Db): MemberStore {
       role: row.role as OrgRole,
       allowWithoutSso: row.allow_without_sso === 1,
       managedByIdp: row.managed_by_idp === 1,
+      deactivatedAt: row.deactivated_at,
       workspaceRoles: byMember.get(row.member_id) ?? keyedRecord<string>(),
       createdAt: row.member_created_at,
     }))
@@ -47,7 +48,7 @@ export function memberRepository(db: Db): MemberStore {
     insert: async (m) => {
       await translateDuplicate(
         db.insertInto('members').values({
-          id: m.id, org_id: m.orgId, user_id: m.userId, role: m.role, allow_without_sso: m.allowWithoutSso ? 1 : 0, managed_by_idp: 0,
+          id: m.id, org_id: m.orgId, user_id: m.userId, role: m.role, allow_without_sso: m.allowWithoutSso ? 1 : 0, managed_by_idp: 0, deactivated_at: null,
           created_at: m.createdAt, updated_at: m.createdAt,
         }).execute(),
       )
@@ -88,6 +89,9 @@ export function memberRepository(db: Db): MemberStore {
       await db.deleteFrom('member_workspace_roles').where('member_id', '=', memberId).execute()
       const values = Object.entries(roles).map(([workspaceId, role]) => ({ member_id: memberId, workspace_id: workspaceId, role }))
       if (values.length > 0) await db.insertInto('member_workspace_roles').values(values).execute()
+    },
+    setDeactivated: async (memberId, deactivatedAt, now) => {
+      await db.updateTable('members').set({ deactivated_at: deactivatedAt, updated_at: now }).where('id', '=', memberId).execute()
     },
     delete: async (memberId) => {
       await db.deleteFrom('members').where('id', '=', memberId).execute()

@@ -1,0 +1,211 @@
+/**
+ * SCIM Users of a directory (DESIGN §8) as members of its org. Rules:
+ * - who may be provisioned follows the JIT rules of §2: a new account, or an existing one whose email
+ *   is in one of the org's verified domains (or that is a member of the org already: a first sync
+ *   matches existing members); with verified domains, only their emails; never an email of a domain
+ *   another org verified;
+ * - a SCIM user is linked to one member; its userName is unique in the directory, case-insensitively;
+ * - `active: false` deactivates the member, `true` reactivates, DELETE removes the membership
+ *   (core/member-deactivation.ts); every change is audited and an event, in one transaction.
+ * Protocol refusals are thrown as ScimError (the routes answer them as SCIM errors).
+ */
+import { matchesUserQuery } from '../scim/filter-match.js'
+import { foldCase, type ScimUserQuery } from '../scim/filter.js'
+import type { ScimPage } from '../scim/list.js'
+import { ScimError } from '../scim/error.js'
+import { patchUser } from '../scim/patch.js'
+import { findUserEmail, parseUserBody, userDataToJson, type ScimUser, type ScimUserData } from '../scim/user.js'
+import { recordAudit } from './audit.js'
+import type { Actor, CoreDeps } from './deps.js'
+import type { DirectoryCaller } from './directory-auth.js'
+import type { ScimUserRecord, ScimUserWhere } from './directory-ports.js'
+import { emailDomainOf } from './domain-name.js'
+import { isEmailInVerifiedDomains } from './email-domains.js'
+import { recordEvent } from './events.js'
+import { neutralizeName } from './invisible-characters.js'
+import { deactivateMember, deleteMembership, reactivateMember } from './member-deactivation.js'
+import { DuplicateKeyError, type Stores } from './ports.js'
+import { newId } from './secret-token.js'
+import { checkEmail } from './validation.js'
+import type { Member, Organization, User } from './types.js'
+
+const DIRECTORY_ACTOR: Actor = { kind: 'system', name: 'directory' }
+/** Filters on emails run in memory over at most this many users of the directory. */
+const MEMORY_FILTER_LIMIT = 100_000
+
+export function toScimUser(record: ScimUserRecord): ScimUser {
+  const parsed = parseUserBody(JSON.parse(record.attributes))
+  if (!parsed.ok) throw new Error(`stored SCIM user ${record.id} is unreadable: ${parsed.error.message}`)
+  return { ...parsed.value, id: record.id, meta: { created: record.createdAt, lastModified: record.updatedAt } }
+}
+
+const notFound = () => new ScimError('notFound', 'No user of this directory has this id.')
+const taken = () => new ScimError('uniqueness', 'A user of this directory has this userName already.')
+
+export async function listScimUsers(deps: CoreDeps, caller: DirectoryCaller, query: ScimUserQuery, page: ScimPage): Promise<{ users: ScimUser[]; total: number }> {
+  const directoryId = caller.directory.id
+  const where: ScimUserWhere[] = []
+  let inMemory = false
+  for (const c of query.conditions) {
+    if (c.attribute === 'emails.value') inMemory = true
+    else where.push({ attribute: c.attribute, value: c.attribute === 'userName' ? foldCase(c.value) : c.value })
+  }
+  if (!inMemory) {
+    const total = await deps.store.scimUsers.count(directoryId, where)
+    const rows = page.count === 0 ? [] : await deps.store.scimUsers.list(directoryId, where, page.startIndex - 1, page.count)
+    return { users: rows.map(toScimUser), total }
+  }
+  const matched = (await deps.store.scimUsers.list(directoryId, where, 0, MEMORY_FILTER_LIMIT)).map(toScimUser).filter((u) => matchesUserQuery(u, query))
+  return { users: matched.slice(page.startIndex - 1, page.startIndex - 1 + page.count), total: matched.length }
+}
+
+export async function getScimUser(deps: CoreDeps, caller: DirectoryCaller, id: string): Promise<ScimUser> {
+  const record = await deps.store.scimUsers.find(caller.directory.id, id)
+  if (record === undefined) throw notFound()
+  return toScimUser(record)
+}
+
+function namesOf(data: ScimUserData): { firstName: string | undefined; lastName: string | undefined } {
+  const clean = (value: string | undefined) => (value === undefined ? undefined : neutralizeName(value).trim().slice(0, 200))
+  return { firstName: clean(data.name?.givenName), lastName: clean(data.name?.familyName) }
+}
+
+function emailOf(data: ScimUserData): string {
+  const email = findUserEmail(data)
+  try {
+    if (email !== undefined) return checkEmail(email)
+  } catch {
+    // Below: the same answer for a missing and an unusable address.
+  }
+  throw new ScimError('invalidValue', 'userName (or a primary email) must be the user\'s email address.')
+}
+
+/** Whether the org holds the email's domain verified (then its IdP may speak for an account beyond it). */
+async function ownsDomain(tx: Stores, org: Organization, email: string): Promise<boolean> {
+  const domain = emailDomainOf(email)
+  return domain !== undefined && (await tx.emailDomains.findVerified(domain))?.orgId === org.id
+}
+
+/** The member this SCIM user is: an existing member of the org, or one provisioned by the JIT rules. */
+async function memberFor(tx: Stores, org: Organization, email: string, data: ScimUserData, now: Date): Promise<{ member: Member; created: boolean }> {
+  let user: User | undefined = await tx.users.findByEmail(email)
+  const existing = user && (await tx.members.findByUser(org.id, user.id))
+  if (existing !== undefined) return { member: existing, created: false }
+  const refuse = (why: string) => new ScimError('invalidValue', `${email} may not be provisioned into this organization: ${why}`)
+  if (!isEmailInVerifiedDomains(email, await tx.emailDomains.listByOrg(org.id))) throw refuse('its email domain is not one of the organization\'s verified domains.')
+  const domain = emailDomainOf(email)
+  const holder = domain === undefined ? undefined : await tx.emailDomains.findVerified(domain)
+  if (holder !== undefined && holder.orgId !== org.id) throw refuse('another organization verified its email domain.')
+  if (user !== undefined && !(await ownsDomain(tx, org, email))) throw refuse('the account exists already; invite it, or verify its email domain.')
+  if (user === undefined) {
+    const { firstName, lastName } = namesOf(data)
+    const id = newId()
+    await tx.users.insert({ id, email, firstName: firstName ?? '', lastName: lastName ?? '', passwordHash: null, createdAt: now.toISOString() })
+    user = { id, email, firstName: firstName ?? '', lastName: lastName ?? '', hasPassword: false, createdAt: now.toISOString() }
+  }
+  const memberId = newId()
+  await tx.members.insert({ id: memberId, orgId: org.id, userId: user.id, role: 'member', allowWithoutSso: false, createdAt: now.toISOString() })
+  await recordAudit(tx, { orgId: org.id, actor: DIRECTORY_ACTOR, action: 'member.provisioned', target: email, detail: { role: 'member', via: 'directory' } }, now)
+  return { member: (await tx.members.findById(org.id, memberId))!, created: true }
+}
+
+function recordOf(caller: DirectoryCaller, id: string, memberId: string, data: ScimUserData, createdAt: string, now: Date): ScimUserRecord {
+  return {
+    id, directoryId: caller.directory.id, memberId, externalId: data.externalId ?? null, userName: data.userName, userNameFolded: foldCase(data.userName),
+    active: data.active, attributes: JSON.stringify(userDataToJson(data)), createdAt, updatedAt: now.toISOString(),
+  }
+}
+
+export async function createScimUser(deps: CoreDeps, caller: DirectoryCaller, data: ScimUserData): Promise<ScimUser> {
+  const email = emailOf(data)
+  const now = deps.clock.now()
+  const { org } = caller
+  try {
+    const record = await deps.store.transaction(async (tx) => {
+      if ((await tx.scimUsers.count(caller.directory.id, [{ attribute: 'userName', value: foldCase(data.userName) }])) > 0) throw taken()
+      const { member, created } = await memberFor(tx, org, email, data, now)
+      if (!created && (await tx.scimUsers.findByMember(member.id)) !== undefined) {
+        throw new ScimError('uniqueness', 'This member is provisioned already, as another user of this directory.')
+      }
+      const row = recordOf(caller, newId(), member.id, data, now.toISOString(), now)
+      await tx.scimUsers.insert(row)
+      if (created) await recordEvent(tx, { type: 'member.created', orgId: org.id, data: { memberId: member.id, email: member.user.email, role: member.role } }, now)
+      if (!data.active) await deactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
+      else await reactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
+      return row
+    })
+    return toScimUser(record)
+  } catch (error) {
+    if (error instanceof DuplicateKeyError) throw taken()
+    throw error
+  }
+}
+
+/** PUT: the body replaces every attribute the IdP controls. */
+export async function replaceScimUser(deps: CoreDeps, caller: DirectoryCaller, id: string, data: ScimUserData): Promise<ScimUser> {
+  return changeScimUser(deps, caller, id, () => data)
+}
+
+export async function patchScimUser(deps: CoreDeps, caller: DirectoryCaller, id: string, body: unknown): Promise<ScimUser> {
+  return changeScimUser(deps, caller, id, (before) => {
+    const patched = patchUser(before, body)
+    if (!patched.ok) throw patched.error
+    return patched.value.user
+  })
+}
+
+async function changeScimUser(deps: CoreDeps, caller: DirectoryCaller, id: string, change: (before: ScimUser) => ScimUserData): Promise<ScimUser> {
+  const now = deps.clock.now()
+  const { org } = caller
+  try {
+    const record = await deps.store.transaction(async (tx) => {
+      const stored = await tx.scimUsers.find(caller.directory.id, id)
+      if (stored === undefined) throw notFound()
+      const before = toScimUser(stored)
+      const after = change(before)
+      const member = await tx.members.findById(org.id, stored.memberId)
+      if (member === undefined) throw notFound()
+      const row = recordOf(caller, stored.id, stored.memberId, after, stored.createdAt, now)
+      await tx.scimUsers.update(row)
+      await applyNames(tx, org, member, after, now)
+      if (!after.active) await deactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
+      else await reactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
+      return row
+    })
+    return toScimUser(record)
+  } catch (error) {
+    if (error instanceof DuplicateKeyError) throw taken()
+    throw error
+  }
+}
+
+/** Names are the person's, shown in every org: renamed only for someone in this org alone, or of a domain it verified. */
+async function applyNames(tx: Stores, org: Organization, member: Member, data: ScimUserData, now: Date): Promise<void> {
+  const { firstName, lastName } = namesOf(data)
+  const user = member.user
+  if ((firstName === undefined || firstName === user.firstName) && (lastName === undefined || lastName === user.lastName)) return
+  const elsewhere = (await tx.members.listMemberships(user.id)).some((m) => m.org.id !== org.id)
+  if (elsewhere && !(await ownsDomain(tx, org, user.email))) return
+  const next = { firstName: firstName ?? user.firstName, lastName: lastName ?? user.lastName }
+  await tx.users.updateNames(user.id, next.firstName, next.lastName, now.toISOString())
+  const detail = { before: { firstName: user.firstName, lastName: user.lastName }, after: next }
+  await recordAudit(tx, { orgId: org.id, actor: DIRECTORY_ACTOR, action: 'member.updated', target: user.email, detail }, now)
+  await recordEvent(tx, { type: 'member.updated', orgId: org.id, data: { memberId: member.id, email: user.email, ...detail } }, now)
+}
+
+/** DELETE: the membership goes, with its sessions, tokens and grants; the org's only owner stays. */
+export async function deleteScimUser(deps: CoreDeps, caller: DirectoryCaller, id: string): Promise<void> {
+  const now = deps.clock.now()
+  const { org } = caller
+  await deps.store.transaction(async (tx) => {
+    const stored = await tx.scimUsers.find(caller.directory.id, id)
+    if (stored === undefined) throw notFound()
+    const member = await tx.members.findById(org.id, stored.memberId)
+    if (member === undefined) throw notFound()
+    if (member.role === 'owner' && (await tx.members.countOwners(org.id)) <= 1) {
+      throw new ScimError('mutability', 'This is the organization\'s only owner: the directory cannot remove them.')
+    }
+    await tx.scimUsers.delete(caller.directory.id, id)
+    await deleteMembership(tx, org, member, DIRECTORY_ACTOR, now)
+  })
+}

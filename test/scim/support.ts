@@ -1,0 +1,71 @@
+/** Helpers for the SCIM endpoint tests: a directory with its token, and raw SCIM calls. */
+import { expect } from 'vitest'
+import { operator, type TestContext } from '../helpers/test-app.js'
+
+export interface TestDirectory {
+  readonly baseUrl: string
+  /** `/scim/v2/{id}`: the path part of baseUrl. */
+  readonly path: string
+  readonly secret: string
+  readonly tokenId: string
+}
+
+export async function createDirectory(ctx: TestContext, org: string): Promise<TestDirectory> {
+  const r = await operator(ctx, 'POST', `/organizations/${org}/directory`, {})
+  expect(r.status, JSON.stringify(r.json)).toBe(201)
+  const baseUrl = r.json.baseUrl as string
+  return { baseUrl, path: new URL(baseUrl).pathname, secret: r.json.token.secret as string, tokenId: r.json.token.id as string }
+}
+
+export interface ScimResponse {
+  readonly status: number
+  readonly json: any
+  readonly headers: Record<string, unknown>
+}
+
+export async function scim(
+  ctx: TestContext, dir: TestDirectory, method: string, path: string,
+  options: { body?: unknown; token?: string | null; contentType?: string; raw?: string } = {},
+): Promise<ScimResponse> {
+  const headers: Record<string, string> = {}
+  const token = options.token === undefined ? dir.secret : options.token
+  if (token !== null) headers['authorization'] = `Bearer ${token}`
+  let payload: string | undefined
+  if (options.raw !== undefined || options.body !== undefined) {
+    payload = options.raw ?? JSON.stringify(options.body)
+    headers['content-type'] = options.contentType ?? 'application/scim+json'
+  }
+  const res = await ctx.app.inject({ method: method as 'GET', url: `${dir.path}${path}`, headers, ...(payload === undefined ? {} : { payload }) })
+  let json: unknown
+  try {
+    json = res.body === '' ? undefined : JSON.parse(res.body)
+  } catch {
+    json = undefined
+  }
+  return { status: res.statusCode, json, headers: res.headers }
+}
+
+/** An RFC 7644 §3.12 error body with this status (and scimType, when given). */
+export function expectScimError(r: ScimResponse, status: number, scimType?: string): void {
+  expect(r.status, JSON.stringify(r.json)).toBe(status)
+  expect(r.headers['content-type']).toMatch(/^application\/scim\+json/)
+  expect(r.json.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:Error'])
+  expect(r.json.status).toBe(String(status))
+  expect(r.json.scimType).toBe(scimType)
+  expect(typeof r.json.detail).toBe('string')
+}
+
+/** Okta's SPEC-test user (developer.okta.com "SCIM 2.0 test spec", Runscope/Okta SCIM 2.0 SPEC Test). */
+export function oktaUser(userName: string, extra: Record<string, unknown> = {}) {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName,
+    name: { givenName: 'Test', familyName: 'User' },
+    emails: [{ primary: true, value: userName, type: 'work' }],
+    displayName: 'Test User',
+    active: true,
+    password: 'S3cret-from-okta!',
+    groups: [],
+    ...extra,
+  }
+}
