@@ -143,6 +143,7 @@ export async function authenticateApiToken(deps: CoreDeps, secret: string): Prom
   if (token.expiresAt !== null && token.expiresAt <= now.toISOString()) throw invalid(`personal token ${token.id} expired`)
   const [org, member] = await Promise.all([deps.store.orgs.findById(token.orgId), deps.store.members.findByUser(token.orgId, token.userId)])
   if (org === undefined || member === undefined) throw invalid(`personal token ${token.id}: membership ended`)
+  if (member.deactivatedAt !== null) throw invalid(`personal token ${token.id}: member deactivated`)
   const membership: Membership = { org, member }
   await checkPolicyAllows(deps, membership)
   if (token.lastUsedAt === null || now.getTime() - new Date(token.lastUsedAt).getTime() >= TOUCH_INTERVAL_MS) {

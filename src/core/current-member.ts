@@ -13,7 +13,8 @@ const channelOf = (session: Session): SignInChannel | undefined =>
   session.authMethod === 'saml' ? 'sso' : session.kind === 'api' ? 'api_password' : 'password_page'
 
 export async function accessibleMemberships(deps: CoreDeps, session: Session): Promise<Membership[]> {
-  const all = await deps.store.members.listMemberships(session.userId)
+  // A member the directory deactivated (DESIGN §8) can do nothing there until reactivated.
+  const all = (await deps.store.members.listMemberships(session.userId)).filter((m) => m.member.deactivatedAt === null)
   const scoped = session.authMethod === 'saml' || session.kind === 'api' ? all.filter((m) => m.org.id === session.orgId) : all
   const channel = channelOf(session)!
   const allowed: Membership[] = []

@@ -49,6 +49,10 @@ export interface DirectoryStore {
   /** Newest first. */
   listRequests(directoryId: string, limit: number): Promise<DirectoryRequest[]>
   countResources(directoryId: string): Promise<{ users: number; groups: number }>
+  /** The directory removed this user from the org: JIT provisioning must not bring them back. */
+  rememberRemoval(orgId: string, userId: string, now: string): Promise<void>
+  forgetRemoval(orgId: string, userId: string): Promise<void>
+  isRemoved(orgId: string, userId: string): Promise<boolean>
 }
 
 export type EventType =

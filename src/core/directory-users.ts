@@ -96,7 +96,10 @@ async function memberFor(tx: Stores, org: Organization, email: string, data: Sci
   const domain = emailDomainOf(email)
   const holder = domain === undefined ? undefined : await tx.emailDomains.findVerified(domain)
   if (holder !== undefined && holder.orgId !== org.id) throw refuse('another organization verified its email domain.')
-  if (user !== undefined && !(await ownsDomain(tx, org, email))) throw refuse('the account exists already; invite it, or verify its email domain.')
+  // An existing account joins through the org that verified its domain, or when this directory removed it before (it adds back its own).
+  if (user !== undefined && !(await ownsDomain(tx, org, email)) && !(await tx.directories.isRemoved(org.id, user.id))) {
+    throw refuse('the account exists already; invite it, or verify its email domain.')
+  }
   if (user === undefined) {
     const { firstName, lastName } = namesOf(data)
     const id = newId()
@@ -129,6 +132,7 @@ export async function createScimUser(deps: CoreDeps, caller: DirectoryCaller, da
       }
       const row = recordOf(caller, newId(), member.id, data, now.toISOString(), now)
       await tx.scimUsers.insert(row)
+      await tx.directories.forgetRemoval(org.id, member.user.id)
       if (created) await recordEvent(tx, { type: 'member.created', orgId: org.id, data: { memberId: member.id, email: member.user.email, role: member.role } }, now)
       if (!data.active) await deactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
       else await reactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
@@ -167,7 +171,9 @@ async function changeScimUser(deps: CoreDeps, caller: DirectoryCaller, id: strin
       if (member === undefined) throw notFound()
       const row = recordOf(caller, stored.id, stored.memberId, after, stored.createdAt, now)
       await tx.scimUsers.update(row)
-      await applyNames(tx, org, member, after, now)
+      // Names move only when the directory changed them: an SSO sign-in may have renamed the person since.
+      const [was, is] = [namesOf(before), namesOf(after)]
+      if (was.firstName !== is.firstName || was.lastName !== is.lastName) await applyNames(tx, org, member, after, now)
       if (!after.active) await deactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
       else await reactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
       return row
@@ -207,5 +213,7 @@ export async function deleteScimUser(deps: CoreDeps, caller: DirectoryCaller, id
     }
     await tx.scimUsers.delete(caller.directory.id, id)
     await deleteMembership(tx, org, member, DIRECTORY_ACTOR, now)
+    // As firm as a deactivation: no assertion and no JIT brings them back; only the directory (or an owner's invitation).
+    await tx.directories.rememberRemoval(org.id, member.user.id, now.toISOString())
   })
 }

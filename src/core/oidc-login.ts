@@ -87,7 +87,7 @@ export async function decideOidcLogin(deps: CoreDeps, request: OidcLoginRequest)
   const accessible = await accessibleMemberships(deps, signedIn.session)
   if (org !== undefined) {
     const member = await deps.store.members.findByUser(org.id, signedIn.user.id)
-    if (member === undefined) return { kind: 'deny', reason: 'not_a_member' }
+    if (member === undefined || member.deactivatedAt !== null) return { kind: 'deny', reason: 'not_a_member' }
     const ssoName = await requiredSso(deps, org.id, { allowWithoutSso: member.allowWithoutSso, email: signedIn.user.email })
     const membership = accessible.find((m) => m.org.id === org.id)
     if (membership === undefined) {
@@ -137,7 +137,7 @@ export async function currentOidcClaims(deps: CoreDeps, login: OrgLogin): Promis
   const now = deps.clock.now().toISOString()
   if (login.notAfter !== undefined && now >= login.notAfter) return undefined
   const [org, member] = await Promise.all([deps.store.orgs.findById(login.orgId), deps.store.members.findByUser(login.orgId, login.userId)])
-  if (org === undefined || member === undefined) return undefined
+  if (org === undefined || member === undefined || member.deactivatedAt !== null) return undefined
   const connection = await deps.store.ssoConnections.findByOrg(org.id)
   const channel = login.authMethod === 'saml' ? 'sso' : 'password_page'
   if (!isSignInAllowed(connection, { allowWithoutSso: member.allowWithoutSso, email: member.user.email }, channel)) return undefined

@@ -269,6 +269,8 @@ export interface LinkedUser {
   readonly user: User
   readonly identitySeenAt: string
   readonly memberId: string | undefined
+  /** The membership is deactivated (DESIGN §8): sign-in must go the long way, which refuses it. */
+  readonly memberDeactivated: boolean
 }
 
 export interface SamlStateStore {

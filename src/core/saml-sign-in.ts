@@ -43,6 +43,8 @@ export type SsoSignInFailure =
   | { code: 'not_a_member'; email: string }
   | { code: 'email_domain_not_allowed'; email: string; domain: string | null }
   | { code: 'account_not_invited'; email: string }
+  /** The org's directory switched the member off (DESIGN §8): no assertion and no JIT brings them back. */
+  | { code: 'member_deactivated'; email: string }
   | { code: 'workspace_attribute_invalid'; attribute: string; reason: string }
 
 export async function findConnectionBySsoName(deps: CoreDeps, ssoName: string): Promise<SsoConnection> {
@@ -214,6 +216,7 @@ async function resolveMember(
     const linked = await deps.store.saml.findLinkedUser(connection.id, assertion.nameId, org.id)
     if (
       linked?.memberId !== undefined &&
+      !linked.memberDeactivated &&
       (firstName === undefined || firstName === linked.user.firstName) &&
       (lastName === undefined || lastName === linked.user.lastName) &&
       !isStale(linked.identitySeenAt, now)
@@ -236,8 +239,11 @@ async function resolveMember(
         holdsDomain ??= domain !== undefined && (await tx.emailDomains.findVerified(domain))?.orgId === org.id
         return holdsDomain
       }
+      if (member?.deactivatedAt != null) throw new SignInRefusal({ code: 'member_deactivated', email: member.user.email })
       if (member === undefined) {
         if (provisioning !== 'just-in-time' && !roleMapping.enabled) throw new SignInRefusal({ code: 'not_a_member', email })
+        // The org's directory removed this person: just in time must not bring them back (DESIGN §8).
+        if (user !== undefined && (await tx.directories.isRemoved(org.id, user.id))) throw new SignInRefusal({ code: 'member_deactivated', email: user.email })
         const joining = user?.email ?? email
         const domain = emailDomainOf(joining)
         if (!isEmailInVerifiedDomains(joining, await tx.emailDomains.listByOrg(org.id))) {

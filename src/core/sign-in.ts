@@ -60,7 +60,8 @@ async function passwordSignIn(deps: CoreDeps, input: PasswordSignIn): Promise<Si
   await clearAccountAttempts(deps, account)
 
   const { user } = credentials
-  const memberships = await deps.store.members.listMemberships(user.id)
+  // A member the directory deactivated (DESIGN §8) cannot sign in to that org at all.
+  const memberships = (await deps.store.members.listMemberships(user.id)).filter((m) => m.member.deactivatedAt === null)
   const channel = input.kind === 'api' ? 'api_password' : 'password_page'
   const allowed: typeof memberships = []
   const blocked: { ssoName: string }[] = []

@@ -53,6 +53,8 @@ function explain(failure: SsoSignInFailure, orgName: string): string {
       return `Your identity provider signed you in as ${failure.email}, but ${orgName} only adds people with an email address of its own domains. Ask an owner of ${orgName} to invite you.`
     case 'account_not_invited':
       return `Your identity provider signed you in as ${failure.email}, which already has a Gatehouse account. ${orgName} can add it by invitation only: ask an owner of ${orgName} to invite you.`
+    case 'member_deactivated':
+      return `Your identity provider signed you in as ${failure.email}, but your access to ${orgName} is switched off by its directory. Ask your IT administrator to reactivate you.`
     case 'email_invisible_character':
       return 'The email address your identity provider sent for you contains an invisible or text-direction character, so we cannot sign you in with it. Ask your IT administrator to correct your email address in the identity provider.'
     case 'email_missing':

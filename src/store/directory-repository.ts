@@ -68,6 +68,15 @@ export function directoryRepository(db: Db): DirectoryStore {
       const rows = await db.selectFrom('directory_requests').selectAll().where('directory_id', '=', directoryId).orderBy('id', 'desc').limit(limit).execute()
       return rows.map(toRequest)
     },
+    rememberRemoval: async (orgId, userId, now) => {
+      await db.insertInto('directory_removals').values({ org_id: orgId, user_id: userId, removed_at: now })
+        .onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ removed_at: now })).execute()
+    },
+    forgetRemoval: async (orgId, userId) => {
+      await db.deleteFrom('directory_removals').where('org_id', '=', orgId).where('user_id', '=', userId).execute()
+    },
+    isRemoved: async (orgId, userId) =>
+      (await db.selectFrom('directory_removals').select('user_id').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst()) !== undefined,
     countResources: async (directoryId) => {
       const users = await db.selectFrom('scim_users').select((eb) => eb.fn.countAll<string | number>().as('n')).where('directory_id', '=', directoryId).executeTakeFirstOrThrow()
       const groups = await db.selectFrom('scim_groups').select((eb) => eb.fn.countAll<string | number>().as('n')).where('directory_id', '=', directoryId).executeTakeFirstOrThrow()

@@ -3,6 +3,11 @@
  * sort and compare the same on SQLite and PostgreSQL; booleans are 0/1 integers for the same reason.
  * Rows become core types inside store/: core never sees these.
  */
+import type {
+  DirectoryRemovalTable, DirectoryRequestTable, DirectoryTable, DirectoryTokenTable, EventTable, ScimGroupMemberTable, ScimGroupTable, ScimUserTable,
+} from './directory-schema.js'
+
+export type { DirectoryRemovalTable, DirectoryRequestTable, DirectoryTable, DirectoryTokenTable, EventTable, ScimGroupMemberTable, ScimGroupTable, ScimUserTable }
 export interface Database {
   organizations: OrganizationTable
   workspaces: WorkspaceTable
@@ -38,6 +43,7 @@ export interface Database {
   scim_groups: ScimGroupTable
   scim_group_members: ScimGroupMemberTable
   events: EventTable
+  directory_removals: DirectoryRemovalTable
 }
 
 /** One row, rewritten by /readyz to prove the database takes writes. */
@@ -344,80 +350,3 @@ export interface OidcClientTable {
   created_at: string
 }
 
-/** An org's SCIM directory (DESIGN §8); `id` is the opaque part of its base URL. */
-export interface DirectoryTable {
-  id: string
-  org_id: string
-  enabled: number
-  last_request_at: string | null
-  created_at: string
-  updated_at: string
-}
-
-export interface DirectoryTokenTable {
-  id: string
-  directory_id: string
-  /** SHA-256 of the bearer secret. */
-  token_hash: string
-  /** The secret's first characters, to tell tokens apart. */
-  prefix: string
-  created_at: string
-  last_used_at: string | null
-  revoked_at: string | null
-}
-
-/** The last requests an IdP made to a directory (bounded per directory), bodies with secrets removed. */
-export interface DirectoryRequestTable {
-  /** A UUIDv7: newest last. */
-  id: string
-  directory_id: string
-  method: string
-  path: string
-  status: number
-  error_detail: string | null
-  body: string | null
-  created_at: string
-}
-
-export interface ScimUserTable {
-  id: string
-  directory_id: string
-  member_id: string
-  external_id: string | null
-  user_name: string
-  /** Lower-cased userName: `userName eq` is case-insensitive (RFC 7643 caseExact false). */
-  user_name_folded: string
-  active: number
-  /** JSON: the whole SCIM resource as last written (minus meta and id). */
-  attributes: string
-  created_at: string
-  updated_at: string
-}
-
-export interface ScimGroupTable {
-  id: string
-  directory_id: string
-  external_id: string | null
-  display_name: string
-  display_name_folded: string
-  /** JSON: the group's attributes other than members. */
-  attributes: string
-  created_at: string
-  updated_at: string
-}
-
-export interface ScimGroupMemberTable {
-  group_id: string
-  scim_user_id: string
-}
-
-/** The deployment's event stream (DESIGN §9): written in the transaction of the change. */
-export interface EventTable {
-  /** A UUIDv7: the stream's order. */
-  id: string
-  type: string
-  org_id: string | null
-  /** JSON, never secrets. */
-  data: string
-  created_at: string
-}

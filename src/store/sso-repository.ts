@@ -39,7 +39,7 @@ const findLinkedUser = preparedQuery((db, slot: (name: 'connectionId' | 'nameId'
   .leftJoin('members', (join) => join.onRef('members.user_id', '=', 'users.id').on('members.org_id', '=', slot('orgId')))
   .select([
     'users.id', 'users.email', 'users.first_name', 'users.last_name', 'users.password_hash', 'users.created_at',
-    'saml_identities.last_seen_at', 'members.id as member_id',
+    'saml_identities.last_seen_at', 'members.id as member_id', 'members.deactivated_at',
   ])
   .where('saml_identities.connection_id', '=', slot('connectionId')).where('saml_identities.name_id', '=', slot('nameId')))
 
@@ -139,7 +139,7 @@ export function samlStateRepository(db: Db): SamlStateStore {
     },
     findLinkedUser: async (connectionId, nameId, orgId) => {
       const [row] = (await findLinkedUser(db, { connectionId, nameId, orgId })).rows
-      return row && { user: toUser(row), identitySeenAt: row.last_seen_at, memberId: row.member_id ?? undefined }
+      return row && { user: toUser(row), identitySeenAt: row.last_seen_at, memberId: row.member_id ?? undefined, memberDeactivated: row.deactivated_at != null }
     },
     rememberIdentity: async (connectionId, nameId, userId, now) => {
       await db.insertInto('saml_identities').values({ connection_id: connectionId, name_id: nameId, user_id: userId, last_seen_at: now })

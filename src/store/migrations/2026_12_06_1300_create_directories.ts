@@ -82,6 +82,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema.alterTable('members').addColumn('deactivated_at', 'text').execute()
 
+  // Who the directory removed (DELETE /Users/{id}): just-in-time provisioning never brings them back.
+  await db.schema
+    .createTable('directory_removals')
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('removed_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('directory_removals_pk', ['org_id', 'user_id'])
+    .execute()
+
   await db.schema
     .createTable('events')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -95,6 +104,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('events').execute()
+  await db.schema.dropTable('directory_removals').execute()
   await db.schema.alterTable('members').dropColumn('deactivated_at').execute()
   await db.schema.dropTable('scim_group_members').execute()
   await db.schema.dropTable('scim_groups').execute()
