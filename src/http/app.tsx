@@ -13,7 +13,7 @@ import type { Readiness } from '../store/readiness.js'
 import { oidcClientOrigins } from '../core/oidc-clients.js'
 import { MessagePage } from '../ui/pages/auth-pages.js'
 import { apiPlugin } from './api/index.js'
-import { scimRoutes } from './scim-routes.js'
+import { replyWithScimError, scimRoutes } from './scim-routes.js'
 import { devIdpPageRoutes, devIdpProtocolRoutes } from './dev-idp-routes.js'
 import { sessionCookieSettings } from './authenticate.js'
 import { logError, replyWithApiError, retryAfterOf, statusOf, toKnownError } from './error-handler.js'
@@ -98,6 +98,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       reply.headers({ ...fixedSecurityHeaders(https), 'content-security-policy': CONTENT_SECURITY_POLICY, 'x-request-id': request.id, 'cache-control': 'no-store' })
       if (request.url.startsWith('/api/')) {
         replyWithApiError(request, reply, error)
+        return
+      }
+      if (request.url.startsWith('/scim/v2/')) {
+        replyWithScimError(request, reply, error)
         return
       }
       // Fastify does not wait for what this returns: a failed error page is answered here, not left

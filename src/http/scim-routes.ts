@@ -66,6 +66,14 @@ function errorAnswer(error: unknown): { status: number; body: ScimErrorBody } {
   return { status, body }
 }
 
+/** A SCIM error answer (RFC 7644 §3.12) for anything thrown; also the router's own refusals under /scim/ (app.tsx). */
+export function replyWithScimError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  const { status, body } = errorAnswer(error)
+  if (status >= 500) request.log.error({ err: error }, 'SCIM request failed')
+  request.scimErrorDetail = body.detail
+  return reply.code(status).type(SCIM_JSON).send(body)
+}
+
 export async function scimRoutes(app: FastifyInstance, options: { deps: CoreDeps }): Promise<void> {
   const { deps } = options
   const parseJson = app.getDefaultJsonParser('error', 'error')
@@ -79,12 +87,7 @@ export async function scimRoutes(app: FastifyInstance, options: { deps: CoreDeps
     parseJson(request, (body as Buffer).toString('utf8'), done)
   })
 
-  app.setErrorHandler((error, request, reply) => {
-    const { status, body } = errorAnswer(error)
-    if (status >= 500) request.log.error({ err: error }, 'SCIM request failed')
-    request.scimErrorDetail = body.detail
-    return reply.code(status).type(SCIM_JSON).send(body)
-  })
+  app.setErrorHandler((error, request, reply) => replyWithScimError(request, reply, error))
   app.setNotFoundHandler((request, reply) => {
     request.scimErrorDetail = 'There is no SCIM resource at this path.'
     return reply.code(404).type(SCIM_JSON).send(scimErrorBody(new ScimError('notFound', request.scimErrorDetail)))

@@ -5,7 +5,7 @@
  * (read from its routing tree, so a new route is covered without being named here), signed in as an
  * owner with a valid CSRF token, an operator token or a member token so the handlers run past
  * authentication. Every answer must be below 500, carry the security headers, and a refusal must be
- * the usual page (HTML) or API error (`{"error":{"code","message"}}`).
+ * the usual page (HTML) or API error (`{"error":{"code","message"}}`), or on /scim/v2 a SCIM error.
  *
  * Bounded: FC_RUNS generated requests per route (default 20 on SQLite, 10 on PostgreSQL); seeded by FC_SEED (default: now), and
  * a failure names the seed, the route and the request so it can be replayed.
@@ -202,6 +202,13 @@ function problemWith(res: LightMyRequestResponse, url: string): string | undefin
   if (url.startsWith('/api/')) {
     const body = safeJson(res.body) as { error?: { code?: unknown; message?: unknown } } | undefined
     if (!type.startsWith('application/json') || typeof body?.error?.code !== 'string' || typeof body.error.message !== 'string') return `API refusal ${res.statusCode} is not the API error: ${res.body.slice(0, 200)}`
+    return undefined
+  }
+  // The SCIM endpoint (DESIGN §8) answers RFC 7644 §3.12 error bodies.
+  if (url.startsWith('/scim/v2/')) {
+    const body = safeJson(res.body) as { schemas?: unknown; status?: unknown; detail?: unknown } | undefined
+    const scimError = type.startsWith('application/scim+json') && JSON.stringify(body?.schemas) === '["urn:ietf:params:scim:api:messages:2.0:Error"]'
+    if (!scimError || body?.status !== String(res.statusCode) || typeof body.detail !== 'string') return `SCIM refusal ${res.statusCode} is not a SCIM error: ${res.body.slice(0, 200)}`
     return undefined
   }
   if (type.startsWith('text/html') && res.body.includes('<h1>')) return undefined

@@ -34,7 +34,7 @@ for (const dialect of DIALECTS) {
       await t.store.saml.rememberIdentity(connectionId, 'alice@acme.test', alice.id, T0)
       expect(await t.store.saml.findLinkedUser(connectionId, 'alice@acme.test', acme.id)).toEqual({
         user: { id: alice.id, email: alice.email, firstName: 'First', lastName: 'Last', hasPassword: false, createdAt: T0 },
-        identitySeenAt: T0, memberId: undefined,
+        identitySeenAt: T0, memberId: undefined, memberDeactivated: false,
       })
       const memberId = newId()
       const acmeMemberId = newId()
@@ -42,6 +42,11 @@ for (const dialect of DIALECTS) {
       expect((await t.store.saml.findLinkedUser(connectionId, 'alice@acme.test', acme.id))?.memberId).toBeUndefined()
       await t.store.members.insert({ id: acmeMemberId, orgId: acme.id, userId: alice.id, role: 'member', allowWithoutSso: false, createdAt: T0 })
       expect((await t.store.saml.findLinkedUser(connectionId, 'alice@acme.test', acme.id))?.memberId).toBe(acmeMemberId)
+      // A deactivated membership (DESIGN §8) is flagged, so the fast path cannot sign it in.
+      expect((await t.store.saml.findLinkedUser(connectionId, 'alice@acme.test', acme.id))?.memberDeactivated).toBe(false)
+      await t.store.members.setDeactivated(acmeMemberId, T0, T0)
+      expect((await t.store.saml.findLinkedUser(connectionId, 'alice@acme.test', acme.id))?.memberDeactivated).toBe(true)
+      expect((await t.store.saml.findLinkedUser(connectionId, 'alice@acme.test', other.id))?.memberDeactivated).toBe(false)
       expect(await t.store.saml.findLinkedUser(connectionId, 'bob@acme.test', acme.id)).toBeUndefined()
     })
   })
