@@ -23,6 +23,12 @@ const checkpointers = new WeakMap<Db, Checkpointer>()
  * run of writes never grows the WAL to the backstop, where a commit would copy it inside the event
  * loop. Nothing to do on PostgreSQL or an in-memory SQLite.
  */
+/** Closes the database and, on a SQLite file, waits until the checkpointer's connection is closed too. */
+export async function closeDatabase(db: Db): Promise<void> {
+  await db.destroy()
+  await checkpointers.get(db)?.stop()
+}
+
 export function settleWrites(db: Db): Promise<void> {
   return checkpointers.get(db)?.checkpointNow() ?? Promise.resolve()
 }
