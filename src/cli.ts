@@ -105,7 +105,7 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
     config = loadConfig(env)
   } catch (error) {
     if (error instanceof ConfigError) {
-      out(`gatehouse: ${error.message}`)
+      for (const { variable, problem } of error.problems) out(`gatehouse: ${variable}: ${problem}`)
       return 1
     }
     const problem = fileSystemProblem(error)

@@ -73,10 +73,22 @@ export interface HttpTimeouts {
 /** Never `true`: trusting every hop would let a client name its own address. */
 export type TrustProxy = false | number | readonly string[]
 
+export interface ConfigProblem {
+  readonly variable: string
+  readonly problem: string
+}
+
+/**
+ * What is wrong with the environment: every problem found, one line each (`VARIABLE: problem`), so an
+ * operator fixes them all in one go. `variable` is the first problem's.
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError'
-  constructor(readonly variable: string, problem: string) {
-    super(`${variable}: ${problem}`)
+  readonly problems: readonly ConfigProblem[]
+  constructor(readonly variable: string, problem: string, others: readonly ConfigProblem[] = []) {
+    const problems = [{ variable, problem }, ...others]
+    super(problems.map((p) => `${p.variable}: ${p.problem}`).join('\n'))
+    this.problems = problems
   }
 }
 
@@ -85,57 +97,64 @@ type Env = Readonly<Record<string, string | undefined>>
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 const ROLE_NAME = /^[a-z][a-z0-9_-]{0,31}$/
 
-/** Reads and validates the environment. `cwd` anchors relative paths such as `./data`. */
+/**
+ * Reads and validates the environment. `cwd` anchors relative paths such as `./data`. Every bad or
+ * missing variable is reported in one ConfigError (one line each), not just the first.
+ */
 export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   const cwd = options.cwd ?? process.cwd()
   const nodeEnv = env.NODE_ENV ?? 'development'
   const production = nodeEnv === 'production'
-
-  const port = integer(env, 'GATEHOUSE_PORT', 4000, 1, 65535)
-  const baseUrl = parseBaseUrl(env, port)
-  const dataDir = resolve(cwd, nonEmpty(env, 'GATEHOUSE_DATA_DIR') ?? 'data')
-  const database = parseDatabase(env, cwd, dataDir)
-  const databaseStartTimeoutSeconds = integer(env, 'GATEHOUSE_DATABASE_START_TIMEOUT', 60, 0, 3600)
-
-  const adminToken = nonEmpty(env, 'GATEHOUSE_ADMIN_TOKEN')
-  if (adminToken !== undefined && adminToken.length < 24) {
-    throw new ConfigError('GATEHOUSE_ADMIN_TOKEN', `expected at least 24 characters, got ${adminToken.length}`)
+  const problems: ConfigProblem[] = []
+  /** `parse()`, or `fallback` with its problems noted: the remaining variables are still checked. */
+  const read = <T>(parse: () => T, fallback: T): T => {
+    try {
+      return parse()
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      problems.push(...error.problems)
+      return fallback
+    }
   }
-  const metricsToken = nonEmpty(env, 'GATEHOUSE_METRICS_TOKEN')
-  if (metricsToken !== undefined && metricsToken.length < 24) {
-    throw new ConfigError('GATEHOUSE_METRICS_TOKEN', `expected at least 24 characters, got ${metricsToken.length}`)
-  }
-
-  const smtpUrl = nonEmpty(env, 'GATEHOUSE_SMTP_URL')
-  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) {
-    throw new ConfigError('GATEHOUSE_SMTP_URL', 'expected smtp://user:password@host:port or smtps://…')
-  }
-  const smtpFrom = nonEmpty(env, 'GATEHOUSE_SMTP_FROM') ?? 'Gatehouse <no-reply@localhost>'
 
   if (production) {
     const missing = ['GATEHOUSE_BASE_URL', 'GATEHOUSE_SECRET_KEY', 'GATEHOUSE_ADMIN_TOKEN', 'GATEHOUSE_SMTP_URL']
       .filter((name) => nonEmpty(env, name) === undefined)
     if (missing.length > 0) {
-      throw new ConfigError(missing[0]!, `required when NODE_ENV=production (missing: ${missing.join(', ')})`)
+      problems.push({ variable: missing[0]!, problem: `required when NODE_ENV=production (missing: ${missing.join(', ')})` })
     }
   }
-  const workspaceRoles = parseRoles(env)
+  const port = read(() => integer(env, 'GATEHOUSE_PORT', 4000, 1, 65535), 4000)
+  const baseUrl = read(() => parseBaseUrl(env, port), `http://localhost:${port}`)
+  const dataDir = resolve(cwd, nonEmpty(env, 'GATEHOUSE_DATA_DIR') ?? 'data')
+  const database = read(() => parseDatabase(env, cwd, dataDir), { dialect: 'sqlite', path: join(dataDir, 'gatehouse.db') })
+  const databaseStartTimeoutSeconds = read(() => integer(env, 'GATEHOUSE_DATABASE_START_TIMEOUT', 60, 0, 3600), 60)
+
+  const adminToken = read(() => token(env, 'GATEHOUSE_ADMIN_TOKEN'), undefined)
+  const metricsToken = read(() => token(env, 'GATEHOUSE_METRICS_TOKEN'), undefined)
+  const smtp = read(() => parseSmtp(env, production), undefined)
+  const workspaceRoles = read(() => parseRoles(env), [])
   const session = {
-    idleMinutes: integer(env, 'GATEHOUSE_SESSION_IDLE_MINUTES', 8 * 60, 5, 7 * 24 * 60),
-    absoluteHours: integer(env, 'GATEHOUSE_SESSION_ABSOLUTE_HOURS', 24, 1, 30 * 24),
+    idleMinutes: read(() => integer(env, 'GATEHOUSE_SESSION_IDLE_MINUTES', 8 * 60, 5, 7 * 24 * 60), 0),
+    absoluteHours: read(() => integer(env, 'GATEHOUSE_SESSION_ABSOLUTE_HOURS', 24, 1, 30 * 24), 0),
   }
   const rateLimit = {
     windowMinutes: 15,
-    perAccount: integer(env, 'GATEHOUSE_RATE_LIMIT_ACCOUNT', 10, 1, 10_000),
-    perIp: integer(env, 'GATEHOUSE_RATE_LIMIT_IP', 100, 1, 1_000_000),
+    perAccount: read(() => integer(env, 'GATEHOUSE_RATE_LIMIT_ACCOUNT', 10, 1, 10_000), 0),
+    perIp: read(() => integer(env, 'GATEHOUSE_RATE_LIMIT_IP', 100, 1, 1_000_000), 0),
   }
-  const trustProxy = parseTrustProxy(env)
-  const devIdp = parseDevIdp(env, production)
-  const logLevel = oneOf(env, 'GATEHOUSE_LOG_LEVEL', LOG_LEVELS, 'info')
-  const dnsServers = parseDnsServers(env)
-  const http = parseHttpTimeouts(env)
-  // Last: in development this may write ./data/secret.key, which a later bad value must not leave behind.
-  const secretKey = parseSecretKey(env, production, dataDir)
+  const trustProxy = read(() => parseTrustProxy(env), false)
+  const devIdp = read(() => parseDevIdp(env, production), false)
+  const logLevel = read(() => oneOf(env, 'GATEHOUSE_LOG_LEVEL', LOG_LEVELS, 'info'), 'info')
+  const dnsServers = read(() => parseDnsServers(env), undefined)
+  const http = parseHttpTimeouts(env, read)
+  // Last: in development this may write ./data/secret.key, which a bad value elsewhere must not
+  // leave behind. With problems already found, a given key (or key file) is only checked.
+  const secretKey = read(() => parseSecretKey(env, production, dataDir, { generate: problems.length === 0 }), Buffer.alloc(0))
+  if (problems.length > 0) {
+    const [first, ...others] = problems
+    throw new ConfigError(first!.variable, first!.problem, others)
+  }
   const config: Config = {
     production,
     baseUrl,
@@ -147,7 +166,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     adminToken,
     metricsToken,
     secretKey,
-    smtp: smtpUrl === undefined ? undefined : { url: smtpUrl, from: smtpFrom },
+    smtp,
     workspaceRoles,
     session,
     passwordHashing: { memoryCost: 19456, timeCost: 2 },
@@ -160,6 +179,43 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     http,
   }
   return deepFreeze(config)
+}
+
+type Read = <T>(parse: () => T, fallback: T) => T
+
+/** A bearer token the operator chose: unset, or at least 24 characters (never echoed). */
+function token(env: Env, name: string): string | undefined {
+  const value = nonEmpty(env, name)
+  if (value !== undefined && value.length < 24) throw new ConfigError(name, `expected at least 24 characters, got ${value.length}`)
+  return value
+}
+
+/**
+ * SMTP, or undefined for the development outbox. In production the sender must be a real address:
+ * mail from `no-reply@localhost` (the default) is refused or filed as spam by receiving servers, so
+ * invitations and password links would silently never arrive.
+ */
+function parseSmtp(env: Env, production: boolean): Config['smtp'] {
+  const url = nonEmpty(env, 'GATEHOUSE_SMTP_URL')
+  if (url !== undefined && !/^smtps?:\/\/[^/]+/.test(url)) {
+    throw new ConfigError('GATEHOUSE_SMTP_URL', 'expected smtp://user:password@host:port or smtps://…')
+  }
+  const given = nonEmpty(env, 'GATEHOUSE_SMTP_FROM')
+  const from = given ?? DEFAULT_SENDER
+  if (production && url !== undefined && isLocalSender(from)) {
+    throw new ConfigError('GATEHOUSE_SMTP_FROM', `${given === undefined ? `unset, so mail would come from ${DEFAULT_SENDER}` : `${JSON.stringify(given)} is not a deliverable sender`}: in production set an address on your own domain that your SMTP server may send as, e.g. "Gatehouse <no-reply@sso.example.com>"`)
+  }
+  return url === undefined ? undefined : { url, from }
+}
+
+const DEFAULT_SENDER = 'Gatehouse <no-reply@localhost>'
+
+/** True when the sender's domain is localhost (or missing): no receiving server accepts it. */
+export function isLocalSender(from: string): boolean {
+  const address = /<([^>]*)>\s*$/.exec(from)?.[1] ?? from
+  const at = address.lastIndexOf('@')
+  const domain = at === -1 ? '' : address.slice(at + 1).trim().toLowerCase().replace(/\.$/, '')
+  return domain === '' || domain === 'localhost' || domain.endsWith('.localhost')
 }
 
 /** Freezes the config and every settings object in it (a Buffer, the secret key, cannot be frozen). */
@@ -247,12 +303,14 @@ function parseDatabase(env: Env, cwd: string, dataDir: string): DatabaseConfig {
 }
 
 /** A 32-byte key given as 64 hex digits or base64; in development one is made once under the data dir. */
-function parseSecretKey(env: Env, production: boolean, dataDir: string): Buffer {
+function parseSecretKey(env: Env, production: boolean, dataDir: string, { generate }: { generate: boolean }): Buffer {
   const raw = nonEmpty(env, 'GATEHOUSE_SECRET_KEY')
   if (raw !== undefined) return decodeSecretKey(raw)
-  if (production) throw new ConfigError('GATEHOUSE_SECRET_KEY', 'required when NODE_ENV=production')
+  // Production without the key is already reported among the missing variables.
+  if (production) return Buffer.alloc(0)
   const file = join(dataDir, 'secret.key')
   if (existsSync(file)) return decodeSecretKey(readFileSync(file, 'utf8').trim(), file)
+  if (!generate) return Buffer.alloc(0)
   mkdirSync(dataDir, { recursive: true })
   const key = randomBytes(32)
   writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
@@ -268,19 +326,21 @@ function decodeSecretKey(raw: string, source = 'GATEHOUSE_SECRET_KEY'): Buffer {
 }
 
 /** Seconds in the environment, milliseconds in the config. */
-function parseHttpTimeouts(env: Env): HttpTimeouts {
-  const headers = integer(env, 'GATEHOUSE_HEADERS_TIMEOUT', 10, 1, 300)
-  const request = integer(env, 'GATEHOUSE_REQUEST_TIMEOUT', 60, 1, 3600)
+function parseHttpTimeouts(env: Env, read: Read): HttpTimeouts {
+  const headers = read(() => integer(env, 'GATEHOUSE_HEADERS_TIMEOUT', 10, 1, 300), undefined)
+  const request = read(() => integer(env, 'GATEHOUSE_REQUEST_TIMEOUT', 60, 1, 3600), undefined)
   // node refuses a headers timeout above the request timeout.
-  if (request < headers) {
-    throw new ConfigError('GATEHOUSE_REQUEST_TIMEOUT', `expected at least GATEHOUSE_HEADERS_TIMEOUT (${headers} s), got ${request}`)
-  }
+  read(() => {
+    if (headers !== undefined && request !== undefined && request < headers) {
+      throw new ConfigError('GATEHOUSE_REQUEST_TIMEOUT', `expected at least GATEHOUSE_HEADERS_TIMEOUT (${headers} s), got ${request}`)
+    }
+  }, undefined)
   return {
-    headersMs: headers * 1000,
-    requestMs: request * 1000,
-    idleMs: integer(env, 'GATEHOUSE_IDLE_TIMEOUT', 72, 1, 3600) * 1000,
-    minBodyRate: { bytesPerSecond: integer(env, 'GATEHOUSE_MIN_BODY_RATE', 1024, 1, 1024 * 1024 * 1024), graceMs: 10_000 },
-    shutdownMs: integer(env, 'GATEHOUSE_SHUTDOWN_TIMEOUT', 10, 0, 300) * 1000,
+    headersMs: (headers ?? 0) * 1000,
+    requestMs: (request ?? 0) * 1000,
+    idleMs: read(() => integer(env, 'GATEHOUSE_IDLE_TIMEOUT', 72, 1, 3600), 0) * 1000,
+    minBodyRate: { bytesPerSecond: read(() => integer(env, 'GATEHOUSE_MIN_BODY_RATE', 1024, 1, 1024 * 1024 * 1024), 0), graceMs: 10_000 },
+    shutdownMs: read(() => integer(env, 'GATEHOUSE_SHUTDOWN_TIMEOUT', 10, 0, 300), 0) * 1000,
   }
 }
 
