@@ -29,6 +29,8 @@ export interface Config {
   readonly metricsToken: string | undefined
   /** 32 bytes; encrypts private keys at rest and keys HMACs (CSRF tokens). */
   readonly secretKey: Buffer
+  /** Where the secret key came from: `GATEHOUSE_SECRET_KEY`, or in development the key file's path. */
+  readonly secretKeySource: string
   readonly smtp: { readonly url: string; readonly from: string } | undefined
   /** Highest first: a mapping that combines roles keeps the earliest in this list. */
   readonly workspaceRoles: readonly string[]
@@ -150,6 +152,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   const http = parseHttpTimeouts(env, read)
   // Last: in development this may write ./data/secret.key, which a bad value elsewhere must not
   // leave behind. With problems already found, a given key (or key file) is only checked.
+  const secretKeySource = production || nonEmpty(env, 'GATEHOUSE_SECRET_KEY') !== undefined ? 'GATEHOUSE_SECRET_KEY' : join(dataDir, 'secret.key')
   const secretKey = read(() => parseSecretKey(env, production, dataDir, { generate: problems.length === 0 }), Buffer.alloc(0))
   if (problems.length > 0) {
     const [first, ...others] = problems
@@ -166,6 +169,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     adminToken,
     metricsToken,
     secretKey,
+    secretKeySource,
     smtp,
     workspaceRoles,
     session,
