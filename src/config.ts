@@ -222,6 +222,13 @@ export function isLocalSender(from: string): boolean {
   return domain === '' || domain === 'localhost' || domain.endsWith('.localhost')
 }
 
+/** The database for people to read: `sqlite:PATH`, or a PostgreSQL URL without its user and password. */
+export function describeDatabase(database: DatabaseConfig): string {
+  if (database.dialect === 'sqlite') return `sqlite:${database.path}`
+  const url = new URL(database.url)
+  return `${url.protocol}//${url.host}${url.pathname}`
+}
+
 /** Freezes the config and every settings object in it (a Buffer, the secret key, cannot be frozen). */
 function deepFreeze<T extends object>(value: T): T {
   for (const part of Object.values(value)) {

@@ -220,7 +220,7 @@ describe('gatehouse create-owner', () => {
 
     const { code, lines } = await run(['create-owner', '--org=acme', '--email=M@acme.test'], env)
     expect(code).toBe(0)
-    expect(lines).toEqual(['Found organization acme; m@acme.test is an owner.'])
+    expect(lines).toEqual(['Found organization acme; promoted m@acme.test from member to owner.'])
 
     const after = await open()
     const org = await after.deps.store.orgs.findBySlug('acme')
@@ -231,10 +231,10 @@ describe('gatehouse create-owner', () => {
     expect(await after.deps.store.orgs.count()).toBe(1)
   })
 
-  it('running it again for an owner changes nothing', async () => {
+  it('running it again for an owner changes nothing, and says so', async () => {
     const { code, lines } = await run(['create-owner', '--org', 'acme', '--email', 'o@acme.test'], env)
     expect(code).toBe(0)
-    expect(lines).toEqual(['Found organization acme; o@acme.test is an owner.'])
+    expect(lines).toEqual(['Found organization acme; o@acme.test was already an owner: nothing changed.'])
   })
 
   it('names a new organization with --name', async () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import ts from 'typescript'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, type Config } from '../src/config.js'
+import { ConfigError, describeDatabase, loadConfig, type Config } from '../src/config.js'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const HEX_KEY = 'ab'.repeat(32)
@@ -429,5 +429,12 @@ describe('docs/configuration.md', () => {
     expect(names.length).toBeGreaterThan(10)
     const doc = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8')
     expect(names.filter((name) => !doc.includes(`\`${name}\``))).toEqual([])
+  })
+})
+
+describe('describeDatabase', () => {
+  it('names the SQLite file, and a PostgreSQL database without its credentials', () => {
+    expect(describeDatabase({ dialect: 'sqlite', path: '/var/lib/gatehouse/gatehouse.db' })).toBe('sqlite:/var/lib/gatehouse/gatehouse.db')
+    expect(describeDatabase({ dialect: 'postgres', url: 'postgres://gatehouse:s3cret-pw@db.internal:5432/gatehouse?sslmode=require' })).toBe('postgres://db.internal:5432/gatehouse')
   })
 })
