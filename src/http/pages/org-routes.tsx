@@ -1,7 +1,7 @@
 /** Dashboard and the org members page (owners and admins manage; members see the dashboard only). */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AccountError } from '../../core/account-error.js'
-import { describeMemberships } from '../../core/current-member.js'
+import { describeMemberships, refuseIfSsoEnded } from '../../core/current-member.js'
 import type { CoreDeps } from '../../core/deps.js'
 import { inviteMember, listInvitations, revokeInvitation } from '../../core/invitations.js'
 import { listMembers, removeMember, updateMember } from '../../core/members.js'
@@ -27,6 +27,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
   app.get('/dashboard', async (request, reply) => {
     const { session, viewer } = requireSignedIn(request)
     const entries = await describeMemberships(deps, session)
+    if (entries.length === 0) await refuseIfSsoEnded(deps, session)
     const orgs = entries.map(({ membership: { org, member }, workspaces }) => ({
       name: org.name, slug: org.slug, role: member.role, current: session.orgId === org.id,
       canManage: member.role !== 'member',

@@ -19,6 +19,7 @@ const NOTICES: Record<string, string> = {
   'signed-out': 'You are signed out.',
   'password-changed': 'Your password is changed. Sign in with the new one.',
   'sso-name': 'Enter your work email or your organization\'s SSO name, for example acme.',
+  'sso-turned-off': 'You are signed out. Sign in with your email and password; no password yet? Choose "Forgot your password?" to set one.',
 }
 
 export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: CookieSettings): void {
@@ -78,7 +79,8 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
     const id = request.cookies[cookie.name]
     if (id !== undefined) await endSession(deps, id)
     clearSessionCookie(reply, cookie)
-    return reply.redirect('/login?notice=signed-out', 303)
+    // From the "single sign-on was turned off" page: the sign-in page says what to do next.
+    return reply.redirect(`/login?notice=${field(request.body, 'then') === 'password' ? 'sso-turned-off' : 'signed-out'}`, 303)
   })
 
   app.get('/forgot-password', async (request, reply) => sendPage(reply, <ForgotPasswordPage csrf={request.page.csrf} />))

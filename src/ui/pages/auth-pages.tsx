@@ -41,6 +41,27 @@ export const SignOutPage: FC<{ csrf: string; viewer: Viewer }> = ({ csrf, viewer
   </Layout>
 )
 
+/**
+ * An SSO session whose org has since turned SSO off: it reaches nothing now. Say what happened and
+ * the way back in (the error's message names the org), rather than "not a member" or "not allowed".
+ */
+export const SsoTurnedOffPage: FC<{ csrf: string; viewer: Viewer | undefined; message: string; reference: string }> = (p) => (
+  <Layout title="Single sign-on was turned off" viewer={p.viewer} csrf={p.csrf}>
+    <section class="card narrow">
+      <h1>Single sign-on was turned off</h1>
+      <p>{p.message}</p>
+      <p>Your membership and roles are unchanged; only the way in is different.</p>
+      <form method="post" action="/logout">
+        <Csrf token={p.csrf} />
+        <input type="hidden" name="then" value="password" />
+        <button type="submit" class="primary">Sign out and sign in with your password</button>
+      </form>
+      <p class="aside">No password yet? <a href="/forgot-password">Set one</a>: we email you a link.</p>
+      <p class="reference">Reference: <code>{p.reference}</code></p>
+    </section>
+  </Layout>
+)
+
 export const ForgotPasswordPage: FC<{ csrf: string; sent?: boolean; email?: string | undefined; errors?: FieldErrors | undefined }> = ({ csrf, sent, email, errors }) => (
   <Layout title="Forgot password">
     <section class="card narrow">
