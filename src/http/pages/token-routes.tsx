@@ -32,6 +32,7 @@ export function tokenPageRoutes(app: FastifyInstance, deps: CoreDeps): void {
       viewer: signedIn.viewer,
       csrf: request.page.csrf,
       org: { name: membership.org.name, slug: membership.org.slug },
+      baseUrl: deps.settings.baseUrl,
       tokens: (await listApiTokens(deps, membership)).map((t) => ({ ...t, expired: t.expiresAt !== null && t.expiresAt <= now })),
       allowed: await mayUseApiTokens(deps, membership),
       notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,
