@@ -23,7 +23,8 @@ const NOTICES: Record<string, string> = {
   revoked: 'Invitation revoked.',
 }
 
-export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: readonly string[]): void {
+/** `outbox`: mail goes to the development outbox (no SMTP), so "Invitation sent" says where to read it. */
+export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: readonly string[], options: { outbox: boolean }): void {
   app.get('/dashboard', async (request, reply) => {
     const { session, viewer } = requireSignedIn(request)
     const entries = await describeMemberships(deps, session)
@@ -58,6 +59,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
       assignableRoles: viewerRole === 'owner' ? ['owner', 'admin', 'member'] : ['admin', 'member'],
       canExemptFromSso: viewerRole === 'owner',
       notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,
+      invitedToOutbox: options.outbox && notice === 'invited',
       ...extra,
     }
   }
