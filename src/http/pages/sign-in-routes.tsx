@@ -4,6 +4,7 @@ import { AccountError } from '../../core/account-error.js'
 import { AuthError } from '../../core/auth-error.js'
 import type { CoreDeps } from '../../core/deps.js'
 import { findSsoForEmail } from '../../core/email-domains.js'
+import { findInteractionClientName } from '../../core/oidc-clients.js'
 import { isPasswordLinkLive, requestPasswordReset, resetPassword } from '../../core/password-reset.js'
 import { endSession } from '../../core/sessions.js'
 import { signInWithPassword } from '../../core/sign-in.js'
@@ -33,7 +34,7 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
     }
     if (request.page.signedIn !== undefined) return reply.redirect(next ?? '/dashboard')
     const notice = typeof query.notice === 'string' ? ownValue(NOTICES, query.notice) : undefined
-    return sendPage(reply, <SignInPage csrf={request.page.csrf} next={next} notice={notice} />)
+    return sendPage(reply, <SignInPage csrf={request.page.csrf} next={next} notice={notice} app={await findInteractionClientName(deps, next)} />)
   })
 
   app.post('/login', async (request, reply) => {
@@ -65,7 +66,7 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
       request.log.info({ event: 'sign_in_failed', code: error.code }, 'password sign-in refused')
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
       const ssoName = error.code === 'sso_required' ? error.detail : undefined
-      return sendPage(reply, <SignInPage csrf={request.page.csrf} email={email} next={next} error={error.message} ssoName={ssoName} />, statusOf(error))
+      return sendPage(reply, <SignInPage csrf={request.page.csrf} email={email} next={next} error={error.message} ssoName={ssoName} app={await findInteractionClientName(deps, next)} />, statusOf(error))
     }
   })
 

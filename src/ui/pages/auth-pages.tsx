@@ -3,10 +3,12 @@ import type { FC } from 'hono/jsx'
 import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
 
-export const SignInPage: FC<{ csrf: string; email?: string | undefined; next?: string | undefined; error?: string | undefined; notice?: string | undefined; ssoName?: string | undefined; ssoError?: string | undefined }> = (p) => (
-  <Layout title="Sign in" notice={p.notice}>
+/** `app`: the OpenID Connect client this sign-in is for, named so the user knows who is asking. */
+export const SignInPage: FC<{ csrf: string; email?: string | undefined; next?: string | undefined; error?: string | undefined; notice?: string | undefined; ssoName?: string | undefined; ssoError?: string | undefined; app?: string | undefined }> = (p) => (
+  <Layout title={p.app === undefined ? 'Sign in' : `Sign in to continue to ${p.app}`} notice={p.notice}>
     <section class="card narrow">
       <h1>Sign in</h1>
+      {p.app !== undefined && <p class="muted">to continue to <strong>{p.app}</strong></p>}
       <FormError message={p.error} />
       <form method="post" action="/login" novalidate>
         <Csrf token={p.csrf} />
