@@ -3,12 +3,12 @@
  * (by bin/gatehouse.js), which it gives to loadConfig once.
  */
 import { performance } from 'node:perf_hooks'
-import { ConfigError, loadConfig, type Config } from './config.js'
+import { ConfigError, describeDatabase, loadConfig, type Config } from './config.js'
 import { createOwner } from './core/setup.js'
 import { KEY_REFRESH_MS } from './core/key-refresh.js'
 import { retireSpKey, rotateSpKeys } from './core/sp-keys.js'
 import { SsoError } from './core/sso-error.js'
-import { disableSso } from './core/sso-admin.js'
+import { disableSso, findSsoConnection } from './core/sso-admin.js'
 import { deleteOidcClient, listOidcClients, registerOidcClient } from './core/oidc-clients.js'
 import { OidcError } from './core/oidc-error.js'
 import { retireOidcKey, rotateOidcKeys } from './core/oidc-keys.js'
@@ -105,7 +105,7 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
     config = loadConfig(env)
   } catch (error) {
     if (error instanceof ConfigError) {
-      out(`gatehouse: ${error.message}`)
+      for (const { variable, problem } of error.problems) out(`gatehouse: ${variable}: ${problem}`)
       return 1
     }
     const problem = fileSystemProblem(error)
@@ -188,7 +188,10 @@ async function createOwnerCommand(config: Config, args: readonly string[], out: 
   const runtime = await createRuntime(config, { logger: createLogger('silent') })
   try {
     const result = await createOwner(runtime.deps, { orgSlug: flags.org, email: flags.email, orgName: flags.name })
-    out(`${result.createdOrg ? 'Created' : 'Found'} organization ${result.org.slug}; ${result.user.email} is an owner${result.createdUser ? ' (new user)' : ''}.`)
+    const org = `${result.createdOrg ? 'Created' : 'Found'} organization ${result.org.slug}`
+    if (result.previousRole === 'owner') out(`${org}; ${result.user.email} was already an owner: nothing changed.`)
+    else if (result.previousRole !== undefined) out(`${org}; promoted ${result.user.email} from ${result.previousRole} to owner.`)
+    else out(`${org}; ${result.user.email} is an owner${result.createdUser ? ' (new user)' : ''}.`)
     if (result.passwordLink !== undefined) out(`Set the password here (one use, expires in 24 hours):\n  ${result.passwordLink}`)
     return 0
   } catch (error) {
@@ -327,8 +330,8 @@ async function oidcClientCommand(config: Config, args: readonly string[], out: (
   try {
     if (action === 'add') {
       const { client, secret } = await registerOidcClient(runtime.deps, { name: name!, redirectUris, postLogoutRedirectUris, public: isPublic }, operator)
-      out(`Registered ${client.public ? 'public' : 'confidential'} OpenID Connect client "${client.name}".`)
-      out(`  issuer         ${config.baseUrl}/oidc`)
+      out(`Registered ${client.public ? 'public' : 'confidential'} OpenID Connect client "${client.name}" in ${describeDatabase(config.database)}.`)
+      out(`  issuer         ${config.baseUrl}/oidc   (GATEHOUSE_BASE_URL as this command saw it: the server must run with the same)`)
       out(`  client_id      ${client.id}`)
       if (secret !== undefined) out(`  client_secret  ${secret}\n\nThe secret is shown this once; keep it in the app's configuration (client_secret_basic).`)
       else out('\nA public client has no secret: it must use PKCE (S256).')
@@ -366,6 +369,11 @@ async function ssoCommand(config: Config, args: readonly string[], out: (line: s
   }
   const runtime = await createRuntime(config, { logger: createLogger('silent') })
   try {
+    const { connection } = await findSsoConnection(runtime.deps, flags.org)
+    if (connection?.enabled === false) {
+      out(`SSO was already off for ${flags.org}: nothing changed. Members sign in with passwords; those without one use "forgot password".`)
+      return 0
+    }
     await disableSso(runtime.deps, flags.org, { kind: 'operator' })
     out(`SSO is disabled for ${flags.org}. Members sign in with passwords; those without one use "forgot password".`)
     return 0

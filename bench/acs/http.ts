@@ -93,6 +93,7 @@ const env: Record<string, string> = {
   GATEHOUSE_SECRET_KEY: SECRET_KEY,
   // Required in production; never contacted (the ACS sends no mail).
   GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9',
+  GATEHOUSE_SMTP_FROM: 'Gatehouse <no-reply@bench.example>',
   GATEHOUSE_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
 }
 

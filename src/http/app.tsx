@@ -11,7 +11,7 @@ import type { Config } from '../config.js'
 import type { CoreDeps } from '../core/deps.js'
 import type { Readiness } from '../store/readiness.js'
 import { oidcClientOrigins } from '../core/oidc-clients.js'
-import { MessagePage } from '../ui/pages/auth-pages.js'
+import { MessagePage, SsoTurnedOffPage } from '../ui/pages/auth-pages.js'
 import { apiPlugin } from './api/index.js'
 import { devIdpPageRoutes, devIdpProtocolRoutes } from './dev-idp-routes.js'
 import { sessionCookieSettings } from './authenticate.js'
@@ -57,6 +57,9 @@ async function pageErrorHandler(raw: unknown, request: FastifyRequest, reply: Fa
     return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`)
   }
   const page = (request as { page?: Parameters<typeof viewerOf>[0] }).page
+  if (error.code === 'sso_turned_off' && page) {
+    return sendPage(reply, <SsoTurnedOffPage message={error.message} reference={request.id} viewer={viewerOf(page)} csrf={page.csrf} />, status)
+  }
   const title = status === 503 ? 'Temporarily unavailable' : status >= 500 ? 'Something went wrong' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'That did not work'
   return sendPage(reply, <MessagePage title={title} message={error.message} reference={request.id} viewer={page ? viewerOf(page) : undefined} csrf={page?.csrf ?? undefined} />, status)
 }
@@ -163,7 +166,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     pages.setErrorHandler(pageErrorHandler)
     signInRoutes(pages, deps, cookie)
     setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
-    orgRoutes(pages, deps, config.workspaceRoles)
+    orgRoutes(pages, deps, config.workspaceRoles, { outbox: config.devOutbox.enabled && config.smtp === undefined })
     ssoPageRoutes(pages, deps, config.workspaceRoles, { devIdp: config.devIdp.enabled })
     auditRoutes(pages, deps)
     tokenPageRoutes(pages, deps)

@@ -123,3 +123,17 @@ export const Csrf: FC<{ token: string }> = ({ token }) => <input type="hidden" n
 
 export const FormError: FC<{ message?: string | undefined }> = ({ message }) =>
   message === undefined ? null : <p class="alert" role="alert">{message}</p>
+
+/**
+ * A value with a Copy button, inside a `<dl>` (progressive: the button works with
+ * /static/sso-setup.js on the page; without JavaScript the value stays selectable).
+ */
+export const Copyable: FC<{ label: string; value: string; id: string }> = ({ label, value, id }) => (
+  <div class="copyable">
+    <dt id={`${id}-label`}>{label}</dt>
+    <dd>
+      <code id={id}>{value}</code>
+      <button type="button" class="copy" data-copy-target={id} aria-describedby={`${id}-label`}>Copy</button>
+    </dd>
+  </div>
+)

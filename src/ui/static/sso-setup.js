@@ -1,4 +1,4 @@
-// SSO set-up pages: copy buttons, and reading a chosen metadata file into the textarea (the form
+// SSO set-up pages and a new API token: copy buttons, and reading a chosen metadata file into the textarea (the form
 // posts text). Without JavaScript, values stay selectable and metadata can be pasted.
 document.querySelectorAll('button[data-copy-target]').forEach((button) => {
   button.addEventListener('click', async () => {
