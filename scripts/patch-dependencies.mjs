@@ -60,6 +60,48 @@ export const PATCHES = [
       '\t\t\t\t\tcurrentNSMap[scopeSize] = Infinity;\n' +
       '\t\t\t\t}\n',
   },
+  {
+    id: 'xmldom-08-callers-mime-type',
+    package: '@xmldom/xmldom',
+    version: '0.9.12',
+    file: 'lib/dom-parser.js',
+    // Why: one xmldom for the whole tree (package.json `overrides`), but xml-crypto, xml-encryption
+    // and node-saml are written for xmldom 0.8, whose parseFromString(source) without a MIME type
+    // parsed XML; 0.9 throws a TypeError instead (xml-crypto's SignedXml signs and verifies that way).
+    // The fix gives them 0.8's default. Our own parser always passes 'text/xml'.
+    before: '\tif (!isValidMimeType(mimeType)) {\n',
+    after:
+      '\t// gatehouse patch xmldom-08-callers-mime-type (scripts/patch-dependencies.mjs): no MIME type means XML, as in 0.8.\n' +
+      "\tif (mimeType === undefined) mimeType = 'text/xml';\n" +
+      '\tif (!isValidMimeType(mimeType)) {\n',
+  },
+  {
+    id: 'xmldom-08-callers-error-handler',
+    package: '@xmldom/xmldom',
+    version: '0.9.12',
+    file: 'lib/dom-parser.js',
+    // Why: the same 0.8 callers pass `errorHandler`: node-saml an object of per-level functions, which
+    // 0.9 refuses with a TypeError, and xml-crypto a function, which 0.9 first calls with a
+    // deprecation "warning" that xml-crypto takes for a parse error. The fix maps both onto 0.9's
+    // `onError` as 0.8 called them, without the warning. `onError` (what our parser passes) wins.
+    before:
+      '\tthis.onError = options.onError || options.errorHandler;\n' +
+      "\tif (options.errorHandler && typeof options.errorHandler !== 'function') {\n" +
+      "\t\tthrow new TypeError('errorHandler object is no longer supported, switch to onError!');\n" +
+      '\t} else if (options.errorHandler) {\n' +
+      "\t\toptions.errorHandler('warning', 'The `errorHandler` option has been deprecated, use `onError` instead!', this);\n" +
+      '\t}\n',
+    after:
+      '\t// gatehouse patch xmldom-08-callers-error-handler (scripts/patch-dependencies.mjs): 0.8 callers\' errorHandler.\n' +
+      '\tvar legacyHandler = options.errorHandler;\n' +
+      "\tif (legacyHandler && typeof legacyHandler === 'object') {\n" +
+      '\t\tvar perLevel = legacyHandler;\n' +
+      '\t\tlegacyHandler = function (level, message) {\n' +
+      "\t\t\tif (typeof perLevel[level] === 'function') perLevel[level](message);\n" +
+      '\t\t};\n' +
+      '\t}\n' +
+      '\tthis.onError = options.onError || legacyHandler;\n',
+  },
 ]
 
 export function patchState(patch) {
