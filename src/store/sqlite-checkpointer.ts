@@ -22,8 +22,8 @@
  * checkpoint only copies committed pages into the database file, and after a crash the next open
  * replays the WAL. Nothing is held in memory here.
  */
-import { createRequire } from 'node:module'
-import { Worker } from 'node:worker_threads'
+import { startWorkerThread } from '../worker-thread.js'
+import type { CheckpointWorkerData, CheckpointWorkerMessage } from './checkpoint-worker.js'
 
 /** The app's own connection checkpoints only past this many WAL pages (~40 MB at 4 KiB pages). */
 export const BACKSTOP_PAGES = 10_000
@@ -39,45 +39,6 @@ export interface Checkpointer {
   stop(): Promise<void>
 }
 
-// CommonJS, evaluated in the worker (works the same from src/ under tsx and from dist/).
-const WORKER = `
-const { parentPort, workerData } = require('node:worker_threads')
-const Database = require(workerData.driver)
-const db = new Database(workerData.path, { fileMustExist: true })
-db.pragma('busy_timeout = 0')
-const { busyMs, idleMs } = workerData
-let stopping = false
-let timer
-let delay = busyMs
-let lastVersion = -1
-const tick = () => {
-  if (stopping) return
-  try {
-    // Changes whenever another connection has committed since the last look: even a WAL that was
-    // restarted and refilled to the same size counts as written.
-    const version = db.pragma('data_version', { simple: true })
-    const written = version !== lastVersion
-    lastVersion = version
-    const [row] = db.pragma('wal_checkpoint(PASSIVE)')
-    if (written && row && row.checkpointed > 0) parentPort.postMessage({ checkpointed: row.checkpointed })
-    // Written since the last look: check again soon; else back off, doubling, to idleMs.
-    delay = written ? busyMs : Math.min(idleMs, delay * 2)
-  } catch (error) {
-    parentPort.postMessage({ error: String(error && error.message || error) })
-    delay = idleMs
-  }
-  timer = setTimeout(tick, delay)
-}
-timer = setTimeout(tick, delay)
-parentPort.on('message', (message) => {
-  if (message !== 'stop') return
-  stopping = true
-  clearTimeout(timer)
-  db.close()
-  parentPort.close()
-})
-`
-
 export interface CheckpointerOptions {
   /** Between checks while the WAL grows (default BUSY_INTERVAL_MS). */
   readonly intervalMs?: number
@@ -88,16 +49,14 @@ export interface CheckpointerOptions {
 
 export function startCheckpointer(path: string, options: CheckpointerOptions = {}): Checkpointer {
   const busyMs = options.intervalMs ?? BUSY_INTERVAL_MS
-  const worker = new Worker(WORKER, {
-    eval: true,
-    workerData: { path, busyMs, idleMs: Math.max(busyMs, options.idleIntervalMs ?? IDLE_INTERVAL_MS), driver: createRequire(import.meta.url).resolve('better-sqlite3') },
-  })
+  const workerData: CheckpointWorkerData = { path, busyMs, idleMs: Math.max(busyMs, options.idleIntervalMs ?? IDLE_INTERVAL_MS) }
+  const worker = startWorkerThread(import.meta.url, './checkpoint-worker', { workerData })
   // Never what keeps the process alive.
   worker.unref()
   let checkpoints = 0
-  worker.on('message', (message: { checkpointed?: number; error?: string }) => {
-    if (message.checkpointed !== undefined) checkpoints++
-    if (message.error !== undefined) options.onError?.(message.error)
+  worker.on('message', (message: CheckpointWorkerMessage) => {
+    if ('checkpointed' in message) checkpoints++
+    else options.onError?.(message.error)
   })
   const exited = new Promise<void>((resolve) => {
     worker.once('exit', () => resolve())
