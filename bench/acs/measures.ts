@@ -202,13 +202,14 @@ for (const { kind, connections } of CELLS) {
   // Warm-up: --warmup (8) segments of ~1 s each at `connections`, every server the same bodies; then one run's size from the "all" rate.
   let rate = 200
   for (let segment = 0; segment < Number(args.warmup ?? 8); segment++) {
-    const batch = await bodies(Math.round(rate) + connections)
+    const count = Math.max(2 * connections, Math.round(rate))
+    const batch = await bodies(count + connections)
     for (const target of targets) {
-      const r = await cannon(`http://127.0.0.1:${target.port}${acsPath}`, connections, batch, Math.round(rate), target.pid)
+      const r = await cannon(`http://127.0.0.1:${target.port}${acsPath}`, connections, batch, count, target.pid)
       if (target.name === 'all') rate = Math.max(50, r.rps)
     }
   }
-  const amount = Math.max(100, Math.round(rate * SECONDS))
+  const amount = Math.max(100, 2 * connections, Math.round(rate * SECONDS))
   console.log(`${cell}: warm, ~${fmt(rate)} req/s, ${amount} requests a run (load ${loadavg()[0]!.toFixed(2)})`)
   for (let round = 0; round < ROUNDS; round++) {
     for (const path of PATHS) {
@@ -222,11 +223,13 @@ for (const { kind, connections } of CELLS) {
       }
     }
   }
+  report(cell)
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ node: process.version, rounds: ROUNDS, seconds: SECONDS, results }, null, 2))
 }
 
-console.log(`\nMedians over ${ROUNDS} runs. CPU = server CPU ms per request (all threads); Δ CPU and p99/p50 against "all" in the same cell and path. Load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
-for (const { kind, connections } of CELLS) {
-  const cell = `${FIXTURE_LABEL[kind]} × ${connections}`
+process.exit(0)
+
+function report(cell: string) {
   for (const path of PATHS) {
     const of = (server: string) => results.filter((r) => r.cell === cell && r.path === path && r.server === server)
     const m = (rs: Result[], key: 'rps' | 'cpuMs' | 'p50' | 'p99') => median(rs.map((r) => r[key]))
@@ -241,12 +244,11 @@ for (const { kind, connections } of CELLS) {
         name === 'node-saml' ? `÷ ${(m(base, 'rps') / m(rs, 'rps')).toFixed(1)}` : '',
       ]
     })
-    console.log(`${cell}, ${path}`)
+    console.log(`${cell}, ${path}: medians over ${ROUNDS} runs; CPU = server CPU ms per request (all threads), Δ CPU against "all" (load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')})`)
     printTable(['server', 'req/s', 'CPU ms', 'Δ CPU', 'p50', 'p99', 'p99/p50', 'each run', 'peak RSS', 'fail', 'all ÷ node-saml'], rows)
   }
 }
-if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ node: process.version, rounds: ROUNDS, seconds: SECONDS, results }, null, 2))
-process.exit(0)
+
 
 async function cannon(url: string, connections: number, bodies: Buffer[], amount: number, pid: number) {
   await settle()
