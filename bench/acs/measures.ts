@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { loadConfig } from '../../src/config.js'
+import { RESTART_FLAGS } from '../../src/node-flags.js'
 import { activeSpKeys } from '../../src/core/sp-keys.js'
 import { createLogger } from '../../src/http/logging.js'
 import { createRuntime } from '../../src/runtime.js'
@@ -45,8 +46,8 @@ type Path = 'direct' | 'nginx'
 const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100
 const pinned = (cpu: number, command: string[]) => (HAS_TASKSET ? ['taskset', '-c', String(cpu), ...command] : command)
-const startScript = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
-const START_FLAGS = (/^node((?:\s+--\S+)*)\s+bin\/gatehouse\.js start$/.exec(startScript)?.[1] ?? '').trim().split(/\s+/).filter((f) => f !== '')
+// `gatehouse start`'s restart flags on the command line: Node 20 cannot re-execute itself with them.
+const START_FLAGS: string[] = [...RESTART_FLAGS]
 
 /** Replaces `from` (exactly once) in a file of the variant's copy; anything else is an error, never a silent no-op. */
 function edit(root: string, file: string, from: string, to: string) {
@@ -61,8 +62,8 @@ const VARIANTS: Variant[] = [
   { name: 'all', without: 'nothing (as npm start runs it)' },
   {
     name: 'acs-queue', without: 'ACS posts start as they arrive (no queue, no accept-first)',
-    make: (root) => writeFileSync(join(root, 'dist/http/turns.js'),
-      'export function createTurns() { return { take: () => Promise.resolve(() => {}), waiting: 0, connectionArrived: () => {} } }\n'),
+    make: (root) => writeFileSync(join(root, 'dist/http/acs-queue.js'),
+      'export function createAcsQueue() { return { take: () => Promise.resolve(() => {}), waiting: 0, connectionArrived: () => {} } }\n'),
   },
   {
     name: 'form-parser', without: 'node:querystring parses the ACS form',
@@ -88,10 +89,10 @@ const VARIANTS: Variant[] = [
     name: 'xmldom-grammar-cache', without: "xmldom's grammar expressions built per end tag, as shipped",
     make: (root) => edit(root, 'dist/saml/xml.js', "memoizeXmldomGrammar(createRequire(import.meta.url)('@xmldom/xmldom/lib/grammar.js'));", ''),
   },
-  { name: 'semi-space-flag', without: 'no --max-semi-space-size=8 (V8 default)', flags: (f) => f.filter((x) => !x.startsWith('--max-semi-space-size')) },
   {
-    name: 'heap-growing-flag', without: 'no --heap-growing-percent=50 (V8 default)',
-    make: (root) => edit(root, 'dist/start.js', 'setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);', ''),
+    name: 'semi-space-flag', without: 'no --max-semi-space-size=8 (V8 default; node 22+ would add it back by re-executing, so that is edited out too)',
+    flags: (f) => f.filter((x) => !x.startsWith('--max-semi-space-size')),
+    make: (root) => edit(root, 'dist/node-flags.js', "export const RESTART_FLAGS = ['--max-semi-space-size=8'];", 'export const RESTART_FLAGS = [];'),
   },
   {
     name: 'wal-checkpointer', without: "no checkpoint worker: SQLite's own checkpoints (every 1,000 WAL pages, in the committing request)",
@@ -169,7 +170,7 @@ if (PATHS.includes('nginx' as never)) {
     return `upstream gh_${i} { server 127.0.0.1:${s.port}; keepalive 16; }
   server {
     listen 127.0.0.1:${ports[variants.length + i]};
-    client_max_body_size 4m;
+    client_max_body_size 4m; client_body_buffer_size 4m;
     location / {
       proxy_pass http://gh_${i}; proxy_http_version 1.1; proxy_set_header Connection "";
       proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme;
