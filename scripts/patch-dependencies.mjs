@@ -31,10 +31,9 @@ export const PATCHES = [
     // Why: xmldom 0.9.12 derives each element's namespace scope with Object.create(parentScope). V8
     // gives every object used as a prototype a map of its own, and maps live in the old generation,
     // so each parse's scope objects are referenced from the old generation and survive every
-    // young-generation GC until the next full one, taking the parsed source string with them. Measured
-    // (5 KB signed response, `--trace-gc-nvp`): 4.7 % of the bytes xmldom allocates were promoted,
-    // 0.0 % with a flat copy; in the ACS benchmark a full GC (9 ms pause plus ~40 ms of concurrent
-    // marking on the one core) came every ~2 s under load.
+    // young-generation GC until the next full one, taking the parsed source string with them: under
+    // load, full GCs come often and take the core from requests. bench/saml/xmldom-measures.ts measures
+    // the share of allocation promoted with and without (docs/PERFORMANCE.md).
     // The fix: a flat copy of the scope while it can hold at most 64 prefixes (SAML uses a handful);
     // beyond that, the prototype chain as before, which keeps a crafted document with thousands of
     // declarations linear (copying would be quadratic: the reason upstream moved to prototypes). The

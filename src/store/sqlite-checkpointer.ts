@@ -1,22 +1,21 @@
 /**
  * WAL checkpoints off the request thread. With SQLite's default, the connection that commits the
  * write pushing the WAL past 1,000 pages copies the WAL into the database file and fsyncs it, inside
- * that request: stalls of 6–100 ms on a busy disk, the tail of the ACS's latency.
+ * that request: a stall as long as the disk takes, in the tail of the ACS's latency.
  *
- * Here a worker thread with its own connection runs `PRAGMA wal_checkpoint(PASSIVE)` (it waits for
- * no reader or writer: commits go on appending to the WAL meanwhile), and the app's connection only
- * checkpoints by itself past `BACKSTOP_PAGES`, so the WAL stays bounded whatever happens.
+ * Here a worker thread (store/checkpoint-worker.ts) with its own connection runs
+ * `PRAGMA wal_checkpoint(PASSIVE)` (it waits for no reader or writer: commits go on appending to the
+ * WAL meanwhile), and the app's connection only checkpoints by itself past `BACKSTOP_PAGES`, so the
+ * WAL stays bounded whatever happens.
  *
  * How often matters more than it seems. A PASSIVE checkpoint copies the frames that were in the WAL
  * when it began; under sustained writes the app appends more while it runs, so the WAL is never
  * completely copied at the moment a write begins, SQLite never restarts it from the top, and it grows
- * to the backstop: the app's connection then checkpoints inside a request after all. What that costs
- * is whatever the worker has not yet synced and copied. Checked once a second, that was up to a
- * second of writes: an fsync of ~30 MB and thousands of pages copied, 10–25 ms inside one sign-in,
- * every ~1.2 s at full load (measured with strace: the request thread's fsync of the WAL took 7–13
- * ms). So the worker checks every `BUSY_INTERVAL_MS` while the WAL is growing, leaving the backstop
- * only the last few milliseconds of writes (stalls over 3 ms went from 7 to 0 in 6 s of writes at
- * ~3,600 commits/s), and backs off, doubling, to `IDLE_INTERVAL_MS` while nothing is written.
+ * to the backstop: the app's connection then checkpoints inside a request after all, costing whatever
+ * the worker has not yet synced and copied. Checked once a second, that was a second of writes. So
+ * the worker checks every `BUSY_INTERVAL_MS` while the WAL is growing, leaving the backstop only the
+ * last few milliseconds of writes, and backs off, doubling, to `IDLE_INTERVAL_MS` while nothing is
+ * written. Measured with and without: docs/PERFORMANCE.md.
  *
  * Durability is SQLite's WAL durability either way: a commit is in the WAL before it returns; a
  * checkpoint only copies committed pages into the database file, and after a crash the next open
