@@ -6,7 +6,7 @@
  *
  * V8 reads them only when the process starts, so `start` re-executes node with them (process.execve:
  * the same process id, environment and open files; nothing to forward). Node 20 has no
- * process.execve: there they must be given on the command line, and `start` logs a warning.
+ * process.execve: there they must be given on the command line (docs/configuration.md).
  */
 
 /**
@@ -19,16 +19,20 @@ export const RESTART_FLAGS = ['--max-semi-space-size=8'] as const
 type Execve = (file: string, args: string[], env: NodeJS.ProcessEnv) => never
 
 /** The RESTART_FLAGS this process was not started with (the flag's name counts: a value given deliberately stands). */
-export function missingRestartFlags(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
+export function missingRestartFlags(execArgv: readonly string[], nodeOptions: string): string[] {
   const given = [...execArgv, ...nodeOptions.split(/\s+/)]
   return RESTART_FLAGS.filter((flag) => !given.some((arg) => arg.split('=')[0] === flag.split('=')[0]))
 }
 
-/** For `start`: re-executes this process with the RESTART_FLAGS it lacks, if node can (this call then never returns). */
-export function applyStartFlags(): void {
-  const missing = missingRestartFlags()
+/**
+ * For `start`: re-executes this process (with `env`, the process's environment) with the
+ * RESTART_FLAGS it lacks, if node can: this call then never returns. Else returns those it lacks.
+ */
+export function applyStartFlags(env: NodeJS.ProcessEnv): string[] {
+  const missing = missingRestartFlags(process.execArgv, env.NODE_OPTIONS ?? '')
   const execve = (process as { execve?: Execve }).execve
   if (missing.length > 0 && typeof execve === 'function') {
-    execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)], process.env)
+    execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)], env)
   }
+  return missing
 }

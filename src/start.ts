@@ -15,15 +15,12 @@ import { stopServer, trackRequests } from './http/graceful-stop.js'
 import { createLogger } from './http/logging.js'
 import { sweepExpired } from './jobs/sweep.js'
 import { startJobWorker } from './jobs/worker.js'
-import { missingRestartFlags } from './node-flags.js'
 import { createRuntime } from './runtime.js'
 import { assertWritableDirectory } from './store/data-dir.js'
 
 export async function start(config: Config, out: (line: string) => void): Promise<number> {
   const started = performance.now()
   const logger = createLogger(config.logLevel)
-  const missing = missingRestartFlags()
-  if (missing.length > 0) logger.warn({ missing }, `node runs without ${missing.join(' ')} (Node 20 cannot add it itself): memory may pass 200 MB under load; give it to node (docs/configuration.md)`)
   if (config.database.dialect === 'sqlite' && config.database.path !== ':memory:') assertWritableDirectory(dirname(config.database.path))
   const runtime = await createRuntime(config, { logger })
   if (config.adminToken === undefined) {
