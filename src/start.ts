@@ -4,7 +4,6 @@
  */
 import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { setFlagsFromString } from 'node:v8'
 import type { Config } from './config.js'
 import { sharedMetadataParser } from './core/metadata-parser.js'
 import { refreshIdpMetadata } from './core/metadata-refresh.js'
@@ -20,19 +19,8 @@ import { createRuntime } from './runtime.js'
 import { findUnopenableSealedKey } from './core/secret-key-check.js'
 import { assertWritableDirectory } from './store/data-dir.js'
 
-/**
- * DESIGN §6 keeps one process under 200 MB while 64 connections post ~90 KB responses. Each waiting
- * response is promoted to V8's old space and dies there; with V8's default heap growing (up to 4×
- * the live ~30 MB) the heap reached ~137 MB before a full GC and the process 239 MB. Growing by 50 %
- * keeps the peak near 155 MB for ~10 full GCs of 5–25 ms per minute of that load. Unlike
- * --max-old-space-size, it is no ceiling: a bigger live set grows the heap instead of crashing.
- * V8 reads it whenever it sizes the heap, so setting it here works without a command-line flag.
- */
-const HEAP_GROWING_PERCENT = 50
-
 export async function start(config: Config, out: (line: string) => void): Promise<number> {
   const started = performance.now()
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
   const logger = createLogger(config.logLevel)
   if (config.database.dialect === 'sqlite' && config.database.path !== ':memory:') assertWritableDirectory(dirname(config.database.path))
   const runtime = await createRuntime(config, { logger })
