@@ -103,7 +103,13 @@ export function startCheckpointer(path: string, options: CheckpointerOptions = {
       })
     },
     stop: () => {
-      stopped ??= (worker.postMessage('stop' satisfies CheckpointWorkerRequest), exited)
+      if (stopped === undefined) {
+        // Held open until it has closed its connection: whoever awaits this must see it happen (an
+        // unref'd worker would let the process end first, with the await never settled).
+        if (!gone) worker.ref()
+        worker.postMessage('stop' satisfies CheckpointWorkerRequest)
+        stopped = exited
+      }
       return stopped
     },
   }
