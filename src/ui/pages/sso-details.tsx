@@ -1,5 +1,6 @@
 /** The SP's values to paste into the IdP, and a summary of the IdP configured, as SSO pages show them. */
 import type { FC } from 'hono/jsx'
+import { Breakable } from '../breakable.js'
 
 export interface SpDetails {
   readonly entityId: string
@@ -26,7 +27,7 @@ const Copyable: FC<{ label: string; value: string; id: string }> = ({ label, val
   <div class="copyable">
     <dt id={`${id}-label`}>{label}</dt>
     <dd>
-      <code id={id}>{value}</code>
+      <code id={id}><Breakable text={value} /></code>
       <button type="button" class="copy" data-copy-target={id} aria-describedby={`${id}-label`}>Copy</button>
     </dd>
   </div>
@@ -46,10 +47,10 @@ export const SpDetailsList: FC<{ sp: SpDetails; enabled: boolean }> = ({ sp, ena
 
 export const IdpSummaryList: FC<{ idp: IdpSummary }> = ({ idp }) => (
   <dl class="details">
-    <div class="copyable"><dt>Entity ID (issuer)</dt><dd><code>{idp.entityId}</code></dd></div>
-    <div class="copyable"><dt>Single sign-on URL ({idp.binding})</dt><dd><code>{idp.ssoUrl}</code></dd></div>
+    <div class="copyable"><dt>Entity ID (issuer)</dt><dd><code><Breakable text={idp.entityId} /></code></dd></div>
+    <div class="copyable"><dt>Single sign-on URL ({idp.binding})</dt><dd><code><Breakable text={idp.ssoUrl} /></code></dd></div>
     <div class="copyable"><dt>Signing certificates</dt><dd>
-      <ul class="plain">{idp.certificates.map((c) => <li><code>{c.fingerprint}</code> <span class="muted">{c.subject}, valid until {c.notAfter.slice(0, 10)}</span></li>)}</ul>
+      <ul class="plain">{idp.certificates.map((c) => <li><code><Breakable text={c.fingerprint} /></code> <span class="muted">{c.subject}, valid until {c.notAfter.slice(0, 10)}</span></li>)}</ul>
     </dd></div>
     <div class="copyable"><dt>Signature algorithm</dt><dd>{idp.signatureAlgorithm === 'rsa-sha1' ? 'RSA-SHA1 (weak: switch the IdP to RSA-SHA256)' : 'RSA-SHA256'}</dd></div>
     <div class="copyable"><dt>Configured from</dt><dd>{idp.source === 'metadata-url' ? <>metadata URL <code>{idp.metadataUrl}</code>, re-fetched hourly{idp.metadataRefreshedAt !== undefined && `; last fetched ${idp.metadataRefreshedAt.replace('T', ' ').slice(0, 16)} UTC`}</> : idp.source === 'metadata' ? 'uploaded metadata' : 'fields entered by hand'}</dd></div>
