@@ -73,7 +73,7 @@ describe('the SSO set-up steps', () => {
 })
 
 describe('"Configured from"', () => {
-  const cases = [
+  const cases: { how: string; form: Record<string, string>; shows: string }[] = [
     { how: 'pasted metadata', form: { mode: 'metadata', metadataFrom: 'paste' }, shows: 'pasted metadata XML' },
     { how: 'a metadata file read by the page', form: { mode: 'metadata', metadataFrom: 'upload' }, shows: 'an uploaded metadata file' },
     { how: 'a form without the field (no script ran)', form: { mode: 'metadata' }, shows: 'pasted metadata XML' },

@@ -83,7 +83,7 @@ export const AuditPage: FC<AuditPageProps> = (p) => (
                 <td data-label="Who" class="who"><Who actor={r.actor} /></td>
                 <td data-label="What" class="what"><What action={r.action} target={r.target} /></td>
                 <td data-label="Details">
-                  {r.details.length > 0 && <dl class="changes">{r.details.map(([k, v]) => <><dt>{k}</dt><dd>{v}</dd></>)}</dl>}
+                  {r.details.length > 0 && <dl class="changes">{r.details.map(([k, v]) => <><dt>{k}</dt><dd><Breakable text={v} /></dd></>)}</dl>}
                   {(r.reference !== undefined || r.traceHref !== undefined) && (
                     <p class="trace">
                       {r.reference !== undefined && <>Reference <code>{r.reference}</code></>}
