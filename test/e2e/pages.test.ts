@@ -145,6 +145,10 @@ describe.skipIf(missing !== undefined)('pages in Chromium', () => {
       const [lines] = await renderedLines(page, `#${id}`)
       expect(breaksAtSeparators(lines!), `#${id} lines: ${JSON.stringify(lines)}`).toBe(true)
     }
+    for (const lines of await renderedLines(page, '.copyable code')) {
+      expect(breaksAtSeparators(lines), `SP or IdP value lines: ${JSON.stringify(lines)}`).toBe(true)
+      expect(lines.length, `SP or IdP value lines: ${JSON.stringify(lines)}`).toBeLessThanOrEqual(4)
+    }
 
     // The audit log: who and what never broken mid-word, the filter button on the select's line.
     await page.goto('/orgs/acme/audit')

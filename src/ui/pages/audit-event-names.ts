@@ -16,6 +16,8 @@ const EVENT_NAMES: Readonly<Record<string, string>> = {
   'domain.added': 'Email domain added',
   'domain.verified': 'Email domain verified',
   'domain.removed': 'Email domain removed',
+  'password.reset_requested': 'Password reset asked for',
+  'password.reset': 'Password reset',
   'token.created': 'API token created',
   'token.revoked': 'API token revoked',
   'sso.created': 'SSO name chosen',

@@ -28,7 +28,7 @@ export interface IdpSummary {
 const Copyable: FC<{ label: string; value: string; id: string }> = ({ label, value, id }) => (
   <div class="copyable">
     <dt id={`${id}-label`}>{label}</dt>
-    <dd>
+    <dd class="with-copy">
       <code id={id}><Breakable text={value} /></code>
       <button type="button" class="copy" data-copy-target={id} aria-describedby={`${id}-label`}>Copy</button>
     </dd>
