@@ -127,12 +127,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const css = readFileSync(new URL('app.css', STATIC_DIR), 'utf8')
   const autoSubmit = readFileSync(new URL('auto-submit.js', STATIC_DIR), 'utf8')
   const ssoSetup = readFileSync(new URL('sso-setup.js', STATIC_DIR), 'utf8')
+  const suggest = readFileSync(new URL('suggest.js', STATIC_DIR), 'utf8')
   const favicon = readFileSync(new URL('favicon.svg', STATIC_DIR), 'utf8')
   app.get('/static/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css))
   app.get('/static/auto-submit.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(autoSubmit))
   app.get('/static/favicon.svg', async (_request, reply) => reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(favicon))
   app.get('/favicon.ico', async (_request, reply) => reply.redirect('/static/favicon.svg', 301))
   app.get('/static/sso-setup.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(ssoSetup))
+  app.get('/static/suggest.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(suggest))
   // Probes, polled every few seconds: not logged per call (warn and above still are). /healthz is
   // liveness (the process answers; no database); /readyz is readiness (docs/operations.md).
   app.get('/healthz', { logLevel: 'warn' }, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }))

@@ -38,9 +38,11 @@ export interface FieldProps {
   readonly disabled?: boolean
   readonly min?: number
   readonly max?: number
+  /** The id of a field this one's value is suggested from as it is typed (static/suggest.js). */
+  readonly suggestFrom?: string
 }
 
-export const Field: FC<FieldProps> = ({ name, label, type = 'text', value, errors, autocomplete, required = true, hint, autofocus, disabled, min, max }) => {
+export const Field: FC<FieldProps> = ({ name, label, type = 'text', value, errors, autocomplete, required = true, hint, autofocus, disabled, min, max, suggestFrom }) => {
   const error = errors?.[name]
   const id = `f-${name}`
   return (
@@ -56,6 +58,7 @@ export const Field: FC<FieldProps> = ({ name, label, type = 'text', value, error
         disabled={disabled}
         min={min}
         max={max}
+        data-suggest-from={suggestFrom}
         aria-invalid={error !== undefined ? 'true' : undefined}
         aria-describedby={describedBy(id, hint, error)}
       />
