@@ -18,7 +18,7 @@ export const ONCE_SUITES: readonly string[] = [
   'test/saml/', 'test/e2e/', 'test/interop/', 'test/net/',
   'test/cli.test.ts', 'test/cli-backup.test.ts', 'test/cli-data-dir.test.ts', 'test/cli-keys.test.ts', 'test/cli-oidc.test.ts', 'test/cli-stop.test.ts',
   'test/config.test.ts', 'test/core-domain-name.test.ts', 'test/core-invisible-characters.security.test.ts', 'test/core-key-refresh.test.ts',
-  'test/core-role-mapping.test.ts', 'test/dist-stamp.test.ts', 'test/suites.test.ts',
+  'test/core-role-mapping.test.ts', 'test/dist-stamp.test.ts', 'test/production-install.test.ts', 'test/suites.test.ts',
   // In database folders, but never open a database:
   'test/api/errors-doc.test.ts', 'test/http/form.test.ts', 'test/http/turns.test.ts', 'test/store/database-unavailable.test.ts',
   'test/store/sqlite-checkpointer.test.ts', 'test/store/sqlite-statement-cache.test.ts',
