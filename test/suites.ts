@@ -15,12 +15,13 @@ export const DATABASE_SUITES: readonly string[] = [
 
 /** Suites whose outcome does not depend on the database: run once per Node line. */
 export const ONCE_SUITES: readonly string[] = [
-  'test/saml/', 'test/e2e/', 'test/interop/', 'test/net/',
+  'test/saml/', 'test/scim/', 'test/e2e/', 'test/interop/', 'test/net/',
   'test/cli.test.ts', 'test/cli-backup.test.ts', 'test/cli-data-dir.test.ts', 'test/cli-keys.test.ts', 'test/cli-oidc.test.ts', 'test/cli-stop.test.ts',
   'test/config.test.ts', 'test/core-domain-name.test.ts', 'test/core-invisible-characters.security.test.ts', 'test/core-key-refresh.test.ts',
-  'test/core-role-mapping.test.ts', 'test/dist-stamp.test.ts', 'test/production-install.test.ts', 'test/suites.test.ts',
+  'test/core-rate-window.test.ts', 'test/core-role-mapping.test.ts', 'test/dist-stamp.test.ts', 'test/node-flags.test.ts', 'test/production-install.test.ts',
+  'test/readme.test.ts', 'test/suites.test.ts',
   // In database folders, but never open a database:
-  'test/api/errors-doc.test.ts', 'test/http/form.test.ts', 'test/http/turns.test.ts', 'test/store/database-unavailable.test.ts',
+  'test/api/errors-doc.test.ts', 'test/http/form.test.ts', 'test/http/acs-queue.test.ts', 'test/store/database-unavailable.test.ts',
   'test/store/sqlite-checkpointer.test.ts', 'test/store/sqlite-statement-cache.test.ts',
 ]
 
