@@ -63,6 +63,7 @@ const env: Record<string, string> = {
   GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
   GATEHOUSE_SECRET_KEY: randomBytes(32).toString('hex'),
   GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9',
+  GATEHOUSE_SMTP_FROM: 'Gatehouse <no-reply@bench.example>',
   GATEHOUSE_LOG_LEVEL: 'warn',
 }
 const log = openSync(join(dir, 'gatehouse.log'), 'a')

@@ -31,10 +31,9 @@ export const PATCHES = [
     // Why: xmldom 0.9.12 derives each element's namespace scope with Object.create(parentScope). V8
     // gives every object used as a prototype a map of its own, and maps live in the old generation,
     // so each parse's scope objects are referenced from the old generation and survive every
-    // young-generation GC until the next full one, taking the parsed source string with them. Measured
-    // (5 KB signed response, `--trace-gc-nvp`): 4.7 % of the bytes xmldom allocates were promoted,
-    // 0.0 % with a flat copy; in the ACS benchmark a full GC (9 ms pause plus ~40 ms of concurrent
-    // marking on the one core) came every ~2 s under load.
+    // young-generation GC until the next full one, taking the parsed source string with them: under
+    // load, full GCs come often and take the core from requests. bench/saml/xmldom-measures.ts measures
+    // the share of allocation promoted with and without (docs/PERFORMANCE.md).
     // The fix: a flat copy of the scope while it can hold at most 64 prefixes (SAML uses a handful);
     // beyond that, the prototype chain as before, which keeps a crafted document with thousands of
     // declarations linear (copying would be quadratic: the reason upstream moved to prototypes). The
@@ -59,6 +58,48 @@ export const PATCHES = [
       '\t\t\t\t\tcurrentNSMap = Object.create(currentNSMap);\n' +
       '\t\t\t\t\tcurrentNSMap[scopeSize] = Infinity;\n' +
       '\t\t\t\t}\n',
+  },
+  {
+    id: 'xmldom-08-callers-mime-type',
+    package: '@xmldom/xmldom',
+    version: '0.9.12',
+    file: 'lib/dom-parser.js',
+    // Why: one xmldom for the whole tree (package.json `overrides`), but xml-crypto, xml-encryption
+    // and node-saml are written for xmldom 0.8, whose parseFromString(source) without a MIME type
+    // parsed XML; 0.9 throws a TypeError instead (xml-crypto's SignedXml signs and verifies that way).
+    // The fix gives them 0.8's default. Our own parser always passes 'text/xml'.
+    before: '\tif (!isValidMimeType(mimeType)) {\n',
+    after:
+      '\t// gatehouse patch xmldom-08-callers-mime-type (scripts/patch-dependencies.mjs): no MIME type means XML, as in 0.8.\n' +
+      "\tif (mimeType === undefined) mimeType = 'text/xml';\n" +
+      '\tif (!isValidMimeType(mimeType)) {\n',
+  },
+  {
+    id: 'xmldom-08-callers-error-handler',
+    package: '@xmldom/xmldom',
+    version: '0.9.12',
+    file: 'lib/dom-parser.js',
+    // Why: the same 0.8 callers pass `errorHandler`: node-saml an object of per-level functions, which
+    // 0.9 refuses with a TypeError, and xml-crypto a function, which 0.9 first calls with a
+    // deprecation "warning" that xml-crypto takes for a parse error. The fix maps both onto 0.9's
+    // `onError` as 0.8 called them, without the warning. `onError` (what our parser passes) wins.
+    before:
+      '\tthis.onError = options.onError || options.errorHandler;\n' +
+      "\tif (options.errorHandler && typeof options.errorHandler !== 'function') {\n" +
+      "\t\tthrow new TypeError('errorHandler object is no longer supported, switch to onError!');\n" +
+      '\t} else if (options.errorHandler) {\n' +
+      "\t\toptions.errorHandler('warning', 'The `errorHandler` option has been deprecated, use `onError` instead!', this);\n" +
+      '\t}\n',
+    after:
+      '\t// gatehouse patch xmldom-08-callers-error-handler (scripts/patch-dependencies.mjs): 0.8 callers\' errorHandler.\n' +
+      '\tvar legacyHandler = options.errorHandler;\n' +
+      "\tif (legacyHandler && typeof legacyHandler === 'object') {\n" +
+      '\t\tvar perLevel = legacyHandler;\n' +
+      '\t\tlegacyHandler = function (level, message) {\n' +
+      "\t\t\tif (typeof perLevel[level] === 'function') perLevel[level](message);\n" +
+      '\t\t};\n' +
+      '\t}\n' +
+      '\tthis.onError = options.onError || legacyHandler;\n',
   },
 ]
 

@@ -3,18 +3,19 @@
  * (by bin/gatehouse.js), which it gives to loadConfig once.
  */
 import { performance } from 'node:perf_hooks'
-import { ConfigError, loadConfig, type Config } from './config.js'
+import { ConfigError, describeDatabase, loadConfig, type Config } from './config.js'
 import { createOwner } from './core/setup.js'
 import { KEY_REFRESH_MS } from './core/key-refresh.js'
 import { retireSpKey, rotateSpKeys } from './core/sp-keys.js'
 import { SsoError } from './core/sso-error.js'
-import { disableSso } from './core/sso-admin.js'
+import { disableSso, findSsoConnection } from './core/sso-admin.js'
 import { deleteOidcClient, listOidcClients, registerOidcClient } from './core/oidc-clients.js'
 import { OidcError } from './core/oidc-error.js'
 import { retireOidcKey, rotateOidcKeys } from './core/oidc-keys.js'
 import { parseCertificate } from './saml/certificate.js'
 import { createLogger } from './http/logging.js'
 import { createRuntime } from './runtime.js'
+import { HELP } from './cli-help.js'
 import { start } from './start.js'
 import { fileSystemProblem } from './store/data-dir.js'
 import { migrateToLatest, MigrationError } from './store/database.js'
@@ -22,69 +23,6 @@ import { BackupError, backupSqlite } from './store/sqlite-backup.js'
 import { DatabaseStartTimeout } from './store/wait-for-database.js'
 
 type Env = Readonly<Record<string, string | undefined>>
-
-const HELP: Record<string, string> = {
-  main: `Usage: gatehouse <command> [options]
-
-Commands:
-  start          Migrate the database and serve Gatehouse (default port 4000)
-  migrate        Apply pending database migrations and exit
-  create-owner   Make a user the owner of an organization (creating either if missing)
-  keys           List, rotate or retire the SAML service-provider and OpenID Connect signing keys
-  oidc-client    Register, list or remove the host apps that sign users in over OpenID Connect
-  sso            Disable an organization's SSO (the way back in when an IdP is broken)
-  backup         Copy a live SQLite database to a file (PostgreSQL: use pg_dump)
-
-Run "gatehouse <command> --help" for a command's options.
-Configuration comes from the environment: see docs/configuration.md.`,
-  start: `Usage: gatehouse start
-
-Applies pending migrations, then listens on GATEHOUSE_PORT (default 4000) at GATEHOUSE_BASE_URL.
-While no organization exists it prints a one-time link to create the first one and its owner.`,
-  migrate: `Usage: gatehouse migrate
-
-Applies every pending migration to GATEHOUSE_DATABASE_URL (default sqlite:./data/gatehouse.db) and exits.`,
-  'create-owner': `Usage: gatehouse create-owner --org SLUG --email EMAIL [--name "Org name"]
-
-Makes EMAIL an owner of the organization SLUG. Creates the organization (named --name, or SLUG)
-and the user when they do not exist. A user without a password gets a one-time link to set one.`,
-  keys: `Usage: gatehouse keys list
-       gatehouse keys rotate [--oidc]
-       gatehouse keys retire [--oidc] --id KEY_ID
-
-rotate adds a new SAML key pair that signs AuthnRequests and leads the SP metadata from now on; older
-pairs stay published in every SP metadata document and keep decrypting assertions until retired.
-Give IdPs that pin the SP certificate time to pick up the new one before retiring the old. The
-signing (newest) pair cannot be retired: rotate first. The operator API does the same
-(GET|POST /api/v1/sp-keys, POST /api/v1/sp-keys/{id}/retire).
-
-With --oidc: the OpenID Connect signing keys instead. rotate adds a new RS256 and a new ES256 key that
-sign ID tokens from now on; older keys stay in the JWKS at {BASE_URL}/oidc/jwks, so tokens they
-signed still verify, until retired. Wait at least the longest token lifetime (1 hour for ID and
-access tokens) before retiring. The last key of an algorithm cannot be retired.
-
-Every change takes effect in every running Gatehouse process within ${KEY_REFRESH_MS / 1000} seconds
-(each re-reads the keys from the database at most that often); no restart is needed.`,
-  'oidc-client': `Usage: gatehouse oidc-client add --name NAME --redirect-uri URI [--redirect-uri URI2 …]
-                              [--post-logout-redirect-uri URI …] [--public]
-       gatehouse oidc-client list
-       gatehouse oidc-client remove --id CLIENT_ID
-
-add registers a host app and prints its client_id and, for a confidential client, its client secret
-(shown once; the app authenticates with client_secret_basic). --public makes a client without a
-secret that must use PKCE (S256): single-page and native apps. Redirect URIs must be https, or
-http://localhost / http://127.0.0.1 outside production, without a fragment. See docs/oidc.md.`,
-  backup: `Usage: gatehouse backup --to FILE
-
-Copies the SQLite database (GATEHOUSE_DATABASE_URL) to FILE while Gatehouse keeps running, with
-SQLite's online backup API, and checks the copy. FILE must not exist. To restore, stop Gatehouse
-and point GATEHOUSE_DATABASE_URL at the copy (or put it in the database's place). On PostgreSQL
-use pg_dump instead (docs/deploy.md).`,
-  sso: `Usage: gatehouse sso disable --org SLUG
-
-Disables SSO for the organization: members sign in with passwords again (those without one use
-"forgot password"); the connection, members and roles stay, ready to re-enable.`,
-}
 
 export async function main(argv: readonly string[], env: Env, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
   const [command, ...rest] = argv
@@ -105,7 +43,7 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
     config = loadConfig(env)
   } catch (error) {
     if (error instanceof ConfigError) {
-      out(`gatehouse: ${error.message}`)
+      for (const { variable, problem } of error.problems) out(`gatehouse: ${variable}: ${problem}`)
       return 1
     }
     const problem = fileSystemProblem(error)
@@ -188,7 +126,10 @@ async function createOwnerCommand(config: Config, args: readonly string[], out: 
   const runtime = await createRuntime(config, { logger: createLogger('silent') })
   try {
     const result = await createOwner(runtime.deps, { orgSlug: flags.org, email: flags.email, orgName: flags.name })
-    out(`${result.createdOrg ? 'Created' : 'Found'} organization ${result.org.slug}; ${result.user.email} is an owner${result.createdUser ? ' (new user)' : ''}.`)
+    const org = `${result.createdOrg ? 'Created' : 'Found'} organization ${result.org.slug}`
+    if (result.previousRole === 'owner') out(`${org}; ${result.user.email} was already an owner: nothing changed.`)
+    else if (result.previousRole !== undefined) out(`${org}; promoted ${result.user.email} from ${result.previousRole} to owner.`)
+    else out(`${org}; ${result.user.email} is an owner${result.createdUser ? ' (new user)' : ''}.`)
     if (result.passwordLink !== undefined) out(`Set the password here (one use, expires in 24 hours):\n  ${result.passwordLink}`)
     return 0
   } catch (error) {
@@ -327,8 +268,8 @@ async function oidcClientCommand(config: Config, args: readonly string[], out: (
   try {
     if (action === 'add') {
       const { client, secret } = await registerOidcClient(runtime.deps, { name: name!, redirectUris, postLogoutRedirectUris, public: isPublic }, operator)
-      out(`Registered ${client.public ? 'public' : 'confidential'} OpenID Connect client "${client.name}".`)
-      out(`  issuer         ${config.baseUrl}/oidc`)
+      out(`Registered ${client.public ? 'public' : 'confidential'} OpenID Connect client "${client.name}" in ${describeDatabase(config.database)}.`)
+      out(`  issuer         ${config.baseUrl}/oidc   (GATEHOUSE_BASE_URL as this command saw it: the server must run with the same)`)
       out(`  client_id      ${client.id}`)
       if (secret !== undefined) out(`  client_secret  ${secret}\n\nThe secret is shown this once; keep it in the app's configuration (client_secret_basic).`)
       else out('\nA public client has no secret: it must use PKCE (S256).')
@@ -366,6 +307,11 @@ async function ssoCommand(config: Config, args: readonly string[], out: (line: s
   }
   const runtime = await createRuntime(config, { logger: createLogger('silent') })
   try {
+    const { connection } = await findSsoConnection(runtime.deps, flags.org)
+    if (connection?.enabled === false) {
+      out(`SSO was already off for ${flags.org}: nothing changed. Members sign in with passwords; those without one use "forgot password".`)
+      return 0
+    }
     await disableSso(runtime.deps, flags.org, { kind: 'operator' })
     out(`SSO is disabled for ${flags.org}. Members sign in with passwords; those without one use "forgot password".`)
     return 0

@@ -1,11 +1,13 @@
 /**
- * The one place that reads the environment. `loadConfig(env)` validates every variable and
- * fails with one line naming it; everything below receives the frozen `Config` (or a slice).
+ * The one place that reads the environment. `loadConfig(env)` validates every variable and reports
+ * every problem at once, one line each; everything below receives the frozen `Config` (or a slice).
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { isIP } from 'node:net'
 import { isAbsolute, join, resolve } from 'node:path'
+import { ConfigError, integer, nonEmpty, oneOf, parseDnsServers, parseTrustProxy, type ConfigProblem, type Env, type TrustProxy } from './config-values.js'
+
+export { ConfigError, type ConfigProblem, type TrustProxy } from './config-values.js'
 
 export type DatabaseConfig =
   | { readonly dialect: 'sqlite'; readonly path: string }
@@ -29,6 +31,8 @@ export interface Config {
   readonly metricsToken: string | undefined
   /** 32 bytes; encrypts private keys at rest and keys HMACs (CSRF tokens). */
   readonly secretKey: Buffer
+  /** Where the secret key came from: `GATEHOUSE_SECRET_KEY`, or in development the key file's path. */
+  readonly secretKeySource: string
   readonly smtp: { readonly url: string; readonly from: string } | undefined
   /** Highest first: a mapping that combines roles keeps the earliest in this list. */
   readonly workspaceRoles: readonly string[]
@@ -70,72 +74,68 @@ export interface HttpTimeouts {
   readonly shutdownMs: number
 }
 
-/** Never `true`: trusting every hop would let a client name its own address. */
-export type TrustProxy = false | number | readonly string[]
-
-export class ConfigError extends Error {
-  override name = 'ConfigError'
-  constructor(readonly variable: string, problem: string) {
-    super(`${variable}: ${problem}`)
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 const ROLE_NAME = /^[a-z][a-z0-9_-]{0,31}$/
 
-/** Reads and validates the environment. `cwd` anchors relative paths such as `./data`. */
+/**
+ * Reads and validates the environment. `cwd` anchors relative paths such as `./data`. Every bad or
+ * missing variable is reported in one ConfigError (one line each), not just the first.
+ */
 export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   const cwd = options.cwd ?? process.cwd()
   const nodeEnv = env.NODE_ENV ?? 'development'
   const production = nodeEnv === 'production'
-
-  const port = integer(env, 'GATEHOUSE_PORT', 4000, 1, 65535)
-  const baseUrl = parseBaseUrl(env, port)
-  const dataDir = resolve(cwd, nonEmpty(env, 'GATEHOUSE_DATA_DIR') ?? 'data')
-  const database = parseDatabase(env, cwd, dataDir)
-  const databaseStartTimeoutSeconds = integer(env, 'GATEHOUSE_DATABASE_START_TIMEOUT', 60, 0, 3600)
-
-  const adminToken = nonEmpty(env, 'GATEHOUSE_ADMIN_TOKEN')
-  if (adminToken !== undefined && adminToken.length < 24) {
-    throw new ConfigError('GATEHOUSE_ADMIN_TOKEN', `expected at least 24 characters, got ${adminToken.length}`)
+  const problems: ConfigProblem[] = []
+  /** `parse()`, or `fallback` with its problems noted: the remaining variables are still checked. */
+  const read = <T>(parse: () => T, fallback: T): T => {
+    try {
+      return parse()
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      problems.push(...error.problems)
+      return fallback
+    }
   }
-  const metricsToken = nonEmpty(env, 'GATEHOUSE_METRICS_TOKEN')
-  if (metricsToken !== undefined && metricsToken.length < 24) {
-    throw new ConfigError('GATEHOUSE_METRICS_TOKEN', `expected at least 24 characters, got ${metricsToken.length}`)
-  }
-
-  const smtpUrl = nonEmpty(env, 'GATEHOUSE_SMTP_URL')
-  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) {
-    throw new ConfigError('GATEHOUSE_SMTP_URL', 'expected smtp://user:password@host:port or smtps://…')
-  }
-  const smtpFrom = nonEmpty(env, 'GATEHOUSE_SMTP_FROM') ?? 'Gatehouse <no-reply@localhost>'
 
   if (production) {
     const missing = ['GATEHOUSE_BASE_URL', 'GATEHOUSE_SECRET_KEY', 'GATEHOUSE_ADMIN_TOKEN', 'GATEHOUSE_SMTP_URL']
       .filter((name) => nonEmpty(env, name) === undefined)
     if (missing.length > 0) {
-      throw new ConfigError(missing[0]!, `required when NODE_ENV=production (missing: ${missing.join(', ')})`)
+      problems.push({ variable: missing[0]!, problem: `required when NODE_ENV=production (missing: ${missing.join(', ')})` })
     }
   }
-  const workspaceRoles = parseRoles(env)
+  const port = read(() => integer(env, 'GATEHOUSE_PORT', 4000, 1, 65535), 4000)
+  const baseUrl = read(() => parseBaseUrl(env, port), `http://localhost:${port}`)
+  const dataDir = resolve(cwd, nonEmpty(env, 'GATEHOUSE_DATA_DIR') ?? 'data')
+  const database = read(() => parseDatabase(env, cwd, dataDir), { dialect: 'sqlite', path: join(dataDir, 'gatehouse.db') })
+  const databaseStartTimeoutSeconds = read(() => integer(env, 'GATEHOUSE_DATABASE_START_TIMEOUT', 60, 0, 3600), 60)
+
+  const adminToken = read(() => token(env, 'GATEHOUSE_ADMIN_TOKEN'), undefined)
+  const metricsToken = read(() => token(env, 'GATEHOUSE_METRICS_TOKEN'), undefined)
+  const smtp = read(() => parseSmtp(env, production), undefined)
+  const workspaceRoles = read(() => parseRoles(env), [])
   const session = {
-    idleMinutes: integer(env, 'GATEHOUSE_SESSION_IDLE_MINUTES', 8 * 60, 5, 7 * 24 * 60),
-    absoluteHours: integer(env, 'GATEHOUSE_SESSION_ABSOLUTE_HOURS', 24, 1, 30 * 24),
+    idleMinutes: read(() => integer(env, 'GATEHOUSE_SESSION_IDLE_MINUTES', 8 * 60, 5, 7 * 24 * 60), 0),
+    absoluteHours: read(() => integer(env, 'GATEHOUSE_SESSION_ABSOLUTE_HOURS', 24, 1, 30 * 24), 0),
   }
   const rateLimit = {
     windowMinutes: 15,
-    perAccount: integer(env, 'GATEHOUSE_RATE_LIMIT_ACCOUNT', 10, 1, 10_000),
-    perIp: integer(env, 'GATEHOUSE_RATE_LIMIT_IP', 100, 1, 1_000_000),
+    perAccount: read(() => integer(env, 'GATEHOUSE_RATE_LIMIT_ACCOUNT', 10, 1, 10_000), 0),
+    perIp: read(() => integer(env, 'GATEHOUSE_RATE_LIMIT_IP', 100, 1, 1_000_000), 0),
   }
-  const trustProxy = parseTrustProxy(env)
-  const devIdp = parseDevIdp(env, production)
-  const logLevel = oneOf(env, 'GATEHOUSE_LOG_LEVEL', LOG_LEVELS, 'info')
-  const dnsServers = parseDnsServers(env)
-  const http = parseHttpTimeouts(env)
-  // Last: in development this may write ./data/secret.key, which a later bad value must not leave behind.
-  const secretKey = parseSecretKey(env, production, dataDir)
+  const trustProxy = read(() => parseTrustProxy(env), false)
+  const devIdp = read(() => parseDevIdp(env, production), false)
+  const logLevel = read(() => oneOf(env, 'GATEHOUSE_LOG_LEVEL', LOG_LEVELS, 'info'), 'info')
+  const dnsServers = read(() => parseDnsServers(env), undefined)
+  const http = parseHttpTimeouts(env, read)
+  // Last: in development this may write ./data/secret.key, which a bad value elsewhere must not
+  // leave behind. With problems already found, a given key (or key file) is only checked.
+  const secretKeySource = production || nonEmpty(env, 'GATEHOUSE_SECRET_KEY') !== undefined ? 'GATEHOUSE_SECRET_KEY' : join(dataDir, 'secret.key')
+  const secretKey = read(() => parseSecretKey(env, production, dataDir, { generate: problems.length === 0 }), Buffer.alloc(0))
+  if (problems.length > 0) {
+    const [first, ...others] = problems
+    throw new ConfigError(first!.variable, first!.problem, others)
+  }
   const config: Config = {
     production,
     baseUrl,
@@ -147,7 +147,8 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     adminToken,
     metricsToken,
     secretKey,
-    smtp: smtpUrl === undefined ? undefined : { url: smtpUrl, from: smtpFrom },
+    secretKeySource,
+    smtp,
     workspaceRoles,
     session,
     passwordHashing: { memoryCost: 19456, timeCost: 2 },
@@ -162,34 +163,56 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   return deepFreeze(config)
 }
 
+type Read = <T>(parse: () => T, fallback: T) => T
+
+/** A bearer token the operator chose: unset, or at least 24 characters (never echoed). */
+function token(env: Env, name: string): string | undefined {
+  const value = nonEmpty(env, name)
+  if (value !== undefined && value.length < 24) throw new ConfigError(name, `expected at least 24 characters, got ${value.length}`)
+  return value
+}
+
+/**
+ * SMTP, or undefined for the development outbox. In production the sender must be a real address:
+ * mail from `no-reply@localhost` (the default) is refused or filed as spam by receiving servers, so
+ * invitations and password links would silently never arrive.
+ */
+function parseSmtp(env: Env, production: boolean): Config['smtp'] {
+  const url = nonEmpty(env, 'GATEHOUSE_SMTP_URL')
+  if (url !== undefined && !/^smtps?:\/\/[^/]+/.test(url)) {
+    throw new ConfigError('GATEHOUSE_SMTP_URL', 'expected smtp://user:password@host:port or smtps://…')
+  }
+  const given = nonEmpty(env, 'GATEHOUSE_SMTP_FROM')
+  const from = given ?? DEFAULT_SENDER
+  if (production && url !== undefined && isLocalSender(from)) {
+    throw new ConfigError('GATEHOUSE_SMTP_FROM', `${given === undefined ? `unset, so mail would come from ${DEFAULT_SENDER}` : `${JSON.stringify(given)} is not a deliverable sender`}: in production set an address on your own domain that your SMTP server may send as, e.g. "Gatehouse <no-reply@sso.example.com>"`)
+  }
+  return url === undefined ? undefined : { url, from }
+}
+
+const DEFAULT_SENDER = 'Gatehouse <no-reply@localhost>'
+
+/** True when the sender's domain is localhost (or missing): no receiving server accepts it. */
+export function isLocalSender(from: string): boolean {
+  const address = /<([^>]*)>\s*$/.exec(from)?.[1] ?? from
+  const at = address.lastIndexOf('@')
+  const domain = at === -1 ? '' : address.slice(at + 1).trim().toLowerCase().replace(/\.$/, '')
+  return domain === '' || domain === 'localhost' || domain.endsWith('.localhost')
+}
+
+/** The database for people to read: `sqlite:PATH`, or a PostgreSQL URL without its user and password. */
+export function describeDatabase(database: DatabaseConfig): string {
+  if (database.dialect === 'sqlite') return `sqlite:${database.path}`
+  const url = new URL(database.url)
+  return `${url.protocol}//${url.host}${url.pathname}`
+}
+
 /** Freezes the config and every settings object in it (a Buffer, the secret key, cannot be frozen). */
 function deepFreeze<T extends object>(value: T): T {
   for (const part of Object.values(value)) {
     if (typeof part === 'object' && part !== null && !Buffer.isBuffer(part)) deepFreeze(part)
   }
   return Object.freeze(value)
-}
-
-function nonEmpty(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim()
-  return value === undefined || value === '' ? undefined : value
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = nonEmpty(env, name)
-  if (raw === undefined) return fallback
-  const value = Number(raw)
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new ConfigError(name, `expected an integer ${min}–${max}, got ${JSON.stringify(raw)}`)
-  }
-  return value
-}
-
-function oneOf(env: Env, name: string, allowed: string[], fallback: string): string {
-  const raw = nonEmpty(env, name)
-  if (raw === undefined) return fallback
-  if (!allowed.includes(raw)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`)
-  return raw
 }
 
 /**
@@ -247,12 +270,14 @@ function parseDatabase(env: Env, cwd: string, dataDir: string): DatabaseConfig {
 }
 
 /** A 32-byte key given as 64 hex digits or base64; in development one is made once under the data dir. */
-function parseSecretKey(env: Env, production: boolean, dataDir: string): Buffer {
+function parseSecretKey(env: Env, production: boolean, dataDir: string, { generate }: { generate: boolean }): Buffer {
   const raw = nonEmpty(env, 'GATEHOUSE_SECRET_KEY')
   if (raw !== undefined) return decodeSecretKey(raw)
-  if (production) throw new ConfigError('GATEHOUSE_SECRET_KEY', 'required when NODE_ENV=production')
+  // Production without the key is already reported among the missing variables.
+  if (production) return Buffer.alloc(0)
   const file = join(dataDir, 'secret.key')
   if (existsSync(file)) return decodeSecretKey(readFileSync(file, 'utf8').trim(), file)
+  if (!generate) return Buffer.alloc(0)
   mkdirSync(dataDir, { recursive: true })
   const key = randomBytes(32)
   writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
@@ -268,80 +293,22 @@ function decodeSecretKey(raw: string, source = 'GATEHOUSE_SECRET_KEY'): Buffer {
 }
 
 /** Seconds in the environment, milliseconds in the config. */
-function parseHttpTimeouts(env: Env): HttpTimeouts {
-  const headers = integer(env, 'GATEHOUSE_HEADERS_TIMEOUT', 10, 1, 300)
-  const request = integer(env, 'GATEHOUSE_REQUEST_TIMEOUT', 60, 1, 3600)
+function parseHttpTimeouts(env: Env, read: Read): HttpTimeouts {
+  const headers = read(() => integer(env, 'GATEHOUSE_HEADERS_TIMEOUT', 10, 1, 300), undefined)
+  const request = read(() => integer(env, 'GATEHOUSE_REQUEST_TIMEOUT', 60, 1, 3600), undefined)
   // node refuses a headers timeout above the request timeout.
-  if (request < headers) {
-    throw new ConfigError('GATEHOUSE_REQUEST_TIMEOUT', `expected at least GATEHOUSE_HEADERS_TIMEOUT (${headers} s), got ${request}`)
-  }
-  return {
-    headersMs: headers * 1000,
-    requestMs: request * 1000,
-    idleMs: integer(env, 'GATEHOUSE_IDLE_TIMEOUT', 72, 1, 3600) * 1000,
-    minBodyRate: { bytesPerSecond: integer(env, 'GATEHOUSE_MIN_BODY_RATE', 1024, 1, 1024 * 1024 * 1024), graceMs: 10_000 },
-    shutdownMs: integer(env, 'GATEHOUSE_SHUTDOWN_TIMEOUT', 10, 0, 300) * 1000,
-  }
-}
-
-/** `1.1.1.1`, `10.0.0.2:5353`, `2606:4700::1111` or `[2606:4700::1111]:53`, comma-separated. */
-function parseDnsServers(env: Env): string[] | undefined {
-  const raw = nonEmpty(env, 'GATEHOUSE_DNS_SERVERS')
-  if (raw === undefined) return undefined
-  const servers = raw.split(',').map((s) => s.trim())
-  for (const server of servers) {
-    const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(server) ?? /^([^:]+):(\d{1,5})$/.exec(server)
-    const ip = match?.[1] ?? server
-    const port = match?.[2] === undefined ? 53 : Number(match[2])
-    if (isIP(ip) === 0 || port < 1 || port > 65535) {
-      throw new ConfigError('GATEHOUSE_DNS_SERVERS', `expected IP addresses with an optional :port, separated by commas (1.1.1.1, 10.0.0.2:5353, [2606:4700::1111]:53), got ${JSON.stringify(server)}`)
+  read(() => {
+    if (headers !== undefined && request !== undefined && request < headers) {
+      throw new ConfigError('GATEHOUSE_REQUEST_TIMEOUT', `expected at least GATEHOUSE_HEADERS_TIMEOUT (${headers} s), got ${request}`)
     }
+  }, undefined)
+  return {
+    headersMs: (headers ?? 0) * 1000,
+    requestMs: (request ?? 0) * 1000,
+    idleMs: read(() => integer(env, 'GATEHOUSE_IDLE_TIMEOUT', 72, 1, 3600), 0) * 1000,
+    minBodyRate: { bytesPerSecond: read(() => integer(env, 'GATEHOUSE_MIN_BODY_RATE', 1024, 1, 1024 * 1024 * 1024), 0), graceMs: 10_000 },
+    shutdownMs: read(() => integer(env, 'GATEHOUSE_SHUTDOWN_TIMEOUT', 10, 0, 300), 0) * 1000,
   }
-  return servers
-}
-
-/** The named ranges proxy-addr (Fastify's trust-proxy check) knows. */
-const NAMED_RANGES = ['loopback', 'linklocal', 'uniquelocal']
-const MAX_HOPS = 32
-
-/**
- * Off (`false`, `no`, `0` or unset), a hop count (`1` for one reverse proxy in front), or the
- * proxies' addresses and CIDR ranges separated by commas. `true` is refused: it would trust every
- * hop, and so the left-most `X-Forwarded-For` entry, which the client writes itself.
- */
-function parseTrustProxy(env: Env): TrustProxy {
-  const name = 'GATEHOUSE_TRUST_PROXY'
-  const raw = nonEmpty(env, name)
-  if (raw === undefined || ['false', 'no', '0'].includes(raw.toLowerCase())) return false
-  if (['true', 'yes', 'on'].includes(raw.toLowerCase())) {
-    throw new ConfigError(name, `${JSON.stringify(raw)} would trust every hop, so a client could name its own address: give the number of proxies in front of Gatehouse (e.g. 1) or their addresses/CIDRs (e.g. 10.0.0.0/8, ::1)`)
-  }
-  if (/^\d+$/.test(raw)) {
-    const hops = Number(raw)
-    if (hops > MAX_HOPS) throw new ConfigError(name, `expected a hop count 1–${MAX_HOPS}, got ${JSON.stringify(raw)}`)
-    return hops
-  }
-  const entries = raw.split(',').map((entry) => entry.trim())
-  for (const entry of entries) {
-    if (NAMED_RANGES.includes(entry)) continue
-    const problem = cidrProblem(entry)
-    if (problem !== undefined) throw new ConfigError(name, `${JSON.stringify(entry)} ${problem}; expected a hop count or IP addresses/CIDRs separated by commas (10.0.0.0/8, 192.0.2.7, ::1, loopback)`)
-  }
-  return entries
-}
-
-/** Why `entry` is not an IPv4/IPv6 address or CIDR range (undefined if it is). */
-function cidrProblem(entry: string): string | undefined {
-  const slash = entry.indexOf('/')
-  const address = slash === -1 ? entry : entry.slice(0, slash)
-  const family = isIP(address)
-  if (family === 0) return 'is not an IP address'
-  if (slash === -1) return undefined
-  const prefix = entry.slice(slash + 1)
-  const max = family === 4 ? 32 : 128
-  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return `has a bad prefix length (expected 1–${max})`
-  if (Number(prefix) === 0) return 'would trust every address'
-  return undefined
 }
 
 function parseRoles(env: Env): string[] {

@@ -11,7 +11,7 @@ import { smtpMailer } from './mail/smtp-mailer.js'
 import { createPromMetrics } from './http/metrics.js'
 import { createMetadataFetcher } from './net/metadata-fetcher.js'
 import { createTxtResolver } from './net/txt-resolver.js'
-import { migrateToLatest, openDatabase, type Db, type OpenDatabaseOptions } from './store/database.js'
+import { closeDatabase, migrateToLatest, openDatabase, type Db, type OpenDatabaseOptions } from './store/database.js'
 import { createStore } from './store/index.js'
 import { checkReadiness } from './store/readiness.js'
 import { waitForDatabase } from './store/wait-for-database.js'
@@ -82,5 +82,5 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     logger: options.logger,
     readiness: () => checkReadiness(db, clock.now().toISOString()),
   }
-  return { db, deps, close: () => db.destroy() }
+  return { db, deps, close: () => closeDatabase(db) }
 }

@@ -4,7 +4,6 @@
  */
 import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { setFlagsFromString } from 'node:v8'
 import type { Config } from './config.js'
 import { sharedMetadataParser } from './core/metadata-parser.js'
 import { refreshIdpMetadata } from './core/metadata-refresh.js'
@@ -17,24 +16,20 @@ import { createLogger } from './http/logging.js'
 import { sweepExpired } from './jobs/sweep.js'
 import { startJobWorker } from './jobs/worker.js'
 import { createRuntime } from './runtime.js'
+import { findUnopenableSealedKey } from './core/secret-key-check.js'
 import { assertWritableDirectory } from './store/data-dir.js'
-
-/**
- * DESIGN §6 keeps one process under 200 MB while 64 connections post ~90 KB responses. Each waiting
- * response is promoted to V8's old space and dies there; with V8's default heap growing (up to 4×
- * the live ~30 MB) the heap reached ~137 MB before a full GC and the process 239 MB. Growing by 50 %
- * keeps the peak near 155 MB for ~10 full GCs of 5–25 ms per minute of that load. Unlike
- * --max-old-space-size, it is no ceiling: a bigger live set grows the heap instead of crashing.
- * V8 reads it whenever it sizes the heap, so setting it here works without a command-line flag.
- */
-const HEAP_GROWING_PERCENT = 50
 
 export async function start(config: Config, out: (line: string) => void): Promise<number> {
   const started = performance.now()
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
   const logger = createLogger(config.logLevel)
   if (config.database.dialect === 'sqlite' && config.database.path !== ':memory:') assertWritableDirectory(dirname(config.database.path))
   const runtime = await createRuntime(config, { logger })
+  const unopenable = await findUnopenableSealedKey(runtime.deps)
+  if (unopenable !== undefined) {
+    await runtime.close()
+    out(secretKeyMismatch(config, unopenable))
+    return 1
+  }
   if (config.adminToken === undefined) {
     logger.warn('operator API disabled: GATEHOUSE_ADMIN_TOKEN is not set (every /api/v1 operator route answers 503 api_disabled)')
   }
@@ -55,16 +50,18 @@ export async function start(config: Config, out: (line: string) => void): Promis
   const requests = trackRequests(app.server)
   await app.listen({ port: config.port, host: config.host })
   logger.info({ baseUrl: config.baseUrl, database: config.database.dialect, startupMs: Math.round(performance.now() - started) }, 'gatehouse started')
+  // Listening for the stop signal before printing anything: a SIGTERM sent on seeing these lines stops cleanly.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
   const link = await issueSetupLink(runtime.deps)
   if (link !== undefined) {
     out(`\n  Gatehouse has no organization yet. Create the first one and its owner here (one use, 24 hours):\n\n    ${link}\n`)
   }
   if (config.devOutbox.enabled && config.smtp === undefined) out(`  Mail goes to the development outbox: ${config.baseUrl}/dev/outbox\n`)
   if (config.devIdp.enabled) out(`  Development IdP (for trying SSO; never for production; GATEHOUSE_DEV_IDP=off turns it off): ${config.baseUrl}/dev/idp\n`)
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
+  const signal = await stopSignal
   // A second signal while stopping: the operator wants out now.
   const now = (second: NodeJS.Signals) => {
     logger.warn({ signal: second }, 'stopping: second signal, exiting at once')
@@ -93,6 +90,13 @@ export async function start(config: Config, out: (line: string) => void): Promis
   logger.info('stopping: database closed')
   logger.info('stopped')
   return 0
+}
+
+/** One line: which key failed, where the key in use came from, and the two ways out. */
+function secretKeyMismatch(config: Config, unopenable: string): string {
+  const from = config.secretKeySource === 'GATEHOUSE_SECRET_KEY' ? '' : ` (GATEHOUSE_SECRET_KEY is unset, so it was read from ${config.secretKeySource})`
+  return `gatehouse: GATEHOUSE_SECRET_KEY: the secret key in use${from} cannot open the ${unopenable} sealed in the database: it is not the key this database was set up with. `
+    + 'Start with that key (every process of a deployment needs the same one; restore it from your backup), or point GATEHOUSE_DATABASE_URL at the database that belongs to this key.'
 }
 
 /** How long past the drain time stopping may take (closing connections, the database) before the process exits anyway. */

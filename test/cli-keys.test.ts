@@ -105,6 +105,9 @@ describe('gatehouse sso disable', () => {
     await runtime.close()
 
     expect(await run('sso', 'disable', '--org', 'acme')).toBe(0)
+    expect(lines.at(-1)).toMatch(/^SSO is disabled for acme\. Members sign in with passwords/)
+    expect(await run('sso', 'disable', '--org', 'acme')).toBe(0)
+    expect(lines.at(-1)).toMatch(/^SSO was already off for acme: nothing changed\./)
     const after = await createRuntime(config, { logger: createLogger('silent') })
     const connection = await after.deps.store.ssoConnections.findBySsoName('acme')
     expect(connection?.enabled).toBe(false)

@@ -48,7 +48,8 @@ describe('gatehouse oidc-client', () => {
     const output = lines.join('\n')
     const id = /client_id\s+(\S+)/.exec(output)![1]!
     const secret = /client_secret\s+(\S+)/.exec(output)![1]!
-    expect(output).toContain('issuer         http://gh.test/oidc')
+    expect(lines[0]).toBe(`Registered confidential OpenID Connect client "Host app" in sqlite:${join(dir, 'g.db')}.`)
+    expect(lines[1]).toBe('  issuer         http://gh.test/oidc   (GATEHOUSE_BASE_URL as this command saw it: the server must run with the same)')
     const clients = await withRuntime((r) => r.deps.store.oidcClients.list())
     expect(clients).toMatchObject([{ id, name: 'Host app', public: false, redirectUris: ['https://app.example.com/callback', 'http://localhost:3000/callback'], postLogoutRedirectUris: ['https://app.example.com/'] }])
     lines = []

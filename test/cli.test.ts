@@ -3,7 +3,7 @@
  * process (`node bin/gatehouse.js start`) as `npm start` runs it.
  */
 import type { ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -93,6 +93,17 @@ describe('configuration errors', () => {
     expect(code).toBe(1)
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/^gatehouse: GATEHOUSE_PORT: .*"80a"/)
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  it('prints every bad variable, one line each, and returns 1', async () => {
+    const dir = tempDir()
+    const { code, lines } = await run(['migrate'], { GATEHOUSE_PORT: '80a', GATEHOUSE_LOG_LEVEL: 'loud', GATEHOUSE_SECRET_KEY: 'short', GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'x.db')}` })
+    expect(code).toBe(1)
+    expect(lines).toHaveLength(3)
+    expect(lines[0]).toMatch(/^gatehouse: GATEHOUSE_PORT: .*"80a"/)
+    expect(lines[1]).toMatch(/^gatehouse: GATEHOUSE_LOG_LEVEL: .*"loud"/)
+    expect(lines[2]).toMatch(/^gatehouse: GATEHOUSE_SECRET_KEY: expected 32 random bytes/)
     expect(readdirSync(dir)).toEqual([])
   })
 
@@ -209,7 +220,7 @@ describe('gatehouse create-owner', () => {
 
     const { code, lines } = await run(['create-owner', '--org=acme', '--email=M@acme.test'], env)
     expect(code).toBe(0)
-    expect(lines).toEqual(['Found organization acme; m@acme.test is an owner.'])
+    expect(lines).toEqual(['Found organization acme; promoted m@acme.test from member to owner.'])
 
     const after = await open()
     const org = await after.deps.store.orgs.findBySlug('acme')
@@ -220,10 +231,10 @@ describe('gatehouse create-owner', () => {
     expect(await after.deps.store.orgs.count()).toBe(1)
   })
 
-  it('running it again for an owner changes nothing', async () => {
+  it('running it again for an owner changes nothing, and says so', async () => {
     const { code, lines } = await run(['create-owner', '--org', 'acme', '--email', 'o@acme.test'], env)
     expect(code).toBe(0)
-    expect(lines).toEqual(['Found organization acme; o@acme.test is an owner.'])
+    expect(lines).toEqual(['Found organization acme; o@acme.test was already an owner: nothing changed.'])
   })
 
   it('names a new organization with --name', async () => {
@@ -344,6 +355,50 @@ describe('the real process: node bin/gatehouse.js', () => {
     cli.child.kill('SIGTERM')
     expect(await within(cli.exited, 5_000, 'the exit after SIGTERM')).toBe(0)
   }, 30_000)
+
+  it('start: refuses a secret key that cannot open the database\'s sealed keys, naming GATEHOUSE_SECRET_KEY; the right key starts again', async () => {
+    const cwd = tempDir()
+    const port = await freePort()
+    const env = { GATEHOUSE_PORT: String(port), GATEHOUSE_BASE_URL: `http://localhost:${port}` }
+    const first = spawnCli(['start'], cwd, { ...env, GATEHOUSE_SECRET_KEY: SECRET_KEY })
+    await first.waitFor(/Development IdP [^:]*: (\S+)\s/, 15_000, 'the last line of the start')
+    expect(await first.stop()).toBe(0)
+
+    const wrong = spawnCli(['start'], cwd, { ...env, GATEHOUSE_SECRET_KEY: '33'.repeat(32) })
+    expect(await within(wrong.exited, 15_000, 'the refused start')).toBe(1)
+    const refusal = wrong.stdout().split('\n').filter((line) => line.startsWith('gatehouse: '))
+    expect(refusal).toHaveLength(1)
+    expect(refusal[0]).toMatch(/^gatehouse: GATEHOUSE_SECRET_KEY: the secret key in use cannot open the SAML key \S+ sealed in the database: it is not the key this database was set up with\. Start with that key/)
+    expect(wrong.stdout()).not.toContain('gatehouse started')
+    expect(wrong.stdout() + wrong.stderr()).not.toContain('33'.repeat(32))
+    await expect(fetch(`http://localhost:${port}/healthz`)).rejects.toThrow()
+
+    const again = spawnCli(['start'], cwd, { ...env, GATEHOUSE_SECRET_KEY: SECRET_KEY })
+    await again.waitFor(/Development IdP [^:]*: (\S+)\s/, 15_000, 'the last line of the start')
+    expect((await fetch(`http://localhost:${port}/login`)).status).toBe(200)
+    expect(await again.stop()).toBe(0)
+  }, 60_000)
+
+  it('start (development): a secret.key made anew beside an older database stops the start, naming the file', async () => {
+    const cwd = tempDir()
+    const port = await freePort()
+    const env = { GATEHOUSE_PORT: String(port), GATEHOUSE_BASE_URL: `http://localhost:${port}` }
+    const first = spawnCli(['start'], cwd, env)
+    await first.waitFor(/Development IdP [^:]*: (\S+)\s/, 15_000, 'the last line of the start')
+    expect(await first.stop()).toBe(0)
+    const keyFile = join(cwd, 'data', 'secret.key')
+    const original = readFileSync(keyFile)
+    rmSync(keyFile)
+
+    const fresh = spawnCli(['start'], cwd, env)
+    expect(await within(fresh.exited, 15_000, 'the refused start')).toBe(1)
+    expect(fresh.stdout()).toContain(`gatehouse: GATEHOUSE_SECRET_KEY: the secret key in use (GATEHOUSE_SECRET_KEY is unset, so it was read from ${keyFile}) cannot open the SAML key`)
+
+    writeFileSync(keyFile, original, { mode: 0o600 })
+    const restored = spawnCli(['start'], cwd, env)
+    await restored.waitFor(/Development IdP [^:]*: (\S+)\s/, 15_000, 'the last line of the start')
+    expect(await restored.stop()).toBe(0)
+  }, 60_000)
 
   it('NODE_ENV=production without secrets exits 1 at once with one line naming the missing variables', async () => {
     const cwd = tempDir()

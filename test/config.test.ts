@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import ts from 'typescript'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, type Config } from '../src/config.js'
+import { ConfigError, describeDatabase, loadConfig, type Config } from '../src/config.js'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const HEX_KEY = 'ab'.repeat(32)
@@ -223,6 +223,42 @@ describe('bad values stop the start with one line naming the variable', () => {
   })
 })
 
+describe('every problem at once', () => {
+  it('reports each bad variable on its own line, in the order they are read, and writes nothing', () => {
+    const cwd = tempDir()
+    const error = configError({ GATEHOUSE_PORT: '80a', GATEHOUSE_LOG_LEVEL: 'loud', GATEHOUSE_TRUST_PROXY: 'true', GATEHOUSE_SECRET_KEY: 'short', GATEHOUSE_REQUEST_TIMEOUT: '5' }, cwd)
+    expect(error.problems.map((p) => p.variable)).toEqual(['GATEHOUSE_PORT', 'GATEHOUSE_TRUST_PROXY', 'GATEHOUSE_LOG_LEVEL', 'GATEHOUSE_REQUEST_TIMEOUT', 'GATEHOUSE_SECRET_KEY'])
+    expect(error.variable).toBe('GATEHOUSE_PORT')
+    const lines = error.message.split('\n')
+    expect(lines).toHaveLength(5)
+    lines.forEach((line, i) => expect(line.startsWith(`${error.problems[i]!.variable}: `)).toBe(true))
+    expect(error.message).not.toContain('short')
+    expect(existsSync(join(cwd, 'data'))).toBe(false)
+  })
+
+  it('does not generate a development key file while another variable is wrong', () => {
+    const cwd = tempDir()
+    expect(configError({ GATEHOUSE_PORT: '80a' }, cwd).problems).toHaveLength(1)
+    expect(existsSync(join(cwd, 'data'))).toBe(false)
+    // Fixed, the same environment starts and makes the key.
+    loadConfig({}, { cwd })
+    expect(existsSync(join(cwd, 'data', 'secret.key'))).toBe(true)
+  })
+
+  it('still checks a damaged key file beside another problem', () => {
+    const cwd = tempDir()
+    mkdirSync(join(cwd, 'data'))
+    writeFileSync(join(cwd, 'data', 'secret.key'), 'not a key\n')
+    expect(configError({ GATEHOUSE_PORT: '80a' }, cwd).problems.map((p) => p.variable)).toEqual(['GATEHOUSE_PORT', join(cwd, 'data', 'secret.key')])
+  })
+
+  it('names the missing production variables and the bad values together', () => {
+    const error = configError({ NODE_ENV: 'production', GATEHOUSE_PORT: '80a', GATEHOUSE_DEV_IDP: 'on' })
+    expect(error.problems.map((p) => p.variable)).toEqual(['GATEHOUSE_BASE_URL', 'GATEHOUSE_PORT', 'GATEHOUSE_DEV_IDP'])
+    expect(error.problems[0]!.problem).toContain('missing: GATEHOUSE_BASE_URL, GATEHOUSE_SECRET_KEY, GATEHOUSE_ADMIN_TOKEN, GATEHOUSE_SMTP_URL')
+  })
+})
+
 describe('NODE_ENV=production', () => {
   const REQUIRED = ['GATEHOUSE_BASE_URL', 'GATEHOUSE_SECRET_KEY', 'GATEHOUSE_ADMIN_TOKEN', 'GATEHOUSE_SMTP_URL'] as const
   const ALL: Record<(typeof REQUIRED)[number], string> = {
@@ -231,6 +267,7 @@ describe('NODE_ENV=production', () => {
     GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
     GATEHOUSE_SMTP_URL: 'smtp://user:pw@mail.example.com:587',
   }
+  const SENDER = { GATEHOUSE_SMTP_FROM: 'Gatehouse <no-reply@sso.example.com>' }
 
   it('refuses to start with none of the secrets, naming every missing one, and writes nothing', () => {
     const cwd = tempDir()
@@ -243,7 +280,7 @@ describe('NODE_ENV=production', () => {
 
   const subsets = REQUIRED.flatMap((a, i) => [[a], ...REQUIRED.slice(i + 1).map((b) => [a, b])]).map((missing) => ({ missing, label: missing.join(', ') }))
   it.each(subsets)('names exactly the missing $label', ({ missing }) => {
-    const env: Record<string, string> = { NODE_ENV: 'production', ...ALL }
+    const env: Record<string, string> = { NODE_ENV: 'production', ...ALL, ...SENDER }
     for (const name of missing) delete env[name]
     const error = configError(env)
     expect(error.variable).toBe(missing[0])
@@ -256,13 +293,13 @@ describe('NODE_ENV=production', () => {
   })
 
   it('counts a blank value as missing', () => {
-    const error = configError({ NODE_ENV: 'production', ...ALL, GATEHOUSE_SECRET_KEY: '   ' })
+    const error = configError({ NODE_ENV: 'production', ...ALL, ...SENDER, GATEHOUSE_SECRET_KEY: '   ' })
     expect(error.message.startsWith('GATEHOUSE_SECRET_KEY: ')).toBe(true)
   })
 
   it('starts with them all set: no dev outbox, listens on 0.0.0.0, generates no key file', () => {
     const cwd = tempDir()
-    const config = loadConfig({ NODE_ENV: 'production', ...ALL }, { cwd })
+    const config = loadConfig({ NODE_ENV: 'production', ...ALL, ...SENDER }, { cwd })
     expect(config.production).toBe(true)
     expect(config.devOutbox.enabled).toBe(false)
     expect(config.host).toBe('0.0.0.0')
@@ -274,22 +311,46 @@ describe('NODE_ENV=production', () => {
   })
 
   it('has the development IdP off, and GATEHOUSE_DEV_IDP=off is accepted', () => {
-    expect(loadConfig({ NODE_ENV: 'production', ...ALL }, { cwd: tempDir() }).devIdp.enabled).toBe(false)
-    expect(loadConfig({ NODE_ENV: 'production', ...ALL, GATEHOUSE_DEV_IDP: 'off' }, { cwd: tempDir() }).devIdp.enabled).toBe(false)
+    expect(loadConfig({ NODE_ENV: 'production', ...ALL, ...SENDER }, { cwd: tempDir() }).devIdp.enabled).toBe(false)
+    expect(loadConfig({ NODE_ENV: 'production', ...ALL, ...SENDER, GATEHOUSE_DEV_IDP: 'off' }, { cwd: tempDir() }).devIdp.enabled).toBe(false)
   })
 
   it.each(['on', 'true', '1', 'yes', 'ON'])('refuses GATEHOUSE_DEV_IDP=%s with one line: it is impossible to enable in production', (value) => {
     const cwd = tempDir()
-    const error = configError({ NODE_ENV: 'production', ...ALL, GATEHOUSE_DEV_IDP: value }, cwd)
+    const error = configError({ NODE_ENV: 'production', ...ALL, ...SENDER, GATEHOUSE_DEV_IDP: value }, cwd)
     expect(error.variable).toBe('GATEHOUSE_DEV_IDP')
     expect(error.message).toMatch(/^GATEHOUSE_DEV_IDP: cannot be on when NODE_ENV=production/)
     expect(error.message).not.toMatch(/[\r\n]/)
     expect(existsSync(join(cwd, 'data'))).toBe(false)
   })
 
+  it.each([
+    { label: 'unset (the default no-reply@localhost)', from: undefined, shows: /unset, so mail would come from Gatehouse <no-reply@localhost>/ },
+    { label: 'no-reply@localhost', from: 'no-reply@localhost', shows: /"no-reply@localhost" is not a deliverable sender/ },
+    { label: 'a name at localhost', from: 'Gatehouse <No-Reply@LOCALHOST>', shows: /not a deliverable sender/ },
+    { label: 'a .localhost domain', from: 'gatehouse@mail.localhost', shows: /not a deliverable sender/ },
+    { label: 'no domain at all', from: 'gatehouse', shows: /not a deliverable sender/ },
+  ])('refuses GATEHOUSE_SMTP_FROM $label when mail goes out over SMTP', ({ from, shows }) => {
+    const env: Record<string, string> = { NODE_ENV: 'production', ...ALL, ...(from === undefined ? {} : { GATEHOUSE_SMTP_FROM: from }) }
+    const error = configError(env)
+    expect(error.problems).toHaveLength(1)
+    expect(error.variable).toBe('GATEHOUSE_SMTP_FROM')
+    expect(error.message).toMatch(shows)
+    expect(error.message).toContain('your own domain')
+  })
+
+  it.each(['Gatehouse <no-reply@sso.example.com>', 'no-reply@example.com', '"Acme, Inc." <it@acme.example>'])('accepts the sender %s', (from) => {
+    expect(loadConfig({ NODE_ENV: 'production', ...ALL, GATEHOUSE_SMTP_FROM: from }, { cwd: tempDir() }).smtp).toEqual({ url: ALL.GATEHOUSE_SMTP_URL, from })
+  })
+
+  it('keeps the localhost default outside production (a local mail catcher takes it)', () => {
+    const config = loadConfig({ GATEHOUSE_SECRET_KEY: HEX_KEY, GATEHOUSE_SMTP_URL: 'smtp://localhost:1025' }, { cwd: tempDir() })
+    expect(config.smtp).toEqual({ url: 'smtp://localhost:1025', from: 'Gatehouse <no-reply@localhost>' })
+  })
+
   it('still validates each value', () => {
-    expect(configError({ NODE_ENV: 'production', ...ALL, GATEHOUSE_SECRET_KEY: 'short' }).variable).toBe('GATEHOUSE_SECRET_KEY')
-    expect(configError({ NODE_ENV: 'production', ...ALL, GATEHOUSE_PORT: '80a' }).variable).toBe('GATEHOUSE_PORT')
+    expect(configError({ NODE_ENV: 'production', ...ALL, ...SENDER, GATEHOUSE_SECRET_KEY: 'short' }).variable).toBe('GATEHOUSE_SECRET_KEY')
+    expect(configError({ NODE_ENV: 'production', ...ALL, ...SENDER, GATEHOUSE_PORT: '80a' }).variable).toBe('GATEHOUSE_PORT')
   })
 })
 
@@ -363,10 +424,17 @@ describe('only config.ts reads the environment', () => {
 
 describe('docs/configuration.md', () => {
   it('describes every variable config.ts reads', () => {
-    const source = readFileSync(join(ROOT, 'src', 'config.ts'), 'utf8')
+    const source = ['config.ts', 'config-values.ts'].map((file) => readFileSync(join(ROOT, 'src', file), 'utf8')).join('\n')
     const names = [...new Set([...source.matchAll(/\b(GATEHOUSE_[A-Z_]+|NODE_ENV)\b/g)].map((m) => m[1]!))]
     expect(names.length).toBeGreaterThan(10)
     const doc = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8')
     expect(names.filter((name) => !doc.includes(`\`${name}\``))).toEqual([])
+  })
+})
+
+describe('describeDatabase', () => {
+  it('names the SQLite file, and a PostgreSQL database without its credentials', () => {
+    expect(describeDatabase({ dialect: 'sqlite', path: '/var/lib/gatehouse/gatehouse.db' })).toBe('sqlite:/var/lib/gatehouse/gatehouse.db')
+    expect(describeDatabase({ dialect: 'postgres', url: 'postgres://gatehouse:s3cret-pw@db.internal:5432/gatehouse?sslmode=require' })).toBe('postgres://db.internal:5432/gatehouse')
   })
 })

@@ -1,5 +1,5 @@
 /**
- * Builds dist/ once, before any test file runs, when it is missing or older than src/. Several files
+ * Builds dist/ once, before any test file runs, unless it was built from this src/. Several files
  * start the built server (bin/gatehouse.js runs dist/); each building on its own could run two
  * `tsc` at once in parallel workers, one reading what the other is half-way through writing.
  */

@@ -1,5 +1,5 @@
 /**
- * ACS HTTP benchmark: the real Gatehouse server (`node bin/gatehouse.js start` with `npm start`'s node flags, built dist/, SQLite
+ * ACS HTTP benchmark: the real Gatehouse server (`node bin/gatehouse.js start` with its node flags, built dist/, SQLite
  * in a temp dir, NODE_ENV=production, info logs to a file) against a bare Fastify route running
  * node-saml (bench/acs/node-saml-server.ts), both pinned to CPU 0, driven by autocannon from this
  * process on CPU 1, over loopback only.
@@ -35,6 +35,7 @@ import { fileURLToPath } from 'node:url'
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml'
 import autocannon from 'autocannon'
 import { loadConfig } from '../../src/config.js'
+import { RESTART_FLAGS } from '../../src/node-flags.js'
 import { activeSpKeys } from '../../src/core/sp-keys.js'
 import { createLogger } from '../../src/http/logging.js'
 import { createRuntime } from '../../src/runtime.js'
@@ -93,13 +94,13 @@ const env: Record<string, string> = {
   GATEHOUSE_SECRET_KEY: SECRET_KEY,
   // Required in production; never contacted (the ACS sends no mail).
   GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9',
+  GATEHOUSE_SMTP_FROM: 'Gatehouse <no-reply@bench.example>',
   GATEHOUSE_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
 }
 
-// The server runs as `npm start` runs it: the same node flags (package.json scripts.start).
-const startScript = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
-const startFlags = /^node((?:\s+--\S+)*)\s+bin\/gatehouse\.js start$/.exec(startScript)?.[1]?.trim().split(/\s+/).filter((f) => f !== '')
-if (startFlags === undefined) throw new Error(`package.json scripts.start is not "node [--flags] bin/gatehouse.js start": ${startScript}`)
+// The server runs with `gatehouse start`'s node flags (src/node-flags.ts), given on the command line
+// so that Node 20, which cannot re-execute itself with them, runs as Node 22 and 24 do.
+const startFlags: string[] = [...RESTART_FLAGS]
 
 const logFd = openSync(join(dir, 'gatehouse.log'), 'a')
 // BENCH_GATEHOUSE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server only.

@@ -86,7 +86,7 @@ if (schema !== undefined) {
 }
 const config = loadConfig({
   GATEHOUSE_BASE_URL: 'http://gh.bench', GATEHOUSE_ADMIN_TOKEN: 'a'.repeat(32), GATEHOUSE_SECRET_KEY: '11'.repeat(32), GATEHOUSE_DATA_DIR: dir,
-  GATEHOUSE_DATABASE_URL: postgres ? args.database! : `sqlite:${join(dir, 'gh.db')}`, GATEHOUSE_LOG_LEVEL: 'info', NODE_ENV: 'production', GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9',
+  GATEHOUSE_DATABASE_URL: postgres ? args.database! : `sqlite:${join(dir, 'gh.db')}`, GATEHOUSE_LOG_LEVEL: 'info', NODE_ENV: 'production', GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9', GATEHOUSE_SMTP_FROM: 'Gatehouse <no-reply@bench.example>',
 })
 const runtime = await createRuntime(config, { logger: createLogger(args.level ?? 'info', { write: () => {} }), ...(schema === undefined ? {} : { searchPath: schema }) })
 const app = await buildApp(config, runtime.deps)

@@ -13,7 +13,7 @@
  */
 import { createHash, createPrivateKey, randomBytes, sign as rsaSign, verify as rsaVerify, type KeyObject } from 'node:crypto'
 import { DOMParser, type Element } from '@xmldom/xmldom'
-import { ExclusiveCanonicalization } from 'xml-crypto'
+import { exclusiveC14n } from '../../src/saml/c14n.js'
 import { encryptAssertion, toBase64, type TestIdp } from '../../test/helpers/test-idp.js'
 import { makeResponseXml, type FixtureKind, type Sp } from './fixtures.js'
 
@@ -49,11 +49,10 @@ export async function responsePool(kind: FixtureKind, idp: TestIdp, sp: Sp): Pro
   const digestValue = text(child(child(signedInfo, DS, 'Reference'), DS, 'DigestValue'))
   const signatureValue = text(child(signature, DS, 'SignatureValue'))
 
-  const exc = new ExclusiveCanonicalization()
   const unsigned = assertion.cloneNode(true) as Element
   unsigned.removeChild(child(unsigned, DS, 'Signature'))
-  const canonicalAssertion = exc.process(unsigned as never, { inclusiveNamespacesPrefixList: [], ancestorNamespaces: [] })
-  const canonicalSignedInfo = exc.process(signedInfo as never, { inclusiveNamespacesPrefixList: [], ancestorNamespaces: [{ prefix: 'ds', namespaceURI: DS }] })
+  const canonicalAssertion = exclusiveC14n(unsigned)
+  const canonicalSignedInfo = exclusiveC14n(signedInfo, [{ prefix: 'ds', namespaceURI: DS }])
   if (createHash('sha256').update(canonicalAssertion).digest('base64') !== digestValue) throw new Error('template: canonical assertion does not reproduce the digest')
   if (!rsaVerify('sha256', Buffer.from(canonicalSignedInfo), idp.certificate.publicKey, Buffer.from(signatureValue, 'base64'))) {
     throw new Error('template: canonical SignedInfo does not reproduce the signature')

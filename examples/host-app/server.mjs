@@ -12,9 +12,12 @@ import * as oidc from 'openid-client'
 
 const escape = (value) => String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
+const APP_NAME = 'Example host app'
+
+/** `title · Example host app`, or the app's name alone on its own home page (never said twice). */
 const page = (title, body) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)} · Example host app</title></head>
+<title>${escape(title === APP_NAME ? APP_NAME : `${title} · ${APP_NAME}`)}</title></head>
 <body><main><h1>${escape(title)}</h1>${body}</main></body></html>`
 
 /**
@@ -83,13 +86,13 @@ export async function startHostApp({ issuer, clientId, clientSecret, appUrl, por
       if (url.pathname !== '/') return send(res, 404, page('Not found', '<p><a href="/">Home</a></p>'))
       const user = session.user
       if (user === undefined) {
-        return send(res, 200, page('Example host app', `<p>You are not signed in.</p>
+        return send(res, 200, page(APP_NAME, `<p>You are not signed in.</p>
 <p><a href="/login">Sign in with Gatehouse</a></p>
 <form method="get" action="/login"><label for="organization">Or sign in for one organization</label>
 <input id="organization" name="organization" placeholder="acme"> <button type="submit">Sign in</button></form>`))
       }
       const roles = Object.entries(user.workspace_roles ?? {})
-      return send(res, 200, page('Example host app', `<p>Signed in as <strong id="name">${escape(user.name)}</strong> (<span id="email">${escape(user.email)}</span>)
+      return send(res, 200, page(APP_NAME, `<p>Signed in as <strong id="name">${escape(user.name)}</strong> (<span id="email">${escape(user.email)}</span>)
 with ${user.amr?.includes('saml') ? 'single sign-on' : 'a password'}.</p>
 <dl><dt>Organization</dt><dd id="org">${escape(user.org)}</dd><dt>Organization role</dt><dd id="org-role">${escape(user.org_role)}</dd></dl>
 <table><caption>Workspace roles</caption><thead><tr><th scope="col">Workspace</th><th scope="col">Role</th></tr></thead><tbody>

@@ -9,6 +9,7 @@ export type AuthErrorCode =
   | 'no_membership'
   | 'session_required'
   | 'org_not_selected'
+  | 'sso_turned_off'
 
 export class AuthError extends Error {
   override name = 'AuthError'

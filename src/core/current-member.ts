@@ -5,9 +5,10 @@
  * - a password session grants the orgs whose enforcement still lets this member use a password;
  * - an API session grants its one org while the policy allows API password sign-in.
  */
+import { AuthError } from './auth-error.js'
 import type { CoreDeps } from './deps.js'
 import { isSignInAllowed, type SignInChannel } from './sso-policy.js'
-import type { Membership, Session, Workspace } from './types.js'
+import type { Membership, Organization, Session, Workspace } from './types.js'
 
 const channelOf = (session: Session): SignInChannel | undefined =>
   session.authMethod === 'saml' ? 'sso' : session.kind === 'api' ? 'api_password' : 'password_page'
@@ -46,4 +47,25 @@ export async function describeMemberships(deps: CoreDeps, session: Session): Pro
 /** The session's membership of one org, if the session may act there. */
 export async function findMembership(deps: CoreDeps, session: Session, orgSlug: string): Promise<Membership | undefined> {
   return (await accessibleMemberships(deps, session)).find((m) => m.org.slug === orgSlug)
+}
+
+/**
+ * The org whose IdP made this SSO session, once that org's SSO is switched off (CLI, API or page)
+ * while the user is still its member. The session then grants nothing (DESIGN §2.4: with SSO off,
+ * SSO does not count), and the user should be told that, not "you are not a member".
+ */
+export async function findOrgWhoseSsoEnded(deps: CoreDeps, session: Session): Promise<Organization | undefined> {
+  if (session.authMethod !== 'saml' || session.orgId === null) return undefined
+  const connection = await deps.store.ssoConnections.findByOrg(session.orgId)
+  if (connection?.enabled === true) return undefined
+  if (await deps.store.members.findByUser(session.orgId, session.userId) === undefined) return undefined
+  return deps.store.orgs.findById(session.orgId)
+}
+
+/** Refuses with `sso_turned_off` when that is why the session reaches no org; returns otherwise. */
+export async function refuseIfSsoEnded(deps: CoreDeps, session: Session): Promise<void> {
+  const org = await findOrgWhoseSsoEnded(deps, session)
+  if (org !== undefined) {
+    throw new AuthError('sso_turned_off', `Single sign-on was turned off for ${org.name}; sign in with your password (or set one).`, org.slug)
+  }
 }

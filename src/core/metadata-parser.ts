@@ -14,11 +14,10 @@
  * The worker is `saml/metadata-worker.ts`: from dist/ its compiled .js; from src/ (vitest, tsx)
  * the .ts itself, through tsx's loader registered in the thread first.
  */
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
-import { Worker, type ResourceLimits } from 'node:worker_threads'
+import type { ResourceLimits, Worker } from 'node:worker_threads'
 import type { MetadataJob, MetadataJobResult, ParsedIdpMetadata } from '../saml/idp-metadata-job.js'
 import { MAX_METADATA_BYTES, MetadataError } from '../saml/idp-metadata.js'
+import { startWorkerThread } from '../worker-thread.js'
 
 export type { ParsedIdpMetadata } from '../saml/idp-metadata-job.js'
 
@@ -177,14 +176,5 @@ export function sharedMetadataParser(): MetadataParserPool {
 }
 
 function spawnMetadataWorker(resourceLimits: ResourceLimits): Worker {
-  const here = import.meta.url
-  if (here.endsWith('.ts')) {
-    // Running from src/ (vitest, tsx): the thread registers tsx's loader, then imports the entry.
-    // tsx's ESM API (its CommonJS twin looks for a file it does not ship): resolved from here, not the cwd.
-    const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
-    const entry = new URL('../saml/metadata-worker.ts', here).href
-    const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}) })`
-    return new Worker(boot, { eval: true, resourceLimits })
-  }
-  return new Worker(new URL('../saml/metadata-worker.js', here), { resourceLimits })
+  return startWorkerThread(import.meta.url, '../saml/metadata-worker', { resourceLimits })
 }

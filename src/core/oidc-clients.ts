@@ -154,3 +154,17 @@ export async function oidcClientOrigins(deps: CoreDeps): Promise<string[]> {
   }
   return [...origins].sort()
 }
+
+/**
+ * The name of the app an OpenID Connect sign-in in progress is for, from the provider's stored
+ * interaction (`next=/oidc/interaction/UID` of the sign-in page): read from the server, never from
+ * the URL, so a crafted link cannot make the page name another app. Undefined when none is live.
+ */
+export async function findInteractionClientName(deps: CoreDeps, next: string | undefined): Promise<string | undefined> {
+  const uid = next === undefined ? undefined : /^\/oidc\/interaction\/([A-Za-z0-9_-]{1,64})$/.exec(next)?.[1]
+  if (uid === undefined) return undefined
+  const interaction = await deps.store.oidcPayloads.find('Interaction', uid, deps.clock.now().toISOString())
+  const clientId = (interaction?.payload.params as Record<string, unknown> | undefined)?.client_id
+  if (typeof clientId !== 'string' || clientId.length > 100) return undefined
+  return (await deps.store.oidcClients.find(clientId))?.name
+}

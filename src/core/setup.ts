@@ -10,7 +10,7 @@ import type { Actor, CoreDeps } from './deps.js'
 import { insertOrg } from './orgs.js'
 import { issuePasswordLink } from './password-reset.js'
 import { hashSecretToken, newId, newSecretToken } from './secret-token.js'
-import type { Organization, User } from './types.js'
+import type { Organization, OrgRole, User } from './types.js'
 import { checkEmail, checkName, checkOrgSlug, checkPassword } from './validation.js'
 
 export async function isSetupOpen(deps: CoreDeps): Promise<boolean> {
@@ -78,6 +78,8 @@ export interface CreateOwnerResult {
   readonly user: User
   readonly createdOrg: boolean
   readonly createdUser: boolean
+  /** The user's role in the org before: undefined when they were not a member (added as owner). */
+  readonly previousRole: OrgRole | undefined
   /** A single-use link to set a password, for a user who has none. */
   readonly passwordLink: string | undefined
 }
@@ -111,7 +113,7 @@ export async function createOwner(deps: CoreDeps, input: { orgSlug: string; emai
     if (member?.role !== 'owner') {
       await recordAudit(tx, { orgId: org.id, actor, action: member === undefined ? 'member.added' : 'member.updated', target: email, detail: { role: 'owner', via: 'cli' } }, now)
     }
-    return { org, user, createdOrg, createdUser }
+    return { org, user, createdOrg, createdUser, previousRole: member?.role }
   })
   const passwordLink = result.user.hasPassword ? undefined : await issuePasswordLink(deps, result.user.id, days(1))
   return { ...result, passwordLink }

@@ -12,7 +12,7 @@ import { enqueueMail } from './mail.js'
 import { getOrganization } from './orgs.js'
 import { DuplicateKeyError, type Stores } from './ports.js'
 import { newId } from './secret-token.js'
-import { DEFAULT_POLICY, idpFingerprint, type IdpConfig, type SsoConnection, type SsoPolicy } from './sso-connection.js'
+import { DEFAULT_POLICY, idpFingerprint, type IdpConfig, type MetadataFrom, type SsoConnection, type SsoPolicy } from './sso-connection.js'
 import { SsoError } from './sso-error.js'
 import { dropLostOidcGrants } from './oidc-revocation.js'
 import { applyPolicyPatch } from './sso-policy.js'
@@ -23,10 +23,14 @@ import { SLUG_PATTERN } from './validation.js'
 const RESERVED_SSO_NAMES = new Set(['api', 'admin', 'login', 'logout', 'static', 'oidc', 'saml', 'sso', 'setup', 'dev', 'www', 'gatehouse'])
 
 export function checkSsoName(ssoName: string): string {
-  if (!SLUG_PATTERN.test(ssoName) || RESERVED_SSO_NAMES.has(ssoName)) {
+  if (!isValidSsoName(ssoName)) {
     throw new SsoError('sso_name_invalid', 'The SSO name must be 3–63 characters of a-z, 0-9 and "-", not starting or ending with "-", and not a reserved word.', undefined, 'ssoName')
   }
   return ssoName
+}
+
+export function isValidSsoName(ssoName: string): boolean {
+  return SLUG_PATTERN.test(ssoName) && !RESERVED_SSO_NAMES.has(ssoName)
 }
 
 /** Owners change SSO; admins may only look (DESIGN §2). */
@@ -80,7 +84,7 @@ export async function setSsoName(deps: CoreDeps, orgSlug: string, ssoName: strin
 }
 
 export type IdpInput =
-  | { readonly metadataXml: string; readonly entityId?: string | undefined }
+  | { readonly metadataXml: string; readonly entityId?: string | undefined; readonly from?: MetadataFrom | undefined }
   | { readonly metadataUrl: string; readonly entityId?: string | undefined }
   | { readonly ssoUrl: string; readonly entityId: string; readonly certificates: readonly string[]; readonly signatureAlgorithm?: 'rsa-sha256' | 'rsa-sha1' }
 
@@ -101,7 +105,7 @@ export async function configureIdp(deps: CoreDeps, orgSlug: string, input: IdpIn
     }, now.toISOString())
     await recordAudit(tx, {
       orgId: org.id, actor, action: 'sso.idp_configured', target: connection.ssoName,
-      detail: { before: describeIdp(connection.idp), after: describeIdp(idp), source: idp.source, ...(metadataUrl === undefined ? {} : { metadataUrl }) },
+      detail: { before: describeIdp(connection.idp), after: describeIdp(idp), source: idp.metadataFrom ?? idp.source, ...(metadataUrl === undefined ? {} : { metadataUrl }) },
     }, now)
   })
   return { connection: { ...connection, idp, metadataUrl }, warnings }
@@ -119,6 +123,7 @@ export async function readIdpInput(deps: CoreDeps, input: IdpInput, signatureAlg
           entityId: parsed.entityId, ssoUrlRedirect: parsed.ssoUrls.redirect, ssoUrlPost: parsed.ssoUrls.post,
           certificates: [...parsed.signingCertificates], signatureAlgorithm,
           source: metadataUrl === undefined ? 'metadata' : 'metadata-url', nameIdFormats: parsed.nameIdFormats,
+          ...('metadataXml' in input && input.from !== undefined ? { metadataFrom: input.from } : {}),
         },
         warnings: [...parsed.warnings],
         metadataUrl,

@@ -38,6 +38,9 @@ export interface SsoPolicy {
   readonly workspaceAttributes: { readonly enabled: boolean; readonly prefix: string }
 }
 
+export const METADATA_FROM = ['upload', 'paste', 'dev-idp'] as const
+export type MetadataFrom = (typeof METADATA_FROM)[number]
+
 export interface IdpConfig {
   readonly entityId: string
   readonly ssoUrlRedirect: string | undefined
@@ -46,6 +49,11 @@ export interface IdpConfig {
   readonly certificates: readonly string[]
   readonly signatureAlgorithm: 'rsa-sha256' | 'rsa-sha1'
   readonly source: 'metadata' | 'metadata-url' | 'manual'
+  /**
+   * How metadata XML reached us, for "Configured from": absent for the API and for configurations
+   * saved before it was recorded (stored in the IdP's JSON, so older rows read as before).
+   */
+  readonly metadataFrom?: MetadataFrom | undefined
   readonly nameIdFormats: readonly string[]
 }
 

@@ -11,7 +11,7 @@ import type { Config } from '../config.js'
 import type { CoreDeps } from '../core/deps.js'
 import type { Readiness } from '../store/readiness.js'
 import { oidcClientOrigins } from '../core/oidc-clients.js'
-import { MessagePage } from '../ui/pages/auth-pages.js'
+import { MessagePage, SsoTurnedOffPage } from '../ui/pages/auth-pages.js'
 import { apiPlugin } from './api/index.js'
 import { replyWithScimError, scimRoutes } from './scim-routes.js'
 import { devIdpPageRoutes, devIdpProtocolRoutes } from './dev-idp-routes.js'
@@ -58,6 +58,9 @@ async function pageErrorHandler(raw: unknown, request: FastifyRequest, reply: Fa
     return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`)
   }
   const page = (request as { page?: Parameters<typeof viewerOf>[0] }).page
+  if (error.code === 'sso_turned_off' && page) {
+    return sendPage(reply, <SsoTurnedOffPage message={error.message} reference={request.id} viewer={viewerOf(page)} csrf={page.csrf} />, status)
+  }
   const title = status === 503 ? 'Temporarily unavailable' : status >= 500 ? 'Something went wrong' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'That did not work'
   return sendPage(reply, <MessagePage title={title} message={error.message} reference={request.id} viewer={page ? viewerOf(page) : undefined} csrf={page?.csrf ?? undefined} />, status)
 }
@@ -129,12 +132,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const css = readFileSync(new URL('app.css', STATIC_DIR), 'utf8')
   const autoSubmit = readFileSync(new URL('auto-submit.js', STATIC_DIR), 'utf8')
   const ssoSetup = readFileSync(new URL('sso-setup.js', STATIC_DIR), 'utf8')
+  const suggest = readFileSync(new URL('suggest.js', STATIC_DIR), 'utf8')
   const favicon = readFileSync(new URL('favicon.svg', STATIC_DIR), 'utf8')
   app.get('/static/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css))
   app.get('/static/auto-submit.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(autoSubmit))
   app.get('/static/favicon.svg', async (_request, reply) => reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(favicon))
   app.get('/favicon.ico', async (_request, reply) => reply.redirect('/static/favicon.svg', 301))
   app.get('/static/sso-setup.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(ssoSetup))
+  app.get('/static/suggest.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(suggest))
   // Probes, polled every few seconds: not logged per call (warn and above still are). /healthz is
   // liveness (the process answers; no database); /readyz is readiness (docs/operations.md).
   app.get('/healthz', { logLevel: 'warn' }, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }))
@@ -169,7 +174,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     pages.setErrorHandler(pageErrorHandler)
     signInRoutes(pages, deps, cookie)
     setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
-    orgRoutes(pages, deps, config.workspaceRoles)
+    orgRoutes(pages, deps, config.workspaceRoles, { outbox: config.devOutbox.enabled && config.smtp === undefined })
     ssoPageRoutes(pages, deps, config.workspaceRoles, { devIdp: config.devIdp.enabled })
     auditRoutes(pages, deps)
     tokenPageRoutes(pages, deps)

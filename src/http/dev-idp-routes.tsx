@@ -66,12 +66,12 @@ export function devIdpPageRoutes(app: FastifyInstance, deps: CoreDeps): void {
 
   async function signInPage(
     request: FastifyRequest, reply: FastifyReply, target: DevIdpTarget, state: { requestId: string | undefined; relayState: string | undefined },
-    extra: { values?: DevIdpFormValues; errors?: Record<string, string>; error?: string } = {}, status = 200,
+    extra: { values?: DevIdpFormValues; errors?: Record<string, string>; error?: string; picked?: { email: string; firstName: string; lastName: string } } = {}, status = 200,
   ): Promise<FastifyReply> {
     reply.header('cache-control', 'no-store')
     return sendPage(reply, <DevIdpSignInPage csrf={request.page.csrf} orgName={target.org.name} ssoName={target.connection.ssoName}
       acsUrl={target.sp.acsUrl} spEntityId={target.sp.entityId} requestId={state.requestId} relayState={state.relayState}
-      values={extra.values ?? blankForm(target)} errors={extra.errors} error={extra.error}
+      values={extra.values ?? blankForm(target)} errors={extra.errors} error={extra.error} picked={extra.picked}
       users={await devIdpPickableUsers(deps, target)} requireEncryption={target.connection.policy.requireEncryptedAssertions}
       knownRoles={target.connection.policy.roleMapping.enabled ? target.connection.policy.roleMapping.rules.map((r) => r.idpRole) : []} />, status)
   }
@@ -115,7 +115,7 @@ export function devIdpPageRoutes(app: FastifyInstance, deps: CoreDeps): void {
       if (pick !== '') {
         const user = (await devIdpPickableUsers(deps, target)).find((u) => u.email === pick)
         if (user === undefined) throw new DevIdpError('dev_idp_input_invalid', `${pick.slice(0, 80)} is not a member of ${target.org.name}.`)
-        return await signInPage(request, reply, target, state, { values: { ...blankForm(target), ...user } })
+        return await signInPage(request, reply, target, state, { values: { ...blankForm(target), ...user }, picked: user })
       }
       const form: DevIdpUserForm = {
         email: field(body, 'email'), firstName: field(body, 'firstName'), lastName: field(body, 'lastName'),

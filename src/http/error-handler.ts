@@ -50,6 +50,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   no_membership: 403,
   session_required: 403,
   org_not_selected: 409,
+  sso_turned_off: 403,
   sso_not_configured: 404,
   sso_name_taken: 409,
   sso_name_invalid: 422,

@@ -1,11 +1,11 @@
 /**
  * application/x-www-form-urlencoded, parsed exactly as `node:querystring` parses it with
- * `maxKeys: 0` (every field; a repeated name gives an array; `+` is a space), at about a third of
- * its cost on the ACS's one big field: each value is cut out as one slice and decoded by the
- * engine's `decodeURIComponent`, where querystring walks it character by character. Measured on a
- * 7 KB SAMLResponse form: 26 µs → 10 µs. A form with a malformed %-escape anywhere (which
- * querystring decodes leniently, with quirks of its own) is handed to querystring whole. The tests
- * compare the two on random input. `strict` (the page forms) refuses such a form instead: undefined.
+ * `maxKeys: 0` (every field; a repeated name gives an array; `+` is a space), at a fraction of its
+ * cost on the ACS's one big field: each value is cut out as one slice and decoded by the engine's
+ * `decodeURIComponent`, where querystring walks it character by character (docs/PERFORMANCE.md). A
+ * form with a malformed %-escape anywhere (which querystring decodes leniently, with quirks of its
+ * own) is handed to querystring whole. The tests compare the two on random input. `strict` (the page
+ * forms) refuses such a form instead: undefined.
  */
 import { parse as querystringParse } from 'node:querystring'
 
@@ -17,7 +17,7 @@ export function parseUrlencoded(text: string, options: { strict?: boolean } = {}
   const fields: FormFields = Object.create(null) as FormFields
   // The next '=' at or after the field's start, found once and kept while fields without one go by
   // (-1: none left). Searching afresh from each field's start would be quadratic in a form of many
-  // fields without '=' (3 MB of "a&" would take the event loop for seconds).
+  // fields without '=' (a 3 MB form of "a&" would hold the event loop; test/http/form.test.ts counts).
   let eq = text.indexOf('=')
   let start = 0
   while (start <= text.length) {

@@ -21,7 +21,7 @@ import { setSessionCookie, type CookieSettings } from './authenticate.js'
 import { logOutcome } from './logging.js'
 import { sendPage } from './pages/html.js'
 import { safeLocalPath } from './pages/page-context.js'
-import { createTurns } from './turns.js'
+import { createAcsQueue } from './acs-queue.js'
 
 /**
  * Posts waiting for their turn keep their bodies in memory: past this many bytes waiting, a post is
@@ -69,14 +69,14 @@ function explain(failure: SsoSignInFailure, orgName: string): string {
 /** Metadata and ACS: outside the pages scope (no CSRF, no pre-session cookie). */
 export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: CoreDeps; cookie: CookieSettings }): Promise<void> {
   const { deps, cookie } = options
-  const turns = createTurns()
-  // Slices stay short while connections arrive, so that a burst of them is accepted quickly (http/turns.ts).
-  app.server.on('connection', turns.connectionArrived)
+  const queue = createAcsQueue()
+  // Slices stay short while connections arrive, so that a burst of them is accepted quickly (http/acs-queue.ts).
+  app.server.on('connection', queue.connectionArrived)
   let waitingBytes = 0
   // Base64 of a 1 MiB response, URL-encoded, fits in 3 MiB; the validator refuses over 1 MiB unread.
   // The form stays bytes (outside the JS heap) until its post's turn, then is parsed: posts waiting
   // for a turn hold no large strings for the garbage collector to copy (90 KB responses: 64 waiting
-  // posts held ~15 MB of strings, +24 % CPU per post in GC).
+  // posts hold megabytes of strings otherwise, copied by every young-generation GC).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: 3 * 1024 * 1024 }, (_request, body, done) => done(null, body))
 
   app.get('/saml/:ssoName/metadata', async (request, reply) => {
@@ -106,8 +106,8 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
 
   // One log line per post, at completion (http/logging.ts): the outcome below, status, time, request id.
   app.post('/saml/:ssoName/acs', { config: { oneLogLine: true } }, async (request, reply) => {
-    // Validation is the CPU-heavy part: posts take turns, first come first served, and the event loop
-    // polls between turns, so that new connections are accepted while open ones are busy (http/turns.ts).
+    // Validation is the CPU-heavy part: posts wait in a queue, first come first served, and the event
+    // loop polls between them, so that new connections are accepted while open ones are busy (http/acs-queue.ts).
     const size = Buffer.isBuffer(request.body) ? request.body.length : 0
     if (waitingBytes + size > ACS_MAX_WAITING_BYTES) {
       logOutcome(request, { event: 'sso_sign_in_failed', code: 'server_busy', waitingBytes }, 'ACS post refused: too much waiting')
@@ -117,7 +117,7 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
     waitingBytes += size
     let done: () => void
     try {
-      done = await turns.take()
+      done = await queue.take()
     } finally {
       waitingBytes -= size
     }

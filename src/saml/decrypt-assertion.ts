@@ -5,8 +5,20 @@
  */
 import type { KeyObject } from 'node:crypto'
 import type { Element } from '@xmldom/xmldom'
-import { decrypt } from 'xml-encryption'
+import { decrypt, type DecryptOptions } from 'xml-encryption'
 import { isElement } from './xml.js'
+
+/**
+ * xml-encryption's `decrypt` as lib/xmlenc.js implements it: it takes a parsed element as well as a
+ * string (a string it would parse again), and hands `key` to node:crypto's privateDecrypt, which takes
+ * a KeyObject as it is. @types/xml-encryption declares strings only. The element is one of the
+ * installed xmldom's (package.json `overrides`), the DOM xml-encryption itself parses into.
+ */
+const decryptElement = decrypt as unknown as (
+  encrypted: Element,
+  options: Omit<DecryptOptions, 'key'> & { key: string | KeyObject },
+  callback: (error: Error | null, result: string) => void,
+) => void
 
 const KEY_TRANSPORT = new Set(['http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p', 'http://www.w3.org/2009/xmlenc11#rsa-oaep'])
 
@@ -32,8 +44,7 @@ export async function decryptAssertion(encryptedAssertion: Element, privateKeys:
   for (const key of privateKeys) {
     try {
       return await new Promise<string>((resolve, reject) => {
-        // xml-encryption hands `key` to node:crypto's privateDecrypt, which takes a KeyObject as it is.
-        decrypt(encryptedAssertion as never, { key: key as string, disallowDecryptionWithInsecureAlgorithm: false, warnInsecureAlgorithm: false }, (error, result) => {
+        decryptElement(encryptedAssertion, { key, disallowDecryptionWithInsecureAlgorithm: false, warnInsecureAlgorithm: false }, (error, result) => {
           if (error) reject(error)
           else resolve(String(result))
         })

@@ -9,9 +9,7 @@
  */
 import { createHash, verify as verifySignatureValue, type KeyObject } from 'node:crypto'
 import type { Document, Element } from '@xmldom/xmldom'
-import { C14nCanonicalization, ExclusiveCanonicalization } from 'xml-crypto'
-// Not re-exported by the package index; a stable internal used by xml-crypto's own references.
-import { findAncestorNsForElement } from 'xml-crypto/lib/utils.js'
+import { ancestorNamespaces, exclusiveC14n, inclusiveC14n } from './c14n.js'
 import { attribute, childElements, isElement, NS, plainText } from './xml.js'
 
 export type SignatureProblem =
@@ -158,15 +156,12 @@ function inclusivePrefixes(el: Element): string[] {
   return (inclusive?.getAttribute('PrefixList') ?? '').split(/\s+/).filter((p) => p !== '')
 }
 
-const exclusive = new ExclusiveCanonicalization()
-const inclusive = new C14nCanonicalization()
-
 /** Canonicalizes `node` (maybe a detached copy of `original`), taking namespaces in scope from `original`'s ancestors. */
 function canonicalize(node: Element, original: Element, algorithm: string, prefixList: string[]): string {
-  const ancestorNamespaces = findAncestorNsForElement(original as never)
+  const inScope = ancestorNamespaces(original)
   if (algorithm === EXC_C14N) {
     const target = prefixList.length > 0 && node === original ? (node.cloneNode(true) as Element) : node
-    return exclusive.process(target as never, { inclusiveNamespacesPrefixList: prefixList, ancestorNamespaces })
+    return exclusiveC14n(target, inScope, prefixList)
   }
-  return inclusive.process(node as never, { ancestorNamespaces })
+  return inclusiveC14n(node, inScope)
 }

@@ -17,7 +17,7 @@ export const NS = {
 /**
  * xmldom 0.9's SAX parser builds a RegExp from its grammar (a large Unicode class, `u` flag) for
  * every end tag and every `getMatch`, by calling `grammar.reg` with the same constant parts each
- * time: ~6 % of an ACS post's CPU went to compiling identical expressions. The grammar module's
+ * time: a large share of each parse went to compiling identical expressions (docs/PERFORMANCE.md). The grammar module's
  * `reg` is what the parser calls through its exports (its own internal uses are unaffected), so it is
  * wrapped here to build each distinct expression once. Same source, same flags (never `g` or `y`, so
  * a RegExp keeps no state between `exec` calls): the parser matches exactly as before.
@@ -85,8 +85,8 @@ export function parseXml(text: string, maxBytes: number, maxElements = MAX_XML_E
   if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) throw new XmlError('xml_dtd_forbidden', 'The XML contains a DTD (<!DOCTYPE or <!ENTITY), which is not allowed.')
   // SAML nests about 15 deep. Thousands of levels (70 KB is enough) overflow the stack of every
   // recursive walk after parsing, and with a prefix declared per level xmldom's parse time grows
-  // quadratically (20 000 levels: 11 s): refuse before parsing.
-  // And the parse time of xmldom grows with the element count (1 MiB of empty elements: ~2 s), so
+  // quadratically with it: refuse before parsing.
+  // And the parse time of xmldom grows with the element count (1 MiB of empty elements: seconds), so
   // the count is capped too, far above what a real message carries (500 groups: ~1 600 elements).
   const depthLimit = limits?.maxDepth ?? MAX_XML_DEPTH
   const shape = scanShape(text, depthLimit, maxElements, limits?.maxAttributes ?? Infinity, limits?.maxOtherMarkup ?? Infinity)

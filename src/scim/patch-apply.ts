@@ -38,7 +38,7 @@ export function applyOperation(root: JsonObject, op: PatchOp, path: string | und
     if (op === 'remove') throw new ScimError('noTarget', 'remove needs a path')
     if (!isJsonObject(value)) throw new ScimError('invalidValue', `${op} without a path needs an object value`)
     // Entra (aadOptscim062020) and others put paths as keys: `name.givenName`, `urn:…:User:employeeNumber`.
-    for (const key of Object.keys(value)) applyAt(root, op, parsePatchPath(key, context.schemaUrn), value[key] as JsonValue, context)
+    for (const key of Object.keys(value)) applyAt(root, op, parsePatchPath(key, context.schemaUrn), value[key], context)
     return
   }
   applyAt(root, op, parsePatchPath(path, context.schemaUrn), value, context)
@@ -52,7 +52,7 @@ function applyAt(root: JsonObject, op: PatchOp, target: PatchPath, value: JsonVa
   }
   if (READ_ONLY.has(top)) throw new ScimError('mutability', `${top} is read-only`)
   if (op !== 'remove' && value === undefined) throw new ScimError('invalidValue', `${op} needs a value`)
-  if (target.filter) return applyToElements(root, op, target, value, context)
+  if (target.filter) return applyToElements(root, op, target, value)
   const parentPath = target.attribute.slice(0, -1)
   const key = target.attribute[target.attribute.length - 1] as string
   if (op === 'remove') {
@@ -73,7 +73,7 @@ function applyAt(root: JsonObject, op: PatchOp, target: PatchPath, value: JsonVa
 }
 
 /** `attr[filter]` or `attr[filter].sub`: the matching elements of a multi-valued attribute. */
-function applyToElements(root: JsonObject, op: PatchOp, target: PatchPath, value: JsonValue | undefined, context: PatchContext): void {
+function applyToElements(root: JsonObject, op: PatchOp, target: PatchPath, value: JsonValue | undefined): void {
   const filter = target.filter!
   const parent = navigate(root, target.attribute.slice(0, -1), op !== 'remove')
   const key = target.attribute[target.attribute.length - 1] as string

@@ -54,7 +54,7 @@ export function parsePatchPath(path: string, schemaUrn: string): PatchPath {
   }
   if (after !== '') {
     if (!after.startsWith('.')) throw new ScimError('invalidPath', `"${printable(path)}" has text after its filter`)
-    target.subAttribute = attributeNames(after.slice(1), path, 1)[0] as string
+    target.subAttribute = attributeNames(after.slice(1), path, 1)[0]
   }
   return target
 }

@@ -173,7 +173,7 @@ export function userDataToJson(user: ScimUserData): JsonObject {
   if (user.displayName !== undefined) json['displayName'] = user.displayName
   if (user.emails.length > 0) json['emails'] = user.emails.map((email) => toJsonObject(email))
   json['active'] = user.active
-  for (const key of Object.keys(user.extra)) json[key] = copyJson(user.extra[key]) as JsonValue
+  for (const key of Object.keys(user.extra)) json[key] = copyJson(user.extra[key])
   if (user.enterprise) {
     const enterprise = toJsonObject({ ...user.enterprise, manager: undefined })
     if (user.enterprise.manager) enterprise['manager'] = toJsonObject(user.enterprise.manager)

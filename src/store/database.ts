@@ -23,6 +23,12 @@ const checkpointers = new WeakMap<Db, Checkpointer>()
  * run of writes never grows the WAL to the backstop, where a commit would copy it inside the event
  * loop. Nothing to do on PostgreSQL or an in-memory SQLite.
  */
+/** Closes the database and, on a SQLite file, waits until the checkpointer's connection is closed too. */
+export async function closeDatabase(db: Db): Promise<void> {
+  await db.destroy()
+  await checkpointers.get(db)?.stop()
+}
+
 export function settleWrites(db: Db): Promise<void> {
   return checkpointers.get(db)?.checkpointNow() ?? Promise.resolve()
 }
@@ -30,6 +36,11 @@ export function settleWrites(db: Db): Promise<void> {
 export interface OpenDatabaseOptions {
   /** PostgreSQL only: run everything inside this schema (tests give each file its own). */
   readonly searchPath?: string
+  /**
+   * SQLite in memory only: start from this serialized database (better-sqlite3's `serialize()`)
+   * instead of an empty one. Tests migrate once per file and give each test a copy.
+   */
+  readonly sqliteImage?: Buffer
   /** SQLite file only: how often the checkpointer worker runs (tests make it short). */
   readonly checkpointIntervalMs?: number
   /** SQLite file only: handed the checkpointer once started (tests). */
@@ -47,7 +58,7 @@ export interface OpenDatabaseOptions {
 export function openDatabase(config: DatabaseConfig, options: OpenDatabaseOptions = {}): Db {
   if (config.dialect === 'sqlite') {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true })
-    const sqlite = new SqliteDatabase(config.path)
+    const sqlite = new SqliteDatabase(config.path === ':memory:' && options.sqliteImage !== undefined ? options.sqliteImage : config.path)
     try {
       sqlite.pragma('journal_mode = WAL')
       sqlite.pragma('foreign_keys = ON')

@@ -1,29 +1,28 @@
 /**
  * WAL checkpoints off the request thread. With SQLite's default, the connection that commits the
  * write pushing the WAL past 1,000 pages copies the WAL into the database file and fsyncs it, inside
- * that request: stalls of 6–100 ms on a busy disk, the tail of the ACS's latency.
+ * that request: a stall as long as the disk takes, in the tail of the ACS's latency.
  *
- * Here a worker thread with its own connection runs `PRAGMA wal_checkpoint(PASSIVE)` (it waits for
- * no reader or writer: commits go on appending to the WAL meanwhile), and the app's connection only
- * checkpoints by itself past `BACKSTOP_PAGES`, so the WAL stays bounded whatever happens.
+ * Here a worker thread (store/checkpoint-worker.ts) with its own connection runs
+ * `PRAGMA wal_checkpoint(PASSIVE)` (it waits for no reader or writer: commits go on appending to the
+ * WAL meanwhile), and the app's connection only checkpoints by itself past `BACKSTOP_PAGES`, so the
+ * WAL stays bounded whatever happens.
  *
  * How often matters more than it seems. A PASSIVE checkpoint copies the frames that were in the WAL
  * when it began; under sustained writes the app appends more while it runs, so the WAL is never
  * completely copied at the moment a write begins, SQLite never restarts it from the top, and it grows
- * to the backstop: the app's connection then checkpoints inside a request after all. What that costs
- * is whatever the worker has not yet synced and copied. Checked once a second, that was up to a
- * second of writes: an fsync of ~30 MB and thousands of pages copied, 10–25 ms inside one sign-in,
- * every ~1.2 s at full load (measured with strace: the request thread's fsync of the WAL took 7–13
- * ms). So the worker checks every `BUSY_INTERVAL_MS` while the WAL is growing, leaving the backstop
- * only the last few milliseconds of writes (stalls over 3 ms went from 7 to 0 in 6 s of writes at
- * ~3,600 commits/s), and backs off, doubling, to `IDLE_INTERVAL_MS` while nothing is written.
+ * to the backstop: the app's connection then checkpoints inside a request after all, costing whatever
+ * the worker has not yet synced and copied. Checked once a second, that was a second of writes. So
+ * the worker checks every `BUSY_INTERVAL_MS` while the WAL is growing, leaving the backstop only the
+ * last few milliseconds of writes, and backs off, doubling, to `IDLE_INTERVAL_MS` while nothing is
+ * written. Measured with and without: docs/PERFORMANCE.md.
  *
  * Durability is SQLite's WAL durability either way: a commit is in the WAL before it returns; a
  * checkpoint only copies committed pages into the database file, and after a crash the next open
  * replays the WAL. Nothing is held in memory here.
  */
-import { createRequire } from 'node:module'
-import { Worker } from 'node:worker_threads'
+import { startWorkerThread } from '../worker-thread.js'
+import type { CheckpointWorkerData, CheckpointWorkerMessage, CheckpointWorkerRequest } from './checkpoint-worker.js'
 
 /** The app's own connection checkpoints only past this many WAL pages (~40 MB at 4 KiB pages). */
 export const BACKSTOP_PAGES = 10_000
@@ -46,58 +45,6 @@ export interface Checkpointer {
   stop(): Promise<void>
 }
 
-// CommonJS, evaluated in the worker (works the same from src/ under tsx and from dist/).
-const WORKER = `
-const { parentPort, workerData } = require('node:worker_threads')
-const Database = require(workerData.driver)
-const db = new Database(workerData.path, { fileMustExist: true })
-db.pragma('busy_timeout = 0')
-const { busyMs, idleMs } = workerData
-let stopping = false
-let timer
-let delay = busyMs
-let lastVersion = -1
-const checkpoint = () => {
-  // Changes whenever another connection has committed since the last look: even a WAL that was
-  // restarted and refilled to the same size counts as written.
-  const version = db.pragma('data_version', { simple: true })
-  const written = version !== lastVersion
-  lastVersion = version
-  const [row] = db.pragma('wal_checkpoint(PASSIVE)')
-  if (written && row && row.checkpointed > 0) parentPort.postMessage({ checkpointed: row.checkpointed })
-  return written
-}
-const tick = () => {
-  if (stopping) return
-  try {
-    const written = checkpoint()
-    // Written since the last look: check again soon; else back off, doubling, to idleMs.
-    delay = written ? busyMs : Math.min(idleMs, delay * 2)
-  } catch (error) {
-    parentPort.postMessage({ error: String(error && error.message || error) })
-    delay = idleMs
-  }
-  timer = setTimeout(tick, delay)
-}
-timer = setTimeout(tick, delay)
-parentPort.on('message', (message) => {
-  if (message && message.checkpointNow !== undefined) {
-    if (stopping) return parentPort.postMessage({ settled: message.checkpointNow })
-    try {
-      checkpoint()
-    } catch (error) {
-      parentPort.postMessage({ error: String(error && error.message || error) })
-    }
-    return parentPort.postMessage({ settled: message.checkpointNow })
-  }
-  if (message !== 'stop') return
-  stopping = true
-  clearTimeout(timer)
-  db.close()
-  parentPort.close()
-})
-`
-
 export interface CheckpointerOptions {
   /** Between checks while the WAL grows (default BUSY_INTERVAL_MS). */
   readonly intervalMs?: number
@@ -108,10 +55,8 @@ export interface CheckpointerOptions {
 
 export function startCheckpointer(path: string, options: CheckpointerOptions = {}): Checkpointer {
   const busyMs = options.intervalMs ?? BUSY_INTERVAL_MS
-  const worker = new Worker(WORKER, {
-    eval: true,
-    workerData: { path, busyMs, idleMs: Math.max(busyMs, options.idleIntervalMs ?? IDLE_INTERVAL_MS), driver: createRequire(import.meta.url).resolve('better-sqlite3') },
-  })
+  const workerData: CheckpointWorkerData = { path, busyMs, idleMs: Math.max(busyMs, options.idleIntervalMs ?? IDLE_INTERVAL_MS) }
+  const worker = startWorkerThread(import.meta.url, './checkpoint-worker', { workerData })
   // Never what keeps the process alive.
   worker.unref()
   let checkpoints = 0
@@ -121,10 +66,10 @@ export function startCheckpointer(path: string, options: CheckpointerOptions = {
     for (const resolve of waiting.values()) resolve()
     waiting.clear()
   }
-  worker.on('message', (message: { checkpointed?: number; error?: string; settled?: number }) => {
-    if (message.checkpointed !== undefined) checkpoints++
-    if (message.error !== undefined) options.onError?.(message.error)
-    if (message.settled !== undefined) {
+  worker.on('message', (message: CheckpointWorkerMessage) => {
+    if ('checkpointed' in message) checkpoints++
+    else if ('error' in message) options.onError?.(message.error)
+    else {
       waiting.get(message.settled)?.()
       waiting.delete(message.settled)
     }
@@ -153,11 +98,18 @@ export function startCheckpointer(path: string, options: CheckpointerOptions = {
       const id = nextRequest++
       return new Promise<void>((resolve) => {
         waiting.set(id, resolve)
-        worker.postMessage({ checkpointNow: id })
+        const request: CheckpointWorkerRequest = { checkpointNow: id }
+        worker.postMessage(request)
       })
     },
     stop: () => {
-      stopped ??= (worker.postMessage('stop'), exited)
+      if (stopped === undefined) {
+        // Held open until it has closed its connection: whoever awaits this must see it happen (an
+        // unref'd worker would let the process end first, with the await never settled).
+        if (!gone) worker.ref()
+        worker.postMessage('stop' satisfies CheckpointWorkerRequest)
+        stopped = exited
+      }
       return stopped
     },
   }

@@ -38,9 +38,11 @@ export interface FieldProps {
   readonly disabled?: boolean
   readonly min?: number
   readonly max?: number
+  /** The id of a field this one's value is suggested from as it is typed (static/suggest.js). */
+  readonly suggestFrom?: string
 }
 
-export const Field: FC<FieldProps> = ({ name, label, type = 'text', value, errors, autocomplete, required = true, hint, autofocus, disabled, min, max }) => {
+export const Field: FC<FieldProps> = ({ name, label, type = 'text', value, errors, autocomplete, required = true, hint, autofocus, disabled, min, max, suggestFrom }) => {
   const error = errors?.[name]
   const id = `f-${name}`
   return (
@@ -56,6 +58,7 @@ export const Field: FC<FieldProps> = ({ name, label, type = 'text', value, error
         disabled={disabled}
         min={min}
         max={max}
+        data-suggest-from={suggestFrom}
         aria-invalid={error !== undefined ? 'true' : undefined}
         aria-describedby={describedBy(id, hint, error)}
       />
@@ -123,3 +126,17 @@ export const Csrf: FC<{ token: string }> = ({ token }) => <input type="hidden" n
 
 export const FormError: FC<{ message?: string | undefined }> = ({ message }) =>
   message === undefined ? null : <p class="alert" role="alert">{message}</p>
+
+/**
+ * A value with a Copy button, inside a `<dl>` (progressive: the button works with
+ * /static/sso-setup.js on the page; without JavaScript the value stays selectable).
+ */
+export const Copyable: FC<{ label: string; value: string; id: string }> = ({ label, value, id }) => (
+  <div class="copyable">
+    <dt id={`${id}-label`}>{label}</dt>
+    <dd>
+      <code id={id}>{value}</code>
+      <button type="button" class="copy" data-copy-target={id} aria-describedby={`${id}-label`}>Copy</button>
+    </dd>
+  </div>
+)

@@ -61,6 +61,7 @@ describe.skipIf(missing !== undefined)('the example host app', () => {
 
   it('signs in through Gatehouse and the development IdP and shows the org and roles', async () => {
     await page.goto(appUrl)
+    expect(await page.title()).toBe('Example host app')
     await page.getByLabel('Or sign in for one organization').fill('acme')
     await page.getByRole('button', { name: 'Sign in' }).click()
     // organization=acme under strict: straight to the org's IdP, here the development IdP.
@@ -73,6 +74,8 @@ describe.skipIf(missing !== undefined)('the example host app', () => {
     // at the app's callback, which the CSP must name (a registered client's origin).
     await page.waitForURL(`${appUrl}/`)
     await screenshot(page, 'oidc-2-host-app-signed-in')
+    expect(await page.title()).toBe('Example host app')
+    expect((await fetch(`${appUrl}/nothing-here`).then((r) => r.text()))).toContain('<title>Not found · Example host app</title>')
     expect(await page.textContent('#email')).toBe('devi@acme.test')
     expect(await page.textContent('#org')).toBe('acme')
     expect(await page.textContent('#org-role')).toBe('admin')

@@ -8,6 +8,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserMissing, expectAccessible, launchBrowser, screenshot, startServer, type E2eServer } from '../helpers/e2e.js'
+import { box, breaksAtSeparators, pageHeight, renderedLines } from '../helpers/layout.js'
 import { operator } from '../helpers/test-app.js'
 import { buildResponse, createTestIdp, sign, toBase64 } from '../helpers/test-idp.js'
 
@@ -108,6 +109,12 @@ describe.skipIf(missing !== undefined)('pages in Chromium', () => {
   it('shows members, tokens and the dashboard fitted to a phone', async () => {
     await visit('/orgs/acme/members', 'members')
     await visit('/orgs/acme/tokens', 'api-tokens')
+    const setUpPages = ['/orgs/acme/sso', '/orgs/acme/sso/guide?idp=entra', '/orgs/acme/sso/idp', '/orgs/acme/sso/policy']
+    const desktop = new Map<string, number>()
+    for (const path of setUpPages) {
+      await page.goto(path)
+      desktop.set(path, await pageHeight(page))
+    }
     await page.setViewportSize({ width: 390, height: 844 })
     for (const [path, name] of [
       ['/dashboard', 'phone-dashboard'], ['/orgs/acme/sso', 'phone-sso'], ['/orgs/acme/members', 'phone-members'],
@@ -122,9 +129,41 @@ describe.skipIf(missing !== undefined)('pages in Chromium', () => {
       })
       await screenshot(page, name)
       expect(overflow, `${path} scrolls sideways on a phone`).toEqual({ by: 0, elements: [] })
+      // No set-up page more than three screens taller than on a desktop (issue 17: the SSO page was 8,860 px).
+      if (desktop.has(path)) expect(await pageHeight(page), `${path} height on a phone`).toBeLessThanOrEqual(3 * desktop.get(path)!)
+      // Copy buttons stay one word on one line ("Cop / y" before).
+      for (const lines of await renderedLines(page, 'button.copy')) expect(lines.map((l) => l.trim()), `a Copy button on ${path}`).toEqual(['Copy'])
     }
+
+    // The SP details: label above value, the value wide enough to read, broken only at separators.
+    await page.goto('/orgs/acme/sso')
+    const label = await box(page, '#sp-acs-url-label')
+    const value = await box(page, '#sp-acs-url')
+    expect(value.y, 'the ACS URL sits below its label').toBeGreaterThanOrEqual(label.y + label.height - 1)
+    for (const id of ['sp-entity-id', 'sp-acs-url', 'sp-metadata-url', 'sp-nameid-format']) {
+      expect((await box(page, `#${id}`)).width, `#${id} rendered width`).toBeGreaterThanOrEqual(200)
+      const [lines] = await renderedLines(page, `#${id}`)
+      expect(breaksAtSeparators(lines!), `#${id} lines: ${JSON.stringify(lines)}`).toBe(true)
+    }
+    for (const lines of await renderedLines(page, '.copyable code')) {
+      expect(breaksAtSeparators(lines), `SP or IdP value lines: ${JSON.stringify(lines)}`).toBe(true)
+      expect(lines.length, `SP or IdP value lines: ${JSON.stringify(lines)}`).toBeLessThanOrEqual(4)
+    }
+
+    // The audit log: who and what never broken mid-word, the filter button on the select's line.
+    await page.goto('/orgs/acme/audit')
+    await expectAuditReadable()
     await page.setViewportSize({ width: 1280, height: 900 })
   })
+
+  async function expectAuditReadable(): Promise<void> {
+    const cells = [...await renderedLines(page, 'table.audit .who'), ...await renderedLines(page, 'table.audit .event-code'), ...await renderedLines(page, 'table.audit .target')]
+    expect(cells.length).toBeGreaterThan(3)
+    for (const lines of cells) expect(breaksAtSeparators(lines), `audit cell lines: ${JSON.stringify(lines)}`).toBe(true)
+    const select = await box(page, '#f-kind')
+    const button = await box(page, 'form.filter button')
+    expect(Math.abs((button.y + button.height / 2) - (select.y + select.height / 2)), 'filter button centred on the select\'s line').toBeLessThanOrEqual(3)
+  }
 
   it('shows the audit log, and a refused response in the SAML tracer with the failed check marked', async () => {
     const { ctx } = server
@@ -136,6 +175,7 @@ describe.skipIf(missing !== undefined)('pages in Chromium', () => {
     const refused = await page.request.post('/saml/acme/acs', { form: { SAMLResponse: toBase64(sign(xml, 'assertion', idp)) } })
     expect(refused.status()).toBe(403)
     await visit('/orgs/acme/audit?kind=sso', 'audit-log')
+    await expectAuditReadable()
     await page.getByRole('link', { name: 'Show the response' }).first().click()
     await page.waitForURL('**/audit/sign-ins/**')
     await expectAccessible(page, 'SAML tracer')

@@ -1,23 +1,27 @@
 /**
  * The built CLI as a real process (`node bin/gatehouse.js …`), for tests of what an operator runs:
- * build when dist/ is missing or older than src/, spawn with exactly the given environment, wait for
+ * build when dist/ does not match src/, spawn with exactly the given environment, wait for
  * a line, stop with SIGTERM.
  */
-import { execSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { ensureBuilt as ensureDist } from '../../scripts/dist.mjs'
 
 export const ROOT = new URL('../..', import.meta.url).pathname
 const BIN = join(ROOT, 'bin', 'gatehouse.js')
 
-/** `npm run build` unless dist/cli.js is newer than every file under src/. */
+/**
+ * Builds dist/ unless it was built from exactly this src/ (scripts/dist.mjs compares a hash of the
+ * sources with the one `npm run build` stamped into dist/): an edit, another commit's dist/ or a
+ * dist/ copied from elsewhere all rebuild, so a test never starts stale code.
+ */
 export function ensureBuilt(): void {
-  const built = join(ROOT, 'dist', 'cli.js')
-  const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) =>
-    entry.isDirectory() ? newest(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs))
-  if (!existsSync(built) || statSync(built).mtimeMs < newest(join(ROOT, 'src'))) {
-    execSync('npm run build', { cwd: ROOT, stdio: 'pipe', timeout: 170_000 })
+  try {
+    ensureDist(ROOT, { stdio: 'pipe' })
+  } catch (error) {
+    const output = (error as { stdout?: Buffer }).stdout?.toString('utf8') ?? ''
+    throw new Error(`building dist/ failed: ${(error as Error).message}\n${output}`)
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * A whole Gatehouse for a test: fresh database, fixed clock, captured logs and mail, cheap argon2.
- * HTTP goes through Fastify's inject(); `browser()` keeps cookies and CSRF tokens like a browser.
+ * A whole Gatehouse for a test: a clean migrated database (helpers/database.ts), fixed clock,
+ * captured logs and mail, cheap argon2. HTTP goes through Fastify's inject(); `browser()` keeps
+ * cookies and CSRF tokens like a browser.
  */
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
@@ -14,7 +15,7 @@ import { createRuntime, type Runtime } from '../../src/runtime.js'
 import { seal } from '../../src/core/secret-box.js'
 import { newId } from '../../src/core/secret-token.js'
 import { generateKeyPair, type KeyPair } from '../../src/saml/key-pair.js'
-import { freshDatabase, type TestDatabase } from './database.js'
+import { cleanDatabase, openOptions, type TestDatabase } from './database.js'
 import { runDueJobs, type RunSummary } from '../../src/jobs/run-due-jobs.js'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
@@ -86,7 +87,7 @@ export async function createTestContext(options: {
   database?: TestDatabase
 } = {}): Promise<TestContext> {
   const config = { ...testConfig(options.env), ...options.config }
-  const database: TestDatabase = options.database === undefined ? await freshDatabase() : { ...options.database, drop: async () => {} }
+  const database: TestDatabase = options.database === undefined ? await cleanDatabase() : { ...options.database, drop: async () => {} }
   const chunks: string[] = []
   const sink = new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done() } })
   const logger = createLogger('info', sink)
@@ -98,7 +99,7 @@ export async function createTestContext(options: {
   for (let attempt = 1; runtime === undefined; attempt++) {
     try {
       runtime = await createRuntime({ ...config, database: database.config }, {
-        logger, clock, ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }), ...(options.parseMetadata === undefined ? {} : { parseMetadata: options.parseMetadata }), ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
+        logger, clock, ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }), ...(options.parseMetadata === undefined ? {} : { parseMetadata: options.parseMetadata }), ...openOptions(database),
       })
     } catch (error) {
       if (attempt < 3 && /does not exist/.test(String((error as Error).message))) continue

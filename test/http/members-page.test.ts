@@ -45,6 +45,30 @@ describe('inviting a member through the page', () => {
     expect((await browser(ctx.app).submit('/login', '/login', { email: INVITEE, password: PASSWORD })).statusCode).toBe(303)
   })
 
+  it('says where the mail is in development (the outbox), and the outbox has it; with SMTP it says nothing of the kind', async () => {
+    await ctx.close()
+    ctx = await createTestContext({ mailer: 'configured' })
+    await seedAcme(ctx)
+    const owner = await signedIn(ctx, OWNER)
+    const sent = await invite(owner, { email: INVITEE, role: 'member' })
+    const page = await owner.get(String(sent.headers.location))
+    expect(page.body).toContain('Invitation sent.')
+    expect(page.body).toContain('the invitation mail is in the outbox: <a href="/dev/outbox">/dev/outbox</a>')
+    await ctx.runJobs()
+    const outbox = await owner.get('/dev/outbox')
+    expect(outbox.statusCode).toBe(200)
+    expect(outbox.body).toContain(INVITEE)
+    expect((await owner.get('/orgs/acme/members')).body).not.toContain('/dev/outbox')
+
+    await ctx.close()
+    ctx = await createTestContext({ env: { GATEHOUSE_SMTP_URL: 'smtp://mail.test:25' } })
+    await seedAcme(ctx)
+    const withSmtp = await signedIn(ctx, OWNER)
+    const page2 = await withSmtp.get(String((await invite(withSmtp, { email: INVITEE, role: 'member' })).headers.location))
+    expect(page2.body).toContain('Invitation sent.')
+    expect(page2.body).not.toContain('/dev/outbox')
+  })
+
   it('accepts a link once: a second use answers 410 and changes nothing', async () => {
     const owner = await signedIn(ctx, OWNER)
     await invite(owner, { email: INVITEE, role: 'member' })

@@ -316,7 +316,7 @@ describe('the development outbox', () => {
 
 describe('the production configuration', () => {
   it('disables the development outbox', () => {
-    const config = testConfig({ NODE_ENV: 'production', GATEHOUSE_SMTP_URL: 'smtp://mail.test:25' })
+    const config = testConfig({ NODE_ENV: 'production', GATEHOUSE_SMTP_URL: 'smtp://mail.test:25', GATEHOUSE_SMTP_FROM: 'no-reply@gatehouse.test' })
     expect(config.production).toBe(true)
     expect(config.devOutbox.enabled).toBe(false)
   })

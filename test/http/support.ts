@@ -143,3 +143,6 @@ export async function acceptInvitation(ctx: TestContext, link: string, form: Rec
   const res = await b.post('/invitations/accept', { token: new URL(link).searchParams.get('token')!, ...form })
   return { b, page, res }
 }
+
+/** A page's markup without the `<wbr>` that long values carry (the text a reader sees and copies). */
+export const withoutWordBreaks = (html: string): string => html.replace(/<wbr\s*\/?>/g, '')

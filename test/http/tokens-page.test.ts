@@ -51,6 +51,22 @@ describe('the API tokens page', () => {
     expect(again.body).not.toMatch(SECRET)
   })
 
+  it('shows the new token with a Copy button and a one-line curl example that works as printed', async () => {
+    const { res, secret } = await createOnPage()
+    expect(res.body).toContain(`<code id="new-token">${secret}</code>`)
+    expect(res.body).toContain('data-copy-target="new-token"')
+    expect(res.body).toContain('<script src="/static/sso-setup.js" defer=""></script>')
+    const curl = /<code id="new-token-curl">([^<]*)<\/code>/.exec(res.body)?.[1]?.replaceAll('&quot;', '"')
+    expect(res.body).toContain('data-copy-target="new-token-curl"')
+    const parts = /^curl -H "(Authorization): (Bearer \S+)" (\S+)$/.exec(curl ?? '')
+    expect(parts, curl).not.toBeNull()
+    const url = new URL(parts![3]!)
+    expect(url.origin).toBe(ctx.config.baseUrl)
+    const answer = await ctx.app.inject({ method: 'GET', url: url.pathname, headers: { [parts![1]!]: parts![2]! } })
+    expect(answer.statusCode).toBe(200)
+    expect(answer.json()).toMatchObject({ email: MEMBER, org: 'acme' })
+  })
+
   it('refuses a bad name beside the field (422 token_name_invalid) and creates nothing; a good one works', async () => {
     const { b, res } = await createOnPage(MEMBER, { name: '   ', expiresInDays: '' })
     expect(res.statusCode).toBe(422)

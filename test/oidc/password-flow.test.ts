@@ -59,6 +59,21 @@ describe('a password sign-in', () => {
   })
 })
 
+describe('the sign-in page of an app\'s request', () => {
+  it('names the application asking, read from the stored request; a made-up one names none', async () => {
+    for (const [target, name] of [[rp, 'Host app'], [publicRp, 'SPA']] as const) {
+      const b = httpBrowser(server.baseUrl)
+      const login = await b.navigate((await startAuthorization(target)).url.toString())
+      expect(new URL(login.url).pathname).toBe('/login')
+      expect(login.body).toContain(`<title>Sign in to continue to ${name} · Gatehouse</title>`)
+      expect(login.body).toContain(`to continue to <strong>${name}</strong>`)
+    }
+    const forged = await httpBrowser(server.baseUrl).navigate(`${server.baseUrl}/login?next=${encodeURIComponent('/oidc/interaction/not-a-real-one')}`)
+    expect(forged.status).toBe(200)
+    expect(forged.body).not.toContain('to continue to')
+  })
+})
+
 describe('tokens after sign-in', () => {
   it('refreshes, reading roles live', async () => {
     const { started, callback } = await signIn(rp)

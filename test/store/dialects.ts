@@ -11,7 +11,7 @@ import { newId } from '../../src/core/secret-token.js'
 import { createLogger } from '../../src/http/logging.js'
 import { createRuntime } from '../../src/runtime.js'
 import type { Db } from '../../src/store/database.js'
-import { DIALECT, freshDatabase } from '../helpers/database.js'
+import { cleanDatabase, cleanSqlite, DIALECT, openOptions } from '../helpers/database.js'
 import { testConfig } from '../helpers/test-app.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -28,13 +28,12 @@ export interface TestStore {
 
 /** A migrated, empty database of that dialect, through the same composition root the app uses. */
 export async function openTestStore(dialect: Dialect): Promise<TestStore> {
-  const database = dialect === 'sqlite'
-    ? { config: { dialect: 'sqlite' as const, path: ':memory:' }, searchPath: undefined, drop: async () => {} }
-    : await freshDatabase()
+  // PostgreSQL: a clean schema. SQLite runs beside it in the PostgreSQL pass, so it asks for its own copy.
+  const database = dialect === 'postgres' ? await cleanDatabase() : await cleanSqlite()
   const quiet = new Writable({ write(_chunk, _enc, done) { done() } })
   const runtime = await createRuntime({ ...testConfig(), database: database.config }, {
     logger: createLogger('silent', quiet), clock: fixedClock(T0), mailer: { send: async () => {} },
-    ...(database.searchPath === undefined ? {} : { searchPath: database.searchPath }),
+    ...openOptions(database),
   }).catch(async (error: unknown) => {
     await database.drop()
     throw error

@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify'
 import { authenticateApiToken, isApiTokenSecret } from '../../core/api-tokens.js'
 import { AuthError } from '../../core/auth-error.js'
-import { accessibleMemberships } from '../../core/current-member.js'
+import { accessibleMemberships, refuseIfSsoEnded } from '../../core/current-member.js'
 import type { CoreDeps } from '../../core/deps.js'
 import { resolveSession } from '../../core/sessions.js'
 import type { ApiToken, Membership, Session, User } from '../../core/types.js'
@@ -39,6 +39,7 @@ export async function actingMembership(deps: CoreDeps, caller: MemberCaller): Pr
   const membership = session.orgId !== null ? memberships.find((m) => m.org.id === session.orgId) : memberships.length === 1 ? memberships[0] : undefined
   if (membership !== undefined) return membership
   if (session.kind === 'api') throw new AuthError('token_invalid', 'This token\'s organization membership has ended.')
+  await refuseIfSsoEnded(deps, session)
   if (session.orgId === null && memberships.length > 1) {
     throw new AuthError('org_not_selected', 'This session acts for several organizations: use the API tokens page of one of them, or API password sign-in naming the org.')
   }

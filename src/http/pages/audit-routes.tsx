@@ -14,20 +14,28 @@ const PAGE_SIZE = 50
 
 const show = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value))
 
-/** One line a person can read: the reason of a failure, or what changed from what to what. */
-export function summarize(event: AuditEvent): string {
+const MAX_VALUE = 300
+const clip = (text: string): string => (text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text)
+
+/**
+ * The details a person reads, one field a line: why a sign-in failed (the code, then its fields), or
+ * what changed from what to what, or the entry's other fields.
+ */
+export function auditDetails(event: AuditEvent): [string, string][] {
   const detail = event.detail as Record<string, unknown>
   if (event.action === 'sso.sign_in_failed') {
     const { code, reference: _reference, ssoName: _ssoName, response: _response, ...fields } = detail
-    const rest = Object.entries(fields).map(([k, v]) => `${k}: ${show(v)}`).join('; ')
-    return `${show(code)}${rest === '' ? '' : ` (${rest})`}`.slice(0, 400)
+    return [['reason', show(code)], ...Object.entries(fields).map(([k, v]): [string, string] => [k, clip(show(v))])]
   }
-  const before = detail.before as Record<string, unknown> | null | undefined
-  const after = detail.after as Record<string, unknown> | null | undefined
+  const { before, after, ...rest } = detail as { before?: Record<string, unknown> | null; after?: Record<string, unknown> | null }
+  const lines: [string, string][] = []
   if (after !== undefined && after !== null && typeof after === 'object') {
-    return Object.keys(after).map((k) => `${k}: ${show(before?.[k] ?? '—')} → ${show(after[k])}`).join('; ').slice(0, 400)
+    for (const k of Object.keys(after)) lines.push([k, clip(`${show(before?.[k] ?? '—')} → ${show(after[k])}`)])
+  } else if (before !== undefined && before !== null && typeof before === 'object') {
+    for (const k of Object.keys(before)) lines.push([k, clip(`${show(before[k])} → —`)])
   }
-  return Object.entries(detail).map(([k, v]) => `${k}: ${show(v)}`).join('; ').slice(0, 400)
+  for (const [k, v] of Object.entries(rest)) lines.push([k, clip(show(v))])
+  return lines.slice(0, 20)
 }
 
 export function auditRoutes(app: FastifyInstance, deps: CoreDeps): void {
@@ -42,7 +50,7 @@ export function auditRoutes(app: FastifyInstance, deps: CoreDeps): void {
     const rows: AuditRow[] = events.map((e) => {
       const reference = e.action === 'sso.sign_in_failed' && typeof e.detail.reference === 'string' ? e.detail.reference : undefined
       return {
-        at: e.createdAt, actor: e.actor, action: e.action, target: e.target, summary: summarize(e), reference,
+        at: e.createdAt, actor: e.actor, action: e.action, target: e.target, details: auditDetails(e), reference,
         traceHref: isOwner && reference !== undefined && e.detail.response === 'kept' ? `/orgs/${slug}/audit/sign-ins/${encodeURIComponent(reference)}` : undefined,
       }
     })

@@ -1,7 +1,7 @@
 /** Dashboard and the org members page (owners and admins manage; members see the dashboard only). */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AccountError } from '../../core/account-error.js'
-import { describeMemberships } from '../../core/current-member.js'
+import { describeMemberships, refuseIfSsoEnded } from '../../core/current-member.js'
 import type { CoreDeps } from '../../core/deps.js'
 import { inviteMember, listInvitations, revokeInvitation } from '../../core/invitations.js'
 import { listMembers, removeMember, updateMember } from '../../core/members.js'
@@ -23,10 +23,12 @@ const NOTICES: Record<string, string> = {
   revoked: 'Invitation revoked.',
 }
 
-export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: readonly string[]): void {
+/** `outbox`: mail goes to the development outbox (no SMTP), so "Invitation sent" says where to read it. */
+export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: readonly string[], options: { outbox: boolean }): void {
   app.get('/dashboard', async (request, reply) => {
     const { session, viewer } = requireSignedIn(request)
     const entries = await describeMemberships(deps, session)
+    if (entries.length === 0) await refuseIfSsoEnded(deps, session)
     const orgs = entries.map(({ membership: { org, member }, workspaces }) => ({
       name: org.name, slug: org.slug, role: member.role, current: session.orgId === org.id,
       canManage: member.role !== 'member',
@@ -57,6 +59,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
       assignableRoles: viewerRole === 'owner' ? ['owner', 'admin', 'member'] : ['admin', 'member'],
       canExemptFromSso: viewerRole === 'owner',
       notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,
+      invitedToOutbox: options.outbox && notice === 'invited',
       ...extra,
     }
   }

@@ -4,6 +4,7 @@ import { AccountError } from '../../core/account-error.js'
 import { AuthError } from '../../core/auth-error.js'
 import type { CoreDeps } from '../../core/deps.js'
 import { findSsoForEmail } from '../../core/email-domains.js'
+import { findInteractionClientName } from '../../core/oidc-clients.js'
 import { isPasswordLinkLive, requestPasswordReset, resetPassword } from '../../core/password-reset.js'
 import { endSession } from '../../core/sessions.js'
 import { signInWithPassword } from '../../core/sign-in.js'
@@ -19,6 +20,7 @@ const NOTICES: Record<string, string> = {
   'signed-out': 'You are signed out.',
   'password-changed': 'Your password is changed. Sign in with the new one.',
   'sso-name': 'Enter your work email or your organization\'s SSO name, for example acme.',
+  'sso-turned-off': 'You are signed out. Sign in with your email and password; no password yet? Choose "Forgot your password?" to set one.',
 }
 
 export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: CookieSettings): void {
@@ -32,7 +34,7 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
     }
     if (request.page.signedIn !== undefined) return reply.redirect(next ?? '/dashboard')
     const notice = typeof query.notice === 'string' ? ownValue(NOTICES, query.notice) : undefined
-    return sendPage(reply, <SignInPage csrf={request.page.csrf} next={next} notice={notice} />)
+    return sendPage(reply, <SignInPage csrf={request.page.csrf} next={next} notice={notice} app={await findInteractionClientName(deps, next)} />)
   })
 
   app.post('/login', async (request, reply) => {
@@ -64,7 +66,7 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
       request.log.info({ event: 'sign_in_failed', code: error.code }, 'password sign-in refused')
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
       const ssoName = error.code === 'sso_required' ? error.detail : undefined
-      return sendPage(reply, <SignInPage csrf={request.page.csrf} email={email} next={next} error={error.message} ssoName={ssoName} />, statusOf(error))
+      return sendPage(reply, <SignInPage csrf={request.page.csrf} email={email} next={next} error={error.message} ssoName={ssoName} app={await findInteractionClientName(deps, next)} />, statusOf(error))
     }
   })
 
@@ -78,7 +80,8 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
     const id = request.cookies[cookie.name]
     if (id !== undefined) await endSession(deps, id)
     clearSessionCookie(reply, cookie)
-    return reply.redirect('/login?notice=signed-out', 303)
+    // From the "single sign-on was turned off" page: the sign-in page says what to do next.
+    return reply.redirect(`/login?notice=${field(request.body, 'then') === 'password' ? 'sso-turned-off' : 'signed-out'}`, 303)
   })
 
   app.get('/forgot-password', async (request, reply) => sendPage(reply, <ForgotPasswordPage csrf={request.page.csrf} />))

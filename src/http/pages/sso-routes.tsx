@@ -10,8 +10,9 @@ import { devIdpEndpoints, devIdpMetadata } from '../../core/dev-idp.js'
 import { verificationRecord } from '../../core/domain-name.js'
 import { addEmailDomain, listEmailDomains, removeEmailDomain, verifyEmailDomain } from '../../core/email-domains.js'
 import type { Actor, CoreDeps } from '../../core/deps.js'
-import { configureIdp, disableSso, enableSso, findSsoConnection, setSsoName, updateSsoPolicy, type IdpInput } from '../../core/sso-admin.js'
-import { idpFingerprint, spEndpoints, type SsoConnection, type SsoPolicy } from '../../core/sso-connection.js'
+import { configureIdp, disableSso, isValidSsoName, enableSso, findSsoConnection, setSsoName, updateSsoPolicy, type IdpInput } from '../../core/sso-admin.js'
+import { spEndpoints, type SsoConnection, type SsoPolicy } from '../../core/sso-connection.js'
+import { ssoProgress } from '../../core/sso-progress.js'
 import { SsoError } from '../../core/sso-error.js'
 import { getSsoTest, startSsoTest } from '../../core/sso-test.js'
 import { failureElements, fixItHint } from '../../core/sso-test-hints.js'
@@ -66,7 +67,7 @@ function idpSummary(connection: SsoConnection): IdpSummary | undefined {
       return { fingerprint: c.fingerprint, notAfter: c.notAfter.toISOString(), subject: c.subject }
     }),
     signatureAlgorithm: idp.signatureAlgorithm,
-    source: idp.source,
+    source: idp.source === 'metadata' ? idp.metadataFrom ?? 'metadata' : idp.source,
     metadataUrl: connection.metadataUrl,
     metadataRefreshedAt: connection.metadataRefreshedAt,
     metadataRefreshError: connection.metadataRefreshError,
@@ -151,7 +152,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const base: SsoPageBase = {
       viewer: signedIn.viewer, csrf: request.page.csrf, org: { name: membership.org.name, slug },
       canEdit: membership.member.role === 'owner', notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,
-      progress: { named: connection !== undefined, idpConfigured: connection?.idp !== undefined, enabled: connection?.enabled === true },
+      progress: await ssoProgress(deps, connection),
     }
     return { signedIn, membership, actor, slug, connection, base }
   }
@@ -172,7 +173,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
       view = {
         ssoName: connection.ssoName, enabled: connection.enabled, sp: spDetails(deps, connection.ssoName), idp: idpSummary(connection),
         enforcement: connection.policy.enforcement,
-        tested: connection.idp !== undefined && (await deps.store.ssoTests.hasPassed(connection.id, idpFingerprint(connection), deps.clock.now().toISOString())),
+        tested: base.progress?.tested === true,
         membersWithoutPassword: members.filter((m) => !m.user.hasPassword).length,
       }
     }
@@ -180,7 +181,8 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
       const record = verificationRecord(d)
       return { domain: d.domain, verified: d.verifiedAt !== undefined, verifiedBy: d.verifiedBy, recordName: record.name, recordValue: record.value }
     })
-    return sendPage(reply, <SsoOverviewPage {...base} connection={view} domains={domains} {...extra} />, status)
+    const suggestedSsoName = connection === undefined && isValidSsoName(base.org.slug) ? base.org.slug : undefined
+    return sendPage(reply, <SsoOverviewPage {...base} connection={view} domains={domains} suggestedSsoName={suggestedSsoName} {...extra} />, status)
   }
 
   app.get('/orgs/:org/sso', async (request, reply) => overview(request, reply))
@@ -219,7 +221,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
      */
     app.post('/orgs/:org/sso/idp/dev', async (request, reply) => {
       const { actor, slug } = await requireConnection(request)
-      await configureIdp(deps, slug, { metadataXml: await devIdpMetadata(deps) }, actor)
+      await configureIdp(deps, slug, { metadataXml: await devIdpMetadata(deps), from: 'dev-idp' }, actor)
       return reply.redirect(`/orgs/${slug}/sso?notice=dev-idp`, 303)
     })
   }
@@ -237,7 +239,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
       let input: IdpInput
       if (values.mode === 'metadata') {
         if (values.metadataXml!.trim() === '') throw new SsoError('metadata_not_xml', 'Paste the IdP metadata XML, or choose its file.', undefined, 'metadata')
-        input = { metadataXml: values.metadataXml! }
+        input = { metadataXml: values.metadataXml!, from: field(request.body, 'metadataFrom') === 'upload' ? 'upload' : 'paste' }
       } else if (values.mode === 'url') {
         if (values.metadataUrl === '') throw new SsoError('metadata_fetch_failed', 'Give the IdP metadata URL.', undefined, 'metadataUrl')
         input = { metadataUrl: values.metadataUrl! }

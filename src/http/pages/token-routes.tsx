@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AccountError } from '../../core/account-error.js'
 import { createApiToken, listApiTokens, mayUseApiTokens, revokeApiToken } from '../../core/api-tokens.js'
 import { AuthError } from '../../core/auth-error.js'
-import { findMembership } from '../../core/current-member.js'
+import { findMembership, refuseIfSsoEnded } from '../../core/current-member.js'
 import type { CoreDeps } from '../../core/deps.js'
 import { TokensPage, type TokensPageProps } from '../../ui/pages/tokens-page.js'
 import { statusOf } from '../error-handler.js'
@@ -19,6 +19,7 @@ export function tokenPageRoutes(app: FastifyInstance, deps: CoreDeps): void {
     const signedIn = requireSignedIn(request)
     const { org: slug } = request.params as { org: string }
     const membership = await findMembership(deps, signedIn.session, slug)
+    if (membership === undefined) await refuseIfSsoEnded(deps, signedIn.session)
     if (membership === undefined) throw new AccountError('not_allowed', 'You are not a member of this organization, or this session may not act for it.')
     return { signedIn, membership }
   }
@@ -31,6 +32,7 @@ export function tokenPageRoutes(app: FastifyInstance, deps: CoreDeps): void {
       viewer: signedIn.viewer,
       csrf: request.page.csrf,
       org: { name: membership.org.name, slug: membership.org.slug },
+      baseUrl: deps.settings.baseUrl,
       tokens: (await listApiTokens(deps, membership)).map((t) => ({ ...t, expired: t.expiresAt !== null && t.expiresAt <= now })),
       allowed: await mayUseApiTokens(deps, membership),
       notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,

@@ -4,9 +4,10 @@
  */
 import type { FC } from 'hono/jsx'
 import type { XmlLine } from '../../saml/pretty-xml.js'
-import { Select } from '../form.js'
+import { Breakable } from '../breakable.js'
 import { Layout, type Viewer } from '../layout.js'
 import { XmlTrace } from '../xml-trace.js'
+import { auditEventName } from './audit-event-names.js'
 
 export const AUDIT_KINDS: readonly { readonly value: string; readonly label: string }[] = [
   { value: '', label: 'Everything' },
@@ -16,15 +17,17 @@ export const AUDIT_KINDS: readonly { readonly value: string; readonly label: str
   { value: 'domain', label: 'Email domains' },
   { value: 'token', label: 'API tokens' },
   { value: 'workspace', label: 'Workspaces' },
-  { value: 'organization', label: 'Organization' },
+  { value: 'org', label: 'Organization' },
 ]
 
 export interface AuditRow {
   readonly at: string
+  /** As stored: `operator`, `user:<email>` or `system:<name>`. */
   readonly actor: string
   readonly action: string
   readonly target: string | null
-  readonly summary: string
+  /** One line per field: the field's name and what it became (or why a sign-in failed). */
+  readonly details: readonly (readonly [string, string])[]
   /** For failed SSO sign-ins whose response was kept: the tracer link (owners only). */
   readonly traceHref?: string | undefined
   readonly reference?: string | undefined
@@ -40,38 +43,58 @@ export interface AuditPageProps {
   readonly firstHref: string | undefined
 }
 
+/** Who did it, as a person reads it: the user's email, "operator", or the part of Gatehouse (SAML sign-in, …). */
+const Who: FC<{ actor: string }> = ({ actor }) => {
+  if (actor.startsWith('user:')) return <Breakable text={actor.slice('user:'.length)} />
+  if (actor.startsWith('system:')) return <>Gatehouse <span class="muted">({actor.slice('system:'.length)})</span></>
+  return <>{actor}</>
+}
+
+const What: FC<{ action: string; target: string | null }> = ({ action, target }) => {
+  const name = auditEventName(action)
+  return (
+    <>
+      {name !== undefined && <span class="event">{name}</span>} <code class="event-code">{action}</code>
+      {target !== null && <span class="target muted"><Breakable text={target} /></span>}
+    </>
+  )
+}
+
 export const AuditPage: FC<AuditPageProps> = (p) => (
   <Layout title={`Audit log · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide>
     <p class="crumbs"><a href="/dashboard">Dashboard</a> / <a href={`/orgs/${p.org.slug}/members`}>{p.org.name}</a> / Audit log</p>
     <h1>Audit log</h1>
-    <form method="get" action={`/orgs/${p.org.slug}/audit`} class="row filter">
-      <Select name="kind" label="Show">
+    <form method="get" action={`/orgs/${p.org.slug}/audit`} class="filter">
+      <label for="f-kind">Show</label>
+      <select id="f-kind" name="kind">
         {AUDIT_KINDS.map((k) => <option value={k.value} selected={k.value === p.kind}>{k.label}</option>)}
-      </Select>
-      <div><button type="submit">Filter</button></div>
+      </select>
+      <button type="submit">Filter</button>
     </form>
     <section class="card" aria-labelledby="events-heading">
       <h2 id="events-heading" class="visually-hidden">Events</h2>
       {p.rows.length === 0 ? <p class="muted">No events.</p> : (
-        <div class="table-scroll">
-          <table class="audit">
-            <thead><tr><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Details</th></tr></thead>
-            <tbody>
-              {p.rows.map((r) => (
-                <tr class={r.action === 'sso.sign_in_failed' ? 'failed-row' : undefined}>
-                  <td><time datetime={r.at}>{r.at.replace('T', ' ').slice(0, 19)}</time></td>
-                  <td>{r.actor}</td>
-                  <td><code>{r.action}</code>{r.target !== null && <><br /><span class="muted">{r.target}</span></>}</td>
-                  <td>
-                    <span class="summary">{r.summary}</span>
-                    {r.reference !== undefined && <><br />Reference <code>{r.reference}</code></>}
-                    {r.traceHref !== undefined && <> · <a href={r.traceHref}>Show the response</a></>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <table class="audit stack">
+          <thead><tr><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Details</th></tr></thead>
+          <tbody>
+            {p.rows.map((r) => (
+              <tr class={r.action === 'sso.sign_in_failed' ? 'failed-row' : undefined}>
+                <td data-label="When"><time datetime={r.at}>{r.at.replace('T', ' ').slice(0, 19)}</time></td>
+                <td data-label="Who" class="who"><Who actor={r.actor} /></td>
+                <td data-label="What" class="what"><What action={r.action} target={r.target} /></td>
+                <td data-label="Details">
+                  {r.details.length > 0 && <dl class="changes">{r.details.map(([k, v]) => <><dt>{k}</dt><dd><Breakable text={v} /></dd></>)}</dl>}
+                  {(r.reference !== undefined || r.traceHref !== undefined) && (
+                    <p class="trace">
+                      {r.reference !== undefined && <>Reference <code>{r.reference}</code></>}
+                      {r.traceHref !== undefined && <> · <a href={r.traceHref}>Show the response</a></>}
+                    </p>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
       <nav class="row pager" aria-label="Pages">
         {p.firstHref !== undefined && <a class="button" href={p.firstHref}>Newest</a>}

@@ -3,10 +3,12 @@ import type { FC } from 'hono/jsx'
 import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
 
-export const SignInPage: FC<{ csrf: string; email?: string | undefined; next?: string | undefined; error?: string | undefined; notice?: string | undefined; ssoName?: string | undefined; ssoError?: string | undefined }> = (p) => (
-  <Layout title="Sign in" notice={p.notice}>
+/** `app`: the OpenID Connect client this sign-in is for, named so the user knows who is asking. */
+export const SignInPage: FC<{ csrf: string; email?: string | undefined; next?: string | undefined; error?: string | undefined; notice?: string | undefined; ssoName?: string | undefined; ssoError?: string | undefined; app?: string | undefined }> = (p) => (
+  <Layout title={p.app === undefined ? 'Sign in' : `Sign in to continue to ${p.app}`} notice={p.notice}>
     <section class="card narrow">
       <h1>Sign in</h1>
+      {p.app !== undefined && <p class="muted">to continue to <strong>{p.app}</strong></p>}
       <FormError message={p.error} />
       <form method="post" action="/login" novalidate>
         <Csrf token={p.csrf} />
@@ -37,6 +39,27 @@ export const SignOutPage: FC<{ csrf: string; viewer: Viewer }> = ({ csrf, viewer
         <Csrf token={csrf} />
         <button type="submit" class="primary">Sign out</button>
       </form>
+    </section>
+  </Layout>
+)
+
+/**
+ * An SSO session whose org has since turned SSO off: it reaches nothing now. Say what happened and
+ * the way back in (the error's message names the org), rather than "not a member" or "not allowed".
+ */
+export const SsoTurnedOffPage: FC<{ csrf: string; viewer: Viewer | undefined; message: string; reference: string }> = (p) => (
+  <Layout title="Single sign-on was turned off" viewer={p.viewer} csrf={p.csrf}>
+    <section class="card narrow">
+      <h1>Single sign-on was turned off</h1>
+      <p>{p.message}</p>
+      <p>Your membership and roles are unchanged; only the way in is different.</p>
+      <form method="post" action="/logout">
+        <Csrf token={p.csrf} />
+        <input type="hidden" name="then" value="password" />
+        <button type="submit" class="primary">Sign out and sign in with your password</button>
+      </form>
+      <p class="aside">No password yet? <a href="/forgot-password">Set one</a>: we email you a link.</p>
+      <p class="reference">Reference: <code>{p.reference}</code></p>
     </section>
   </Layout>
 )

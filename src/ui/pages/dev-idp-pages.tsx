@@ -59,7 +59,14 @@ export interface DevIdpSignInProps {
   /** IdP roles the connection's role mapping has rules for. */
   readonly knownRoles: readonly string[]
   readonly requireEncryption: boolean
+  /** The member just picked: the form below is theirs, waiting for Sign in. */
+  readonly picked?: { email: string; firstName: string; lastName: string } | undefined
 }
+
+/** A member as a person reads them: the name, then the email; the email alone when there is no name. */
+const nameOf = (u: { firstName: string; lastName: string }): string => `${u.firstName} ${u.lastName}`.trim()
+const MemberLabel: FC<{ user: { email: string; firstName: string; lastName: string } }> = ({ user }) =>
+  nameOf(user) === '' ? <>{user.email}</> : <>{nameOf(user)} <span class="muted">{user.email}</span></>
 
 /** The request's state, carried by both forms; the server re-derives the ACS from the SSO name. */
 const RequestState: FC<{ csrf: string; ssoName: string; requestId: string | undefined; relayState: string | undefined }> = (s) => (
@@ -86,14 +93,16 @@ export const DevIdpSignInPage: FC<DevIdpSignInProps> = (p) => {
       {p.users.length > 0 && (
         <section class="card" aria-labelledby="pick-heading">
           <h2 id="pick-heading">Pick a member of {p.orgName}</h2>
-          <form method="post" action="/dev/idp/respond" class="row">
+          <p class="hint" id="pick-what">Fills in the form below with the member's email and name; add roles if you need them, then press Sign in.</p>
+          <form method="post" action="/dev/idp/respond#who-heading" class="row">
             <RequestState csrf={p.csrf} ssoName={p.ssoName} requestId={p.requestId} relayState={p.relayState} />
-            {p.users.map((u) => <button type="submit" name="pick" value={u.email}>{`${u.firstName} ${u.lastName}`.trim() || u.email} <span class="muted">{u.email}</span></button>)}
+            {p.users.map((u) => <button type="submit" name="pick" value={u.email} aria-describedby="pick-what"><MemberLabel user={u} /></button>)}
           </form>
         </section>
       )}
       <section class="card" aria-labelledby="who-heading">
-        <h2 id="who-heading">Or type who to sign in as</h2>
+        <h2 id="who-heading">{p.picked === undefined ? 'Or type who to sign in as' : 'Sign in as the member picked'}</h2>
+        {p.picked !== undefined && <p class="notice" role="status">Filled in for <MemberLabel user={p.picked} />. Add roles or attributes if you need them, then press <strong>Sign in</strong>.</p>}
         <form method="post" action="/dev/idp/respond" novalidate>
           <RequestState csrf={p.csrf} ssoName={p.ssoName} requestId={p.requestId} relayState={p.relayState} />
           <Field name="email" label="Email (NameID and the email attribute)" type="email" value={v.email} errors={p.errors} autocomplete="off" />

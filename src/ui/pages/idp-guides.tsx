@@ -3,6 +3,7 @@
  * field labels next to the value to paste.
  */
 import type { FC } from 'hono/jsx'
+import { Breakable } from '../breakable.js'
 import type { SpDetails } from './sso-details.js'
 import type { IdpGuide } from './sso-guide-page.js'
 
@@ -10,7 +11,7 @@ import type { IdpGuide } from './sso-guide-page.js'
 let counter = 0
 const V: FC<{ value: string }> = ({ value }) => {
   const id = `paste-${counter++}`
-  return <span class="paste-value"><code class="paste" id={id}>{value}</code> <button type="button" class="copy" data-copy-target={id} aria-label={`Copy ${value}`}>Copy</button></span>
+  return <span class="paste-value"><code class="paste" id={id}><Breakable text={value} /></code> <button type="button" class="copy" data-copy-target={id} aria-label={`Copy ${value}`}>Copy</button></span>
 }
 
 export interface GuideAttribute {

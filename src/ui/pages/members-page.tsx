@@ -30,6 +30,8 @@ export interface MembersPageProps {
   /** Allow access without SSO is SSO policy: the owner's alone (DESIGN §2); admins see it read-only. */
   readonly canExemptFromSso: boolean
   readonly notice?: string | undefined
+  /** An invitation was just sent, and mail goes to the development outbox (no SMTP): say where to read it. */
+  readonly invitedToOutbox?: boolean | undefined
   readonly error?: string | undefined
   readonly inviteErrors?: FieldErrors | undefined
   readonly inviteEmail?: string | undefined
@@ -75,6 +77,7 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
     <Layout title={`Members of ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice}>
       <p class="crumbs"><a href="/dashboard">Dashboard</a> / {p.org.name} · <a href={`${base}/sso`}>Single sign-on</a> · <a href={`${base}/audit`}>Audit log</a></p>
       <h1>Members</h1>
+      {p.invitedToOutbox === true && <p class="hint">No SMTP server is set, so in development the invitation mail is in the outbox: <a href="/dev/outbox">/dev/outbox</a>.</p>}
       <FormError message={p.error} />
       <section class="card" aria-labelledby="members-heading">
         <h2 id="members-heading">{p.members.length} member{p.members.length === 1 ? '' : 's'}</h2>

@@ -12,7 +12,7 @@ export interface SetupValues {
 }
 
 export const SetupPage: FC<{ csrf: string; token: string; values?: SetupValues; errors?: FieldErrors | undefined; error?: string | undefined }> = ({ csrf, token, values = {}, errors, error }) => (
-  <Layout title="Set up Gatehouse">
+  <Layout title="Set up Gatehouse" scripts={['/static/suggest.js']}>
     <section class="card">
       <h1>Set up Gatehouse</h1>
       <p>Create the first organization. You become its owner and can then invite members and connect its identity provider.</p>
@@ -23,7 +23,8 @@ export const SetupPage: FC<{ csrf: string; token: string; values?: SetupValues; 
         <fieldset>
           <legend>Organization</legend>
           <Field name="orgName" label="Organization name" value={values.orgName} errors={errors} autofocus />
-          <Field name="orgSlug" label="Slug" value={values.orgSlug} errors={errors} hint="3–63 characters: a-z, 0-9 and -. Used in URLs and the API." />
+          <Field name="orgSlug" label="Slug" value={values.orgSlug} errors={errors} suggestFrom="f-orgName" autocomplete="off"
+            hint="3–63 characters: a-z, 0-9 and -. Used in URLs and the API; suggested from the name as you type." />
         </fieldset>
         <fieldset>
           <legend>You, the owner</legend>

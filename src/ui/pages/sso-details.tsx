@@ -1,5 +1,7 @@
 /** The SP's values to paste into the IdP, and a summary of the IdP configured, as SSO pages show them. */
 import type { FC } from 'hono/jsx'
+import { ownValue } from '../../core/keyed-record.js'
+import { Breakable } from '../breakable.js'
 
 export interface SpDetails {
   readonly entityId: string
@@ -15,6 +17,7 @@ export interface IdpSummary {
   readonly binding: 'HTTP-Redirect' | 'HTTP-POST'
   readonly certificates: readonly { readonly fingerprint: string; readonly notAfter: string; readonly subject: string }[]
   readonly signatureAlgorithm: string
+  /** Where the configuration came from: `metadata-url`, `manual`, `upload`, `paste`, `dev-idp`, or `metadata` (XML, how unknown). */
   readonly source: string
   readonly metadataUrl: string | undefined
   readonly metadataRefreshedAt: string | undefined
@@ -25,8 +28,8 @@ export interface IdpSummary {
 const Copyable: FC<{ label: string; value: string; id: string }> = ({ label, value, id }) => (
   <div class="copyable">
     <dt id={`${id}-label`}>{label}</dt>
-    <dd>
-      <code id={id}>{value}</code>
+    <dd class="with-copy">
+      <code id={id}><Breakable text={value} /></code>
       <button type="button" class="copy" data-copy-target={id} aria-describedby={`${id}-label`}>Copy</button>
     </dd>
   </div>
@@ -44,15 +47,21 @@ export const SpDetailsList: FC<{ sp: SpDetails; enabled: boolean }> = ({ sp, ena
   </dl>
 )
 
+const SOURCES: Readonly<Record<string, string>> = {
+  'dev-idp': 'the development IdP', upload: 'an uploaded metadata file', paste: 'pasted metadata XML', manual: 'fields entered by hand',
+}
+
 export const IdpSummaryList: FC<{ idp: IdpSummary }> = ({ idp }) => (
   <dl class="details">
-    <div class="copyable"><dt>Entity ID (issuer)</dt><dd><code>{idp.entityId}</code></dd></div>
-    <div class="copyable"><dt>Single sign-on URL ({idp.binding})</dt><dd><code>{idp.ssoUrl}</code></dd></div>
+    <div class="copyable"><dt>Entity ID (issuer)</dt><dd><code><Breakable text={idp.entityId} /></code></dd></div>
+    <div class="copyable"><dt>Single sign-on URL ({idp.binding})</dt><dd><code><Breakable text={idp.ssoUrl} /></code></dd></div>
     <div class="copyable"><dt>Signing certificates</dt><dd>
-      <ul class="plain">{idp.certificates.map((c) => <li><code>{c.fingerprint}</code> <span class="muted">{c.subject}, valid until {c.notAfter.slice(0, 10)}</span></li>)}</ul>
+      <ul class="plain">{idp.certificates.map((c) => <li><code><Breakable text={c.fingerprint} /></code> <span class="muted">{c.subject}, valid until {c.notAfter.slice(0, 10)}</span></li>)}</ul>
     </dd></div>
     <div class="copyable"><dt>Signature algorithm</dt><dd>{idp.signatureAlgorithm === 'rsa-sha1' ? 'RSA-SHA1 (weak: switch the IdP to RSA-SHA256)' : 'RSA-SHA256'}</dd></div>
-    <div class="copyable"><dt>Configured from</dt><dd>{idp.source === 'metadata-url' ? <>metadata URL <code>{idp.metadataUrl}</code>, re-fetched hourly{idp.metadataRefreshedAt !== undefined && `; last fetched ${idp.metadataRefreshedAt.replace('T', ' ').slice(0, 16)} UTC`}</> : idp.source === 'metadata' ? 'uploaded metadata' : 'fields entered by hand'}</dd></div>
+    <div class="copyable"><dt>Configured from</dt><dd>{idp.source === 'metadata-url'
+      ? <span>metadata URL <code><Breakable text={idp.metadataUrl ?? ''} /></code>, re-fetched hourly{idp.metadataRefreshedAt !== undefined && `; last fetched ${idp.metadataRefreshedAt.replace('T', ' ').slice(0, 16)} UTC`}</span>
+      : ownValue(SOURCES, idp.source) ?? 'metadata XML'}</dd></div>
     {idp.metadataRefreshError !== undefined && <div class="copyable"><dt>Last refresh</dt><dd class="error">failed: {idp.metadataRefreshError} (the last good configuration is kept)</dd></div>}
   </dl>
 )

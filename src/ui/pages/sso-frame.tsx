@@ -6,6 +6,7 @@
 import type { Child, FC } from 'hono/jsx'
 import { FormError, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
+import type { SsoProgress } from '../../core/sso-progress.js'
 
 export interface SsoPageBase {
   readonly viewer: Viewer
@@ -29,15 +30,10 @@ const STEPS: readonly { readonly path: string; readonly label: string }[] = [
   { path: '/policy', label: '4. User management' },
 ]
 
-/** How far the set-up is: each step marked done or not, and the last one's state. */
-export interface SsoProgress {
-  readonly named: boolean
-  readonly idpConfigured: boolean
-  readonly enabled: boolean
-}
-
 const Steps: FC<{ slug: string; current: string; configured: boolean; progress: SsoProgress | undefined }> = ({ slug, current, configured, progress }) => {
-  const done = [progress?.named, progress?.named, progress?.idpConfigured, progress?.idpConfigured]
+  // Ticked when true of the connection, never for having opened the page (issue 17 item 6).
+  const done = [progress?.named, progress?.appSetUpInIdp, progress?.idpConfigured, progress?.policyChosen]
+  const notes = [undefined, progress?.idpConfigured === true && !progress.appSetUpInIdp ? '(done once a test passes)' : undefined, undefined, progress?.policyChosen === false ? '(defaults)' : undefined]
   return (
     <nav aria-label="SSO set-up steps" class="steps">
       <ol>
@@ -47,6 +43,7 @@ const Steps: FC<{ slug: string; current: string; configured: boolean; progress: 
               ? <span aria-current="page">{step.label}</span>
               : i === 0 || configured ? <a href={ssoPath(slug) + step.path}>{step.label}</a> : <span class="muted">{step.label}</span>}
             {done[i] === true && <span class="visually-hidden"> (done)</span>}
+            {notes[i] !== undefined && <span class="muted"> {notes[i]}</span>}
           </li>
         ))}
         <li class={progress?.enabled === true ? 'done' : undefined}>

@@ -26,13 +26,13 @@ export const SsoGuidePage: FC<SsoPageBase & { sp: SpDetails; guides: readonly Id
       <section class="card" aria-labelledby="attributes-heading">
         <h2 id="attributes-heading">Attributes: {guide.attributeTerm}</h2>
         <div class="table-scroll">
-          <table>
+          <table class="stack">
             <thead><tr><th scope="col">Name</th><th scope="col">Value in {guide.name}</th></tr></thead>
             <tbody>
               {guide.attributes.map((a, i) => (
                 <tr>
-                  <td><code id={`attr-${i}`}>{a.name}</code> <button type="button" class="copy" data-copy-target={`attr-${i}`} aria-label={`Copy ${a.name}`}>Copy</button></td>
-                  <td>{a.value}</td>
+                  <td data-label="Name"><code id={`attr-${i}`}>{a.name}</code> <button type="button" class="copy" data-copy-target={`attr-${i}`} aria-label={`Copy ${a.name}`}>Copy</button></td>
+                  <td data-label="Value">{a.value}</td>
                 </tr>
               ))}
             </tbody>

@@ -53,9 +53,11 @@ export const SsoIdpPage: FC<SsoPageBase & {
             <form method="post" action={action} novalidate>
               <Csrf token={p.csrf} />
               <input type="hidden" name="mode" value="metadata" />
+              {/* sso-setup.js sets "upload" when a file is read into the text area; typed or pasted XML stays "paste". */}
+              <input type="hidden" name="metadataFrom" id="f-metadataFrom" value="paste" />
               <div class="field">
                 <label for="f-metadata-file">Metadata file</label>
-                <input id="f-metadata-file" type="file" accept=".xml,application/xml,text/xml,application/samlmetadata+xml" data-load-into="f-metadataXml" />
+                <input id="f-metadata-file" type="file" accept=".xml,application/xml,text/xml,application/samlmetadata+xml" data-load-into="f-metadataXml" data-loaded-from="f-metadataFrom" />
               </div>
               <TextArea name="metadataXml" label="Metadata XML" rows={8} value={v.mode === 'metadata' ? v.metadataXml ?? '' : ''} errors={p.errors} />
               <button type="submit" class="primary">Save metadata</button>

@@ -16,6 +16,8 @@ export interface SsoOverviewProps extends SsoPageBase {
     readonly membersWithoutPassword: number
   } | undefined
   readonly ssoNameValue?: string | undefined
+  /** Offered in the empty form before an SSO name exists: the org's slug, when it is a valid SSO name. */
+  readonly suggestedSsoName?: string | undefined
   readonly warnings?: readonly string[] | undefined
   readonly domains: readonly DomainRow[]
   readonly domainValue?: string | undefined
@@ -80,8 +82,9 @@ export const SsoOverviewPage: FC<SsoOverviewProps> = (p) => {
         {p.canEdit ? (
           <form method="post" action={`${ssoPath(slug)}/name`} novalidate>
             <Csrf token={p.csrf} />
-            <Field name="ssoName" label="SSO name" value={p.ssoNameValue ?? c?.ssoName} errors={p.errors} autocomplete="off"
-              hint={c !== undefined && c.idp !== undefined ? 'Renaming changes the SP Entity ID and ACS URL: update them in the IdP too.' : undefined} />
+            <Field name="ssoName" label="SSO name" value={p.ssoNameValue ?? c?.ssoName ?? p.suggestedSsoName} errors={p.errors} autocomplete="off"
+              hint={c !== undefined && c.idp !== undefined ? 'Renaming changes the SP Entity ID and ACS URL: update them in the IdP too.'
+                : c === undefined && p.ssoNameValue === undefined && p.suggestedSsoName !== undefined ? 'Suggested from the organization\'s slug; change it if you like.' : undefined} />
             <button type="submit" class="primary">{c === undefined ? 'Create' : 'Rename'}</button>
           </form>
         ) : <p><code>{c?.ssoName ?? 'not chosen yet'}</code></p>}

@@ -1,6 +1,6 @@
 /** The viewer's personal API tokens in one org: create (the secret shown once), list, revoke. */
 import type { FC } from 'hono/jsx'
-import { Csrf, Field, FormError, Select, type FieldErrors } from '../form.js'
+import { Copyable, Csrf, Field, FormError, Select, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
 
 export interface TokenRow {
@@ -16,6 +16,8 @@ export interface TokensPageProps {
   readonly viewer: Viewer
   readonly csrf: string
   readonly org: { name: string; slug: string }
+  /** GATEHOUSE_BASE_URL, for the example request under a new token. */
+  readonly baseUrl: string
   readonly tokens: readonly TokenRow[]
   /** False when the org's SSO policy does not let this member use personal tokens. */
   readonly allowed: boolean
@@ -41,7 +43,7 @@ const When: FC<{ iso: string | null; none: string }> = ({ iso, none }) =>
 export const TokensPage: FC<TokensPageProps> = (p) => {
   const base = `/orgs/${p.org.slug}/tokens`
   return (
-    <Layout title={`API tokens · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice}>
+    <Layout title={`API tokens · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice} scripts={p.created === undefined ? undefined : ['/static/sso-setup.js']}>
       <p class="crumbs"><a href="/dashboard">Dashboard</a> / {p.org.name}</p>
       <h1>Personal API tokens</h1>
       <p class="muted">A token acts as you in {p.org.name} on Gatehouse's member API (<code>Authorization: Bearer …</code>). Treat it like a password.</p>
@@ -50,10 +52,10 @@ export const TokensPage: FC<TokensPageProps> = (p) => {
         <section class="card" aria-labelledby="created-heading">
           <h2 id="created-heading">Token “{p.created.name}” created</h2>
           <p>Copy it now: it will not be shown again.</p>
-          <div class="field">
-            <label for="new-token">Your new token</label>
-            <input id="new-token" type="text" readonly value={p.created.secret} autocomplete="off" spellcheck={false} />
-          </div>
+          <dl class="details">
+            <Copyable label="Your new token" value={p.created.secret} id="new-token" />
+            <Copyable label="Try it" value={`curl -H "Authorization: Bearer ${p.created.secret}" ${p.baseUrl}/api/v1/me`} id="new-token-curl" />
+          </dl>
         </section>
       )}
       {!p.allowed && (

@@ -1,5 +1,6 @@
-// SSO set-up pages: copy buttons, and reading a chosen metadata file into the textarea (the form
-// posts text). Without JavaScript, values stay selectable and metadata can be pasted.
+// SSO set-up pages and a new API token: copy buttons, and reading a chosen metadata file into the
+// textarea (the form posts text, and "upload" as how it came, for "Configured from"). Without
+// JavaScript, values stay selectable and metadata can be pasted.
 document.querySelectorAll('button[data-copy-target]').forEach((button) => {
   button.addEventListener('click', async () => {
     const target = document.getElementById(button.getAttribute('data-copy-target'))
@@ -16,5 +17,10 @@ document.querySelectorAll('input[type="file"][data-load-into]').forEach((input) 
     const file = input.files && input.files[0]
     if (target === null || file === undefined) return
     target.value = await file.text()
+    const from = document.getElementById(input.getAttribute('data-loaded-from'))
+    if (from === null) return
+    from.value = 'upload'
+    // Typing into the text area afterwards makes it pasted XML again.
+    target.addEventListener('input', () => { from.value = 'paste' }, { once: true })
   })
 })

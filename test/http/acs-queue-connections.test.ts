@@ -1,5 +1,5 @@
 /**
- * The ACS's turns (http/turns.ts) hear of every connection the server accepts: without that, a burst
+ * The ACS queue (http/acs-queue.ts) hear of every connection the server accepts: without that, a burst
  * of new connections would be accepted one per post again, and the arrival slices would never start.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,7 +12,7 @@ beforeAll(async () => {
 })
 afterAll(() => ctx.close())
 
-describe('ACS turns', () => {
+describe('ACS queue', () => {
   it("listen to the server's connection events", () => {
     const listeners = ctx.app.server.listeners('connection') as Array<(...args: unknown[]) => unknown>
     expect(listeners.map((l) => l.name)).toContain('connectionArrived')

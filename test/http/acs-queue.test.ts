@@ -1,18 +1,18 @@
 /**
- * Taking turns (http/turns.ts): first come first served, never synchronous, back to back only within
+ * The ACS queue (http/acs-queue.ts): first come first served, never synchronous, back to back only within
  * the budget, and a request that waits for I/O does not hold up the queue.
  */
 import { describe, expect, it } from 'vitest'
-import { ACCEPT_DEFERRALS_MAX, ARRIVAL_WINDOW_MS, createTurns } from '../../src/http/turns.js'
+import { ACCEPT_DEFERRALS_MAX, ARRIVAL_WINDOW_MS, createAcsQueue } from '../../src/http/acs-queue.js'
 
 /** A scheduler the test steps by hand, and a clock it sets. */
 function harness(budgetMs = 4, arrivalBudgetMs?: number) {
   const pending: Array<() => void> = []
   let clock = 0
-  const turns = createTurns({ schedule: (callback) => pending.push(callback), now: () => clock, budgetMs, ...(arrivalBudgetMs === undefined ? {} : { arrivalBudgetMs }) })
+  const queue = createAcsQueue({ schedule: (callback) => pending.push(callback), now: () => clock, budgetMs, ...(arrivalBudgetMs === undefined ? {} : { arrivalBudgetMs }) })
   const flush = () => new Promise<void>((resolve) => setImmediate(resolve))
   return {
-    turns,
+    queue,
     /** Runs the callbacks scheduled so far (one event-loop iteration), then lets promises settle. */
     iteration: async () => {
       const now = pending.splice(0)
@@ -31,7 +31,7 @@ function harness(budgetMs = 4, arrivalBudgetMs?: number) {
 function enqueue(h: ReturnType<typeof harness>, count: number, eachMs = 0): number[] {
   const order: number[] = []
   for (let i = 0; i < count; i++) {
-    void h.turns.take().then((done) => {
+    void h.queue.take().then((done) => {
       order.push(i)
       h.advance(eachMs)
       done()
@@ -40,20 +40,20 @@ function enqueue(h: ReturnType<typeof harness>, count: number, eachMs = 0): numb
   return order
 }
 
-describe('turns', () => {
+describe('the ACS queue', () => {
   it('grants nothing synchronously, and grants in arrival order', async () => {
     const h = harness()
     const order: string[] = []
     const dones: Record<string, () => void> = {}
     for (const name of ['a', 'b', 'c']) {
-      void h.turns.take().then((done) => {
+      void h.queue.take().then((done) => {
         order.push(name)
         dones[name] = done
       })
     }
     await h.settle()
     expect(order).toEqual([])
-    expect(h.turns.waiting).toBe(3)
+    expect(h.queue.waiting).toBe(3)
     expect(h.scheduled()).toBe(1)
     await h.iteration()
     expect(order).toEqual(['a'])
@@ -64,14 +64,14 @@ describe('turns', () => {
     dones.b!()
     await h.settle()
     expect(order).toEqual(['a', 'b', 'c'])
-    expect(h.turns.waiting).toBe(0)
+    expect(h.queue.waiting).toBe(0)
   })
 
   it('stops running back to back once the budget is spent, and the next waits for a poll', async () => {
     const h = harness(4)
     const order: string[] = []
     for (const name of ['a', 'b', 'c']) {
-      void h.turns.take().then((done) => {
+      void h.queue.take().then((done) => {
         order.push(name)
         h.advance(5) // each takes longer than the whole budget
         done()
@@ -91,11 +91,11 @@ describe('turns', () => {
     const h = harness()
     const order: string[] = []
     let finishA: (() => void) | undefined
-    void h.turns.take().then((done) => {
+    void h.queue.take().then((done) => {
       order.push('a')
       finishA = done
     })
-    void h.turns.take().then((done) => {
+    void h.queue.take().then((done) => {
       order.push('b')
       done()
     })
@@ -106,18 +106,18 @@ describe('turns', () => {
     finishA!()
     finishA!()
     await h.settle()
-    expect(h.turns.waiting).toBe(0)
+    expect(h.queue.waiting).toBe(0)
   })
 
   it('calling done twice grants one turn, not two', async () => {
     const h = harness()
     const order: string[] = []
     let doneA: (() => void) | undefined
-    void h.turns.take().then((done) => {
+    void h.queue.take().then((done) => {
       order.push('a')
       doneA = done
     })
-    for (const name of ['b', 'c']) void h.turns.take().then(() => order.push(name))
+    for (const name of ['b', 'c']) void h.queue.take().then(() => order.push(name))
     await h.iteration()
     doneA!()
     doneA!()
@@ -126,29 +126,29 @@ describe('turns', () => {
   })
 
   it('keeps its order over many requests (the queue compacts as it goes)', async () => {
-    const turns = createTurns()
+    const queue = createAcsQueue()
     const order: number[] = []
     await Promise.all(
       Array.from({ length: 1000 }, (_, i) =>
-        turns.take().then((done) => {
+        queue.take().then((done) => {
           order.push(i)
           done()
         }),
       ),
     )
     expect(order).toEqual(Array.from({ length: 1000 }, (_, i) => i))
-    expect(turns.waiting).toBe(0)
+    expect(queue.waiting).toBe(0)
   })
 
   it('lets the event loop poll between turns once the budget is spent (real setImmediate)', async () => {
-    const turns = createTurns({ budgetMs: 0 })
+    const queue = createAcsQueue({ budgetMs: 0 })
     const events: string[] = []
     const spin = (ms: number) => {
       const end = performance.now() + ms
       while (performance.now() < end);
     }
     const requests = [0, 1, 2].map((i) =>
-      turns.take().then((done) => {
+      queue.take().then((done) => {
         events.push(`turn ${i}`)
         // I/O that completes while this turn runs: its callback must come before the next turn.
         if (i === 0) setImmediate(() => events.push('other work'))
@@ -166,7 +166,7 @@ describe('turns', () => {
     const order: number[] = []
     const take = (n: number) => {
       for (let i = 0; i < n; i++) {
-        void h.turns.take().then((done) => {
+        void h.queue.take().then((done) => {
           order.push(order.length)
           h.advance(2) // 2 ms each: two fit in the steady 4 ms budget, one in the arrival budget
           done()
@@ -176,7 +176,7 @@ describe('turns', () => {
     take(12)
     await h.iteration()
     expect(order).toHaveLength(2) // steady: back to back until 4 ms
-    h.turns.connectionArrived()
+    h.queue.connectionArrived()
     await h.iteration()
     expect(order).toHaveLength(2) // a connection was just accepted: one more iteration to accept others first
     await h.iteration()
@@ -192,13 +192,13 @@ describe('turns', () => {
     const h = harness(1, 5)
     const order: number[] = []
     for (let i = 0; i < 4; i++) {
-      void h.turns.take().then((done) => {
+      void h.queue.take().then((done) => {
         order.push(i)
         h.advance(2)
         done()
       })
     }
-    h.turns.connectionArrived()
+    h.queue.connectionArrived()
     await h.iteration()
     expect(order).toEqual([])
     await h.iteration()
@@ -208,7 +208,7 @@ describe('turns', () => {
   it('by default runs one request per iteration while connections arrive, however quick', async () => {
     const h = harness(4)
     const order = enqueue(h, 6) // each takes no time at all
-    h.turns.connectionArrived()
+    h.queue.connectionArrived()
     await h.iteration()
     expect(order).toEqual([])
     await h.iteration()
@@ -225,7 +225,7 @@ describe('turns', () => {
     const order = enqueue(h, 3, 1)
     // A burst: one connection accepted in each of three iterations (libuv accepts one per iteration).
     for (let accepted = 0; accepted < 3; accepted++) {
-      h.turns.connectionArrived()
+      h.queue.connectionArrived()
       await h.iteration()
       expect(order).toEqual([])
       expect(h.scheduled()).toBe(1)
@@ -239,15 +239,15 @@ describe('turns', () => {
     const h = harness(4)
     const order = enqueue(h, 3)
     for (let i = 0; i < ACCEPT_DEFERRALS_MAX; i++) {
-      h.turns.connectionArrived()
+      h.queue.connectionArrived()
       await h.iteration()
     }
     expect(order).toEqual([])
-    h.turns.connectionArrived()
+    h.queue.connectionArrived()
     await h.iteration()
     expect(order).toEqual([0])
     // The count starts again after a turn: the next accept puts the next turn off again.
-    h.turns.connectionArrived()
+    h.queue.connectionArrived()
     await h.iteration()
     expect(order).toEqual([0])
     await h.iteration()
@@ -257,9 +257,9 @@ describe('turns', () => {
   it('an accept before anything was queued puts the first turn off once; a turn clears it', async () => {
     const h = harness(4)
     const order: number[] = []
-    h.turns.connectionArrived()
+    h.queue.connectionArrived()
     h.advance(ARRIVAL_WINDOW_MS)
-    void h.turns.take().then((done) => {
+    void h.queue.take().then((done) => {
       order.push(0)
       done()
     })
@@ -268,7 +268,7 @@ describe('turns', () => {
     expect(order).toEqual([])
     await h.iteration()
     expect(order).toEqual([0])
-    void h.turns.take().then((done) => {
+    void h.queue.take().then((done) => {
       order.push(1)
       done()
     })

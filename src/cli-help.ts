@@ -1,0 +1,65 @@
+/** The CLI's help texts (`gatehouse <command> --help`), one per command; `main` is the overview. */
+import { KEY_REFRESH_MS } from './core/key-refresh.js'
+
+export const HELP: Record<string, string> = {
+  main: `Usage: gatehouse <command> [options]
+
+Commands:
+  start          Migrate the database and serve Gatehouse (default port 4000)
+  migrate        Apply pending database migrations and exit
+  create-owner   Make a user the owner of an organization (creating either if missing)
+  keys           List, rotate or retire the SAML service-provider and OpenID Connect signing keys
+  oidc-client    Register, list or remove the host apps that sign users in over OpenID Connect
+  sso            Disable an organization's SSO (the way back in when an IdP is broken)
+  backup         Copy a live SQLite database to a file (PostgreSQL: use pg_dump)
+
+Run "gatehouse <command> --help" for a command's options.
+Configuration comes from the environment: see docs/configuration.md.`,
+  start: `Usage: gatehouse start
+
+Applies pending migrations, then listens on GATEHOUSE_PORT (default 4000) at GATEHOUSE_BASE_URL.
+While no organization exists it prints a one-time link to create the first one and its owner.`,
+  migrate: `Usage: gatehouse migrate
+
+Applies every pending migration to GATEHOUSE_DATABASE_URL (default sqlite:./data/gatehouse.db) and exits.`,
+  'create-owner': `Usage: gatehouse create-owner --org SLUG --email EMAIL [--name "Org name"]
+
+Makes EMAIL an owner of the organization SLUG. Creates the organization (named --name, or SLUG)
+and the user when they do not exist. A user without a password gets a one-time link to set one.`,
+  keys: `Usage: gatehouse keys list
+       gatehouse keys rotate [--oidc]
+       gatehouse keys retire [--oidc] --id KEY_ID
+
+rotate adds a new SAML key pair that signs AuthnRequests and leads the SP metadata from now on; older
+pairs stay published in every SP metadata document and keep decrypting assertions until retired.
+Give IdPs that pin the SP certificate time to pick up the new one before retiring the old. The
+signing (newest) pair cannot be retired: rotate first. The operator API does the same
+(GET|POST /api/v1/sp-keys, POST /api/v1/sp-keys/{id}/retire).
+
+With --oidc: the OpenID Connect signing keys instead. rotate adds a new RS256 and a new ES256 key that
+sign ID tokens from now on; older keys stay in the JWKS at {BASE_URL}/oidc/jwks, so tokens they
+signed still verify, until retired. Wait at least the longest token lifetime (1 hour for ID and
+access tokens) before retiring. The last key of an algorithm cannot be retired.
+
+Every change takes effect in every running Gatehouse process within ${KEY_REFRESH_MS / 1000} seconds
+(each re-reads the keys from the database at most that often); no restart is needed.`,
+  'oidc-client': `Usage: gatehouse oidc-client add --name NAME --redirect-uri URI [--redirect-uri URI2 …]
+                              [--post-logout-redirect-uri URI …] [--public]
+       gatehouse oidc-client list
+       gatehouse oidc-client remove --id CLIENT_ID
+
+add registers a host app and prints its client_id and, for a confidential client, its client secret
+(shown once; the app authenticates with client_secret_basic). --public makes a client without a
+secret that must use PKCE (S256): single-page and native apps. Redirect URIs must be https, or
+http://localhost / http://127.0.0.1 outside production, without a fragment. See docs/oidc.md.`,
+  backup: `Usage: gatehouse backup --to FILE
+
+Copies the SQLite database (GATEHOUSE_DATABASE_URL) to FILE while Gatehouse keeps running, with
+SQLite's online backup API, and checks the copy. FILE must not exist. To restore, stop Gatehouse
+and point GATEHOUSE_DATABASE_URL at the copy (or put it in the database's place). On PostgreSQL
+use pg_dump instead (docs/deploy.md).`,
+  sso: `Usage: gatehouse sso disable --org SLUG
+
+Disables SSO for the organization: members sign in with passwords again (those without one use
+"forgot password"); the connection, members and roles stay, ready to re-enable.`,
+}
