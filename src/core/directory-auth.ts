@@ -23,7 +23,11 @@ export async function findDirectoryById(deps: CoreDeps, directoryId: string): Pr
   return deps.store.directories.findById(directoryId)
 }
 
-export async function authenticateDirectory(deps: CoreDeps, directory: Directory | undefined, bearer: string | undefined): Promise<DirectoryCaller | undefined> {
+export async function authenticateDirectory(
+  deps: CoreDeps,
+  directory: Directory | undefined,
+  bearer: string | undefined,
+): Promise<DirectoryCaller | undefined> {
   if (directory === undefined || !directory.enabled || bearer === undefined || bearer.length > 200) return undefined
   const presented = hashSecretToken(bearer)
   let matched: { id: string; lastUsedAt: string | null } | undefined

@@ -56,9 +56,21 @@ export interface DirectoryStore {
 }
 
 export type EventType =
-  | 'member.created' | 'member.updated' | 'member.deactivated' | 'member.reactivated' | 'member.removed'
-  | 'organization.created' | 'organization.deleted' | 'sso.enabled' | 'sso.disabled' | 'sso.certificate_expiring'
-  | 'directory.enabled' | 'directory.disabled' | 'group.created' | 'group.updated' | 'group.deleted'
+  | 'member.created'
+  | 'member.updated'
+  | 'member.deactivated'
+  | 'member.reactivated'
+  | 'member.removed'
+  | 'organization.created'
+  | 'organization.deleted'
+  | 'sso.enabled'
+  | 'sso.disabled'
+  | 'sso.certificate_expiring'
+  | 'directory.enabled'
+  | 'directory.disabled'
+  | 'group.created'
+  | 'group.updated'
+  | 'group.deleted'
 
 /** One event of the deployment's stream (DESIGN §9); never holds a secret. */
 export interface DomainEvent {

@@ -42,7 +42,12 @@ export function toScimUser(record: ScimUserRecord): ScimUser {
 const notFound = () => new ScimError('notFound', 'No user of this directory has this id.')
 const taken = () => new ScimError('uniqueness', 'A user of this directory has this userName already.')
 
-export async function listScimUsers(deps: CoreDeps, caller: DirectoryCaller, query: ScimUserQuery, page: ScimPage): Promise<{ users: ScimUser[]; total: number }> {
+export async function listScimUsers(
+  deps: CoreDeps,
+  caller: DirectoryCaller,
+  query: ScimUserQuery,
+  page: ScimPage,
+): Promise<{ users: ScimUser[]; total: number }> {
   const directoryId = caller.directory.id
   const where: ScimUserWhere[] = []
   let inMemory = false
@@ -77,7 +82,7 @@ function emailOf(data: ScimUserData): string {
   } catch {
     // Below: the same answer for a missing and an unusable address.
   }
-  throw new ScimError('invalidValue', 'userName (or a primary email) must be the user\'s email address.')
+  throw new ScimError('invalidValue', "userName (or a primary email) must be the user's email address.")
 }
 
 /** Whether the org holds the email's domain verified (then its IdP may speak for an account beyond it). */
@@ -92,7 +97,8 @@ async function memberFor(tx: Stores, org: Organization, email: string, data: Sci
   const existing = user && (await tx.members.findByUser(org.id, user.id))
   if (existing !== undefined) return { member: existing, created: false }
   const refuse = (why: string) => new ScimError('invalidValue', `${email} may not be provisioned into this organization: ${why}`)
-  if (!isEmailInVerifiedDomains(email, await tx.emailDomains.listByOrg(org.id))) throw refuse('its email domain is not one of the organization\'s verified domains.')
+  if (!isEmailInVerifiedDomains(email, await tx.emailDomains.listByOrg(org.id)))
+    throw refuse("its email domain is not one of the organization's verified domains.")
   const domain = emailDomainOf(email)
   const holder = domain === undefined ? undefined : await tx.emailDomains.findVerified(domain)
   if (holder !== undefined && holder.orgId !== org.id) throw refuse('another organization verified its email domain.')
@@ -108,14 +114,26 @@ async function memberFor(tx: Stores, org: Organization, email: string, data: Sci
   }
   const memberId = newId()
   await tx.members.insert({ id: memberId, orgId: org.id, userId: user.id, role: 'member', allowWithoutSso: false, createdAt: now.toISOString() })
-  await recordAudit(tx, { orgId: org.id, actor: DIRECTORY_ACTOR, action: 'member.provisioned', target: email, detail: { role: 'member', via: 'directory' } }, now)
+  await recordAudit(
+    tx,
+    { orgId: org.id, actor: DIRECTORY_ACTOR, action: 'member.provisioned', target: email, detail: { role: 'member', via: 'directory' } },
+    now,
+  )
   return { member: (await tx.members.findById(org.id, memberId))!, created: true }
 }
 
 function recordOf(caller: DirectoryCaller, id: string, memberId: string, data: ScimUserData, createdAt: string, now: Date): ScimUserRecord {
   return {
-    id, directoryId: caller.directory.id, memberId, externalId: data.externalId ?? null, userName: data.userName, userNameFolded: foldCase(data.userName),
-    active: data.active, attributes: JSON.stringify(userDataToJson(data)), createdAt, updatedAt: now.toISOString(),
+    id,
+    directoryId: caller.directory.id,
+    memberId,
+    externalId: data.externalId ?? null,
+    userName: data.userName,
+    userNameFolded: foldCase(data.userName),
+    active: data.active,
+    attributes: JSON.stringify(userDataToJson(data)),
+    createdAt,
+    updatedAt: now.toISOString(),
   }
 }
 
@@ -133,7 +151,8 @@ export async function createScimUser(deps: CoreDeps, caller: DirectoryCaller, da
       const row = recordOf(caller, newId(), member.id, data, now.toISOString(), now)
       await tx.scimUsers.insert(row)
       await tx.directories.forgetRemoval(org.id, member.user.id)
-      if (created) await recordEvent(tx, { type: 'member.created', orgId: org.id, data: { memberId: member.id, email: member.user.email, role: member.role } }, now)
+      if (created)
+        await recordEvent(tx, { type: 'member.created', orgId: org.id, data: { memberId: member.id, email: member.user.email, role: member.role } }, now)
       if (!data.active) await deactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
       else await reactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
       return row
@@ -209,7 +228,7 @@ export async function deleteScimUser(deps: CoreDeps, caller: DirectoryCaller, id
     const member = await tx.members.findById(org.id, stored.memberId)
     if (member === undefined) throw notFound()
     if (member.role === 'owner' && (await tx.members.countOwners(org.id)) <= 1) {
-      throw new ScimError('mutability', 'This is the organization\'s only owner: the directory cannot remove them.')
+      throw new ScimError('mutability', "This is the organization's only owner: the directory cannot remove them.")
     }
     await tx.scimUsers.delete(caller.directory.id, id)
     await deleteMembership(tx, org, member, DIRECTORY_ACTOR, now)

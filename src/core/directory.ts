@@ -61,7 +61,11 @@ async function findDirectory(stores: Stores, org: Organization): Promise<Directo
 }
 
 /** Creates the org's directory (or re-enables a disabled one) with a first token. */
-export async function createDirectory(deps: CoreDeps, actor: Actor, orgSlug: string): Promise<{ directory: Directory; baseUrl: string; token: CreatedDirectoryToken }> {
+export async function createDirectory(
+  deps: CoreDeps,
+  actor: Actor,
+  orgSlug: string,
+): Promise<{ directory: Directory; baseUrl: string; token: CreatedDirectoryToken }> {
   const org = await getOrganization(deps, orgSlug)
   const now = deps.clock.now()
   try {
@@ -78,7 +82,17 @@ export async function createDirectory(deps: CoreDeps, actor: Actor, orgSlug: str
       }
       const token = await addToken(tx, directory.id, now)
       const baseUrl = directoryBaseUrl(deps, directory.id)
-      await recordAudit(tx, { orgId: org.id, actor, action: existing === undefined ? 'directory.created' : 'directory.enabled', target: baseUrl, detail: { tokenId: token.token.id, tokenPrefix: token.token.prefix } }, now)
+      await recordAudit(
+        tx,
+        {
+          orgId: org.id,
+          actor,
+          action: existing === undefined ? 'directory.created' : 'directory.enabled',
+          target: baseUrl,
+          detail: { tokenId: token.token.id, tokenPrefix: token.token.prefix },
+        },
+        now,
+      )
       await recordEvent(tx, { type: 'directory.enabled', orgId: org.id, data: { baseUrl } }, now)
       return { directory, baseUrl, token }
     })

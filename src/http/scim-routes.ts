@@ -90,7 +90,10 @@ export async function scimRoutes(app: FastifyInstance, options: { deps: CoreDeps
   app.setErrorHandler((error, request, reply) => replyWithScimError(request, reply, error))
   app.setNotFoundHandler((request, reply) => {
     request.scimErrorDetail = 'There is no SCIM resource at this path.'
-    return reply.code(404).type(SCIM_JSON).send(scimErrorBody(new ScimError('notFound', request.scimErrorDetail)))
+    return reply
+      .code(404)
+      .type(SCIM_JSON)
+      .send(scimErrorBody(new ScimError('notFound', request.scimErrorDetail)))
   })
 
   // Before the body is read: a request without a live token learns nothing, not even a parse error.
@@ -105,10 +108,19 @@ export async function scimRoutes(app: FastifyInstance, options: { deps: CoreDeps
     const directory = request.scimDirectory
     if (directory === undefined) return
     const path = request.url.slice(request.url.indexOf(directory.id) + directory.id.length) || '/'
-    await deps.store.directories.insertRequest({
-      id: newSortableId(), directoryId: directory.id, method: request.method, path: path.slice(0, 2000), status: reply.statusCode,
-      errorDetail: request.scimErrorDetail ?? null, body: loggedBody(request.body), createdAt: deps.clock.now().toISOString(),
-    }, DIRECTORY_REQUEST_LOG_SIZE)
+    await deps.store.directories.insertRequest(
+      {
+        id: newSortableId(),
+        directoryId: directory.id,
+        method: request.method,
+        path: path.slice(0, 2000),
+        status: reply.statusCode,
+        errorDetail: request.scimErrorDetail ?? null,
+        body: loggedBody(request.body),
+        createdAt: deps.clock.now().toISOString(),
+      },
+      DIRECTORY_REQUEST_LOG_SIZE,
+    )
   })
 
   const caller = (request: FastifyRequest) => request.scimCaller!
@@ -138,7 +150,15 @@ export async function scimRoutes(app: FastifyInstance, options: { deps: CoreDeps
     const page = unwrap(parsePaging({ startIndex: queryText(request, 'startIndex'), count: queryText(request, 'count') }))
     const shape = projection(request)
     const { users, total } = await listScimUsers(deps, caller(request), query, page)
-    return send(reply, 200, listResponse(users.map((u) => userAnswer(request, u, shape)), total, page.startIndex))
+    return send(
+      reply,
+      200,
+      listResponse(
+        users.map((u) => userAnswer(request, u, shape)),
+        total,
+        page.startIndex,
+      ),
+    )
   })
   app.get('/:directoryId/Users/:id', async (request, reply) => {
     const shape = projection(request)
@@ -150,9 +170,11 @@ export async function scimRoutes(app: FastifyInstance, options: { deps: CoreDeps
     return send(reply, 201, userAnswer(request, user))
   })
   app.put('/:directoryId/Users/:id', async (request, reply) =>
-    send(reply, 200, userAnswer(request, await replaceScimUser(deps, caller(request), idOf(request), unwrap(parseUserBody(request.body))))))
+    send(reply, 200, userAnswer(request, await replaceScimUser(deps, caller(request), idOf(request), unwrap(parseUserBody(request.body))))),
+  )
   app.patch('/:directoryId/Users/:id', async (request, reply) =>
-    send(reply, 200, userAnswer(request, await patchScimUser(deps, caller(request), idOf(request), request.body))))
+    send(reply, 200, userAnswer(request, await patchScimUser(deps, caller(request), idOf(request), request.body))),
+  )
   app.delete('/:directoryId/Users/:id', async (request, reply) => {
     await deleteScimUser(deps, caller(request), idOf(request))
     return reply.code(204).send()

@@ -4,24 +4,50 @@ import { translateDuplicate } from './duplicate-key.js'
 import type { DirectoryRequestTable, DirectoryTable, DirectoryTokenTable } from './schema.js'
 
 const toDirectory = (row: DirectoryTable) => ({
-  id: row.id, orgId: row.org_id, enabled: row.enabled === 1, lastRequestAt: row.last_request_at, createdAt: row.created_at, updatedAt: row.updated_at,
+  id: row.id,
+  orgId: row.org_id,
+  enabled: row.enabled === 1,
+  lastRequestAt: row.last_request_at,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
 })
 
 const toToken = (row: DirectoryTokenTable) => ({
-  id: row.id, directoryId: row.directory_id, prefix: row.prefix, createdAt: row.created_at, lastUsedAt: row.last_used_at, tokenHash: row.token_hash,
+  id: row.id,
+  directoryId: row.directory_id,
+  prefix: row.prefix,
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+  tokenHash: row.token_hash,
 })
 
 const toRequest = (row: DirectoryRequestTable) => ({
-  id: row.id, directoryId: row.directory_id, method: row.method, path: row.path, status: row.status,
-  errorDetail: row.error_detail, body: row.body, createdAt: row.created_at,
+  id: row.id,
+  directoryId: row.directory_id,
+  method: row.method,
+  path: row.path,
+  status: row.status,
+  errorDetail: row.error_detail,
+  body: row.body,
+  createdAt: row.created_at,
 })
 
 export function directoryRepository(db: Db): DirectoryStore {
   return {
     insert: async (d) => {
-      await translateDuplicate(db.insertInto('directories').values({
-        id: d.id, org_id: d.orgId, enabled: d.enabled ? 1 : 0, last_request_at: d.lastRequestAt, created_at: d.createdAt, updated_at: d.updatedAt,
-      }).execute())
+      await translateDuplicate(
+        db
+          .insertInto('directories')
+          .values({
+            id: d.id,
+            org_id: d.orgId,
+            enabled: d.enabled ? 1 : 0,
+            last_request_at: d.lastRequestAt,
+            created_at: d.createdAt,
+            updated_at: d.updatedAt,
+          })
+          .execute(),
+      )
     },
     findByOrg: async (orgId) => {
       const row = await db.selectFrom('directories').selectAll().where('org_id', '=', orgId).executeTakeFirst()
@@ -32,21 +58,47 @@ export function directoryRepository(db: Db): DirectoryStore {
       return row && toDirectory(row)
     },
     setEnabled: async (id, enabled, now) => {
-      await db.updateTable('directories').set({ enabled: enabled ? 1 : 0, updated_at: now }).where('id', '=', id).execute()
+      await db
+        .updateTable('directories')
+        .set({ enabled: enabled ? 1 : 0, updated_at: now })
+        .where('id', '=', id)
+        .execute()
     },
     insertToken: async (t) => {
-      await translateDuplicate(db.insertInto('directory_tokens').values({
-        id: t.id, directory_id: t.directoryId, token_hash: t.tokenHash, prefix: t.prefix, created_at: t.createdAt, last_used_at: t.lastUsedAt, revoked_at: null,
-      }).execute())
+      await translateDuplicate(
+        db
+          .insertInto('directory_tokens')
+          .values({
+            id: t.id,
+            directory_id: t.directoryId,
+            token_hash: t.tokenHash,
+            prefix: t.prefix,
+            created_at: t.createdAt,
+            last_used_at: t.lastUsedAt,
+            revoked_at: null,
+          })
+          .execute(),
+      )
     },
     listLiveTokens: async (directoryId) => {
-      const rows = await db.selectFrom('directory_tokens').selectAll().where('directory_id', '=', directoryId).where('revoked_at', 'is', null)
-        .orderBy('created_at').orderBy('id').execute()
+      const rows = await db
+        .selectFrom('directory_tokens')
+        .selectAll()
+        .where('directory_id', '=', directoryId)
+        .where('revoked_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute()
       return rows.map(toToken)
     },
     revokeToken: async (directoryId, id, now) => {
-      const result = await db.updateTable('directory_tokens').set({ revoked_at: now })
-        .where('id', '=', id).where('directory_id', '=', directoryId).where('revoked_at', 'is', null).executeTakeFirst()
+      const result = await db
+        .updateTable('directory_tokens')
+        .set({ revoked_at: now })
+        .where('id', '=', id)
+        .where('directory_id', '=', directoryId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst()
       return Number(result.numUpdatedRows) > 0
     },
     revokeAllTokens: async (directoryId, now) => {
@@ -56,12 +108,28 @@ export function directoryRepository(db: Db): DirectoryStore {
       await db.updateTable('directory_tokens').set({ last_used_at: now }).where('id', '=', id).execute()
     },
     insertRequest: async (r, keep) => {
-      await db.insertInto('directory_requests').values({
-        id: r.id, directory_id: r.directoryId, method: r.method, path: r.path, status: r.status, error_detail: r.errorDetail, body: r.body, created_at: r.createdAt,
-      }).execute()
+      await db
+        .insertInto('directory_requests')
+        .values({
+          id: r.id,
+          directory_id: r.directoryId,
+          method: r.method,
+          path: r.path,
+          status: r.status,
+          error_detail: r.errorDetail,
+          body: r.body,
+          created_at: r.createdAt,
+        })
+        .execute()
       await db.updateTable('directories').set({ last_request_at: r.createdAt }).where('id', '=', r.directoryId).execute()
-      const cutoff = await db.selectFrom('directory_requests').select('id').where('directory_id', '=', r.directoryId)
-        .orderBy('id', 'desc').offset(keep).limit(1).executeTakeFirst()
+      const cutoff = await db
+        .selectFrom('directory_requests')
+        .select('id')
+        .where('directory_id', '=', r.directoryId)
+        .orderBy('id', 'desc')
+        .offset(keep)
+        .limit(1)
+        .executeTakeFirst()
       if (cutoff !== undefined) await db.deleteFrom('directory_requests').where('directory_id', '=', r.directoryId).where('id', '<=', cutoff.id).execute()
     },
     listRequests: async (directoryId, limit) => {
@@ -69,8 +137,11 @@ export function directoryRepository(db: Db): DirectoryStore {
       return rows.map(toRequest)
     },
     rememberRemoval: async (orgId, userId, now) => {
-      await db.insertInto('directory_removals').values({ org_id: orgId, user_id: userId, removed_at: now })
-        .onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ removed_at: now })).execute()
+      await db
+        .insertInto('directory_removals')
+        .values({ org_id: orgId, user_id: userId, removed_at: now })
+        .onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ removed_at: now }))
+        .execute()
     },
     forgetRemoval: async (orgId, userId) => {
       await db.deleteFrom('directory_removals').where('org_id', '=', orgId).where('user_id', '=', userId).execute()
@@ -78,8 +149,16 @@ export function directoryRepository(db: Db): DirectoryStore {
     isRemoved: async (orgId, userId) =>
       (await db.selectFrom('directory_removals').select('user_id').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst()) !== undefined,
     countResources: async (directoryId) => {
-      const users = await db.selectFrom('scim_users').select((eb) => eb.fn.countAll<string | number>().as('n')).where('directory_id', '=', directoryId).executeTakeFirstOrThrow()
-      const groups = await db.selectFrom('scim_groups').select((eb) => eb.fn.countAll<string | number>().as('n')).where('directory_id', '=', directoryId).executeTakeFirstOrThrow()
+      const users = await db
+        .selectFrom('scim_users')
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .where('directory_id', '=', directoryId)
+        .executeTakeFirstOrThrow()
+      const groups = await db
+        .selectFrom('scim_groups')
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .where('directory_id', '=', directoryId)
+        .executeTakeFirstOrThrow()
       // PostgreSQL returns count(*) as a bigint string.
       return { users: Number(users.n), groups: Number(groups.n) }
     },
@@ -89,13 +168,22 @@ export function directoryRepository(db: Db): DirectoryStore {
 export function eventRepository(db: Db): EventStore {
   return {
     insert: async (e) => {
-      await db.insertInto('events').values({ id: e.id, type: e.type, org_id: e.orgId, data: JSON.stringify(e.data), created_at: e.createdAt }).execute()
+      await db
+        .insertInto('events')
+        .values({ id: e.id, type: e.type, org_id: e.orgId, data: JSON.stringify(e.data), created_at: e.createdAt })
+        .execute()
     },
     list: async (after, limit) => {
       let query = db.selectFrom('events').selectAll().orderBy('id').limit(limit)
       if (after !== undefined) query = query.where('id', '>', after)
       const rows = await query.execute()
-      return rows.map((r) => ({ id: r.id, type: r.type as never, orgId: r.org_id, data: JSON.parse(r.data) as Record<string, unknown>, createdAt: r.created_at }))
+      return rows.map((r) => ({
+        id: r.id,
+        type: r.type as never,
+        orgId: r.org_id,
+        data: JSON.parse(r.data) as Record<string, unknown>,
+        createdAt: r.created_at,
+      }))
     },
   }
 }

@@ -4,10 +4,26 @@
  * Rows become core types inside store/: core never sees these.
  */
 import type {
-  DirectoryRemovalTable, DirectoryRequestTable, DirectoryTable, DirectoryTokenTable, EventTable, ScimGroupMemberTable, ScimGroupTable, ScimUserTable,
+  DirectoryRemovalTable,
+  DirectoryRequestTable,
+  DirectoryTable,
+  DirectoryTokenTable,
+  EventTable,
+  ScimGroupMemberTable,
+  ScimGroupTable,
+  ScimUserTable,
 } from './directory-schema.js'
 
-export type { DirectoryRemovalTable, DirectoryRequestTable, DirectoryTable, DirectoryTokenTable, EventTable, ScimGroupMemberTable, ScimGroupTable, ScimUserTable }
+export type {
+  DirectoryRemovalTable,
+  DirectoryRequestTable,
+  DirectoryTable,
+  DirectoryTokenTable,
+  EventTable,
+  ScimGroupMemberTable,
+  ScimGroupTable,
+  ScimUserTable,
+}
 export interface Database {
   organizations: OrganizationTable
   workspaces: WorkspaceTable
@@ -349,4 +365,3 @@ export interface OidcClientTable {
   post_logout_redirect_uris: string
   created_at: string
 }
-

@@ -4,8 +4,16 @@ import { translateDuplicate } from './duplicate-key.js'
 import type { ScimUserTable } from './schema.js'
 
 const toRecord = (row: ScimUserTable) => ({
-  id: row.id, directoryId: row.directory_id, memberId: row.member_id, externalId: row.external_id, userName: row.user_name, userNameFolded: row.user_name_folded,
-  active: row.active === 1, attributes: row.attributes, createdAt: row.created_at, updatedAt: row.updated_at,
+  id: row.id,
+  directoryId: row.directory_id,
+  memberId: row.member_id,
+  externalId: row.external_id,
+  userName: row.user_name,
+  userNameFolded: row.user_name_folded,
+  active: row.active === 1,
+  attributes: row.attributes,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
 })
 
 export function scimUserRepository(db: Db): ScimUserStore {
@@ -20,16 +28,40 @@ export function scimUserRepository(db: Db): ScimUserStore {
   }
   return {
     insert: async (u) => {
-      await translateDuplicate(db.insertInto('scim_users').values({
-        id: u.id, directory_id: u.directoryId, member_id: u.memberId, external_id: u.externalId, user_name: u.userName,
-        user_name_folded: u.userNameFolded, active: u.active ? 1 : 0, attributes: u.attributes, created_at: u.createdAt, updated_at: u.updatedAt,
-      }).execute())
+      await translateDuplicate(
+        db
+          .insertInto('scim_users')
+          .values({
+            id: u.id,
+            directory_id: u.directoryId,
+            member_id: u.memberId,
+            external_id: u.externalId,
+            user_name: u.userName,
+            user_name_folded: u.userNameFolded,
+            active: u.active ? 1 : 0,
+            attributes: u.attributes,
+            created_at: u.createdAt,
+            updated_at: u.updatedAt,
+          })
+          .execute(),
+      )
     },
     update: async (u) => {
-      await translateDuplicate(db.updateTable('scim_users').set({
-        external_id: u.externalId, user_name: u.userName, user_name_folded: u.userNameFolded, active: u.active ? 1 : 0,
-        attributes: u.attributes, updated_at: u.updatedAt,
-      }).where('id', '=', u.id).where('directory_id', '=', u.directoryId).execute())
+      await translateDuplicate(
+        db
+          .updateTable('scim_users')
+          .set({
+            external_id: u.externalId,
+            user_name: u.userName,
+            user_name_folded: u.userNameFolded,
+            active: u.active ? 1 : 0,
+            attributes: u.attributes,
+            updated_at: u.updatedAt,
+          })
+          .where('id', '=', u.id)
+          .where('directory_id', '=', u.directoryId)
+          .execute(),
+      )
     },
     find: async (directoryId, id) => {
       const row = await db.selectFrom('scim_users').selectAll().where('directory_id', '=', directoryId).where('id', '=', id).executeTakeFirst()
@@ -44,7 +76,9 @@ export function scimUserRepository(db: Db): ScimUserStore {
       return rows.map(toRecord)
     },
     count: async (directoryId, where) => {
-      const row = await matching(directoryId, where).select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()
+      const row = await matching(directoryId, where)
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .executeTakeFirstOrThrow()
       return Number(row.n)
     },
     delete: async (directoryId, id) => {

@@ -21,8 +21,10 @@ beforeEach(async () => {
 afterEach(() => ctx.close())
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64url')
-const audit = async (org: string) => ((await operator(ctx, 'GET', `/organizations/${org}/audit-log`)).json.data as { action: string; target: string; detail: unknown }[])
-  .filter((e) => e.action.startsWith('directory.'))
+const audit = async (org: string) =>
+  ((await operator(ctx, 'GET', `/organizations/${org}/audit-log`)).json.data as { action: string; target: string; detail: unknown }[]).filter((e) =>
+    e.action.startsWith('directory.'),
+  )
 
 async function createDirectory(org = 'acme') {
   const r = await operator(ctx, 'POST', `/organizations/${org}/directory`, {})
@@ -68,9 +70,12 @@ describe('GET /organizations/{org}/directory', () => {
     const r = await operator(ctx, 'GET', '/organizations/acme/directory')
     expect(r.status).toBe(200)
     expect(r.json).toEqual({
-      baseUrl: created.baseUrl, enabled: true,
+      baseUrl: created.baseUrl,
+      enabled: true,
       tokens: [{ id: created.token.id, prefix: created.token.secret.slice(0, 11), createdAt: created.token.createdAt, lastUsedAt: null }],
-      userCount: 0, groupCount: 0, lastRequestAt: null,
+      userCount: 0,
+      groupCount: 0,
+      lastRequestAt: null,
     })
     expect(r.res.body).not.toContain(created.token.secret)
     expect(r.res.body).not.toContain(sha256(created.token.secret))
@@ -99,7 +104,7 @@ describe('directory tokens', () => {
     expect((await operator(ctx, 'GET', '/organizations/acme/directory')).json.tokens).toHaveLength(2)
   })
 
-  it('never revokes another org\'s token, nor an unknown id', async () => {
+  it("never revokes another org's token, nor an unknown id", async () => {
     await createDirectory()
     const globex = await createDirectory('globex')
     expectApiError(await operator(ctx, 'DELETE', `/organizations/acme/directory/tokens/${globex.token.id}`), 404, 'directory_token_not_found')
@@ -135,7 +140,13 @@ describe('audit and events', () => {
     await operator(ctx, 'DELETE', '/organizations/acme/directory')
     await createDirectory()
     const entries = await audit('acme')
-    expect(entries.map((e) => e.action)).toEqual(['directory.enabled', 'directory.disabled', 'directory.token_revoked', 'directory.token_created', 'directory.created'])
+    expect(entries.map((e) => e.action)).toEqual([
+      'directory.enabled',
+      'directory.disabled',
+      'directory.token_revoked',
+      'directory.token_created',
+      'directory.created',
+    ])
     expect(entries.find((e) => e.action === 'directory.token_created')!.target).toBe(second.id)
     const text = JSON.stringify(entries)
     expect(text).not.toContain(created.token.secret)
@@ -155,15 +166,41 @@ describe('GET /organizations/{org}/directory/requests', () => {
   it('lists the request log newest first and keeps only the last entries of each directory', async () => {
     await createDirectory()
     await createDirectory('globex')
-    const [acme, globex] = await Promise.all(['acme', 'globex'].map(async (slug) => {
-      const org = await ctx.runtime.db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()
-      return (await ctx.deps.store.directories.findByOrg(org.id))!
-    }))
+    const [acme, globex] = await Promise.all(
+      ['acme', 'globex'].map(async (slug) => {
+        const org = await ctx.runtime.db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()
+        return (await ctx.deps.store.directories.findByOrg(org.id))!
+      }),
+    )
     const store = ctx.deps.store.directories
-    await store.insertRequest({ id: newSortableId(), directoryId: globex!.id, method: 'GET', path: '/Users', status: 200, errorDetail: null, body: null, createdAt: ctx.clock.now().toISOString() }, DIRECTORY_REQUEST_LOG_SIZE)
+    await store.insertRequest(
+      {
+        id: newSortableId(),
+        directoryId: globex!.id,
+        method: 'GET',
+        path: '/Users',
+        status: 200,
+        errorDetail: null,
+        body: null,
+        createdAt: ctx.clock.now().toISOString(),
+      },
+      DIRECTORY_REQUEST_LOG_SIZE,
+    )
     for (let i = 0; i < 7; i += 1) {
       ctx.clock.advance(1000)
-      await store.insertRequest({ id: newSortableId(), directoryId: acme!.id, method: 'PATCH', path: `/Users/${i}`, status: i === 6 ? 400 : 200, errorDetail: i === 6 ? 'bad' : null, body: '{}', createdAt: ctx.clock.now().toISOString() }, 5)
+      await store.insertRequest(
+        {
+          id: newSortableId(),
+          directoryId: acme!.id,
+          method: 'PATCH',
+          path: `/Users/${i}`,
+          status: i === 6 ? 400 : 200,
+          errorDetail: i === 6 ? 'bad' : null,
+          body: '{}',
+          createdAt: ctx.clock.now().toISOString(),
+        },
+        5,
+      )
     }
     const r = await operator(ctx, 'GET', '/organizations/acme/directory/requests')
     expect(r.status).toBe(200)

@@ -79,9 +79,12 @@ async function personalToken(): Promise<string> {
 
 const meWithSession = async (b: HttpBrowser) => (await b.request('GET', '/api/v1/me')).status
 const meWithToken = async (secret: string) => (await call(ctx, 'GET', '/me', { authorization: `Bearer ${secret}` })).status
-const lastSignInFailure = async () => ((await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data as { action: string; detail: { code?: string } }[])
-  .find((e) => e.action === 'sso.sign_in_failed')?.detail.code
-const deactivate = (id: string) => scim(ctx, dir, 'PATCH', `/Users/${id}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] } })
+const lastSignInFailure = async () =>
+  ((await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data as { action: string; detail: { code?: string } }[]).find(
+    (e) => e.action === 'sso.sign_in_failed',
+  )?.detail.code
+const deactivate = (id: string) =>
+  scim(ctx, dir, 'PATCH', `/Users/${id}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] } })
 
 describe('deprovisioning through SCIM', () => {
   it('a SCIM-created member signs in by SSO at once; deactivation ends session, token and refresh token, and refuses SSO until reactivated', async () => {

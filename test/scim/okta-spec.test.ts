@@ -34,7 +34,11 @@ describe('Okta SCIM 2.0 SPEC test sequence', () => {
     // 2. GET /Users/{id} of the listed user.
     const got = await scim(ctx, dir, 'GET', `/Users/${listed.id as string}`)
     expect(got.status).toBe(200)
-    expect(got.json).toMatchObject({ id: listed.id, userName: 'seed.user@acme.test', meta: { resourceType: 'User', location: `${dir.baseUrl}/Users/${listed.id as string}` } })
+    expect(got.json).toMatchObject({
+      id: listed.id,
+      userName: 'seed.user@acme.test',
+      meta: { resourceType: 'User', location: `${dir.baseUrl}/Users/${listed.id as string}` },
+    })
     expect(got.json.password).toBeUndefined()
 
     // 3. Filter for a user that does not exist: 200, an empty list.
@@ -65,8 +69,25 @@ describe('Okta SCIM 2.0 SPEC test sequence', () => {
 
     // The directory shows the two users, and the request log has the whole conversation, passwords removed.
     expect((await operator(ctx, 'GET', '/organizations/acme/directory')).json.userCount).toBe(2)
-    const log = (await operator(ctx, 'GET', '/organizations/acme/directory/requests')).json.data as { method: string; path: string; status: number; body: string | null; errorDetail: string | null }[]
-    expect(log.map((e) => `${e.method} ${e.status}`)).toEqual(['GET 401', 'GET 200', 'POST 409', 'POST 409', 'POST 201', 'GET 404', 'GET 200', 'GET 200', 'GET 200', 'POST 201'])
+    const log = (await operator(ctx, 'GET', '/organizations/acme/directory/requests')).json.data as {
+      method: string
+      path: string
+      status: number
+      body: string | null
+      errorDetail: string | null
+    }[]
+    expect(log.map((e) => `${e.method} ${e.status}`)).toEqual([
+      'GET 401',
+      'GET 200',
+      'POST 409',
+      'POST 409',
+      'POST 201',
+      'GET 404',
+      'GET 200',
+      'GET 200',
+      'GET 200',
+      'POST 201',
+    ])
     expect(log[4]!.path).toBe('/Users')
     expect(log[4]!.body).toContain('"password":"[removed]"')
     expect(JSON.stringify(log)).not.toContain('S3cret-from-okta!')

@@ -24,7 +24,10 @@ export interface ScimResponse {
 }
 
 export async function scim(
-  ctx: TestContext, dir: TestDirectory, method: string, path: string,
+  ctx: TestContext,
+  dir: TestDirectory,
+  method: string,
+  path: string,
   options: { body?: unknown; token?: string | null; contentType?: string; raw?: string } = {},
 ): Promise<ScimResponse> {
   const headers: Record<string, string> = {}

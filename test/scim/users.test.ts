@@ -18,11 +18,12 @@ beforeEach(async () => {
 })
 afterEach(() => ctx.close())
 
-const eventTypes = async () => (await ctx.runtime.db.selectFrom('events').select(['type', 'data']).orderBy('id').execute()).filter((e) => e.type.startsWith('member.'))
+const eventTypes = async () =>
+  (await ctx.runtime.db.selectFrom('events').select(['type', 'data']).orderBy('id').execute()).filter((e) => e.type.startsWith('member.'))
 const members = async (org: string) => (await operator(ctx, 'GET', `/organizations/${org}/members`)).json.data as { email: string; role: string }[]
 
 describe('authentication', () => {
-  it('answers 401 SCIM errors for no token, a wrong one, another directory\'s, a revoked one and a disabled directory', async () => {
+  it("answers 401 SCIM errors for no token, a wrong one, another directory's, a revoked one and a disabled directory", async () => {
     const globex = await createDirectory(ctx, 'globex')
     expect((await scim(ctx, dir, 'GET', '/Users')).status).toBe(200)
     expectScimError(await scim(ctx, dir, 'GET', '/Users', { token: null }), 401)
@@ -68,7 +69,9 @@ describe('Users', () => {
   it('pages with a true totalResults, filters by externalId and emails, projects attributes', async () => {
     for (let i = 0; i < 5; i += 1) {
       ctx.clock.advance(1000)
-      const r = await scim(ctx, dir, 'POST', '/Users', { body: oktaUser(`user${i}@acme.test`, { externalId: `ext-${i}`, emails: [{ value: `work${i}@acme.test`, type: 'work', primary: true }] }) })
+      const r = await scim(ctx, dir, 'POST', '/Users', {
+        body: oktaUser(`user${i}@acme.test`, { externalId: `ext-${i}`, emails: [{ value: `work${i}@acme.test`, type: 'work', primary: true }] }),
+      })
       expect(r.status, JSON.stringify(r.json)).toBe(201)
     }
     const page = await scim(ctx, dir, 'GET', '/Users?startIndex=2&count=2')
@@ -89,15 +92,23 @@ describe('Users', () => {
   it('PUT and PATCH rename the member, keep unknown attributes, refuse a userName taken (409); DELETE removes the membership', async () => {
     const a = (await scim(ctx, dir, 'POST', '/Users', { body: oktaUser('ann@acme.test', { title: 'Engineer' }) })).json
     await scim(ctx, dir, 'POST', '/Users', { body: oktaUser('bob@acme.test') })
-    const put = await scim(ctx, dir, 'PUT', `/Users/${a.id as string}`, { body: oktaUser('ann@acme.test', { name: { givenName: 'Ann', familyName: 'Lee' }, title: 'Lead' }) })
+    const put = await scim(ctx, dir, 'PUT', `/Users/${a.id as string}`, {
+      body: oktaUser('ann@acme.test', { name: { givenName: 'Ann', familyName: 'Lee' }, title: 'Lead' }),
+    })
     expect(put.status).toBe(200)
     expect(put.json).toMatchObject({ name: { givenName: 'Ann', familyName: 'Lee' }, title: 'Lead' })
-    const patched = await scim(ctx, dir, 'PATCH', `/Users/${a.id as string}`, { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'name.familyName', value: 'Lim' }] } })
+    const patched = await scim(ctx, dir, 'PATCH', `/Users/${a.id as string}`, {
+      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'name.familyName', value: 'Lim' }] },
+    })
     expect(patched.status).toBe(200)
     expect(patched.json.name).toEqual({ givenName: 'Ann', familyName: 'Lim' })
     const member = (await operator(ctx, 'GET', '/organizations/acme/members/ann@acme.test')).json
     expect(member).toMatchObject({ firstName: 'Ann', lastName: 'Lim' })
-    expectScimError(await scim(ctx, dir, 'PATCH', `/Users/${a.id as string}`, { body: { Operations: [{ op: 'replace', path: 'userName', value: 'BOB@acme.test' }] } }), 409, 'uniqueness')
+    expectScimError(
+      await scim(ctx, dir, 'PATCH', `/Users/${a.id as string}`, { body: { Operations: [{ op: 'replace', path: 'userName', value: 'BOB@acme.test' }] } }),
+      409,
+      'uniqueness',
+    )
     expectScimError(await scim(ctx, dir, 'PATCH', `/Users/${a.id as string}`, { body: { Operations: [{ op: 'jump' }] } }), 400, 'invalidSyntax')
     expectScimError(await scim(ctx, dir, 'PUT', '/Users/nope', { body: oktaUser('ann@acme.test') }), 404)
 
@@ -108,13 +119,17 @@ describe('Users', () => {
     expect((await eventTypes()).map((e) => e.type)).toEqual(['member.created', 'member.created', 'member.updated', 'member.updated', 'member.removed'])
     const audit = (await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data as { action: string; actor: string }[]
     expect(audit.filter((e) => e.action.startsWith('member.')).map((e) => `${e.action} ${e.actor}`)).toEqual([
-      'member.removed system:directory', 'member.updated system:directory', 'member.updated system:directory', 'member.provisioned system:directory', 'member.provisioned system:directory',
+      'member.removed system:directory',
+      'member.updated system:directory',
+      'member.updated system:directory',
+      'member.provisioned system:directory',
+      'member.provisioned system:directory',
     ])
   })
 })
 
 describe('provisioning follows the JIT rules of DESIGN §2', () => {
-  it('with verified domains, only their emails; never a domain another org verified; an existing account only through its domain\'s org', async () => {
+  it("with verified domains, only their emails; never a domain another org verified; an existing account only through its domain's org", async () => {
     await operator(ctx, 'POST', '/organizations/acme/domains', { domain: 'acme.test' })
     await operator(ctx, 'POST', '/organizations/acme/domains/acme.test/verify', { skipDnsCheck: true })
     await operator(ctx, 'POST', '/organizations/globex/domains', { domain: 'globex.test' })
@@ -138,7 +153,13 @@ describe('provisioning follows the JIT rules of DESIGN §2', () => {
     const max = await scim(ctx, dir, 'POST', '/Users', { body: oktaUser('MAX@acme.test') })
     expect(max.status).toBe(201)
     // A second SCIM user for the same member (a userName that is no email, the member's email as primary): 409.
-    expectScimError(await scim(ctx, dir, 'POST', '/Users', { body: oktaUser('max@acme.test', { userName: 'max-alias', emails: [{ value: 'max@acme.test', primary: true }] }) }), 409, 'uniqueness')
+    expectScimError(
+      await scim(ctx, dir, 'POST', '/Users', {
+        body: oktaUser('max@acme.test', { userName: 'max-alias', emails: [{ value: 'max@acme.test', primary: true }] }),
+      }),
+      409,
+      'uniqueness',
+    )
     expect((await members('acme')).map((m) => m.email)).toEqual(['max@acme.test'])
     expect((await members('globex')).map((m) => m.email)).toEqual(['gina@globex.test'])
     // Matching an existing member is not a new member: no member.created event.

@@ -38,7 +38,7 @@ const NOTICES: Record<string, string> = {
   created: 'SSO name saved. Next, set up the app in your IdP.',
   renamed: 'SSO name changed: update the SP Entity ID and ACS URL in your IdP.',
   idp: 'Identity provider saved. Test SSO before enabling it.',
-  'dev-idp': 'The development IdP is now this organization\'s identity provider. Press Test SSO: it opens the development IdP\'s sign-in page.',
+  'dev-idp': "The development IdP is now this organization's identity provider. Press Test SSO: it opens the development IdP's sign-in page.",
   policy: 'User management saved.',
   enabled: 'Single sign-on is enabled.',
   'domain-added': 'Domain added. Publish its TXT record, then press Verify.',
@@ -67,14 +67,18 @@ function idpSummary(connection: SsoConnection): IdpSummary | undefined {
       return { fingerprint: c.fingerprint, notAfter: c.notAfter.toISOString(), subject: c.subject }
     }),
     signatureAlgorithm: idp.signatureAlgorithm,
-    source: idp.source === 'metadata' ? idp.metadataFrom ?? 'metadata' : idp.source,
+    source: idp.source === 'metadata' ? (idp.metadataFrom ?? 'metadata') : idp.source,
     metadataUrl: connection.metadataUrl,
     metadataRefreshedAt: connection.metadataRefreshedAt,
     metadataRefreshError: connection.metadataRefreshError,
   }
 }
 
-const lines = (value: string): string[] => value.split(/[\r\n,]+/).map((s) => s.trim()).filter((s) => s !== '')
+const lines = (value: string): string[] =>
+  value
+    .split(/[\r\n,]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
 
 function policyValues(policy: SsoPolicy): PolicyFormValues {
   return {
@@ -85,10 +89,17 @@ function policyValues(policy: SsoPolicy): PolicyFormValues {
     allowIdpInitiated: policy.allowIdpInitiated,
     requireEncryptedAssertions: policy.requireEncryptedAssertions,
     attributeMapping: {
-      email: policy.attributeMapping.email.join('\n'), firstName: policy.attributeMapping.firstName.join('\n'),
-      lastName: policy.attributeMapping.lastName.join('\n'), roles: policy.attributeMapping.roles.join('\n'),
+      email: policy.attributeMapping.email.join('\n'),
+      firstName: policy.attributeMapping.firstName.join('\n'),
+      lastName: policy.attributeMapping.lastName.join('\n'),
+      roles: policy.attributeMapping.roles.join('\n'),
     },
-    roleMapping: { enabled: policy.roleMapping.enabled, attribute: policy.roleMapping.attribute, delimiter: policy.roleMapping.delimiter, rules: policy.roleMapping.rules },
+    roleMapping: {
+      enabled: policy.roleMapping.enabled,
+      attribute: policy.roleMapping.attribute,
+      delimiter: policy.roleMapping.delimiter,
+      rules: policy.roleMapping.rules,
+    },
     workspaceAttributes: policy.workspaceAttributes,
   }
 }
@@ -121,7 +132,12 @@ function policyFromForm(body: unknown, workspaceSlugs: readonly string[]): { pat
     provisioning: f('provisioning'),
     allowIdpInitiated: f('allowIdpInitiated') === 'on',
     requireEncryptedAssertions: f('requireEncryptedAssertions') === 'on',
-    attributeMapping: { email: f('attributeMapping.email'), firstName: f('attributeMapping.firstName'), lastName: f('attributeMapping.lastName'), roles: f('attributeMapping.roles') },
+    attributeMapping: {
+      email: f('attributeMapping.email'),
+      firstName: f('attributeMapping.firstName'),
+      lastName: f('attributeMapping.lastName'),
+      roles: f('attributeMapping.roles'),
+    },
     roleMapping: { enabled: f('roleMapping.enabled') === 'on', attribute: f('roleMapping.attribute').trim(), delimiter, rules },
     workspaceAttributes: { enabled: f('workspaceAttributes.enabled') === 'on', prefix: f('workspaceAttributes.prefix').trim() },
   }
@@ -133,8 +149,10 @@ function policyFromForm(body: unknown, workspaceSlugs: readonly string[]): { pat
     allowIdpInitiated: values.allowIdpInitiated,
     requireEncryptedAssertions: values.requireEncryptedAssertions,
     attributeMapping: {
-      email: lines(values.attributeMapping.email), firstName: lines(values.attributeMapping.firstName),
-      lastName: lines(values.attributeMapping.lastName), roles: lines(values.attributeMapping.roles),
+      email: lines(values.attributeMapping.email),
+      firstName: lines(values.attributeMapping.firstName),
+      lastName: lines(values.attributeMapping.lastName),
+      roles: lines(values.attributeMapping.roles),
     },
     roleMapping: values.roleMapping,
     workspaceAttributes: values.workspaceAttributes,
@@ -150,8 +168,11 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const { connection } = await findSsoConnection(deps, slug)
     const notice = (request.query as Record<string, unknown>).notice
     const base: SsoPageBase = {
-      viewer: signedIn.viewer, csrf: request.page.csrf, org: { name: membership.org.name, slug },
-      canEdit: membership.member.role === 'owner', notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,
+      viewer: signedIn.viewer,
+      csrf: request.page.csrf,
+      org: { name: membership.org.name, slug },
+      canEdit: membership.member.role === 'owner',
+      notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,
       progress: await ssoProgress(deps, connection),
     }
     return { signedIn, membership, actor, slug, connection, base }
@@ -171,7 +192,10 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     if (connection !== undefined) {
       const members = await deps.store.members.listByOrg(connection.orgId)
       view = {
-        ssoName: connection.ssoName, enabled: connection.enabled, sp: spDetails(deps, connection.ssoName), idp: idpSummary(connection),
+        ssoName: connection.ssoName,
+        enabled: connection.enabled,
+        sp: spDetails(deps, connection.ssoName),
+        idp: idpSummary(connection),
         enforcement: connection.policy.enforcement,
         tested: base.progress?.tested === true,
         membersWithoutPassword: members.filter((m) => !m.user.hasPassword).length,
@@ -197,7 +221,12 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
       if (!(error instanceof SsoError || error instanceof AccountError)) throw error
       refused(request, error)
       const errors: FieldErrors | undefined = error instanceof SsoError && error.field === 'ssoName' ? { ssoName: error.message } : undefined
-      return overview(request, reply, { errors, error: errors === undefined ? error.message : undefined, ssoNameValue: ssoName, notice: base.notice }, statusOf(error))
+      return overview(
+        request,
+        reply,
+        { errors, error: errors === undefined ? error.message : undefined, ssoNameValue: ssoName, notice: base.notice },
+        statusOf(error),
+      )
     }
   })
 
@@ -206,7 +235,10 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const sp = spDetails(deps, connection.ssoName)
     const chosen = (request.query as Record<string, unknown>).idp
     const [firstWorkspace] = await deps.store.workspaces.listByOrg(connection.orgId)
-    return sendPage(reply, <SsoGuidePage {...base} sp={sp} guides={idpGuides(sp, firstWorkspace?.slug)} chosen={typeof chosen === 'string' ? chosen : 'okta'} />)
+    return sendPage(
+      reply,
+      <SsoGuidePage {...base} sp={sp} guides={idpGuides(sp, firstWorkspace?.slug)} chosen={typeof chosen === 'string' ? chosen : 'okta'} />,
+    )
   })
 
   app.get('/orgs/:org/sso/idp', async (request, reply) => {
@@ -231,9 +263,12 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const mode = field(request.body, 'mode')
     const values: IdpFormValues = {
       mode: mode === 'url' || mode === 'manual' ? mode : 'metadata',
-      metadataXml: field(request.body, 'metadataXml'), metadataUrl: field(request.body, 'metadataUrl').trim(),
-      ssoUrl: field(request.body, 'ssoUrl'), entityId: field(request.body, 'entityId'),
-      certificates: field(request.body, 'certificates'), signatureAlgorithm: field(request.body, 'signatureAlgorithm'),
+      metadataXml: field(request.body, 'metadataXml'),
+      metadataUrl: field(request.body, 'metadataUrl').trim(),
+      ssoUrl: field(request.body, 'ssoUrl'),
+      entityId: field(request.body, 'entityId'),
+      certificates: field(request.body, 'certificates'),
+      signatureAlgorithm: field(request.body, 'signatureAlgorithm'),
     }
     try {
       let input: IdpInput
@@ -245,19 +280,41 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
         input = { metadataUrl: values.metadataUrl! }
       } else {
         input = {
-          ssoUrl: values.ssoUrl!, entityId: values.entityId!, certificates: splitCertificates(values.certificates!),
+          ssoUrl: values.ssoUrl!,
+          entityId: values.entityId!,
+          certificates: splitCertificates(values.certificates!),
           signatureAlgorithm: values.signatureAlgorithm === 'rsa-sha1' ? 'rsa-sha1' : 'rsa-sha256',
         }
       }
       const result = await configureIdp(deps, slug, input, actor)
       if (result.warnings.length === 0) return reply.redirect(`/orgs/${slug}/sso?notice=idp`, 303)
-      return sendPage(reply, <SsoIdpPage {...base} notice={NOTICES.idp} idp={idpSummary(result.connection)} values={{ mode: 'metadata' }} warnings={result.warnings} devIdp={devIdp} />)
+      return sendPage(
+        reply,
+        <SsoIdpPage
+          {...base}
+          notice={NOTICES.idp}
+          idp={idpSummary(result.connection)}
+          values={{ mode: 'metadata' }}
+          warnings={result.warnings}
+          devIdp={devIdp}
+        />,
+      )
     } catch (error) {
       if (!(error instanceof SsoError || error instanceof AccountError)) throw error
       refused(request, error)
       const name = error instanceof SsoError ? idpFieldOf(error.field, values.mode) : undefined
-      return sendPage(reply, <SsoIdpPage {...base} idp={idpSummary(connection)} values={values} devIdp={devIdp}
-        errors={name === undefined ? undefined : { [name]: error.message }} error={name === undefined ? error.message : 'The identity provider was not saved: see the message next to the field.'} />, statusOf(error))
+      return sendPage(
+        reply,
+        <SsoIdpPage
+          {...base}
+          idp={idpSummary(connection)}
+          values={values}
+          devIdp={devIdp}
+          errors={name === undefined ? undefined : { [name]: error.message }}
+          error={name === undefined ? error.message : 'The identity provider was not saved: see the message next to the field.'}
+        />,
+        statusOf(error),
+      )
     }
   })
 
@@ -270,15 +327,28 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
   app.post('/orgs/:org/sso/policy', async (request, reply) => {
     const { base, connection, actor, slug } = await requireConnection(request)
     const workspaces = await deps.store.workspaces.listByOrg(connection.orgId)
-    const { patch, values } = policyFromForm(request.body, workspaces.map((w) => w.slug))
+    const { patch, values } = policyFromForm(
+      request.body,
+      workspaces.map((w) => w.slug),
+    )
     try {
       await updateSsoPolicy(deps, slug, patch, actor)
     } catch (error) {
       if (!(error instanceof SsoError || error instanceof AccountError)) throw error
       refused(request, error)
       const name = error instanceof SsoError ? error.field : undefined
-      return sendPage(reply, <SsoPolicyPage {...base} values={values} workspaces={workspaces} workspaceRoles={workspaceRoles}
-        errors={name === undefined ? undefined : { [name]: error.message }} error={name === undefined ? error.message : 'Nothing was saved: see the message next to the field.'} />, statusOf(error))
+      return sendPage(
+        reply,
+        <SsoPolicyPage
+          {...base}
+          values={values}
+          workspaces={workspaces}
+          workspaceRoles={workspaceRoles}
+          errors={name === undefined ? undefined : { [name]: error.message }}
+          error={name === undefined ? error.message : 'Nothing was saved: see the message next to the field.'}
+        />,
+        statusOf(error),
+      )
     }
     return reply.redirect(`/orgs/${slug}/sso/policy?notice=policy`, 303)
   })
@@ -295,23 +365,55 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const view = await getSsoTest(deps, slug, test, { userId: signedIn.user.id, sessionHash: signedIn.session.idHash })
     const r = view.result
     reply.header('cache-control', 'no-store')
-    return sendPage(reply, <SsoTestPage {...base} testId={view.id} ssoName={view.connection.ssoName} createdAt={view.createdAt} current={view.current}
-      enabled={view.connection.enabled} loginUrl={spEndpoints(deps.settings.baseUrl, view.connection.ssoName).loginUrl}
-      result={r === undefined ? undefined : {
-        passed: r.passed,
-        failure: r.failure === undefined ? undefined : {
-          code: r.failure.code, hint: fixItHint(r.failure.code),
-          fields: Object.entries(r.failure).filter(([k]) => k !== 'code').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as [string, string]),
-        },
-        nameId: r.nameId, nameIdFormat: r.nameIdFormat, email: r.email, access: r.access, attributes: r.attributes,
-        signedParts: r.signed === undefined ? undefined : [r.signed.response && 'Response', r.signed.assertion && 'Assertion'].filter(Boolean).join(' and ') + (r.encrypted ? ' (assertion encrypted)' : ''),
-        signatureAlgorithm: r.signatureAlgorithm, idpRoles: r.idpRoles, rolesAttribute: r.rolesAttribute,
-        currentRoles: r.currentRoles, mappedRoles: r.mappedRoles, warnings: r.warnings,
-        responseXml: xmlLines(r.responseXml) ?? r.responseXml,
-        decryptedAssertionXml: r.decryptedAssertionXml === undefined ? undefined : xmlLines(r.decryptedAssertionXml) ?? r.decryptedAssertionXml,
-        mark: r.failure === undefined ? [] : failureElements(r.failure.code),
-        markValue: r.failure?.code === 'workspace_attribute_invalid' ? String(r.failure.attribute) : undefined,
-      }} />)
+    return sendPage(
+      reply,
+      <SsoTestPage
+        {...base}
+        testId={view.id}
+        ssoName={view.connection.ssoName}
+        createdAt={view.createdAt}
+        current={view.current}
+        enabled={view.connection.enabled}
+        loginUrl={spEndpoints(deps.settings.baseUrl, view.connection.ssoName).loginUrl}
+        result={
+          r === undefined
+            ? undefined
+            : {
+                passed: r.passed,
+                failure:
+                  r.failure === undefined
+                    ? undefined
+                    : {
+                        code: r.failure.code,
+                        hint: fixItHint(r.failure.code),
+                        fields: Object.entries(r.failure)
+                          .filter(([k]) => k !== 'code')
+                          .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as [string, string]),
+                      },
+                nameId: r.nameId,
+                nameIdFormat: r.nameIdFormat,
+                email: r.email,
+                access: r.access,
+                attributes: r.attributes,
+                signedParts:
+                  r.signed === undefined
+                    ? undefined
+                    : [r.signed.response && 'Response', r.signed.assertion && 'Assertion'].filter(Boolean).join(' and ') +
+                      (r.encrypted ? ' (assertion encrypted)' : ''),
+                signatureAlgorithm: r.signatureAlgorithm,
+                idpRoles: r.idpRoles,
+                rolesAttribute: r.rolesAttribute,
+                currentRoles: r.currentRoles,
+                mappedRoles: r.mappedRoles,
+                warnings: r.warnings,
+                responseXml: xmlLines(r.responseXml) ?? r.responseXml,
+                decryptedAssertionXml: r.decryptedAssertionXml === undefined ? undefined : (xmlLines(r.decryptedAssertionXml) ?? r.decryptedAssertionXml),
+                mark: r.failure === undefined ? [] : failureElements(r.failure.code),
+                markValue: r.failure?.code === 'workspace_attribute_invalid' ? String(r.failure.attribute) : undefined,
+              }
+        }
+      />,
+    )
   })
 
   /** A one-button change: done → back to the overview with a notice; refused → the overview with the reason. */
@@ -328,10 +430,10 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
   }
 
   app.post('/orgs/:org/sso/enable', async (request, reply) =>
-    change(request, reply, (actor, slug) => enableSso(deps, slug, { skipTest: false }, actor), 'enabled'))
+    change(request, reply, (actor, slug) => enableSso(deps, slug, { skipTest: false }, actor), 'enabled'),
+  )
 
-  app.post('/orgs/:org/sso/disable', async (request, reply) =>
-    change(request, reply, (actor, slug) => disableSso(deps, slug, actor), 'disabled'))
+  app.post('/orgs/:org/sso/disable', async (request, reply) => change(request, reply, (actor, slug) => disableSso(deps, slug, actor), 'disabled'))
 
   app.post('/orgs/:org/sso/domains', async (request, reply) => {
     const { actor, slug } = await ssoViewer(request)
@@ -348,25 +450,32 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
   })
 
   app.post('/orgs/:org/sso/domains/:domain/verify', async (request, reply) =>
-    change(request, reply, (actor, slug) => verifyEmailDomain(deps, slug, (request.params as { domain: string }).domain, actor), 'domain-verified'))
+    change(request, reply, (actor, slug) => verifyEmailDomain(deps, slug, (request.params as { domain: string }).domain, actor), 'domain-verified'),
+  )
 
   app.post('/orgs/:org/sso/domains/:domain/remove', async (request, reply) =>
-    change(request, reply, (actor, slug) => removeEmailDomain(deps, slug, (request.params as { domain: string }).domain, actor), 'domain-removed'))
+    change(request, reply, (actor, slug) => removeEmailDomain(deps, slug, (request.params as { domain: string }).domain, actor), 'domain-removed'),
+  )
 
   app.get('/orgs/:org/sso/bind-users.csv', async (request, reply) => {
     const { actor, slug } = await ssoViewer(request)
     const csv = await bindUsersCsv(deps, slug, actor)
-    return reply.type('text/csv; charset=utf-8').header('cache-control', 'no-store')
-      .header('content-disposition', `attachment; filename="${slug}-bind-users.csv"`).send(csv)
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="${slug}-bind-users.csv"`)
+      .send(csv)
   })
-
 }
 
 /** PEM blocks, or bare base64 certificates separated by blank lines. */
 function splitCertificates(text: string): string[] {
   const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)
   if (pems !== null) return pems
-  return text.split(/\n\s*\n/).map((s) => s.trim()).filter((s) => s !== '')
+  return text
+    .split(/\n\s*\n/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
 }
 
 function idpFieldOf(name: string | undefined, mode: IdpFormValues['mode']): string | undefined {
