@@ -71,7 +71,12 @@ const log = openSync(join(dir, 'gatehouse.log'), 'a')
 const nodeArgs = (process.env.BENCH_GATEHOUSE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
 // The server runs as `npm start` runs it: the same node flags (package.json scripts.start).
 const startScript = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
-const startFlags = /^node((?:\s+--\S+)*)\s+bin\/gatehouse\.js start$/.exec(startScript)?.[1]?.trim().split(/\s+/).filter((f) => f !== '') ?? []
+const startFlags =
+  /^node((?:\s+--\S+)*)\s+bin\/gatehouse\.js start$/
+    .exec(startScript)?.[1]
+    ?.trim()
+    .split(/\s+/)
+    .filter((f) => f !== '') ?? []
 server = spawn(process.execPath, [...startFlags, ...nodeArgs, 'bin/gatehouse.js', 'start'], { cwd: ROOT, env, stdio: ['ignore', log, log] })
 await waitHealthy()
 
@@ -86,7 +91,9 @@ const certificate = pair.certificatePem.replace(/-----[A-Z ]+-----|\s/g, '')
 async function post(xml: string): Promise<{ ms: number; status: number; code: string }> {
   const started = performance.now()
   const res = await fetch(`${base}/api/v1/organizations/stall/sso/idp`, {
-    method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ metadataXml: xml }),
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ metadataXml: xml }),
   })
   const body = await res.text()
   const code = res.ok ? 'accepted' : ((JSON.parse(body) as { error?: { code?: string } }).error?.code ?? String(res.status))
@@ -176,8 +183,12 @@ const summary = {
   },
 }
 console.log(`healthz alone (5 s before): p50 ${summary.healthzAlone.p50} ms, p99 ${summary.healthzAlone.p99} ms, max ${summary.healthzAlone.max} ms`)
-console.log(`healthz: ${summary.healthz.requests} requests, ${summary.healthz.failures} failed; p50 ${summary.healthz.p50} ms, p99 ${summary.healthz.p99} ms, max ${summary.healthz.max} ms  (target p99 < 100 ms: ${summary.healthz.p99 < 100 ? 'met' : 'NOT met'})`)
-console.log(`hostile: ${summary.hostile.requests} requests ${JSON.stringify(summary.hostile.outcomes)}; p50 ${summary.hostile.p50} ms, p99 ${summary.hostile.p99} ms, max ${summary.hostile.max} ms`)
+console.log(
+  `healthz: ${summary.healthz.requests} requests, ${summary.healthz.failures} failed; p50 ${summary.healthz.p50} ms, p99 ${summary.healthz.p99} ms, max ${summary.healthz.max} ms  (target p99 < 100 ms: ${summary.healthz.p99 < 100 ? 'met' : 'NOT met'})`,
+)
+console.log(
+  `hostile: ${summary.hostile.requests} requests ${JSON.stringify(summary.hostile.outcomes)}; p50 ${summary.hostile.p50} ms, p99 ${summary.hostile.p99} ms, max ${summary.hostile.max} ms`,
+)
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(summary, null, 2))
 // Let the server shut down by itself (a --cpu-prof is written at its exit), at most 10 s.
 await new Promise((done) => {
@@ -195,7 +206,9 @@ function percentiles(values: number[]): { p50: number; p99: number; max: number 
 
 async function operator(method: string, path: string, payload: unknown): Promise<unknown> {
   const res = await fetch(`${base}/api/v1${path}`, {
-    method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(payload),
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
   })
   const text = await res.text()
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
@@ -205,7 +218,8 @@ async function operator(method: string, path: string, payload: unknown): Promise
 async function waitHealthy(): Promise<void> {
   const until = Date.now() + 30_000
   while (Date.now() < until) {
-    if (server!.exitCode !== null) throw new Error(`the server exited with ${server!.exitCode}: ${readFileSync(join(dir, 'gatehouse.log'), 'utf8').slice(-2000)}`)
+    if (server!.exitCode !== null)
+      throw new Error(`the server exited with ${server!.exitCode}: ${readFileSync(join(dir, 'gatehouse.log'), 'utf8').slice(-2000)}`)
     try {
       if ((await fetch(`${base}/healthz`)).ok) return
     } catch {

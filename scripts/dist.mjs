@@ -64,9 +64,11 @@ export function ensureBuilt(root = ROOT, { stdio = 'inherit', timeout = 170_000 
   try {
     tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc')
   } catch {
-    throw new Error(state === 'missing'
-      ? 'dist/ is missing and TypeScript is not installed: run `npm ci && npm run build` (with devDependencies) first'
-      : 'dist/ was not built from this src/ and TypeScript is not installed: run `npm run build` where devDependencies are installed')
+    throw new Error(
+      state === 'missing'
+        ? 'dist/ is missing and TypeScript is not installed: run `npm ci && npm run build` (with devDependencies) first'
+        : 'dist/ was not built from this src/ and TypeScript is not installed: run `npm run build` where devDependencies are installed',
+    )
   }
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio, timeout })
   stamp(root)

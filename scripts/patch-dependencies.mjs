@@ -91,7 +91,7 @@ export const PATCHES = [
       "\t\toptions.errorHandler('warning', 'The `errorHandler` option has been deprecated, use `onError` instead!', this);\n" +
       '\t}\n',
     after:
-      '\t// gatehouse patch xmldom-08-callers-error-handler (scripts/patch-dependencies.mjs): 0.8 callers\' errorHandler.\n' +
+      "\t// gatehouse patch xmldom-08-callers-error-handler (scripts/patch-dependencies.mjs): 0.8 callers' errorHandler.\n" +
       '\tvar legacyHandler = options.errorHandler;\n' +
       "\tif (legacyHandler && typeof legacyHandler === 'object') {\n" +
       '\t\tvar perLevel = legacyHandler;\n' +

@@ -72,7 +72,15 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
     }
   } catch (error) {
     const code = (error as { code?: string }).code
-    if (error instanceof MigrationError || error instanceof DatabaseStartTimeout || code === 'ECONNREFUSED' || code === 'SQLITE_CANTOPEN' || code === '3D000' || code === '28P01' || code === 'ENOTFOUND') {
+    if (
+      error instanceof MigrationError ||
+      error instanceof DatabaseStartTimeout ||
+      code === 'ECONNREFUSED' ||
+      code === 'SQLITE_CANTOPEN' ||
+      code === '3D000' ||
+      code === '28P01' ||
+      code === 'ENOTFOUND'
+    ) {
       out(`gatehouse: cannot use the database (GATEHOUSE_DATABASE_URL): ${(error as Error).message}`)
       return 1
     }
@@ -155,7 +163,9 @@ async function backupCommand(config: Config, args: readonly string[], out: (line
     return 1
   }
   if (config.database.dialect !== 'sqlite' || config.database.path === ':memory:') {
-    out('gatehouse backup: the database is PostgreSQL: back it up with pg_dump (pg_dump --format=custom --file=FILE "$GATEHOUSE_DATABASE_URL"; see docs/deploy.md)')
+    out(
+      'gatehouse backup: the database is PostgreSQL: back it up with pg_dump (pg_dump --format=custom --file=FILE "$GATEHOUSE_DATABASE_URL"; see docs/deploy.md)',
+    )
     return 1
   }
   try {
@@ -190,14 +200,20 @@ async function keysCommand(config: Config, args: readonly string[], out: (line: 
   try {
     if (action === 'rotate' && oidc) {
       const keys = await rotateOidcKeys(runtime.deps, operator)
-      out(`Added OpenID Connect keys ${keys.map((k) => `${k.id} (${k.alg})`).join(', ')}; they sign from now on. Older keys stay in the JWKS until you retire them. ${everywhere}`)
+      out(
+        `Added OpenID Connect keys ${keys.map((k) => `${k.id} (${k.alg})`).join(', ')}; they sign from now on. Older keys stay in the JWKS until you retire them. ${everywhere}`,
+      )
     } else if (action === 'rotate') {
       const key = await rotateSpKeys(runtime.deps, operator)
       out(`Added SAML key ${key.id}; it signs from now on. Older keys stay published until you retire them. ${everywhere}`)
     } else if (action === 'retire' && oidc) {
       const outcome = await retireOidcKey(runtime.deps, flags.id!, operator)
       if (outcome !== 'retired') {
-        out(outcome === 'unknown' ? `gatehouse keys: no active OpenID Connect key ${flags.id}` : `gatehouse keys: ${flags.id} is the last key of its algorithm (rotate --oidc first)`)
+        out(
+          outcome === 'unknown'
+            ? `gatehouse keys: no active OpenID Connect key ${flags.id}`
+            : `gatehouse keys: ${flags.id} is the last key of its algorithm (rotate --oidc first)`,
+        )
         return 1
       }
       out(`Retired OpenID Connect key ${flags.id}; it leaves the JWKS (tokens it signed no longer verify). ${everywhere}`)
@@ -206,7 +222,9 @@ async function keysCommand(config: Config, args: readonly string[], out: (line: 
         await retireSpKey(runtime.deps, flags.id!, operator)
       } catch (error) {
         if (!(error instanceof SsoError)) throw error
-        out(`gatehouse keys: ${error.code === 'sp_key_in_use' ? `${flags.id} is the signing key (rotate first, then retire it)` : `no active SAML key ${flags.id}`}`)
+        out(
+          `gatehouse keys: ${error.code === 'sp_key_in_use' ? `${flags.id} is the signing key (rotate first, then retire it)` : `no active SAML key ${flags.id}`}`,
+        )
         return 1
       }
       out(`Retired SAML key ${flags.id}; it is no longer published or used for decryption. ${everywhere}`)

@@ -20,7 +20,11 @@ export interface ConfigProblem {
 export class ConfigError extends Error {
   override name = 'ConfigError'
   readonly problems: readonly ConfigProblem[]
-  constructor(readonly variable: string, problem: string, others: readonly ConfigProblem[] = []) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+    others: readonly ConfigProblem[] = [],
+  ) {
     const problems = [{ variable, problem }, ...others]
     super(problems.map((p) => `${p.variable}: ${p.problem}`).join('\n'))
     this.problems = problems
@@ -61,7 +65,10 @@ export function parseDnsServers(env: Env): string[] | undefined {
     const ip = match?.[1] ?? server
     const port = match?.[2] === undefined ? 53 : Number(match[2])
     if (isIP(ip) === 0 || port < 1 || port > 65535) {
-      throw new ConfigError('GATEHOUSE_DNS_SERVERS', `expected IP addresses with an optional :port, separated by commas (1.1.1.1, 10.0.0.2:5353, [2606:4700::1111]:53), got ${JSON.stringify(server)}`)
+      throw new ConfigError(
+        'GATEHOUSE_DNS_SERVERS',
+        `expected IP addresses with an optional :port, separated by commas (1.1.1.1, 10.0.0.2:5353, [2606:4700::1111]:53), got ${JSON.stringify(server)}`,
+      )
     }
   }
   return servers
@@ -81,7 +88,10 @@ export function parseTrustProxy(env: Env): TrustProxy {
   const raw = nonEmpty(env, name)
   if (raw === undefined || ['false', 'no', '0'].includes(raw.toLowerCase())) return false
   if (['true', 'yes', 'on'].includes(raw.toLowerCase())) {
-    throw new ConfigError(name, `${JSON.stringify(raw)} would trust every hop, so a client could name its own address: give the number of proxies in front of Gatehouse (e.g. 1) or their addresses/CIDRs (e.g. 10.0.0.0/8, ::1)`)
+    throw new ConfigError(
+      name,
+      `${JSON.stringify(raw)} would trust every hop, so a client could name its own address: give the number of proxies in front of Gatehouse (e.g. 1) or their addresses/CIDRs (e.g. 10.0.0.0/8, ::1)`,
+    )
   }
   if (/^\d+$/.test(raw)) {
     const hops = Number(raw)
@@ -92,7 +102,11 @@ export function parseTrustProxy(env: Env): TrustProxy {
   for (const entry of entries) {
     if (NAMED_RANGES.includes(entry)) continue
     const problem = cidrProblem(entry)
-    if (problem !== undefined) throw new ConfigError(name, `${JSON.stringify(entry)} ${problem}; expected a hop count or IP addresses/CIDRs separated by commas (10.0.0.0/8, 192.0.2.7, ::1, loopback)`)
+    if (problem !== undefined)
+      throw new ConfigError(
+        name,
+        `${JSON.stringify(entry)} ${problem}; expected a hop count or IP addresses/CIDRs separated by commas (10.0.0.0/8, 192.0.2.7, ::1, loopback)`,
+      )
   }
   return entries
 }

@@ -9,9 +9,7 @@ import { ConfigError, integer, nonEmpty, oneOf, parseDnsServers, parseTrustProxy
 
 export { ConfigError, type ConfigProblem, type TrustProxy } from './config-values.js'
 
-export type DatabaseConfig =
-  | { readonly dialect: 'sqlite'; readonly path: string }
-  | { readonly dialect: 'postgres'; readonly url: string }
+export type DatabaseConfig = { readonly dialect: 'sqlite'; readonly path: string } | { readonly dialect: 'postgres'; readonly url: string }
 
 export interface Config {
   readonly production: boolean
@@ -98,8 +96,9 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   }
 
   if (production) {
-    const missing = ['GATEHOUSE_BASE_URL', 'GATEHOUSE_SECRET_KEY', 'GATEHOUSE_ADMIN_TOKEN', 'GATEHOUSE_SMTP_URL']
-      .filter((name) => nonEmpty(env, name) === undefined)
+    const missing = ['GATEHOUSE_BASE_URL', 'GATEHOUSE_SECRET_KEY', 'GATEHOUSE_ADMIN_TOKEN', 'GATEHOUSE_SMTP_URL'].filter(
+      (name) => nonEmpty(env, name) === undefined,
+    )
     if (missing.length > 0) {
       problems.push({ variable: missing[0]!, problem: `required when NODE_ENV=production (missing: ${missing.join(', ')})` })
     }
@@ -185,7 +184,10 @@ function parseSmtp(env: Env, production: boolean): Config['smtp'] {
   const given = nonEmpty(env, 'GATEHOUSE_SMTP_FROM')
   const from = given ?? DEFAULT_SENDER
   if (production && url !== undefined && isLocalSender(from)) {
-    throw new ConfigError('GATEHOUSE_SMTP_FROM', `${given === undefined ? `unset, so mail would come from ${DEFAULT_SENDER}` : `${JSON.stringify(given)} is not a deliverable sender`}: in production set an address on your own domain that your SMTP server may send as, e.g. "Gatehouse <no-reply@sso.example.com>"`)
+    throw new ConfigError(
+      'GATEHOUSE_SMTP_FROM',
+      `${given === undefined ? `unset, so mail would come from ${DEFAULT_SENDER}` : `${JSON.stringify(given)} is not a deliverable sender`}: in production set an address on your own domain that your SMTP server may send as, e.g. "Gatehouse <no-reply@sso.example.com>"`,
+    )
   }
   return url === undefined ? undefined : { url, from }
 }
@@ -196,7 +198,14 @@ const DEFAULT_SENDER = 'Gatehouse <no-reply@localhost>'
 export function isLocalSender(from: string): boolean {
   const address = /<([^>]*)>\s*$/.exec(from)?.[1] ?? from
   const at = address.lastIndexOf('@')
-  const domain = at === -1 ? '' : address.slice(at + 1).trim().toLowerCase().replace(/\.$/, '')
+  const domain =
+    at === -1
+      ? ''
+      : address
+          .slice(at + 1)
+          .trim()
+          .toLowerCase()
+          .replace(/\.$/, '')
   return domain === '' || domain === 'localhost' || domain.endsWith('.localhost')
 }
 
@@ -317,7 +326,10 @@ function parseRoles(env: Env): string[] {
   const roles = raw.split(',').map((role) => role.trim())
   const bad = roles.find((role) => !ROLE_NAME.test(role) || role === 'noaccess')
   if (bad !== undefined) {
-    throw new ConfigError('GATEHOUSE_WORKSPACE_ROLES', `role ${JSON.stringify(bad)} must be 1–32 of a-z, 0-9, _ or -, starting with a letter, and not "noaccess"`)
+    throw new ConfigError(
+      'GATEHOUSE_WORKSPACE_ROLES',
+      `role ${JSON.stringify(bad)} must be 1–32 of a-z, 0-9, _ or -, starting with a letter, and not "noaccess"`,
+    )
   }
   if (new Set(roles).size !== roles.length) throw new ConfigError('GATEHOUSE_WORKSPACE_ROLES', 'lists a role twice')
   return roles

@@ -38,8 +38,11 @@ export interface RuntimeOptions extends OpenDatabaseOptions {
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const db = openDatabase(config.database, {
     ...options,
-    onCheckpointError: options.onCheckpointError ?? ((message) => options.logger.warn({ error: message }, 'SQLite WAL checkpoint failed; the app checkpoints by itself past the backstop')),
-    onConnectionError: options.onConnectionError ?? ((error) => options.logger.warn({ error }, 'a database connection failed; the pool replaces it when next needed')),
+    onCheckpointError:
+      options.onCheckpointError ??
+      ((message) => options.logger.warn({ error: message }, 'SQLite WAL checkpoint failed; the app checkpoints by itself past the backstop')),
+    onConnectionError:
+      options.onConnectionError ?? ((error) => options.logger.warn({ error }, 'a database connection failed; the pool replaces it when next needed')),
   })
   try {
     if (config.database.dialect === 'postgres' && options.waitForDatabase !== false) {

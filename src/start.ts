@@ -42,7 +42,11 @@ export async function start(config: Config, out: (line: string) => void): Promis
   sweep.unref()
   const refresh = setInterval(() => {
     refreshIdpMetadata(runtime.deps)
-      .then((outcomes) => outcomes.filter((o) => !o.ok).forEach((o) => logger.warn({ ssoName: o.ssoName, error: o.error }, 'IdP metadata refresh failed; keeping the last good configuration')))
+      .then((outcomes) =>
+        outcomes
+          .filter((o) => !o.ok)
+          .forEach((o) => logger.warn({ ssoName: o.ssoName, error: o.error }, 'IdP metadata refresh failed; keeping the last good configuration')),
+      )
       .catch((error: unknown) => logger.error({ err: error }, 'IdP metadata refresh failed'))
   }, 60 * 60_000)
   refresh.unref()
@@ -95,8 +99,10 @@ export async function start(config: Config, out: (line: string) => void): Promis
 /** One line: which key failed, where the key in use came from, and the two ways out. */
 function secretKeyMismatch(config: Config, unopenable: string): string {
   const from = config.secretKeySource === 'GATEHOUSE_SECRET_KEY' ? '' : ` (GATEHOUSE_SECRET_KEY is unset, so it was read from ${config.secretKeySource})`
-  return `gatehouse: GATEHOUSE_SECRET_KEY: the secret key in use${from} cannot open the ${unopenable} sealed in the database: it is not the key this database was set up with. `
-    + 'Start with that key (every process of a deployment needs the same one; restore it from your backup), or point GATEHOUSE_DATABASE_URL at the database that belongs to this key.'
+  return (
+    `gatehouse: GATEHOUSE_SECRET_KEY: the secret key in use${from} cannot open the ${unopenable} sealed in the database: it is not the key this database was set up with. ` +
+    'Start with that key (every process of a deployment needs the same one; restore it from your backup), or point GATEHOUSE_DATABASE_URL at the database that belongs to this key.'
+  )
 }
 
 /** How long past the drain time stopping may take (closing connections, the database) before the process exits anyway. */
@@ -106,7 +112,13 @@ const EXIT_MARGIN_MS = 5000
 async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))))
-  const settled = await Promise.race([promise.then(() => true, () => true), late])
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    late,
+  ])
   clearTimeout(timer)
   return settled
 }

@@ -10,7 +10,11 @@ export function startWorkerThread(callerUrl: string, entry: string, options: Omi
   if (callerUrl.endsWith('.ts')) {
     // Running from src/: the thread registers tsx's loader, then imports the entry. tsx's ESM API (its
     // CommonJS twin looks for a file it does not ship), resolved from here, not from the cwd.
-    const tsx = pathToFileURL(createRequire(callerUrl).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
+    const tsx = pathToFileURL(
+      createRequire(callerUrl)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href
     const url = new URL(`${entry}.ts`, callerUrl).href
     const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}) })`
     return new Worker(boot, { ...options, eval: true })

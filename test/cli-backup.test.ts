@@ -32,8 +32,11 @@ async function serve(cwd: string, database: string) {
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
   const server = spawnCli(['start'], cwd, {
-    GATEHOUSE_PORT: String(port), GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_BASE_URL: baseUrl,
-    GATEHOUSE_DATABASE_URL: `sqlite:${database}`, GATEHOUSE_RATE_LIMIT_IP: '1000000',
+    GATEHOUSE_PORT: String(port),
+    GATEHOUSE_HOST: '127.0.0.1',
+    GATEHOUSE_BASE_URL: baseUrl,
+    GATEHOUSE_DATABASE_URL: `sqlite:${database}`,
+    GATEHOUSE_RATE_LIMIT_IP: '1000000',
   })
   running.push(server)
   await server.waitFor(/"(gatehouse started)"/, 20_000, 'gatehouse started')
@@ -42,7 +45,9 @@ async function serve(cwd: string, database: string) {
 
 async function signIn(baseUrl: string): Promise<Response> {
   return fetch(`${baseUrl}/api/v1/auth/password`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: OWNER, password: PASSWORD, org: 'acme' }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: OWNER, password: PASSWORD, org: 'acme' }),
   })
 }
 
@@ -62,11 +67,19 @@ describe('gatehouse backup --to FILE (SQLite)', () => {
     const link = await server.waitFor(/(\S+\/setup\?token=\S+)\s/, 5_000, 'the set-up link')
     const b = httpBrowser(baseUrl)
     await b.navigate(link)
-    const done = await b.submit('/setup', { orgName: 'Acme', orgSlug: 'acme', email: OWNER, firstName: 'Olivia', lastName: 'Owner', password: PASSWORD, token: new URL(link).searchParams.get('token')! })
+    const done = await b.submit('/setup', {
+      orgName: 'Acme',
+      orgSlug: 'acme',
+      email: OWNER,
+      firstName: 'Olivia',
+      lastName: 'Owner',
+      password: PASSWORD,
+      token: new URL(link).searchParams.get('token')!,
+    })
     expect(done.url).toMatch(/\/dashboard$/)
     const before = await signIn(baseUrl)
     expect(before.status).toBe(200)
-    const { token } = await before.json() as { token: string }
+    const { token } = (await before.json()) as { token: string }
 
     // Sign-ins (each writes a token row) keep going for the whole backup.
     let writing = true

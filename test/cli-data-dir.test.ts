@@ -38,7 +38,9 @@ describe('gatehouse start with an unwritable data directory', () => {
     const dataDir = join(dir, 'data', 'gatehouse')
     const { code, lines } = await start({ GATEHOUSE_DATA_DIR: dataDir })
     expect(code).toBe(1)
-    expect(lines).toEqual([`gatehouse: cannot write ${dataDir} (GATEHOUSE_DATA_DIR must be a directory Gatehouse can write): a file is in the way: not a directory (ENOTDIR)`])
+    expect(lines).toEqual([
+      `gatehouse: cannot write ${dataDir} (GATEHOUSE_DATA_DIR must be a directory Gatehouse can write): a file is in the way: not a directory (ENOTDIR)`,
+    ])
   })
 
   it.skipIf(process.getuid?.() !== 0)('says in one line that the data directory is on a read-only file system, and exits 1 (root: bind mount)', async () => {
@@ -48,14 +50,20 @@ describe('gatehouse start with an unwritable data directory', () => {
     execFileSync('mount', ['-o', 'remount,bind,ro', dataDir])
     const { code, lines } = await start({ GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SECRET_KEY: KEY })
     expect(code).toBe(1)
-    expect(lines).toEqual([`gatehouse: cannot write ${join(dataDir, `.gatehouse-write-check-${process.pid}`)} (GATEHOUSE_DATA_DIR must be a directory Gatehouse can write): read-only file system (EROFS)`])
+    expect(lines).toEqual([
+      `gatehouse: cannot write ${join(dataDir, `.gatehouse-write-check-${process.pid}`)} (GATEHOUSE_DATA_DIR must be a directory Gatehouse can write): read-only file system (EROFS)`,
+    ])
   })
 
   it.skipIf(!existsSync(join(ROOT, 'dist', 'cli.js')))('prints no stack trace from the built server (bin/gatehouse.js), only the one line', () => {
     const dir = tempDir()
     writeFileSync(join(dir, 'data'), 'not a directory')
     const dataDir = join(dir, 'data', 'x')
-    const child = spawnSync(process.execPath, [BIN, 'start'], { env: { PATH: process.env.PATH ?? '', GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_PORT: '1' }, encoding: 'utf8', timeout: 30_000 })
+    const child = spawnSync(process.execPath, [BIN, 'start'], {
+      env: { PATH: process.env.PATH ?? '', GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_PORT: '1' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
     expect(child.status).toBe(1)
     const output = `${child.stdout}${child.stderr}`.trim()
     expect(output.split('\n')).toHaveLength(1)

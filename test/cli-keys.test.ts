@@ -38,7 +38,8 @@ describe('gatehouse keys', () => {
     expect(await run('keys', 'rotate')).toBe(0)
     expect(await run('keys', 'rotate')).toBe(0)
     expect(lines.filter((l) => l.startsWith('Added SAML key'))).toHaveLength(2)
-    for (const line of lines.filter((l) => l.startsWith('Added SAML key'))) expect(line).toContain('takes effect in every running Gatehouse process within 5 seconds')
+    for (const line of lines.filter((l) => l.startsWith('Added SAML key')))
+      expect(line).toContain('takes effect in every running Gatehouse process within 5 seconds')
     const [newest, oldest] = await activeKeys()
     expect(newest).toBeDefined()
     expect(oldest).toBeDefined()
@@ -93,7 +94,7 @@ describe('gatehouse keys', () => {
 })
 
 describe('gatehouse sso disable', () => {
-  it('disables an org\'s SSO and keeps its configuration', async () => {
+  it("disables an org's SSO and keeps its configuration", async () => {
     const config = loadConfig(env)
     const runtime = await createRuntime(config, { logger: createLogger('silent') })
     const actor = { kind: 'operator' } as const

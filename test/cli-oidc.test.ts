@@ -44,14 +44,35 @@ async function publishedKids(): Promise<string[]> {
 
 describe('gatehouse oidc-client', () => {
   it('adds a confidential client, printing its id and secret once; lists it without the secret; removes it', async () => {
-    expect(await run('oidc-client', 'add', '--name', 'Host app', '--redirect-uri', 'https://app.example.com/callback', '--redirect-uri', 'http://localhost:3000/callback', '--post-logout-redirect-uri', 'https://app.example.com/')).toBe(0)
+    expect(
+      await run(
+        'oidc-client',
+        'add',
+        '--name',
+        'Host app',
+        '--redirect-uri',
+        'https://app.example.com/callback',
+        '--redirect-uri',
+        'http://localhost:3000/callback',
+        '--post-logout-redirect-uri',
+        'https://app.example.com/',
+      ),
+    ).toBe(0)
     const output = lines.join('\n')
     const id = /client_id\s+(\S+)/.exec(output)![1]!
     const secret = /client_secret\s+(\S+)/.exec(output)![1]!
     expect(lines[0]).toBe(`Registered confidential OpenID Connect client "Host app" in sqlite:${join(dir, 'g.db')}.`)
     expect(lines[1]).toBe('  issuer         http://gh.test/oidc   (GATEHOUSE_BASE_URL as this command saw it: the server must run with the same)')
     const clients = await withRuntime((r) => r.deps.store.oidcClients.list())
-    expect(clients).toMatchObject([{ id, name: 'Host app', public: false, redirectUris: ['https://app.example.com/callback', 'http://localhost:3000/callback'], postLogoutRedirectUris: ['https://app.example.com/'] }])
+    expect(clients).toMatchObject([
+      {
+        id,
+        name: 'Host app',
+        public: false,
+        redirectUris: ['https://app.example.com/callback', 'http://localhost:3000/callback'],
+        postLogoutRedirectUris: ['https://app.example.com/'],
+      },
+    ])
     lines = []
     expect(await run('oidc-client', 'list')).toBe(0)
     expect(lines.join('\n')).toContain(id)
@@ -92,7 +113,9 @@ describe('gatehouse keys --oidc', () => {
     expect(lines.find((l) => l.startsWith('Retired OpenID Connect key'))).toContain('takes effect in every running Gatehouse process within 5 seconds')
     const audited = await withRuntime((r) => r.db.selectFrom('audit_events').select(['action', 'actor']).orderBy('created_at').orderBy('id').execute())
     expect(audited).toEqual([
-      { action: 'oidc.keys_rotated', actor: 'operator' }, { action: 'oidc.keys_rotated', actor: 'operator' }, { action: 'oidc.key_retired', actor: 'operator' },
+      { action: 'oidc.keys_rotated', actor: 'operator' },
+      { action: 'oidc.keys_rotated', actor: 'operator' },
+      { action: 'oidc.key_retired', actor: 'operator' },
     ])
     const newRsa = both.find((k) => k.alg === 'RS256' && k.id !== oldRsa.id)!
     lines = []

@@ -53,7 +53,11 @@ async function startGatehouse(env: Record<string, string>) {
   }
   await printed('"msg":"gatehouse started"', 20_000)
   /** The messages of the JSON log lines, in order. */
-  const messages = () => stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { msg: string }).msg)
+  const messages = () =>
+    stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => (JSON.parse(line) as { msg: string }).msg)
   return { child, port, exited, printed, messages, stdout, stderr }
 }
 
@@ -62,15 +66,24 @@ async function rawClient(port: number) {
   const socket = connect(port, '127.0.0.1')
   sockets.push(socket)
   let received = ''
-  socket.on('data', (chunk: Buffer) => { received += chunk.toString('utf8') })
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.toString('utf8')
+  })
   socket.on('error', () => {})
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
   await new Promise<void>((resolve) => socket.once('connect', resolve))
-  const answered = () => within(new Promise<void>((resolve) => {
-    const look = () => { if (received.includes('\r\n\r\n')) resolve() }
-    socket.on('data', look)
-    look()
-  }), 10_000, 'an answer')
+  const answered = () =>
+    within(
+      new Promise<void>((resolve) => {
+        const look = () => {
+          if (received.includes('\r\n\r\n')) resolve()
+        }
+        socket.on('data', look)
+        look()
+      }),
+      10_000,
+      'an answer',
+    )
   return { socket, closed, answered, received: () => received }
 }
 
@@ -83,7 +96,10 @@ const orgPost = (body: string) =>
 async function refused(port: number): Promise<boolean> {
   return await new Promise<boolean>((resolve) => {
     const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => { socket.destroy(); resolve(false) })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(false)
+    })
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'))
   })
 }
@@ -105,11 +121,17 @@ describe('gatehouse start on SIGTERM', () => {
     const body = '{"name":"Acme","slug":"acme"}'
     trickle.socket.write(orgPost(body))
     let sent = 0
-    timers.push(setInterval(() => { if (!trickle.socket.destroyed && sent < body.length) trickle.socket.write(body[sent++]!) }, 1000))
+    timers.push(
+      setInterval(() => {
+        if (!trickle.socket.destroyed && sent < body.length) trickle.socket.write(body[sent++]!)
+      }, 1000),
+    )
     await gatehouse.printed(INCOMING_POST, 5000)
 
     let keepAliveClosedBeforeDrainOver: boolean | undefined
-    void keepAlive.closed.then(() => { keepAliveClosedBeforeDrainOver = !gatehouse.stdout().includes('drain time over') })
+    void keepAlive.closed.then(() => {
+      keepAliveClosedBeforeDrainOver = !gatehouse.stdout().includes('drain time over')
+    })
     const signalled = performance.now()
     gatehouse.child.kill('SIGTERM')
     await gatehouse.printed('stopping: no new connections', 5000)

@@ -60,7 +60,7 @@ describe('help', () => {
     expect(text).toMatch(/^Usage: gatehouse <command>/)
   })
 
-  it.each(COMMANDS)('gatehouse %s --help prints that command\'s usage and returns 0, whatever the environment', async (command) => {
+  it.each(COMMANDS)("gatehouse %s --help prints that command's usage and returns 0, whatever the environment", async (command) => {
     for (const flag of ['--help', '-h']) {
       // A bad environment does not matter: help needs no config, and opens nothing.
       const { code, text } = await run([command, flag], { GATEHOUSE_PORT: 'nonsense' })
@@ -86,10 +86,11 @@ describe('help', () => {
 describe('configuration errors', () => {
   it.each(COMMANDS)('%s with a bad GATEHOUSE_PORT prints one line and returns 1', async (command) => {
     const dir = tempDir()
-    const { code, lines } = await run(
-      command === 'create-owner' ? [command, '--org', 'acme', '--email', 'o@acme.test'] : [command],
-      { GATEHOUSE_PORT: '80a', GATEHOUSE_SECRET_KEY: SECRET_KEY, GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'x.db')}` },
-    )
+    const { code, lines } = await run(command === 'create-owner' ? [command, '--org', 'acme', '--email', 'o@acme.test'] : [command], {
+      GATEHOUSE_PORT: '80a',
+      GATEHOUSE_SECRET_KEY: SECRET_KEY,
+      GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'x.db')}`,
+    })
     expect(code).toBe(1)
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/^gatehouse: GATEHOUSE_PORT: .*"80a"/)
@@ -98,7 +99,12 @@ describe('configuration errors', () => {
 
   it('prints every bad variable, one line each, and returns 1', async () => {
     const dir = tempDir()
-    const { code, lines } = await run(['migrate'], { GATEHOUSE_PORT: '80a', GATEHOUSE_LOG_LEVEL: 'loud', GATEHOUSE_SECRET_KEY: 'short', GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'x.db')}` })
+    const { code, lines } = await run(['migrate'], {
+      GATEHOUSE_PORT: '80a',
+      GATEHOUSE_LOG_LEVEL: 'loud',
+      GATEHOUSE_SECRET_KEY: 'short',
+      GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'x.db')}`,
+    })
     expect(code).toBe(1)
     expect(lines).toHaveLength(3)
     expect(lines[0]).toMatch(/^gatehouse: GATEHOUSE_PORT: .*"80a"/)
@@ -141,7 +147,11 @@ describe('gatehouse migrate', () => {
 
   it('an unreachable PostgreSQL stops it with one line and returns 1', async () => {
     // 0: one try (retrying with back-off is test/store/pg-outage.test.ts's and database-unavailable.test.ts's).
-    const { code, lines } = await run(['migrate'], { GATEHOUSE_DATABASE_URL: 'postgres://gatehouse@127.0.0.1:1/gatehouse', GATEHOUSE_SECRET_KEY: SECRET_KEY, GATEHOUSE_DATABASE_START_TIMEOUT: '0' })
+    const { code, lines } = await run(['migrate'], {
+      GATEHOUSE_DATABASE_URL: 'postgres://gatehouse@127.0.0.1:1/gatehouse',
+      GATEHOUSE_SECRET_KEY: SECRET_KEY,
+      GATEHOUSE_DATABASE_START_TIMEOUT: '0',
+    })
     expect(code).toBe(1)
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/^gatehouse: .*ECONNREFUSED/)
@@ -213,7 +223,12 @@ describe('gatehouse create-owner', () => {
 
   it('promotes an existing member to owner, printing no link for a user who has a password', async () => {
     const before = await open()
-    const member = await addMember(before.deps, 'acme', { email: 'm@acme.test', firstName: 'Mia', lastName: 'Member', role: 'member', password: PASSWORD }, { kind: 'operator' })
+    const member = await addMember(
+      before.deps,
+      'acme',
+      { email: 'm@acme.test', firstName: 'Mia', lastName: 'Member', role: 'member', password: PASSWORD },
+      { kind: 'operator' },
+    )
     expect(member.role).toBe('member')
     await before.close()
     opened.splice(opened.indexOf(before), 1)
@@ -224,10 +239,12 @@ describe('gatehouse create-owner', () => {
 
     const after = await open()
     const org = await after.deps.store.orgs.findBySlug('acme')
-    expect(await after.deps.store.members.listByOrg(org!.id)).toEqual(expect.arrayContaining([
-      expect.objectContaining({ role: 'owner', user: expect.objectContaining({ email: 'o@acme.test' }) }),
-      expect.objectContaining({ id: member.id, role: 'owner', user: expect.objectContaining({ email: 'm@acme.test' }) }),
-    ]))
+    expect(await after.deps.store.members.listByOrg(org!.id)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ role: 'owner', user: expect.objectContaining({ email: 'o@acme.test' }) }),
+        expect.objectContaining({ id: member.id, role: 'owner', user: expect.objectContaining({ email: 'm@acme.test' }) }),
+      ]),
+    )
     expect(await after.deps.store.orgs.count()).toBe(1)
   })
 
@@ -339,7 +356,11 @@ describe('the real process: node bin/gatehouse.js', () => {
     const cli = spawnCli(['start'], cwd, { GATEHOUSE_PORT: String(port), GATEHOUSE_BASE_URL: baseUrl, GATEHOUSE_ADMIN_TOKEN: token })
     await cli.waitFor(/(\S+\/setup\?token=\S+)\s/, 15_000, 'the set-up link')
     const api = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${baseUrl}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      const res = await fetch(`${baseUrl}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
       return { status: res.status, json: await res.json() }
     }
     expect((await api('POST', '/organizations', { name: 'Acme', slug: 'acme' })).status).toBe(201)
@@ -356,7 +377,7 @@ describe('the real process: node bin/gatehouse.js', () => {
     expect(await within(cli.exited, 5_000, 'the exit after SIGTERM')).toBe(0)
   }, 30_000)
 
-  it('start: refuses a secret key that cannot open the database\'s sealed keys, naming GATEHOUSE_SECRET_KEY; the right key starts again', async () => {
+  it("start: refuses a secret key that cannot open the database's sealed keys, naming GATEHOUSE_SECRET_KEY; the right key starts again", async () => {
     const cwd = tempDir()
     const port = await freePort()
     const env = { GATEHOUSE_PORT: String(port), GATEHOUSE_BASE_URL: `http://localhost:${port}` }
@@ -366,9 +387,14 @@ describe('the real process: node bin/gatehouse.js', () => {
 
     const wrong = spawnCli(['start'], cwd, { ...env, GATEHOUSE_SECRET_KEY: '33'.repeat(32) })
     expect(await within(wrong.exited, 15_000, 'the refused start')).toBe(1)
-    const refusal = wrong.stdout().split('\n').filter((line) => line.startsWith('gatehouse: '))
+    const refusal = wrong
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('gatehouse: '))
     expect(refusal).toHaveLength(1)
-    expect(refusal[0]).toMatch(/^gatehouse: GATEHOUSE_SECRET_KEY: the secret key in use cannot open the SAML key \S+ sealed in the database: it is not the key this database was set up with\. Start with that key/)
+    expect(refusal[0]).toMatch(
+      /^gatehouse: GATEHOUSE_SECRET_KEY: the secret key in use cannot open the SAML key \S+ sealed in the database: it is not the key this database was set up with\. Start with that key/,
+    )
     expect(wrong.stdout()).not.toContain('gatehouse started')
     expect(wrong.stdout() + wrong.stderr()).not.toContain('33'.repeat(32))
     await expect(fetch(`http://localhost:${port}/healthz`)).rejects.toThrow()
@@ -392,7 +418,9 @@ describe('the real process: node bin/gatehouse.js', () => {
 
     const fresh = spawnCli(['start'], cwd, env)
     expect(await within(fresh.exited, 15_000, 'the refused start')).toBe(1)
-    expect(fresh.stdout()).toContain(`gatehouse: GATEHOUSE_SECRET_KEY: the secret key in use (GATEHOUSE_SECRET_KEY is unset, so it was read from ${keyFile}) cannot open the SAML key`)
+    expect(fresh.stdout()).toContain(
+      `gatehouse: GATEHOUSE_SECRET_KEY: the secret key in use (GATEHOUSE_SECRET_KEY is unset, so it was read from ${keyFile}) cannot open the SAML key`,
+    )
 
     writeFileSync(keyFile, original, { mode: 0o600 })
     const restored = spawnCli(['start'], cwd, env)

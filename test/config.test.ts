@@ -107,43 +107,125 @@ describe('development defaults (nothing set)', () => {
 
 describe('good values', () => {
   const cases: { env: Record<string, string>; check: (config: Config, cwd: string) => void }[] = [
-    { env: { GATEHOUSE_PORT: '4100' }, check: (c) => { expect(c.port).toBe(4100); expect(c.baseUrl).toBe('http://localhost:4100') } },
+    {
+      env: { GATEHOUSE_PORT: '4100' },
+      check: (c) => {
+        expect(c.port).toBe(4100)
+        expect(c.baseUrl).toBe('http://localhost:4100')
+      },
+    },
     { env: { GATEHOUSE_PORT: ' 65535 ' }, check: (c) => expect(c.port).toBe(65535) },
     { env: { GATEHOUSE_BASE_URL: 'https://sso.example.com/' }, check: (c) => expect(c.baseUrl).toBe('https://sso.example.com') },
-    { env: { GATEHOUSE_BASE_URL: 'https://example.com/sso/', GATEHOUSE_PORT: '8080' }, check: (c) => { expect(c.baseUrl).toBe('https://example.com/sso'); expect(c.port).toBe(8080) } },
-    { env: { GATEHOUSE_DATABASE_URL: 'sqlite:./db/x.db' }, check: (c, cwd) => expect(c.database).toEqual({ dialect: 'sqlite', path: join(cwd, 'db', 'x.db') }) },
-    { env: { GATEHOUSE_DATABASE_URL: 'sqlite:/var/lib/gatehouse/x.db' }, check: (c) => expect(c.database).toEqual({ dialect: 'sqlite', path: '/var/lib/gatehouse/x.db' }) },
-    { env: { GATEHOUSE_DATABASE_URL: 'sqlite:///var/lib/gatehouse/x.db' }, check: (c) => expect(c.database).toEqual({ dialect: 'sqlite', path: '/var/lib/gatehouse/x.db' }) },
-    { env: { GATEHOUSE_DATABASE_URL: 'postgres://gh:pw@db.internal:5432/gatehouse' }, check: (c) => expect(c.database).toEqual({ dialect: 'postgres', url: 'postgres://gh:pw@db.internal:5432/gatehouse' }) },
+    {
+      env: { GATEHOUSE_BASE_URL: 'https://example.com/sso/', GATEHOUSE_PORT: '8080' },
+      check: (c) => {
+        expect(c.baseUrl).toBe('https://example.com/sso')
+        expect(c.port).toBe(8080)
+      },
+    },
+    {
+      env: { GATEHOUSE_DATABASE_URL: 'sqlite:./db/x.db' },
+      check: (c, cwd) => expect(c.database).toEqual({ dialect: 'sqlite', path: join(cwd, 'db', 'x.db') }),
+    },
+    {
+      env: { GATEHOUSE_DATABASE_URL: 'sqlite:/var/lib/gatehouse/x.db' },
+      check: (c) => expect(c.database).toEqual({ dialect: 'sqlite', path: '/var/lib/gatehouse/x.db' }),
+    },
+    {
+      env: { GATEHOUSE_DATABASE_URL: 'sqlite:///var/lib/gatehouse/x.db' },
+      check: (c) => expect(c.database).toEqual({ dialect: 'sqlite', path: '/var/lib/gatehouse/x.db' }),
+    },
+    {
+      env: { GATEHOUSE_DATABASE_URL: 'postgres://gh:pw@db.internal:5432/gatehouse' },
+      check: (c) => expect(c.database).toEqual({ dialect: 'postgres', url: 'postgres://gh:pw@db.internal:5432/gatehouse' }),
+    },
     { env: { GATEHOUSE_DATABASE_URL: 'postgresql://db/gatehouse' }, check: (c) => expect(c.database.dialect).toBe('postgres') },
-    { env: { GATEHOUSE_DATA_DIR: 'state' }, check: (c, cwd) => { expect(c.dataDir).toBe(join(cwd, 'state')); expect(c.database).toEqual({ dialect: 'sqlite', path: join(cwd, 'state', 'gatehouse.db') }) } },
+    {
+      env: { GATEHOUSE_DATA_DIR: 'state' },
+      check: (c, cwd) => {
+        expect(c.dataDir).toBe(join(cwd, 'state'))
+        expect(c.database).toEqual({ dialect: 'sqlite', path: join(cwd, 'state', 'gatehouse.db') })
+      },
+    },
     { env: { GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN }, check: (c) => expect(c.adminToken).toBe(ADMIN_TOKEN) },
-    { env: { GATEHOUSE_SMTP_URL: 'smtps://u:p@mail.example.com:465' }, check: (c) => expect(c.smtp).toEqual({ url: 'smtps://u:p@mail.example.com:465', from: 'Gatehouse <no-reply@localhost>' }) },
-    { env: { GATEHOUSE_SMTP_URL: 'smtp://mail:25', GATEHOUSE_SMTP_FROM: 'SSO <sso@example.com>' }, check: (c) => expect(c.smtp).toEqual({ url: 'smtp://mail:25', from: 'SSO <sso@example.com>' }) },
+    {
+      env: { GATEHOUSE_SMTP_URL: 'smtps://u:p@mail.example.com:465' },
+      check: (c) => expect(c.smtp).toEqual({ url: 'smtps://u:p@mail.example.com:465', from: 'Gatehouse <no-reply@localhost>' }),
+    },
+    {
+      env: { GATEHOUSE_SMTP_URL: 'smtp://mail:25', GATEHOUSE_SMTP_FROM: 'SSO <sso@example.com>' },
+      check: (c) => expect(c.smtp).toEqual({ url: 'smtp://mail:25', from: 'SSO <sso@example.com>' }),
+    },
     { env: { GATEHOUSE_WORKSPACE_ROLES: 'owner, member ,read_only' }, check: (c) => expect(c.workspaceRoles).toEqual(['owner', 'member', 'read_only']) },
     { env: { GATEHOUSE_TRUST_PROXY: 'no' }, check: (c) => expect(c.trustProxy).toBe(false) },
     { env: { GATEHOUSE_TRUST_PROXY: 'false' }, check: (c) => expect(c.trustProxy).toBe(false) },
     { env: { GATEHOUSE_TRUST_PROXY: '0' }, check: (c) => expect(c.trustProxy).toBe(false) },
     { env: { GATEHOUSE_TRUST_PROXY: '1' }, check: (c) => expect(c.trustProxy).toBe(1) },
     { env: { GATEHOUSE_TRUST_PROXY: ' 2 ' }, check: (c) => expect(c.trustProxy).toBe(2) },
-    { env: { GATEHOUSE_TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,::1, fd00::/8,loopback' }, check: (c) => expect(c.trustProxy).toEqual(['10.0.0.0/8', '192.0.2.7', '::1', 'fd00::/8', 'loopback']) },
+    {
+      env: { GATEHOUSE_TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,::1, fd00::/8,loopback' },
+      check: (c) => expect(c.trustProxy).toEqual(['10.0.0.0/8', '192.0.2.7', '::1', 'fd00::/8', 'loopback']),
+    },
     { env: { GATEHOUSE_LOG_LEVEL: 'debug' }, check: (c) => expect(c.logLevel).toBe('debug') },
     { env: {}, check: (c) => expect(c.databaseStartTimeoutSeconds).toBe(60) },
     { env: { GATEHOUSE_DATABASE_START_TIMEOUT: '0' }, check: (c) => expect(c.databaseStartTimeoutSeconds).toBe(0) },
     { env: { GATEHOUSE_DATABASE_START_TIMEOUT: '300' }, check: (c) => expect(c.databaseStartTimeoutSeconds).toBe(300) },
     { env: { GATEHOUSE_HOST: '127.0.0.1' }, check: (c) => expect(c.host).toBe('127.0.0.1') },
-    { env: { GATEHOUSE_SESSION_IDLE_MINUTES: '30', GATEHOUSE_SESSION_ABSOLUTE_HOURS: '12' }, check: (c) => expect(c.session).toEqual({ idleMinutes: 30, absoluteHours: 12 }) },
-    { env: { GATEHOUSE_RATE_LIMIT_ACCOUNT: '5', GATEHOUSE_RATE_LIMIT_IP: '500' }, check: (c) => expect(c.rateLimit).toEqual({ windowMinutes: 15, perAccount: 5, perIp: 500 }) },
-    { env: { NODE_ENV: 'test' }, check: (c) => { expect(c.production).toBe(false); expect(c.devOutbox.enabled).toBe(true); expect(c.devIdp.enabled).toBe(true) } },
+    {
+      env: { GATEHOUSE_SESSION_IDLE_MINUTES: '30', GATEHOUSE_SESSION_ABSOLUTE_HOURS: '12' },
+      check: (c) => expect(c.session).toEqual({ idleMinutes: 30, absoluteHours: 12 }),
+    },
+    {
+      env: { GATEHOUSE_RATE_LIMIT_ACCOUNT: '5', GATEHOUSE_RATE_LIMIT_IP: '500' },
+      check: (c) => expect(c.rateLimit).toEqual({ windowMinutes: 15, perAccount: 5, perIp: 500 }),
+    },
+    {
+      env: { NODE_ENV: 'test' },
+      check: (c) => {
+        expect(c.production).toBe(false)
+        expect(c.devOutbox.enabled).toBe(true)
+        expect(c.devIdp.enabled).toBe(true)
+      },
+    },
     { env: { GATEHOUSE_DEV_IDP: 'off' }, check: (c) => expect(c.devIdp.enabled).toBe(false) },
     { env: { GATEHOUSE_DEV_IDP: 'On' }, check: (c) => expect(c.devIdp.enabled).toBe(true) },
     { env: { GATEHOUSE_DEV_IDP: 'false' }, check: (c) => expect(c.devIdp.enabled).toBe(false) },
     { env: { GATEHOUSE_DNS_SERVERS: '' }, check: (c) => expect(c.dns.servers).toBeUndefined() },
-    { env: { GATEHOUSE_DNS_SERVERS: '1.1.1.1, 10.0.0.2:5353,2606:4700::1111,[::1]:53' }, check: (c) => expect(c.dns.servers).toEqual(['1.1.1.1', '10.0.0.2:5353', '2606:4700::1111', '[::1]:53']) },
-    { env: {}, check: (c) => expect(c.http).toEqual({ headersMs: 10_000, requestMs: 60_000, idleMs: 72_000, minBodyRate: { bytesPerSecond: 1024, graceMs: 10_000 }, shutdownMs: 10_000 }) },
-    { env: { GATEHOUSE_HEADERS_TIMEOUT: '5', GATEHOUSE_REQUEST_TIMEOUT: '5', GATEHOUSE_IDLE_TIMEOUT: '30', GATEHOUSE_MIN_BODY_RATE: '4096', GATEHOUSE_SHUTDOWN_TIMEOUT: '0' }, check: (c) => expect(c.http).toEqual({ headersMs: 5000, requestMs: 5000, idleMs: 30_000, minBodyRate: { bytesPerSecond: 4096, graceMs: 10_000 }, shutdownMs: 0 }) },
+    {
+      env: { GATEHOUSE_DNS_SERVERS: '1.1.1.1, 10.0.0.2:5353,2606:4700::1111,[::1]:53' },
+      check: (c) => expect(c.dns.servers).toEqual(['1.1.1.1', '10.0.0.2:5353', '2606:4700::1111', '[::1]:53']),
+    },
+    {
+      env: {},
+      check: (c) =>
+        expect(c.http).toEqual({
+          headersMs: 10_000,
+          requestMs: 60_000,
+          idleMs: 72_000,
+          minBodyRate: { bytesPerSecond: 1024, graceMs: 10_000 },
+          shutdownMs: 10_000,
+        }),
+    },
+    {
+      env: {
+        GATEHOUSE_HEADERS_TIMEOUT: '5',
+        GATEHOUSE_REQUEST_TIMEOUT: '5',
+        GATEHOUSE_IDLE_TIMEOUT: '30',
+        GATEHOUSE_MIN_BODY_RATE: '4096',
+        GATEHOUSE_SHUTDOWN_TIMEOUT: '0',
+      },
+      check: (c) =>
+        expect(c.http).toEqual({ headersMs: 5000, requestMs: 5000, idleMs: 30_000, minBodyRate: { bytesPerSecond: 4096, graceMs: 10_000 }, shutdownMs: 0 }),
+    },
   ]
-  it.each(cases.map((c) => ({ ...c, label: Object.entries(c.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') })))('accepts $label', ({ env, check }) => {
+  it.each(
+    cases.map((c) => ({
+      ...c,
+      label: Object.entries(c.env)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(' '),
+    })),
+  )('accepts $label', ({ env, check }) => {
     const cwd = tempDir()
     check(loadConfig({ GATEHOUSE_SECRET_KEY: HEX_KEY, ...env }, { cwd }), cwd)
   })
@@ -226,8 +308,17 @@ describe('bad values stop the start with one line naming the variable', () => {
 describe('every problem at once', () => {
   it('reports each bad variable on its own line, in the order they are read, and writes nothing', () => {
     const cwd = tempDir()
-    const error = configError({ GATEHOUSE_PORT: '80a', GATEHOUSE_LOG_LEVEL: 'loud', GATEHOUSE_TRUST_PROXY: 'true', GATEHOUSE_SECRET_KEY: 'short', GATEHOUSE_REQUEST_TIMEOUT: '5' }, cwd)
-    expect(error.problems.map((p) => p.variable)).toEqual(['GATEHOUSE_PORT', 'GATEHOUSE_TRUST_PROXY', 'GATEHOUSE_LOG_LEVEL', 'GATEHOUSE_REQUEST_TIMEOUT', 'GATEHOUSE_SECRET_KEY'])
+    const error = configError(
+      { GATEHOUSE_PORT: '80a', GATEHOUSE_LOG_LEVEL: 'loud', GATEHOUSE_TRUST_PROXY: 'true', GATEHOUSE_SECRET_KEY: 'short', GATEHOUSE_REQUEST_TIMEOUT: '5' },
+      cwd,
+    )
+    expect(error.problems.map((p) => p.variable)).toEqual([
+      'GATEHOUSE_PORT',
+      'GATEHOUSE_TRUST_PROXY',
+      'GATEHOUSE_LOG_LEVEL',
+      'GATEHOUSE_REQUEST_TIMEOUT',
+      'GATEHOUSE_SECRET_KEY',
+    ])
     expect(error.variable).toBe('GATEHOUSE_PORT')
     const lines = error.message.split('\n')
     expect(lines).toHaveLength(5)
@@ -358,7 +449,16 @@ describe('the config object', () => {
   it('is frozen, nested settings included', () => {
     const config = loadConfig({ GATEHOUSE_SECRET_KEY: HEX_KEY, GATEHOUSE_SMTP_URL: 'smtp://mail:25' }, { cwd: tempDir() })
     expect(Object.isFrozen(config)).toBe(true)
-    for (const part of [config.database, config.smtp, config.workspaceRoles, config.session, config.passwordHashing, config.rateLimit, config.devOutbox, config.devIdp]) {
+    for (const part of [
+      config.database,
+      config.smtp,
+      config.workspaceRoles,
+      config.session,
+      config.passwordHashing,
+      config.rateLimit,
+      config.devOutbox,
+      config.devIdp,
+    ]) {
       expect(Object.isFrozen(part)).toBe(true)
     }
     expect(() => {
@@ -435,6 +535,8 @@ describe('docs/configuration.md', () => {
 describe('describeDatabase', () => {
   it('names the SQLite file, and a PostgreSQL database without its credentials', () => {
     expect(describeDatabase({ dialect: 'sqlite', path: '/var/lib/gatehouse/gatehouse.db' })).toBe('sqlite:/var/lib/gatehouse/gatehouse.db')
-    expect(describeDatabase({ dialect: 'postgres', url: 'postgres://gatehouse:s3cret-pw@db.internal:5432/gatehouse?sslmode=require' })).toBe('postgres://db.internal:5432/gatehouse')
+    expect(describeDatabase({ dialect: 'postgres', url: 'postgres://gatehouse:s3cret-pw@db.internal:5432/gatehouse?sslmode=require' })).toBe(
+      'postgres://db.internal:5432/gatehouse',
+    )
   })
 })

@@ -17,32 +17,92 @@ import { checkEmail, checkName } from '../src/core/validation.js'
 /** Written out by hand, not derived from the implementation's regular expression. */
 const ASCII_CONTROLS = ['\u0000', '\u0001', '\u000b', '\u001b', '\u007f']
 const INVISIBLE = [
-  '\u0085', '\u009f', // C1 controls
+  '\u0085',
+  '\u009f', // C1 controls
   '\u00ad', // soft hyphen
   '\u034f', // combining grapheme joiner
   '\u061c', // Arabic letter mark
-  '\u115f', '\u1160', '\u3164', '\uffa0', // Hangul fillers
-  '\u17b4', '\u17b5', '\u180b', '\u180e', // Khmer vowels inherent, Mongolian FVS1 and vowel separator
-  '\u200b', '\u200c', '\u200d', '\u200e', '\u200f', // zero width space / non-joiner / joiner, LRM, RLM
-  '\u2028', '\u2029', // line and paragraph separators
-  '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', // embeddings, pop, overrides
-  '\u2060', '\u2061', '\u2062', '\u2063', '\u2064', // word joiner, invisible operators
-  '\u2066', '\u2067', '\u2068', '\u2069', // isolates
-  '\u206a', '\u206f', // deprecated format characters
+  '\u115f',
+  '\u1160',
+  '\u3164',
+  '\uffa0', // Hangul fillers
+  '\u17b4',
+  '\u17b5',
+  '\u180b',
+  '\u180e', // Khmer vowels inherent, Mongolian FVS1 and vowel separator
+  '\u200b',
+  '\u200c',
+  '\u200d',
+  '\u200e',
+  '\u200f', // zero width space / non-joiner / joiner, LRM, RLM
+  '\u2028',
+  '\u2029', // line and paragraph separators
+  '\u202a',
+  '\u202b',
+  '\u202c',
+  '\u202d',
+  '\u202e', // embeddings, pop, overrides
+  '\u2060',
+  '\u2061',
+  '\u2062',
+  '\u2063',
+  '\u2064', // word joiner, invisible operators
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069', // isolates
+  '\u206a',
+  '\u206f', // deprecated format characters
   '\u2800', // braille pattern blank
-  '\ufe00', '\ufe0f', '\u{e0100}', // variation selectors
+  '\ufe00',
+  '\ufe0f',
+  '\u{e0100}', // variation selectors
   '\ufeff', // zero width no-break space (BOM)
-  '\ufff9', '\ufffb', // interlinear annotation
+  '\ufff9',
+  '\ufffb', // interlinear annotation
   '\u{1d173}', // musical symbol begin beam
-  '\u{e0001}', '\u{e0041}', '\u{e007f}', // tags
+  '\u{e0001}',
+  '\u{e0041}',
+  '\u{e007f}', // tags
 ]
 const BIDI = ['\u061c', '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069']
 
 /** Letters of several scripts, accents and combining marks included: what real addresses and names hold. */
-const LETTERS = [...'abcdefghijklmnopqrstuvwxyz0123456789', 'é', 'ü', 'ß', 'ø', 'ñ', 'ç', 'ж', 'я', 'λ', 'ω', '中', '文', '日', 'の', 'ك', 'ت', 'ب', 'ש', 'ל', 'ם', 'क', 'ि', 'ह', 'ं', 'ก', 'ั']
+const LETTERS = [
+  ...'abcdefghijklmnopqrstuvwxyz0123456789',
+  'é',
+  'ü',
+  'ß',
+  'ø',
+  'ñ',
+  'ç',
+  'ж',
+  'я',
+  'λ',
+  'ω',
+  '中',
+  '文',
+  '日',
+  'の',
+  'ك',
+  'ت',
+  'ب',
+  'ש',
+  'ל',
+  'ם',
+  'क',
+  'ि',
+  'ह',
+  'ं',
+  'ก',
+  'ั',
+]
 const word = fc.array(fc.constantFrom(...LETTERS), { minLength: 1, maxLength: 12 }).map((a) => a.join(''))
 const email = fc.tuple(word, word, fc.constantFrom('com', 'test', 'de', 'рф', '中国')).map(([local, host, tld]) => `${local}@${host}.${tld}`)
-const name = fc.tuple(word, fc.constantFrom('', ' ', '-', '’')).chain(([w, sep]) => word.map((w2) => `${w}${sep}${w2}`)).map((n) => n[0]!.toUpperCase() + n.slice(1))
+const name = fc
+  .tuple(word, fc.constantFrom('', ' ', '-', '’'))
+  .chain(([w, sep]) => word.map((w2) => `${w}${sep}${w2}`))
+  .map((n) => n[0]!.toUpperCase() + n.slice(1))
 
 /** `value` with `char` inserted at a position chosen by fast-check (start and end included). */
 const inserted = (value: fc.Arbitrary<string>, chars: readonly string[]) =>
@@ -63,29 +123,38 @@ const codeOf = (f: () => unknown): string | undefined => {
 
 describe('email addresses', () => {
   it('refuses an email with an invisible or bidi character anywhere in it, naming the character', () => {
-    fc.assert(fc.property(inserted(email, INVISIBLE), ({ dirty, char }) => {
-      let caught: unknown
-      try {
-        checkEmail(dirty)
-      } catch (error) {
-        caught = error
-      }
-      expect(caught).toMatchObject({ code: 'email_invisible_character', field: 'email' })
-      expect((caught as Error).message).toContain(`U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)
-    }), { numRuns: 500 })
+    fc.assert(
+      fc.property(inserted(email, INVISIBLE), ({ dirty, char }) => {
+        let caught: unknown
+        try {
+          checkEmail(dirty)
+        } catch (error) {
+          caught = error
+        }
+        expect(caught).toMatchObject({ code: 'email_invisible_character', field: 'email' })
+        expect((caught as Error).message).toContain(`U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)
+      }),
+      { numRuns: 500 },
+    )
   })
 
   it('refuses an email with an ASCII control character inside as malformed (email_invalid), as before', () => {
-    fc.assert(fc.property(inserted(email, ASCII_CONTROLS), ({ dirty }) => {
-      expect(codeOf(() => checkEmail(dirty))).toBe('email_invalid')
-    }), { numRuns: 200 })
+    fc.assert(
+      fc.property(inserted(email, ASCII_CONTROLS), ({ dirty }) => {
+        expect(codeOf(() => checkEmail(dirty))).toBe('email_invalid')
+      }),
+      { numRuns: 200 },
+    )
   })
 
   it('accepts the same emails without it, in any script, unchanged', () => {
-    fc.assert(fc.property(email, (clean) => {
-      expect(checkEmail(clean)).toBe(clean)
-      expect(checkEmail(`  ${clean}\n`)).toBe(clean)
-    }), { numRuns: 500 })
+    fc.assert(
+      fc.property(email, (clean) => {
+        expect(checkEmail(clean)).toBe(clean)
+        expect(checkEmail(`  ${clean}\n`)).toBe(clean)
+      }),
+      { numRuns: 500 },
+    )
   })
 
   it('refuses the classic look-alikes and accepts the real addresses', () => {
@@ -97,7 +166,10 @@ describe('email addresses', () => {
       ['alice@example.com\ufe0f', 'alice@example.com'],
       ['alice@b\u200dücher.de', 'alice@bücher.de'],
     ]) {
-      expect(codeOf(() => checkEmail(lookAlike!)), lookAlike).toBe('email_invisible_character')
+      expect(
+        codeOf(() => checkEmail(lookAlike!)),
+        lookAlike,
+      ).toBe('email_invisible_character')
       expect(checkEmail(real!)).toBe(real)
     }
   })
@@ -113,7 +185,9 @@ describe('email addresses', () => {
 describe('the development IdP form', () => {
   it('names the invisible character in an email it refuses, and takes the clean email', () => {
     const form = { firstName: 'Alice', lastName: 'A', roles: '', rolesAttribute: 'roles', attributes: '', encrypt: false, signResponse: false }
-    expect(() => devIdpAttributes({ ...form, email: 'alice@exam\u200bple.com' })).toThrow(expect.objectContaining({ code: 'dev_idp_input_invalid', message: expect.stringContaining('U+200B') }))
+    expect(() => devIdpAttributes({ ...form, email: 'alice@exam\u200bple.com' })).toThrow(
+      expect.objectContaining({ code: 'dev_idp_input_invalid', message: expect.stringContaining('U+200B') }),
+    )
     expect(devIdpAttributes({ ...form, email: 'alice@example.com' }).email).toBe('alice@example.com')
   })
 })
@@ -127,30 +201,42 @@ describe('emails an IdP asserts', () => {
   })
 
   it('refuses an email attribute with a bidi override when the NameID is not an email, and takes the clean one', () => {
-    expect(emailOf({ nameId: '00u1abcd', attributes: { email: ['\u202emoc.elpmaxe@ecila'] } }, mapping)).toMatchObject({ code: 'email_invisible_character', source: 'attribute' })
+    expect(emailOf({ nameId: '00u1abcd', attributes: { email: ['\u202emoc.elpmaxe@ecila'] } }, mapping)).toMatchObject({
+      code: 'email_invisible_character',
+      source: 'attribute',
+    })
     expect(emailOf({ nameId: '00u1abcd', attributes: { email: ['alice@example.com'] } }, mapping)).toBe('alice@example.com')
   })
 })
 
 describe('names', () => {
   it('refuses a name with a bidi control anywhere in it, naming the character', () => {
-    fc.assert(fc.property(inserted(name, BIDI), ({ dirty }) => {
-      expect(codeOf(() => checkName(dirty, 'firstName', 'First name'))).toBe('name_bidi_control')
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(inserted(name, BIDI), ({ dirty }) => {
+        expect(codeOf(() => checkName(dirty, 'firstName', 'First name'))).toBe('name_bidi_control')
+      }),
+      { numRuns: 300 },
+    )
   })
 
   it('accepts names of every script, right-to-left ones and ZWNJ inside Persian words included', () => {
-    fc.assert(fc.property(name, (clean) => {
-      expect(checkName(clean, 'firstName', 'First name')).toBe(clean.trim())
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(name, (clean) => {
+        expect(checkName(clean, 'firstName', 'First name')).toBe(clean.trim())
+      }),
+      { numRuns: 300 },
+    )
     for (const real of ['مریم', 'می\u200cخواهم', 'שרה', 'Zoë', 'José-María', '李小龙']) expect(checkName(real, 'firstName', 'First name')).toBe(real)
   })
 
   it('neutralises a name from an IdP: removes the bidi controls and keeps every other character', () => {
-    fc.assert(fc.property(inserted(name, BIDI), ({ clean, dirty }) => {
-      expect(neutralizeName(dirty)).toBe(clean)
-      expect(neutralizeName(clean)).toBe(clean)
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(inserted(name, BIDI), ({ clean, dirty }) => {
+        expect(neutralizeName(dirty)).toBe(clean)
+        expect(neutralizeName(clean)).toBe(clean)
+      }),
+      { numRuns: 300 },
+    )
   })
 })
 

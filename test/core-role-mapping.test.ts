@@ -14,8 +14,20 @@ const RULES: RoleRule[] = [
 describe('readIdpRoles', () => {
   it.each([
     ['Okta groups, multi-valued', { groups: ['gh-devs', 'Everyone'] }, 'groups', ',', ['gh-devs', 'Everyone']],
-    ['Entra group object ids', { 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups': ['5f1e9a2b-0000-4c3d-9e8f-entra-group', 'aaaa'] }, 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups', ',', ['5f1e9a2b-0000-4c3d-9e8f-entra-group', 'aaaa']],
-    ['Entra app role claims', { 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role': ['gh-admins'] }, 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', ',', ['gh-admins']],
+    [
+      'Entra group object ids',
+      { 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups': ['5f1e9a2b-0000-4c3d-9e8f-entra-group', 'aaaa'] },
+      'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups',
+      ',',
+      ['5f1e9a2b-0000-4c3d-9e8f-entra-group', 'aaaa'],
+    ],
+    [
+      'Entra app role claims',
+      { 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role': ['gh-admins'] },
+      'http://schemas.microsoft.com/ws/2008/06/identity/claims/role',
+      ',',
+      ['gh-admins'],
+    ],
     ['Google one value split by comma', { roles: ['gh-devs, gh-viewers'] }, 'roles', ',', ['gh-devs', 'gh-viewers']],
     ['split by semicolon', { roles: ['gh-devs;gh-admins'] }, 'roles', ';', ['gh-devs', 'gh-admins']],
     ['split by space (any whitespace)', { roles: ['gh-devs  gh-admins\tgh-viewers'] }, 'roles', ' ', ['gh-devs', 'gh-admins', 'gh-viewers']],

@@ -23,8 +23,11 @@ describe('missingRestartFlags', () => {
   it.runIf(typeof (process as { execve?: unknown }).execve === 'function')('start re-executes node with them, in the same process', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gh-node-flags-'))
     const script = join(dir, 'start.mjs')
-    writeFileSync(script, `import { applyStartFlags } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, '..', 'src', 'node-flags.ts')).href)}
-      console.log(process.pid, process.execArgv.join(' ')); applyStartFlags(process.env)\n`)
+    writeFileSync(
+      script,
+      `import { applyStartFlags } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, '..', 'src', 'node-flags.ts')).href)}
+      console.log(process.pid, process.execArgv.join(' ')); applyStartFlags(process.env)\n`,
+    )
     const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' })
     rmSync(dir, { recursive: true, force: true })
     const lines = r.stdout.trim().split('\n')

@@ -22,30 +22,51 @@ beforeAll(() => {
   execFileSync('cp', ['-al', join(ROOT, 'node_modules'), join(tree, 'node_modules')])
   unlinkSync(join(tree, 'node_modules', '.package-lock.json'))
   copyFileSync(join(ROOT, 'node_modules', '.package-lock.json'), join(tree, 'node_modules', '.package-lock.json'))
-  execFileSync('npm', ['prune', '--omit=dev', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: tree, stdio: 'pipe', env: { ...process.env, npm_config_loglevel: 'error' } })
+  execFileSync('npm', ['prune', '--omit=dev', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: tree,
+    stdio: 'pipe',
+    env: { ...process.env, npm_config_loglevel: 'error' },
+  })
 }, 120_000)
 afterAll(() => rmSync(tree, { recursive: true, force: true }))
 
 /** `npm start` in the tree: with `until`, polled until it holds, then SIGTERM; without, left to exit by itself. */
 async function npmStart(port: number, ms: number, until?: () => Promise<boolean>) {
   const child = spawn('npm', ['start'], {
-    cwd: tree, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tree, GATEHOUSE_PORT: String(port), GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: join(tree, 'data'), GATEHOUSE_LOG_LEVEL: 'warn' },
+    cwd: tree,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: tree,
+      GATEHOUSE_PORT: String(port),
+      GATEHOUSE_HOST: '127.0.0.1',
+      GATEHOUSE_DATA_DIR: join(tree, 'data'),
+      GATEHOUSE_LOG_LEVEL: 'warn',
+    },
   })
   let output = ''
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8')
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8')
+  })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   let reached = false
   try {
     if (until !== undefined) {
-      reached = await within((async () => {
-        while (child.exitCode === null) {
-          if (await until()) return true
-          await new Promise((r) => setTimeout(r, 200))
-        }
-        return false
-      })(), ms, 'npm start to answer')
+      reached = await within(
+        (async () => {
+          while (child.exitCode === null) {
+            if (await until()) return true
+            await new Promise((r) => setTimeout(r, 200))
+          }
+          return false
+        })(),
+        ms,
+        'npm start to answer',
+      )
     }
   } finally {
     if (until !== undefined && child.exitCode === null) process.kill(-child.pid!, 'SIGTERM')
@@ -64,7 +85,11 @@ describe('a production install (npm prune --omit=dev)', () => {
 
   it('npm start serves from the built dist/', async () => {
     const port = await freePort()
-    const healthy = () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)
+    const healthy = () =>
+      fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
     const run = await npmStart(port, 60_000, healthy)
     expect(run.reached, run.output()).toBe(true)
     expect(run.output()).not.toMatch(/tsc|Cannot find (module|package)/)

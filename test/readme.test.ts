@@ -58,8 +58,12 @@ interface Shell {
 function startShell(cwd: string, env: Record<string, string>): Shell {
   const bash: ChildProcess = spawn('bash', ['-s'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true })
   let out = ''
-  bash.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString('utf8') })
-  bash.stderr!.on('data', (chunk: Buffer) => { out += chunk.toString('utf8') })
+  bash.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8')
+  })
+  bash.stderr!.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8')
+  })
   let blocks = 0
   return {
     output: () => out,
@@ -67,17 +71,21 @@ function startShell(cwd: string, env: Record<string, string>): Shell {
       const marker = `__block_${++blocks}_done__`
       const from = out.length
       bash.stdin!.write(`${block}\necho "${marker} $?"\n`)
-      const status = await within(new Promise<number>((resolve) => {
-        const look = () => {
-          const match = new RegExp(`${marker} (\\d+)`).exec(out.slice(from))
-          if (match !== null) {
-            bash.stdout!.off('data', look)
-            resolve(Number(match[1]))
+      const status = await within(
+        new Promise<number>((resolve) => {
+          const look = () => {
+            const match = new RegExp(`${marker} (\\d+)`).exec(out.slice(from))
+            if (match !== null) {
+              bash.stdout!.off('data', look)
+              resolve(Number(match[1]))
+            }
           }
-        }
-        bash.stdout!.on('data', look)
-        look()
-      }), ms, `block ${blocks}:\n${block}\n--- output so far:\n${out.slice(from)}`)
+          bash.stdout!.on('data', look)
+          look()
+        }),
+        ms,
+        `block ${blocks}:\n${block}\n--- output so far:\n${out.slice(from)}`,
+      )
       return { status, output: out.slice(from) }
     },
     close: async () => {
@@ -111,10 +119,13 @@ describe('README.md run for real', () => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-readme-'))
     port = await freePort()
     shell = startShell(ROOT, {
-      PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir,
-      GATEHOUSE_PORT: String(port), GATEHOUSE_DATA_DIR: join(dir, 'data'),
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dir,
+      GATEHOUSE_PORT: String(port),
+      GATEHOUSE_DATA_DIR: join(dir, 'data'),
       // npx runs this project's own bin; never a download.
-      npm_config_offline: 'true', npm_config_update_notifier: 'false',
+      npm_config_offline: 'true',
+      npm_config_update_notifier: 'false',
     })
   }, 180_000)
   afterAll(async () => {
@@ -123,9 +134,7 @@ describe('README.md run for real', () => {
   })
 
   /** The block with only the port and the build step changed (see the header). */
-  const asRun = (block: string) => block
-    .replaceAll('localhost:4000', `localhost:${port}`)
-    .replaceAll('npm start', PACKAGE.scripts.start!)
+  const asRun = (block: string) => block.replaceAll('localhost:4000', `localhost:${port}`).replaceAll('npm start', PACKAGE.scripts.start!)
 
   it('runs every block that does not install, in order, in one fresh shell', async () => {
     const [install, operatorApi, connectIdp, oidcClient] = BLOCKS as [string, string, string, string]
@@ -145,7 +154,15 @@ describe('README.md run for real', () => {
     expect(link).toBeDefined()
     const b = httpBrowser(`http://localhost:${port}`)
     await b.navigate(link!)
-    const setUp = await b.submit('/setup', { token: new URL(link!).searchParams.get('token')!, orgName: 'Acme', orgSlug: 'acme', firstName: 'Olivia', lastName: 'Owner', email: 'olivia@acme.test', password: 'correct horse battery' })
+    const setUp = await b.submit('/setup', {
+      token: new URL(link!).searchParams.get('token')!,
+      orgName: 'Acme',
+      orgSlug: 'acme',
+      firstName: 'Olivia',
+      lastName: 'Owner',
+      email: 'olivia@acme.test',
+      password: 'correct horse battery',
+    })
     expect(new URL(setUp.url).pathname, setUp.body.slice(0, 500)).toBe('/dashboard')
 
     // Connect an identity provider: SSO name, the IdP's metadata URL, enable.

@@ -12,8 +12,10 @@ import { DATABASE_SUITES, ONCE_SUITES, ONCE_THOUGH_STORED, globs, onceFilesInDat
 const ROOT = resolve(import.meta.dirname, '..')
 const DATABASE_HELPER = join(ROOT, 'test/helpers/database.ts')
 
-const testFiles = (dir: string): string[] => readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) =>
-  entry.isDirectory() ? testFiles(`${dir}/${entry.name}`) : /\.test\.tsx?$/.test(entry.name) ? [`${dir}/${entry.name}`] : [])
+const testFiles = (dir: string): string[] =>
+  readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? testFiles(`${dir}/${entry.name}`) : /\.test\.tsx?$/.test(entry.name) ? [`${dir}/${entry.name}`] : [],
+  )
 const FILES = testFiles('test')
 
 /** Local modules a file imports (type-only imports excluded: they do not run). */
@@ -47,14 +49,20 @@ describe('test/suites.ts', () => {
   it('runs on both databases exactly the files that open one, bar the listed exceptions', () => {
     const stored = new Set(FILES.filter((file) => opensDatabase(join(ROOT, file))))
     expect(stored.has('test/api/members.test.ts') && stored.has('test/store/upgrade.test.ts')).toBe(true) // the reading works
-    const exempt = (file: string) => Object.keys(ONCE_THOUGH_STORED).some((entry) => entry.endsWith('/') ? file.startsWith(entry) : file === entry)
-    expect(FILES.filter((file) => suiteOf(file) === 'database' && !stored.has(file)), 'database suites that never open a database: list them in ONCE_SUITES').toEqual([])
-    expect(FILES.filter((file) => suiteOf(file) === 'once' && stored.has(file) && !exempt(file)), 'these open a database: move them to DATABASE_SUITES, or say why not in ONCE_THOUGH_STORED').toEqual([])
+    const exempt = (file: string) => Object.keys(ONCE_THOUGH_STORED).some((entry) => (entry.endsWith('/') ? file.startsWith(entry) : file === entry))
+    expect(
+      FILES.filter((file) => suiteOf(file) === 'database' && !stored.has(file)),
+      'database suites that never open a database: list them in ONCE_SUITES',
+    ).toEqual([])
+    expect(
+      FILES.filter((file) => suiteOf(file) === 'once' && stored.has(file) && !exempt(file)),
+      'these open a database: move them to DATABASE_SUITES, or say why not in ONCE_THOUGH_STORED',
+    ).toEqual([])
   })
 
   it('lists no entry that matches nothing (a renamed file or folder)', () => {
     const entries = [...DATABASE_SUITES, ...ONCE_SUITES, ...Object.keys(ONCE_THOUGH_STORED)]
-    expect(entries.filter((entry) => !FILES.some((file) => entry.endsWith('/') ? file.startsWith(entry) : file === entry))).toEqual([])
+    expect(entries.filter((entry) => !FILES.some((file) => (entry.endsWith('/') ? file.startsWith(entry) : file === entry)))).toEqual([])
   })
 
   it('is what vitest.config.ts runs', () => {

@@ -110,5 +110,8 @@ export async function makeTamperedResponse(kind: FixtureKind, options: FixtureOp
 }
 
 export const EXPECTED_GROUPS: Record<FixtureKind, number> = {
-  small: SHAPES.small.groups, medium: SHAPES.medium.groups, large: SHAPES.large.groups, encrypted: SHAPES.encrypted.groups,
+  small: SHAPES.small.groups,
+  medium: SHAPES.medium.groups,
+  large: SHAPES.large.groups,
+  encrypted: SHAPES.encrypted.groups,
 }

@@ -123,9 +123,16 @@ const idp = await createTestIdp('bench-idp', 'https://idp.bench.test/metadata')
 const setUpBenchOrg = async (port: number) => {
   await operator('POST', '/organizations', { name: 'Acme', slug: 'acme' }, port)
   await operator('PUT', '/organizations/acme/sso', { ssoName: 'acme' }, port)
-  await operator('PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://idp.bench.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] }, port)
+  await operator(
+    'PUT',
+    '/organizations/acme/sso/idp',
+    { ssoUrl: 'https://idp.bench.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] },
+    port,
+  )
   await operator('PATCH', '/organizations/acme/sso/policy', { allowIdpInitiated: true, provisioning: 'just-in-time' }, port)
-  return (await operator('POST', '/organizations/acme/sso/enable', { skipTest: true }, port)) as { sp: { entityId: string; acsUrl: string; certificate: string } }
+  return (await operator('POST', '/organizations/acme/sso/enable', { skipTest: true }, port)) as {
+    sp: { entityId: string; acsUrl: string; certificate: string }
+  }
 }
 const sso = await setUpBenchOrg(ghPort)
 if (sso.sp.certificate.trim() !== spKey!.certificatePem.trim()) throw new Error('the server publishes another SP certificate than the key handed to node-saml')
@@ -136,8 +143,17 @@ const nsCommand = pinned(0, [process.execPath, '--import', 'tsx', 'bench/acs/nod
 const ns = spawn(nsCommand[0]!, nsCommand.slice(1), {
   cwd: ROOT,
   env: {
-    ...env, NODE_ENV: 'production',
-    NODE_SAML_BENCH: JSON.stringify({ port: nsPort, path: acsPath, idpCert: idp.certificatePem, idpIssuer: idp.entityId, entityId: sp.entityId, acsUrl: sp.acsUrl, privateKeyPem: spKey!.privateKeyPem }),
+    ...env,
+    NODE_ENV: 'production',
+    NODE_SAML_BENCH: JSON.stringify({
+      port: nsPort,
+      path: acsPath,
+      idpCert: idp.certificatePem,
+      idpIssuer: idp.entityId,
+      entityId: sp.entityId,
+      acsUrl: sp.acsUrl,
+      privateKeyPem: spKey!.privateKeyPem,
+    }),
   },
   stdio: ['ignore', 'inherit', 'inherit'],
 })
@@ -166,16 +182,26 @@ if (ORGS > 0) {
   await waitHealthy(`http://127.0.0.1:${orgsPort}/healthz`, child, 'Gatehouse (seeded)')
   orgsPid = child.pid!
   const again = await setUpBenchOrg(orgsPort)
-  if (again.sp.acsUrl !== sp.acsUrl || again.sp.certificate.trim() !== sp.certificatePem.trim()) throw new Error('the seeded Gatehouse has another ACS URL or SP certificate')
+  if (again.sp.acsUrl !== sp.acsUrl || again.sp.certificate.trim() !== sp.certificatePem.trim())
+    throw new Error('the seeded Gatehouse has another ACS URL or SP certificate')
 }
 
 const idleRssMb = rssSampler(ghPid).stop()
-console.log(`Gatehouse pid ${ghPid} on 127.0.0.1:${ghPort} (${HAS_TASKSET ? 'CPU 0' : 'not pinned: no taskset'}), node-saml server on 127.0.0.1:${nsPort} (${HAS_TASKSET ? 'CPU 0' : 'not pinned'}), autocannon in pid ${process.pid}; ${RUNS} runs × ~${SECONDS} s per cell; node ${process.version}`)
+console.log(
+  `Gatehouse pid ${ghPid} on 127.0.0.1:${ghPort} (${HAS_TASKSET ? 'CPU 0' : 'not pinned: no taskset'}), node-saml server on 127.0.0.1:${nsPort} (${HAS_TASKSET ? 'CPU 0' : 'not pinned'}), autocannon in pid ${process.pid}; ${RUNS} runs × ~${SECONDS} s per cell; node ${process.version}`,
+)
 
 // Same-process spot checks: the responses the pools make are accepted by both validators.
 const checker = new SAML({
-  idpCert: idp.certificatePem, idpIssuer: idp.entityId, issuer: sp.entityId, audience: sp.entityId, callbackUrl: sp.acsUrl,
-  wantAuthnResponseSigned: false, wantAssertionsSigned: true, acceptedClockSkewMs: 180_000, validateInResponseTo: ValidateInResponseTo.never,
+  idpCert: idp.certificatePem,
+  idpIssuer: idp.entityId,
+  issuer: sp.entityId,
+  audience: sp.entityId,
+  callbackUrl: sp.acsUrl,
+  wantAuthnResponseSigned: false,
+  wantAssertionsSigned: true,
+  acceptedClockSkewMs: 180_000,
+  validateInResponseTo: ValidateInResponseTo.never,
   decryptionPvk: spKey!.privateKeyPem,
 })
 
@@ -203,7 +229,10 @@ const pids: Record<Measured, number> = { gatehouse: ghPid, 'gatehouse-orgs': org
 /** Every server process on CPU 0, for settle(). */
 const serverPids = [ghPid, ns.pid!, ...(orgsPid === undefined ? [] : [orgsPid])]
 const urls: Record<Server, string> = {
-  control: '', gatehouse: `http://127.0.0.1:${ghPort}${acsPath}`, 'gatehouse-orgs': `http://127.0.0.1:${orgsPort}${acsPath}`, 'node-saml': `http://127.0.0.1:${nsPort}${acsPath}`,
+  control: '',
+  gatehouse: `http://127.0.0.1:${ghPort}${acsPath}`,
+  'gatehouse-orgs': `http://127.0.0.1:${orgsPort}${acsPath}`,
+  'node-saml': `http://127.0.0.1:${nsPort}${acsPath}`,
 }
 let userOffset = 0
 
@@ -214,7 +243,8 @@ for (const kind of kinds) {
     const g = await validateSamlResponse(base64, {
       sp: { entityId: sp.entityId, acsUrl: sp.acsUrl, decryptionKeys: [spKey!.privateKeyPem] },
       idp: { entityId: idp.entityId, certificates: [cachedCertificate(idp.certificatePem)], allowSha1: false },
-      requireEncryptedAssertion: false, now: new Date(),
+      requireEncryptedAssertion: false,
+      now: new Date(),
     })
     if (!g.ok) throw new Error(`${kind}: Gatehouse's validator refuses a pool response: ${JSON.stringify(g.failure)}`)
     await checker.validatePostResponseAsync({ SAMLResponse: base64 })
@@ -276,12 +306,22 @@ for (const kind of kinds) {
       }
     }
   }
-  console.log(`  done ${kind} (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`)
+  console.log(
+    `  done ${kind} (load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+  )
 }
 
 // --- Control: the latency floor of a Node server with Gatehouse's CPU cost per request ---------
 
-interface Control { connections: number; burnMs: number; p50: number[]; p99: number[]; rps: number[] }
+interface Control {
+  connections: number
+  burnMs: number
+  p50: number[]
+  p99: number[]
+  rps: number[]
+}
 const controls: Control[] = []
 if (args['no-control'] === undefined) {
   const reference = kinds.includes('small') ? 'small' : kinds[0]!
@@ -289,7 +329,9 @@ if (args['no-control'] === undefined) {
   const ctPort = await freePort()
   const ctCommand = pinned(0, [process.execPath, '--import', 'tsx', 'bench/acs/control-server.ts'])
   const ct = spawn(ctCommand[0]!, ctCommand.slice(1), {
-    cwd: ROOT, env: { ...env, CONTROL_PORT: String(ctPort), CONTROL_BURN_MS: burnMs.toFixed(3) }, stdio: ['ignore', 'inherit', 'inherit'],
+    cwd: ROOT,
+    env: { ...env, CONTROL_PORT: String(ctPort), CONTROL_BURN_MS: burnMs.toFixed(3) },
+    stdio: ['ignore', 'inherit', 'inherit'],
   })
   children.push(ct)
   await waitHealthy(`http://127.0.0.1:${ctPort}/healthz`, ct, 'control server')
@@ -314,10 +356,33 @@ if (args['no-control'] === undefined) {
 
 // --- Report ------------------------------------------------------------------------------------
 
-const cell = (kind: FixtureKind, connections: number, server: Server) => runs.filter((r) => r.kind === kind && r.connections === connections && r.server === server)
+const cell = (kind: FixtureKind, connections: number, server: Server) =>
+  runs.filter((r) => r.kind === kind && r.connections === connections && r.server === server)
 console.log(`\nACS over HTTP: req/s median [min–max] of ${RUNS} runs; latency medians in ms; failures = non-2xx/3xx + errors + timeouts;`)
-console.log(`CPU ms/req = server CPU time per request (median); CPU ratio = node-saml's CPU per request / Gatehouse's. Load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
-const head = ['fixture', 'conns', 'Gatehouse req/s', 'p50', 'p99', 'p99/p50', 'fail', 'CPU ms/req', 'node-saml req/s', 'p50', 'p99', 'fail', 'CPU ms/req', 'ratio', 'CPU ratio', 'GH peak RSS', 'targets (≥ 5×, p99 ≤ 3×p50, 0 fail)']
+console.log(
+  `CPU ms/req = server CPU time per request (median); CPU ratio = node-saml's CPU per request / Gatehouse's. Load average now ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+)
+const head = [
+  'fixture',
+  'conns',
+  'Gatehouse req/s',
+  'p50',
+  'p99',
+  'p99/p50',
+  'fail',
+  'CPU ms/req',
+  'node-saml req/s',
+  'p50',
+  'p99',
+  'fail',
+  'CPU ms/req',
+  'ratio',
+  'CPU ratio',
+  'GH peak RSS',
+  'targets (≥ 5×, p99 ≤ 3×p50, 0 fail)',
+]
 const body: string[][] = []
 for (const kind of kinds) {
   for (const connections of CONNECTIONS) {
@@ -326,11 +391,19 @@ for (const kind of kinds) {
     const gp50 = median(g.map((r) => r.p50))
     const gp99 = median(g.map((r) => r.p99))
     body.push([
-      FIXTURE_LABEL[kind], String(connections),
-      `${fmt(median(g.map((r) => r.rps)))} [${spread(g.map((r) => r.rps))}]`, fmt(gp50), fmt(gp99), `${(gp99 / gp50).toFixed(2)}`,
-      String(g.reduce((s, r) => s + r.failures, 0)), fmt(median(g.map((r) => r.cpuMsPerRequest))),
-      `${fmt(median(n.map((r) => r.rps)))} [${spread(n.map((r) => r.rps))}]`, fmt(median(n.map((r) => r.p50))), fmt(median(n.map((r) => r.p99))),
-      String(n.reduce((s, r) => s + r.failures, 0)), fmt(median(n.map((r) => r.cpuMsPerRequest))),
+      FIXTURE_LABEL[kind],
+      String(connections),
+      `${fmt(median(g.map((r) => r.rps)))} [${spread(g.map((r) => r.rps))}]`,
+      fmt(gp50),
+      fmt(gp99),
+      `${(gp99 / gp50).toFixed(2)}`,
+      String(g.reduce((s, r) => s + r.failures, 0)),
+      fmt(median(g.map((r) => r.cpuMsPerRequest))),
+      `${fmt(median(n.map((r) => r.rps)))} [${spread(n.map((r) => r.rps))}]`,
+      fmt(median(n.map((r) => r.p50))),
+      fmt(median(n.map((r) => r.p99))),
+      String(n.reduce((s, r) => s + r.failures, 0)),
+      fmt(median(n.map((r) => r.cpuMsPerRequest))),
       `${(median(g.map((r) => r.rps)) / median(n.map((r) => r.rps))).toFixed(1)}×`,
       `${(median(n.map((r) => r.cpuMsPerRequest)) / median(g.map((r) => r.cpuMsPerRequest))).toFixed(1)}×`,
       `${Math.max(...g.map((r) => r.peakRssMb ?? 0)).toFixed(0)} MB`,
@@ -347,7 +420,9 @@ printTable(head, body)
 for (const kind of kinds) {
   for (const connections of CONNECTIONS) {
     const g = cell(kind, connections, 'gatehouse')
-    console.log(`Gatehouse ${FIXTURE_LABEL[kind]} × ${connections}, each run: p99/p50 ${g.map((r) => (r.p99 / r.p50).toFixed(1)).join(', ')}; ${fmt(median(g.map((r) => r.requests)))} requests, ${median(g.map((r) => r.seconds)).toFixed(1)} s`)
+    console.log(
+      `Gatehouse ${FIXTURE_LABEL[kind]} × ${connections}, each run: p99/p50 ${g.map((r) => (r.p99 / r.p50).toFixed(1)).join(', ')}; ${fmt(median(g.map((r) => r.requests)))} requests, ${median(g.map((r) => r.seconds)).toFixed(1)} s`,
+    )
   }
 }
 if (ORGS > 0) {
@@ -357,27 +432,63 @@ if (ORGS > 0) {
     for (const connections of CONNECTIONS) {
       const one = cell(kind, connections, 'gatehouse')
       const many = cell(kind, connections, 'gatehouse-orgs')
-      const row = (rs: Run[]) => [`${fmt(median(rs.map((r) => r.rps)))} [${spread(rs.map((r) => r.rps))}]`, fmt(median(rs.map((r) => r.p50))), fmt(median(rs.map((r) => r.p99))), fmt(median(rs.map((r) => r.cpuMsPerRequest))), `${spread(rs.map((r) => r.cpuMsPerRequest))}`]
+      const row = (rs: Run[]) => [
+        `${fmt(median(rs.map((r) => r.rps)))} [${spread(rs.map((r) => r.rps))}]`,
+        fmt(median(rs.map((r) => r.p50))),
+        fmt(median(rs.map((r) => r.p99))),
+        fmt(median(rs.map((r) => r.cpuMsPerRequest))),
+        `${spread(rs.map((r) => r.cpuMsPerRequest))}`,
+      ]
       orgsBody.push([
-        FIXTURE_LABEL[kind], String(connections), ...row(one), ...row(many),
+        FIXTURE_LABEL[kind],
+        String(connections),
+        ...row(one),
+        ...row(many),
         `${(median(many.map((r) => r.cpuMsPerRequest)) / median(one.map((r) => r.cpuMsPerRequest))).toFixed(2)}`,
-        String(many.reduce((s, r) => s + r.failures, 0)), `${Math.max(...many.map((r) => r.peakRssMb ?? 0)).toFixed(0)} MB`,
+        String(many.reduce((s, r) => s + r.failures, 0)),
+        `${Math.max(...many.map((r) => r.peakRssMb ?? 0)).toFixed(0)} MB`,
       ])
     }
   }
-  printTable(['fixture', 'conns', '1 org req/s', 'p50', 'p99', 'CPU ms/req', 'CPU range', `${ORGS} orgs req/s`, 'p50', 'p99', 'CPU ms/req', 'CPU range', 'CPU N/1', 'fail', 'peak RSS'], orgsBody)
+  printTable(
+    [
+      'fixture',
+      'conns',
+      '1 org req/s',
+      'p50',
+      'p99',
+      'CPU ms/req',
+      'CPU range',
+      `${ORGS} orgs req/s`,
+      'p50',
+      'p99',
+      'CPU ms/req',
+      'CPU range',
+      'CPU N/1',
+      'fail',
+      'peak RSS',
+    ],
+    orgsBody,
+  )
 }
 const peak64 = Math.max(0, ...runs.filter((r) => isGatehouse(r.server) && r.connections === 64).map((r) => r.peakRssMb ?? 0))
 const peakAll = Math.max(0, ...runs.filter((r) => isGatehouse(r.server)).map((r) => r.peakRssMb ?? 0))
-console.log(`Gatehouse RSS: ${idleRssMb.toFixed(0)} MB after start (idle); peak ${peak64.toFixed(0)} MB during the 64-connection runs, ${peakAll.toFixed(0)} MB over all runs (DESIGN §6: < 200 MB)`)
+console.log(
+  `Gatehouse RSS: ${idleRssMb.toFixed(0)} MB after start (idle); peak ${peak64.toFixed(0)} MB during the 64-connection runs, ${peakAll.toFixed(0)} MB over all runs (DESIGN §6: < 200 MB)`,
+)
 for (const c of controls) {
   const p50 = median(c.p50)
   const p99 = median(c.p99)
-  console.log(`Control (bare Fastify route burning ${c.burnMs.toFixed(2)} ms CPU per request, no SAML/DB/logs), ${c.connections} connections: ${fmt(median(c.rps))} req/s, p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms, p99/p50 ${(p99 / p50).toFixed(2)} [runs: ${c.p50.map((v, i) => (c.p99[i]! / v).toFixed(1)).join(', ')}]`)
+  console.log(
+    `Control (bare Fastify route burning ${c.burnMs.toFixed(2)} ms CPU per request, no SAML/DB/logs), ${c.connections} connections: ${fmt(median(c.rps))} req/s, p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms, p99/p50 ${(p99 / p50).toFixed(2)} [runs: ${c.p50.map((v, i) => (c.p99[i]! / v).toFixed(1)).join(', ')}]`,
+  )
 }
-console.log(`Gatehouse served ${runs.filter((r) => r.server === 'gatehouse').reduce((s, r) => s + r.requests, 0)} measured sign-ins (plus warm-ups) in one process${ORGS > 0 ? `; the seeded one ${runs.filter((r) => r.server === 'gatehouse-orgs').reduce((s, r) => s + r.requests, 0)}` : ''}`)
+console.log(
+  `Gatehouse served ${runs.filter((r) => r.server === 'gatehouse').reduce((s, r) => s + r.requests, 0)} measured sign-ins (plus warm-ups) in one process${ORGS > 0 ? `; the seeded one ${runs.filter((r) => r.server === 'gatehouse-orgs').reduce((s, r) => s + r.requests, 0)}` : ''}`,
+)
 
-if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ node: process.version, runs: RUNS, seconds: SECONDS, idleRssMb, results: runs, controls }, null, 2))
+if (process.env.BENCH_JSON)
+  writeFileSync(process.env.BENCH_JSON, JSON.stringify({ node: process.version, runs: RUNS, seconds: SECONDS, idleRssMb, results: runs, controls }, null, 2))
 
 stopChildren()
 await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))))
@@ -403,25 +514,29 @@ async function cannon(server: Server, connections: number, pool: Buffer[], amoun
     timeout: 60,
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    requests: [{
-      // autocannon hands each request's setup and response the same context object.
-      setupRequest: (request: Record<string, unknown>, context: unknown) => {
-        Object.assign(context as object, { index: next, sent: performance.now() })
-        return { ...request, body: pool[next++] }
+    requests: [
+      {
+        // autocannon hands each request's setup and response the same context object.
+        setupRequest: (request: Record<string, unknown>, context: unknown) => {
+          Object.assign(context as object, { index: next, sent: performance.now() })
+          return { ...request, body: pool[next++] }
+        },
+        onResponse: (status: number, _body: string, context: unknown, headers: Record<string, string>) => {
+          lastResponse = performance.now()
+          const { index, sent } = context as { index: number; sent: number }
+          trace.push([index, sent, lastResponse])
+          if (status === 303 && headers.location !== '/dashboard') wrongLocation++
+        },
       },
-      onResponse: (status: number, _body: string, context: unknown, headers: Record<string, string>) => {
-        lastResponse = performance.now()
-        const { index, sent } = context as { index: number; sent: number }
-        trace.push([index, sent, lastResponse])
-        if (status === 303 && headers.location !== '/dashboard') wrongLocation++
-      },
-    }],
+    ],
   })
   if (process.env.BENCH_TRACE) {
     // The slowest requests of the run: the first `connections` ones slow means new connections
     // waiting to be accepted; a run of consecutive ones, a stall in the middle.
     const slowest = [...trace].sort((x, y) => y[2] - y[1] - (x[2] - x[1])).slice(0, 10)
-    console.log(`  trace ${server} c=${connections}: p50 ${result.latency.p50} p99 ${result.latency.p99} ms; slowest (#index sent@ms +latency ms): ${slowest.map(([i, sent, answered]) => `#${i} @${(sent - started).toFixed(0)} +${(answered - sent).toFixed(0)}`).join(', ')}`)
+    console.log(
+      `  trace ${server} c=${connections}: p50 ${result.latency.p50} p99 ${result.latency.p99} ms; slowest (#index sent@ms +latency ms): ${slowest.map(([i, sent, answered]) => `#${i} @${(sent - started).toFixed(0)} +${(answered - sent).toFixed(0)}`).join(', ')}`,
+    )
   }
   // From the first request to the last response: autocannon itself only notices that `amount` is
   // reached on its next 1 s tick, so its own duration would round every run up to whole seconds.
@@ -429,8 +544,12 @@ async function cannon(server: Server, connections: number, pool: Buffer[], amoun
   if (next > pool.length) throw new Error('the pool wrapped around: responses were sent twice')
   const statuses: Record<string, number> = {}
   for (const [code, stat] of Object.entries(result.statusCodeStats as Record<string, { count: number }>)) statuses[code] = stat.count
-  const ok = Object.entries(statuses).filter(([c]) => c.startsWith('2') || c.startsWith('3')).reduce((s, [, n]) => s + n, 0)
-  const bad = Object.entries(statuses).filter(([c]) => !c.startsWith('2') && !c.startsWith('3')).reduce((s, [, n]) => s + n, 0)
+  const ok = Object.entries(statuses)
+    .filter(([c]) => c.startsWith('2') || c.startsWith('3'))
+    .reduce((s, [, n]) => s + n, 0)
+  const bad = Object.entries(statuses)
+    .filter(([c]) => !c.startsWith('2') && !c.startsWith('3'))
+    .reduce((s, [, n]) => s + n, 0)
   const failures = bad + result.errors + result.timeouts + wrongLocation
   return { requests: ok + bad, seconds, rps: ok / seconds, p50: result.latency.p50, p99: result.latency.p99, failures, statuses }
 }
@@ -484,7 +603,9 @@ function rssSampler(pid: number) {
 
 async function operator(method: string, path: string, payload: unknown, port = ghPort): Promise<unknown> {
   const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
-    method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(payload),
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
   })
   const text = await res.text()
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
@@ -494,7 +615,10 @@ async function operator(method: string, path: string, payload: unknown, port = g
 async function waitHealthy(url: string, child: ChildProcess, name: string) {
   const deadline = Date.now() + 20_000
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}${name === 'Gatehouse' ? `: ${readFileSync(join(dir, 'gatehouse.log'), 'utf8').slice(-2000)}` : ''}`)
+    if (child.exitCode !== null)
+      throw new Error(
+        `${name} exited with ${child.exitCode}${name === 'Gatehouse' ? `: ${readFileSync(join(dir, 'gatehouse.log'), 'utf8').slice(-2000)}` : ''}`,
+      )
     try {
       if ((await fetch(url)).ok) return
     } catch {
@@ -525,5 +649,3 @@ function newestMtime(path: string): number {
 function clamp(v: number, lo: number, hi: number) {
   return Math.min(hi, Math.max(lo, v))
 }
-
-

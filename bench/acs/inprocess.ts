@@ -41,7 +41,10 @@ const schema = postgres ? `gh_bench_${randomBytes(4).toString('hex')}` : undefin
 
 // Every statement as it runs, with its parameters, wall and CPU time (prepared SQLite statements are
 // cached, so wrapping prepare() would miss the repeats).
-interface Ran { sql: string; parameters: unknown[] }
+interface Ran {
+  sql: string
+  parameters: unknown[]
+}
 let recording: Ran[] | undefined
 const timing = new Map<string, { wall: number; cpu: number }>()
 const track = <T>(text: string, parameters: unknown[], run: () => T): T => {
@@ -85,10 +88,20 @@ if (schema !== undefined) {
   await admin.end()
 }
 const config = loadConfig({
-  GATEHOUSE_BASE_URL: 'http://gh.bench', GATEHOUSE_ADMIN_TOKEN: 'a'.repeat(32), GATEHOUSE_SECRET_KEY: '11'.repeat(32), GATEHOUSE_DATA_DIR: dir,
-  GATEHOUSE_DATABASE_URL: postgres ? args.database! : `sqlite:${join(dir, 'gh.db')}`, GATEHOUSE_LOG_LEVEL: 'info', NODE_ENV: 'production', GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9', GATEHOUSE_SMTP_FROM: 'Gatehouse <no-reply@bench.example>',
+  GATEHOUSE_BASE_URL: 'http://gh.bench',
+  GATEHOUSE_ADMIN_TOKEN: 'a'.repeat(32),
+  GATEHOUSE_SECRET_KEY: '11'.repeat(32),
+  GATEHOUSE_DATA_DIR: dir,
+  GATEHOUSE_DATABASE_URL: postgres ? args.database! : `sqlite:${join(dir, 'gh.db')}`,
+  GATEHOUSE_LOG_LEVEL: 'info',
+  NODE_ENV: 'production',
+  GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9',
+  GATEHOUSE_SMTP_FROM: 'Gatehouse <no-reply@bench.example>',
 })
-const runtime = await createRuntime(config, { logger: createLogger(args.level ?? 'info', { write: () => {} }), ...(schema === undefined ? {} : { searchPath: schema }) })
+const runtime = await createRuntime(config, {
+  logger: createLogger(args.level ?? 'info', { write: () => {} }),
+  ...(schema === undefined ? {} : { searchPath: schema }),
+})
 const app = await buildApp(config, runtime.deps)
 const idp = await createTestIdp('bench-idp', 'https://idp.bench.test/metadata')
 if (orgs > 0) {
@@ -97,7 +110,12 @@ if (orgs > 0) {
   console.log(`seeded ${orgs} orgs in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
 const op = async (method: string, url: string, payload: unknown): Promise<unknown> => {
-  const r = await app.inject({ method: method as 'POST', url: `/api/v1${url}`, headers: { authorization: `Bearer ${'a'.repeat(32)}` }, payload: payload as object })
+  const r = await app.inject({
+    method: method as 'POST',
+    url: `/api/v1${url}`,
+    headers: { authorization: `Bearer ${'a'.repeat(32)}` },
+    payload: payload as object,
+  })
   if (r.statusCode >= 300) throw new Error(`${url}: ${r.statusCode} ${r.body}`)
   return JSON.parse(r.body)
 }
@@ -110,7 +128,12 @@ const pool = await responsePool(kind, idp, { entityId: sso.sp.entityId, acsUrl: 
 const bodies = await pool.bodies(count + 1202, { users: 1000 })
 let next = 0
 const post = async () => {
-  const r = await app.inject({ method: 'POST', url: '/saml/acme/acs', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: bodies[next++]! })
+  const r = await app.inject({
+    method: 'POST',
+    url: '/saml/acme/acs',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: bodies[next++]!,
+  })
   if (r.statusCode !== 303) throw new Error(`ACS: ${r.statusCode} ${r.body.slice(0, 300)}`)
 }
 
@@ -126,7 +149,10 @@ recording = undefined
 if (postgres) await sql`analyze`.execute(runtime.db)
 
 if (args.queries !== undefined || args.explain !== undefined) {
-  for (const [title, statements] of [['first sign-in (just-in-time)', firstSignIn], ['returning user', returning]] as const) {
+  for (const [title, statements] of [
+    ['first sign-in (just-in-time)', firstSignIn],
+    ['returning user', returning],
+  ] as const) {
     const queries = statements.filter((s) => !/^(begin|commit|rollback)/i.test(s.sql))
     console.log(`\n${title}: ${statements.length} statements (${queries.length} queries)`)
     for (const s of statements) {
@@ -144,7 +170,11 @@ timing.clear()
 const profiler = args.alloc === undefined ? undefined : new Session()
 if (profiler) {
   profiler.connect()
-  await profiler.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: args.alloc !== 'survivors' })
+  await profiler.post('HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: args.alloc !== 'survivors',
+  })
 }
 const walls: number[] = []
 const cpu0 = process.cpuUsage()
@@ -157,10 +187,15 @@ for (let i = 0; i < count; i++) {
 const cpu = process.cpuUsage(cpu0)
 if (profiler) printAllocations((await profiler.post('HeapProfiler.stopSampling')).profile.head, count)
 walls.sort((a, b) => a - b)
-console.log(`one sign-in at a time, wall ms: p50 ${walls[Math.floor(count * 0.5)]!.toFixed(2)}, p99 ${walls[Math.floor(count * 0.99)]!.toFixed(2)}, p99.9 ${walls[Math.floor(count * 0.999)]!.toFixed(2)}, max ${walls[count - 1]!.toFixed(1)}; over 5 ms: ${walls.filter((w) => w > 5).length}`)
-console.log(`\n${kind}, ${orgs} other orgs, ${postgres ? 'PostgreSQL' : 'SQLite'}: ${count} returning users' sign-ins, ${((cpu.user + cpu.system) / 1000 / count).toFixed(3)} ms CPU each, ${((performance.now() - t0) / count).toFixed(3)} ms wall each`)
+console.log(
+  `one sign-in at a time, wall ms: p50 ${walls[Math.floor(count * 0.5)]!.toFixed(2)}, p99 ${walls[Math.floor(count * 0.99)]!.toFixed(2)}, p99.9 ${walls[Math.floor(count * 0.999)]!.toFixed(2)}, max ${walls[count - 1]!.toFixed(1)}; over 5 ms: ${walls.filter((w) => w > 5).length}`,
+)
+console.log(
+  `\n${kind}, ${orgs} other orgs, ${postgres ? 'PostgreSQL' : 'SQLite'}: ${count} returning users' sign-ins, ${((cpu.user + cpu.system) / 1000 / count).toFixed(3)} ms CPU each, ${((performance.now() - t0) / count).toFixed(3)} ms wall each`,
+)
 if (args.queries !== undefined && !postgres) {
-  for (const [k, v] of timing) console.log(`  ${((v.wall * 1000) / count).toFixed(1).padStart(7)} µs wall ${((v.cpu * 1000) / count).toFixed(1).padStart(7)} µs CPU per sign-in  ${k}`)
+  for (const [k, v] of timing)
+    console.log(`  ${((v.wall * 1000) / count).toFixed(1).padStart(7)} µs wall ${((v.cpu * 1000) / count).toFixed(1).padStart(7)} µs CPU per sign-in  ${k}`)
 }
 await app.close()
 await runtime.close()
@@ -174,7 +209,12 @@ if (schema !== undefined) {
 
 /** The statement with its parameters written in, for EXPLAIN (bench only: our own values). */
 function inline(text: string, parameters: unknown[]): string {
-  const literal = (v: unknown) => (v === null || v === undefined ? 'null' : typeof v === 'number' || typeof v === 'bigint' ? String(v) : `'${(typeof v === 'string' ? v : JSON.stringify(v)).replaceAll("'", "''")}'`)
+  const literal = (v: unknown) =>
+    v === null || v === undefined
+      ? 'null'
+      : typeof v === 'number' || typeof v === 'bigint'
+        ? String(v)
+        : `'${(typeof v === 'string' ? v : JSON.stringify(v)).replaceAll("'", "''")}'`
   if (postgres) return text.replace(/\$(\d+)/g, (_m, n: string) => literal(parameters[Number(n) - 1]))
   let i = 0
   return text.replace(/\?/g, () => literal(parameters[i++]))
@@ -203,7 +243,10 @@ function printAllocations(root: AllocationNode, signIns: number): void {
   const all = walk(root, new Set())
   const kb = (bytes: number) => (bytes / signIns / 1024).toFixed(1).padStart(7)
   console.log(`\nallocated: ${kb(all).trim()} KB per sign-in (sampled, collected objects included)`)
-  for (const [title, map] of [['by allocating function (self)', self], ['by function and what it calls (total)', total]] as const) {
+  for (const [title, map] of [
+    ['by allocating function (self)', self],
+    ['by function and what it calls (total)', total],
+  ] as const) {
     console.log(`  ${title}:`)
     for (const [key, bytes] of [...map].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${kb(bytes)} KB  ${key}`)
   }

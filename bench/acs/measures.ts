@@ -57,45 +57,65 @@ function edit(root: string, file: string, from: string, to: string) {
   writeFileSync(path, text.replace(from, to))
 }
 
-interface Variant { name: string; without: string; flags?: (flags: string[]) => string[]; make?: (root: string) => void | Promise<void> }
+interface Variant {
+  name: string
+  without: string
+  flags?: (flags: string[]) => string[]
+  make?: (root: string) => void | Promise<void>
+}
 const VARIANTS: Variant[] = [
   { name: 'all', without: 'nothing (as npm start runs it)' },
   {
-    name: 'acs-queue', without: 'ACS posts start as they arrive (no queue, no accept-first)',
-    make: (root) => writeFileSync(join(root, 'dist/http/acs-queue.js'),
-      'export function createAcsQueue() { return { take: () => Promise.resolve(() => {}), waiting: 0, connectionArrived: () => {} } }\n'),
+    name: 'acs-queue',
+    without: 'ACS posts start as they arrive (no queue, no accept-first)',
+    make: (root) =>
+      writeFileSync(
+        join(root, 'dist/http/acs-queue.js'),
+        'export function createAcsQueue() { return { take: () => Promise.resolve(() => {}), waiting: 0, connectionArrived: () => {} } }\n',
+      ),
   },
   {
-    name: 'form-parser', without: 'node:querystring parses the ACS form',
-    make: (root) => writeFileSync(join(root, 'dist/http/form.js'),
-      "import { parse } from 'node:querystring'\nexport function parseUrlencoded(text) { return parse(text, '&', '=', { maxKeys: 0 }) }\n"),
+    name: 'form-parser',
+    without: 'node:querystring parses the ACS form',
+    make: (root) =>
+      writeFileSync(
+        join(root, 'dist/http/form.js'),
+        "import { parse } from 'node:querystring'\nexport function parseUrlencoded(text) { return parse(text, '&', '=', { maxKeys: 0 }) }\n",
+      ),
   },
   {
-    name: 'xmldom-scope-patch', without: "xmldom's sax.js as shipped (Object.create scopes)",
+    name: 'xmldom-scope-patch',
+    without: "xmldom's sax.js as shipped (Object.create scopes)",
     make: async (root) => {
       // node_modules of symlinks, but @xmldom/xmldom a copy with the namespace-scope patch reversed.
       rmSync(join(root, 'node_modules'))
       mkdirSync(join(root, 'node_modules/@xmldom'), { recursive: true })
-      for (const name of readdirSync(join(ROOT, 'node_modules'))) if (name !== '@xmldom') symlinkSync(join(ROOT, 'node_modules', name), join(root, 'node_modules', name))
+      for (const name of readdirSync(join(ROOT, 'node_modules')))
+        if (name !== '@xmldom') symlinkSync(join(ROOT, 'node_modules', name), join(root, 'node_modules', name))
       for (const name of readdirSync(join(ROOT, 'node_modules/@xmldom'))) {
         if (name === 'xmldom') cpSync(join(ROOT, 'node_modules/@xmldom/xmldom'), join(root, 'node_modules/@xmldom/xmldom'), { recursive: true })
         else symlinkSync(join(ROOT, 'node_modules/@xmldom', name), join(root, 'node_modules/@xmldom', name))
       }
-      const patch = (await import(join(ROOT, 'scripts/patch-dependencies.mjs')) as { PATCHES: { id: string; before: string; after: string }[] }).PATCHES.find((p) => p.id === 'xmldom-namespace-scope')!
+      const patch = ((await import(join(ROOT, 'scripts/patch-dependencies.mjs'))) as { PATCHES: { id: string; before: string; after: string }[] }).PATCHES.find(
+        (p) => p.id === 'xmldom-namespace-scope',
+      )!
       edit(root, 'node_modules/@xmldom/xmldom/lib/sax.js', patch.after, patch.before)
     },
   },
   {
-    name: 'xmldom-grammar-cache', without: "xmldom's grammar expressions built per end tag, as shipped",
+    name: 'xmldom-grammar-cache',
+    without: "xmldom's grammar expressions built per end tag, as shipped",
     make: (root) => edit(root, 'dist/saml/xml.js', "memoizeXmldomGrammar(createRequire(import.meta.url)('@xmldom/xmldom/lib/grammar.js'));", ''),
   },
   {
-    name: 'semi-space-flag', without: 'no --max-semi-space-size=8 (V8 default; node 22+ would add it back by re-executing, so that is edited out too)',
+    name: 'semi-space-flag',
+    without: 'no --max-semi-space-size=8 (V8 default; node 22+ would add it back by re-executing, so that is edited out too)',
     flags: (f) => f.filter((x) => !x.startsWith('--max-semi-space-size')),
     make: (root) => edit(root, 'dist/node-flags.js', "export const RESTART_FLAGS = ['--max-semi-space-size=8'];", 'export const RESTART_FLAGS = [];'),
   },
   {
-    name: 'wal-checkpointer', without: "no checkpoint worker: SQLite's own checkpoints (every 1,000 WAL pages, in the committing request)",
+    name: 'wal-checkpointer',
+    without: "no checkpoint worker: SQLite's own checkpoints (every 1,000 WAL pages, in the committing request)",
     make: (root) => edit(root, 'dist/store/database.js', "if (config.path !== ':memory:') {", 'if (false) {'),
   },
 ]
@@ -116,12 +136,24 @@ const SECRET_KEY = randomBytes(32).toString('hex')
 const ports = await Promise.all([...variants, ...variants, 'node-saml'].map(() => freePort()))
 const baseUrl = `http://127.0.0.1:${ports[0]}`
 const envFor = (name: string, port: number): Record<string, string> => ({
-  PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production', GATEHOUSE_BASE_URL: baseUrl, GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_PORT: String(port),
-  GATEHOUSE_DATA_DIR: join(dir, name, 'data'), GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, name, 'data', 'gatehouse.db')}`, GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
-  GATEHOUSE_SECRET_KEY: SECRET_KEY, GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9', GATEHOUSE_LOG_LEVEL: 'info',
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  NODE_ENV: 'production',
+  GATEHOUSE_BASE_URL: baseUrl,
+  GATEHOUSE_HOST: '127.0.0.1',
+  GATEHOUSE_PORT: String(port),
+  GATEHOUSE_DATA_DIR: join(dir, name, 'data'),
+  GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, name, 'data', 'gatehouse.db')}`,
+  GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
+  GATEHOUSE_SECRET_KEY: SECRET_KEY,
+  GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9',
+  GATEHOUSE_LOG_LEVEL: 'info',
 })
 
-interface Server { name: string; port: number; pid: number }
+interface Server {
+  name: string
+  port: number
+  pid: number
+}
 const servers: Server[] = []
 const idp = await createTestIdp('bench-idp', 'https://idp.bench.test/metadata')
 let sp: { entityId: string; acsUrl: string; certificatePem: string } | undefined
@@ -153,8 +185,21 @@ await runtime.close()
 const nsPort = ports.at(-1)!
 const nsCommand = pinned(0, [process.execPath, '--import', 'tsx', 'bench/acs/node-saml-server.ts'])
 const ns = spawn(nsCommand[0]!, nsCommand.slice(1), {
-  cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'],
-  env: { ...process.env, NODE_ENV: 'production', NODE_SAML_BENCH: JSON.stringify({ port: nsPort, path: acsPath, idpCert: idp.certificatePem, idpIssuer: idp.entityId, entityId: sp!.entityId, acsUrl: sp!.acsUrl, privateKeyPem: spKey!.privateKeyPem }) },
+  cwd: ROOT,
+  stdio: ['ignore', 'inherit', 'inherit'],
+  env: {
+    ...process.env,
+    NODE_ENV: 'production',
+    NODE_SAML_BENCH: JSON.stringify({
+      port: nsPort,
+      path: acsPath,
+      idpCert: idp.certificatePem,
+      idpIssuer: idp.entityId,
+      entityId: sp!.entityId,
+      acsUrl: sp!.acsUrl,
+      privateKeyPem: spKey!.privateKeyPem,
+    }),
+  },
 })
 children.push(ns)
 await waitHealthy(`http://127.0.0.1:${nsPort}/healthz`, ns, 'node-saml')
@@ -178,22 +223,39 @@ if (PATHS.includes('nginx' as never)) {
     }
   }`
   })
-  writeFileSync(join(conf, 'nginx.conf'), `daemon off; worker_processes 1; pid ${conf}/nginx.pid; error_log ${conf}/logs/error.log;
+  writeFileSync(
+    join(conf, 'nginx.conf'),
+    `daemon off; worker_processes 1; pid ${conf}/nginx.pid; error_log ${conf}/logs/error.log;
 events { worker_connections 1024; }
 http {
   access_log off; client_body_temp_path ${conf}/body; proxy_temp_path ${conf}/proxy; fastcgi_temp_path ${conf}/fcgi; uwsgi_temp_path ${conf}/uwsgi; scgi_temp_path ${conf}/scgi;
   ${blocks.join('\n  ')}
 }
-`)
+`,
+  )
   const command = pinned(1, [NGINX, '-p', conf, '-c', join(conf, 'nginx.conf'), '-e', join(conf, 'logs/error.log')])
   const nginx = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] })
   children.push(nginx)
   await waitHealthy(`http://127.0.0.1:${nginxPort.get('all')}/healthz`, nginx, 'nginx')
 }
 
-console.log(`${servers.length} Gatehouse servers (${HAS_TASKSET ? 'CPU 0' : 'unpinned'}), node-saml, paths: ${PATHS.join(', ')}; ${ROUNDS} rounds × ${SECONDS} s; node ${process.version}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+console.log(
+  `${servers.length} Gatehouse servers (${HAS_TASKSET ? 'CPU 0' : 'unpinned'}), node-saml, paths: ${PATHS.join(', ')}; ${ROUNDS} rounds × ${SECONDS} s; node ${process.version}; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+)
 
-interface Result { cell: string; path: Path; server: string; rps: number; cpuMs: number; p50: number; p99: number; failures: number; rssMb: number }
+interface Result {
+  cell: string
+  path: Path
+  server: string
+  rps: number
+  cpuMs: number
+  p50: number
+  p99: number
+  failures: number
+  rssMb: number
+}
 const results: Result[] = []
 for (const { kind, connections } of CELLS) {
   const pool = await responsePool(kind, idp, sp!)
@@ -225,7 +287,8 @@ for (const { kind, connections } of CELLS) {
     }
   }
   report(cell)
-  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ node: process.version, rounds: ROUNDS, seconds: SECONDS, results }, null, 2))
+  if (process.env.BENCH_JSON)
+    writeFileSync(process.env.BENCH_JSON, JSON.stringify({ node: process.version, rounds: ROUNDS, seconds: SECONDS, results }, null, 2))
 }
 
 process.exit(0)
@@ -238,18 +301,27 @@ function report(cell: string) {
     const rows = [...variants.map((v) => v.name), ...(path === 'direct' ? ['node-saml'] : [])].map((name) => {
       const rs = of(name)
       return [
-        name === 'all' ? 'all measures' : name === 'node-saml' ? 'node-saml' : `without ${name}`, fmt(m(rs, 'rps')), fmt(m(rs, 'cpuMs')),
-        name === 'all' ? '' : `${(((m(rs, 'cpuMs') / m(base, 'cpuMs')) - 1) * 100).toFixed(0)} %`,
-        fmt(m(rs, 'p50')), fmt(m(rs, 'p99')), (m(rs, 'p99') / m(rs, 'p50')).toFixed(2), rs.map((r) => (r.p99 / r.p50).toFixed(1)).join(' '),
-        name === 'node-saml' ? '' : `${Math.max(...rs.map((r) => r.rssMb)).toFixed(0)} MB`, String(rs.reduce((s, r) => s + r.failures, 0)),
+        name === 'all' ? 'all measures' : name === 'node-saml' ? 'node-saml' : `without ${name}`,
+        fmt(m(rs, 'rps')),
+        fmt(m(rs, 'cpuMs')),
+        name === 'all' ? '' : `${((m(rs, 'cpuMs') / m(base, 'cpuMs') - 1) * 100).toFixed(0)} %`,
+        fmt(m(rs, 'p50')),
+        fmt(m(rs, 'p99')),
+        (m(rs, 'p99') / m(rs, 'p50')).toFixed(2),
+        rs.map((r) => (r.p99 / r.p50).toFixed(1)).join(' '),
+        name === 'node-saml' ? '' : `${Math.max(...rs.map((r) => r.rssMb)).toFixed(0)} MB`,
+        String(rs.reduce((s, r) => s + r.failures, 0)),
         name === 'node-saml' ? `÷ ${(m(base, 'rps') / m(rs, 'rps')).toFixed(1)}` : '',
       ]
     })
-    console.log(`${cell}, ${path}: medians over ${ROUNDS} runs; CPU = server CPU ms per request (all threads), Δ CPU against "all" (load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')})`)
+    console.log(
+      `${cell}, ${path}: medians over ${ROUNDS} runs; CPU = server CPU ms per request (all threads), Δ CPU against "all" (load average now ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')})`,
+    )
     printTable(['server', 'req/s', 'CPU ms', 'Δ CPU', 'p50', 'p99', 'p99/p50', 'each run', 'peak RSS', 'fail', 'all ÷ node-saml'], rows)
   }
 }
-
 
 async function cannon(url: string, connections: number, bodies: Buffer[], amount: number, pid: number) {
   await settle()
@@ -259,14 +331,36 @@ async function cannon(url: string, connections: number, bodies: Buffer[], amount
   const cpu0 = cpuSeconds(pid)
   const started = performance.now()
   const result = await autocannon({
-    url, connections, amount, sampleInt: 100, timeout: 60, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    requests: [{ setupRequest: (request: Record<string, unknown>) => ({ ...request, body: bodies[next++ % bodies.length] }), onResponse: () => { last = performance.now() } }],
+    url,
+    connections,
+    amount,
+    sampleInt: 100,
+    timeout: 60,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    requests: [
+      {
+        setupRequest: (request: Record<string, unknown>) => ({ ...request, body: bodies[next++ % bodies.length] }),
+        onResponse: () => {
+          last = performance.now()
+        },
+      },
+    ],
   })
   const statuses = result.statusCodeStats as Record<string, { count: number }>
-  const ok = Object.entries(statuses).filter(([c]) => c === '303').reduce((s, [, v]) => s + v.count, 0)
+  const ok = Object.entries(statuses)
+    .filter(([c]) => c === '303')
+    .reduce((s, [, v]) => s + v.count, 0)
   const all = Object.values(statuses).reduce((s, v) => s + v.count, 0)
   const cpuMs = ((cpuSeconds(pid) - cpu0) * 1000) / Math.max(1, all)
-  return { rps: ok / ((last - started) / 1000), cpuMs, p50: result.latency.p50, p99: result.latency.p99, failures: all - ok + result.errors + result.timeouts, rssMb: rss.stop() }
+  return {
+    rps: ok / ((last - started) / 1000),
+    cpuMs,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: all - ok + result.errors + result.timeouts,
+    rssMb: rss.stop(),
+  }
 }
 
 /** Until no server process uses CPU any more (two quiet 50 ms samples, 10 s at most): autocannon drops requests in flight at `amount`. */
@@ -290,7 +384,9 @@ function cpuSeconds(pid: number): number {
 
 function rssSampler(pid: number) {
   let peak = 0
-  const sample = () => { peak = Math.max(peak, Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024) }
+  const sample = () => {
+    peak = Math.max(peak, Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024)
+  }
   sample()
   const timer = setInterval(sample, 50)
   return { stop: () => (clearInterval(timer), sample(), peak) }
@@ -298,7 +394,11 @@ function rssSampler(pid: number) {
 
 async function setUpOrg(port: number) {
   const operator = async (method: string, path: string, payload: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) })
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    })
     const text = await res.text()
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
     return text === '' ? undefined : (JSON.parse(text) as unknown)

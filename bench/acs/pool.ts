@@ -41,7 +41,12 @@ export interface ResponsePool {
 
 export async function responsePool(kind: FixtureKind, idp: TestIdp, sp: Sp): Promise<ResponsePool> {
   const encrypted = kind === 'encrypted'
-  const template = await makeResponseXml(encrypted ? 'small' : kind, { idp, sp, user: T.user, ids: { response: T.response, assertion: T.assertion, session: T.session } })
+  const template = await makeResponseXml(encrypted ? 'small' : kind, {
+    idp,
+    sp,
+    user: T.user,
+    ids: { response: T.response, assertion: T.assertion, session: T.session },
+  })
   const doc = new DOMParser().parseFromString(template, 'text/xml')
   const assertion = child(doc.documentElement!, 'urn:oasis:names:tc:SAML:2.0:assertion', 'Assertion')
   const signature = child(assertion, DS, 'Signature')
@@ -53,7 +58,8 @@ export async function responsePool(kind: FixtureKind, idp: TestIdp, sp: Sp): Pro
   unsigned.removeChild(child(unsigned, DS, 'Signature'))
   const canonicalAssertion = exclusiveC14n(unsigned)
   const canonicalSignedInfo = exclusiveC14n(signedInfo, [{ prefix: 'ds', namespaceURI: DS }])
-  if (createHash('sha256').update(canonicalAssertion).digest('base64') !== digestValue) throw new Error('template: canonical assertion does not reproduce the digest')
+  if (createHash('sha256').update(canonicalAssertion).digest('base64') !== digestValue)
+    throw new Error('template: canonical assertion does not reproduce the digest')
   if (!rsaVerify('sha256', Buffer.from(canonicalSignedInfo), idp.certificate.publicKey, Buffer.from(signatureValue, 'base64'))) {
     throw new Error('template: canonical SignedInfo does not reproduce the signature')
   }

@@ -29,12 +29,25 @@ export async function seedOrgs(store: Store, options: SeedOptions): Promise<{ or
         await tx.orgs.insert({ id: orgId, name: `Seeded org ${i}`, slug, createdAt: at })
         const connectionId = newId()
         await tx.ssoConnections.insert({
-          id: connectionId, orgId, ssoName: slug, enabled: true,
+          id: connectionId,
+          orgId,
+          ssoName: slug,
+          enabled: true,
           idp: {
-            entityId: `https://idp.${slug}.test/metadata`, ssoUrlRedirect: `https://idp.${slug}.test/sso`, ssoUrlPost: undefined,
-            certificates: [options.certificatePem], signatureAlgorithm: 'rsa-sha256', source: 'manual', nameIdFormats: [],
+            entityId: `https://idp.${slug}.test/metadata`,
+            ssoUrlRedirect: `https://idp.${slug}.test/sso`,
+            ssoUrlPost: undefined,
+            certificates: [options.certificatePem],
+            signatureAlgorithm: 'rsa-sha256',
+            source: 'manual',
+            nameIdFormats: [],
           },
-          policy: DEFAULT_POLICY, metadataUrl: undefined, metadataRefreshedAt: undefined, metadataRefreshError: undefined, createdAt: at, updatedAt: at,
+          policy: DEFAULT_POLICY,
+          metadataUrl: undefined,
+          metadataRefreshedAt: undefined,
+          metadataRefreshError: undefined,
+          createdAt: at,
+          updatedAt: at,
         })
         const workspaceId = newId()
         await tx.workspaces.insert({ id: workspaceId, orgId, name: 'Production', slug: 'production', createdAt: at })
@@ -47,7 +60,14 @@ export async function seedOrgs(store: Store, options: SeedOptions): Promise<{ or
           await tx.members.setWorkspaceRoles(memberId, { [workspaceId]: m === 0 ? 'admin' : 'viewer' })
           await tx.saml.rememberIdentity(connectionId, email, userId, at)
           await tx.sessions.insert({
-            idHash: hashSecretToken(newSecretToken()), userId, orgId, kind: 'browser', authMethod: 'saml', createdAt: at, idleExpiresAt: later, expiresAt: later,
+            idHash: hashSecretToken(newSecretToken()),
+            userId,
+            orgId,
+            kind: 'browser',
+            authMethod: 'saml',
+            createdAt: at,
+            idleExpiresAt: later,
+            expiresAt: later,
           })
         }
         await tx.audit.insert({ id: newId(), orgId, actor: 'operator', action: 'sso.enabled', target: null, detail: {}, createdAt: at })

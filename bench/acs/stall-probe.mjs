@@ -15,26 +15,37 @@ const pid = process.pid
 const snap = () => {
   const out = {}
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try { const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number); out[tid] = [run, wait] } catch { /* the thread ended meanwhile */ }
+    try {
+      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number)
+      out[tid] = [run, wait]
+    } catch {
+      /* the thread ended meanwhile */
+    }
   }
   return out
 }
 const gcs = []
-new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push([e.startTime, e.duration, e.detail?.kind]) }).observe({ entryTypes: ['gc'] })
-let last = performance.now(), prev = snap()
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcs.push([e.startTime, e.duration, e.detail?.kind])
+}).observe({ entryTypes: ['gc'] })
+let last = performance.now(),
+  prev = snap()
 setInterval(() => {
-  const now = performance.now(), cur = snap()
+  const now = performance.now(),
+    cur = snap()
   const lag = now - last
   if (lag >= 20) {
     const parts = []
     for (const [tid, [run, wait]] of Object.entries(cur)) {
       const p = prev[tid] ?? [0, 0]
-      const dr = (run - p[0]) / 1e6, dw = (wait - p[1]) / 1e6
+      const dr = (run - p[0]) / 1e6,
+        dw = (wait - p[1]) / 1e6
       if (dr > 1 || dw > 1) parts.push(`${tid === String(pid) ? 'main' : tid}:run ${dr.toFixed(1)} wait ${dw.toFixed(1)}`)
     }
     const g = gcs.filter(([s, d]) => s + d >= last - 1).map(([s, d, k]) => `gc${k} ${d.toFixed(1)}ms@${(s - last).toFixed(0)}`)
     writeSync(2, `STALL at ${now.toFixed(0)} lag ${lag.toFixed(1)} ms | ${parts.join(', ')} | ${g.join(' ')}\n`)
   }
   if (gcs.length > 100) gcs.splice(0, 50)
-  last = now; prev = cur
+  last = now
+  prev = cur
 }, 2).unref()

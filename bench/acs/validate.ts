@@ -25,7 +25,9 @@ const WARMUP_MS = Number(args['warmup-ms'] ?? 1500)
 const kinds = args.fixture === undefined ? FIXTURE_KINDS : (args.fixture.split(',') as FixtureKind[])
 const only = args.only as 'gatehouse' | 'node-saml' | undefined
 
-const LOAD_AT_START = loadavg().map((l) => l.toFixed(2)).join(' ')
+const LOAD_AT_START = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ')
 const TARGET: Record<FixtureKind, number> = { small: 5, medium: 0, large: 3, encrypted: 3 }
 
 const idp = await createTestIdp('bench-idp', 'https://idp.bench.test/metadata')
@@ -75,11 +77,16 @@ for (const kind of kinds) {
   if (n.profile?.nameID !== 'user7@example.test' || groupCount !== EXPECTED_GROUPS[kind]) throw new Error(`${kind}: node-saml read the wrong identity`)
   const gt = await gatehouse(tampered)
   if (gt.ok) throw new Error(`${kind}: Gatehouse accepted a tampered response`)
-  const nt = await nodeSaml(tampered).then(() => 'accepted', (e: Error) => e.message)
+  const nt = await nodeSaml(tampered).then(
+    () => 'accepted',
+    (e: Error) => e.message,
+  )
   if (nt === 'accepted') throw new Error(`${kind}: node-saml accepted a tampered response`)
   const xmlBytes = Buffer.from(base64, 'base64').length
   fixtures.set(kind, { base64, xmlBytes })
-  console.log(`${kind.padEnd(9)} ${(xmlBytes / 1024).toFixed(1).padStart(5)} KB XML, ${(base64.length / 1024).toFixed(1).padStart(6)} KB base64: both accept; tampered copy refused by both (Gatehouse: ${gt.failure.code}; node-saml: ${nt})`)
+  console.log(
+    `${kind.padEnd(9)} ${(xmlBytes / 1024).toFixed(1).padStart(5)} KB XML, ${(base64.length / 1024).toFixed(1).padStart(6)} KB base64: both accept; tampered copy refused by both (Gatehouse: ${gt.failure.code}; node-saml: ${nt})`,
+  )
 }
 
 // --- Timing ------------------------------------------------------------------------------------
@@ -142,10 +149,28 @@ for (const kind of kinds) {
 
 // --- Report ------------------------------------------------------------------------------------
 
-console.log(`\nValidations/s, ${RUNS} runs of ${RUN_MS} ms each (median [min–max]); node ${process.version}, pid ${process.pid}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (was ${LOAD_AT_START})`)
+console.log(
+  `\nValidations/s, ${RUNS} runs of ${RUN_MS} ms each (median [min–max]); node ${process.version}, pid ${process.pid}; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (was ${LOAD_AT_START})`,
+)
 console.log('ratio = Gatehouse median / node-saml median [range of per-run ratios, each run against the node-saml run beside it]')
 console.log('"/CPU-s" = validations per second of process CPU time; µs columns are CPU time per validation\n')
-const header = ['fixture', 'XML KB', 'Gatehouse /s', 'node-saml /s', 'ratio', 'target', 'GH /CPU-s', 'NS /CPU-s', 'CPU ratio', 'GH µs', 'GH µs/KB', 'NS µs', 'NS µs/KB']
+const header = [
+  'fixture',
+  'XML KB',
+  'Gatehouse /s',
+  'node-saml /s',
+  'ratio',
+  'target',
+  'GH /CPU-s',
+  'NS /CPU-s',
+  'CPU ratio',
+  'GH µs',
+  'GH µs/KB',
+  'NS µs',
+  'NS µs/KB',
+]
 const table: string[][] = []
 for (const r of rows) {
   const kb = r.xmlBytes / 1024
@@ -156,15 +181,20 @@ for (const r of rows) {
   const ratio = g / n
   const target = TARGET[r.kind]
   table.push([
-    FIXTURE_LABEL[r.kind], kb.toFixed(1),
+    FIXTURE_LABEL[r.kind],
+    kb.toFixed(1),
     r.gatehouse.length ? `${fmt(g)} [${spread(r.gatehouse)}]` : '–',
     r.nodeSaml.length ? `${fmt(n)} [${spread(r.nodeSaml)}]` : '–',
     // Ratio of medians, then the range of the per-run ratios (each Gatehouse run against the node-saml run beside it).
     Number.isFinite(ratio) ? `${ratio.toFixed(2)}× [${pairedRatios(r.gatehouse, r.nodeSaml)}]` : '–',
     target === 0 ? '–' : `≥ ${target}× ${Number.isFinite(ratio) ? (ratio >= target ? 'met' : 'MISSED') : ''}`,
-    fmt(gc), fmt(nc), Number.isFinite(gc / nc) ? `${(gc / nc).toFixed(2)}× [${pairedRatios(r.gatehouseCpu, r.nodeSamlCpu)}]` : '–',
-    gc ? (1e6 / gc).toFixed(0) : '–', gc ? (1e6 / gc / kb).toFixed(1) : '–',
-    nc ? (1e6 / nc).toFixed(0) : '–', nc ? (1e6 / nc / kb).toFixed(1) : '–',
+    fmt(gc),
+    fmt(nc),
+    Number.isFinite(gc / nc) ? `${(gc / nc).toFixed(2)}× [${pairedRatios(r.gatehouseCpu, r.nodeSamlCpu)}]` : '–',
+    gc ? (1e6 / gc).toFixed(0) : '–',
+    gc ? (1e6 / gc / kb).toFixed(1) : '–',
+    nc ? (1e6 / nc).toFixed(0) : '–',
+    nc ? (1e6 / nc / kb).toFixed(1) : '–',
   ])
 }
 printTable(header, table)
@@ -172,16 +202,24 @@ printTable(header, table)
 // Linearity over the three signed-only sizes: least squares time = a + b·KB.
 const linear = rows.filter((r) => r.kind !== 'encrypted')
 if (linear.length >= 2) {
-  for (const [name, pick] of [['Gatehouse', (r: Row) => r.gatehouseCpu], ['node-saml', (r: Row) => r.nodeSamlCpu]] as const) {
+  for (const [name, pick] of [
+    ['Gatehouse', (r: Row) => r.gatehouseCpu],
+    ['node-saml', (r: Row) => r.nodeSamlCpu],
+  ] as const) {
     const points = linear.filter((r) => pick(r).length > 0).map((r) => [r.xmlBytes / 1024, 1e6 / median(pick(r))] as const)
     if (points.length < 2) continue
     const fit = leastSquares(points)
-    console.log(`${name.padEnd(9)} CPU time ≈ ${fit.a.toFixed(0)} µs + ${fit.b.toFixed(1)} µs/KB × size (R² = ${fit.r2.toFixed(4)}, least squares over ${points.map(([x]) => x.toFixed(0)).join('/')} KB)`)
+    console.log(
+      `${name.padEnd(9)} CPU time ≈ ${fit.a.toFixed(0)} µs + ${fit.b.toFixed(1)} µs/KB × size (R² = ${fit.r2.toFixed(4)}, least squares over ${points.map(([x]) => x.toFixed(0)).join('/')} KB)`,
+    )
   }
 }
 
 if (process.env.BENCH_JSON) {
-  writeFileSync(process.env.BENCH_JSON, JSON.stringify({ node: process.version, runs: RUNS, runMs: RUN_MS, loadAtStart: LOAD_AT_START, loadAtEnd: loadavg(), rows }, null, 2))
+  writeFileSync(
+    process.env.BENCH_JSON,
+    JSON.stringify({ node: process.version, runs: RUNS, runMs: RUN_MS, loadAtStart: LOAD_AT_START, loadAtEnd: loadavg(), rows }, null, 2),
+  )
 }
 
 function pairedRatios(a: readonly number[], b: readonly number[]): string {
@@ -201,5 +239,3 @@ function leastSquares(points: ReadonlyArray<readonly [number, number]>) {
   const ssRes = points.reduce((s, [x, y]) => s + (y - (a + b * x)) ** 2, 0)
   return { a, b, r2: ssTot === 0 ? 1 : 1 - ssRes / ssTot }
 }
-
-

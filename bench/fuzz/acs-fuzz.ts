@@ -19,7 +19,14 @@ import { describeOutcome, runMutant, type Outcome } from '../../test/saml/fuzz/e
 import { createFuzzWorld } from '../../test/saml/fuzz/seeds.js'
 import { emptyStats, formatStats, merge, tally, type FuzzStats } from '../../test/saml/fuzz/stats.js'
 
-interface WorkerInput { readonly runSeed: number; readonly mutations: number; readonly workers: number; readonly worker: number; readonly from: number; readonly beat: SharedArrayBuffer }
+interface WorkerInput {
+  readonly runSeed: number
+  readonly mutations: number
+  readonly workers: number
+  readonly worker: number
+  readonly from: number
+  readonly beat: SharedArrayBuffer
+}
 type WorkerMessage =
   | { readonly type: 'stats'; readonly stats: FuzzStats; readonly next: number }
   | { readonly type: 'finding'; readonly outcome: Outcome }
@@ -67,7 +74,11 @@ async function main(): Promise<void> {
   const workers = Math.max(1, Number(args.workers ?? Math.min(2, cpus().length)))
   const summaryPath = args.summary ?? `bench/fuzz/results/acs-fuzz-seed-${runSeed}.txt`
   const commit = gitCommit()
-  console.log(`acs-fuzz: ${mutations} mutants of run seed ${runSeed} on ${workers} workers (commit ${commit}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`)
+  console.log(
+    `acs-fuzz: ${mutations} mutants of run seed ${runSeed} on ${workers} workers (commit ${commit}, load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')})`,
+  )
 
   const total = emptyStats()
   const findings: Outcome[] = []
@@ -80,14 +91,18 @@ async function main(): Promise<void> {
     const seconds = (Date.now() - started) / 1000
     const rate = total.mutants / Math.max(seconds, 0.001)
     const eta = rate > 0 ? (mutations - total.mutants) / rate : Number.NaN
-    console.log(`${final ? 'done' : 'progress'} ${seconds.toFixed(0)} s: ${total.mutants}/${mutations} (${rate.toFixed(0)}/s, eta ${eta.toFixed(0)} s) accepted ${total.verdicts.accepted} violations ${total.verdicts.violation} crashes ${total.verdicts.crash}`)
+    console.log(
+      `${final ? 'done' : 'progress'} ${seconds.toFixed(0)} s: ${total.mutants}/${mutations} (${rate.toFixed(0)}/s, eta ${eta.toFixed(0)} s) accepted ${total.verdicts.accepted} violations ${total.verdicts.violation} crashes ${total.verdicts.crash}`,
+    )
   }
 
   // SIGTERM or SIGINT ends the run early and still writes the summary of what ran (marked interrupted).
   const threads = new Set<Worker>()
   let interrupted = false
   let stop: () => void = () => {}
-  const stopped = new Promise<void>((resolve) => { stop = resolve })
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve
+  })
   const interrupt = () => {
     interrupted = true
     for (const thread of threads) void thread.terminate()
@@ -96,54 +111,67 @@ async function main(): Promise<void> {
   process.once('SIGTERM', interrupt)
   process.once('SIGINT', interrupt)
 
-  const runWorker = (worker: number, from: number) => new Promise<void>((resolve, reject) => {
-    Atomics.store(beats, worker, from)
-    // The worker runs this same TypeScript file, through tsx's loader registered in the thread.
-    const thread = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}) })`, {
-      eval: true,
-      workerData: { runSeed, mutations, workers, worker, from, beat } satisfies WorkerInput,
-    })
-    threads.add(thread)
-    thread.on('exit', () => threads.delete(thread))
-    let current = from
-    let since = Date.now()
-    const watchdog = setInterval(() => {
-      const now = Atomics.load(beats, worker)
-      if (now !== current) {
-        current = now
-        since = Date.now()
-      } else if (Date.now() - since > HANG_MS + 5_000) {
+  const runWorker = (worker: number, from: number) =>
+    new Promise<void>((resolve, reject) => {
+      Atomics.store(beats, worker, from)
+      // The worker runs this same TypeScript file, through tsx's loader registered in the thread.
+      const thread = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}) })`, {
+        eval: true,
+        workerData: { runSeed, mutations, workers, worker, from, beat } satisfies WorkerInput,
+      })
+      threads.add(thread)
+      thread.on('exit', () => threads.delete(thread))
+      let current = from
+      let since = Date.now()
+      const watchdog = setInterval(() => {
+        const now = Atomics.load(beats, worker)
+        if (now !== current) {
+          current = now
+          since = Date.now()
+        } else if (Date.now() - since > HANG_MS + 5_000) {
+          clearInterval(watchdog)
+          // The mutant in flight never came back: a crash, replayable from its index.
+          const hung = {
+            index: now,
+            mutantSeed: 0,
+            seed: '?',
+            chain: [],
+            verdict: 'crash',
+            detail: `worker stuck on mutant #${now} for over ${HANG_MS} ms`,
+            ms: HANG_MS,
+            xml: '',
+          } satisfies Outcome
+          findings.push(hung)
+          total.mutants++
+          total.verdicts.crash++
+          console.log(describeOutcome(hung, runSeed))
+          void thread
+            .terminate()
+            .then(() => runWorker(worker, now + workers))
+            .then(resolve, reject)
+        }
+      }, 5_000)
+      thread.on('message', (message: WorkerMessage) => {
+        if (message.type === 'finding') {
+          findings.push(message.outcome)
+          console.log(describeOutcome(message.outcome, runSeed))
+          return
+        }
+        merge(total, message.stats)
+        if (Date.now() - lastProgress > 15_000) {
+          lastProgress = Date.now()
+          progress()
+        }
+        if (message.type === 'done') {
+          clearInterval(watchdog)
+          resolve()
+        }
+      })
+      thread.on('error', (error) => {
         clearInterval(watchdog)
-        // The mutant in flight never came back: a crash, replayable from its index.
-        const hung = { index: now, mutantSeed: 0, seed: '?', chain: [], verdict: 'crash', detail: `worker stuck on mutant #${now} for over ${HANG_MS} ms`, ms: HANG_MS, xml: '' } satisfies Outcome
-        findings.push(hung)
-        total.mutants++
-        total.verdicts.crash++
-        console.log(describeOutcome(hung, runSeed))
-        void thread.terminate().then(() => runWorker(worker, now + workers)).then(resolve, reject)
-      }
-    }, 5_000)
-    thread.on('message', (message: WorkerMessage) => {
-      if (message.type === 'finding') {
-        findings.push(message.outcome)
-        console.log(describeOutcome(message.outcome, runSeed))
-        return
-      }
-      merge(total, message.stats)
-      if (Date.now() - lastProgress > 15_000) {
-        lastProgress = Date.now()
-        progress()
-      }
-      if (message.type === 'done') {
-        clearInterval(watchdog)
-        resolve()
-      }
+        reject(error)
+      })
     })
-    thread.on('error', (error) => {
-      clearInterval(watchdog)
-      reject(error)
-    })
-  })
 
   await Promise.race([Promise.all(Array.from({ length: workers }, (_, w) => runWorker(w, w))), stopped])
   progress(true)
@@ -152,11 +180,16 @@ async function main(): Promise<void> {
     `ACS mutation fuzzer${interrupted ? ' (INTERRUPTED before the end)' : ''}: run seed ${runSeed}, ${total.mutants} mutants, ${workers} workers, ${seconds.toFixed(0)} s (${(total.mutants / seconds).toFixed(0)}/s)`,
     `commit ${commit}, node ${process.version}, ${new Date(started).toISOString()} → ${new Date().toISOString()}`,
   ]
-  const text = [...header, formatStats(total), '', `findings (${findings.length}):`, ...findings.slice(0, 200).map((f) => describeOutcome(f, runSeed))].join('\n')
+  const text = [...header, formatStats(total), '', `findings (${findings.length}):`, ...findings.slice(0, 200).map((f) => describeOutcome(f, runSeed))].join(
+    '\n',
+  )
   console.log(text)
   mkdirSync(dirname(summaryPath), { recursive: true })
   writeFileSync(summaryPath, `${text}\n`)
-  writeFileSync(summaryPath.replace(/\.txt$/, '') + '.json', `${JSON.stringify({ runSeed, workers, seconds, interrupted, commit, stats: total, findings: findings.slice(0, 200).map(({ xml: _, ...f }) => f) }, null, 2)}\n`)
+  writeFileSync(
+    summaryPath.replace(/\.txt$/, '') + '.json',
+    `${JSON.stringify({ runSeed, workers, seconds, interrupted, commit, stats: total, findings: findings.slice(0, 200).map(({ xml: _, ...f }) => f) }, null, 2)}\n`,
+  )
   process.exitCode = findings.length === 0 && !interrupted ? 0 : 1
   if (interrupted) process.exit()
 }
@@ -177,7 +210,10 @@ function textDiff(a: string, b: string): string {
   while (start < a.length && start < b.length && a[start] === b[start]) start++
   let endA = a.length
   let endB = b.length
-  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) { endA--; endB-- }
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) {
+    endA--
+    endB--
+  }
   const from = Math.max(0, start - 120)
   return `@ ${start}\n- ${a.slice(from, Math.min(a.length, endA + 120))}\n+ ${b.slice(from, Math.min(b.length, endB + 120))}`
 }

@@ -24,7 +24,9 @@ function forge(plaintext: string, badPadding = false, garbageKey = false): strin
   body = Buffer.concat([body, randomBytes(pad - 1), Buffer.from([badPadding ? 0 : pad])])
   const c = createCipheriv('aes-128-cbc', key, iv).setAutoPadding(false)
   const content = Buffer.concat([iv, c.update(body), c.final()])
-  const wrapped = garbageKey ? randomBytes(256) : publicEncrypt({ key: parties.sp.certificatePem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, key)
+  const wrapped = garbageKey
+    ? randomBytes(256)
+    : publicEncrypt({ key: parties.sp.certificatePem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, key)
   const enc = `<saml2:EncryptedAssertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion"><xenc:EncryptedData xmlns:xenc="${XENC}" Type="${XENC}Element"><xenc:EncryptionMethod Algorithm="${XENC}aes128-cbc"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="${XENC}rsa-oaep-mgf1p"/><xenc:CipherData><xenc:CipherValue>${wrapped.toString('base64')}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo><xenc:CipherData><xenc:CipherValue>${content.toString('base64')}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml2:EncryptedAssertion>`
   return Buffer.from(signed.slice(0, start) + enc + signed.slice(end)).toString('base64')
 }

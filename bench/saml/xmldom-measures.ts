@@ -27,7 +27,9 @@ const ROUNDS = Number(args.rounds ?? 3)
 const KINDS = (args.fixture ?? 'small,large').split(',') as FixtureKind[]
 const ROOT = join(import.meta.dirname, '..', '..')
 const XMLDOM = dirname(createRequire(import.meta.url).resolve('@xmldom/xmldom/package.json'))
-const { PATCHES } = (await import(pathToFileURL(join(ROOT, 'scripts', 'patch-dependencies.mjs')).href)) as { PATCHES: { id: string; before: string; after: string }[] }
+const { PATCHES } = (await import(pathToFileURL(join(ROOT, 'scripts', 'patch-dependencies.mjs')).href)) as {
+  PATCHES: { id: string; before: string; after: string }[]
+}
 const SCOPE_PATCH = PATCHES.find((p) => p.id === 'xmldom-namespace-scope')!
 
 const scratch = mkdtempSync(join(tmpdir(), 'gh-xmldom-measures-'))
@@ -53,7 +55,9 @@ const VARIANTS = [
 
 // The child: parses the document COUNT times with the xmldom at `dir`, memoized as src/saml/xml.ts does when asked.
 const child = join(scratch, 'child.ts')
-writeFileSync(child, `
+writeFileSync(
+  child,
+  `
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import { memoizeXmldomGrammar } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src/saml/xml.ts')).href)}
@@ -68,11 +72,16 @@ let n = 0
 for (let i = 0; i < Number(count); i++) n += new DOMParser({ onError: () => {} }).parseFromString(bytes.toString('utf8'), 'text/xml').documentElement.childNodes.length
 const used = process.cpuUsage(before)
 console.log('RESULT', (used.user + used.system) / Number(count), n)
-`)
+`,
+)
 
 const idp = await createTestIdp('bench-idp', 'https://idp.bench.test/metadata')
 const sp = { entityId: 'https://gatehouse.bench.test/saml/acme', acsUrl: 'https://gatehouse.bench.test/saml/acme/acs', certificatePem: idp.certificatePem }
-console.log(`xmldom measures: ${COUNT} parses a run, ${ROUNDS} rounds; node ${process.version}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
+console.log(
+  `xmldom measures: ${COUNT} parses a run, ${ROUNDS} rounds; node ${process.version}; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+)
 for (const kind of KINDS) {
   const file = join(scratch, `${kind}.xml`)
   writeFileSync(file, await makeResponseXml(kind, { idp, sp }))
@@ -80,7 +89,11 @@ for (const kind of KINDS) {
   const results = new Map<string, { us: number[]; promoted: number[]; fullGcs: number[] }>(VARIANTS.map((v) => [v.name, { us: [], promoted: [], fullGcs: [] }]))
   for (let round = 0; round < ROUNDS; round++) {
     for (const variant of round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--max-semi-space-size=8', '--trace-gc-nvp', child, variant.dir, String(variant.memo), file, String(count)], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20 })
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--max-semi-space-size=8', '--trace-gc-nvp', child, variant.dir, String(variant.memo), file, String(count)],
+        { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20 },
+      )
       const result = /RESULT (\S+)/.exec(r.stdout)
       if (r.status !== 0 || result === null) throw new Error(`${variant.name}: ${r.stderr.slice(-2000)}`)
       let allocated = 0
@@ -100,8 +113,18 @@ for (const kind of KINDS) {
   }
   const both = median(results.get('both')!.us)
   console.log(`${FIXTURE_LABEL[kind]} (${(readFileSync(file).length / 1024).toFixed(0)} KB), ${count} parses a run:`)
-  printTable(['variant', 'CPU µs/parse', 'vs both', 'promoted', 'full GCs', 'each run µs'], VARIANTS.map((v) => {
-    const r = results.get(v.name)!
-    return [v.name, fmt(median(r.us)), v.name === 'both' ? '' : `${((median(r.us) / both - 1) * 100).toFixed(0)} %`, `${(median(r.promoted) * 100).toFixed(2)} %`, String(median(r.fullGcs)), r.us.map((u) => fmt(u)).join(' ')]
-  }))
+  printTable(
+    ['variant', 'CPU µs/parse', 'vs both', 'promoted', 'full GCs', 'each run µs'],
+    VARIANTS.map((v) => {
+      const r = results.get(v.name)!
+      return [
+        v.name,
+        fmt(median(r.us)),
+        v.name === 'both' ? '' : `${((median(r.us) / both - 1) * 100).toFixed(0)} %`,
+        `${(median(r.promoted) * 100).toFixed(2)} %`,
+        String(median(r.fullGcs)),
+        r.us.map((u) => fmt(u)).join(' '),
+      ]
+    }),
+  )
 }

@@ -14,16 +14,27 @@ const COUNT = 100_000
 const database = await freshDatabase({ shared: true })
 const ctx = await createTestContext({ database, now: '2026-11-23T12:00:00.000Z' })
 try {
-  await ctx.deps.store.users.insert({ id: 'u-bench', email: 'bench@example.com', firstName: 'B', lastName: 'B', passwordHash: null, createdAt: '2026-11-01T00:00:00.000Z' })
+  await ctx.deps.store.users.insert({
+    id: 'u-bench',
+    email: 'bench@example.com',
+    firstName: 'B',
+    lastName: 'B',
+    passwordHash: null,
+    createdAt: '2026-11-01T00:00:00.000Z',
+  })
   await sql`
     with recursive n(i) as (select 1 union all select i + 1 from n where i < ${COUNT})
     insert into sessions (id_hash, user_id, org_id, kind, auth_method, created_at, last_seen_at, idle_expires_at, expires_at)
-    select 'bench-' || cast(i as text), 'u-bench', null, 'web', 'password', '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', '2026-11-20T00:00:00.000Z', '2026-12-31T00:00:00.000Z' from n`.execute(ctx.runtime.db)
+    select 'bench-' || cast(i as text), 'u-bench', null, 'web', 'password', '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', '2026-11-20T00:00:00.000Z', '2026-12-31T00:00:00.000Z' from n`.execute(
+    ctx.runtime.db,
+  )
   // Live sessions beside them, as in production.
   await sql`
     with recursive n(i) as (select 1 union all select i + 1 from n where i < 20000)
     insert into sessions (id_hash, user_id, org_id, kind, auth_method, created_at, last_seen_at, idle_expires_at, expires_at)
-    select 'live-' || cast(i as text), 'u-bench', null, 'web', 'password', '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', '2026-11-24T00:00:00.000Z', '2026-12-31T00:00:00.000Z' from n`.execute(ctx.runtime.db)
+    select 'live-' || cast(i as text), 'u-bench', null, 'web', 'password', '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', '2026-11-24T00:00:00.000Z', '2026-12-31T00:00:00.000Z' from n`.execute(
+    ctx.runtime.db,
+  )
   // BENCH_CHECKPOINT_FIRST=1: start with an empty WAL (the inserts above leave ~30 MB of it).
   if (process.env.BENCH_CHECKPOINT_FIRST === '1' && database.config.dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(ctx.runtime.db)
   const store = ctx.deps.store
@@ -50,11 +61,22 @@ try {
   const totalMs = performance.now() - started
   loop.disable()
   const sorted = [...batchMs].sort((a, b) => a - b)
-  console.log(JSON.stringify({
-    dialect: database.config.dialect, expired: COUNT, batchSize: Number(process.env.SWEEP_BATCH ?? SWEEP_BATCH), ...summary,
-    totalMs: Math.round(totalMs), batchP50Ms: +sorted[Math.floor(sorted.length / 2)]!.toFixed(2), batchMaxMs: +sorted.at(-1)!.toFixed(2),
-    eventLoopMaxDelayMs: +(loop.max / 1e6).toFixed(2), slowest: batchMs.map((ms, i) => [i, +ms.toFixed(1)]).sort((a, b) => b[1]! - a[1]!).slice(0, 5),
-  }))
+  console.log(
+    JSON.stringify({
+      dialect: database.config.dialect,
+      expired: COUNT,
+      batchSize: Number(process.env.SWEEP_BATCH ?? SWEEP_BATCH),
+      ...summary,
+      totalMs: Math.round(totalMs),
+      batchP50Ms: +sorted[Math.floor(sorted.length / 2)]!.toFixed(2),
+      batchMaxMs: +sorted.at(-1)!.toFixed(2),
+      eventLoopMaxDelayMs: +(loop.max / 1e6).toFixed(2),
+      slowest: batchMs
+        .map((ms, i) => [i, +ms.toFixed(1)])
+        .sort((a, b) => b[1]! - a[1]!)
+        .slice(0, 5),
+    }),
+  )
 } finally {
   await ctx.close()
   await database.drop()

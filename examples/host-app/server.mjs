@@ -26,9 +26,13 @@ const page = (title, body) => `<!doctype html>
  */
 export async function startHostApp({ issuer, clientId, clientSecret, appUrl, port, host = '127.0.0.1' }) {
   const insecure = new URL(issuer).protocol === 'http:'
-  const config = await oidc.discovery(new URL(issuer), clientId, clientSecret === undefined ? undefined : {},
+  const config = await oidc.discovery(
+    new URL(issuer),
+    clientId,
+    clientSecret === undefined ? undefined : {},
     clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(clientSecret),
-    insecure ? { execute: [oidc.allowInsecureRequests] } : undefined)
+    insecure ? { execute: [oidc.allowInsecureRequests] } : undefined,
+  )
   const redirectUri = `${appUrl}/callback`
   /** session id → { pending?: { verifier, state, nonce }, user?: claims, idToken? } */
   const sessions = new Map()
@@ -43,7 +47,10 @@ export async function startHostApp({ issuer, clientId, clientSecret, appUrl, por
   }
   const send = (res, status, html) => {
     // Chromium applies form-action to the redirects after a form: the sign-in form ends at Gatehouse.
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': `default-src 'none'; form-action 'self' ${new URL(issuer).origin}` })
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': `default-src 'none'; form-action 'self' ${new URL(issuer).origin}`,
+    })
     res.end(html)
   }
   const redirect = (res, location) => {
@@ -60,18 +67,28 @@ export async function startHostApp({ issuer, clientId, clientSecret, appUrl, por
         const verifier = oidc.randomPKCECodeVerifier()
         session.pending = { verifier, state: oidc.randomState(), nonce: oidc.randomNonce() }
         const organization = url.searchParams.get('organization')
-        return redirect(res, oidc.buildAuthorizationUrl(config, {
-          redirect_uri: redirectUri, scope: 'openid email profile org',
-          code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-          state: session.pending.state, nonce: session.pending.nonce,
-          ...(organization ? { organization } : {}),
-        }).href)
+        return redirect(
+          res,
+          oidc.buildAuthorizationUrl(config, {
+            redirect_uri: redirectUri,
+            scope: 'openid email profile org',
+            code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+            code_challenge_method: 'S256',
+            state: session.pending.state,
+            nonce: session.pending.nonce,
+            ...(organization ? { organization } : {}),
+          }).href,
+        )
       }
       if (url.pathname === '/callback') {
         const pending = session.pending
         delete session.pending
         if (pending === undefined) return send(res, 400, page('Sign-in failed', '<p>No sign-in was started here. <a href="/">Start again</a>.</p>'))
-        const tokens = await oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce })
+        const tokens = await oidc.authorizationCodeGrant(config, url, {
+          pkceCodeVerifier: pending.verifier,
+          expectedState: pending.state,
+          expectedNonce: pending.nonce,
+        })
         session.user = tokens.claims()
         session.idToken = tokens.id_token
         return redirect(res, '/')
@@ -81,24 +98,41 @@ export async function startHostApp({ issuer, clientId, clientSecret, appUrl, por
         delete session.user
         delete session.idToken
         // RP-initiated logout: Gatehouse ends its session too, then sends the browser back here.
-        return redirect(res, idToken === undefined ? '/' : oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${appUrl}/` }).href)
+        return redirect(
+          res,
+          idToken === undefined ? '/' : oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${appUrl}/` }).href,
+        )
       }
       if (url.pathname !== '/') return send(res, 404, page('Not found', '<p><a href="/">Home</a></p>'))
       const user = session.user
       if (user === undefined) {
-        return send(res, 200, page(APP_NAME, `<p>You are not signed in.</p>
+        return send(
+          res,
+          200,
+          page(
+            APP_NAME,
+            `<p>You are not signed in.</p>
 <p><a href="/login">Sign in with Gatehouse</a></p>
 <form method="get" action="/login"><label for="organization">Or sign in for one organization</label>
-<input id="organization" name="organization" placeholder="acme"> <button type="submit">Sign in</button></form>`))
+<input id="organization" name="organization" placeholder="acme"> <button type="submit">Sign in</button></form>`,
+          ),
+        )
       }
       const roles = Object.entries(user.workspace_roles ?? {})
-      return send(res, 200, page(APP_NAME, `<p>Signed in as <strong id="name">${escape(user.name)}</strong> (<span id="email">${escape(user.email)}</span>)
+      return send(
+        res,
+        200,
+        page(
+          APP_NAME,
+          `<p>Signed in as <strong id="name">${escape(user.name)}</strong> (<span id="email">${escape(user.email)}</span>)
 with ${user.amr?.includes('saml') ? 'single sign-on' : 'a password'}.</p>
 <dl><dt>Organization</dt><dd id="org">${escape(user.org)}</dd><dt>Organization role</dt><dd id="org-role">${escape(user.org_role)}</dd></dl>
 <table><caption>Workspace roles</caption><thead><tr><th scope="col">Workspace</th><th scope="col">Role</th></tr></thead><tbody>
 ${roles.map(([slug, role]) => `<tr><td>${escape(slug)}</td><td>${escape(role)}</td></tr>`).join('\n') || '<tr><td colspan="2">none</td></tr>'}
 </tbody></table>
-<p><a href="/logout">Sign out</a></p>`))
+<p><a href="/logout">Sign out</a></p>`,
+        ),
+      )
     } catch (error) {
       return send(res, 502, page('Sign-in failed', `<p>${escape(error?.error_description ?? error?.message ?? error)}</p><p><a href="/">Start again</a></p>`))
     }

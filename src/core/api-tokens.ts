@@ -57,7 +57,12 @@ export function checkApiTokenName(name: string): string {
 function checkExpiry(expiresInDays: number | undefined): number | undefined {
   if (expiresInDays === undefined) return undefined
   if (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > API_TOKEN_MAX_DAYS) {
-    throw new AccountError('token_expiry_invalid', `A token expires after a whole number of days from 1 to ${API_TOKEN_MAX_DAYS}, or never.`, undefined, 'expiresInDays')
+    throw new AccountError(
+      'token_expiry_invalid',
+      `A token expires after a whole number of days from 1 to ${API_TOKEN_MAX_DAYS}, or never.`,
+      undefined,
+      'expiresInDays',
+    )
   }
   return expiresInDays
 }
@@ -85,23 +90,39 @@ export async function createApiToken(deps: CoreDeps, membership: Membership, inp
   const now = deps.clock.now()
   const secret = newSecretToken(API_TOKEN_PREFIX)
   const token: ApiToken = {
-    id: newId(), userId: member.user.id, orgId: org.id, name, createdAt: now.toISOString(),
-    expiresAt: expiresInDays === undefined ? null : addMs(now, days(expiresInDays)).toISOString(), lastUsedAt: null,
+    id: newId(),
+    userId: member.user.id,
+    orgId: org.id,
+    name,
+    createdAt: now.toISOString(),
+    expiresAt: expiresInDays === undefined ? null : addMs(now, days(expiresInDays)).toISOString(),
+    lastUsedAt: null,
   }
   await deps.store.transaction(async (tx) => {
     if ((await tx.apiTokens.countByMember(member.user.id, org.id)) >= MAX_API_TOKENS_PER_MEMBER) {
-      throw new AccountError('token_limit_reached', `You have ${MAX_API_TOKENS_PER_MEMBER} personal API tokens for this organization, the most allowed: revoke one first.`)
+      throw new AccountError(
+        'token_limit_reached',
+        `You have ${MAX_API_TOKENS_PER_MEMBER} personal API tokens for this organization, the most allowed: revoke one first.`,
+      )
     }
     try {
       await tx.apiTokens.insert({ ...token, tokenHash: hashSecretToken(secret) })
     } catch (error) {
-      if (error instanceof DuplicateKeyError) throw new AccountError('token_name_taken', `You already have a token named "${name}" for this organization.`, undefined, 'name')
+      if (error instanceof DuplicateKeyError)
+        throw new AccountError('token_name_taken', `You already have a token named "${name}" for this organization.`, undefined, 'name')
       throw error
     }
-    await recordAudit(tx, {
-      orgId: org.id, actor: actorOf(member.user), action: 'token.created', target: member.user.email,
-      detail: { tokenId: token.id, name, expiresAt: token.expiresAt },
-    }, now)
+    await recordAudit(
+      tx,
+      {
+        orgId: org.id,
+        actor: actorOf(member.user),
+        action: 'token.created',
+        target: member.user.email,
+        detail: { tokenId: token.id, name, expiresAt: token.expiresAt },
+      },
+      now,
+    )
   })
   return { token, secret }
 }
@@ -117,10 +138,17 @@ export async function revokeApiToken(deps: CoreDeps, membership: Membership, tok
   await deps.store.transaction(async (tx) => {
     const revoked = await tx.apiTokens.delete(member.user.id, org.id, tokenId)
     if (revoked === undefined) throw new AccountError('token_not_found', 'You have no such token in this organization.')
-    await recordAudit(tx, {
-      orgId: org.id, actor: actorOf(member.user), action: 'token.revoked', target: member.user.email,
-      detail: { tokenId: revoked.id, name: revoked.name },
-    }, now)
+    await recordAudit(
+      tx,
+      {
+        orgId: org.id,
+        actor: actorOf(member.user),
+        action: 'token.revoked',
+        target: member.user.email,
+        detail: { tokenId: revoked.id, name: revoked.name },
+      },
+      now,
+    )
   })
 }
 

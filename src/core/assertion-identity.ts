@@ -26,7 +26,10 @@ export type InvisibleEmail = {
  * passing over it to the next source would let a look-alike NameID sign in as the attribute's owner.
  */
 export function emailOf(assertion: Pick<VerifiedAssertion, 'attributes' | 'nameId'>, names: readonly string[]): string | InvisibleEmail | undefined {
-  const sources = [['NameID', assertion.nameId], ['attribute', firstAttribute(assertion, names)]] as const
+  const sources = [
+    ['NameID', assertion.nameId],
+    ['attribute', firstAttribute(assertion, names)],
+  ] as const
   for (const [source, candidate] of sources) {
     if (candidate === undefined) continue
     const character = candidate.includes('@') ? findInvisibleCharacter(candidate.trim()) : undefined

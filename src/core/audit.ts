@@ -30,7 +30,10 @@ export async function recordAudit(stores: Pick<Stores, 'audit'>, entry: AuditEnt
  * (objects compared by content, key order aside). Undefined when nothing changed, so that a save
  * without changes writes no "role: member → member" entry.
  */
-export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): { before: Record<string, unknown>; after: Record<string, unknown> } | undefined {
+export function changedFields(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): { before: Record<string, unknown>; after: Record<string, unknown> } | undefined {
   const keys = Object.keys(after).filter((key) => after[key] !== undefined && canonicalJson(before[key]) !== canonicalJson(after[key]))
   if (keys.length === 0) return undefined
   return { before: Object.fromEntries(keys.map((key) => [key, before[key]])), after: Object.fromEntries(keys.map((key) => [key, after[key]])) }
@@ -38,10 +41,13 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
 
 /** JSON with object keys sorted at every level: equal for values equal by content. */
 function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v) ?? 'undefined'
+  return (
+    JSON.stringify(value, (_key, v: unknown) =>
+      v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : v,
+    ) ?? 'undefined'
+  )
 }
 
 export async function listAuditLog(deps: CoreDeps, orgSlug: string, page: Page) {

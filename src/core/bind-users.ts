@@ -28,7 +28,16 @@ export async function bindUsersCsv(deps: CoreDeps, orgSlug: string, actor: Actor
   const [members, workspaces] = await Promise.all([deps.store.members.listByOrg(org.id), deps.store.workspaces.listByOrg(org.id)])
   const prefix = policy.workspaceAttributes.prefix
   const { roleMapping, workspaceAttributes } = policy
-  const header = ['email', 'first_name', 'last_name', 'org_role', 'allow_without_sso', ...workspaces.map((w) => `${prefix}${w.slug}`), roleMapping.attribute, 'notes']
+  const header = [
+    'email',
+    'first_name',
+    'last_name',
+    'org_role',
+    'allow_without_sso',
+    ...workspaces.map((w) => `${prefix}${w.slug}`),
+    roleMapping.attribute,
+    'notes',
+  ]
   const rows = members.map((m) => {
     const sameWorkspaces = (r: RoleRule) => workspaces.every((w) => ownValue(r.workspaceRoles, w.slug) === ownValue(m.workspaceRoles, w.slug))
     const rule = roleMapping.rules.find((r) => (m.role === 'owner' || r.orgRole === m.role) && (workspaceAttributes.enabled || sameWorkspaces(r)))
@@ -37,9 +46,14 @@ export async function bindUsersCsv(deps: CoreDeps, orgSlug: string, actor: Actor
       note = `No role-mapping rule gives org role ${m.role === 'owner' ? 'owner (kept)' : m.role}${workspaceAttributes.enabled ? '' : ' with these workspace roles'}: add one, or this member's access changes at their next SSO sign-in.`
     }
     return [
-      m.user.email, m.user.firstName, m.user.lastName, m.role, String(m.allowWithoutSso),
+      m.user.email,
+      m.user.firstName,
+      m.user.lastName,
+      m.role,
+      String(m.allowWithoutSso),
       ...workspaces.map((w) => ownValue(m.workspaceRoles, w.slug) ?? 'noaccess'),
-      rule?.idpRole ?? '', note,
+      rule?.idpRole ?? '',
+      note,
     ]
   })
   return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n'

@@ -20,7 +20,8 @@ export async function accessibleMemberships(deps: CoreDeps, session: Session): P
   const allowed: Membership[] = []
   for (const membership of scoped) {
     const connection = await deps.store.ssoConnections.findByOrg(membership.org.id)
-    if (isSignInAllowed(connection, { allowWithoutSso: membership.member.allowWithoutSso, email: membership.member.user.email }, channel)) allowed.push(membership)
+    if (isSignInAllowed(connection, { allowWithoutSso: membership.member.allowWithoutSso, email: membership.member.user.email }, channel))
+      allowed.push(membership)
   }
   return allowed
 }
@@ -57,7 +58,7 @@ export async function findOrgWhoseSsoEnded(deps: CoreDeps, session: Session): Pr
   if (session.authMethod !== 'saml' || session.orgId === null) return undefined
   const connection = await deps.store.ssoConnections.findByOrg(session.orgId)
   if (connection?.enabled === true) return undefined
-  if (await deps.store.members.findByUser(session.orgId, session.userId) === undefined) return undefined
+  if ((await deps.store.members.findByUser(session.orgId, session.userId)) === undefined) return undefined
   return deps.store.orgs.findById(session.orgId)
 }
 

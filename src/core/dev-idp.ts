@@ -54,7 +54,11 @@ async function loadOrCreateKeyPair(deps: CoreDeps): Promise<KeyPair> {
     const now = deps.clock.now()
     const { generateKeyPair } = await import('../saml/key-pair.js')
     const made = await generateKeyPair({ commonName: `Gatehouse development IdP ${new URL(deps.settings.baseUrl).host}`, notBefore: now, years: 10 })
-    await deps.store.devIdpKeys.insertIfAbsent({ privateKeyEncrypted: seal(deps.settings.secretKey, made.privateKeyPem), certificatePem: made.certificatePem, createdAt: now.toISOString() })
+    await deps.store.devIdpKeys.insertIfAbsent({
+      privateKeyEncrypted: seal(deps.settings.secretKey, made.privateKeyPem),
+      certificatePem: made.certificatePem,
+      createdAt: now.toISOString(),
+    })
     stored = (await deps.store.devIdpKeys.find())!
   }
   return { privateKeyPem: open(deps.settings.secretKey, stored.privateKeyEncrypted), certificatePem: stored.certificatePem }
@@ -76,10 +80,16 @@ export interface DevIdpTarget {
 export async function devIdpTarget(deps: CoreDeps, ssoName: string): Promise<DevIdpTarget> {
   const connection = /^[a-z0-9-]{1,63}$/.test(ssoName) ? await deps.store.ssoConnections.findBySsoName(ssoName) : undefined
   if (connection === undefined) {
-    throw new DevIdpError('dev_idp_sp_unknown', `No organization of this Gatehouse uses the SSO name "${ssoName.slice(0, 80)}". The development IdP answers only this deployment's own SSO connections.`)
+    throw new DevIdpError(
+      'dev_idp_sp_unknown',
+      `No organization of this Gatehouse uses the SSO name "${ssoName.slice(0, 80)}". The development IdP answers only this deployment's own SSO connections.`,
+    )
   }
   if (connection.idp?.entityId !== devIdpEndpoints(deps.settings.baseUrl).entityId) {
-    throw new DevIdpError('dev_idp_not_trusted', `The SSO connection "${connection.ssoName}" does not use the development IdP. Its owner can press "Use the development IdP" in step 3 of the SSO set-up.`)
+    throw new DevIdpError(
+      'dev_idp_not_trusted',
+      `The SSO connection "${connection.ssoName}" does not use the development IdP. Its owner can press "Use the development IdP" in step 3 of the SSO set-up.`,
+    )
   }
   const org = (await deps.store.orgs.findById(connection.orgId))!
   return { connection, org, sp: spEndpoints(deps.settings.baseUrl, connection.ssoName) }
@@ -102,16 +112,25 @@ export async function readDevIdpRequest(deps: CoreDeps, samlRequest: unknown, re
   }
   const ours = devIdpEndpoints(deps.settings.baseUrl)
   if (request.destination !== undefined && request.destination !== ours.ssoUrl) {
-    throw new DevIdpError('dev_idp_request_invalid', `The SAML request is addressed to ${request.destination.slice(0, 200)}, not to this development IdP (${ours.ssoUrl}).`)
+    throw new DevIdpError(
+      'dev_idp_request_invalid',
+      `The SAML request is addressed to ${request.destination.slice(0, 200)}, not to this development IdP (${ours.ssoUrl}).`,
+    )
   }
   const prefix = `${deps.settings.baseUrl}/saml/`
   const ssoName = request.issuer.startsWith(prefix) ? request.issuer.slice(prefix.length) : ''
   if (!/^[a-z0-9-]{1,63}$/.test(ssoName)) {
-    throw new DevIdpError('dev_idp_sp_unknown', `The SAML request comes from "${request.issuer.slice(0, 200)}", which is not an SSO connection of this Gatehouse. The development IdP answers only this deployment's own SSO connections.`)
+    throw new DevIdpError(
+      'dev_idp_sp_unknown',
+      `The SAML request comes from "${request.issuer.slice(0, 200)}", which is not an SSO connection of this Gatehouse. The development IdP answers only this deployment's own SSO connections.`,
+    )
   }
   const target = await devIdpTarget(deps, ssoName)
   if (request.acsUrl !== undefined && request.acsUrl !== target.sp.acsUrl) {
-    throw new DevIdpError('dev_idp_acs_mismatch', `The SAML request asks for the answer at ${request.acsUrl.slice(0, 200)}, but the SSO connection "${ssoName}" receives answers only at ${target.sp.acsUrl}.`)
+    throw new DevIdpError(
+      'dev_idp_acs_mismatch',
+      `The SAML request asks for the answer at ${request.acsUrl.slice(0, 200)}, but the SSO connection "${ssoName}" receives answers only at ${target.sp.acsUrl}.`,
+    )
   }
   return { target, requestId: request.id, relayState: checkRelayState(relayState) }
 }
@@ -140,7 +159,11 @@ export interface DevIdpUserForm {
 }
 
 const ATTRIBUTE_NAME = /^[^\s<>"'&=]{1,256}$/
-const nonEmptyLines = (text: string) => text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '')
+const nonEmptyLines = (text: string) =>
+  text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
 
 /** The form as attributes, or a `dev_idp_input_invalid` naming the field. */
 export function devIdpAttributes(form: DevIdpUserForm): { email: string; attributes: IdpAttribute[] } {
@@ -166,9 +189,11 @@ export function devIdpAttributes(form: DevIdpUserForm): { email: string; attribu
   if (lastName !== '') add('last_name', lastName)
 
   const roles = nonEmptyLines(form.roles)
-  if (roles.length > 100 || roles.some((r) => r.length > 256 || /[\x00-\x1f\x7f]/.test(r))) throw bad('roles', 'Give at most 100 roles or groups, one per line, each at most 256 characters.')
+  if (roles.length > 100 || roles.some((r) => r.length > 256 || /[\x00-\x1f\x7f]/.test(r)))
+    throw bad('roles', 'Give at most 100 roles or groups, one per line, each at most 256 characters.')
   const rolesAttribute = form.rolesAttribute.trim() === '' ? 'groups' : form.rolesAttribute.trim()
-  if (!ATTRIBUTE_NAME.test(rolesAttribute)) throw bad('rolesAttribute', 'The attribute name must be 1–256 characters without spaces, quotes, "<", ">", "&" or "=".')
+  if (!ATTRIBUTE_NAME.test(rolesAttribute))
+    throw bad('rolesAttribute', 'The attribute name must be 1–256 characters without spaces, quotes, "<", ">", "&" or "=".')
   for (const role of roles) add(rolesAttribute, role)
 
   const extras = nonEmptyLines(form.attributes)
@@ -197,19 +222,31 @@ export interface DevIdpAnswer {
  * `requestId` answers an SP-initiated request; without it the response is IdP-initiated.
  */
 export async function answerAsDevIdp(
-  deps: CoreDeps, ssoName: string, state: { requestId?: string | undefined; relayState?: unknown }, form: DevIdpUserForm,
+  deps: CoreDeps,
+  ssoName: string,
+  state: { requestId?: string | undefined; relayState?: unknown },
+  form: DevIdpUserForm,
 ): Promise<DevIdpAnswer> {
   const target = await devIdpTarget(deps, ssoName)
   const requestId = state.requestId === undefined || state.requestId === '' ? undefined : state.requestId
-  if (requestId !== undefined && !/^[A-Za-z_][\w.-]{0,255}$/.test(requestId)) throw new DevIdpError('dev_idp_request_invalid', 'The request ID is not a SAML ID.')
+  if (requestId !== undefined && !/^[A-Za-z_][\w.-]{0,255}$/.test(requestId))
+    throw new DevIdpError('dev_idp_request_invalid', 'The request ID is not a SAML ID.')
   const relayState = checkRelayState(state.relayState)
   const { email, attributes } = devIdpAttributes(form)
   const signer = await devIdpKeyPair(deps)
   const encryptFor = form.encrypt ? (await activeSpKeys(deps))[0]!.certificatePem : undefined
-  const xml = await createIdpResponse({
-    issuer: devIdpEndpoints(deps.settings.baseUrl).entityId, acsUrl: target.sp.acsUrl, audience: target.sp.entityId,
-    inResponseTo: requestId, now: deps.clock.now(), nameId: email, attributes,
-  }, { signer, signResponse: form.signResponse, encryptFor })
+  const xml = await createIdpResponse(
+    {
+      issuer: devIdpEndpoints(deps.settings.baseUrl).entityId,
+      acsUrl: target.sp.acsUrl,
+      audience: target.sp.entityId,
+      inResponseTo: requestId,
+      now: deps.clock.now(),
+      nameId: email,
+      attributes,
+    },
+    { signer, signResponse: form.signResponse, encryptFor },
+  )
   return {
     acsUrl: target.sp.acsUrl,
     fields: { SAMLResponse: Buffer.from(xml, 'utf8').toString('base64'), ...(relayState === undefined ? {} : { RelayState: relayState }) },

@@ -43,21 +43,74 @@ const PUBLIC_SUFFIXES = new Set([
   ...['co', 'or', 'ac', 'go', 'in'].map((s) => `${s}.th`),
   ...['co', 'or', 'ac', 'go', 'web'].map((s) => `${s}.id`),
   ...['co', 'or', 'gv', 'ac'].map((s) => `${s}.at`),
-  ...['br', 'cn', 'mx', 'sg', 'hk', 'tw', 'tr', 'ar', 'my', 'ph', 'vn', 'pk', 'ng', 'eg', 'sa', 'ua', 'co', 'pe', 'pl', 'es', 'pt', 'gr', 'cy', 'mt']
-    .flatMap((cc) => ['com', 'net', 'org', 'edu', 'gov'].map((s) => `${s}.${cc}`)),
-  'gob.mx', 'gob.ar', 'gob.es', 'gouv.fr', 'asso.fr', 'co.ke', 'co.tz', 'co.ug',
+  ...['br', 'cn', 'mx', 'sg', 'hk', 'tw', 'tr', 'ar', 'my', 'ph', 'vn', 'pk', 'ng', 'eg', 'sa', 'ua', 'co', 'pe', 'pl', 'es', 'pt', 'gr', 'cy', 'mt'].flatMap(
+    (cc) => ['com', 'net', 'org', 'edu', 'gov'].map((s) => `${s}.${cc}`),
+  ),
+  'gob.mx',
+  'gob.ar',
+  'gob.es',
+  'gouv.fr',
+  'asso.fr',
+  'co.ke',
+  'co.tz',
+  'co.ug',
   // Hosting where anyone gets a subdomain (the private part of the Public Suffix List).
-  'github.io', 'gitlab.io', 'herokuapp.com', 'vercel.app', 'netlify.app', 'pages.dev', 'workers.dev', 'web.app',
-  'firebaseapp.com', 'appspot.com', 'blogspot.com', 'azurewebsites.net', 'cloudapp.net', 'cloudfront.net',
-  'amazonaws.com', 'onrender.com', 'fly.dev', 'ngrok.io', 'ngrok-free.app', 'trycloudflare.com', 'duckdns.org',
+  'github.io',
+  'gitlab.io',
+  'herokuapp.com',
+  'vercel.app',
+  'netlify.app',
+  'pages.dev',
+  'workers.dev',
+  'web.app',
+  'firebaseapp.com',
+  'appspot.com',
+  'blogspot.com',
+  'azurewebsites.net',
+  'cloudapp.net',
+  'cloudfront.net',
+  'amazonaws.com',
+  'onrender.com',
+  'fly.dev',
+  'ngrok.io',
+  'ngrok-free.app',
+  'trycloudflare.com',
+  'duckdns.org',
 ])
 
 /** Mailboxes anyone can open: a verified one would hand every user of the provider to one org's IdP. */
 const PUBLIC_EMAIL_PROVIDERS = new Set([
-  'gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'msn.com', 'yahoo.com', 'ymail.com',
-  'icloud.com', 'me.com', 'mac.com', 'aol.com', 'proton.me', 'protonmail.com', 'pm.me', 'gmx.com', 'gmx.de', 'gmx.net',
-  'web.de', 'mail.com', 'yandex.ru', 'yandex.com', 'mail.ru', 'qq.com', '163.com', '126.com', 'zoho.com',
-  'fastmail.com', 'hey.com', 'tutanota.com', 'tuta.io',
+  'gmail.com',
+  'googlemail.com',
+  'outlook.com',
+  'hotmail.com',
+  'live.com',
+  'msn.com',
+  'yahoo.com',
+  'ymail.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'aol.com',
+  'proton.me',
+  'protonmail.com',
+  'pm.me',
+  'gmx.com',
+  'gmx.de',
+  'gmx.net',
+  'web.de',
+  'mail.com',
+  'yandex.ru',
+  'yandex.com',
+  'mail.ru',
+  'qq.com',
+  '163.com',
+  '126.com',
+  'zoho.com',
+  'fastmail.com',
+  'hey.com',
+  'tutanota.com',
+  'tuta.io',
 ])
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
@@ -70,7 +123,8 @@ export function normalizeDomain(input: string): string {
   if (trimmed === '') throw invalid('Enter a domain, like acme.com.')
   // IDNA would quietly drop some (a soft hyphen) and refuse others: either way, say which it is.
   const invisible = findInvisibleCharacter(trimmed)
-  if (invisible !== undefined) throw invalid(`The domain contains an invisible or text-direction character (${invisible}): type it again instead of pasting it.`)
+  if (invisible !== undefined)
+    throw invalid(`The domain contains an invisible or text-direction character (${invisible}): type it again instead of pasting it.`)
   if (trimmed.includes('@')) throw invalid('Enter only the domain, the part after the @ (acme.com, not jo@acme.com).')
   if (trimmed.includes('*')) throw invalid('A wildcard is not allowed: add each domain (and subdomain) that has mailboxes.')
   if (isIP(trimmed.replace(/^\[|\]$/g, '')) !== 0) throw invalid('An IP address is not a domain.')
@@ -80,7 +134,8 @@ export function normalizeDomain(input: string): string {
   const labels = ascii.split('.')
   if (labels.length < 2) throw invalid(`"${ascii}" is a top-level domain (a public suffix): add your own domain, like acme.${ascii}.`)
   const bad = labels.find((label) => !LABEL.test(label))
-  if (bad !== undefined) throw invalid(`"${bad.slice(0, 80)}" is not a valid part of a domain name: use letters, digits and "-", 1–63 characters, not starting or ending with "-".`)
+  if (bad !== undefined)
+    throw invalid(`"${bad.slice(0, 80)}" is not a valid part of a domain name: use letters, digits and "-", 1–63 characters, not starting or ending with "-".`)
   if (/^\d+$/.test(labels.at(-1)!)) throw invalid('An IP address is not a domain.')
   if (PUBLIC_SUFFIXES.has(ascii)) throw invalid(`"${ascii}" is a public suffix: add your own domain under it, like acme.${ascii}.`)
   if (PUBLIC_EMAIL_PROVIDERS.has(ascii)) throw invalid(`"${ascii}" is a public email provider: anyone can have an address there.`)

@@ -27,7 +27,10 @@ async function authorize(deps: CoreDeps, org: Organization, actor: Actor, write:
   if (actor.kind === 'operator') return
   const member = actor.kind === 'user' ? await deps.store.members.findByUser(org.id, actor.userId) : undefined
   if (member === undefined || member.role === 'member' || (write && member.role !== 'owner')) {
-    throw new AccountError('not_allowed', write ? 'Only the organization\'s owner can change its email domains.' : 'Only owners and admins can see the organization\'s email domains.')
+    throw new AccountError(
+      'not_allowed',
+      write ? "Only the organization's owner can change its email domains." : "Only owners and admins can see the organization's email domains.",
+    )
   }
 }
 
@@ -64,8 +67,13 @@ export async function addEmailDomain(deps: CoreDeps, orgSlug: string, domain: st
   await authorize(deps, org, actor, true)
   const now = deps.clock.now()
   const created: EmailDomain = {
-    id: newId(), orgId: org.id, domain: name, verificationToken: newSecretToken(),
-    verifiedAt: undefined, verifiedBy: undefined, createdAt: now.toISOString(),
+    id: newId(),
+    orgId: org.id,
+    domain: name,
+    verificationToken: newSecretToken(),
+    verifiedAt: undefined,
+    verifiedBy: undefined,
+    createdAt: now.toISOString(),
   }
   try {
     await deps.store.transaction(async (tx) => {
@@ -73,7 +81,11 @@ export async function addEmailDomain(deps: CoreDeps, orgSlug: string, domain: st
         throw new SsoError('domain_limit_reached', `An organization can have at most ${MAX_DOMAINS_PER_ORG} email domains; remove one first.`)
       }
       await tx.emailDomains.insert(created)
-      await recordAudit(tx, { orgId: org.id, actor, action: 'domain.added', target: name, detail: { before: null, after: { domain: name, verified: false } } }, now)
+      await recordAudit(
+        tx,
+        { orgId: org.id, actor, action: 'domain.added', target: name, detail: { before: null, after: { domain: name, verified: false } } },
+        now,
+      )
     })
   } catch (error) {
     if (error instanceof DuplicateKeyError) throw new SsoError('domain_exists', `The organization has the domain ${name} already.`, undefined, 'domain')
@@ -123,17 +135,29 @@ async function refuseIfHeldElsewhere(deps: CoreDeps, row: EmailDomain): Promise<
 
 // Says that some org holds it (unavoidable: Okta and Atlassian say the same), never which one.
 const heldElsewhere = (domain: string, holderOrgId: string | undefined) =>
-  new SsoError('domain_taken', `${domain} is verified by another organization. A domain belongs to one organization; ask the operator if it should be yours.`, `held by org ${holderOrgId ?? '(a concurrent verification)'}`, 'domain')
+  new SsoError(
+    'domain_taken',
+    `${domain} is verified by another organization. A domain belongs to one organization; ask the operator if it should be yours.`,
+    `held by org ${holderOrgId ?? '(a concurrent verification)'}`,
+    'domain',
+  )
 
 async function markVerified(deps: CoreDeps, org: Organization, row: EmailDomain, by: 'dns' | 'operator', actor: Actor): Promise<EmailDomain> {
   const now = deps.clock.now()
   try {
     await deps.store.transaction(async (tx) => {
       await tx.emailDomains.markVerified(row.id, now.toISOString(), by)
-      await recordAudit(tx, {
-        orgId: org.id, actor, action: 'domain.verified', target: row.domain,
-        detail: { before: { verified: false }, after: { verified: true, verifiedAt: now.toISOString(), verifiedBy: by } },
-      }, now)
+      await recordAudit(
+        tx,
+        {
+          orgId: org.id,
+          actor,
+          action: 'domain.verified',
+          target: row.domain,
+          detail: { before: { verified: false }, after: { verified: true, verifiedAt: now.toISOString(), verifiedBy: by } },
+        },
+        now,
+      )
     })
   } catch (error) {
     // Two orgs verifying at once: the unique index over verified rows lets one through.
@@ -150,10 +174,17 @@ export async function removeEmailDomain(deps: CoreDeps, orgSlug: string, domain:
   const now = deps.clock.now()
   await deps.store.transaction(async (tx) => {
     await tx.emailDomains.delete(row.id)
-    await recordAudit(tx, {
-      orgId: org.id, actor, action: 'domain.removed', target: row.domain,
-      detail: { before: { domain: row.domain, verified: row.verifiedAt !== undefined, verifiedAt: row.verifiedAt ?? null }, after: null },
-    }, now)
+    await recordAudit(
+      tx,
+      {
+        orgId: org.id,
+        actor,
+        action: 'domain.removed',
+        target: row.domain,
+        detail: { before: { domain: row.domain, verified: row.verifiedAt !== undefined, verifiedAt: row.verifiedAt ?? null }, after: null },
+      },
+      now,
+    )
   })
 }
 

@@ -17,7 +17,10 @@ import { checkEmail, checkName, checkPassword } from './validation.js'
 export const INVITATION_LIFETIME = days(7)
 
 export async function inviteMember(
-  deps: CoreDeps, orgSlug: string, input: { email: string; role: OrgRole; workspaceRoles?: WorkspaceRoles }, actor: Actor,
+  deps: CoreDeps,
+  orgSlug: string,
+  input: { email: string; role: OrgRole; workspaceRoles?: WorkspaceRoles },
+  actor: Actor,
 ): Promise<Invitation> {
   const org = await getOrganization(deps, orgSlug)
   const role = checkOrgRole(input.role)
@@ -30,26 +33,40 @@ export async function inviteMember(
   const token = newSecretToken()
   const now = deps.clock.now()
   const invitation: Invitation = {
-    id: newId(), orgId: org.id, email, role, workspaceRoles: input.workspaceRoles ?? {},
-    createdAt: now.toISOString(), expiresAt: addMs(now, INVITATION_LIFETIME).toISOString(),
+    id: newId(),
+    orgId: org.id,
+    email,
+    role,
+    workspaceRoles: input.workspaceRoles ?? {},
+    createdAt: now.toISOString(),
+    expiresAt: addMs(now, INVITATION_LIFETIME).toISOString(),
   }
   await deps.store.transaction(async (tx) => {
     await resolveWorkspaceRoles(deps, tx, org.id, invitation.workspaceRoles)
     await tx.invitations.deleteByEmail(org.id, email)
     await tx.invitations.insert({ ...invitation, tokenHash: hashSecretToken(token), invitedBy: actor.kind === 'user' ? actor.userId : null })
-    await recordAudit(tx, { orgId: org.id, actor, action: 'invitation.created', target: email, detail: { role, workspaceRoles: invitation.workspaceRoles } }, now)
-    await enqueueMail(tx, deps.settings.secretKey, {
-      to: email,
-      subject: `You are invited to ${org.name} on Gatehouse`,
-      text: [
-        `You have been invited to join ${org.name} as ${role}.`,
-        '',
-        'Accept the invitation here (the link works once and expires in 7 days):',
-        `${deps.settings.baseUrl}/invitations/accept?token=${token}`,
-        '',
-        'If you did not expect this, ignore this message.',
-      ].join('\n'),
-    }, now)
+    await recordAudit(
+      tx,
+      { orgId: org.id, actor, action: 'invitation.created', target: email, detail: { role, workspaceRoles: invitation.workspaceRoles } },
+      now,
+    )
+    await enqueueMail(
+      tx,
+      deps.settings.secretKey,
+      {
+        to: email,
+        subject: `You are invited to ${org.name} on Gatehouse`,
+        text: [
+          `You have been invited to join ${org.name} as ${role}.`,
+          '',
+          'Accept the invitation here (the link works once and expires in 7 days):',
+          `${deps.settings.baseUrl}/invitations/accept?token=${token}`,
+          '',
+          'If you did not expect this, ignore this message.',
+        ].join('\n'),
+      },
+      now,
+    )
   })
   return invitation
 }
@@ -110,8 +127,9 @@ export async function acceptInvitation(deps: CoreDeps, token: string, input: Acc
   }
   // Names are asked only of a user who sets a password here; one who signed in keeps theirs (the form
   // sends empty name fields, or none, and must not fail on them).
-  const firstName = passwordHash === null ? existingUser?.firstName ?? '' : checkName(input.firstName || existingUser?.firstName || '', 'firstName', 'First name')
-  const lastName = passwordHash === null ? existingUser?.lastName ?? '' : checkName(input.lastName || existingUser?.lastName || '', 'lastName', 'Last name')
+  const firstName =
+    passwordHash === null ? (existingUser?.firstName ?? '') : checkName(input.firstName || existingUser?.firstName || '', 'firstName', 'First name')
+  const lastName = passwordHash === null ? (existingUser?.lastName ?? '') : checkName(input.lastName || existingUser?.lastName || '', 'lastName', 'Last name')
   const now = deps.clock.now()
   const user = await deps.store.transaction(async (tx) => {
     const consumed = await tx.invitations.consume(hashSecretToken(token), now.toISOString())
@@ -133,7 +151,17 @@ export async function acceptInvitation(deps: CoreDeps, token: string, input: Acc
       throw error
     }
     await tx.members.setWorkspaceRoles(memberId, await resolveWorkspaceRoles(deps, tx, org.id, consumed.workspaceRoles).catch(() => ({})))
-    await recordAudit(tx, { orgId: org.id, actor: { kind: 'user', userId: user.id, email: user.email }, action: 'invitation.accepted', target: user.email, detail: { role: consumed.role } }, now)
+    await recordAudit(
+      tx,
+      {
+        orgId: org.id,
+        actor: { kind: 'user', userId: user.id, email: user.email },
+        action: 'invitation.accepted',
+        target: user.email,
+        detail: { role: consumed.role },
+      },
+      now,
+    )
     return user
   })
   return { user, org }

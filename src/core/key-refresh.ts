@@ -39,13 +39,15 @@ export function refreshingValue<T>(clock: Clock, maxAgeMs: number, read: () => P
       // A read under way is shared only while it is young too (a read stuck for longer may predate a change).
       if (pending !== undefined && pending.generation === generation && young(pending.readAt, now)) return pending.promise
       const started = { readAt: now, generation, seq: ++reads }
-      const promise = read().then((value) => {
-        // Kept unless forgotten since, or a read started later has finished first.
-        if (started.generation === generation && (copy === undefined || copy.seq < started.seq)) copy = { value, readAt: started.readAt, seq: started.seq }
-        return value
-      }).finally(() => {
-        if (pending?.promise === promise) pending = undefined
-      })
+      const promise = read()
+        .then((value) => {
+          // Kept unless forgotten since, or a read started later has finished first.
+          if (started.generation === generation && (copy === undefined || copy.seq < started.seq)) copy = { value, readAt: started.readAt, seq: started.seq }
+          return value
+        })
+        .finally(() => {
+          if (pending?.promise === promise) pending = undefined
+        })
       pending = { promise, readAt: started.readAt, generation: started.generation }
       return promise
     },

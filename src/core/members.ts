@@ -40,7 +40,10 @@ export function checkOrgRole(role: string): OrgRole {
 
 /** Turns `{workspaceSlug: role}` into `{workspaceId: role}`, refusing unknown workspaces and roles. */
 export async function resolveWorkspaceRoles(
-  deps: CoreDeps, stores: Pick<Stores, 'workspaces'>, orgId: string, roles: WorkspaceRoles,
+  deps: CoreDeps,
+  stores: Pick<Stores, 'workspaces'>,
+  orgId: string,
+  roles: WorkspaceRoles,
 ): Promise<Record<string, string>> {
   const workspaces = await stores.workspaces.listByOrg(orgId)
   const result = keyedRecord<string>()
@@ -48,7 +51,12 @@ export async function resolveWorkspaceRoles(
     const workspace = workspaces.find((w) => w.slug === slug)
     if (workspace === undefined) throw new AccountError('workspace_not_found', `The organization has no workspace "${slug}".`, undefined, 'workspaceRoles')
     if (!deps.settings.workspaceRoles.includes(role)) {
-      throw new AccountError('workspace_role_invalid', `"${role}" is not a workspace role; use one of ${deps.settings.workspaceRoles.join(', ')}.`, undefined, 'workspaceRoles')
+      throw new AccountError(
+        'workspace_role_invalid',
+        `"${role}" is not a workspace role; use one of ${deps.settings.workspaceRoles.join(', ')}.`,
+        undefined,
+        'workspaceRoles',
+      )
     }
     result[workspace.id] = role
   }
@@ -57,7 +65,11 @@ export async function resolveWorkspaceRoles(
 
 /** Who may manage whom: the operator anyone; an owner anyone; an admin admins and members only. */
 export async function authorizeMemberChange(
-  deps: CoreDeps, org: Organization, actor: Actor, target: { role: OrgRole } | undefined, newRole: OrgRole | undefined,
+  deps: CoreDeps,
+  org: Organization,
+  actor: Actor,
+  target: { role: OrgRole } | undefined,
+  newRole: OrgRole | undefined,
 ): Promise<void> {
   if (actor.kind !== 'user') return
   const self = await deps.store.members.findByUser(org.id, actor.userId)
@@ -77,7 +89,7 @@ export async function authorizeSsoExemption(deps: CoreDeps, org: Organization, a
   if (after === undefined || after === before || actor.kind !== 'user') return
   const self = await deps.store.members.findByUser(org.id, actor.userId)
   if (self?.role !== 'owner') {
-    throw new AccountError('not_allowed', 'Only an owner can allow or stop a member\'s access without SSO.', undefined, 'allowWithoutSso')
+    throw new AccountError('not_allowed', "Only an owner can allow or stop a member's access without SSO.", undefined, 'allowWithoutSso')
   }
 }
 
@@ -101,17 +113,31 @@ export async function addMember(deps: CoreDeps, orgSlug: string, input: NewMembe
       user = { id, email, firstName, lastName, hasPassword: passwordHash !== null, createdAt: now.toISOString() }
     }
     try {
-      await tx.members.insert({ id: memberId, orgId: org.id, userId: user.id, role, allowWithoutSso: input.allowWithoutSso ?? false, createdAt: now.toISOString() })
+      await tx.members.insert({
+        id: memberId,
+        orgId: org.id,
+        userId: user.id,
+        role,
+        allowWithoutSso: input.allowWithoutSso ?? false,
+        createdAt: now.toISOString(),
+      })
     } catch (error) {
       if (error instanceof DuplicateKeyError) throw new AccountError('member_exists', `${email} is already a member of this organization.`, undefined, 'email')
       throw error
     }
     await tx.members.setWorkspaceRoles(memberId, roles)
     await tx.invitations.deleteByEmail(org.id, email)
-    await recordAudit(tx, {
-      orgId: org.id, actor, action: 'member.added', target: user.email,
-      detail: { role, allowWithoutSso: input.allowWithoutSso ?? false, workspaceRoles: input.workspaceRoles ?? {} },
-    }, now)
+    await recordAudit(
+      tx,
+      {
+        orgId: org.id,
+        actor,
+        action: 'member.added',
+        target: user.email,
+        detail: { role, allowWithoutSso: input.allowWithoutSso ?? false, workspaceRoles: input.workspaceRoles ?? {} },
+      },
+      now,
+    )
   })
   return getMember(deps, orgSlug, memberId)
 }
@@ -145,13 +171,18 @@ export async function updateMember(deps: CoreDeps, orgSlug: string, ref: string,
   const role = changes.role === undefined ? undefined : checkOrgRole(changes.role)
   await authorizeMemberChange(deps, org, actor, member, role)
   await authorizeSsoExemption(deps, org, actor, member.allowWithoutSso, changes.allowWithoutSso)
-  if (member.managedByIdp && (role !== undefined && role !== member.role || changes.workspaceRoles !== undefined)) {
-    throw new AccountError('member_managed_by_idp', 'This member\'s roles come from the identity provider\'s role mapping: change their groups in the IdP, or turn role mapping off.', undefined, 'role')
+  if (member.managedByIdp && ((role !== undefined && role !== member.role) || changes.workspaceRoles !== undefined)) {
+    throw new AccountError(
+      'member_managed_by_idp',
+      "This member's roles come from the identity provider's role mapping: change their groups in the IdP, or turn role mapping off.",
+      undefined,
+      'role',
+    )
   }
   const now = deps.clock.now()
   await deps.store.transaction(async (tx) => {
     if (member.role === 'owner' && role !== undefined && role !== 'owner' && (await tx.members.countOwners(org.id)) <= 1) {
-      throw new AccountError('last_owner', 'This is the organization\'s only owner; make someone else owner first.', undefined, 'role')
+      throw new AccountError('last_owner', "This is the organization's only owner; make someone else owner first.", undefined, 'role')
     }
     await tx.members.update(member.id, { role, allowWithoutSso: changes.allowWithoutSso }, now.toISOString())
     if (changes.workspaceRoles !== undefined) {
@@ -168,14 +199,13 @@ export async function updateMember(deps: CoreDeps, orgSlug: string, ref: string,
   return findMemberOrThrow(deps, org, member.id)
 }
 
-
 export async function removeMember(deps: CoreDeps, orgSlug: string, ref: string, actor: Actor): Promise<void> {
   const org = await getOrganization(deps, orgSlug)
   const member = await findMemberOrThrow(deps, org, ref)
   await authorizeMemberChange(deps, org, actor, member, undefined)
   await deps.store.transaction(async (tx) => {
     if (member.role === 'owner' && (await tx.members.countOwners(org.id)) <= 1) {
-      throw new AccountError('last_owner', 'This is the organization\'s only owner and cannot be removed.')
+      throw new AccountError('last_owner', "This is the organization's only owner and cannot be removed.")
     }
     await tx.members.delete(member.id)
     // Sessions made for this org (API tokens, SSO sessions) end with the membership, so re-adding

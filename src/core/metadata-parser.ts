@@ -81,7 +81,12 @@ export function createMetadataParser(options: MetadataParserOptions = {}): Metad
     timer = setTimeout(() => {
       counts.timedOut++
       discardWorker()
-      settle()?.reject(new MetadataError('metadata_too_complex', `Reading the metadata took longer than ${limit / 1000} s and was stopped: real IdP metadata takes milliseconds. Give your IdP's own metadata.`))
+      settle()?.reject(
+        new MetadataError(
+          'metadata_too_complex',
+          `Reading the metadata took longer than ${limit / 1000} s and was stopped: real IdP metadata takes milliseconds. Give your IdP's own metadata.`,
+        ),
+      )
       pump()
     }, limit)
   }
@@ -113,9 +118,14 @@ export function createMetadataParser(options: MetadataParserOptions = {}): Metad
       if (job !== undefined) {
         counts.crashed++
         // Before `ready` the fault is ours (the worker could not load), not the document's.
-        job.reject(wasReady
-          ? new MetadataError('metadata_too_complex', 'Reading the metadata needed more memory than any real IdP metadata does and was stopped. Give your IdP\'s own metadata.')
-          : new Error(`The metadata worker could not start: ${reason}`))
+        job.reject(
+          wasReady
+            ? new MetadataError(
+                'metadata_too_complex',
+                "Reading the metadata needed more memory than any real IdP metadata does and was stopped. Give your IdP's own metadata.",
+              )
+            : new Error(`The metadata worker could not start: ${reason}`),
+        )
       }
       pump()
     }
@@ -142,7 +152,8 @@ export function createMetadataParser(options: MetadataParserOptions = {}): Metad
     parse: (xml, parseOptions) => {
       if (closed) return Promise.reject(new Error('The metadata parser is closed.'))
       // Same message as parseXml's: refused before the document is copied to the worker.
-      if (Buffer.byteLength(xml, 'utf8') > MAX_METADATA_BYTES) return Promise.reject(new MetadataError('metadata_too_large', `The XML is larger than ${MAX_METADATA_BYTES} bytes.`))
+      if (Buffer.byteLength(xml, 'utf8') > MAX_METADATA_BYTES)
+        return Promise.reject(new MetadataError('metadata_too_large', `The XML is larger than ${MAX_METADATA_BYTES} bytes.`))
       if (running !== undefined && queue.length >= maxQueued) {
         return Promise.reject(new MetadataError('metadata_busy', 'Gatehouse is reading other metadata documents right now; try again in a few seconds.'))
       }

@@ -24,12 +24,23 @@ export async function refreshIdpMetadata(deps: CoreDeps): Promise<RefreshOutcome
       const { idp } = await readIdpInput(deps, { metadataUrl: connection.metadataUrl!, entityId: connection.idp?.entityId }, connection.idp?.signatureAlgorithm)
       const changed = JSON.stringify(describeIdp(idp)) !== JSON.stringify(describeIdp(connection.idp))
       await deps.store.transaction(async (tx) => {
-        await tx.ssoConnections.update(connection.id, { ...(changed ? { idp } : {}), metadataRefreshedAt: now.toISOString(), metadataRefreshError: undefined }, now.toISOString())
+        await tx.ssoConnections.update(
+          connection.id,
+          { ...(changed ? { idp } : {}), metadataRefreshedAt: now.toISOString(), metadataRefreshError: undefined },
+          now.toISOString(),
+        )
         if (changed) {
-          await recordAudit(tx, {
-            orgId: connection.orgId, actor: { kind: 'system', name: 'metadata-refresh' }, action: 'sso.idp_refreshed', target: connection.ssoName,
-            detail: { before: describeIdp(connection.idp), after: describeIdp(idp), metadataUrl: connection.metadataUrl },
-          }, now)
+          await recordAudit(
+            tx,
+            {
+              orgId: connection.orgId,
+              actor: { kind: 'system', name: 'metadata-refresh' },
+              action: 'sso.idp_refreshed',
+              target: connection.ssoName,
+              detail: { before: describeIdp(connection.idp), after: describeIdp(idp), metadataUrl: connection.metadataUrl },
+            },
+            now,
+          )
         }
       })
       outcomes.push({ ssoName: connection.ssoName, ok: true, changed })
@@ -37,10 +48,17 @@ export async function refreshIdpMetadata(deps: CoreDeps): Promise<RefreshOutcome
       const message = (error as Error).message.slice(0, 500)
       await deps.store.transaction(async (tx) => {
         await tx.ssoConnections.update(connection.id, { metadataRefreshError: message }, now.toISOString())
-        await recordAudit(tx, {
-          orgId: connection.orgId, actor: { kind: 'system', name: 'metadata-refresh' }, action: 'sso.idp_refresh_failed', target: connection.ssoName,
-          detail: { error: message, code: (error as { code?: string }).code ?? 'unknown', metadataUrl: connection.metadataUrl, keptConfiguration: true },
-        }, now)
+        await recordAudit(
+          tx,
+          {
+            orgId: connection.orgId,
+            actor: { kind: 'system', name: 'metadata-refresh' },
+            action: 'sso.idp_refresh_failed',
+            target: connection.ssoName,
+            detail: { error: message, code: (error as { code?: string }).code ?? 'unknown', metadataUrl: connection.metadataUrl, keptConfiguration: true },
+          },
+          now,
+        )
       })
       outcomes.push({ ssoName: connection.ssoName, ok: false, changed: false, error: message })
     }

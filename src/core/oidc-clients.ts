@@ -69,37 +69,62 @@ export function checkRedirectUri(value: string, production: boolean, field: stri
     if (production) bad('must use https, or http://127.0.0.1 or http://[::1] for a native app (RFC 8252: not localhost)')
     return value
   }
-  return bad(production ? 'must use https (or http://127.0.0.1 / http://[::1] for a native app)' : 'must use https (or http://localhost, http://127.0.0.1, http://[::1] outside production)')
+  return bad(
+    production
+      ? 'must use https (or http://127.0.0.1 / http://[::1] for a native app)'
+      : 'must use https (or http://localhost, http://127.0.0.1, http://[::1] outside production)',
+  )
 }
 
 const view = (c: OidcClientRecord): OidcClientView => ({
-  id: c.id, name: c.name, public: c.public, redirectUris: c.redirectUris, postLogoutRedirectUris: c.postLogoutRedirectUris, createdAt: c.createdAt,
+  id: c.id,
+  name: c.name,
+  public: c.public,
+  redirectUris: c.redirectUris,
+  postLogoutRedirectUris: c.postLogoutRedirectUris,
+  createdAt: c.createdAt,
 })
 
-export async function registerOidcClient(deps: CoreDeps, input: OidcClientInput, actor: Actor): Promise<{ client: OidcClientView; secret: string | undefined }> {
+export async function registerOidcClient(
+  deps: CoreDeps,
+  input: OidcClientInput,
+  actor: Actor,
+): Promise<{ client: OidcClientView; secret: string | undefined }> {
   const name = input.name.trim()
   if (name === '' || name.length > 200 || /[\p{Cc}\u2028\u2029]/u.test(name)) {
     throw new OidcError('client_name_invalid', 'name must be 1–200 characters without control characters.', undefined, 'name')
   }
   const bidi = findBidiControl(name)
-  if (bidi !== undefined) throw new OidcError('client_name_invalid', `name contains a text-direction control character (${bidi}), which is not allowed.`, undefined, 'name')
+  if (bidi !== undefined)
+    throw new OidcError('client_name_invalid', `name contains a text-direction control character (${bidi}), which is not allowed.`, undefined, 'name')
   const production = deps.settings.production
   if (input.redirectUris.length === 0) throw new OidcError('redirect_uri_invalid', 'At least one redirect URI is required.', undefined, 'redirectUris')
   if (input.redirectUris.length > MAX_URIS || (input.postLogoutRedirectUris?.length ?? 0) > MAX_URIS) {
     throw new OidcError('redirect_uri_invalid', `At most ${MAX_URIS} redirect URIs of each kind.`, undefined, 'redirectUris')
   }
   const redirectUris = [...new Set(input.redirectUris.map((u, i) => checkRedirectUri(u, production, `redirectUris[${i}]`)))]
-  const postLogoutRedirectUris = [...new Set((input.postLogoutRedirectUris ?? []).map((u, i) => checkRedirectUri(u, production, `postLogoutRedirectUris[${i}]`)))]
+  const postLogoutRedirectUris = [
+    ...new Set((input.postLogoutRedirectUris ?? []).map((u, i) => checkRedirectUri(u, production, `postLogoutRedirectUris[${i}]`))),
+  ]
   const isPublic = input.public === true
   const secret = isPublic ? undefined : newSecretToken()
   const now = deps.clock.now()
   const record: OidcClientRecord = {
-    id: newId(), name, public: isPublic, secretEncrypted: secret === undefined ? undefined : seal(deps.settings.secretKey, secret),
-    redirectUris, postLogoutRedirectUris, createdAt: now.toISOString(),
+    id: newId(),
+    name,
+    public: isPublic,
+    secretEncrypted: secret === undefined ? undefined : seal(deps.settings.secretKey, secret),
+    redirectUris,
+    postLogoutRedirectUris,
+    createdAt: now.toISOString(),
   }
   await deps.store.transaction(async (tx) => {
     await tx.oidcClients.insert(record)
-    await recordAudit(tx, { orgId: null, actor, action: 'oidc.client_created', target: record.id, detail: { name, public: isPublic, redirectUris, postLogoutRedirectUris } }, now)
+    await recordAudit(
+      tx,
+      { orgId: null, actor, action: 'oidc.client_created', target: record.id, detail: { name, public: isPublic, redirectUris, postLogoutRedirectUris } },
+      now,
+    )
   })
   return { client: view(record), secret }
 }

@@ -3,7 +3,12 @@ export type OidcErrorCode = 'oidc_client_not_found' | 'redirect_uri_invalid' | '
 
 export class OidcError extends Error {
   override name = 'OidcError'
-  constructor(readonly code: OidcErrorCode, message: string, readonly detail?: string, readonly field?: string) {
+  constructor(
+    readonly code: OidcErrorCode,
+    message: string,
+    readonly detail?: string,
+    readonly field?: string,
+  ) {
     super(message)
   }
 }

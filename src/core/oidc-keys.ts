@@ -17,9 +17,7 @@ export const OIDC_KEY_ALGORITHMS: readonly OidcKeyAlgorithm[] = ['RS256', 'ES256
 export type PrivateJwk = Readonly<Record<string, unknown>> & { readonly kid: string; readonly alg: OidcKeyAlgorithm }
 
 function generate(alg: OidcKeyAlgorithm, now: Date, secretKey: Buffer): OidcSigningKey {
-  const pair = alg === 'RS256'
-    ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-    : generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const pair = alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const kid = randomBytes(16).toString('base64url')
   const meta = { kid, alg, use: 'sig' }
   const privateJwk = { ...pair.privateKey.export({ format: 'jwk' }), ...meta }

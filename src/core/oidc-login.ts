@@ -97,15 +97,19 @@ export async function decideOidcLogin(deps: CoreDeps, request: OidcLoginRequest)
         ? { kind: 'sign_in', ssoName }
         : { kind: 'sign_in_again', reason: 'other_org', ssoName }
     }
-    if (!fresh) return { kind: 'sign_in_again', reason: 'fresh_login', ssoName: signedIn.session.authMethod === 'saml' ? await ssoNameOf(deps, org.id) : ssoName }
+    if (!fresh)
+      return { kind: 'sign_in_again', reason: 'fresh_login', ssoName: signedIn.session.authMethod === 'saml' ? await ssoNameOf(deps, org.id) : ssoName }
     return { kind: 'grant', membership, login: loginOf(signedIn, membership, checkedAt) }
   }
   if (accessible.length === 0) return { kind: 'deny', reason: 'no_organization' }
-  const membership = request.chosen !== undefined
-    ? accessible.find((m) => m.org.slug === request.chosen)
-    : accessible.length === 1 ? accessible[0] : undefined
+  const membership = request.chosen !== undefined ? accessible.find((m) => m.org.slug === request.chosen) : accessible.length === 1 ? accessible[0] : undefined
   if (membership === undefined) return { kind: 'choose', memberships: accessible }
-  if (!fresh) return { kind: 'sign_in_again', reason: 'fresh_login', ssoName: signedIn.session.authMethod === 'saml' ? await ssoNameOf(deps, membership.org.id) : undefined }
+  if (!fresh)
+    return {
+      kind: 'sign_in_again',
+      reason: 'fresh_login',
+      ssoName: signedIn.session.authMethod === 'saml' ? await ssoNameOf(deps, membership.org.id) : undefined,
+    }
   return { kind: 'grant', membership, login: loginOf(signedIn, membership, checkedAt) }
 }
 
@@ -168,7 +172,17 @@ const ORG_LOGIN = 'OrgLogin'
 
 /** Kept beside the grant's other state (removed with it when the grant is revoked). */
 export async function rememberOrgLogin(deps: CoreDeps, grantId: string, login: OrgLogin, expiresAt: string): Promise<void> {
-  await deps.store.oidcPayloads.upsert({ model: ORG_LOGIN, id: grantId, payload: { ...login }, grantId, uid: undefined, userCode: undefined, expiresAt, accountId: login.userId, orgId: login.orgId })
+  await deps.store.oidcPayloads.upsert({
+    model: ORG_LOGIN,
+    id: grantId,
+    payload: { ...login },
+    grantId,
+    uid: undefined,
+    userCode: undefined,
+    expiresAt,
+    accountId: login.userId,
+    orgId: login.orgId,
+  })
 }
 
 export async function findOrgLogin(deps: CoreDeps, grantId: string, now: string): Promise<OrgLogin | undefined> {
@@ -180,7 +194,15 @@ const FRESH_LOGIN = 'FreshLogin'
 
 /** The user chose to sign in again for interaction `uid`: a session made from now on is fresh enough. */
 export async function requireFreshLogin(deps: CoreDeps, uid: string, expiresAt: string): Promise<void> {
-  await deps.store.oidcPayloads.upsert({ model: FRESH_LOGIN, id: uid, payload: { after: deps.clock.now().toISOString() }, grantId: undefined, uid: undefined, userCode: undefined, expiresAt })
+  await deps.store.oidcPayloads.upsert({
+    model: FRESH_LOGIN,
+    id: uid,
+    payload: { after: deps.clock.now().toISOString() },
+    grantId: undefined,
+    uid: undefined,
+    userCode: undefined,
+    expiresAt,
+  })
 }
 
 export async function freshLoginAfter(deps: CoreDeps, uid: string): Promise<string | undefined> {

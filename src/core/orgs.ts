@@ -80,7 +80,8 @@ async function insertWorkspace(work: Promise<void>, slug: string): Promise<void>
   try {
     await work
   } catch (error) {
-    if (error instanceof DuplicateKeyError) throw new AccountError('workspace_slug_taken', `This organization already has a workspace "${slug}".`, undefined, 'slug')
+    if (error instanceof DuplicateKeyError)
+      throw new AccountError('workspace_slug_taken', `This organization already has a workspace "${slug}".`, undefined, 'slug')
     throw error
   }
 }
@@ -98,7 +99,11 @@ export async function getWorkspace(deps: CoreDeps, orgSlug: string, slug: string
 }
 
 export async function updateWorkspace(
-  deps: CoreDeps, orgSlug: string, slug: string, changes: { name?: string; slug?: string }, actor: Actor,
+  deps: CoreDeps,
+  orgSlug: string,
+  slug: string,
+  changes: { name?: string; slug?: string },
+  actor: Actor,
 ): Promise<Workspace> {
   const workspace = await getWorkspace(deps, orgSlug, slug)
   const next = {
@@ -108,7 +113,8 @@ export async function updateWorkspace(
   await deps.store.transaction(async (tx) => {
     await insertWorkspace(tx.workspaces.update(workspace.id, next), next.slug)
     const changed = changedFields({ name: workspace.name, slug: workspace.slug }, next)
-    if (changed !== undefined) await recordAudit(tx, { orgId: workspace.orgId, actor, action: 'workspace.updated', target: next.slug, detail: changed }, deps.clock.now())
+    if (changed !== undefined)
+      await recordAudit(tx, { orgId: workspace.orgId, actor, action: 'workspace.updated', target: next.slug, detail: changed }, deps.clock.now())
   })
   return { ...workspace, ...next }
 }

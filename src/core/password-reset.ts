@@ -69,7 +69,11 @@ export async function sendPasswordResetMail(deps: CoreDeps, email: string): Prom
  * `exceptions` without allow-access-without-SSO, or `strict`, and not on the API allow-list);
  * undefined when a password is of use somewhere (or the user belongs to no org).
  */
-async function ssoNamesIfPasswordForbidden(stores: Pick<Stores, 'ssoConnections'>, user: User, memberships: readonly Membership[]): Promise<string[] | undefined> {
+async function ssoNamesIfPasswordForbidden(
+  stores: Pick<Stores, 'ssoConnections'>,
+  user: User,
+  memberships: readonly Membership[],
+): Promise<string[] | undefined> {
   if (memberships.length === 0) return undefined
   const ssoNames: string[] = []
   for (const m of memberships) {
@@ -110,12 +114,27 @@ function ssoSignInMail(baseUrl: string, to: string, ssoNames: readonly string[])
   }
 }
 
-async function auditInOrgs(deps: CoreDeps, memberships: readonly Membership[], actor: Actor, action: string, target: string, detail: Record<string, unknown>): Promise<void> {
+async function auditInOrgs(
+  deps: CoreDeps,
+  memberships: readonly Membership[],
+  actor: Actor,
+  action: string,
+  target: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
   const now = deps.clock.now()
   await deps.store.transaction(async (tx) => recordInOrgs(tx, memberships, actor, action, target, detail, now))
 }
 
-async function recordInOrgs(tx: Stores, memberships: readonly Membership[], actor: Actor, action: string, target: string, detail: Record<string, unknown>, now: Date): Promise<void> {
+async function recordInOrgs(
+  tx: Stores,
+  memberships: readonly Membership[],
+  actor: Actor,
+  action: string,
+  target: string,
+  detail: Record<string, unknown>,
+  now: Date,
+): Promise<void> {
   if (memberships.length === 0) await recordAudit(tx, { orgId: null, actor, action, target, detail }, now)
   for (const m of memberships) await recordAudit(tx, { orgId: m.org.id, actor, action, target, detail }, now)
 }
@@ -128,8 +147,11 @@ export async function issuePasswordLink(deps: CoreDeps, userId: string, lifetime
 async function insertPasswordLink(deps: CoreDeps, stores: Pick<Stores, 'oneTimeTokens'>, userId: string, token: string, lifetimeMs: number): Promise<string> {
   const now = deps.clock.now()
   await stores.oneTimeTokens.insert({
-    tokenHash: hashSecretToken(token), purpose: 'password_reset', userId,
-    createdAt: now.toISOString(), expiresAt: addMs(now, lifetimeMs).toISOString(),
+    tokenHash: hashSecretToken(token),
+    purpose: 'password_reset',
+    userId,
+    createdAt: now.toISOString(),
+    expiresAt: addMs(now, lifetimeMs).toISOString(),
   })
   return `${deps.settings.baseUrl}/reset-password?token=${token}`
 }
@@ -150,7 +172,8 @@ export async function resetPassword(deps: CoreDeps, token: string, password: str
     const memberships = await tx.members.listMemberships(user.id)
     // A link mailed before the org started requiring SSO must not set a password nobody may use.
     const ssoNames = await ssoNamesIfPasswordForbidden(tx, user, memberships)
-    if (ssoNames !== undefined) throw new AuthError('sso_required', `Your organization requires single sign-on: use "Sign in with SSO" with the SSO name ${ssoNames[0]!}.`, ssoNames[0])
+    if (ssoNames !== undefined)
+      throw new AuthError('sso_required', `Your organization requires single sign-on: use "Sign in with SSO" with the SSO name ${ssoNames[0]!}.`, ssoNames[0])
     const hash = await deps.hasher.hash(checkPassword(password, user.email))
     await tx.users.setPasswordHash(user.id, hash, now.toISOString())
     await tx.oneTimeTokens.deleteForUser(user.id, 'password_reset')

@@ -3,8 +3,18 @@
  * stores bound to one transaction, so writes that belong together commit or fail together.
  */
 import type {
-  ApiToken, AuditEvent, Invitation, Member, Membership, Organization, OrgRole, OutboxMessage,
-  Session, User, Workspace, WorkspaceRoles,
+  ApiToken,
+  AuditEvent,
+  Invitation,
+  Member,
+  Membership,
+  Organization,
+  OrgRole,
+  OutboxMessage,
+  Session,
+  User,
+  Workspace,
+  WorkspaceRoles,
 } from './types.js'
 import type { SsoConnection } from './sso-connection.js'
 import type { EmailDomain } from './domain-name.js'
@@ -73,7 +83,11 @@ export interface MemberStore {
   listByOrg(orgId: string): Promise<Member[]>
   listMemberships(userId: string): Promise<Membership[]>
   countOwners(orgId: string): Promise<number>
-  update(memberId: string, changes: { role?: OrgRole | undefined; allowWithoutSso?: boolean | undefined; managedByIdp?: boolean | undefined }, now: string): Promise<void>
+  update(
+    memberId: string,
+    changes: { role?: OrgRole | undefined; allowWithoutSso?: boolean | undefined; managedByIdp?: boolean | undefined },
+    now: string,
+  ): Promise<void>
   /** Replaces every workspace role of the member; keys are workspace ids. */
   setWorkspaceRoles(memberId: string, roles: Readonly<Record<string, string>>): Promise<void>
   delete(memberId: string): Promise<void>
@@ -249,7 +263,11 @@ export interface SsoConnectionStore {
   findBySsoName(ssoName: string): Promise<SsoConnection | undefined>
   /** The connection and its org in one read: what every ACS post starts with. */
   findWithOrgBySsoName(ssoName: string): Promise<{ connection: SsoConnection; org: Organization } | undefined>
-  update(id: string, changes: Partial<Pick<SsoConnection, 'ssoName' | 'enabled' | 'idp' | 'policy' | 'metadataUrl' | 'metadataRefreshedAt' | 'metadataRefreshError'>>, now: string): Promise<void>
+  update(
+    id: string,
+    changes: Partial<Pick<SsoConnection, 'ssoName' | 'enabled' | 'idp' | 'policy' | 'metadataUrl' | 'metadataRefreshedAt' | 'metadataRefreshError'>>,
+    now: string,
+  ): Promise<void>
   listWithMetadataUrl(): Promise<SsoConnection[]>
 }
 
@@ -327,7 +345,16 @@ export interface EmailDomainStore {
   delete(id: string): Promise<void>
 }
 
-export type { OidcClientRecord, OidcClientStore, OidcKeyAlgorithm, OidcKeyStore, OidcPayloadRow, OidcPayloadStore, OidcSigningKey, OrgLoginRow } from './oidc-ports.js'
+export type {
+  OidcClientRecord,
+  OidcClientStore,
+  OidcKeyAlgorithm,
+  OidcKeyStore,
+  OidcPayloadRow,
+  OidcPayloadStore,
+  OidcSigningKey,
+  OrgLoginRow,
+} from './oidc-ports.js'
 import type { OidcClientStore, OidcKeyStore, OidcPayloadStore } from './oidc-ports.js'
 
 export interface Stores {

@@ -54,8 +54,11 @@ export type WorkspaceAttributeResult =
  * workspace's role; an absent one leaves it as it is.
  */
 export function applyWorkspaceAttributes(
-  attributes: Readonly<Record<string, readonly string[]>>, prefix: string, workspaceSlugs: readonly string[],
-  catalogue: readonly string[], current: Readonly<Record<string, string>>,
+  attributes: Readonly<Record<string, readonly string[]>>,
+  prefix: string,
+  workspaceSlugs: readonly string[],
+  catalogue: readonly string[],
+  current: Readonly<Record<string, string>>,
 ): WorkspaceAttributeResult {
   const roles = keyedRecord(Object.entries(current))
   const applied: string[] = []
@@ -75,7 +78,8 @@ export function applyWorkspaceAttributes(
       } catch {
         return { ok: false, attribute: name, reason: 'is not valid JSON' }
       }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, attribute: name, reason: 'must be a JSON object like {"role":"editor"}' }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        return { ok: false, attribute: name, reason: 'must be a JSON object like {"role":"editor"}' }
       const keys = Object.keys(parsed)
       if (keys.length === 0) role = null
       else if (keys.length === 1 && keys[0] === 'role' && typeof (parsed as { role: unknown }).role === 'string') role = (parsed as { role: string }).role
@@ -83,7 +87,8 @@ export function applyWorkspaceAttributes(
     } else {
       role = raw
     }
-    if (role !== null && !catalogue.includes(role)) return { ok: false, attribute: name, reason: `names the role "${role.slice(0, 50)}", which is not one of ${catalogue.join(', ')}` }
+    if (role !== null && !catalogue.includes(role))
+      return { ok: false, attribute: name, reason: `names the role "${role.slice(0, 50)}", which is not one of ${catalogue.join(', ')}` }
     if (role === null) delete roles[slug]
     else roles[slug] = role
     applied.push(name)

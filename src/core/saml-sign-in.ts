@@ -54,12 +54,22 @@ export async function findConnectionBySsoName(deps: CoreDeps, ssoName: string): 
 /** SP-initiated sign-in of an enabled connection: an AuthnRequest bound for the IdP. */
 export async function startSamlSignIn(deps: CoreDeps, ssoName: string, options: { returnTo?: string | undefined } = {}): Promise<SamlStart> {
   const connection = await findConnectionBySsoName(deps, ssoName)
-  if (!connection.enabled) throw new SsoError('sso_not_enabled', 'Single sign-on is not enabled for this organization. Sign in with your email and password; if you have no password, use "Forgot password" to set one.')
+  if (!connection.enabled)
+    throw new SsoError(
+      'sso_not_enabled',
+      'Single sign-on is not enabled for this organization. Sign in with your email and password; if you have no password, use "Forgot password" to set one.',
+    )
   return (await issueAuthnRequest(deps, connection, { returnTo: options.returnTo })).start
 }
 
 export type SamlSignInResult =
-  | { readonly kind: 'signed-in'; readonly started: StartedSession; readonly org: Organization; readonly returnTo: string | undefined; readonly assertion: VerifiedAssertion }
+  | {
+      readonly kind: 'signed-in'
+      readonly started: StartedSession
+      readonly org: Organization
+      readonly returnTo: string | undefined
+      readonly assertion: VerifiedAssertion
+    }
   /** `retryAfterSeconds`: this client is over the failed sign-in limit; nothing was recorded. */
   | { readonly kind: 'failed'; readonly reference: string; readonly failure: SsoSignInFailure; readonly org: Organization; readonly retryAfterSeconds?: number }
   /** A test SSO response (DESIGN §2 step 5): nobody signed in; the result waits for the testing owner. */
@@ -90,7 +100,8 @@ async function samlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string,
   const { connection, org } = found
   if (relayState !== undefined && relayState.startsWith(TEST_RELAY_PREFIX) && relayState.length <= 200) {
     const request = await deps.store.saml.consumeTestRequestByRelay(hashSecretToken(relayState), connection.id, deps.clock.now().toISOString())
-    if (request !== undefined) return { kind: 'tested', testId: await recordSsoTest(deps, connection, org, request, await validate(deps, connection, samlResponse)), org }
+    if (request !== undefined)
+      return { kind: 'tested', testId: await recordSsoTest(deps, connection, org, request, await validate(deps, connection, samlResponse)), org }
   }
   // The decoded response of one the checks refused: the owner's SAML tracer shows it beside the reason.
   let decoded: string | undefined
@@ -102,15 +113,31 @@ async function samlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string,
     const retryAfterSeconds = ip === undefined ? undefined : await countFailure(deps, ip)
     if (retryAfterSeconds !== undefined) return { kind: 'failed', reference, failure, org, retryAfterSeconds }
     await deps.store.transaction(async (tx) => {
-      await recordAudit(tx, {
-        orgId: org.id, actor: { kind: 'system', name: 'saml' }, action: 'sso.sign_in_failed', ...(nameId === undefined ? {} : { target: nameId.slice(0, 320) }),
-        detail: { reference, ssoName: connection.ssoName, ...failure, ...(decoded === undefined ? {} : { response: 'kept' }) },
-      }, now)
+      await recordAudit(
+        tx,
+        {
+          orgId: org.id,
+          actor: { kind: 'system', name: 'saml' },
+          action: 'sso.sign_in_failed',
+          ...(nameId === undefined ? {} : { target: nameId.slice(0, 320) }),
+          detail: { reference, ssoName: connection.ssoName, ...failure, ...(decoded === undefined ? {} : { response: 'kept' }) },
+        },
+        now,
+      )
       if (decoded !== undefined) {
-        await tx.ssoFailedResponses.insert({
-          reference, seq: newSortableId(), orgId: org.id, connectionId: connection.id, failure, xml: decoded.slice(0, FAILED_RESPONSE_MAX_CHARS),
-          createdAt: now.toISOString(), expiresAt: addMs(now, days(7)).toISOString(),
-        }, FAILED_RESPONSES_KEPT)
+        await tx.ssoFailedResponses.insert(
+          {
+            reference,
+            seq: newSortableId(),
+            orgId: org.id,
+            connectionId: connection.id,
+            failure,
+            xml: decoded.slice(0, FAILED_RESPONSE_MAX_CHARS),
+            createdAt: now.toISOString(),
+            expiresAt: addMs(now, days(7)).toISOString(),
+          },
+          FAILED_RESPONSES_KEPT,
+        )
       }
     })
     return { kind: 'failed', reference, failure, org }
@@ -150,7 +177,10 @@ async function samlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string,
   const member = await resolveMember(deps, connection, org, assertion)
   if ('code' in member) return fail(member, assertion.nameId)
   const started = await startSession(deps, {
-    userId: member.userId, orgId: org.id, kind: 'browser', authMethod: 'saml',
+    userId: member.userId,
+    orgId: org.id,
+    kind: 'browser',
+    authMethod: 'saml',
     notAfter: addMs(now, hours(connection.policy.sessionTimeoutHours)),
   })
   return { kind: 'signed-in', started, org, returnTo, assertion }
@@ -197,7 +227,10 @@ class SignInRefusal extends Error {
  * then set or remove single workspace roles.
  */
 async function resolveMember(
-  deps: CoreDeps, connection: SsoConnection, org: Organization, assertion: VerifiedAssertion,
+  deps: CoreDeps,
+  connection: SsoConnection,
+  org: Organization,
+  assertion: VerifiedAssertion,
 ): Promise<{ userId: string } | SsoSignInFailure> {
   const { attributeMapping: mapping, roleMapping, workspaceAttributes, provisioning } = connection.policy
   const email = emailOf(assertion, mapping.email)
@@ -260,7 +293,11 @@ async function resolveMember(
         }
         const memberId = newId()
         await tx.members.insert({ id: memberId, orgId: org.id, userId: user.id, role: 'member', allowWithoutSso: false, createdAt: now.toISOString() })
-        await recordAudit(tx, { orgId: org.id, actor: system, action: 'member.provisioned', target: normalizeEmail(email), detail: { role: 'member', via: 'just-in-time' } }, now)
+        await recordAudit(
+          tx,
+          { orgId: org.id, actor: system, action: 'member.provisioned', target: normalizeEmail(email), detail: { role: 'member', via: 'just-in-time' } },
+          now,
+        )
         member = (await tx.members.findById(org.id, memberId))!
       }
       // Names are the person's, shown in every org: an IdP renames only someone who is in its org alone,
@@ -276,21 +313,34 @@ async function resolveMember(
         const workspaces = await tx.workspaces.listByOrg(org.id)
         const computed = rolesFromAssertion(
           { orgRole: member.role, workspaceRoles: member.workspaceRoles, managedByIdp: member.managedByIdp },
-          connection.policy, assertion.attributes, workspaces.map((w) => w.slug), deps.settings.workspaceRoles,
+          connection.policy,
+          assertion.attributes,
+          workspaces.map((w) => w.slug),
+          deps.settings.workspaceRoles,
         )
         if ('code' in computed) throw new SignInRefusal(computed)
         const { orgRole: role, workspaceRoles: known, managedByIdp, idpRoles } = computed
         if (role !== member.role || managedByIdp !== member.managedByIdp || JSON.stringify(sorted(known)) !== JSON.stringify(sorted(member.workspaceRoles))) {
           await tx.members.update(member.id, { role, managedByIdp }, now.toISOString())
-          await tx.members.setWorkspaceRoles(member.id, Object.fromEntries(Object.entries(known).map(([slug, r]) => [workspaces.find((w) => w.slug === slug)!.id, r])))
+          await tx.members.setWorkspaceRoles(
+            member.id,
+            Object.fromEntries(Object.entries(known).map(([slug, r]) => [workspaces.find((w) => w.slug === slug)!.id, r])),
+          )
           const changed = changedFields(
             { role: member.role, workspaceRoles: member.workspaceRoles, managedByIdp: member.managedByIdp },
             { role, workspaceRoles: known, managedByIdp },
           )
-          await recordAudit(tx, {
-            orgId: org.id, actor: system, action: 'member.roles_from_idp', target: member.user.email,
-            detail: { ...changed, idpRoles: idpRoles.slice(0, 50) },
-          }, now)
+          await recordAudit(
+            tx,
+            {
+              orgId: org.id,
+              actor: system,
+              action: 'member.roles_from_idp',
+              target: member.user.email,
+              detail: { ...changed, idpRoles: idpRoles.slice(0, 50) },
+            },
+            now,
+          )
         }
       }
       await tx.saml.rememberIdentity(connection.id, assertion.nameId, user!.id, now.toISOString())

@@ -23,12 +23,17 @@ export async function issueSetupLink(deps: CoreDeps): Promise<string | undefined
   const token = newSecretToken()
   const now = deps.clock.now()
   await deps.store.oneTimeTokens.insert({
-    tokenHash: hashSecretToken(token), purpose: 'setup', userId: null, createdAt: now.toISOString(), expiresAt: addMs(now, hours(24)).toISOString(),
+    tokenHash: hashSecretToken(token),
+    purpose: 'setup',
+    userId: null,
+    createdAt: now.toISOString(),
+    expiresAt: addMs(now, hours(24)).toISOString(),
   })
   return `${deps.settings.baseUrl}/setup?token=${token}`
 }
 
-const CLOSED = 'This set-up link is not valid: it was used, has expired, or Gatehouse is set up already. Restart Gatehouse for a new link, or use `gatehouse create-owner`.'
+const CLOSED =
+  'This set-up link is not valid: it was used, has expired, or Gatehouse is set up already. Restart Gatehouse for a new link, or use `gatehouse create-owner`.'
 
 export async function isSetupLinkLive(deps: CoreDeps, token: string): Promise<boolean> {
   return (await isSetupOpen(deps)) && (await deps.store.oneTimeTokens.isLive(hashSecretToken(token), 'setup', deps.clock.now().toISOString()))
@@ -111,7 +116,11 @@ export async function createOwner(deps: CoreDeps, input: { orgSlug: string; emai
       await tx.members.update(member.id, { role: 'owner' }, now.toISOString())
     }
     if (member?.role !== 'owner') {
-      await recordAudit(tx, { orgId: org.id, actor, action: member === undefined ? 'member.added' : 'member.updated', target: email, detail: { role: 'owner', via: 'cli' } }, now)
+      await recordAudit(
+        tx,
+        { orgId: org.id, actor, action: member === undefined ? 'member.added' : 'member.updated', target: email, detail: { role: 'owner', via: 'cli' } },
+        now,
+      )
     }
     return { org, user, createdOrg, createdUser, previousRole: member?.role }
   })

@@ -79,7 +79,11 @@ async function passwordSignIn(deps: CoreDeps, input: PasswordSignIn): Promise<Si
   } else if (input.kind === 'api') {
     throw new AuthError('no_membership', 'Name the organization to sign in to ("org").')
   } else if (allowed.length === 0 && blocked.length > 0) {
-    throw new AuthError('sso_required', `Your organization requires single sign-on: use "Sign in with SSO" with the SSO name ${blocked[0]!.ssoName}.`, blocked[0]!.ssoName)
+    throw new AuthError(
+      'sso_required',
+      `Your organization requires single sign-on: use "Sign in with SSO" with the SSO name ${blocked[0]!.ssoName}.`,
+      blocked[0]!.ssoName,
+    )
   }
   const started = await startSession(deps, { userId: user.id, orgId: chosen?.org.id ?? null, kind: input.kind, authMethod: 'password' })
   return { ...started, user, org: chosen?.org, member: chosen?.member }

@@ -48,7 +48,12 @@ async function newSpKey(deps: CoreDeps): Promise<SpKey> {
   const { generateKeyPair } = await import('../saml/key-pair.js')
   const pair = await generateKeyPair({ commonName: `Gatehouse SP ${new URL(deps.settings.baseUrl).host}`, notBefore: now, years: 10 })
   // Sortable ids: two pairs made in one millisecond still list (and sign) newest first.
-  return { id: newSortableId(), privateKeyEncrypted: seal(deps.settings.secretKey, pair.privateKeyPem), certificatePem: pair.certificatePem, createdAt: now.toISOString() }
+  return {
+    id: newSortableId(),
+    privateKeyEncrypted: seal(deps.settings.secretKey, pair.privateKeyPem),
+    certificatePem: pair.certificatePem,
+    createdAt: now.toISOString(),
+  }
 }
 
 /** Adds a pair that signs from now on (in every process within KEY_REFRESH_MS). */
@@ -57,7 +62,11 @@ export async function rotateSpKeys(deps: CoreDeps, actor: Actor): Promise<SpKeyV
   const view = toView({ ...key, retiredAt: null }, true)
   await deps.store.transaction(async (tx) => {
     await tx.spKeys.insert(key)
-    await recordAudit(tx, { orgId: null, actor, action: 'sp_key.rotated', target: key.id, detail: { fingerprint: view.fingerprint, notAfter: view.notAfter } }, deps.clock.now())
+    await recordAudit(
+      tx,
+      { orgId: null, actor, action: 'sp_key.rotated', target: key.id, detail: { fingerprint: view.fingerprint, notAfter: view.notAfter } },
+      deps.clock.now(),
+    )
   })
   forgetActiveSpKeys(deps)
   return view
@@ -72,7 +81,8 @@ export async function retireSpKey(deps: CoreDeps, id: string, actor: Actor): Pro
     if (key === undefined) throw new SsoError('sp_key_not_found', 'No active SP key has that id (see GET /api/v1/sp-keys).')
     // The newest pair is the signer; only a rotation can replace it, and nothing retires the newest,
     // so at least one pair is always left, whatever runs concurrently.
-    if (key.id === active[0]!.id) throw new SsoError('sp_key_in_use', 'This is the signing key: rotate first, then retire it once IdPs have the new certificate.')
+    if (key.id === active[0]!.id)
+      throw new SsoError('sp_key_in_use', 'This is the signing key: rotate first, then retire it once IdPs have the new certificate.')
     if (!(await tx.spKeys.retire(id, now.toISOString()))) throw new SsoError('sp_key_not_found', 'No active SP key has that id (see GET /api/v1/sp-keys).')
     const view = toView({ ...key, retiredAt: now.toISOString() }, false)
     await recordAudit(tx, { orgId: null, actor, action: 'sp_key.retired', target: id, detail: { fingerprint: view.fingerprint } }, now)
@@ -92,8 +102,14 @@ export async function listSpKeys(deps: CoreDeps): Promise<SpKeyView[]> {
 function toView(k: SpKeyRecord, signing: boolean): SpKeyView {
   const cert = cachedCertificate(k.certificatePem)
   return {
-    id: k.id, createdAt: k.createdAt, retiredAt: k.retiredAt, active: k.retiredAt === null, signing,
-    certificatePem: k.certificatePem, fingerprint: cert.fingerprint, notAfter: cert.notAfter.toISOString(),
+    id: k.id,
+    createdAt: k.createdAt,
+    retiredAt: k.retiredAt,
+    active: k.retiredAt === null,
+    signing,
+    certificatePem: k.certificatePem,
+    fingerprint: cert.fingerprint,
+    notAfter: cert.notAfter.toISOString(),
   }
 }
 

@@ -24,7 +24,12 @@ const RESERVED_SSO_NAMES = new Set(['api', 'admin', 'login', 'logout', 'static',
 
 export function checkSsoName(ssoName: string): string {
   if (!isValidSsoName(ssoName)) {
-    throw new SsoError('sso_name_invalid', 'The SSO name must be 3–63 characters of a-z, 0-9 and "-", not starting or ending with "-", and not a reserved word.', undefined, 'ssoName')
+    throw new SsoError(
+      'sso_name_invalid',
+      'The SSO name must be 3–63 characters of a-z, 0-9 and "-", not starting or ending with "-", and not a reserved word.',
+      undefined,
+      'ssoName',
+    )
   }
   return ssoName
 }
@@ -38,7 +43,10 @@ export async function authorizeSsoChange(deps: CoreDeps, org: Organization, acto
   if (actor.kind !== 'user') return
   const member = await deps.store.members.findByUser(org.id, actor.userId)
   if (member === undefined || member.role === 'member' || (write && member.role !== 'owner')) {
-    throw new AccountError('not_allowed', write ? 'Only the organization\'s owner can change its SSO.' : 'Only owners and admins can see the organization\'s SSO.')
+    throw new AccountError(
+      'not_allowed',
+      write ? "Only the organization's owner can change its SSO." : "Only owners and admins can see the organization's SSO.",
+    )
   }
 }
 
@@ -64,8 +72,17 @@ export async function setSsoName(deps: CoreDeps, orgSlug: string, ssoName: strin
     return await deps.store.transaction(async (tx) => {
       if (connection === undefined) {
         const created: SsoConnection = {
-          id: newId(), orgId: org.id, ssoName: name, enabled: false, idp: undefined, policy: DEFAULT_POLICY,
-          metadataUrl: undefined, metadataRefreshedAt: undefined, metadataRefreshError: undefined, createdAt: now, updatedAt: now,
+          id: newId(),
+          orgId: org.id,
+          ssoName: name,
+          enabled: false,
+          idp: undefined,
+          policy: DEFAULT_POLICY,
+          metadataUrl: undefined,
+          metadataRefreshedAt: undefined,
+          metadataRefreshError: undefined,
+          createdAt: now,
+          updatedAt: now,
         }
         await tx.ssoConnections.insert(created)
         await recordAudit(tx, { orgId: org.id, actor, action: 'sso.created', target: name, detail: { ssoName: name } }, deps.clock.now())
@@ -73,7 +90,11 @@ export async function setSsoName(deps: CoreDeps, orgSlug: string, ssoName: strin
       }
       if (connection.ssoName !== name) {
         await tx.ssoConnections.update(connection.id, { ssoName: name }, now)
-        await recordAudit(tx, { orgId: org.id, actor, action: 'sso.renamed', target: name, detail: { before: { ssoName: connection.ssoName }, after: { ssoName: name } } }, deps.clock.now())
+        await recordAudit(
+          tx,
+          { orgId: org.id, actor, action: 'sso.renamed', target: name, detail: { before: { ssoName: connection.ssoName }, after: { ssoName: name } } },
+          deps.clock.now(),
+        )
       }
       return { connection: { ...connection, ssoName: name, updatedAt: now }, created: false }
     })
@@ -100,18 +121,41 @@ export async function configureIdp(deps: CoreDeps, orgSlug: string, input: IdpIn
   const { idp, warnings, metadataUrl } = await readIdpInput(deps, input, connection.idp?.signatureAlgorithm)
   const now = deps.clock.now()
   await deps.store.transaction(async (tx) => {
-    await tx.ssoConnections.update(connection.id, {
-      idp, metadataUrl, metadataRefreshedAt: metadataUrl === undefined ? undefined : now.toISOString(), metadataRefreshError: undefined,
-    }, now.toISOString())
-    await recordAudit(tx, {
-      orgId: org.id, actor, action: 'sso.idp_configured', target: connection.ssoName,
-      detail: { before: describeIdp(connection.idp), after: describeIdp(idp), source: idp.metadataFrom ?? idp.source, ...(metadataUrl === undefined ? {} : { metadataUrl }) },
-    }, now)
+    await tx.ssoConnections.update(
+      connection.id,
+      {
+        idp,
+        metadataUrl,
+        metadataRefreshedAt: metadataUrl === undefined ? undefined : now.toISOString(),
+        metadataRefreshError: undefined,
+      },
+      now.toISOString(),
+    )
+    await recordAudit(
+      tx,
+      {
+        orgId: org.id,
+        actor,
+        action: 'sso.idp_configured',
+        target: connection.ssoName,
+        detail: {
+          before: describeIdp(connection.idp),
+          after: describeIdp(idp),
+          source: idp.metadataFrom ?? idp.source,
+          ...(metadataUrl === undefined ? {} : { metadataUrl }),
+        },
+      },
+      now,
+    )
   })
   return { connection: { ...connection, idp, metadataUrl }, warnings }
 }
 
-export async function readIdpInput(deps: CoreDeps, input: IdpInput, signatureAlgorithm: IdpConfig['signatureAlgorithm'] = 'rsa-sha256'): Promise<{ idp: IdpConfig; warnings: string[]; metadataUrl: string | undefined }> {
+export async function readIdpInput(
+  deps: CoreDeps,
+  input: IdpInput,
+  signatureAlgorithm: IdpConfig['signatureAlgorithm'] = 'rsa-sha256',
+): Promise<{ idp: IdpConfig; warnings: string[]; metadataUrl: string | undefined }> {
   const now = deps.clock.now()
   try {
     if ('metadataXml' in input || 'metadataUrl' in input) {
@@ -120,9 +164,13 @@ export async function readIdpInput(deps: CoreDeps, input: IdpInput, signatureAlg
       const parsed = await deps.parseMetadata(xml, { entityId: input.entityId, now })
       return {
         idp: {
-          entityId: parsed.entityId, ssoUrlRedirect: parsed.ssoUrls.redirect, ssoUrlPost: parsed.ssoUrls.post,
-          certificates: [...parsed.signingCertificates], signatureAlgorithm,
-          source: metadataUrl === undefined ? 'metadata' : 'metadata-url', nameIdFormats: parsed.nameIdFormats,
+          entityId: parsed.entityId,
+          ssoUrlRedirect: parsed.ssoUrls.redirect,
+          ssoUrlPost: parsed.ssoUrls.post,
+          certificates: [...parsed.signingCertificates],
+          signatureAlgorithm,
+          source: metadataUrl === undefined ? 'metadata' : 'metadata-url',
+          nameIdFormats: parsed.nameIdFormats,
           ...('metadataXml' in input && input.from !== undefined ? { metadataFrom: input.from } : {}),
         },
         warnings: [...parsed.warnings],
@@ -133,14 +181,23 @@ export async function readIdpInput(deps: CoreDeps, input: IdpInput, signatureAlg
     if (!/^https?:\/\/[^\s]+$/i.test(ssoUrl)) throw new SsoError('idp_invalid', 'The IdP Single Sign-On URL must be an http(s) URL.', undefined, 'ssoUrl')
     const entityId = input.entityId.trim()
     if (entityId === '' || entityId.length > 1024) throw new SsoError('idp_invalid', 'The IdP entity ID (issuer) is required.', undefined, 'entityId')
-    if (input.certificates.length === 0 || input.certificates.length > 10) throw new SsoError('idp_invalid', 'Give one to ten IdP signing certificates.', undefined, 'certificates')
+    if (input.certificates.length === 0 || input.certificates.length > 10)
+      throw new SsoError('idp_invalid', 'Give one to ten IdP signing certificates.', undefined, 'certificates')
     const certificates = input.certificates.map((c) => cachedCertificate(c))
     return {
       idp: {
-        entityId, ssoUrlRedirect: ssoUrl, ssoUrlPost: undefined, certificates: certificates.map((c) => c.pem),
-        signatureAlgorithm: input.signatureAlgorithm ?? 'rsa-sha256', source: 'manual', nameIdFormats: [],
+        entityId,
+        ssoUrlRedirect: ssoUrl,
+        ssoUrlPost: undefined,
+        certificates: certificates.map((c) => c.pem),
+        signatureAlgorithm: input.signatureAlgorithm ?? 'rsa-sha256',
+        source: 'manual',
+        nameIdFormats: [],
       },
-      warnings: [...certificateWarnings(certificates, now), ...(input.signatureAlgorithm === 'rsa-sha1' ? ['RSA-SHA1 is weak: switch the IdP to RSA-SHA256 as soon as it allows.'] : [])],
+      warnings: [
+        ...certificateWarnings(certificates, now),
+        ...(input.signatureAlgorithm === 'rsa-sha1' ? ['RSA-SHA1 is weak: switch the IdP to RSA-SHA256 as soon as it allows.'] : []),
+      ],
       metadataUrl: undefined,
     }
   } catch (error) {
@@ -154,8 +211,11 @@ export async function readIdpInput(deps: CoreDeps, input: IdpInput, signatureAlg
 export function describeIdp(idp: IdpConfig | undefined): Record<string, unknown> | null {
   if (idp === undefined) return null
   return {
-    entityId: idp.entityId, ssoUrlRedirect: idp.ssoUrlRedirect ?? null, ssoUrlPost: idp.ssoUrlPost ?? null,
-    certificates: idp.certificates.map((pem) => cachedCertificate(pem).fingerprint), signatureAlgorithm: idp.signatureAlgorithm,
+    entityId: idp.entityId,
+    ssoUrlRedirect: idp.ssoUrlRedirect ?? null,
+    ssoUrlPost: idp.ssoUrlPost ?? null,
+    certificates: idp.certificates.map((pem) => cachedCertificate(pem).fingerprint),
+    signatureAlgorithm: idp.signatureAlgorithm,
   }
 }
 
@@ -163,7 +223,12 @@ export async function updateSsoPolicy(deps: CoreDeps, orgSlug: string, patch: Re
   const { org, connection } = await getSsoConnection(deps, orgSlug, actor)
   await authorizeSsoChange(deps, org, actor, { write: true })
   const workspaces = await deps.store.workspaces.listByOrg(org.id)
-  const policy = applyPolicyPatch(connection.policy, patch, workspaces.map((w) => w.slug), deps.settings.workspaceRoles)
+  const policy = applyPolicyPatch(
+    connection.policy,
+    patch,
+    workspaces.map((w) => w.slug),
+    deps.settings.workspaceRoles,
+  )
   const before: Record<string, unknown> = {}
   const after: Record<string, unknown> = {}
   for (const key of Object.keys(patch) as (keyof SsoPolicy)[]) {
@@ -189,8 +254,14 @@ export async function enableSso(deps: CoreDeps, orgSlug: string, options: { skip
   const { org, connection } = await getSsoConnection(deps, orgSlug, actor)
   await authorizeSsoChange(deps, org, actor, { write: true })
   if (connection.idp === undefined) throw new SsoError('idp_not_configured', 'Configure the identity provider before enabling SSO.')
-  if (!(options.skipTest && actor.kind === 'operator') && !(await deps.store.ssoTests.hasPassed(connection.id, idpFingerprint(connection), deps.clock.now().toISOString()))) {
-    throw new SsoError('sso_test_required', 'Run a successful SSO test of the current IdP configuration before enabling SSO (the operator API may skip it with {"skipTest": true}).')
+  if (
+    !(options.skipTest && actor.kind === 'operator') &&
+    !(await deps.store.ssoTests.hasPassed(connection.id, idpFingerprint(connection), deps.clock.now().toISOString()))
+  ) {
+    throw new SsoError(
+      'sso_test_required',
+      'Run a successful SSO test of the current IdP configuration before enabling SSO (the operator API may skip it with {"skipTest": true}).',
+    )
   }
   return setEnabled(deps, org, connection, true, actor, { skippedTest: options.skipTest })
 }
@@ -207,31 +278,51 @@ export async function disableSso(deps: CoreDeps, orgSlug: string, actor: Actor):
   const base = deps.settings.baseUrl
   return setEnabled(deps, org, connection, false, actor, {}, async (tx, now) => {
     for (const member of (await tx.members.listByOrg(org.id)).filter((m) => !m.user.hasPassword)) {
-      await enqueueMail(tx, deps.settings.secretKey, {
-        to: member.user.email,
-        subject: `${org.name} no longer signs in through single sign-on`,
-        text: [
-          `${org.name} has turned off single sign-on in Gatehouse: sign in with your email and a Gatehouse password.`,
-          '',
-          'Your account has no password yet. Set one here (we email you a single-use link):',
-          `${base}/forgot-password`,
-          '',
-          `Then sign in at ${base}/login. Your roles in ${org.name} are unchanged.`,
-        ].join('\n'),
-      }, now)
+      await enqueueMail(
+        tx,
+        deps.settings.secretKey,
+        {
+          to: member.user.email,
+          subject: `${org.name} no longer signs in through single sign-on`,
+          text: [
+            `${org.name} has turned off single sign-on in Gatehouse: sign in with your email and a Gatehouse password.`,
+            '',
+            'Your account has no password yet. Set one here (we email you a single-use link):',
+            `${base}/forgot-password`,
+            '',
+            `Then sign in at ${base}/login. Your roles in ${org.name} are unchanged.`,
+          ].join('\n'),
+        },
+        now,
+      )
     }
   })
 }
 
 async function setEnabled(
-  deps: CoreDeps, org: Organization, connection: SsoConnection, enabled: boolean, actor: Actor, detail: Record<string, unknown>,
+  deps: CoreDeps,
+  org: Organization,
+  connection: SsoConnection,
+  enabled: boolean,
+  actor: Actor,
+  detail: Record<string, unknown>,
   alsoInTransaction?: (tx: Stores, now: Date) => Promise<void>,
 ): Promise<SsoConnection> {
   const now = deps.clock.now()
   if (connection.enabled === enabled) return connection
   await deps.store.transaction(async (tx) => {
     await tx.ssoConnections.update(connection.id, { enabled }, now.toISOString())
-    await recordAudit(tx, { orgId: org.id, actor, action: enabled ? 'sso.enabled' : 'sso.disabled', target: connection.ssoName, detail: { before: { enabled: !enabled }, after: { enabled }, ...detail } }, now)
+    await recordAudit(
+      tx,
+      {
+        orgId: org.id,
+        actor,
+        action: enabled ? 'sso.enabled' : 'sso.disabled',
+        target: connection.ssoName,
+        detail: { before: { enabled: !enabled }, after: { enabled }, ...detail },
+      },
+      now,
+    )
     await alsoInTransaction?.(tx, now)
   })
   await dropLostOidcGrants(deps, org.id)

@@ -74,20 +74,40 @@ export interface SsoConnection {
 /** The usual attribute names of the major IdPs, first present wins (DESIGN §2.4). */
 export const DEFAULT_ATTRIBUTE_MAPPING: SsoPolicy['attributeMapping'] = {
   email: [
-    'email', 'Email', 'mail', 'emailAddress', 'User.email',
-    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', 'urn:oid:0.9.2342.19200300.100.1.3',
+    'email',
+    'Email',
+    'mail',
+    'emailAddress',
+    'User.email',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
+    'urn:oid:0.9.2342.19200300.100.1.3',
   ],
   firstName: [
-    'first_name', 'firstName', 'givenName', 'given_name', 'User.FirstName',
-    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname', 'urn:oid:2.5.4.42',
+    'first_name',
+    'firstName',
+    'givenName',
+    'given_name',
+    'User.FirstName',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname',
+    'urn:oid:2.5.4.42',
   ],
   lastName: [
-    'last_name', 'lastName', 'sn', 'surname', 'family_name', 'User.LastName',
-    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname', 'urn:oid:2.5.4.4',
+    'last_name',
+    'lastName',
+    'sn',
+    'surname',
+    'family_name',
+    'User.LastName',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname',
+    'urn:oid:2.5.4.4',
   ],
   roles: [
-    'roles', 'groups', 'Role', 'memberOf',
-    'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role',
+    'roles',
+    'groups',
+    'Role',
+    'memberOf',
+    'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups',
+    'http://schemas.microsoft.com/ws/2008/06/identity/claims/role',
   ],
 }
 
@@ -126,10 +146,17 @@ export function spEndpoints(baseUrl: string, ssoName: string): SpEndpoints {
  */
 export function idpFingerprint(connection: SsoConnection): string {
   const idp = connection.idp
-  const tested = idp === undefined ? null : {
-    entityId: idp.entityId, ssoUrlRedirect: idp.ssoUrlRedirect ?? null, ssoUrlPost: idp.ssoUrlPost ?? null,
-    certificates: idp.certificates.map((pem) => cachedCertificate(pem).fingerprint).sort(), signatureAlgorithm: idp.signatureAlgorithm,
-    requireEncryptedAssertions: connection.policy.requireEncryptedAssertions, ssoName: connection.ssoName,
-  }
+  const tested =
+    idp === undefined
+      ? null
+      : {
+          entityId: idp.entityId,
+          ssoUrlRedirect: idp.ssoUrlRedirect ?? null,
+          ssoUrlPost: idp.ssoUrlPost ?? null,
+          certificates: idp.certificates.map((pem) => cachedCertificate(pem).fingerprint).sort(),
+          signatureAlgorithm: idp.signatureAlgorithm,
+          requireEncryptedAssertions: connection.policy.requireEncryptedAssertions,
+          ssoName: connection.ssoName,
+        }
   return createHash('sha256').update(JSON.stringify(tested)).digest('base64url')
 }

@@ -27,7 +27,12 @@ export type SsoErrorCode =
 
 export class SsoError extends Error {
   override name = 'SsoError'
-  constructor(readonly code: SsoErrorCode, message: string, readonly detail?: string, readonly field?: string) {
+  constructor(
+    readonly code: SsoErrorCode,
+    message: string,
+    readonly detail?: string,
+    readonly field?: string,
+  ) {
     super(message)
   }
 }

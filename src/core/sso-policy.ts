@@ -28,7 +28,12 @@ export function isSignInAllowed(connection: SsoConnection | undefined, member: {
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0 && s.length <= 1024)
 
 /** Applies a validated subset of fields; anything malformed is refused whole, naming the field. */
-export function applyPolicyPatch(current: SsoPolicy, patch: Record<string, unknown>, workspaceSlugs: readonly string[], workspaceRoles: readonly string[]): SsoPolicy {
+export function applyPolicyPatch(
+  current: SsoPolicy,
+  patch: Record<string, unknown>,
+  workspaceSlugs: readonly string[],
+  workspaceRoles: readonly string[],
+): SsoPolicy {
   const bad = (field: string, why: string): never => {
     throw new SsoError('policy_invalid', `${field}: ${why}`, undefined, field)
   }
@@ -93,13 +98,20 @@ function allowListEmail(email: string, field: string, bad: (field: string, why: 
   try {
     return checkEmail(email)
   } catch (error) {
-    if (error instanceof AccountError) return bad(field, error.code === 'email_invisible_character' ? `contains an invisible or text-direction character (${error.detail})` : 'is not an email address')
+    if (error instanceof AccountError)
+      return bad(
+        field,
+        error.code === 'email_invisible_character' ? `contains an invisible or text-direction character (${error.detail})` : 'is not an email address',
+      )
     throw error
   }
 }
 
 function parseRoleMapping(
-  value: unknown, current: SsoPolicy['roleMapping'], workspaceSlugs: readonly string[], workspaceRoles: readonly string[],
+  value: unknown,
+  current: SsoPolicy['roleMapping'],
+  workspaceSlugs: readonly string[],
+  workspaceRoles: readonly string[],
   bad: (field: string, why: string) => never,
 ): SsoPolicy['roleMapping'] {
   const key = 'roleMapping'

@@ -20,7 +20,8 @@ export interface SsoProgress {
 
 export async function ssoProgress(deps: Pick<CoreDeps, 'store' | 'clock'>, connection: SsoConnection | undefined): Promise<SsoProgress> {
   if (connection === undefined) return { named: false, appSetUpInIdp: false, idpConfigured: false, policyChosen: false, tested: false, enabled: false }
-  const tested = connection.idp !== undefined && (await deps.store.ssoTests.hasPassed(connection.id, idpFingerprint(connection), deps.clock.now().toISOString()))
+  const tested =
+    connection.idp !== undefined && (await deps.store.ssoTests.hasPassed(connection.id, idpFingerprint(connection), deps.clock.now().toISOString()))
   return {
     named: true,
     appSetUpInIdp: tested || connection.enabled,

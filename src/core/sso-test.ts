@@ -69,7 +69,7 @@ export interface SsoTestView {
 
 /** Starts the real SP-initiated flow in test mode for the owner in this browser session. */
 export async function startSsoTest(deps: CoreDeps, orgSlug: string, actor: Actor, sessionHash: string): Promise<{ start: SamlStart; testId: string }> {
-  if (actor.kind !== 'user') throw new AccountError('not_allowed', 'Only the organization\'s owner can test its SSO, from a signed-in browser.')
+  if (actor.kind !== 'user') throw new AccountError('not_allowed', "Only the organization's owner can test its SSO, from a signed-in browser.")
   const { org, connection } = await getSsoConnection(deps, orgSlug, actor)
   await authorizeSsoChange(deps, org, actor, { write: true })
   if (connection.idp === undefined) throw new SsoError('idp_not_configured', 'Configure the identity provider before testing SSO.')
@@ -78,8 +78,17 @@ export async function startSsoTest(deps: CoreDeps, orgSlug: string, actor: Actor
   const fingerprint = idpFingerprint(connection)
   const { start } = await issueAuthnRequest(deps, connection, { testByUserId: actor.userId }, async (tx, requestId) => {
     await tx.ssoTests.insert({
-      id: testId, connectionId: connection.id, userId: actor.userId, sessionHash, requestId, idpFingerprint: fingerprint,
-      passed: undefined, result: undefined, createdAt: now.toISOString(), finishedAt: undefined, expiresAt: addMs(now, TEST_LIFETIME).toISOString(),
+      id: testId,
+      connectionId: connection.id,
+      userId: actor.userId,
+      sessionHash,
+      requestId,
+      idpFingerprint: fingerprint,
+      passed: undefined,
+      result: undefined,
+      createdAt: now.toISOString(),
+      finishedAt: undefined,
+      expiresAt: addMs(now, TEST_LIFETIME).toISOString(),
     })
   })
   return { start, testId }
@@ -89,34 +98,69 @@ export async function startSsoTest(deps: CoreDeps, orgSlug: string, actor: Actor
  * The ACS's answer to a test request: the checks of a real sign-in, read-only (the replay cache
  * excepted: a test assertion can never be replayed as a sign-in), recorded for the testing owner.
  */
-export async function recordSsoTest(deps: CoreDeps, connection: SsoConnection, org: Organization, request: SamlRequest, validation: ValidationResult): Promise<string> {
+export async function recordSsoTest(
+  deps: CoreDeps,
+  connection: SsoConnection,
+  org: Organization,
+  request: SamlRequest,
+  validation: ValidationResult,
+): Promise<string> {
   const test = await deps.store.ssoTests.findByRequestId(request.id)
   if (test === undefined) throw new SsoError('sso_test_not_found', 'This SSO test has expired; start a new one.')
   const result = await evaluate(deps, connection, org, request, validation, test.idpFingerprint)
   const now = deps.clock.now()
   await deps.store.transaction(async (tx) => {
     if (!(await tx.ssoTests.finish(test.id, result.passed, JSON.stringify(result), now.toISOString()))) return
-    await recordAudit(tx, {
-      orgId: org.id, actor: { kind: 'system', name: 'saml' }, action: 'sso.tested', target: connection.ssoName,
-      detail: { testId: test.id, passed: result.passed, ...(result.failure === undefined ? {} : { failure: result.failure }), ...(result.nameId === undefined ? {} : { nameId: result.nameId.slice(0, 320) }) },
-    }, now)
+    await recordAudit(
+      tx,
+      {
+        orgId: org.id,
+        actor: { kind: 'system', name: 'saml' },
+        action: 'sso.tested',
+        target: connection.ssoName,
+        detail: {
+          testId: test.id,
+          passed: result.passed,
+          ...(result.failure === undefined ? {} : { failure: result.failure }),
+          ...(result.nameId === undefined ? {} : { nameId: result.nameId.slice(0, 320) }),
+        },
+      },
+      now,
+    )
   })
   return test.id
 }
 
-async function evaluate(deps: CoreDeps, connection: SsoConnection, org: Organization, request: SamlRequest, validation: ValidationResult, testedFingerprint: string): Promise<SsoTestResult> {
+async function evaluate(
+  deps: CoreDeps,
+  connection: SsoConnection,
+  org: Organization,
+  request: SamlRequest,
+  validation: ValidationResult,
+  testedFingerprint: string,
+): Promise<SsoTestResult> {
   const now = deps.clock.now()
   const shown = {
     responseXml: prettyXml(validation.xml ?? '').slice(0, MAX_SHOWN_XML),
     ...(validation.decryptedAssertionXml === undefined ? {} : { decryptedAssertionXml: prettyXml(validation.decryptedAssertionXml).slice(0, MAX_SHOWN_XML) }),
   }
-  const certificateNotes = connection.idp === undefined ? [] : certificateWarnings(connection.idp.certificates.map((pem) => cachedCertificate(pem)), now)
+  const certificateNotes =
+    connection.idp === undefined
+      ? []
+      : certificateWarnings(
+          connection.idp.certificates.map((pem) => cachedCertificate(pem)),
+          now,
+        )
   if (!validation.ok) return { passed: false, failure: validation.failure, idpRoles: [], warnings: certificateNotes, ...shown }
 
   const assertion = validation.assertion
   const seen = {
-    nameId: assertion.nameId, ...(assertion.nameIdFormat === undefined ? {} : { nameIdFormat: assertion.nameIdFormat }),
-    attributes: assertion.attributes, signed: assertion.signed, encrypted: assertion.encrypted, signatureAlgorithm: assertion.signatureAlgorithm,
+    nameId: assertion.nameId,
+    ...(assertion.nameIdFormat === undefined ? {} : { nameIdFormat: assertion.nameIdFormat }),
+    attributes: assertion.attributes,
+    signed: assertion.signed,
+    encrypted: assertion.encrypted,
+    signatureAlgorithm: assertion.signatureAlgorithm,
   }
   const warnings = [...assertion.warnings, ...certificateNotes]
   const failed = (failure: SsoTestResult['failure']): SsoTestResult => ({ passed: false, failure, idpRoles: [], warnings, ...seen, ...shown })
@@ -128,7 +172,10 @@ async function evaluate(deps: CoreDeps, connection: SsoConnection, org: Organiza
   }
   // The test request must be what the response answers: a pass proves the whole SP-initiated flow.
   if (assertion.inResponseTo !== request.id) {
-    return failed({ code: 'in_response_to_mismatch', detail: assertion.inResponseTo === undefined ? 'the response answers no request (IdP-initiated)' : 'the response answers another request' })
+    return failed({
+      code: 'in_response_to_mismatch',
+      detail: assertion.inResponseTo === undefined ? 'the response answers no request (IdP-initiated)' : 'the response answers another request',
+    })
   }
   // A pass enables the configuration the test was started for (the fingerprint kept with it): it must
   // be the one that just checked the response, not one changed while the IdP had the request.
@@ -148,28 +195,51 @@ async function evaluate(deps: CoreDeps, connection: SsoConnection, org: Organiza
   const joining = user?.email ?? email
   const domain = emailDomainOf(joining)
   const holder = domain === undefined ? undefined : await deps.store.emailDomains.findVerified(domain)
-  const domainAllowed = member !== undefined ||
+  const domainAllowed =
+    member !== undefined ||
     (isEmailInVerifiedDomains(joining, await deps.store.emailDomains.listByOrg(org.id)) && (holder === undefined || holder.orgId === org.id))
   const accountAllowed = member !== undefined || user === undefined || holder?.orgId === org.id
   const access: TestAccess = member !== undefined ? 'member' : jit && domainAllowed && accountAllowed ? 'provisioned' : 'refused'
-  if (member === undefined && !jit) warnings.push(`${email} is not a member of ${org.name} and provisioning is invite-only, so this user would be refused: invite them, or switch provisioning to just-in-time.`)
-  else if (member === undefined && domainAllowed && !accountAllowed) warnings.push(`${email} already has a Gatehouse account, which just-in-time provisioning does not attach unless ${org.name} verified the email's domain: invite them, or verify their domain.`)
-  else if (member === undefined && !domainAllowed) warnings.push(`${email} is not in one of ${org.name}'s verified email domains (or another organization verified its domain), so just-in-time provisioning would refuse this user: invite them, or verify their domain.`)
+  if (member === undefined && !jit)
+    warnings.push(
+      `${email} is not a member of ${org.name} and provisioning is invite-only, so this user would be refused: invite them, or switch provisioning to just-in-time.`,
+    )
+  else if (member === undefined && domainAllowed && !accountAllowed)
+    warnings.push(
+      `${email} already has a Gatehouse account, which just-in-time provisioning does not attach unless ${org.name} verified the email's domain: invite them, or verify their domain.`,
+    )
+  else if (member === undefined && !domainAllowed)
+    warnings.push(
+      `${email} is not in one of ${org.name}'s verified email domains (or another organization verified its domain), so just-in-time provisioning would refuse this user: invite them, or verify their domain.`,
+    )
 
   const rolesAttribute = roleMapping.enabled ? roleMapping.attribute : attributeMapping.roles.find((name) => Object.hasOwn(assertion.attributes, name))
   const idpRoles = rolesAttribute === undefined ? [] : readIdpRoles(assertion.attributes, rolesAttribute, roleMapping.delimiter)
-  const current = member === undefined
-    ? { orgRole: 'member' as const, workspaceRoles: {}, managedByIdp: false }
-    : { orgRole: member.role, workspaceRoles: member.workspaceRoles, managedByIdp: member.managedByIdp }
+  const current =
+    member === undefined
+      ? { orgRole: 'member' as const, workspaceRoles: {}, managedByIdp: false }
+      : { orgRole: member.role, workspaceRoles: member.workspaceRoles, managedByIdp: member.managedByIdp }
   let mappedRoles: SsoTestResult['mappedRoles']
   if (roleMapping.enabled || workspaceAttributes.enabled) {
     const workspaces = await deps.store.workspaces.listByOrg(org.id)
-    const computed = rolesFromAssertion(current, connection.policy, assertion.attributes, workspaces.map((w) => w.slug), deps.settings.workspaceRoles)
+    const computed = rolesFromAssertion(
+      current,
+      connection.policy,
+      assertion.attributes,
+      workspaces.map((w) => w.slug),
+      deps.settings.workspaceRoles,
+    )
     if ('code' in computed) return { ...failed(computed), idpRoles, ...(rolesAttribute === undefined ? {} : { rolesAttribute }) }
     mappedRoles = { orgRole: computed.orgRole, workspaceRoles: computed.workspaceRoles, matchedRules: computed.matchedRules }
   }
   return {
-    passed: true, warnings, ...seen, ...shown, email, access, idpRoles,
+    passed: true,
+    warnings,
+    ...seen,
+    ...shown,
+    email,
+    access,
+    idpRoles,
     ...(rolesAttribute === undefined ? {} : { rolesAttribute }),
     ...(member === undefined ? {} : { currentRoles: { orgRole: member.role, workspaceRoles: member.workspaceRoles } }),
     ...(mappedRoles === undefined ? {} : { mappedRoles }),
@@ -184,12 +254,22 @@ export async function getSsoTest(deps: CoreDeps, orgSlug: string, testId: string
     throw notFound
   })
   const test = /^[0-9a-f-]{36}$/.test(testId) ? await deps.store.ssoTests.findById(testId) : undefined
-  if (test === undefined || test.connectionId !== connection.id || test.userId !== viewer.userId || !safeEqual(test.sessionHash, viewer.sessionHash) || test.expiresAt <= deps.clock.now().toISOString()) throw notFound
+  if (
+    test === undefined ||
+    test.connectionId !== connection.id ||
+    test.userId !== viewer.userId ||
+    !safeEqual(test.sessionHash, viewer.sessionHash) ||
+    test.expiresAt <= deps.clock.now().toISOString()
+  )
+    throw notFound
   await authorizeSsoChange(deps, org, actor, { write: true }).catch(() => {
     throw notFound
   })
   return {
-    id: test.id, org, connection, createdAt: test.createdAt,
+    id: test.id,
+    org,
+    connection,
+    createdAt: test.createdAt,
     result: test.result === undefined ? undefined : (JSON.parse(test.result) as SsoTestResult),
     current: test.idpFingerprint === idpFingerprint(connection),
   }

@@ -19,7 +19,12 @@ export function checkOrgSlug(slug: string): string {
 
 export function checkWorkspaceSlug(slug: string): string {
   if (!WORKSPACE_SLUG_PATTERN.test(slug)) {
-    throw new AccountError('workspace_slug_invalid', 'The workspace slug must be 1–63 characters of a-z, 0-9 and "-", not starting or ending with "-".', undefined, 'slug')
+    throw new AccountError(
+      'workspace_slug_invalid',
+      'The workspace slug must be 1–63 characters of a-z, 0-9 and "-", not starting or ending with "-".',
+      undefined,
+      'slug',
+    )
   }
   return slug
 }
@@ -37,7 +42,12 @@ export function checkEmailCharacters(email: string): string {
   const trimmed = email.replace(EDGE_SPACE, '')
   const invisible = findInvisibleCharacter(trimmed)
   if (invisible !== undefined) {
-    throw new AccountError('email_invisible_character', `The email address contains an invisible or text-direction character (${invisible}): type the address again instead of pasting it.`, invisible, 'email')
+    throw new AccountError(
+      'email_invisible_character',
+      `The email address contains an invisible or text-direction character (${invisible}): type the address again instead of pasting it.`,
+      invisible,
+      'email',
+    )
   }
   return trimmed
 }
@@ -62,7 +72,12 @@ export function checkName(value: string, field: string, label: string, { require
   // A right-to-left override makes "Alice" of "\u202Eecila"; names are shown to others, so refused.
   const bidi = findBidiControl(trimmed)
   if (bidi !== undefined) {
-    throw new AccountError('name_bidi_control', `${label} contains a text-direction control character (${bidi}), which is not allowed: type it again without it.`, bidi, field)
+    throw new AccountError(
+      'name_bidi_control',
+      `${label} contains a text-direction control character (${bidi}), which is not allowed: type it again without it.`,
+      bidi,
+      field,
+    )
   }
   return trimmed
 }

@@ -60,8 +60,21 @@ async function pageErrorHandler(raw: unknown, request: FastifyRequest, reply: Fa
   if (error.code === 'sso_turned_off' && page) {
     return sendPage(reply, <SsoTurnedOffPage message={error.message} reference={request.id} viewer={viewerOf(page)} csrf={page.csrf} />, status)
   }
-  const title = status === 503 ? 'Temporarily unavailable' : status >= 500 ? 'Something went wrong' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'That did not work'
-  return sendPage(reply, <MessagePage title={title} message={error.message} reference={request.id} viewer={page ? viewerOf(page) : undefined} csrf={page?.csrf ?? undefined} />, status)
+  const title =
+    status === 503
+      ? 'Temporarily unavailable'
+      : status >= 500
+        ? 'Something went wrong'
+        : status === 403
+          ? 'Not allowed'
+          : status === 404
+            ? 'Not found'
+            : 'That did not work'
+  return sendPage(
+    reply,
+    <MessagePage title={title} message={error.message} reference={request.id} viewer={page ? viewerOf(page) : undefined} csrf={page?.csrf ?? undefined} />,
+    status,
+  )
 }
 
 /**
@@ -97,7 +110,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // characters) as the usual page or API error, never Fastify's JSON echoing the URL. Fastify's
     // onSend hooks do not run for these: the security headers are set here.
     frameworkErrors: (error, request, reply) => {
-      reply.headers({ ...fixedSecurityHeaders(https), 'content-security-policy': CONTENT_SECURITY_POLICY, 'x-request-id': request.id, 'cache-control': 'no-store' })
+      reply.headers({
+        ...fixedSecurityHeaders(https),
+        'content-security-policy': CONTENT_SECURITY_POLICY,
+        'x-request-id': request.id,
+        'cache-control': 'no-store',
+      })
       if (request.url.startsWith('/api/')) {
         replyWithApiError(request, reply, error)
         return
@@ -130,11 +148,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const suggest = readFileSync(new URL('suggest.js', STATIC_DIR), 'utf8')
   const favicon = readFileSync(new URL('favicon.svg', STATIC_DIR), 'utf8')
   app.get('/static/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css))
-  app.get('/static/auto-submit.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(autoSubmit))
+  app.get('/static/auto-submit.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(autoSubmit),
+  )
   app.get('/static/favicon.svg', async (_request, reply) => reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(favicon))
   app.get('/favicon.ico', async (_request, reply) => reply.redirect('/static/favicon.svg', 301))
-  app.get('/static/sso-setup.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(ssoSetup))
-  app.get('/static/suggest.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(suggest))
+  app.get('/static/sso-setup.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(ssoSetup),
+  )
+  app.get('/static/suggest.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(suggest),
+  )
   // Probes, polled every few seconds: not logged per call (warn and above still are). /healthz is
   // liveness (the process answers; no database); /readyz is readiness (docs/operations.md).
   app.get('/healthz', { logLevel: 'warn' }, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }))
@@ -152,8 +176,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   // oidc-provider keeps its own time (Date.now); its storage expiry follows the same clock.
   const oidc = createOidcService(deps, {
-    baseUrl: config.baseUrl, secretKey: config.secretKey,
-    sessionAbsoluteHours: config.session.absoluteHours, cookie, now: () => Date.now(), logger: deps.logger,
+    baseUrl: config.baseUrl,
+    secretKey: config.secretKey,
+    sessionAbsoluteHours: config.session.absoluteHours,
+    cookie,
+    now: () => Date.now(),
+    logger: deps.logger,
   })
   await app.register(oidcMount, { oidc, baseUrl: config.baseUrl })
 
@@ -178,6 +206,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   })
 
   app.setNotFoundHandler((request, reply) =>
-    sendPage(reply, <MessagePage title="Not found" message="There is no page at this address." reference={request.id} />, 404))
+    sendPage(reply, <MessagePage title="Not found" message="There is no page at this address." reference={request.id} />, 404),
+  )
   return app
 }

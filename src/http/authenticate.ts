@@ -31,7 +31,11 @@ export async function sessionFromCookie(deps: CoreDeps, cookie: CookieSettings, 
 
 export function setSessionCookie(reply: FastifyReply, cookie: CookieSettings, id: string, expiresAt: string): void {
   reply.setCookie(cookie.name, id, {
-    path: '/', httpOnly: true, sameSite: 'lax', secure: cookie.secure, expires: new Date(expiresAt),
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: cookie.secure,
+    expires: new Date(expiresAt),
   })
 }
 

@@ -47,7 +47,11 @@ export function clientErrorAnswer(https: boolean): (this: FastifyInstance, error
     // A request timed out after its answer started (a body still arriving): nothing more can be said.
     const answerStarted = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true
     if (socket.writable && !answerStarted) {
-      socket.write(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Bad Request'}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`)
+      socket.write(
+        `HTTP/1.1 ${status} ${REASONS[status] ?? 'Bad Request'}\r\n${Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\r\n')}\r\n\r\n${body}`,
+      )
     }
     socket.destroy(error)
   }

@@ -7,8 +7,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { CoreDeps } from '../core/deps.js'
 import {
-  answerAsDevIdp, devIdpEndpoints, devIdpMetadata, devIdpPickableUsers, devIdpTarget, readDevIdpRequest,
-  type DevIdpTarget, type DevIdpUserForm,
+  answerAsDevIdp,
+  devIdpEndpoints,
+  devIdpMetadata,
+  devIdpPickableUsers,
+  devIdpTarget,
+  readDevIdpRequest,
+  type DevIdpTarget,
+  type DevIdpUserForm,
 } from '../core/dev-idp.js'
 import { DevIdpError } from '../core/dev-idp-error.js'
 import { redirectBindingUrl } from '../saml/authn-request.js'
@@ -31,7 +37,8 @@ export async function devIdpProtocolRoutes(app: FastifyInstance, options: { deps
 
   app.get('/dev/idp/metadata', async (request, reply) => {
     const download = (request.query as Record<string, unknown>).download !== undefined
-    return reply.type('application/samlmetadata+xml; charset=utf-8')
+    return reply
+      .type('application/samlmetadata+xml; charset=utf-8')
       .header('content-disposition', `${download ? 'attachment' : 'inline'}; filename="gatehouse-dev-idp-metadata.xml"`)
       .send(await devIdpMetadata(deps))
   })
@@ -55,9 +62,14 @@ export async function devIdpProtocolRoutes(app: FastifyInstance, options: { deps
 }
 
 const blankForm = (target: DevIdpTarget): DevIdpFormValues => ({
-  email: '', firstName: '', lastName: '', roles: '',
+  email: '',
+  firstName: '',
+  lastName: '',
+  roles: '',
   rolesAttribute: target.connection.policy.roleMapping.enabled ? target.connection.policy.roleMapping.attribute : 'groups',
-  attributes: '', encrypt: target.connection.policy.requireEncryptedAssertions, signResponse: false,
+  attributes: '',
+  encrypt: target.connection.policy.requireEncryptedAssertions,
+  signResponse: false,
 })
 
 /** The sign-in page and its form: inside the pages scope. */
@@ -65,15 +77,34 @@ export function devIdpPageRoutes(app: FastifyInstance, deps: CoreDeps): void {
   const endpoints = devIdpEndpoints(deps.settings.baseUrl)
 
   async function signInPage(
-    request: FastifyRequest, reply: FastifyReply, target: DevIdpTarget, state: { requestId: string | undefined; relayState: string | undefined },
-    extra: { values?: DevIdpFormValues; errors?: Record<string, string>; error?: string; picked?: { email: string; firstName: string; lastName: string } } = {}, status = 200,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    target: DevIdpTarget,
+    state: { requestId: string | undefined; relayState: string | undefined },
+    extra: { values?: DevIdpFormValues; errors?: Record<string, string>; error?: string; picked?: { email: string; firstName: string; lastName: string } } = {},
+    status = 200,
   ): Promise<FastifyReply> {
     reply.header('cache-control', 'no-store')
-    return sendPage(reply, <DevIdpSignInPage csrf={request.page.csrf} orgName={target.org.name} ssoName={target.connection.ssoName}
-      acsUrl={target.sp.acsUrl} spEntityId={target.sp.entityId} requestId={state.requestId} relayState={state.relayState}
-      values={extra.values ?? blankForm(target)} errors={extra.errors} error={extra.error} picked={extra.picked}
-      users={await devIdpPickableUsers(deps, target)} requireEncryption={target.connection.policy.requireEncryptedAssertions}
-      knownRoles={target.connection.policy.roleMapping.enabled ? target.connection.policy.roleMapping.rules.map((r) => r.idpRole) : []} />, status)
+    return sendPage(
+      reply,
+      <DevIdpSignInPage
+        csrf={request.page.csrf}
+        orgName={target.org.name}
+        ssoName={target.connection.ssoName}
+        acsUrl={target.sp.acsUrl}
+        spEntityId={target.sp.entityId}
+        requestId={state.requestId}
+        relayState={state.relayState}
+        values={extra.values ?? blankForm(target)}
+        errors={extra.errors}
+        error={extra.error}
+        picked={extra.picked}
+        users={await devIdpPickableUsers(deps, target)}
+        requireEncryption={target.connection.policy.requireEncryptedAssertions}
+        knownRoles={target.connection.policy.roleMapping.enabled ? target.connection.policy.roleMapping.rules.map((r) => r.idpRole) : []}
+      />,
+      status,
+    )
   }
 
   app.get('/dev/idp', async (_request, reply) => sendPage(reply, <DevIdpHomePage {...endpoints} />))
@@ -118,9 +149,14 @@ export function devIdpPageRoutes(app: FastifyInstance, deps: CoreDeps): void {
         return await signInPage(request, reply, target, state, { values: { ...blankForm(target), ...user }, picked: user })
       }
       const form: DevIdpUserForm = {
-        email: field(body, 'email'), firstName: field(body, 'firstName'), lastName: field(body, 'lastName'),
-        roles: field(body, 'roles'), rolesAttribute: field(body, 'rolesAttribute'), attributes: field(body, 'attributes'),
-        encrypt: field(body, 'encrypt') === 'on', signResponse: field(body, 'signResponse') === 'on',
+        email: field(body, 'email'),
+        firstName: field(body, 'firstName'),
+        lastName: field(body, 'lastName'),
+        roles: field(body, 'roles'),
+        rolesAttribute: field(body, 'rolesAttribute'),
+        attributes: field(body, 'attributes'),
+        encrypt: field(body, 'encrypt') === 'on',
+        signResponse: field(body, 'signResponse') === 'on',
       }
       try {
         const answer = await answerAsDevIdp(deps, ssoName, state, form)
@@ -131,7 +167,14 @@ export function devIdpPageRoutes(app: FastifyInstance, deps: CoreDeps): void {
       } catch (error) {
         if (!(error instanceof DevIdpError) || error.field === undefined) throw error
         request.log.info({ code: error.code }, 'development IdP form refused')
-        return await signInPage(request, reply, target, state, { values: form, errors: { [error.field]: error.message }, error: 'Nothing was sent: see the message next to the field.' }, statusOf(error))
+        return await signInPage(
+          request,
+          reply,
+          target,
+          state,
+          { values: form, errors: { [error.field]: error.message }, error: 'Nothing was sent: see the message next to the field.' },
+          statusOf(error),
+        )
       }
     } catch (error) {
       if (error instanceof DevIdpError) return refuse(request, reply, error)

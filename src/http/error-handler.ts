@@ -111,7 +111,14 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
 export type KnownError = AccountError | AuthError | SsoError | DevIdpError | OidcError | HttpError
 
 export function isKnownError(error: unknown): error is KnownError {
-  return error instanceof AccountError || error instanceof AuthError || error instanceof SsoError || error instanceof DevIdpError || error instanceof OidcError || error instanceof HttpError
+  return (
+    error instanceof AccountError ||
+    error instanceof AuthError ||
+    error instanceof SsoError ||
+    error instanceof DevIdpError ||
+    error instanceof OidcError ||
+    error instanceof HttpError
+  )
 }
 
 /** Fastify's own errors (bad JSON, body too large, wrong content type, unreadable URL) in our shape. */
@@ -128,7 +135,10 @@ export function toKnownError(error: unknown): KnownError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       // Fastify's parser (secure-json-parse) also refuses "__proto__" keys, and says only "invalid".
-      return new HttpError('validation_failed', 'The request body is not valid JSON, or has a "__proto__" key (or "constructor": {"prototype": …}), which is refused.')
+      return new HttpError(
+        'validation_failed',
+        'The request body is not valid JSON, or has a "__proto__" key (or "constructor": {"prototype": …}), which is refused.',
+      )
     // Any other code, or none: below.
     default:
   }
@@ -137,7 +147,13 @@ export function toKnownError(error: unknown): KnownError {
   }
   // Any other refusal of Fastify's or its router's (a path %-escape that does not decode, an over-long
   // path parameter, a bad Content-Length): its status, our words, never its message (which quotes the URL).
-  if (typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_ERR_') && fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+  if (
+    typeof fastifyError.code === 'string' &&
+    fastifyError.code.startsWith('FST_ERR_') &&
+    fastifyError.statusCode !== undefined &&
+    fastifyError.statusCode >= 400 &&
+    fastifyError.statusCode < 500
+  ) {
     if (fastifyError.statusCode === 413) return new HttpError('payload_too_large', 'The request body is too large.')
     if (fastifyError.statusCode === 414 || fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') return new HttpError('uri_too_long', 'The address is too long.')
     if (fastifyError.statusCode === 415) return new HttpError('unsupported_media_type', 'This route does not accept that content type.')
@@ -170,7 +186,8 @@ export interface ErrorBody {
 export function errorBody(error: KnownError): ErrorBody {
   const body: ErrorBody = { error: { code: error.code, message: error.message } }
   if (error instanceof HttpError && error.fields !== undefined) body.error.fields = { ...error.fields }
-  if ((error instanceof AccountError || error instanceof SsoError || error instanceof OidcError) && error.field !== undefined) body.error.fields = { [error.field]: error.message }
+  if ((error instanceof AccountError || error instanceof SsoError || error instanceof OidcError) && error.field !== undefined)
+    body.error.fields = { [error.field]: error.message }
   return body
 }
 

@@ -28,7 +28,8 @@ export function parseUrlencoded(text: string, options: { strict?: boolean } = {}
       const hasValue = eq !== -1 && eq < end
       const name = decode(text.slice(start, hasValue ? eq : end))
       const value = hasValue ? decode(text.slice(eq + 1, end)) : ''
-      if (name === undefined || value === undefined) return options.strict === true ? undefined : querystringParse(text, '&', '=', { maxKeys: 0 }) as FormFields
+      if (name === undefined || value === undefined)
+        return options.strict === true ? undefined : (querystringParse(text, '&', '=', { maxKeys: 0 }) as FormFields)
       const earlier = fields[name]
       if (earlier === undefined) fields[name] = value
       else if (Array.isArray(earlier)) earlier.push(value)

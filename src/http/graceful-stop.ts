@@ -44,7 +44,11 @@ export function trackRequests(server: Server): RequestTracker {
   }
 }
 
-export async function stopServer(app: FastifyInstance, requests: RequestTracker, options: { readonly drainMs: number; readonly logger: Logger }): Promise<void> {
+export async function stopServer(
+  app: FastifyInstance,
+  requests: RequestTracker,
+  options: { readonly drainMs: number; readonly logger: Logger },
+): Promise<void> {
   const { logger, drainMs } = options
   logger.info({ inFlight: requests.inFlight, drainSeconds: drainMs / 1000 }, 'stopping: no new connections')
   const closed = app.close()

@@ -79,7 +79,10 @@ export function installInputGuard(app: FastifyInstance): void {
     if (hasForbiddenText(request.params) || hasForbiddenText(request.body)) throw new HttpError('validation_failed', NOT_TEXT)
     const long = overLongField(request.body)
     if (long !== undefined) {
-      throw new HttpError('validation_failed', `The field "${long === '' ? 'body' : long}" is too long: at most ${LARGE_FIELDS.get(long) ?? MAX_FIELD_CHARS} characters.`)
+      throw new HttpError(
+        'validation_failed',
+        `The field "${long === '' ? 'body' : long}" is too long: at most ${LARGE_FIELDS.get(long) ?? MAX_FIELD_CHARS} characters.`,
+      )
     }
   })
   installJsonParser(app)

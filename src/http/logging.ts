@@ -7,8 +7,21 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import pino, { type DestinationStream, type Logger } from 'pino'
 
 export const REDACTED_PATHS = [
-  'password', '*.password', 'token', '*.token', 'cookie', '*.cookie', 'authorization', '*.authorization',
-  'req.headers', 'res.headers', 'headers', 'sessionId', '*.sessionId', 'SAMLResponse', '*.SAMLResponse',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'cookie',
+  '*.cookie',
+  'authorization',
+  '*.authorization',
+  'req.headers',
+  'res.headers',
+  'headers',
+  'sessionId',
+  '*.sessionId',
+  'SAMLResponse',
+  '*.SAMLResponse',
 ]
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
@@ -32,11 +45,14 @@ declare module 'fastify' {
 }
 
 const OUTCOME = Symbol('gatehouse.logOutcome')
-interface Outcome { readonly fields: Record<string, unknown>; readonly message: string }
+interface Outcome {
+  readonly fields: Record<string, unknown>
+  readonly message: string
+}
 
 /** What a `oneLogLine` route's one line says besides method, path, id, status and time. */
 export function logOutcome(request: FastifyRequest, fields: Record<string, unknown>, message: string): void {
-  (request as unknown as Record<symbol, Outcome>)[OUTCOME] = { fields, message }
+  ;(request as unknown as Record<symbol, Outcome>)[OUTCOME] = { fields, message }
 }
 
 /**

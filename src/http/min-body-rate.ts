@@ -48,13 +48,18 @@ export function installMinBodyRate(app: FastifyInstance, rule: MinBodyRate): voi
         setTimeout(check, CHECK_EVERY_MS).unref()
         return
       }
-      request.log.info({ code: 'request_timeout', receivedBytes, elapsedMs: Math.round(elapsedMs), minBytesPerSecond: rule.bytesPerSecond }, 'request body too slow: cut off')
+      request.log.info(
+        { code: 'request_timeout', receivedBytes, elapsedMs: Math.round(elapsedMs), minBytesPerSecond: rule.bytesPerSecond },
+        'request body too slow: cut off',
+      )
       if (reply.sent || reply.raw.headersSent) {
         socket.destroy()
         return
       }
       reply.raw.once('finish', () => socket.destroy())
-      void reply.header('connection', 'close').send(new HttpError('request_timeout', `The request body arrived too slowly (under ${rule.bytesPerSecond} bytes a second).`))
+      void reply
+        .header('connection', 'close')
+        .send(new HttpError('request_timeout', `The request body arrived too slowly (under ${rule.bytesPerSecond} bytes a second).`))
     }
     // Watched until the body is complete, even once answered: node reads (and discards) the rest of
     // a body the route never read before the connection can serve its next request.

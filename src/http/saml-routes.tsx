@@ -80,12 +80,20 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
   app.get('/saml/:ssoName/metadata', async (request, reply) => {
     const { ssoName } = request.params as { ssoName: string }
     const connection = await deps.store.ssoConnections.findBySsoName(ssoName)
-    if (connection === undefined) return sendPage(reply, <MessagePage title="Not found" message="No organization uses this SSO name." reference={request.id} />, 404)
+    if (connection === undefined)
+      return sendPage(reply, <MessagePage title="Not found" message="No organization uses this SSO name." reference={request.id} />, 404)
     const sp = spEndpoints(deps.settings.baseUrl, connection.ssoName)
     const keys = await activeSpKeys(deps)
-    const xml = buildSpMetadata({ entityId: sp.entityId, acsUrl: sp.acsUrl, certificates: keys.map((k) => k.certificatePem), authnRequestsSigned: true, wantAssertionsSigned: true })
+    const xml = buildSpMetadata({
+      entityId: sp.entityId,
+      acsUrl: sp.acsUrl,
+      certificates: keys.map((k) => k.certificatePem),
+      authnRequestsSigned: true,
+      wantAssertionsSigned: true,
+    })
     const download = (request.query as Record<string, unknown>).download !== undefined
-    return reply.type('application/samlmetadata+xml; charset=utf-8')
+    return reply
+      .type('application/samlmetadata+xml; charset=utf-8')
       .header('cache-control', 'public, max-age=300')
       .header('content-disposition', `${download ? 'attachment' : 'inline'}; filename="${connection.ssoName}-sp-metadata.xml"`)
       .send(xml)
@@ -95,9 +103,12 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
   app.get('/saml/:ssoName/certificate', async (request, reply) => {
     const { ssoName } = request.params as { ssoName: string }
     const connection = await deps.store.ssoConnections.findBySsoName(ssoName)
-    if (connection === undefined) return sendPage(reply, <MessagePage title="Not found" message="No organization uses this SSO name." reference={request.id} />, 404)
+    if (connection === undefined)
+      return sendPage(reply, <MessagePage title="Not found" message="No organization uses this SSO name." reference={request.id} />, 404)
     const [newest] = await activeSpKeys(deps)
-    return reply.type('application/x-pem-file').header('cache-control', 'public, max-age=300')
+    return reply
+      .type('application/x-pem-file')
+      .header('cache-control', 'public, max-age=300')
       .header('content-disposition', `attachment; filename="${connection.ssoName}-sp-certificate.pem"`)
       .send(newest!.certificatePem)
   })
@@ -110,7 +121,15 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
     if (waitingBytes + size > ACS_MAX_WAITING_BYTES) {
       logOutcome(request, { event: 'sso_sign_in_failed', code: 'server_busy', waitingBytes }, 'ACS post refused: too much waiting')
       reply.header('retry-after', '5')
-      return sendPage(reply, <MessagePage title="Too busy" message="Too many sign-ins are being processed right now. Wait a few seconds, then start again from the sign-in page." reference={request.id} />, 503)
+      return sendPage(
+        reply,
+        <MessagePage
+          title="Too busy"
+          message="Too many sign-ins are being processed right now. Wait a few seconds, then start again from the sign-in page."
+          reference={request.id}
+        />,
+        503,
+      )
     }
     waitingBytes += size
     let done: () => void
@@ -130,7 +149,15 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
     const { ssoName } = request.params as { ssoName: string }
     if (Buffer.isBuffer(request.body) && tooManyFields(request.body, ACS_MAX_FORM_FIELDS)) {
       logOutcome(request, { event: 'sso_sign_in_failed', code: 'form_too_many_fields', reference: request.id }, 'ACS post with too many form fields')
-      return sendPage(reply, <MessagePage title="Sign-in failed" message="The identity provider's answer was not a sign-in form we accept. Start signing in again." reference={request.id} />, 400)
+      return sendPage(
+        reply,
+        <MessagePage
+          title="Sign-in failed"
+          message="The identity provider's answer was not a sign-in form we accept. Start signing in again."
+          reference={request.id}
+        />,
+        400,
+      )
     }
     // Every field parsed (no silent cap that could hide a second SAMLResponse): a repeated field is
     // an array and refused below.
@@ -139,13 +166,18 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
     const relayState = typeof body?.RelayState === 'string' ? body.RelayState : undefined
     if (typeof samlResponse !== 'string' || samlResponse === '') {
       logOutcome(request, { event: 'sso_sign_in_failed', code: 'response_missing', reference: request.id }, 'ACS post without SAMLResponse')
-      return sendPage(reply, <MessagePage title="Sign-in failed" message="The identity provider's answer was missing. Start signing in again." reference={request.id} />, 400)
+      return sendPage(
+        reply,
+        <MessagePage title="Sign-in failed" message="The identity provider's answer was missing. Start signing in again." reference={request.id} />,
+        400,
+      )
     }
     let result
     try {
       result = await finishSamlSignIn(deps, ssoName, samlResponse, relayState, request.ip)
     } catch (error) {
-      if (error instanceof SsoError && error.code === 'sso_not_configured') return sendPage(reply, <MessagePage title="Not found" message="No organization uses this SSO name." reference={request.id} />, 404)
+      if (error instanceof SsoError && error.code === 'sso_not_configured')
+        return sendPage(reply, <MessagePage title="Not found" message="No organization uses this SSO name." reference={request.id} />, 404)
       throw error
     }
     if (result.kind === 'tested') {
@@ -157,11 +189,23 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
     if (result.kind === 'failed' && result.retryAfterSeconds !== undefined) {
       logOutcome(request, { event: 'sso_sign_in_failed', code: result.failure.code, throttled: true }, 'SSO sign-in refused; client over the failure limit')
       reply.header('retry-after', String(result.retryAfterSeconds))
-      return sendPage(reply, <MessagePage title="Too many failed sign-ins" message="Too many sign-ins from your network failed. Wait a few minutes, then start again from the sign-in page." reference={request.id} />, 429)
+      return sendPage(
+        reply,
+        <MessagePage
+          title="Too many failed sign-ins"
+          message="Too many sign-ins from your network failed. Wait a few minutes, then start again from the sign-in page."
+          reference={request.id}
+        />,
+        429,
+      )
     }
     if (result.kind === 'failed') {
       logOutcome(request, { event: 'sso_sign_in_failed', code: result.failure.code, reference: result.reference }, 'SSO sign-in refused')
-      return sendPage(reply, <MessagePage title="Sign-in failed" message={explain(result.failure, result.org.name)} reference={result.reference} />, isUnreadableResponse(result.failure.code) ? 400 : 403)
+      return sendPage(
+        reply,
+        <MessagePage title="Sign-in failed" message={explain(result.failure, result.org.name)} reference={result.reference} />,
+        isUnreadableResponse(result.failure.code) ? 400 : 403,
+      )
     }
     // No fixation: this browser's earlier session ends; the new one has a new id.
     const previous = request.cookies[cookie.name]
@@ -185,13 +229,24 @@ export function sendSamlStart(reply: FastifyReply, next: SamlStart, options: { a
 }
 
 /** SP-initiated sign-in of `ssoName`, or a page saying why it cannot start. */
-export async function startSsoPage(deps: CoreDeps, ssoName: string, returnTo: string | undefined, request: { id: string }, reply: FastifyReply, options: { afterForm: boolean }): Promise<FastifyReply> {
+export async function startSsoPage(
+  deps: CoreDeps,
+  ssoName: string,
+  returnTo: string | undefined,
+  request: { id: string },
+  reply: FastifyReply,
+  options: { afterForm: boolean },
+): Promise<FastifyReply> {
   try {
     return sendSamlStart(reply, await startSamlSignIn(deps, ssoName, { returnTo }), options)
   } catch (error) {
     if (!(error instanceof SsoError)) throw error
     const status = error.code === 'sso_not_configured' ? 404 : 409
-    return sendPage(reply, <MessagePage title="Single sign-on unavailable" message={error.message} reference={request.id} link={{ href: '/login', text: 'Sign in another way' }} />, status)
+    return sendPage(
+      reply,
+      <MessagePage title="Single sign-on unavailable" message={error.message} reference={request.id} link={{ href: '/login', text: 'Sign in another way' }} />,
+      status,
+    )
   }
 }
 
@@ -215,7 +270,7 @@ export function samlStartRoutes(app: FastifyInstance, deps: CoreDeps): void {
       const found = entered.length <= 320 ? await findSsoForEmail(deps, entered) : undefined
       if (found !== undefined) return onward(found.ssoName)
       // One answer whatever the reason (no such domain, pending, another org's, SSO off): nothing to learn here.
-      const message = 'We found no single sign-on for that email address. Enter your organization\'s SSO name instead, or sign in with your password.'
+      const message = "We found no single sign-on for that email address. Enter your organization's SSO name instead, or sign in with your password."
       return sendPage(reply, <SignInPage csrf={request.page.csrf} next={next} ssoName={entered.slice(0, 320)} ssoError={message} />, 404)
     }
     if (!/^[a-zA-Z0-9-]{1,63}$/.test(entered)) return reply.redirect('/login?notice=sso-name')

@@ -19,7 +19,10 @@ export function startJobWorker(deps: JobDeps, options: Omit<RunOptions, 'signal'
   let running: Promise<void> | undefined
   const tick = () => {
     running = runDueJobs(deps, { ...options, signal: stopping.signal })
-      .then(() => undefined, (error: unknown) => deps.logger.error({ err: error }, 'job run failed'))
+      .then(
+        () => undefined,
+        (error: unknown) => deps.logger.error({ err: error }, 'job run failed'),
+      )
       .finally(() => {
         running = undefined
         if (!stopping.signal.aborted) timer = setTimeout(tick, options.intervalMs ?? POLL_INTERVAL_MS)

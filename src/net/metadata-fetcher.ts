@@ -41,12 +41,26 @@ function download(url: URL, lookupFn: LookupFunction, timeoutMs: number): Promis
       const status = response.statusCode ?? 0
       if (status < 200 || status >= 300) {
         response.resume()
-        reject(new SsoError('metadata_fetch_failed', status >= 300 && status < 400 ? `The metadata URL redirects (HTTP ${status}); give the final URL.` : `The metadata URL answered HTTP ${status}.`, undefined, 'metadataUrl'))
+        reject(
+          new SsoError(
+            'metadata_fetch_failed',
+            status >= 300 && status < 400 ? `The metadata URL redirects (HTTP ${status}); give the final URL.` : `The metadata URL answered HTTP ${status}.`,
+            undefined,
+            'metadataUrl',
+          ),
+        )
         return
       }
       if (Number(response.headers['content-length'] ?? '0') > MAX_BYTES) {
         response.destroy()
-        reject(new SsoError('metadata_fetch_failed', `The metadata at this URL is larger than ${MAX_BYTES / 1024} KiB, far more than any IdP's own metadata (is it a federation aggregate?).`, undefined, 'metadataUrl'))
+        reject(
+          new SsoError(
+            'metadata_fetch_failed',
+            `The metadata at this URL is larger than ${MAX_BYTES / 1024} KiB, far more than any IdP's own metadata (is it a federation aggregate?).`,
+            undefined,
+            'metadataUrl',
+          ),
+        )
         return
       }
       const chunks: Buffer[] = []
@@ -55,7 +69,14 @@ function download(url: URL, lookupFn: LookupFunction, timeoutMs: number): Promis
         total += chunk.byteLength
         if (total > MAX_BYTES) {
           response.destroy()
-          reject(new SsoError('metadata_fetch_failed', `The metadata at this URL is larger than ${MAX_BYTES / 1024} KiB, far more than any IdP's own metadata (is it a federation aggregate?).`, undefined, 'metadataUrl'))
+          reject(
+            new SsoError(
+              'metadata_fetch_failed',
+              `The metadata at this URL is larger than ${MAX_BYTES / 1024} KiB, far more than any IdP's own metadata (is it a federation aggregate?).`,
+              undefined,
+              'metadataUrl',
+            ),
+          )
           return
         }
         chunks.push(chunk)

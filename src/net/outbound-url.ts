@@ -15,7 +15,11 @@ export type OutboundRefusalReason = 'url_invalid' | 'scheme_not_allowed' | 'cred
 /** Why an outbound URL was refused; `message` is safe to show and names the problem, `detail` is for logs. */
 export class OutboundUrlRefusal extends Error {
   override name = 'OutboundUrlRefusal'
-  constructor(readonly reason: OutboundRefusalReason, message: string, readonly detail?: string) {
+  constructor(
+    readonly reason: OutboundRefusalReason,
+    message: string,
+    readonly detail?: string,
+  ) {
     super(message)
   }
 }
@@ -55,7 +59,11 @@ export function checkOutboundUrl(raw: string, policy: OutboundPolicy): URL {
 function checkAddress(host: string, address: string): void {
   const verdict = classifyAddress(address)
   if (!verdict.allowed) {
-    throw new OutboundUrlRefusal('address_forbidden', 'points at an internal or special-purpose address, which is not allowed.', `${host} → ${address} (${verdict.range})`)
+    throw new OutboundUrlRefusal(
+      'address_forbidden',
+      'points at an internal or special-purpose address, which is not allowed.',
+      `${host} → ${address} (${verdict.range})`,
+    )
   }
 }
 
@@ -68,13 +76,15 @@ function checkAddress(host: string, address: string): void {
  */
 export function guardedLookup(policy: OutboundPolicy, resolve: Resolve = systemResolve): LookupFunction {
   return (hostname, options, callback) => {
-    resolve(hostname).then((found) => {
-      if (found.length === 0) throw new OutboundUrlRefusal('unresolvable', `${hostname} does not resolve.`, hostname)
-      if (policy.production) for (const a of found) checkAddress(hostname, a.address)
-      const wanted = options.family === 4 || options.family === 6 ? found.filter((a) => a.family === options.family) : found
-      const usable = wanted.length > 0 ? wanted : found
-      if (options.all === true) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, usable)
-      else callback(null, usable[0]!.address, usable[0]!.family)
-    }).catch((error: Error) => callback(error as NodeJS.ErrnoException, '', 0))
+    resolve(hostname)
+      .then((found) => {
+        if (found.length === 0) throw new OutboundUrlRefusal('unresolvable', `${hostname} does not resolve.`, hostname)
+        if (policy.production) for (const a of found) checkAddress(hostname, a.address)
+        const wanted = options.family === 4 || options.family === 6 ? found.filter((a) => a.family === options.family) : found
+        const usable = wanted.length > 0 ? wanted : found
+        if (options.all === true) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, usable)
+        else callback(null, usable[0]!.address, usable[0]!.family)
+      })
+      .catch((error: Error) => callback(error as NodeJS.ErrnoException, '', 0))
   }
 }

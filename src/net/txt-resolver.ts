@@ -22,7 +22,12 @@ export function createTxtResolver(options: { servers: readonly string[] | undefi
     } catch (error) {
       const code = (error as { code?: unknown }).code
       if (typeof code === 'string' && ABSENT.has(code)) return []
-      throw new SsoError('dns_lookup_failed', `The DNS lookup of ${name} failed; try again in a few minutes.`, `resolveTxt ${name}: ${String(code ?? error)}`, 'domain')
+      throw new SsoError(
+        'dns_lookup_failed',
+        `The DNS lookup of ${name} failed; try again in a few minutes.`,
+        `resolveTxt ${name}: ${String(code ?? error)}`,
+        'domain',
+      )
     } finally {
       clearTimeout(timer)
     }

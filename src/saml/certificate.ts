@@ -21,7 +21,10 @@ export interface Certificate {
 
 export class CertificateError extends Error {
   override name = 'CertificateError'
-  constructor(readonly code: 'certificate_unreadable' | 'certificate_key_too_small' | 'certificate_key_unsupported', message: string) {
+  constructor(
+    readonly code: 'certificate_unreadable' | 'certificate_key_too_small' | 'certificate_key_unsupported',
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -55,7 +58,10 @@ export function parseCertificate(input: string, options: { minRsaBits?: number }
   }
   const der = x509.raw
   return {
-    pem: `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`,
+    pem: `-----BEGIN CERTIFICATE-----\n${der
+      .toString('base64')
+      .match(/.{1,64}/g)!
+      .join('\n')}\n-----END CERTIFICATE-----\n`,
     base64: der.toString('base64'),
     publicKey,
     fingerprint: createHash('sha256').update(der).digest('hex').toUpperCase().match(/.{2}/g)!.join(':'),

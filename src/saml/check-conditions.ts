@@ -21,7 +21,8 @@ function parseTime(value: string, element: string): number | SamlFailure {
   // Date.parse rolls 2026-02-30 over to March 2: refuse dates that do not exist.
   const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number]
   const calendar = new Date(Date.UTC(year, month - 1, day))
-  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return { code: 'time_invalid', element, value }
+  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day)
+    return { code: 'time_invalid', element, value }
   return ms
 }
 

@@ -38,16 +38,32 @@ const ds = (local: string) => `${NS.ds} ${local}`
 /** Element (namespace + local name) → its content model. Elements not listed are not walked. */
 const MODELS: ReadonlyMap<string, readonly Particle[]> = new Map<string, readonly Particle[]>([
   // StatusResponseType, then the Response's choice of assertions (how many is checked elsewhere).
-  [samlp('Response'), [p(saml('Issuer'), 0, 1), p(ds('Signature'), 0, 1), p(samlp('Extensions'), 0, 1), p(samlp('Status'), 1, 1), p([saml('Assertion'), saml('EncryptedAssertion')], 0, UNBOUNDED)]],
+  [
+    samlp('Response'),
+    [
+      p(saml('Issuer'), 0, 1),
+      p(ds('Signature'), 0, 1),
+      p(samlp('Extensions'), 0, 1),
+      p(samlp('Status'), 1, 1),
+      p([saml('Assertion'), saml('EncryptedAssertion')], 0, UNBOUNDED),
+    ],
+  ],
   [samlp('Status'), [p(samlp('StatusCode'), 1, 1), p(samlp('StatusMessage'), 0, 1), p(samlp('StatusDetail'), 0, 1)]],
   [samlp('StatusCode'), [p(samlp('StatusCode'), 0, 1)]],
   [samlp('StatusMessage'), []],
   [saml('Issuer'), []],
   // AssertionType.
-  [saml('Assertion'), [
-    p(saml('Issuer'), 1, 1), p(ds('Signature'), 0, 1), p(saml('Subject'), 0, 1), p(saml('Conditions'), 0, 1), p(saml('Advice'), 0, 1),
-    p([saml('Statement'), saml('AuthnStatement'), saml('AuthzDecisionStatement'), saml('AttributeStatement')], 0, UNBOUNDED),
-  ]],
+  [
+    saml('Assertion'),
+    [
+      p(saml('Issuer'), 1, 1),
+      p(ds('Signature'), 0, 1),
+      p(saml('Subject'), 0, 1),
+      p(saml('Conditions'), 0, 1),
+      p(saml('Advice'), 0, 1),
+      p([saml('Statement'), saml('AuthnStatement'), saml('AuthzDecisionStatement'), saml('AttributeStatement')], 0, UNBOUNDED),
+    ],
+  ],
   // SubjectType: an identifier then confirmations, or confirmations alone (at least one thing).
   [saml('Subject'), [p([saml('BaseID'), saml('NameID'), saml('EncryptedID')], 0, 1), p(saml('SubjectConfirmation'), 0, UNBOUNDED)]],
   [saml('NameID'), []],

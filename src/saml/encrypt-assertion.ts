@@ -35,15 +35,19 @@ export async function encryptAssertion(xml: string, spCertificatePem: string, op
   const content = options.content ?? 'aes256-gcm'
   const encryptionAlgorithm = CONTENT_ALGORITHMS[content]
   const encrypted = await new Promise<string>((resolve, reject) => {
-    encrypt(assertion, {
-      rsa_pub: spCertificatePem,
-      pem: spCertificatePem,
-      encryptionAlgorithm,
-      keyEncryptionAlgorithm: `http://www.w3.org/2001/04/xmlenc#${options.keyTransport ?? 'rsa-oaep-mgf1p'}`,
-      // Legacy choices stay possible for tests of old IdPs; the defaults above are the modern ones.
-      disallowEncryptionWithInsecureAlgorithm: false,
-      warnInsecureAlgorithm: false,
-    }, (error, result) => (error ? reject(error) : resolve(result)))
+    encrypt(
+      assertion,
+      {
+        rsa_pub: spCertificatePem,
+        pem: spCertificatePem,
+        encryptionAlgorithm,
+        keyEncryptionAlgorithm: `http://www.w3.org/2001/04/xmlenc#${options.keyTransport ?? 'rsa-oaep-mgf1p'}`,
+        // Legacy choices stay possible for tests of old IdPs; the defaults above are the modern ones.
+        disallowEncryptionWithInsecureAlgorithm: false,
+        warnInsecureAlgorithm: false,
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    )
   })
   return `${xml.slice(0, start)}<${prefix}:EncryptedAssertion xmlns:${prefix}="urn:oasis:names:tc:SAML:2.0:assertion">${encrypted}</${prefix}:EncryptedAssertion>${xml.slice(end)}`
 }

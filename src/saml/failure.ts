@@ -41,19 +41,51 @@ export type SamlFailureCode = SamlFailure['code']
 
 /** Every code, for docs and exhaustive tests. */
 export const SAML_FAILURE_CODES: readonly SamlFailureCode[] = [
-  'response_too_large', 'response_not_base64', 'xml_malformed', 'xml_dtd_forbidden', 'not_a_response', 'response_count',
-  'assertion_count', 'version_invalid', 'schema_invalid', 'signature_missing', 'signature_misplaced', 'signature_invalid',
-  'signature_reference_invalid', 'signature_algorithm_forbidden', 'assertion_not_encrypted', 'decryption_failed',
-  'status_not_success', 'issuer_mismatch', 'destination_mismatch', 'recipient_mismatch', 'bearer_confirmation_missing',
-  'audience_missing', 'audience_mismatch', 'not_yet_valid', 'expired', 'time_invalid', 'nameid_missing', 'value_has_markup',
-  'in_response_to_mismatch', 'unsolicited_response', 'request_unknown', 'assertion_replayed',
+  'response_too_large',
+  'response_not_base64',
+  'xml_malformed',
+  'xml_dtd_forbidden',
+  'not_a_response',
+  'response_count',
+  'assertion_count',
+  'version_invalid',
+  'schema_invalid',
+  'signature_missing',
+  'signature_misplaced',
+  'signature_invalid',
+  'signature_reference_invalid',
+  'signature_algorithm_forbidden',
+  'assertion_not_encrypted',
+  'decryption_failed',
+  'status_not_success',
+  'issuer_mismatch',
+  'destination_mismatch',
+  'recipient_mismatch',
+  'bearer_confirmation_missing',
+  'audience_missing',
+  'audience_mismatch',
+  'not_yet_valid',
+  'expired',
+  'time_invalid',
+  'nameid_missing',
+  'value_has_markup',
+  'in_response_to_mismatch',
+  'unsolicited_response',
+  'request_unknown',
+  'assertion_replayed',
 ]
 
 /**
  * Failures before the XML parsed as a SAML Response: the client's fault (the ACS answers 400, not
  * 403), and nothing worth keeping for the owner's tracer.
  */
-const UNREADABLE_CODES: ReadonlySet<string> = new Set<SamlFailureCode>(['response_too_large', 'response_not_base64', 'xml_malformed', 'xml_dtd_forbidden', 'not_a_response'])
+const UNREADABLE_CODES: ReadonlySet<string> = new Set<SamlFailureCode>([
+  'response_too_large',
+  'response_not_base64',
+  'xml_malformed',
+  'xml_dtd_forbidden',
+  'not_a_response',
+])
 
 export function isUnreadableResponse(code: string): boolean {
   return UNREADABLE_CODES.has(code)

@@ -38,8 +38,12 @@ export function runMetadataJob(job: MetadataJob): MetadataJobResult {
       id: job.id,
       ok: true,
       metadata: {
-        entityId: parsed.entityId, ssoUrls: { ...parsed.ssoUrls }, signingCertificates: parsed.signingCertificates.map((c) => c.pem),
-        nameIdFormats: [...parsed.nameIdFormats], validUntil: parsed.validUntil, warnings: [...parsed.warnings],
+        entityId: parsed.entityId,
+        ssoUrls: { ...parsed.ssoUrls },
+        signingCertificates: parsed.signingCertificates.map((c) => c.pem),
+        nameIdFormats: [...parsed.nameIdFormats],
+        validUntil: parsed.validUntil,
+        warnings: [...parsed.warnings],
       },
     }
   } catch (error) {

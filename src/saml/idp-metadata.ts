@@ -54,7 +54,10 @@ export type MetadataErrorCode =
 
 export class MetadataError extends Error {
   override name = 'MetadataError'
-  constructor(readonly code: MetadataErrorCode, message: string) {
+  constructor(
+    readonly code: MetadataErrorCode,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -84,13 +87,24 @@ export function parseIdpMetadata(xml: string, options: ParseMetadataOptions): Id
   let root: Element
   try {
     root = parseXml(xml, MAX_METADATA_BYTES, METADATA_LIMITS.elements, {
-      maxDepth: METADATA_LIMITS.depth, maxAttributes: METADATA_LIMITS.attributes, maxOtherMarkup: METADATA_LIMITS.otherMarkup,
+      maxDepth: METADATA_LIMITS.depth,
+      maxAttributes: METADATA_LIMITS.attributes,
+      maxOtherMarkup: METADATA_LIMITS.otherMarkup,
     }).documentElement!
   } catch (error) {
     if (error instanceof XmlError) {
-      const code = error.code === 'xml_dtd_forbidden' ? 'metadata_dtd_forbidden' : error.code === 'xml_too_large' || error.code === 'xml_too_complex' ? 'metadata_too_large' : 'metadata_not_xml'
-      const message = error.code === 'xml_too_complex' ? `${error.message.replace(/^The XML/, 'The metadata')} ${BEYOND_ANY_IDP}`
-        : error.code === 'xml_malformed' ? `This is not XML metadata: ${error.message.replace(/^The XML is not well-formed: /, '')}` : error.message
+      const code =
+        error.code === 'xml_dtd_forbidden'
+          ? 'metadata_dtd_forbidden'
+          : error.code === 'xml_too_large' || error.code === 'xml_too_complex'
+            ? 'metadata_too_large'
+            : 'metadata_not_xml'
+      const message =
+        error.code === 'xml_too_complex'
+          ? `${error.message.replace(/^The XML/, 'The metadata')} ${BEYOND_ANY_IDP}`
+          : error.code === 'xml_malformed'
+            ? `This is not XML metadata: ${error.message.replace(/^The XML is not well-formed: /, '')}`
+            : error.message
       throw new MetadataError(code, message)
     }
     throw error
@@ -101,19 +115,28 @@ export function parseIdpMetadata(xml: string, options: ParseMetadataOptions): Id
 
   const all = root.localName === 'EntityDescriptor' ? [root] : descendants(root, NS.metadata, 'EntityDescriptor')
   if (all.length > METADATA_LIMITS.entityDescriptors) {
-    throw new MetadataError('metadata_too_large', `The metadata holds ${all.length} EntityDescriptors, more than ${METADATA_LIMITS.entityDescriptors}: it is a federation aggregate. Give your IdP's own metadata (its EntityDescriptor or its metadata URL).`)
+    throw new MetadataError(
+      'metadata_too_large',
+      `The metadata holds ${all.length} EntityDescriptors, more than ${METADATA_LIMITS.entityDescriptors}: it is a federation aggregate. Give your IdP's own metadata (its EntityDescriptor or its metadata URL).`,
+    )
   }
-  const entities = all
-    .filter((e) => childElements(e, NS.metadata, 'IDPSSODescriptor').length > 0)
-  if (entities.length === 0) throw new MetadataError('metadata_no_idp', 'The metadata has no IDPSSODescriptor: it does not describe an identity provider (is it SP metadata?).')
+  const entities = all.filter((e) => childElements(e, NS.metadata, 'IDPSSODescriptor').length > 0)
+  if (entities.length === 0)
+    throw new MetadataError('metadata_no_idp', 'The metadata has no IDPSSODescriptor: it does not describe an identity provider (is it SP metadata?).')
   let entity: Element
   if (options.entityId !== undefined) {
     const found = entities.find((e) => attribute(e, 'entityID') === options.entityId)
     if (found === undefined) throw new MetadataError('metadata_entity_not_found', `The metadata has no IdP with entity ID "${options.entityId}".`)
     entity = found
   } else if (entities.length > 1) {
-    const ids = entities.slice(0, 5).map((e) => attribute(e, 'entityID') ?? '(none)').join(', ')
-    throw new MetadataError('metadata_ambiguous', `The metadata describes ${entities.length} identity providers (${ids}${entities.length > 5 ? ', …' : ''}); name the one to use by its entity ID.`)
+    const ids = entities
+      .slice(0, 5)
+      .map((e) => attribute(e, 'entityID') ?? '(none)')
+      .join(', ')
+    throw new MetadataError(
+      'metadata_ambiguous',
+      `The metadata describes ${entities.length} identity providers (${ids}${entities.length > 5 ? ', …' : ''}); name the one to use by its entity ID.`,
+    )
   } else {
     entity = entities[0]!
   }
@@ -141,7 +164,10 @@ export function parseIdpMetadata(xml: string, options: ParseMetadataOptions): Id
     .flatMap((keyDescriptor) => descendants(keyDescriptor, NS.ds, 'X509Certificate'))
   // Each certificate is a real X.509 parse: a few thousand copies would be seconds of work.
   if (certificateElements.length > METADATA_LIMITS.signingCertificates) {
-    throw new MetadataError('metadata_too_large', `The IdP lists ${certificateElements.length} signing certificates, more than ${METADATA_LIMITS.signingCertificates}. ${BEYOND_ANY_IDP}`)
+    throw new MetadataError(
+      'metadata_too_large',
+      `The IdP lists ${certificateElements.length} signing certificates, more than ${METADATA_LIMITS.signingCertificates}. ${BEYOND_ANY_IDP}`,
+    )
   }
   const signingCertificates: Certificate[] = []
   for (const certEl of certificateElements) {
@@ -154,9 +180,12 @@ export function parseIdpMetadata(xml: string, options: ParseMetadataOptions): Id
     }
     if (!signingCertificates.some((c) => c.fingerprint === cert.fingerprint)) signingCertificates.push(cert)
   }
-  if (signingCertificates.length === 0) throw new MetadataError('metadata_no_certificate', 'The IdP metadata has no signing certificate (KeyDescriptor use="signing" or without use).')
+  if (signingCertificates.length === 0)
+    throw new MetadataError('metadata_no_certificate', 'The IdP metadata has no signing certificate (KeyDescriptor use="signing" or without use).')
 
-  const nameIdFormats = childElements(descriptor, NS.metadata, 'NameIDFormat').map((f) => (plainText(f) ?? '').trim()).filter((f) => f !== '')
+  const nameIdFormats = childElements(descriptor, NS.metadata, 'NameIDFormat')
+    .map((f) => (plainText(f) ?? '').trim())
+    .filter((f) => f !== '')
   const validUntil = attribute(entity, 'validUntil') ?? attribute(root, 'validUntil')
   const warnings = [...certificateWarnings(signingCertificates, options.now)]
   if (validUntil !== undefined && Date.parse(validUntil) < options.now.getTime()) {
@@ -170,15 +199,28 @@ export function certificateWarnings(certificates: readonly Certificate[], now: D
   const warnings: string[] = []
   for (const cert of certificates) {
     const days = Math.floor((cert.notAfter.getTime() - now.getTime()) / 86_400_000)
-    if (days < 0) warnings.push(`The IdP certificate ${cert.fingerprint.slice(0, 23)}… expired on ${cert.notAfter.toISOString().slice(0, 10)}. It still works (SAML trusts the key), but plan to rotate it.`)
-    else if (days <= 30) warnings.push(`The IdP certificate ${cert.fingerprint.slice(0, 23)}… expires in ${days} days (${cert.notAfter.toISOString().slice(0, 10)}): add its successor in the IdP and here.`)
+    if (days < 0)
+      warnings.push(
+        `The IdP certificate ${cert.fingerprint.slice(0, 23)}… expired on ${cert.notAfter.toISOString().slice(0, 10)}. It still works (SAML trusts the key), but plan to rotate it.`,
+      )
+    else if (days <= 30)
+      warnings.push(
+        `The IdP certificate ${cert.fingerprint.slice(0, 23)}… expires in ${days} days (${cert.notAfter.toISOString().slice(0, 10)}): add its successor in the IdP and here.`,
+      )
   }
   return warnings
 }
 
 function checkMetadataSignature(root: Element, entity: Element, certificates: readonly Certificate[]): void {
   const signed = [root, entity].find((el) => childElements(el, NS.ds, 'Signature').length > 0)
-  if (signed === undefined) throw new MetadataError('metadata_signature_missing', 'The metadata is not signed, but a signing certificate was given to check it.')
-  const result = verifyEnvelopedSignature(signed, childElements(signed, NS.ds, 'Signature')[0]!, certificates.map((c) => c.publicKey), { allowSha1: true })
-  if ('code' in result) throw new MetadataError('metadata_signature_invalid', `The metadata signature does not verify: ${'detail' in result ? result.detail : result.algorithm}.`)
+  if (signed === undefined)
+    throw new MetadataError('metadata_signature_missing', 'The metadata is not signed, but a signing certificate was given to check it.')
+  const result = verifyEnvelopedSignature(
+    signed,
+    childElements(signed, NS.ds, 'Signature')[0]!,
+    certificates.map((c) => c.publicKey),
+    { allowSha1: true },
+  )
+  if ('code' in result)
+    throw new MetadataError('metadata_signature_invalid', `The metadata signature does not verify: ${'detail' in result ? result.detail : result.algorithm}.`)
 }

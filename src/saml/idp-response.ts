@@ -59,10 +59,12 @@ export function buildIdpResponse(input: IdpResponseInput): string {
   const issuer = escapeXml(input.issuer)
   const attributes = input.attributes
     .filter((a) => a.values.length > 0)
-    .map((a) =>
-      `<saml2:Attribute Name="${escapeXml(a.name)}" NameFormat="${ATTRNAME_BASIC}">` +
-      a.values.map((v) => `<saml2:AttributeValue xsi:type="xs:string">${escapeXml(v)}</saml2:AttributeValue>`).join('') +
-      '</saml2:Attribute>')
+    .map(
+      (a) =>
+        `<saml2:Attribute Name="${escapeXml(a.name)}" NameFormat="${ATTRNAME_BASIC}">` +
+        a.values.map((v) => `<saml2:AttributeValue xsi:type="xs:string">${escapeXml(v)}</saml2:AttributeValue>`).join('') +
+        '</saml2:Attribute>',
+    )
     .join('')
   return (
     `<saml2p:Response xmlns:saml2p="urn:oasis:names:tc:SAML:2.0:protocol" ID="${escapeXml(input.responseId ?? newSamlId())}" Version="2.0" IssueInstant="${issued}"` +

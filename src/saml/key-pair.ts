@@ -21,7 +21,9 @@ export async function generateKeyPair(options: { commonName: string; notBefore: 
   const notAfter = new Date(options.notBefore)
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + options.years)
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
+    serialNumber: randomBytes(16)
+      .toString('hex')
+      .replace(/^[89a-f]/, '1'),
     name: `CN=${options.commonName.replace(/[,=+<>#;"\\]/g, ' ')}`,
     notBefore: options.notBefore,
     notAfter,
@@ -30,7 +32,10 @@ export async function generateKeyPair(options: { commonName: string; notBefore: 
     extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true)],
   })
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey))
-  const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`
+  const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END PRIVATE KEY-----\n`
   const certificatePem = new NodeX509(Buffer.from(cert.rawData)).toString()
   return { privateKeyPem, certificatePem }
 }

@@ -44,7 +44,9 @@ export function xmlLines(xml: string, maxBytes = 1024 * 1024): XmlLine[] | undef
 export function prettyXml(xml: string, maxBytes = 1024 * 1024): string {
   const lines = xmlLines(xml, maxBytes)
   if (lines === undefined) return xml
-  return lines.map((l) => '  '.repeat(l.depth) + l.tokens.map((t) => (t.kind === 'value' || t.kind === 'text' ? escapeXml(t.text) : t.text)).join('')).join('\n')
+  return lines
+    .map((l) => '  '.repeat(l.depth) + l.tokens.map((t) => (t.kind === 'value' || t.kind === 'text' ? escapeXml(t.text) : t.text)).join(''))
+    .join('\n')
 }
 
 interface ElementLike {
@@ -55,15 +57,28 @@ interface ElementLike {
 }
 
 function openTag(element: ElementLike, selfClosing: boolean): XmlToken[] {
-  const tokens: XmlToken[] = [{ kind: 'punct', text: '<' }, { kind: 'tag', text: element.tagName }]
+  const tokens: XmlToken[] = [
+    { kind: 'punct', text: '<' },
+    { kind: 'tag', text: element.tagName },
+  ]
   for (const a of Array.from(element.attributes)) {
-    tokens.push({ kind: 'punct', text: ' ' }, { kind: 'attr', text: a.name }, { kind: 'punct', text: '="' }, { kind: 'value', text: a.value }, { kind: 'punct', text: '"' })
+    tokens.push(
+      { kind: 'punct', text: ' ' },
+      { kind: 'attr', text: a.name },
+      { kind: 'punct', text: '="' },
+      { kind: 'value', text: a.value },
+      { kind: 'punct', text: '"' },
+    )
   }
   tokens.push({ kind: 'punct', text: selfClosing ? '/>' : '>' })
   return tokens
 }
 
-const closeTag = (element: ElementLike): XmlToken[] => [{ kind: 'punct', text: '</' }, { kind: 'tag', text: element.tagName }, { kind: 'punct', text: '>' }]
+const closeTag = (element: ElementLike): XmlToken[] => [
+  { kind: 'punct', text: '</' },
+  { kind: 'tag', text: element.tagName },
+  { kind: 'punct', text: '>' },
+]
 
 function write(node: Node, depth: number, lines: XmlLine[], parent?: string): void {
   if (node.nodeType === COMMENT_NODE) {
@@ -82,7 +97,11 @@ function write(node: Node, depth: number, lines: XmlLine[], parent?: string): vo
   if (children.length === 0) {
     lines.push({ depth, element: name, tokens: openTag(element, true) })
   } else if (children.length === 1 && (children[0]!.nodeType === TEXT_NODE || children[0]!.nodeType === CDATA_SECTION_NODE)) {
-    lines.push({ depth, element: name, tokens: [...openTag(element, false), { kind: 'text', text: (children[0]!.nodeValue ?? '').trim() }, ...closeTag(element)] })
+    lines.push({
+      depth,
+      element: name,
+      tokens: [...openTag(element, false), { kind: 'text', text: (children[0]!.nodeValue ?? '').trim() }, ...closeTag(element)],
+    })
   } else {
     lines.push({ depth, element: name, tokens: openTag(element, false) })
     for (const child of children) write(child, depth + 1, lines, name)

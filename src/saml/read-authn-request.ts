@@ -29,7 +29,10 @@ export type AuthnRequestErrorCode =
 
 export class AuthnRequestError extends Error {
   override name = 'AuthnRequestError'
-  constructor(readonly code: AuthnRequestErrorCode, message: string) {
+  constructor(
+    readonly code: AuthnRequestErrorCode,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -81,10 +84,20 @@ export function readAuthnRequest(samlRequest: unknown, binding: 'redirect' | 'po
   if (id === undefined || !/^[A-Za-z_][\w.-]{0,255}$/.test(id)) throw new AuthnRequestError('request_id_missing', 'The AuthnRequest has no valid ID attribute.')
   const issuerElement = firstChild(root, NS.assertion, 'Issuer')
   const issuer = issuerElement === undefined ? undefined : plainText(issuerElement)?.trim()
-  if (issuer === undefined || issuer === '') throw new AuthnRequestError('request_issuer_missing', 'The AuthnRequest names no Issuer, so the IdP cannot tell which SP sent it.')
+  if (issuer === undefined || issuer === '')
+    throw new AuthnRequestError('request_issuer_missing', 'The AuthnRequest names no Issuer, so the IdP cannot tell which SP sent it.')
   const protocolBinding = attribute(root, 'ProtocolBinding')
   if (protocolBinding !== undefined && protocolBinding !== BINDING_HTTP_POST) {
-    throw new AuthnRequestError('request_binding_unsupported', `The AuthnRequest asks for the answer over ${protocolBinding}; this IdP answers over HTTP-POST only.`)
+    throw new AuthnRequestError(
+      'request_binding_unsupported',
+      `The AuthnRequest asks for the answer over ${protocolBinding}; this IdP answers over HTTP-POST only.`,
+    )
   }
-  return { id, issuer, acsUrl: attribute(root, 'AssertionConsumerServiceURL'), destination: attribute(root, 'Destination'), issueInstant: attribute(root, 'IssueInstant') }
+  return {
+    id,
+    issuer,
+    acsUrl: attribute(root, 'AssertionConsumerServiceURL'),
+    destination: attribute(root, 'Destination'),
+    issueInstant: attribute(root, 'IssueInstant'),
+  }
 }

@@ -41,8 +41,9 @@ export function buildSpMetadata(input: SpMetadataInput): string {
         '<md:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/></md:KeyDescriptor>',
     ]
   })
-  const attributes = (input.requestedAttributes ?? DEFAULT_REQUESTED_ATTRIBUTES)
-    .map((a) => `      <md:RequestedAttribute Name="${escapeXml(a.name)}" NameFormat="${ATTRNAME_BASIC}" isRequired="${a.required}"/>`)
+  const attributes = (input.requestedAttributes ?? DEFAULT_REQUESTED_ATTRIBUTES).map(
+    (a) => `      <md:RequestedAttribute Name="${escapeXml(a.name)}" NameFormat="${ATTRNAME_BASIC}" isRequired="${a.required}"/>`,
+  )
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${escapeXml(input.entityId)}">`,

@@ -66,8 +66,14 @@ export async function validateSamlResponse(samlResponse: string, settings: Respo
   }
   const unverifiedXml = bytes.toString('utf8')
   let decryptedAssertionXml: string | undefined
-  const failure = (f: SamlFailure): ValidationResult => ({ ok: false, failure: f, xml: unverifiedXml, ...(decryptedAssertionXml === undefined ? {} : { decryptedAssertionXml }) })
-  if (Buffer.byteLength(unverifiedXml) > MAX_RESPONSE_BYTES) return failure({ code: 'response_too_large', bytes: Buffer.byteLength(unverifiedXml), limit: MAX_RESPONSE_BYTES })
+  const failure = (f: SamlFailure): ValidationResult => ({
+    ok: false,
+    failure: f,
+    xml: unverifiedXml,
+    ...(decryptedAssertionXml === undefined ? {} : { decryptedAssertionXml }),
+  })
+  if (Buffer.byteLength(unverifiedXml) > MAX_RESPONSE_BYTES)
+    return failure({ code: 'response_too_large', bytes: Buffer.byteLength(unverifiedXml), limit: MAX_RESPONSE_BYTES })
 
   let unverifiedResponse: Element
   try {
@@ -136,8 +142,13 @@ export async function validateSamlResponse(samlResponse: string, settings: Respo
     if (problem !== null) return failure(problem)
   }
   const read = readAssertion(response, assertion, {
-    now: settings.now, responseSigned, assertionSigned: assertionSignature !== undefined, encrypted: encrypted !== undefined,
-    usesSha1: verified.some((v) => v.usesSha1), signatureAlgorithm: verified[0]!.signatureAlgorithm, skewMs: skew,
+    now: settings.now,
+    responseSigned,
+    assertionSigned: assertionSignature !== undefined,
+    encrypted: encrypted !== undefined,
+    usesSha1: verified.some((v) => v.usesSha1),
+    signatureAlgorithm: verified[0]!.signatureAlgorithm,
+    skewMs: skew,
   })
   if ('code' in read) return failure(read)
   const weak = contentEncryption === undefined ? undefined : WEAK_CONTENT_ENCRYPTION.get(contentEncryption)
@@ -178,7 +189,10 @@ function checkResponseStructure(root: Element): SamlFailure | null {
   const signatures = descendants(root, NS.ds, 'Signature')
   for (const signature of signatures) {
     if (signature.parentNode !== root && signature.parentNode !== assertion) {
-      return { code: 'signature_misplaced', detail: `a Signature sits inside ${(signature.parentNode as Element | null)?.localName ?? 'nothing'}, not directly in the Response or Assertion` }
+      return {
+        code: 'signature_misplaced',
+        detail: `a Signature sits inside ${(signature.parentNode as Element | null)?.localName ?? 'nothing'}, not directly in the Response or Assertion`,
+      }
     }
   }
   if (childElements(root, NS.ds, 'Signature').length > 1 || childElements(assertion, NS.ds, 'Signature').length > 1) {
@@ -187,13 +201,16 @@ function checkResponseStructure(root: Element): SamlFailure | null {
   return null
 }
 
-const GCM_ADVICE = 'Switch the IdP\'s assertion encryption to AES-GCM (aes128-gcm or aes256-gcm) where it offers it.'
+const GCM_ADVICE = "Switch the IdP's assertion encryption to AES-GCM (aes128-gcm or aes256-gcm) where it offers it."
 /** CBC content encryption is accepted (ADFS and Okta default to it) but warned about on the test page. */
 const WEAK_CONTENT_ENCRYPTION: ReadonlyMap<string, string> = new Map([
   ['http://www.w3.org/2001/04/xmlenc#aes128-cbc', `The IdP encrypts the assertion with AES-CBC, which has no integrity protection. ${GCM_ADVICE}`],
   ['http://www.w3.org/2001/04/xmlenc#aes192-cbc', `The IdP encrypts the assertion with AES-CBC, which has no integrity protection. ${GCM_ADVICE}`],
   ['http://www.w3.org/2001/04/xmlenc#aes256-cbc', `The IdP encrypts the assertion with AES-CBC, which has no integrity protection. ${GCM_ADVICE}`],
-  ['http://www.w3.org/2001/04/xmlenc#tripledes-cbc', `The IdP encrypts the assertion with 3DES-CBC, which is obsolete and has no integrity protection. ${GCM_ADVICE}`],
+  [
+    'http://www.w3.org/2001/04/xmlenc#tripledes-cbc',
+    `The IdP encrypts the assertion with 3DES-CBC, which is obsolete and has no integrity protection. ${GCM_ADVICE}`,
+  ],
 ])
 
 type Decrypted =
@@ -202,7 +219,10 @@ type Decrypted =
 
 /** Decrypts, parses and checks the structure of an EncryptedAssertion; any failure is decryption_failed. */
 async function decryptAndParse(encrypted: Element, keys: readonly (string | KeyObject)[]): Promise<Decrypted> {
-  const failed = (detail: string, plaintext?: string): Decrypted => ({ failure: { code: 'decryption_failed', detail }, ...(plaintext === undefined ? {} : { plaintext }) })
+  const failed = (detail: string, plaintext?: string): Decrypted => ({
+    failure: { code: 'decryption_failed', detail },
+    ...(plaintext === undefined ? {} : { plaintext }),
+  })
   let plaintext: string
   try {
     plaintext = await decryptAssertion(encrypted, keys)

@@ -61,7 +61,10 @@ export function isIdUnique(document: Document, id: string): boolean {
  * Returns the algorithms used, or the problem.
  */
 export function verifyEnvelopedSignature(
-  signed: Element, signature: Element, keys: readonly KeyObject[], options: { allowSha1: boolean },
+  signed: Element,
+  signature: Element,
+  keys: readonly KeyObject[],
+  options: { allowSha1: boolean },
 ): VerifiedSignature | SignatureProblem {
   const fail = (detail: string): SignatureProblem => ({ code: 'signature_invalid', detail })
   const signedInfos = childElements(signature, NS.ds, 'SignedInfo')
@@ -148,7 +151,7 @@ export function verifyEnvelopedSignature(
       // A malformed signature value is simply not a match for this key.
     }
   }
-  return fail('the signature does not verify with any of the connection\'s certificates')
+  return fail("the signature does not verify with any of the connection's certificates")
 }
 
 function inclusivePrefixes(el: Element): string[] {

@@ -28,7 +28,10 @@ export function memoizeXmldomGrammar(grammar: { reg?: unknown }): boolean {
   const build = original as (...parts: unknown[]) => RegExp
   // A trie over the parts: strings by value, the grammar's RegExp constants by identity (cheaper
   // than a key made of their sources, some of which are kilobytes of Unicode ranges).
-  interface Node { next: Map<unknown, Node>; built?: RegExp }
+  interface Node {
+    next: Map<unknown, Node>
+    built?: RegExp
+  }
   const roots = { bound: { next: new Map() } as Node, unbound: { next: new Map() } as Node }
   let nodes = 0
   const reg = function (this: unknown, ...parts: unknown[]): RegExp {
@@ -57,7 +60,10 @@ memoizeXmldomGrammar(createRequire(import.meta.url)('@xmldom/xmldom/lib/grammar.
 export class XmlError extends Error {
   override name = 'XmlError'
   /** `xml_too_complex`: more elements, depth or attributes than the caller allows (see XmlShapeLimits). */
-  constructor(readonly code: 'xml_malformed' | 'xml_dtd_forbidden' | 'xml_too_large' | 'xml_too_complex', message: string) {
+  constructor(
+    readonly code: 'xml_malformed' | 'xml_dtd_forbidden' | 'xml_too_large' | 'xml_too_complex',
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -82,7 +88,8 @@ export interface XmlShapeLimits {
 export function parseXml(text: string, maxBytes: number, maxElements = MAX_XML_ELEMENTS, limits?: XmlShapeLimits): Document {
   if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new XmlError('xml_too_large', `The XML is larger than ${maxBytes} bytes.`)
   // No DTD, ever: entity declarations are how XXE and billion-laughs get in.
-  if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) throw new XmlError('xml_dtd_forbidden', 'The XML contains a DTD (<!DOCTYPE or <!ENTITY), which is not allowed.')
+  if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text))
+    throw new XmlError('xml_dtd_forbidden', 'The XML contains a DTD (<!DOCTYPE or <!ENTITY), which is not allowed.')
   // SAML nests about 15 deep. Thousands of levels (70 KB is enough) overflow the stack of every
   // recursive walk after parsing, and with a prefix declared per level xmldom's parse time grows
   // quadratically with it: refuse before parsing.
@@ -94,7 +101,8 @@ export function parseXml(text: string, maxBytes: number, maxElements = MAX_XML_E
   if (shape === 'too_deep') throw new XmlError(code, `The XML nests elements more than ${depthLimit} deep.`)
   if (shape === 'too_many') throw new XmlError(code, `The XML has more than ${maxElements} elements.`)
   if (shape === 'too_many_attributes') throw new XmlError(code, `The XML has more than ${limits!.maxAttributes} attributes.`)
-  if (shape === 'too_much_markup') throw new XmlError(code, `The XML has more than ${limits!.maxOtherMarkup} comments, processing instructions and CDATA sections.`)
+  if (shape === 'too_much_markup')
+    throw new XmlError(code, `The XML has more than ${limits!.maxOtherMarkup} comments, processing instructions and CDATA sections.`)
   let problem: string | undefined
   let document: Document
   try {
@@ -121,7 +129,13 @@ export const MAX_XML_ELEMENTS = 20_000
  * "/>" closing at once) go down, end tags up; comments, CDATA and processing instructions are
  * skipped. Malformed input may be miscounted, but the parser refuses it anyway.
  */
-function scanShape(text: string, limit: number, maxElements: number, maxAttributes: number, maxOtherMarkup: number): 'ok' | 'too_deep' | 'too_many' | 'too_many_attributes' | 'too_much_markup' {
+function scanShape(
+  text: string,
+  limit: number,
+  maxElements: number,
+  maxAttributes: number,
+  maxOtherMarkup: number,
+): 'ok' | 'too_deep' | 'too_many' | 'too_many_attributes' | 'too_much_markup' {
   let elements = 0
   let attributes = 0
   let otherMarkup = 0
@@ -198,7 +212,7 @@ export function descendants(root: Element, ns: string, localName: string): Eleme
 }
 
 export function attribute(el: Element, name: string): string | undefined {
-  return el.hasAttribute(name) ? el.getAttribute(name) ?? undefined : undefined
+  return el.hasAttribute(name) ? (el.getAttribute(name) ?? undefined) : undefined
 }
 
 const PROCESSING_INSTRUCTION_NODE = 7

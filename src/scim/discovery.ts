@@ -10,9 +10,7 @@
 import { listResponse, MAX_PAGE_SIZE, type ScimListResponse } from './list.js'
 import type { JsonObject } from './json.js'
 import { SCHEMAS } from './schema-definitions.js'
-import {
-  ENTERPRISE_USER_URN, GROUP_URN, RESOURCE_TYPE_URN, SCHEMA_URN, SERVICE_PROVIDER_CONFIG_URN, USER_URN,
-} from './urns.js'
+import { ENTERPRISE_USER_URN, GROUP_URN, RESOURCE_TYPE_URN, SCHEMA_URN, SERVICE_PROVIDER_CONFIG_URN, USER_URN } from './urns.js'
 
 /** RFC 7643 §5: what this server supports. Bulk, sort, ETags and password change are not. */
 export function serviceProviderConfig(baseUrl: string, maxResults = MAX_PAGE_SIZE): JsonObject {
@@ -76,7 +74,11 @@ function schemaDocument(baseUrl: string, index: number): JsonObject {
 }
 
 export function schemasList(baseUrl: string): ScimListResponse {
-  return listResponse(SCHEMAS.map((_, i) => schemaDocument(baseUrl, i)), SCHEMAS.length, 1)
+  return listResponse(
+    SCHEMAS.map((_, i) => schemaDocument(baseUrl, i)),
+    SCHEMAS.length,
+    1,
+  )
 }
 
 /** GET /Schemas/{id}; undefined for an unknown id (404). */

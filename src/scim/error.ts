@@ -12,16 +12,7 @@ import { ERROR_URN } from './urns.js'
 
 /** RFC 7644 Table 9 scimTypes, plus the statuses RFC 7644 §3.12 names without one. */
 export type ScimErrorCode =
-  | 'invalidFilter'
-  | 'invalidSyntax'
-  | 'invalidPath'
-  | 'invalidValue'
-  | 'noTarget'
-  | 'mutability'
-  | 'tooMany'
-  | 'uniqueness'
-  | 'notFound'
-  | 'unauthorized'
+  'invalidFilter' | 'invalidSyntax' | 'invalidPath' | 'invalidValue' | 'noTarget' | 'mutability' | 'tooMany' | 'uniqueness' | 'notFound' | 'unauthorized'
 
 /** The HTTP status of each code; a code without a status does not compile. */
 export const SCIM_ERROR_STATUS: Record<ScimErrorCode, 400 | 401 | 404 | 409> = {
@@ -38,14 +29,15 @@ export const SCIM_ERROR_STATUS: Record<ScimErrorCode, 400 | 401 | 404 | 409> = {
 }
 
 /** Codes that are RFC 7644 scimType values (the others are plain statuses). */
-const SCIM_TYPES = new Set<ScimErrorCode>([
-  'invalidFilter', 'invalidSyntax', 'invalidPath', 'invalidValue', 'noTarget', 'mutability', 'tooMany', 'uniqueness',
-])
+const SCIM_TYPES = new Set<ScimErrorCode>(['invalidFilter', 'invalidSyntax', 'invalidPath', 'invalidValue', 'noTarget', 'mutability', 'tooMany', 'uniqueness'])
 
 export class ScimError extends Error {
   override name = 'ScimError'
   /** `message` is safe to send to the IdP as `detail`: it names the problem, never a stored value. */
-  constructor(readonly code: ScimErrorCode, message: string) {
+  constructor(
+    readonly code: ScimErrorCode,
+    message: string,
+  ) {
     super(message)
   }
 

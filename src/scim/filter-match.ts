@@ -26,8 +26,7 @@ function matchesUserCondition(user: ScimUser, condition: ScimUserCondition): boo
       const { type } = condition
       return user.emails.some(
         (email) =>
-          foldCase(email.value) === foldCase(condition.value) &&
-          (type === undefined || (email.type !== undefined && foldCase(email.type) === foldCase(type))),
+          foldCase(email.value) === foldCase(condition.value) && (type === undefined || (email.type !== undefined && foldCase(email.type) === foldCase(type))),
       )
     }
   }

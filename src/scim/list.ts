@@ -33,10 +33,7 @@ export interface ScimListResponse {
  * RFC 7644 §3.4.2.4: startIndex < 1 is read as 1, count < 0 as 0, count above the page size as the
  * page size; absent count is the page size. Text that is not an integer is `invalidValue`.
  */
-export function parsePaging(
-  query: { startIndex?: string | undefined; count?: string | undefined },
-  maxPageSize = MAX_PAGE_SIZE,
-): ScimResult<ScimPage> {
+export function parsePaging(query: { startIndex?: string | undefined; count?: string | undefined }, maxPageSize = MAX_PAGE_SIZE): ScimResult<ScimPage> {
   const startIndex = readInteger(query.startIndex, 'startIndex')
   const count = readInteger(query.count, 'count')
   if (startIndex instanceof ScimError) return { ok: false, error: startIndex }

@@ -4,8 +4,17 @@
  */
 import { ScimError } from './error.js'
 import {
-  deleteAttribute, emptyObject, findKey, getAttribute, isAttributeName, isJsonObject, jsonEqual, printable, setAttribute,
-  type JsonObject, type JsonValue,
+  deleteAttribute,
+  emptyObject,
+  findKey,
+  getAttribute,
+  isAttributeName,
+  isJsonObject,
+  jsonEqual,
+  printable,
+  setAttribute,
+  type JsonObject,
+  type JsonValue,
 } from './json.js'
 import { equalityTerms, matchesElement, parsePatchPath, type PatchPath } from './patch-path.js'
 import { ENTERPRISE_USER_URN } from './urns.js'
@@ -25,11 +34,24 @@ const MULTI_VALUED = new Set(['emails', 'phonenumbers', 'ims', 'photos', 'addres
 const READ_ONLY = new Set(['meta', 'schemas', 'groups'])
 /** Single-valued simple attributes: Entra without aadOptscim062020 sends their value as `[{"value": x}]`. */
 const SINGLE_VALUED = new Set([
-  'username', 'externalid', 'displayname', 'nickname', 'profileurl', 'title', 'usertype', 'preferredlanguage', 'locale',
-  'timezone', 'active', 'name.formatted', 'name.familyname', 'name.givenname', 'name.middlename', 'name.honorificprefix',
-  'name.honorificsuffix', ...['employeenumber', 'costcenter', 'organization', 'division', 'department'].map(
-    (name) => `${ENTERPRISE_USER_URN.toLowerCase()}.${name}`,
-  ),
+  'username',
+  'externalid',
+  'displayname',
+  'nickname',
+  'profileurl',
+  'title',
+  'usertype',
+  'preferredlanguage',
+  'locale',
+  'timezone',
+  'active',
+  'name.formatted',
+  'name.familyname',
+  'name.givenname',
+  'name.middlename',
+  'name.honorificprefix',
+  'name.honorificsuffix',
+  ...['employeenumber', 'costcenter', 'organization', 'division', 'department'].map((name) => `${ENTERPRISE_USER_URN.toLowerCase()}.${name}`),
 ])
 
 /** Applies one operation to `root`. `path` undefined: the value's keys are the targets (each a path). */
@@ -91,7 +113,11 @@ function applyToElements(root: JsonObject, op: PatchOp, target: PatchPath, value
     else if (matches.length === elements.length) deleteAttribute(parent, key)
     else {
       const matched = new Set(matches)
-      setAttribute(parent, key, elements.filter((element) => !matched.has(element)))
+      setAttribute(
+        parent,
+        key,
+        elements.filter((element) => !matched.has(element)),
+      )
     }
     return
   }

@@ -23,10 +23,7 @@ const MAX_PATHS = 50
 const MAX_PARAMETER_LENGTH = 4000
 
 /** Reads the two query parameters (comma-separated attribute paths). */
-export function parseProjection(query: {
-  attributes?: string | undefined
-  excludedAttributes?: string | undefined
-}): ScimResult<ScimProjection> {
+export function parseProjection(query: { attributes?: string | undefined; excludedAttributes?: string | undefined }): ScimResult<ScimProjection> {
   return catchScimError(() => {
     const projection: ScimProjection = {}
     if (query.attributes?.trim()) projection.attributes = readPaths(query.attributes, 'attributes')
@@ -37,7 +34,10 @@ export function parseProjection(query: {
 
 function readPaths(text: string, parameter: string): string[][] {
   if (text.length > MAX_PARAMETER_LENGTH) throw new ScimError('invalidValue', `${parameter} is too long`)
-  const paths = text.split(',').map((path) => path.trim()).filter((path) => path !== '')
+  const paths = text
+    .split(',')
+    .map((path) => path.trim())
+    .filter((path) => path !== '')
   if (paths.length > MAX_PATHS) throw new ScimError('invalidValue', `${parameter} names more than ${MAX_PATHS} paths`)
   return paths.map((path) => splitPath(path, parameter))
 }

@@ -97,7 +97,7 @@ export const ENTERPRISE_USER_SCHEMA: SchemaDefinition = {
 export const GROUP_SCHEMA: SchemaDefinition = {
   id: GROUP_URN,
   name: 'Group',
-  description: 'Group: its displayName is an IdP role identifier for the organization\'s role mapping',
+  description: "Group: its displayName is an IdP role identifier for the organization's role mapping",
   attributes: [
     attribute('displayName', { required: true }),
     attribute('externalId', { caseExact: true }),

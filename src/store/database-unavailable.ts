@@ -9,7 +9,12 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'
 /** SQLSTATE: admin_shutdown, crash_shutdown, cannot_connect_now (starting up or shutting down). */
 const SQLSTATES = new Set(['57P01', '57P02', '57P03'])
 /** What pg says when the socket closes under it, or its pool could not hand out a client in time. */
-const PG_MESSAGES = [/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Client has encountered a connection error and is not queryable/, /^Client was closed and is not queryable/]
+const PG_MESSAGES = [
+  /^Connection terminated/,
+  /^timeout exceeded when trying to connect/,
+  /^Client has encountered a connection error and is not queryable/,
+  /^Client was closed and is not queryable/,
+]
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false

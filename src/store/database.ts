@@ -121,9 +121,10 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   // Kysely's Migrator looks for kysely_migration in every schema it can see unless told which one:
   // on PostgreSQL, another schema's migration tables (another app's, a parallel test's) would be
   // taken for ours and our migrations would fail. Ours live in the current schema.
-  const schema = db.getExecutor().adapter instanceof PostgresAdapter
-    ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
-    : undefined
+  const schema =
+    db.getExecutor().adapter instanceof PostgresAdapter
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(schema == null ? {} : { migrationTableSchema: schema }) })
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')

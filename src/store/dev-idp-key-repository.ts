@@ -11,7 +11,8 @@ export function devIdpKeyRepository(db: Db): DevIdpKeyStore {
       return row && { privateKeyEncrypted: row.private_key_encrypted, certificatePem: row.certificate_pem, createdAt: row.created_at }
     },
     insertIfAbsent: async (key) => {
-      await db.insertInto('dev_idp_keys')
+      await db
+        .insertInto('dev_idp_keys')
         .values({ id: ID, private_key_encrypted: key.privateKeyEncrypted, certificate_pem: key.certificatePem, created_at: key.createdAt })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute()

@@ -17,13 +17,22 @@ const toEmailDomain = (row: EmailDomainTable): EmailDomain => ({
 export function emailDomainRepository(db: Db): EmailDomainStore {
   return {
     insert: async (d) => {
-      await translateDuplicate(db.insertInto('email_domains').values({
-        id: d.id, org_id: d.orgId, domain: d.domain, verification_token: d.verificationToken,
-        verified_at: d.verifiedAt ?? null, verified_by: d.verifiedBy ?? null, created_at: d.createdAt,
-      }).execute())
+      await translateDuplicate(
+        db
+          .insertInto('email_domains')
+          .values({
+            id: d.id,
+            org_id: d.orgId,
+            domain: d.domain,
+            verification_token: d.verificationToken,
+            verified_at: d.verifiedAt ?? null,
+            verified_by: d.verifiedBy ?? null,
+            created_at: d.createdAt,
+          })
+          .execute(),
+      )
     },
-    listByOrg: async (orgId) =>
-      (await db.selectFrom('email_domains').selectAll().where('org_id', '=', orgId).orderBy('domain').execute()).map(toEmailDomain),
+    listByOrg: async (orgId) => (await db.selectFrom('email_domains').selectAll().where('org_id', '=', orgId).orderBy('domain').execute()).map(toEmailDomain),
     find: async (orgId, domain) => {
       const row = await db.selectFrom('email_domains').selectAll().where('org_id', '=', orgId).where('domain', '=', domain).executeTakeFirst()
       return row && toEmailDomain(row)

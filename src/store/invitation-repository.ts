@@ -19,11 +19,21 @@ export function invitationRepository(db: Db): InvitationStore {
   return {
     insert: async (i) => {
       await translateDuplicate(
-        db.insertInto('invitations').values({
-          id: i.id, org_id: i.orgId, email: i.email, email_normalized: normalizeEmail(i.email), role: i.role,
-          workspace_roles: JSON.stringify(i.workspaceRoles), token_hash: i.tokenHash, invited_by: i.invitedBy,
-          created_at: i.createdAt, expires_at: i.expiresAt,
-        }).execute(),
+        db
+          .insertInto('invitations')
+          .values({
+            id: i.id,
+            org_id: i.orgId,
+            email: i.email,
+            email_normalized: normalizeEmail(i.email),
+            role: i.role,
+            workspace_roles: JSON.stringify(i.workspaceRoles),
+            token_hash: i.tokenHash,
+            invited_by: i.invitedBy,
+            created_at: i.createdAt,
+            expires_at: i.expiresAt,
+          })
+          .execute(),
       )
     },
     consume: async (tokenHash, now) => {
@@ -35,7 +45,9 @@ export function invitationRepository(db: Db): InvitationStore {
       return row && toInvitation(row)
     },
     listByOrg: async (orgId, now) =>
-      (await db.selectFrom('invitations').selectAll().where('org_id', '=', orgId).where('expires_at', '>', now).orderBy('email_normalized').execute()).map(toInvitation),
+      (await db.selectFrom('invitations').selectAll().where('org_id', '=', orgId).where('expires_at', '>', now).orderBy('email_normalized').execute()).map(
+        toInvitation,
+      ),
     delete: async (orgId, id) => {
       const result = await db.deleteFrom('invitations').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()
       return Number(result.numDeletedRows) > 0

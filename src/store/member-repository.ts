@@ -8,21 +8,37 @@ import { keyedRecord } from '../core/keyed-record.js'
 
 export function memberRepository(db: Db): MemberStore {
   const memberRows = () =>
-    db.selectFrom('members')
+    db
+      .selectFrom('members')
       .innerJoin('users', 'users.id', 'members.user_id')
       .select([
-        'members.id as member_id', 'members.org_id', 'members.role', 'members.allow_without_sso', 'members.managed_by_idp', 'members.created_at as member_created_at',
-        'users.id', 'users.email', 'users.first_name', 'users.last_name', 'users.password_hash', 'users.created_at',
+        'members.id as member_id',
+        'members.org_id',
+        'members.role',
+        'members.allow_without_sso',
+        'members.managed_by_idp',
+        'members.created_at as member_created_at',
+        'users.id',
+        'users.email',
+        'users.first_name',
+        'users.last_name',
+        'users.password_hash',
+        'users.created_at',
       ])
 
   type Row = Awaited<ReturnType<ReturnType<typeof memberRows>['execute']>>[number]
 
   async function withRoles(rows: Row[]): Promise<Member[]> {
     if (rows.length === 0) return []
-    const roles = await db.selectFrom('member_workspace_roles')
+    const roles = await db
+      .selectFrom('member_workspace_roles')
       .innerJoin('workspaces', 'workspaces.id', 'member_workspace_roles.workspace_id')
       .select(['member_workspace_roles.member_id', 'workspaces.slug', 'member_workspace_roles.role'])
-      .where('member_workspace_roles.member_id', 'in', rows.map((r) => r.member_id))
+      .where(
+        'member_workspace_roles.member_id',
+        'in',
+        rows.map((r) => r.member_id),
+      )
       .orderBy('workspaces.slug')
       .execute()
     const byMember = new Map<string, Record<string, string>>()
@@ -46,23 +62,39 @@ export function memberRepository(db: Db): MemberStore {
   return {
     insert: async (m) => {
       await translateDuplicate(
-        db.insertInto('members').values({
-          id: m.id, org_id: m.orgId, user_id: m.userId, role: m.role, allow_without_sso: m.allowWithoutSso ? 1 : 0, managed_by_idp: 0,
-          created_at: m.createdAt, updated_at: m.createdAt,
-        }).execute(),
+        db
+          .insertInto('members')
+          .values({
+            id: m.id,
+            org_id: m.orgId,
+            user_id: m.userId,
+            role: m.role,
+            allow_without_sso: m.allowWithoutSso ? 1 : 0,
+            managed_by_idp: 0,
+            created_at: m.createdAt,
+            updated_at: m.createdAt,
+          })
+          .execute(),
       )
     },
     findByUser: async (orgId, userId) =>
       (await withRoles(await memberRows().where('members.org_id', '=', orgId).where('members.user_id', '=', userId).execute()))[0],
     findById: async (orgId, memberId) =>
       (await withRoles(await memberRows().where('members.org_id', '=', orgId).where('members.id', '=', memberId).execute()))[0],
-    listByOrg: async (orgId) =>
-      withRoles(await memberRows().where('members.org_id', '=', orgId).orderBy('users.email_normalized').execute()),
+    listByOrg: async (orgId) => withRoles(await memberRows().where('members.org_id', '=', orgId).orderBy('users.email_normalized').execute()),
     listMemberships: async (userId) => {
       const rows = await memberRows().where('members.user_id', '=', userId).execute()
       const members = await withRoles(rows)
       if (members.length === 0) return []
-      const orgs = await db.selectFrom('organizations').selectAll().where('id', 'in', members.map((m) => m.orgId)).execute()
+      const orgs = await db
+        .selectFrom('organizations')
+        .selectAll()
+        .where(
+          'id',
+          'in',
+          members.map((m) => m.orgId),
+        )
+        .execute()
       const byId = new Map(orgs.map((o) => [o.id, { id: o.id, name: o.name, slug: o.slug, createdAt: o.created_at }]))
       return members
         .map((member): Membership => ({ org: byId.get(member.orgId)!, member }))
@@ -77,12 +109,16 @@ export function memberRepository(db: Db): MemberStore {
       return (await owners.execute()).length
     },
     update: async (memberId, changes, now) => {
-      await db.updateTable('members').set({
-        ...(changes.role === undefined ? {} : { role: changes.role }),
-        ...(changes.allowWithoutSso === undefined ? {} : { allow_without_sso: changes.allowWithoutSso ? 1 : 0 }),
-        ...(changes.managedByIdp === undefined ? {} : { managed_by_idp: changes.managedByIdp ? 1 : 0 }),
-        updated_at: now,
-      }).where('id', '=', memberId).execute()
+      await db
+        .updateTable('members')
+        .set({
+          ...(changes.role === undefined ? {} : { role: changes.role }),
+          ...(changes.allowWithoutSso === undefined ? {} : { allow_without_sso: changes.allowWithoutSso ? 1 : 0 }),
+          ...(changes.managedByIdp === undefined ? {} : { managed_by_idp: changes.managedByIdp ? 1 : 0 }),
+          updated_at: now,
+        })
+        .where('id', '=', memberId)
+        .execute()
     },
     setWorkspaceRoles: async (memberId, roles) => {
       await db.deleteFrom('member_workspace_roles').where('member_id', '=', memberId).execute()

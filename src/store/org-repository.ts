@@ -10,9 +10,7 @@ export function orgRepository(db: Db): OrgStore {
   return {
     insert: async (org) => {
       await translateDuplicate(
-        db.insertInto('organizations')
-          .values({ id: org.id, name: org.name, slug: org.slug, created_at: org.createdAt, updated_at: org.createdAt })
-          .execute(),
+        db.insertInto('organizations').values({ id: org.id, name: org.name, slug: org.slug, created_at: org.createdAt, updated_at: org.createdAt }).execute(),
       )
     },
     findBySlug: async (slug) => {
@@ -29,13 +27,21 @@ export function orgRepository(db: Db): OrgStore {
       return (await query.execute()).map(toOrg)
     },
     count: async () => {
-      const row = await db.selectFrom('organizations').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()
+      const row = await db
+        .selectFrom('organizations')
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .executeTakeFirstOrThrow()
       return Number(row.n)
     },
     update: async (id, changes, now) => {
       await translateDuplicate(
-        db.updateTable('organizations')
-          .set({ ...(changes.name === undefined ? {} : { name: changes.name }), ...(changes.slug === undefined ? {} : { slug: changes.slug }), updated_at: now })
+        db
+          .updateTable('organizations')
+          .set({
+            ...(changes.name === undefined ? {} : { name: changes.name }),
+            ...(changes.slug === undefined ? {} : { slug: changes.slug }),
+            updated_at: now,
+          })
           .where('id', '=', id)
           .execute(),
       )

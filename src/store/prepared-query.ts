@@ -28,9 +28,7 @@ interface Compiled {
 /** The values of the slots: text, numbers or null (a slot is typed as text for the builder). */
 export type PreparedQuery<Name extends string, Row> = (db: Db, values: Readonly<Record<Name, string | number | null>>) => Promise<QueryResult<Row>>
 
-export function preparedQuery<Name extends string, Row>(
-  build: (db: Db, slot: (name: Name) => string) => Compilable<Row>,
-): PreparedQuery<Name, Row> {
+export function preparedQuery<Name extends string, Row>(build: (db: Db, slot: (name: Name) => string) => Compilable<Row>): PreparedQuery<Name, Row> {
   // Per dialect: a transaction shares its database's adapter, so it finds the same compiled query.
   const byAdapter = new WeakMap<object, Compiled>()
   const compile = (db: Db): Compiled => {
@@ -42,7 +40,8 @@ export function preparedQuery<Name extends string, Row>(
     const compiled = build(db, slot).compile()
     if (compiled.sql.includes(SENTINEL)) throw new Error(`prepared query: a slot was written into the SQL, not bound: ${compiled.sql}`)
     const parameters = compiled.parameters.map((p): Parameter =>
-      typeof p === 'string' && p.startsWith(SENTINEL) ? { slot: p.slice(SENTINEL.length) } : { value: p })
+      typeof p === 'string' && p.startsWith(SENTINEL) ? { slot: p.slice(SENTINEL.length) } : { value: p },
+    )
     for (const name of names) {
       if (!parameters.some((p) => 'slot' in p && p.slot === name)) throw new Error(`prepared query: slot ${name} is not a parameter of ${compiled.sql}`)
     }

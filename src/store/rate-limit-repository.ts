@@ -5,12 +5,20 @@ import type { Db } from './database.js'
 export function rateLimitRepository(db: Db): RateLimitStore {
   return {
     hit: async (key, windowStart) => {
-      const row = await db.insertInto('rate_limits')
+      const row = await db
+        .insertInto('rate_limits')
         .values({ key, window_start: windowStart, count: 1 })
-        .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({
-          count: eb.case().when('rate_limits.window_start', '=', windowStart).then(eb('rate_limits.count', '+', 1)).else(1).end(),
-          window_start: windowStart,
-        })))
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet((eb) => ({
+            count: eb
+              .case()
+              .when('rate_limits.window_start', '=', windowStart)
+              .then(eb('rate_limits.count', '+', 1))
+              .else(1)
+              .end(),
+            window_start: windowStart,
+          })),
+        )
         .returning('count')
         .executeTakeFirstOrThrow()
       return Number(row.count)

@@ -61,8 +61,11 @@ async function check(db: Db, now: string): Promise<Readiness> {
   const pending = Object.keys(migrations).filter((name) => !applied.has(name))
   if (pending.length > 0) return { ready: false, reason: `database not migrated: ${pending.length} migration(s) pending, the first ${pending[0]}` }
   try {
-    await db.insertInto('readiness_probe').values({ id: 1, checked_at: now })
-      .onConflict((c) => c.column('id').doUpdateSet({ checked_at: now })).execute()
+    await db
+      .insertInto('readiness_probe')
+      .values({ id: 1, checked_at: now })
+      .onConflict((c) => c.column('id').doUpdateSet({ checked_at: now }))
+      .execute()
   } catch (error) {
     return { ready: false, reason: `database not writable: ${describeDatabaseError(error)}` }
   }

@@ -19,17 +19,32 @@ const toSession = (row: SessionTable): Session => ({
 type NewSessionSlot = 'idHash' | 'userId' | 'orgId' | 'kind' | 'authMethod' | 'createdAt' | 'idleExpiresAt' | 'expiresAt'
 
 // Every sign-in inserts one: compiled once, run with fresh values (store/prepared-query.ts).
-const insertSession = preparedQuery((db, slot: (name: NewSessionSlot) => string) => db.insertInto('sessions').values({
-  id_hash: slot('idHash'), user_id: slot('userId'), org_id: slot('orgId'), kind: slot('kind'), auth_method: slot('authMethod'),
-  created_at: slot('createdAt'), last_seen_at: slot('createdAt'), idle_expires_at: slot('idleExpiresAt'), expires_at: slot('expiresAt'),
-}))
+const insertSession = preparedQuery((db, slot: (name: NewSessionSlot) => string) =>
+  db.insertInto('sessions').values({
+    id_hash: slot('idHash'),
+    user_id: slot('userId'),
+    org_id: slot('orgId'),
+    kind: slot('kind'),
+    auth_method: slot('authMethod'),
+    created_at: slot('createdAt'),
+    last_seen_at: slot('createdAt'),
+    idle_expires_at: slot('idleExpiresAt'),
+    expires_at: slot('expiresAt'),
+  }),
+)
 
 export function sessionRepository(db: Db): SessionStore {
   return {
     insert: async (s) => {
       await insertSession(db, {
-        idHash: s.idHash, userId: s.userId, orgId: s.orgId, kind: s.kind, authMethod: s.authMethod,
-        createdAt: s.createdAt, idleExpiresAt: s.idleExpiresAt, expiresAt: s.expiresAt,
+        idHash: s.idHash,
+        userId: s.userId,
+        orgId: s.orgId,
+        kind: s.kind,
+        authMethod: s.authMethod,
+        createdAt: s.createdAt,
+        idleExpiresAt: s.idleExpiresAt,
+        expiresAt: s.expiresAt,
       })
     },
     find: async (idHash) => {
@@ -53,8 +68,11 @@ export function sessionRepository(db: Db): SessionStore {
     },
     deleteExpired: async (now, limit) => {
       // One bounded statement: both expiry columns are indexed, so the batch is found without a scan.
-      const batch = db.selectFrom('sessions').select('id_hash')
-        .where((eb) => eb.or([eb('expires_at', '<=', now), eb('idle_expires_at', '<=', now)])).limit(limit)
+      const batch = db
+        .selectFrom('sessions')
+        .select('id_hash')
+        .where((eb) => eb.or([eb('expires_at', '<=', now), eb('idle_expires_at', '<=', now)]))
+        .limit(limit)
       const result = await db.deleteFrom('sessions').where('id_hash', 'in', batch).executeTakeFirst()
       return Number(result.numDeletedRows)
     },

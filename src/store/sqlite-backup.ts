@@ -8,7 +8,10 @@ import { existsSync, renameSync, rmSync } from 'node:fs'
 import SqliteDatabase from 'better-sqlite3'
 
 export class BackupError extends Error {
-  constructor(readonly code: 'backup_target_exists' | 'backup_source_missing' | 'backup_corrupt', message: string) {
+  constructor(
+    readonly code: 'backup_target_exists' | 'backup_source_missing' | 'backup_corrupt',
+    message: string,
+  ) {
     super(message)
     this.name = 'BackupError'
   }

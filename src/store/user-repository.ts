@@ -18,10 +18,19 @@ export function userRepository(db: Db): UserStore {
   return {
     insert: async (u) => {
       await translateDuplicate(
-        db.insertInto('users').values({
-          id: u.id, email: u.email, email_normalized: normalizeEmail(u.email), first_name: u.firstName, last_name: u.lastName,
-          password_hash: u.passwordHash, created_at: u.createdAt, updated_at: u.createdAt,
-        }).execute(),
+        db
+          .insertInto('users')
+          .values({
+            id: u.id,
+            email: u.email,
+            email_normalized: normalizeEmail(u.email),
+            first_name: u.firstName,
+            last_name: u.lastName,
+            password_hash: u.passwordHash,
+            created_at: u.createdAt,
+            updated_at: u.createdAt,
+          })
+          .execute(),
       )
     },
     findByEmail: async (email) => {

@@ -37,7 +37,9 @@ export async function waitForDatabase(db: Db, options: WaitForDatabaseOptions): 
       const remaining = deadline - now()
       if (remaining <= 0) {
         const seconds = Math.round(options.timeoutMs / 1000)
-        throw new DatabaseStartTimeout(`no answer within ${seconds} s (GATEHOUSE_DATABASE_START_TIMEOUT) after ${attempt} ${attempt === 1 ? 'try' : 'tries'}: ${describeDatabaseError(error).message}`)
+        throw new DatabaseStartTimeout(
+          `no answer within ${seconds} s (GATEHOUSE_DATABASE_START_TIMEOUT) after ${attempt} ${attempt === 1 ? 'try' : 'tries'}: ${describeDatabaseError(error).message}`,
+        )
       }
       const wait = Math.min(delayMs, remaining)
       options.onRetry?.({ attempt, delayMs: wait, error: describeDatabaseError(error) })

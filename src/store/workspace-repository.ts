@@ -9,12 +9,9 @@ const toWorkspace = (row: WorkspaceTable): Workspace => ({ id: row.id, orgId: ro
 export function workspaceRepository(db: Db): WorkspaceStore {
   return {
     insert: async (w) => {
-      await translateDuplicate(
-        db.insertInto('workspaces').values({ id: w.id, org_id: w.orgId, name: w.name, slug: w.slug, created_at: w.createdAt }).execute(),
-      )
+      await translateDuplicate(db.insertInto('workspaces').values({ id: w.id, org_id: w.orgId, name: w.name, slug: w.slug, created_at: w.createdAt }).execute())
     },
-    listByOrg: async (orgId) =>
-      (await db.selectFrom('workspaces').selectAll().where('org_id', '=', orgId).orderBy('slug').execute()).map(toWorkspace),
+    listByOrg: async (orgId) => (await db.selectFrom('workspaces').selectAll().where('org_id', '=', orgId).orderBy('slug').execute()).map(toWorkspace),
     findBySlug: async (orgId, slug) => {
       const row = await db.selectFrom('workspaces').selectAll().where('org_id', '=', orgId).where('slug', '=', slug).executeTakeFirst()
       return row && toWorkspace(row)
@@ -22,7 +19,8 @@ export function workspaceRepository(db: Db): WorkspaceStore {
     update: async (id, changes) => {
       if (changes.name === undefined && changes.slug === undefined) return
       await translateDuplicate(
-        db.updateTable('workspaces')
+        db
+          .updateTable('workspaces')
           .set({ ...(changes.name === undefined ? {} : { name: changes.name }), ...(changes.slug === undefined ? {} : { slug: changes.slug }) })
           .where('id', '=', id)
           .execute(),

@@ -13,15 +13,29 @@ function describedBy(id: string, hint: string | undefined, error: string | undef
 }
 
 const Hint: FC<{ id: string; hint: string | undefined }> = ({ id, hint }) =>
-  hint === undefined ? null : <p class="hint" id={`${id}-hint`}>{hint}</p>
+  hint === undefined ? null : (
+    <p class="hint" id={`${id}-hint`}>
+      {hint}
+    </p>
+  )
 
 /** A field's frame: label, hint, the control (children), then its error. */
-const Labelled: FC<PropsWithChildren<{ id: string; label: string; hint: string | undefined; error: string | undefined }>> = ({ id, label, hint, error, children }) => (
+const Labelled: FC<PropsWithChildren<{ id: string; label: string; hint: string | undefined; error: string | undefined }>> = ({
+  id,
+  label,
+  hint,
+  error,
+  children,
+}) => (
   <div class={error !== undefined ? 'field has-error' : 'field'}>
     <label for={id}>{label}</label>
     <Hint id={id} hint={hint} />
     {children}
-    {error !== undefined && <p class="error" id={`${id}-error`}>{error}</p>}
+    {error !== undefined && (
+      <p class="error" id={`${id}-error`}>
+        {error}
+      </p>
+    )}
   </div>
 )
 
@@ -42,7 +56,21 @@ export interface FieldProps {
   readonly suggestFrom?: string
 }
 
-export const Field: FC<FieldProps> = ({ name, label, type = 'text', value, errors, autocomplete, required = true, hint, autofocus, disabled, min, max, suggestFrom }) => {
+export const Field: FC<FieldProps> = ({
+  name,
+  label,
+  type = 'text',
+  value,
+  errors,
+  autocomplete,
+  required = true,
+  hint,
+  autofocus,
+  disabled,
+  min,
+  max,
+  suggestFrom,
+}) => {
   const error = errors?.[name]
   const id = `f-${name}`
   return (
@@ -82,8 +110,17 @@ export const TextArea: FC<TextAreaProps> = ({ name, label, value, errors, hint, 
   const id = `f-${name}`
   return (
     <Labelled id={id} label={label} hint={hint} error={error}>
-      <textarea id={id} name={name} rows={rows} disabled={disabled} spellcheck={false}
-        aria-invalid={error !== undefined ? 'true' : undefined} aria-describedby={describedBy(id, hint, error)}>{value}</textarea>
+      <textarea
+        id={id}
+        name={name}
+        rows={rows}
+        disabled={disabled}
+        spellcheck={false}
+        aria-invalid={error !== undefined ? 'true' : undefined}
+        aria-describedby={describedBy(id, hint, error)}
+      >
+        {value}
+      </textarea>
     </Labelled>
   )
 }
@@ -91,7 +128,9 @@ export const TextArea: FC<TextAreaProps> = ({ name, label, value, errors, hint, 
 /** A labelled drop-down; the options are its children. */
 export const Select: FC<PropsWithChildren<{ name: string; label: string; disabled?: boolean }>> = ({ name, label, disabled, children }) => (
   <Labelled id={`f-${name}`} label={label} hint={undefined} error={undefined}>
-    <select id={`f-${name}`} name={name} disabled={disabled}>{children}</select>
+    <select id={`f-${name}`} name={name} disabled={disabled}>
+      {children}
+    </select>
   </Labelled>
 )
 
@@ -102,7 +141,9 @@ export const Radio: FC<{ name: string; value: string; checked: boolean; label: s
     <div class="choice">
       <input type="radio" id={id} name={r.name} value={r.value} checked={r.checked} disabled={r.disabled} aria-describedby={`${id}-hint`} />
       <label for={id}>{r.label}</label>
-      <p class="hint" id={`${id}-hint`}>{r.hint}</p>
+      <p class="hint" id={`${id}-hint`}>
+        {r.hint}
+      </p>
     </div>
   )
 }
@@ -111,7 +152,14 @@ export const Checkbox: FC<{ name: string; checked: boolean; label: string; hint?
   const id = `f-${c.name}`
   return (
     <div class="choice">
-      <input type="checkbox" id={id} name={c.name} checked={c.checked} disabled={c.disabled} aria-describedby={c.hint === undefined ? undefined : `${id}-hint`} />
+      <input
+        type="checkbox"
+        id={id}
+        name={c.name}
+        checked={c.checked}
+        disabled={c.disabled}
+        aria-describedby={c.hint === undefined ? undefined : `${id}-hint`}
+      />
       <label for={id}>{c.label}</label>
       <Hint id={id} hint={c.hint} />
     </div>
@@ -120,12 +168,20 @@ export const Checkbox: FC<{ name: string; checked: boolean; label: string; hint?
 
 /** The error of a group of fields (a fieldset), announced: `f-<name>-error`. */
 export const GroupError: FC<{ errors: FieldErrors | undefined; name: string }> = ({ errors, name }) =>
-  errors?.[name] === undefined ? null : <p class="error" id={`f-${name}-error`} role="alert">{errors[name]}</p>
+  errors?.[name] === undefined ? null : (
+    <p class="error" id={`f-${name}-error`} role="alert">
+      {errors[name]}
+    </p>
+  )
 
 export const Csrf: FC<{ token: string }> = ({ token }) => <input type="hidden" name="_csrf" value={token} />
 
 export const FormError: FC<{ message?: string | undefined }> = ({ message }) =>
-  message === undefined ? null : <p class="alert" role="alert">{message}</p>
+  message === undefined ? null : (
+    <p class="alert" role="alert">
+      {message}
+    </p>
+  )
 
 /**
  * A value with a Copy button, inside a `<dl>` (progressive: the button works with
@@ -136,7 +192,9 @@ export const Copyable: FC<{ label: string; value: string; id: string }> = ({ lab
     <dt id={`${id}-label`}>{label}</dt>
     <dd>
       <code id={id}>{value}</code>
-      <button type="button" class="copy" data-copy-target={id} aria-describedby={`${id}-label`}>Copy</button>
+      <button type="button" class="copy" data-copy-target={id} aria-describedby={`${id}-label`}>
+        Copy
+      </button>
     </dd>
   </div>
 )

@@ -27,24 +27,36 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, csrf
       <title>{`${title} · Gatehouse`}</title>
       <link rel="stylesheet" href="/static/app.css" />
       <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
-      {scripts?.map((src) => <script src={src} defer></script>)}
+      {scripts?.map((src) => (
+        <script src={src} defer></script>
+      ))}
     </head>
     <body>
       <header class="topbar">
-        <a class="brand" href="/">Gatehouse</a>
+        <a class="brand" href="/">
+          Gatehouse
+        </a>
         {viewer !== undefined && (
           <nav class="topnav" aria-label="Account">
             <a href="/dashboard">Dashboard</a>
-            <span class="who" title={viewer.email}>{viewer.name}</span>
+            <span class="who" title={viewer.email}>
+              {viewer.name}
+            </span>
             <form method="post" action="/logout" class="inline">
               <input type="hidden" name="_csrf" value={csrf ?? ''} />
-              <button type="submit" class="link">Sign out</button>
+              <button type="submit" class="link">
+                Sign out
+              </button>
             </form>
           </nav>
         )}
       </header>
       <main class={wide ? 'page wide' : 'page'}>
-        {notice !== undefined && <p class="notice" role="status">{notice}</p>}
+        {notice !== undefined && (
+          <p class="notice" role="status">
+            {notice}
+          </p>
+        )}
         {children}
       </main>
     </body>

@@ -16,8 +16,16 @@ export interface XmlTraceProps {
 }
 
 export const XmlTrace: FC<XmlTraceProps> = ({ lines, mark = [], markValue, label }) => {
-  if (typeof lines === 'string') return <pre class="xml" tabindex={0} aria-label={label}>{lines}</pre>
-  const marked = (line: XmlLine) => line.element !== undefined && mark.includes(line.element) && line.tokens[0]?.text === '<' &&
+  if (typeof lines === 'string')
+    return (
+      <pre class="xml" tabindex={0} aria-label={label}>
+        {lines}
+      </pre>
+    )
+  const marked = (line: XmlLine) =>
+    line.element !== undefined &&
+    mark.includes(line.element) &&
+    line.tokens[0]?.text === '<' &&
     (markValue === undefined || line.tokens.some((t) => t.kind === 'value' && t.text === markValue))
   return (
     <pre class="xml" tabindex={0} aria-label={label}>

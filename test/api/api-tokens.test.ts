@@ -20,7 +20,13 @@ beforeEach(async () => {
   ctx = await createTestContext()
   await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
   await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Production', slug: 'prod' })
-  await operator(ctx, 'POST', '/organizations/acme/members', { email: 'max@acme.test', firstName: 'Max', lastName: 'Member', password: MEMBER_PASSWORD, workspaceRoles: { prod: 'editor' } })
+  await operator(ctx, 'POST', '/organizations/acme/members', {
+    email: 'max@acme.test',
+    firstName: 'Max',
+    lastName: 'Member',
+    password: MEMBER_PASSWORD,
+    workspaceRoles: { prod: 'editor' },
+  })
   await operator(ctx, 'POST', '/organizations/acme/members', { email: 'mia@acme.test', firstName: 'Mia', lastName: 'Member', password: MEMBER_PASSWORD })
   await operator(ctx, 'POST', '/organizations', { name: 'Globex', slug: 'globex' })
   await operator(ctx, 'POST', '/organizations/globex/members', { email: 'gina@globex.test', role: 'owner', password: MEMBER_PASSWORD })
@@ -39,7 +45,13 @@ const list = (authorization: string) => call(ctx, 'GET', '/me/tokens', { authori
 const revoke = (authorization: string, id: string) => call(ctx, 'DELETE', `/me/tokens/${id}`, { authorization })
 const me = (authorization: string) => call(ctx, 'GET', '/me', { authorization })
 const tokenRows = () => ctx.runtime.db.selectFrom('api_tokens').selectAll().execute()
-const auditOf = async (org: string) => (await operator(ctx, 'GET', `/organizations/${org}/audit-log`)).json.data as { action: string; actor: string; target: string; detail: Record<string, unknown> }[]
+const auditOf = async (org: string) =>
+  (await operator(ctx, 'GET', `/organizations/${org}/audit-log`)).json.data as {
+    action: string
+    actor: string
+    target: string
+    detail: Record<string, unknown>
+  }[]
 
 /** Creates a token and answers `Bearer <secret>` with the created record. */
 async function newToken(session: string, body: Record<string, unknown> = { name: 'ci' }) {
@@ -109,7 +121,13 @@ describe('POST /api/v1/me/tokens', () => {
     expect(await tokenRows()).toEqual([])
   })
 
-  const BAD_NAMES: [string, string][] = [['empty', ''], ['only spaces', '   '], ['101 characters', 'n'.repeat(101)], ['a control character', 'ci\u0007bell'], ['a newline', 'two\nlines']]
+  const BAD_NAMES: [string, string][] = [
+    ['empty', ''],
+    ['only spaces', '   '],
+    ['101 characters', 'n'.repeat(101)],
+    ['a control character', 'ci\u0007bell'],
+    ['a newline', 'two\nlines'],
+  ]
   for (const [what, name] of BAD_NAMES) {
     it(`refuses a name that is ${what} with 422 token_name_invalid naming the field, and creates nothing`, async () => {
       const r = await create(await apiSession(), { name })
@@ -125,9 +143,13 @@ describe('POST /api/v1/me/tokens', () => {
   })
 
   const MALFORMED: [string, unknown][] = [
-    ['no name', {}], ['a name that is not a string', { name: 42 }], ['an unknown field', { name: 'x', scopes: ['admin'] }],
-    ['expiresInDays 0', { name: 'x', expiresInDays: 0 }], ['expiresInDays 367', { name: 'x', expiresInDays: 367 }],
-    ['a fractional expiresInDays', { name: 'x', expiresInDays: 1.5 }], ['expiresInDays as a string', { name: 'x', expiresInDays: '30' }],
+    ['no name', {}],
+    ['a name that is not a string', { name: 42 }],
+    ['an unknown field', { name: 'x', scopes: ['admin'] }],
+    ['expiresInDays 0', { name: 'x', expiresInDays: 0 }],
+    ['expiresInDays 367', { name: 'x', expiresInDays: 367 }],
+    ['a fractional expiresInDays', { name: 'x', expiresInDays: 1.5 }],
+    ['expiresInDays as a string', { name: 'x', expiresInDays: '30' }],
   ]
   for (const [what, body] of MALFORMED) {
     it(`refuses a body with ${what} with 400 validation_failed, and creates nothing`, async () => {
@@ -165,11 +187,15 @@ describe('POST /api/v1/me/tokens', () => {
     expect((await create(session, { name: 'one too many' })).status).toBe(201)
   })
 
-  it('writes token.created to the org\'s audit log with the name and id, never the secret', async () => {
+  it("writes token.created to the org's audit log with the name and id, never the secret", async () => {
     const { id, secret } = await newToken(await apiSession(), { name: 'ci', expiresInDays: 7 })
     const events = await auditOf('acme')
     const created = events.find((e) => e.action === 'token.created')
-    expect(created).toMatchObject({ actor: 'user:max@acme.test', target: 'max@acme.test', detail: { tokenId: id, name: 'ci', expiresAt: new Date(NOW + days(7)).toISOString() } })
+    expect(created).toMatchObject({
+      actor: 'user:max@acme.test',
+      target: 'max@acme.test',
+      detail: { tokenId: id, name: 'ci', expiresAt: new Date(NOW + days(7)).toISOString() },
+    })
     expect(JSON.stringify(events)).not.toContain(secret)
     expect((await auditOf('globex')).filter((e) => e.action.startsWith('token.'))).toEqual([])
   })
@@ -181,8 +207,14 @@ describe('using a personal API token', () => {
     const r = await me(bearer)
     expect(r.status).toBe(200)
     expect(r.json).toEqual({
-      email: 'max@acme.test', firstName: 'Max', lastName: 'Member', org: 'acme', orgRole: 'member',
-      workspaceRoles: { prod: 'editor' }, authMethod: 'password', sessionExpiresAt: null,
+      email: 'max@acme.test',
+      firstName: 'Max',
+      lastName: 'Member',
+      org: 'acme',
+      orgRole: 'member',
+      workspaceRoles: { prod: 'editor' },
+      authMethod: 'password',
+      sessionExpiresAt: null,
     })
   })
 
@@ -289,17 +321,23 @@ describe('a token made in one org gives nothing of another', () => {
 })
 
 describe('GET /api/v1/me/tokens', () => {
-  it('lists the caller\'s tokens for the org, newest first: id, name, createdAt, lastUsedAt, expiresAt and never a secret or hash', async () => {
+  it("lists the caller's tokens for the org, newest first: id, name, createdAt, lastUsedAt, expiresAt and never a secret or hash", async () => {
     const session = await apiSession()
     const first = await newToken(session, { name: 'first' })
     ctx.clock.advance(minutes(5))
     const second = await newToken(session, { name: 'second', expiresInDays: 90 })
-    await newToken(await apiSession('mia@acme.test'), { name: 'mia\'s' })
+    await newToken(await apiSession('mia@acme.test'), { name: "mia's" })
     const r = await list(session)
     expect(r.status).toBe(200)
     expect(r.json).toEqual({
       data: [
-        { id: second.id, name: 'second', createdAt: new Date(NOW + minutes(5)).toISOString(), lastUsedAt: null, expiresAt: new Date(NOW + minutes(5) + days(90)).toISOString() },
+        {
+          id: second.id,
+          name: 'second',
+          createdAt: new Date(NOW + minutes(5)).toISOString(),
+          lastUsedAt: null,
+          expiresAt: new Date(NOW + minutes(5) + days(90)).toISOString(),
+        },
         { id: first.id, name: 'first', createdAt: new Date(NOW).toISOString(), lastUsedAt: null, expiresAt: null },
       ],
     })
@@ -329,7 +367,11 @@ describe('DELETE /api/v1/me/tokens/{id}', () => {
     expectApiError(await me(bearer), 401, 'token_invalid')
     expect((await list(session)).json.data).toEqual([])
     const events = await auditOf('acme')
-    expect(events.find((e) => e.action === 'token.revoked')).toMatchObject({ actor: 'user:max@acme.test', target: 'max@acme.test', detail: { tokenId: id, name: 'leaked' } })
+    expect(events.find((e) => e.action === 'token.revoked')).toMatchObject({
+      actor: 'user:max@acme.test',
+      target: 'max@acme.test',
+      detail: { tokenId: id, name: 'leaked' },
+    })
     expect(JSON.stringify(events)).not.toContain(secret)
   })
 
@@ -341,7 +383,7 @@ describe('DELETE /api/v1/me/tokens/{id}', () => {
     expectApiError(await revoke(session, '00000000-0000-0000-0000-000000000000'), 404, 'token_not_found')
   })
 
-  it('answers 404 token_not_found for another member\'s token, exactly as for none, and leaves it working', async () => {
+  it("answers 404 token_not_found for another member's token, exactly as for none, and leaves it working", async () => {
     const mias = await newToken(await apiSession('mia@acme.test'))
     const max = await apiSession()
     const other = await revoke(max, mias.id)
@@ -361,9 +403,10 @@ describe('DELETE /api/v1/me/tokens/{id}', () => {
 })
 
 describe('the OpenAPI document', () => {
-  it('describes the token routes\' bodies and answers as the API gives them, sessionExpiresAt null included', async () => {
+  it("describes the token routes' bodies and answers as the API gives them, sessionExpiresAt null included", async () => {
     const doc = (await call(ctx, 'GET', '/openapi.json')).json
-    const schemaOf = (path: string, method: string, status: string) => z.fromJSONSchema(doc.paths[path][method].responses[status].content['application/json'].schema)
+    const schemaOf = (path: string, method: string, status: string) =>
+      z.fromJSONSchema(doc.paths[path][method].responses[status].content['application/json'].schema)
     const body = z.fromJSONSchema(doc.paths['/me/tokens'].post.requestBody.content['application/json'].schema)
     expect(body.safeParse({ name: 'ci', expiresInDays: 30 }).success).toBe(true)
     expect(body.safeParse({ name: 'ci', expiresInDays: 0 }).success).toBe(false)

@@ -8,7 +8,14 @@ beforeEach(async () => {
 })
 afterEach(() => ctx.close())
 
-interface Event { id: string; actor: string; action: string; target: string | null; detail: Record<string, any>; createdAt: string }
+interface Event {
+  id: string
+  actor: string
+  action: string
+  target: string | null
+  detail: Record<string, any>
+  createdAt: string
+}
 
 async function auditLog(org: string): Promise<Event[]> {
   const r = await operator(ctx, 'GET', `/organizations/${org}/audit-log?limit=200`)
@@ -25,9 +32,19 @@ async function story(): Promise<void> {
     ['POST', '/organizations/acme-corp/workspaces', { name: 'Production', slug: 'prod' }],
     ['PATCH', '/organizations/acme-corp/workspaces/prod', { name: 'Live', slug: 'live' }],
     ['POST', '/organizations/acme-corp/members', { email: 'owner@acme.test', role: 'owner', password: MEMBER_PASSWORD }],
-    ['POST', '/organizations/acme-corp/members', {
-      email: 'Max@Acme.test', firstName: 'Max', lastName: 'Member', role: 'member', password: MEMBER_PASSWORD, allowWithoutSso: true, workspaceRoles: { live: 'editor' },
-    }],
+    [
+      'POST',
+      '/organizations/acme-corp/members',
+      {
+        email: 'Max@Acme.test',
+        firstName: 'Max',
+        lastName: 'Member',
+        role: 'member',
+        password: MEMBER_PASSWORD,
+        allowWithoutSso: true,
+        workspaceRoles: { live: 'editor' },
+      },
+    ],
     ['PATCH', '/organizations/acme-corp/members/max@acme.test', { role: 'admin', workspaceRoles: { live: 'viewer' } }],
     ['PATCH', '/organizations/acme-corp/members/max@acme.test', { allowWithoutSso: false }],
     ['DELETE', '/organizations/acme-corp/members/max@acme.test'],
@@ -45,22 +62,44 @@ describe('audit log', () => {
     await story()
     const events = await auditLog('acme-corp')
     expect(events.map((e) => e.action)).toEqual([
-      'workspace.deleted', 'member.removed', 'member.updated', 'member.updated', 'member.added', 'member.added',
-      'workspace.updated', 'workspace.created', 'org.updated', 'org.created',
+      'workspace.deleted',
+      'member.removed',
+      'member.updated',
+      'member.updated',
+      'member.added',
+      'member.added',
+      'workspace.updated',
+      'workspace.created',
+      'org.updated',
+      'org.created',
     ])
     expect(new Set(events.map((e) => e.actor))).toEqual(new Set(['operator']))
     for (const e of events) expect(Object.keys(e).sort()).toEqual(['action', 'actor', 'createdAt', 'detail', 'id', 'target'])
     expect(events.map((e) => e.createdAt)).toEqual(
       Array.from({ length: 10 }, (_, i) => new Date(Date.parse('2026-11-23T12:00:00.000Z') + (9 - i) * 1000).toISOString()),
     )
-    const [wsDeleted, removed, flagOff, roleChange, maxAdded, ownerAdded, wsUpdated, wsCreated, orgUpdated, orgCreated] = events as [Event, Event, Event, Event, Event, Event, Event, Event, Event, Event]
+    const [wsDeleted, removed, flagOff, roleChange, maxAdded, ownerAdded, wsUpdated, wsCreated, orgUpdated, orgCreated] = events as [
+      Event,
+      Event,
+      Event,
+      Event,
+      Event,
+      Event,
+      Event,
+      Event,
+      Event,
+      Event,
+    ]
     expect(orgCreated).toMatchObject({ target: 'acme', detail: { name: 'Acme', slug: 'acme' } })
     expect(orgUpdated.detail).toEqual({ before: { name: 'Acme', slug: 'acme' }, after: { name: 'Acme Corp', slug: 'acme-corp' } })
     expect(wsCreated).toMatchObject({ target: 'prod', detail: { name: 'Production' } })
     expect(wsUpdated).toMatchObject({ detail: { before: { name: 'Production', slug: 'prod' }, after: { name: 'Live', slug: 'live' } } })
     expect(ownerAdded).toMatchObject({ target: 'owner@acme.test', detail: { role: 'owner' } })
     expect(maxAdded).toMatchObject({ target: 'Max@Acme.test', detail: { role: 'member', allowWithoutSso: true, workspaceRoles: { live: 'editor' } } })
-    expect(roleChange.detail).toEqual({ before: { role: 'member', workspaceRoles: { live: 'editor' } }, after: { role: 'admin', workspaceRoles: { live: 'viewer' } } })
+    expect(roleChange.detail).toEqual({
+      before: { role: 'member', workspaceRoles: { live: 'editor' } },
+      after: { role: 'admin', workspaceRoles: { live: 'viewer' } },
+    })
     expect(flagOff.detail).toEqual({ before: { allowWithoutSso: true }, after: { allowWithoutSso: false } })
     expect(removed).toMatchObject({ target: 'Max@Acme.test', detail: { role: 'admin' } })
     expect(wsDeleted).toMatchObject({ target: 'live' })
@@ -127,7 +166,7 @@ describe('audit log', () => {
     expect(await auditLog('acme')).toEqual(before)
   })
 
-  it('keeps each organization\'s log to itself', async () => {
+  it("keeps each organization's log to itself", async () => {
     await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
     await operator(ctx, 'POST', '/organizations', { name: 'Globex', slug: 'globex' })
     await operator(ctx, 'POST', '/organizations/globex/workspaces', { name: 'Secret', slug: 'secret' })
@@ -179,7 +218,11 @@ describe('audit log paging', () => {
       let after: string | null = null
       let pages = 0
       do {
-        const r: { status: number; json: any } = await operator(ctx, 'GET', `/organizations/acme/audit-log?limit=${limit}${after === null ? '' : `&after=${encodeURIComponent(after)}`}`)
+        const r: { status: number; json: any } = await operator(
+          ctx,
+          'GET',
+          `/organizations/acme/audit-log?limit=${limit}${after === null ? '' : `&after=${encodeURIComponent(after)}`}`,
+        )
         expect(r.status).toBe(200)
         seen.push(...r.json.data.map((e: Event) => e.id))
         after = r.json.nextCursor

@@ -14,7 +14,12 @@ function tableRows(markdown: string): string[][] {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line.startsWith('|') && !/^\|[\s:|-]+\|$/.test(line))
-    .map((line) => line.replace(/^\||\|$/g, '').split('|').map((cell) => cell.trim()))
+    .map((line) =>
+      line
+        .replace(/^\||\|$/g, '')
+        .split('|')
+        .map((cell) => cell.trim()),
+    )
 }
 
 describe('docs/errors.md', () => {

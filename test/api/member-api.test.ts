@@ -13,7 +13,12 @@ beforeEach(async () => {
   await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Production', slug: 'prod' })
   await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Staging', slug: 'staging' })
   await operator(ctx, 'POST', '/organizations/acme/members', {
-    email: 'Max@Acme.test', firstName: 'Max', lastName: 'Member', role: 'member', password: MEMBER_PASSWORD, workspaceRoles: { prod: 'editor', staging: 'viewer' },
+    email: 'Max@Acme.test',
+    firstName: 'Max',
+    lastName: 'Member',
+    role: 'member',
+    password: MEMBER_PASSWORD,
+    workspaceRoles: { prod: 'editor', staging: 'viewer' },
   })
   await operator(ctx, 'POST', '/organizations', { name: 'Globex', slug: 'globex' })
   await operator(ctx, 'POST', '/organizations/globex/members', { email: 'gina@globex.test', role: 'owner', password: MEMBER_PASSWORD })
@@ -115,7 +120,8 @@ describe('POST /api/v1/auth/password', () => {
 
   it('accepts application/json with a charset parameter', async () => {
     const r = await call(ctx, 'POST', '/auth/password', {
-      raw: JSON.stringify({ email: 'max@acme.test', password: MEMBER_PASSWORD, org: 'acme' }), headers: { 'content-type': 'application/json; charset=utf-8' },
+      raw: JSON.stringify({ email: 'max@acme.test', password: MEMBER_PASSWORD, org: 'acme' }),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
     })
     expect(r.status).toBe(200)
   })
@@ -152,8 +158,13 @@ describe('GET /api/v1/me', () => {
     const r = await me(`Bearer ${t}`)
     expect(r.status).toBe(200)
     expect(r.json).toEqual({
-      email: 'Max@Acme.test', firstName: 'Max', lastName: 'Member', org: 'acme', orgRole: 'member',
-      workspaceRoles: { prod: 'editor', staging: 'viewer' }, authMethod: 'password',
+      email: 'Max@Acme.test',
+      firstName: 'Max',
+      lastName: 'Member',
+      org: 'acme',
+      orgRole: 'member',
+      workspaceRoles: { prod: 'editor', staging: 'viewer' },
+      authMethod: 'password',
       sessionExpiresAt: new Date(NOW + minutes(ctx.config.session.idleMinutes)).toISOString(),
     })
   })

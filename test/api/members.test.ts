@@ -20,19 +20,33 @@ afterEach(() => ctx.close())
 
 const add = (body: Record<string, unknown>, org = 'acme') => operator(ctx, 'POST', `/organizations/${org}/members`, body)
 const get = (ref: string, org = 'acme') => operator(ctx, 'GET', `/organizations/${org}/members/${ref}`)
-const emails = async (org = 'acme') => (await operator(ctx, 'GET', `/organizations/${org}/members`)).json.data.map((m: { email: string }) => m.email) as string[]
+const emails = async (org = 'acme') =>
+  (await operator(ctx, 'GET', `/organizations/${org}/members`)).json.data.map((m: { email: string }) => m.email) as string[]
 const signIn = (email: string, password: string, org = 'acme') => call(ctx, 'POST', '/auth/password', { payload: { email, password, org } })
 
 describe('POST /organizations/{org}/members', () => {
   it('adds a member with every field of DESIGN §5 and answers 201 with the member', async () => {
     const r = await add({
-      email: 'Max@Acme.test', firstName: 'Max', lastName: 'Member', role: 'admin', password: MEMBER_PASSWORD,
-      allowWithoutSso: true, workspaceRoles: { prod: 'editor', staging: 'viewer' },
+      email: 'Max@Acme.test',
+      firstName: 'Max',
+      lastName: 'Member',
+      role: 'admin',
+      password: MEMBER_PASSWORD,
+      allowWithoutSso: true,
+      workspaceRoles: { prod: 'editor', staging: 'viewer' },
     })
     expect(r.status).toBe(201)
     expect(r.json).toEqual({
-      id: expect.any(String), email: 'Max@Acme.test', firstName: 'Max', lastName: 'Member', role: 'admin',
-      allowWithoutSso: true, workspaceRoles: { prod: 'editor', staging: 'viewer' }, hasPassword: true, managedByIdp: false, createdAt: NOW,
+      id: expect.any(String),
+      email: 'Max@Acme.test',
+      firstName: 'Max',
+      lastName: 'Member',
+      role: 'admin',
+      allowWithoutSso: true,
+      workspaceRoles: { prod: 'editor', staging: 'viewer' },
+      hasPassword: true,
+      managedByIdp: false,
+      createdAt: NOW,
     })
     expect((await get(r.json.id)).json).toEqual(r.json)
     expect((await signIn('max@acme.test', MEMBER_PASSWORD)).status).toBe(200)
@@ -42,8 +56,16 @@ describe('POST /organizations/{org}/members', () => {
     const r = await add({ email: 'min@acme.test' })
     expect(r.status).toBe(201)
     expect(r.json).toEqual({
-      id: expect.any(String), email: 'min@acme.test', firstName: '', lastName: '', role: 'member',
-      allowWithoutSso: false, workspaceRoles: {}, hasPassword: false, managedByIdp: false, createdAt: NOW,
+      id: expect.any(String),
+      email: 'min@acme.test',
+      firstName: '',
+      lastName: '',
+      role: 'member',
+      allowWithoutSso: false,
+      workspaceRoles: {},
+      hasPassword: false,
+      managedByIdp: false,
+      createdAt: NOW,
     })
     expectApiError(await signIn('min@acme.test', 'any password at all'), 401, 'invalid_credentials')
   })
@@ -120,7 +142,18 @@ describe('POST /organizations/{org}/members', () => {
     }
   })
 
-  const BAD_EMAILS = ['not-an-email', 'max@acme', '@acme.test', 'max@', 'max acme@acme.test', 'max@@acme.test', 'max@acme.test\nBcc: eve@evil.test', '<max@acme.test>', 'a,b@acme.test', '"max"@acme.test']
+  const BAD_EMAILS = [
+    'not-an-email',
+    'max@acme',
+    '@acme.test',
+    'max@',
+    'max acme@acme.test',
+    'max@@acme.test',
+    'max@acme.test\nBcc: eve@evil.test',
+    '<max@acme.test>',
+    'a,b@acme.test',
+    '"max"@acme.test',
+  ]
   for (const email of BAD_EMAILS) {
     it(`refuses the email ${JSON.stringify(email.length > 40 ? `${email.slice(0, 6)}…(${email.length} chars)` : email)} with 422 email_invalid`, async () => {
       const r = await add({ email, password: MEMBER_PASSWORD })
@@ -132,8 +165,8 @@ describe('POST /organizations/{org}/members', () => {
   const WEAK: [string, string, string][] = [
     ['shorter than 10 characters', 'max@acme.test', 'short'],
     ['of 9 characters', 'max@acme.test', '123456789'],
-    ['containing the email\'s name', 'maxwell@acme.test', 'maxwell-is-great'],
-    ['containing the email\'s name in another case', 'maxwell@acme.test', 'MyMaxWell2026!'],
+    ["containing the email's name", 'maxwell@acme.test', 'maxwell-is-great'],
+    ["containing the email's name in another case", 'maxwell@acme.test', 'MyMaxWell2026!'],
   ]
   for (const [what, email, password] of WEAK) {
     it(`refuses a password ${what} with 422 password_too_weak and creates nothing`, async () => {
@@ -182,7 +215,7 @@ describe('GET /organizations/{org}/members[/{member}]', () => {
     await add({ email: 'zed@globex.test' }, 'globex')
   })
 
-  it('lists the org\'s members by email, and no one else', async () => {
+  it("lists the org's members by email, and no one else", async () => {
     const r = await operator(ctx, 'GET', '/organizations/acme/members')
     expect(r.status).toBe(200)
     expect(r.json.data.map((m: { email: string }) => m.email)).toEqual(['ada@acme.test', 'Max@Acme.test'])
@@ -250,9 +283,17 @@ describe('PATCH /organizations/{org}/members/{member}', () => {
   })
 
   it('applies nothing of a patch whose workspace roles are refused', async () => {
-    const unknown = await operator(ctx, 'PATCH', `/organizations/acme/members/${max.id}`, { role: 'admin', allowWithoutSso: true, workspaceRoles: { nope: 'editor' } })
+    const unknown = await operator(ctx, 'PATCH', `/organizations/acme/members/${max.id}`, {
+      role: 'admin',
+      allowWithoutSso: true,
+      workspaceRoles: { nope: 'editor' },
+    })
     expectApiError(unknown, 404, 'workspace_not_found')
-    const badRole = await operator(ctx, 'PATCH', `/organizations/acme/members/${max.id}`, { role: 'admin', allowWithoutSso: true, workspaceRoles: { prod: 'root' } })
+    const badRole = await operator(ctx, 'PATCH', `/organizations/acme/members/${max.id}`, {
+      role: 'admin',
+      allowWithoutSso: true,
+      workspaceRoles: { prod: 'root' },
+    })
     expectApiError(badRole, 422, 'workspace_role_invalid')
     const otherOrgs = await operator(ctx, 'PATCH', `/organizations/acme/members/${max.id}`, { workspaceRoles: { gx: 'viewer' } })
     expectApiError(otherOrgs, 404, 'workspace_not_found')
@@ -292,7 +333,11 @@ describe('the last owner', () => {
   })
 
   it('can still change their other settings and stay owner', async () => {
-    const r = await operator(ctx, 'PATCH', `/organizations/acme/members/${owner.id}`, { role: 'owner', allowWithoutSso: true, workspaceRoles: { prod: 'admin' } })
+    const r = await operator(ctx, 'PATCH', `/organizations/acme/members/${owner.id}`, {
+      role: 'owner',
+      allowWithoutSso: true,
+      workspaceRoles: { prod: 'admin' },
+    })
     expect(r.status).toBe(200)
     expect(r.json).toMatchObject({ role: 'owner', allowWithoutSso: true, workspaceRoles: { prod: 'admin' } })
   })

@@ -14,9 +14,18 @@ afterAll(() => ctx.close())
 
 describe('POST /api/v1/oidc-clients', () => {
   it('registers a confidential client, shows its secret once and stores it sealed', async () => {
-    const created = await operator(ctx, 'POST', '/oidc-clients', { name: 'App', redirectUris: ['https://app.example.com/callback'], postLogoutRedirectUris: ['https://app.example.com/'] })
+    const created = await operator(ctx, 'POST', '/oidc-clients', {
+      name: 'App',
+      redirectUris: ['https://app.example.com/callback'],
+      postLogoutRedirectUris: ['https://app.example.com/'],
+    })
     expect(created.status).toBe(201)
-    expect(created.json).toMatchObject({ name: 'App', public: false, redirectUris: ['https://app.example.com/callback'], postLogoutRedirectUris: ['https://app.example.com/'] })
+    expect(created.json).toMatchObject({
+      name: 'App',
+      public: false,
+      redirectUris: ['https://app.example.com/callback'],
+      postLogoutRedirectUris: ['https://app.example.com/'],
+    })
     const secret = created.json.clientSecret as string
     expect(secret.length).toBeGreaterThanOrEqual(43)
     const got = await operator(ctx, 'GET', `/oidc-clients/${created.json.id as string}`)
@@ -58,8 +67,13 @@ describe('POST /api/v1/oidc-clients', () => {
   }
 
   it('refuses a bad post-logout redirect URI and an empty name', async () => {
-    expect((await operator(ctx, 'POST', '/oidc-clients', { name: 'Bad', redirectUris: ['https://ok.example.com/cb'], postLogoutRedirectUris: ['ftp://x'] })).json.error.code).toBe('redirect_uri_invalid')
-    expect((await operator(ctx, 'POST', '/oidc-clients', { name: '  ', redirectUris: ['https://ok.example.com/cb'] })).json.error.code).toBe('client_name_invalid')
+    expect(
+      (await operator(ctx, 'POST', '/oidc-clients', { name: 'Bad', redirectUris: ['https://ok.example.com/cb'], postLogoutRedirectUris: ['ftp://x'] })).json
+        .error.code,
+    ).toBe('redirect_uri_invalid')
+    expect((await operator(ctx, 'POST', '/oidc-clients', { name: '  ', redirectUris: ['https://ok.example.com/cb'] })).json.error.code).toBe(
+      'client_name_invalid',
+    )
     expect((await operator(ctx, 'POST', '/oidc-clients', { name: 'No URIs', redirectUris: [] })).json.error.code).toBe('validation_failed')
   })
 

@@ -16,7 +16,10 @@ function registeredRoutes(tree: string): string[] {
     stack.length = depth
     const path = (stack[depth - 1] ?? '') + match[2]!
     stack.push(path)
-    for (const method of (match[3] ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '' && m !== 'HEAD')) {
+    for (const method of (match[3] ?? '')
+      .split(',')
+      .map((m) => m.trim())
+      .filter((m) => m !== '' && m !== 'HEAD')) {
       routes.push(`${method} ${path.replace(/\/{2,}/g, '/')}`)
     }
   }
@@ -45,7 +48,7 @@ function documented(): { method: string; path: string; op: any }[] {
 }
 
 describe('GET /api/v1/openapi.json', () => {
-  it('is an OpenAPI 3.1 document served as JSON without credentials, with the API\'s base URL as server', async () => {
+  it("is an OpenAPI 3.1 document served as JSON without credentials, with the API's base URL as server", async () => {
     const r = await call(ctx, 'GET', '/openapi.json')
     expect(r.res.headers['content-type']).toMatch(/^application\/json/)
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/)
@@ -61,7 +64,9 @@ describe('GET /api/v1/openapi.json', () => {
       .map((r) => r.replace(' /api/v1', ' '))
       .filter((r) => r !== 'GET /openapi.json')
     expect(registered.length).toBeGreaterThanOrEqual(16)
-    const inDocument = documented().map(({ method, path }) => `${method.toUpperCase()} ${fastifyPath(path)}`).sort()
+    const inDocument = documented()
+      .map(({ method, path }) => `${method.toUpperCase()} ${fastifyPath(path)}`)
+      .sort()
     expect(inDocument).toEqual(registered)
   })
 
@@ -92,7 +97,10 @@ describe('GET /api/v1/openapi.json', () => {
       const where = `${method} ${path}`
       expect(typeof op.summary, where).toBe('string')
       const statuses = Object.keys(op.responses)
-      expect(statuses.some((s) => s.startsWith('2')), where).toBe(true)
+      expect(
+        statuses.some((s) => s.startsWith('2')),
+        where,
+      ).toBe(true)
       expect(statuses, where).toContain('400')
       if (!path.startsWith('/auth/')) expect(statuses, where).toContain('401')
       for (const status of statuses.filter((s) => Number(s) >= 400)) {
@@ -104,7 +112,10 @@ describe('GET /api/v1/openapi.json', () => {
   it('documents every path parameter of every route', () => {
     for (const { method, path, op } of documented()) {
       const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort()
-      const declared = (op.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => p.name).sort()
+      const declared = (op.parameters ?? [])
+        .filter((p: any) => p.in === 'path')
+        .map((p: any) => p.name)
+        .sort()
       expect(declared, `${method} ${path}`).toEqual(inPath)
       for (const p of (op.parameters ?? []).filter((p: any) => p.in === 'path')) expect(p.required).toBe(true)
     }
@@ -161,7 +172,12 @@ describe('the document agrees with the API', () => {
     { method: 'patch', path: '/organizations/{org}/members/{member}', url: '/organizations/acme/members/owner@acme.test', body: { role: 'root' } },
     { method: 'patch', path: '/organizations/{org}/members/{member}', url: '/organizations/acme/members/owner@acme.test', body: { email: 'new@acme.test' } },
     { method: 'post', path: '/auth/password', url: '/auth/password', body: { email: 'owner@acme.test', password: MEMBER_PASSWORD } },
-    { method: 'post', path: '/auth/password', url: '/auth/password', body: { email: 'owner@acme.test', password: MEMBER_PASSWORD, org: 'acme', mfa: '123456' } },
+    {
+      method: 'post',
+      path: '/auth/password',
+      url: '/auth/password',
+      body: { email: 'owner@acme.test', password: MEMBER_PASSWORD, org: 'acme', mfa: '123456' },
+    },
   ]
   for (const c of REJECTED) {
     it(`a body the API refuses with validation_failed is invalid by the schema too: ${c.method.toUpperCase()} ${c.path} ${JSON.stringify(c.body).slice(0, 60)}`, async () => {
@@ -175,12 +191,35 @@ describe('the document agrees with the API', () => {
     { method: 'post', path: '/organizations', url: '/organizations', body: { name: 'Globex', slug: 'globex' }, status: 201 },
     { method: 'patch', path: '/organizations/{org}', url: '/organizations/globex', body: { name: 'Globex Inc' }, status: 200 },
     { method: 'post', path: '/organizations/{org}/workspaces', url: '/organizations/acme/workspaces', body: { name: 'Staging', slug: 'staging' }, status: 201 },
-    { method: 'patch', path: '/organizations/{org}/workspaces/{workspace}', url: '/organizations/acme/workspaces/staging', body: { slug: 'stage' }, status: 200 },
     {
-      method: 'post', path: '/organizations/{org}/members', url: '/organizations/acme/members', status: 201,
-      body: { email: 'max@acme.test', firstName: 'Max', lastName: 'M', role: 'admin', password: MEMBER_PASSWORD, allowWithoutSso: true, workspaceRoles: { prod: 'editor' } },
+      method: 'patch',
+      path: '/organizations/{org}/workspaces/{workspace}',
+      url: '/organizations/acme/workspaces/staging',
+      body: { slug: 'stage' },
+      status: 200,
     },
-    { method: 'patch', path: '/organizations/{org}/members/{member}', url: '/organizations/acme/members/max@acme.test', body: { role: 'member', workspaceRoles: {} }, status: 200 },
+    {
+      method: 'post',
+      path: '/organizations/{org}/members',
+      url: '/organizations/acme/members',
+      status: 201,
+      body: {
+        email: 'max@acme.test',
+        firstName: 'Max',
+        lastName: 'M',
+        role: 'admin',
+        password: MEMBER_PASSWORD,
+        allowWithoutSso: true,
+        workspaceRoles: { prod: 'editor' },
+      },
+    },
+    {
+      method: 'patch',
+      path: '/organizations/{org}/members/{member}',
+      url: '/organizations/acme/members/max@acme.test',
+      body: { role: 'member', workspaceRoles: {} },
+      status: 200,
+    },
     { method: 'post', path: '/auth/password', url: '/auth/password', body: { email: 'max@acme.test', password: MEMBER_PASSWORD, org: 'acme' }, status: 200 },
   ]
   for (const c of ACCEPTED) {

@@ -119,7 +119,12 @@ describe('operator API without GATEHOUSE_ADMIN_TOKEN', () => {
   beforeEach(async () => {
     off = await createTestContext({ config: { adminToken: undefined } })
     await createOrganization(off.deps, { name: 'Acme', slug: 'acme' }, { kind: 'operator' })
-    await addMember(off.deps, 'acme', { email: 'max@acme.test', firstName: 'Max', lastName: 'Member', role: 'member', password: MEMBER_PASSWORD }, { kind: 'operator' })
+    await addMember(
+      off.deps,
+      'acme',
+      { email: 'max@acme.test', firstName: 'Max', lastName: 'Member', role: 'member', password: MEMBER_PASSWORD },
+      { kind: 'operator' },
+    )
   })
   afterEach(() => off.close())
 

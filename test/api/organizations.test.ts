@@ -89,12 +89,13 @@ describe('POST /organizations', () => {
   ]
   for (const m of MALFORMED) {
     it(`refuses ${m.name} with 400 validation_failed`, async () => {
-      const r = m.raw === undefined && m.payload === undefined
-        ? await call(ctx, 'POST', '/organizations', { authorization: operatorAuth })
-        : await call(ctx, 'POST', '/organizations', {
-          authorization: operatorAuth,
-          ...(m.raw === undefined ? { payload: m.payload } : { raw: m.raw, headers: { 'content-type': m.contentType! } }),
-        })
+      const r =
+        m.raw === undefined && m.payload === undefined
+          ? await call(ctx, 'POST', '/organizations', { authorization: operatorAuth })
+          : await call(ctx, 'POST', '/organizations', {
+              authorization: operatorAuth,
+              ...(m.raw === undefined ? { payload: m.payload } : { raw: m.raw, headers: { 'content-type': m.contentType! } }),
+            })
       expectApiError(r, 400, 'validation_failed')
       expect(await slugs()).toEqual([])
     })
@@ -107,7 +108,10 @@ describe('POST /organizations', () => {
   })
 
   it('refuses a body in another media type with 415 unsupported_media_type', async () => {
-    for (const [type, raw] of [['text/plain', '{"name":"Acme","slug":"acme"}'], ['application/x-www-form-urlencoded', 'name=Acme&slug=acme']] as const) {
+    for (const [type, raw] of [
+      ['text/plain', '{"name":"Acme","slug":"acme"}'],
+      ['application/x-www-form-urlencoded', 'name=Acme&slug=acme'],
+    ] as const) {
       const r = await call(ctx, 'POST', '/organizations', { authorization: operatorAuth, raw, headers: { 'content-type': type } })
       expectApiError(r, 415, 'unsupported_media_type')
     }
@@ -175,7 +179,11 @@ describe('GET, PATCH and DELETE /organizations/{org}', () => {
   })
 
   it('answers 404 org_not_found for an unknown organization on every method', async () => {
-    for (const [method, payload] of [['GET', undefined], ['PATCH', { name: 'X' }], ['DELETE', undefined]] as const) {
+    for (const [method, payload] of [
+      ['GET', undefined],
+      ['PATCH', { name: 'X' }],
+      ['DELETE', undefined],
+    ] as const) {
       const r = await operator(ctx, method, '/organizations/nope', payload)
       expectApiError(r, 404, 'org_not_found')
     }
@@ -236,7 +244,12 @@ describe('GET, PATCH and DELETE /organizations/{org}', () => {
   it('deletes the workspaces, members and sessions with the organization, while the user stays', async () => {
     await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Production', slug: 'prod' })
     const added = await operator(ctx, 'POST', '/organizations/acme/members', {
-      email: 'Max@Acme.test', firstName: 'Max', lastName: 'Member', role: 'owner', password: MEMBER_PASSWORD, workspaceRoles: { prod: 'editor' },
+      email: 'Max@Acme.test',
+      firstName: 'Max',
+      lastName: 'Member',
+      role: 'owner',
+      password: MEMBER_PASSWORD,
+      workspaceRoles: { prod: 'editor' },
     })
     expect(added.status).toBe(201)
     const signIn = await call(ctx, 'POST', '/auth/password', { payload: { email: 'max@acme.test', password: MEMBER_PASSWORD, org: 'acme' } })
@@ -254,7 +267,12 @@ describe('GET, PATCH and DELETE /organizations/{org}', () => {
     expect((await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data.map((e: { action: string }) => e.action)).toEqual(['org.created'])
 
     // The user row stayed: adding the same email (another case, other names, no password) reuses it.
-    const again = await operator(ctx, 'POST', '/organizations/globex/members', { email: 'MAX@acme.test', firstName: 'Other', lastName: 'Person', role: 'member' })
+    const again = await operator(ctx, 'POST', '/organizations/globex/members', {
+      email: 'MAX@acme.test',
+      firstName: 'Other',
+      lastName: 'Person',
+      role: 'member',
+    })
     expect(again.status).toBe(201)
     expect(again.json).toMatchObject({ email: 'Max@Acme.test', firstName: 'Max', lastName: 'Member', hasPassword: true, workspaceRoles: {} })
     const back = await call(ctx, 'POST', '/auth/password', { payload: { email: 'max@acme.test', password: MEMBER_PASSWORD, org: 'globex' } })

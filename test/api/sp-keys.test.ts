@@ -15,7 +15,8 @@ beforeEach(async () => {
 })
 afterEach(() => ctx.close())
 
-const list = async () => (await operator(ctx, 'GET', '/sp-keys')).json.data as { id: string; active: boolean; signing: boolean; retiredAt: string | null; certificatePem: string }[]
+const list = async () =>
+  (await operator(ctx, 'GET', '/sp-keys')).json.data as { id: string; active: boolean; signing: boolean; retiredAt: string | null; certificatePem: string }[]
 const audit = (action: string) => ctx.runtime.db.selectFrom('audit_events').selectAll().where('action', '=', action).execute()
 const b64 = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, '')
 
@@ -47,7 +48,10 @@ describe('POST /api/v1/sp-keys (rotate)', () => {
     expect(r.json).toMatchObject({ active: true, signing: true, retiredAt: null })
     expect(r.json.id).not.toBe(old!.id)
     const keys = await list()
-    expect(keys.map((k) => [k.id, k.signing, k.active])).toEqual([[r.json.id, true, true], [old!.id, false, true]])
+    expect(keys.map((k) => [k.id, k.signing, k.active])).toEqual([
+      [r.json.id, true, true],
+      [old!.id, false, true],
+    ])
     // This process uses it at once (others within KEY_REFRESH_MS: test/security/key-propagation.security.test.ts).
     const signer = await activeSpKeys(ctx.deps)
     expect(signer.map((k) => k.id)).toEqual([r.json.id, old!.id])
@@ -72,7 +76,10 @@ describe('POST /api/v1/sp-keys/{id}/retire', () => {
     const r = await operator(ctx, 'POST', `/sp-keys/${old!.id}/retire`)
     expect(r.status).toBe(200)
     expect(r.json).toMatchObject({ id: old!.id, active: false, signing: false, retiredAt: ctx.clock.now().toISOString() })
-    expect((await list()).map((k) => [k.id, k.active])).toEqual([[fresh.id, true], [old!.id, false]])
+    expect((await list()).map((k) => [k.id, k.active])).toEqual([
+      [fresh.id, true],
+      [old!.id, false],
+    ])
     expect((await activeSpKeys(ctx.deps)).map((k) => k.id)).toEqual([fresh.id])
     await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
     await operator(ctx, 'PUT', '/organizations/acme/sso', { ssoName: 'acme' })
@@ -83,7 +90,10 @@ describe('POST /api/v1/sp-keys/{id}/retire', () => {
   })
 
   it('refuses to retire the signing pair with sp_key_in_use, even when older pairs remain, changing nothing', async () => {
-    const cases = [['the only pair', 0], ['the newest of two', 1]] as const
+    const cases = [
+      ['the only pair', 0],
+      ['the newest of two', 1],
+    ] as const
     for (const [what, rotations] of cases) {
       for (let i = 0; i < rotations; i++) {
         ctx.clock.advance(minutes(1))

@@ -131,7 +131,7 @@ describe('workspaces', () => {
     expect((await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Production again', slug: 'prod' })).status).toBe(201)
   })
 
-  it('keeps members\' roles through a slug change and drops them with the workspace', async () => {
+  it("keeps members' roles through a slug change and drops them with the workspace", async () => {
     await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Production', slug: 'prod' })
     await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Staging', slug: 'staging' })
     await operator(ctx, 'POST', '/organizations/acme/members', { email: 'max@acme.test', workspaceRoles: { prod: 'editor', staging: 'viewer' } })

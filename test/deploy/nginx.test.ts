@@ -22,10 +22,14 @@ import { DIALECT, TEST_DATABASE_URL } from '../helpers/database.js'
 
 const NGINX = '/usr/sbin/nginx'
 const DOCUMENTED = join(ROOT, 'docs', 'deploy', 'nginx.conf')
-const skip = DIALECT !== 'postgres' ? 'runs in the PostgreSQL pass (GATEHOUSE_TEST_DATABASE_URL=postgres://…)'
-  : !existsSync(NGINX) ? `${NGINX} is not installed (apt-get install -y nginx)`
-    : !existsSync('/usr/bin/openssl') ? '/usr/bin/openssl is not installed'
-      : browserMissing()
+const skip =
+  DIALECT !== 'postgres'
+    ? 'runs in the PostgreSQL pass (GATEHOUSE_TEST_DATABASE_URL=postgres://…)'
+    : !existsSync(NGINX)
+      ? `${NGINX} is not installed (apt-get install -y nginx)`
+      : !existsSync('/usr/bin/openssl')
+        ? '/usr/bin/openssl is not installed'
+        : browserMissing()
 if (skip !== undefined) console.log(`nginx tests skipped: ${skip}`)
 
 const OWNER = 'olivia@acme.test'
@@ -70,7 +74,9 @@ describe.skipIf(skip !== undefined)('behind nginx with TLS: two processes on one
     return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
       const req = httpsRequest(`${baseUrl}${path}`, { method, headers, ca: cert, servername: 'localhost', agent: false }, (res) => {
         let text = ''
-        res.on('data', (chunk: Buffer) => { text += chunk.toString('utf8') })
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8')
+        })
         res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }))
       })
       req.on('error', reject)
@@ -91,16 +97,41 @@ describe.skipIf(skip !== undefined)('behind nginx with TLS: two processes on one
     const url = new URL(TEST_DATABASE_URL!)
     url.searchParams.set('options', `-c search_path=${schema}`)
 
-    execFileSync('/usr/bin/openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '1', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.pem')], { stdio: 'pipe' })
+    execFileSync(
+      '/usr/bin/openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'tls.key'),
+        '-out',
+        join(dir, 'tls.pem'),
+      ],
+      { stdio: 'pipe' },
+    )
     cert = readFileSync(join(dir, 'tls.pem'), 'utf8')
 
     const [port, portA, portB] = [await freePort(), await freePort(), await freePort()]
     baseUrl = `https://localhost:${port}`
     const env = (appPort: number): Record<string, string> => ({
-      GATEHOUSE_BASE_URL: baseUrl, GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_PORT: String(appPort),
-      GATEHOUSE_DATABASE_URL: url.toString(), GATEHOUSE_TRUST_PROXY: '1', GATEHOUSE_RATE_LIMIT_IP: String(PER_IP),
-      GATEHOUSE_SECRET_KEY: randomKey, GATEHOUSE_DATA_DIR: join(dir, 'data'), GATEHOUSE_LOG_LEVEL: 'info',
+      GATEHOUSE_BASE_URL: baseUrl,
+      GATEHOUSE_HOST: '127.0.0.1',
+      GATEHOUSE_PORT: String(appPort),
+      GATEHOUSE_DATABASE_URL: url.toString(),
+      GATEHOUSE_TRUST_PROXY: '1',
+      GATEHOUSE_RATE_LIMIT_IP: String(PER_IP),
+      GATEHOUSE_SECRET_KEY: randomKey,
+      GATEHOUSE_DATA_DIR: join(dir, 'data'),
+      GATEHOUSE_LOG_LEVEL: 'info',
     })
     const randomKey = randomBytes(32).toString('hex')
     // One after the other: the first migrates and makes the keys; the second finds them.
@@ -113,26 +144,46 @@ describe.skipIf(skip !== undefined)('behind nginx with TLS: two processes on one
 
     for (const name of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, 'nginx', name), { recursive: true })
     const site = instantiate(readFileSync(DOCUMENTED, 'utf8'), {
-      port, cert: join(dir, 'tls.pem'), key: join(dir, 'tls.key'),
-      upstreams: [`127.0.0.1:${portA}`, `127.0.0.1:${portB}`], accessLog: join(dir, 'access.log'),
+      port,
+      cert: join(dir, 'tls.pem'),
+      key: join(dir, 'tls.key'),
+      upstreams: [`127.0.0.1:${portA}`, `127.0.0.1:${portB}`],
+      accessLog: join(dir, 'access.log'),
     })
     writeFileSync(join(dir, 'site.conf'), site)
     const temp = (name: string) => `${name}_temp_path ${join(dir, 'nginx', name === 'client_body' ? 'body' : name)};`
-    writeFileSync(join(dir, 'nginx.conf'), [
-      process.getuid?.() === 0 ? 'user root;' : '', 'worker_processes 1;', 'events { worker_connections 256; }',
-      'http {', ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp), `include ${join(dir, 'site.conf')};`, '}', '',
-    ].join('\n'))
-    nginx = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf'),
-      '-g', `daemon off; pid ${join(dir, 'nginx.pid')};`], { stdio: ['ignore', 'ignore', 'pipe'] })
-    nginx.stderr!.on('data', (chunk: Buffer) => { nginxStderr += chunk.toString('utf8') })
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      [
+        process.getuid?.() === 0 ? 'user root;' : '',
+        'worker_processes 1;',
+        'events { worker_connections 256; }',
+        'http {',
+        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp),
+        `include ${join(dir, 'site.conf')};`,
+        '}',
+        '',
+      ].join('\n'),
+    )
+    nginx = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${join(dir, 'nginx.pid')};`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    nginx.stderr!.on('data', (chunk: Buffer) => {
+      nginxStderr += chunk.toString('utf8')
+    })
     nginxExited = new Promise((resolve) => nginx!.once('exit', resolve))
     // Ready when it answers through to Gatehouse.
     const ready = async () => {
       for (;;) {
-        if (nginx!.exitCode !== null) throw new Error(`nginx exited ${nginx!.exitCode}: ${nginxStderr}${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''}`)
+        if (nginx!.exitCode !== null)
+          throw new Error(
+            `nginx exited ${nginx!.exitCode}: ${nginxStderr}${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''}`,
+          )
         try {
           if ((await call('GET', '/healthz')).status === 200) return
-        } catch { /* not listening yet */ }
+        } catch {
+          /* not listening yet */
+        }
         await new Promise((resolve) => setTimeout(resolve, 100))
       }
     }
@@ -248,8 +299,12 @@ describe.skipIf(skip !== undefined)('behind nginx with TLS: two processes on one
       const window = windowOf()
       const statuses: number[] = []
       for (let i = 0; i <= PER_IP; i++) {
-        const res = await call('POST', '/api/v1/auth/password', { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${round * 10 + i}` },
-          JSON.stringify({ email: `nobody${round}-${i}@acme.test`, password: 'wrong password!', org: 'acme' }))
+        const res = await call(
+          'POST',
+          '/api/v1/auth/password',
+          { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${round * 10 + i}` },
+          JSON.stringify({ email: `nobody${round}-${i}@acme.test`, password: 'wrong password!', org: 'acme' }),
+        )
         statuses.push(res.status)
       }
       if (windowOf() !== window && round === 0) continue
@@ -264,13 +319,21 @@ describe.skipIf(skip !== undefined)('behind nginx with TLS: two processes on one
     expect(res.status).toBe(200)
     const id = String(res.headers['x-request-id'])
     expect(id).toMatch(/^[0-9a-f]{32}$/) // nginx's $request_id, not the client's and not a UUID of ours
-    await within((async () => {
-      while (!gatehouses.some((g) => g.stdout().includes(`"reqId":"${id}"`))) await new Promise((resolve) => setTimeout(resolve, 50))
-    })(), 5_000, 'the request id in a Gatehouse log line')
+    await within(
+      (async () => {
+        while (!gatehouses.some((g) => g.stdout().includes(`"reqId":"${id}"`))) await new Promise((resolve) => setTimeout(resolve, 50))
+      })(),
+      5_000,
+      'the request id in a Gatehouse log line',
+    )
     // nginx writes its access-log line once the response is sent: wait for it too.
-    await within((async () => {
-      while (!readFileSync(join(dir, 'access.log'), 'utf8').includes(id)) await new Promise((resolve) => setTimeout(resolve, 50))
-    })(), 5_000, 'the request id in the nginx access log')
+    await within(
+      (async () => {
+        while (!readFileSync(join(dir, 'access.log'), 'utf8').includes(id)) await new Promise((resolve) => setTimeout(resolve, 50))
+      })(),
+      5_000,
+      'the request id in the nginx access log',
+    )
     expect(gatehouses.some((g) => g.stdout().includes('client-chosen-id-123'))).toBe(false)
   })
 })

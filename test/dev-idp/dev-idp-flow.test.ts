@@ -39,7 +39,8 @@ async function auditActions(): Promise<{ action: string; detail: Record<string, 
 
 /** An AuthnRequest as an SP would redirect it, with our own fields or an attacker's. */
 function redirectRequest(fields: { issuer: string; acsUrl?: string; id?: string }): string {
-  const xml = '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"' +
+  const xml =
+    '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"' +
     ` ID="${fields.id ?? '_attack1'}" Version="2.0" IssueInstant="2026-11-23T12:00:00Z" Destination="http://gatehouse.test/dev/idp/sso"` +
     (fields.acsUrl === undefined ? '' : ` AssertionConsumerServiceURL="${fields.acsUrl}"`) +
     ` ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"><saml:Issuer>${fields.issuer}</saml:Issuer></samlp:AuthnRequest>`
@@ -47,19 +48,24 @@ function redirectRequest(fields: { issuer: string; acsUrl?: string; id?: string 
 }
 
 describe('the one click in step 3', () => {
-  it('configures the connection with the dev IdP\'s metadata through configureIdp, audited like any change', async () => {
+  it("configures the connection with the dev IdP's metadata through configureIdp, audited like any change", async () => {
     const res = await useDevIdp()
     expect(res.statusCode).toBe(303)
     expect(res.headers.location).toBe('/orgs/acme/sso?notice=dev-idp')
     const sso = await operator(ctx, 'GET', '/organizations/acme/sso')
-    expect(sso.json.idp).toMatchObject({ entityId: 'http://gatehouse.test/dev/idp', ssoUrlRedirect: 'http://gatehouse.test/dev/idp/sso', ssoUrlPost: 'http://gatehouse.test/dev/idp/sso', source: 'metadata' })
+    expect(sso.json.idp).toMatchObject({
+      entityId: 'http://gatehouse.test/dev/idp',
+      ssoUrlRedirect: 'http://gatehouse.test/dev/idp/sso',
+      ssoUrlPost: 'http://gatehouse.test/dev/idp/sso',
+      source: 'metadata',
+    })
     const entry = (await auditActions()).find((e) => e.action === 'sso.idp_configured')!
     expect(entry).toMatchObject({ actor: `user:${OWNER}`, detail: { before: null, after: { entityId: 'http://gatehouse.test/dev/idp' } } })
     // Step 3 now says so instead of offering the button again.
     expect((await owner.get('/orgs/acme/sso/idp')).body).toContain('already uses the development IdP')
   })
 
-  it('is the owner\'s alone: an admin sees no button and is refused, and nothing changes', async () => {
+  it("is the owner's alone: an admin sees no button and is refused, and nothing changes", async () => {
     const admin = await signedIn(ctx, ADMIN)
     const page = await admin.get('/orgs/acme/sso/idp')
     expect(page.statusCode).toBe(200)
@@ -70,7 +76,7 @@ describe('the one click in step 3', () => {
     expect((await operator(ctx, 'GET', '/organizations/acme/sso')).json.idp).toBeNull()
   })
 
-  it('needs the form\'s CSRF token', async () => {
+  it("needs the form's CSRF token", async () => {
     await owner.get('/orgs/acme/sso/idp')
     const res = await postForm(ctx, owner, '/orgs/acme/sso/idp/dev', {})
     expect(res.statusCode).toBe(403)
@@ -82,12 +88,21 @@ describe('the one click in step 3', () => {
 describe('the whole SSO flow with no real IdP', () => {
   it('test SSO passes through the dev IdP, then enabling works and a member signs in with roles from role mapping', async () => {
     expect((await useDevIdp()).statusCode).toBe(303)
-    expect((await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
-      roleMapping: { enabled: true, attribute: 'groups', delimiter: ',', rules: [
-        { idpRole: 'Engineering', orgRole: 'member', workspaceRoles: { prod: 'developer', staging: 'admin' } },
-        { idpRole: 'Support', orgRole: 'member', workspaceRoles: { prod: 'viewer' } },
-      ] },
-    })).status).toBe(200)
+    expect(
+      (
+        await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
+          roleMapping: {
+            enabled: true,
+            attribute: 'groups',
+            delimiter: ',',
+            rules: [
+              { idpRole: 'Engineering', orgRole: 'member', workspaceRoles: { prod: 'developer', staging: 'admin' } },
+              { idpRole: 'Support', orgRole: 'member', workspaceRoles: { prod: 'viewer' } },
+            ],
+          },
+        })
+      ).status,
+    ).toBe(200)
 
     // Test SSO: the real SP-initiated flow to the dev IdP's sign-in page.
     await owner.get('/orgs/acme/sso')
@@ -137,7 +152,13 @@ describe('the whole SSO flow with no real IdP', () => {
     expect(landed.headers.location).toBe('/dashboard')
     expect((await max.get('/dashboard')).statusCode).toBe(200)
     const me = await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: `gh_session=${max.cookies.get('gh_session')}` } })
-    expect(me.json()).toMatchObject({ email: MEMBER, org: 'acme', orgRole: 'member', workspaceRoles: { prod: 'developer', staging: 'admin' }, authMethod: 'saml' })
+    expect(me.json()).toMatchObject({
+      email: MEMBER,
+      org: 'acme',
+      orgRole: 'member',
+      workspaceRoles: { prod: 'developer', staging: 'admin' },
+      authMethod: 'saml',
+    })
   })
 
   it('signs a member in IdP-initiated (no request first), with extra attributes as per-workspace roles', async () => {
@@ -183,7 +204,7 @@ describe('the whole SSO flow with no real IdP', () => {
   })
 })
 
-describe('the dev IdP answers only this deployment\'s own connections', () => {
+describe("the dev IdP answers only this deployment's own connections", () => {
   beforeEach(async () => {
     await useDevIdp()
   })
@@ -211,7 +232,11 @@ describe('the dev IdP answers only this deployment\'s own connections', () => {
     expect(refusalCode(ctx, unknown)).toBe('dev_idp_sp_unknown')
 
     const idp = await createTestIdp('dev-idp-other')
-    await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://acme.idp.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] })
+    await operator(ctx, 'PUT', '/organizations/acme/sso/idp', {
+      ssoUrl: 'https://acme.idp.test/sso',
+      entityId: idp.entityId,
+      certificates: [idp.certificatePem],
+    })
     const other = await b.get(redirectRequest({ issuer: 'http://gatehouse.test/saml/acme', acsUrl: 'http://gatehouse.test/saml/acme/acs' }))
     expect(other.statusCode).toBe(409)
     expect(refusalCode(ctx, other)).toBe('dev_idp_not_trusted')
@@ -221,7 +246,12 @@ describe('the dev IdP answers only this deployment\'s own connections', () => {
   it('posts only to the ACS derived from the SSO name, whatever the form says', async () => {
     const b = browser(ctx.app)
     const page = await b.get('/dev/idp/start?sso_name=acme')
-    const res = await b.post('/dev/idp/respond', { ...hiddenFields(page.body, '/dev/idp/respond'), email: MEMBER, acsUrl: 'https://evil.example/acs', AssertionConsumerServiceURL: 'https://evil.example/acs' })
+    const res = await b.post('/dev/idp/respond', {
+      ...hiddenFields(page.body, '/dev/idp/respond'),
+      email: MEMBER,
+      acsUrl: 'https://evil.example/acs',
+      AssertionConsumerServiceURL: 'https://evil.example/acs',
+    })
     expect(res.statusCode).toBe(200)
     expect(res.body).toContain('action="http://gatehouse.test/saml/acme/acs"')
     expect(res.body).not.toContain('evil.example')
@@ -257,11 +287,14 @@ describe('the dev IdP answers only this deployment\'s own connections', () => {
     }
   })
 
-  it('accepts an SP\'s HTTP-POST binding by sending it on to the sign-in page', async () => {
-    const xml = '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_post1" Version="2.0" IssueInstant="2026-11-23T12:00:00Z"' +
+  it("accepts an SP's HTTP-POST binding by sending it on to the sign-in page", async () => {
+    const xml =
+      '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_post1" Version="2.0" IssueInstant="2026-11-23T12:00:00Z"' +
       ' AssertionConsumerServiceURL="http://gatehouse.test/saml/acme/acs"><saml:Issuer>http://gatehouse.test/saml/acme</saml:Issuer></samlp:AuthnRequest>'
     const res = await ctx.app.inject({
-      method: 'POST', url: '/dev/idp/sso', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      url: '/dev/idp/sso',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ SAMLRequest: Buffer.from(xml).toString('base64'), RelayState: 'r1' }).toString(),
     })
     expect(res.statusCode).toBe(303)

@@ -41,7 +41,7 @@ describe('switched off (GATEHOUSE_DEV_IDP=off, and always in production)', () =>
 })
 
 describe('switched on (the default outside production)', () => {
-  it('has a clearly marked home page and metadata that Gatehouse\'s IdP metadata parser reads', async () => {
+  it("has a clearly marked home page and metadata that Gatehouse's IdP metadata parser reads", async () => {
     ctx = await createTestContext()
     expect(ctx.config.devIdp.enabled).toBe(true)
     const home = await browser(ctx.app).get('/dev/idp')

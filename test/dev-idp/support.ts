@@ -6,7 +6,13 @@ import type { TestContext } from '../helpers/test-app.js'
 
 export const BANNER = 'Development IdP — for trying Gatehouse, never for production'
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+const unescape = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
 
 /** The hidden inputs of the first form in `html` posting to `action` (or of any form). */
 export function hiddenFields(html: string, action?: string): Record<string, string> {
@@ -36,14 +42,24 @@ export interface Who {
 }
 
 /** Fills in the sign-in page `page` and submits it: the auto-posting form for the ACS. */
-export async function signInAs(b: Browser, page: LightMyRequestResponse, who: Who): Promise<{ res: LightMyRequestResponse; action: string; fields: Record<string, string> }> {
+export async function signInAs(
+  b: Browser,
+  page: LightMyRequestResponse,
+  who: Who,
+): Promise<{ res: LightMyRequestResponse; action: string; fields: Record<string, string> }> {
   expect(page.statusCode, page.body.slice(0, 400)).toBe(200)
   expect(page.body).toContain(BANNER)
   const state = hiddenFields(page.body, '/dev/idp/respond')
   const res = await b.post('/dev/idp/respond', {
-    ...state, email: who.email, firstName: who.firstName ?? 'Dev', lastName: who.lastName ?? 'User', roles: who.roles ?? '',
-    ...(who.rolesAttribute === undefined ? {} : { rolesAttribute: who.rolesAttribute }), attributes: who.attributes ?? '',
-    ...(who.encrypt ? { encrypt: 'on' } : {}), ...(who.signResponse ? { signResponse: 'on' } : {}),
+    ...state,
+    email: who.email,
+    firstName: who.firstName ?? 'Dev',
+    lastName: who.lastName ?? 'User',
+    roles: who.roles ?? '',
+    ...(who.rolesAttribute === undefined ? {} : { rolesAttribute: who.rolesAttribute }),
+    attributes: who.attributes ?? '',
+    ...(who.encrypt ? { encrypt: 'on' } : {}),
+    ...(who.signResponse ? { signResponse: 'on' } : {}),
   })
   expect(res.statusCode, res.body.slice(0, 400)).toBe(200)
   expect(res.body).toContain('data-auto-submit="true"')
@@ -58,7 +74,9 @@ export async function signInAs(b: Browser, page: LightMyRequestResponse, who: Wh
  */
 export async function autoPost(ctx: TestContext, b: Browser, action: string, fields: Record<string, string>): Promise<LightMyRequestResponse> {
   const res = await ctx.app.inject({
-    method: 'POST', url: pathOf(action), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    url: pathOf(action),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams(fields).toString(),
   })
   for (const c of res.cookies as { name: string; value: string }[]) b.cookies.set(c.name, c.value)

@@ -36,7 +36,13 @@ describe.skipIf(missing !== undefined)('starting SSO towards an IdP on another o
     const { ctx } = server
     const idp = await createTestIdp('external')
     await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
-    await operator(ctx, 'POST', '/organizations/acme/members', { email: 'olivia@acme.test', firstName: 'O', lastName: 'O', role: 'owner', password: 'correct horse battery' })
+    await operator(ctx, 'POST', '/organizations/acme/members', {
+      email: 'olivia@acme.test',
+      firstName: 'O',
+      lastName: 'O',
+      role: 'owner',
+      password: 'correct horse battery',
+    })
     await operator(ctx, 'PUT', '/organizations/acme/sso', { ssoName: 'acme' })
     await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { ssoUrl: `${idpOrigin}/sso`, entityId: idp.entityId, certificates: [idp.certificatePem] })
     await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true })

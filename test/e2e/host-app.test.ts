@@ -30,18 +30,38 @@ describe.skipIf(missing !== undefined)('the example host app', () => {
     const ok = (r: { status: number; json: unknown }) => expect(r.status, JSON.stringify(r.json)).toBeLessThan(300)
     ok(await operator(ctx, 'POST', '/organizations', { name: 'Acme Corporation', slug: 'acme' }))
     for (const slug of ['prod', 'staging']) ok(await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: slug, slug }))
-    ok(await operator(ctx, 'POST', '/organizations/acme/members', { email: 'devi@acme.test', firstName: 'Devi', lastName: 'Developer', role: 'admin', workspaceRoles: { prod: 'developer', staging: 'admin' } }))
+    ok(
+      await operator(ctx, 'POST', '/organizations/acme/members', {
+        email: 'devi@acme.test',
+        firstName: 'Devi',
+        lastName: 'Developer',
+        role: 'admin',
+        workspaceRoles: { prod: 'developer', staging: 'admin' },
+      }),
+    )
     ok(await operator(ctx, 'PUT', '/organizations/acme/sso', { ssoName: 'acme' }))
     ok(await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { metadataXml: await devIdpMetadata(ctx.deps) }))
     ok(await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { enforcement: 'strict' }))
     ok(await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true }))
 
     ok(await operator(ctx, 'POST', '/organizations', { name: 'Plain Inc', slug: 'plain' }))
-    ok(await operator(ctx, 'POST', '/organizations/plain/members', { email: 'pat@plain.test', firstName: 'Pat', lastName: 'Password', role: 'member', password: 'correct horse battery' }))
+    ok(
+      await operator(ctx, 'POST', '/organizations/plain/members', {
+        email: 'pat@plain.test',
+        firstName: 'Pat',
+        lastName: 'Password',
+        role: 'member',
+        password: 'correct horse battery',
+      }),
+    )
 
     const port = await freePort()
     appUrl = `http://127.0.0.1:${port}`
-    const client = await operator(ctx, 'POST', '/oidc-clients', { name: 'Example host app', redirectUris: [`${appUrl}/callback`], postLogoutRedirectUris: [`${appUrl}/`] })
+    const client = await operator(ctx, 'POST', '/oidc-clients', {
+      name: 'Example host app',
+      redirectUris: [`${appUrl}/callback`],
+      postLogoutRedirectUris: [`${appUrl}/`],
+    })
     ok(client)
     app = await startHostApp({ issuer: `${server.baseUrl}/oidc`, clientId: client.json.id, clientSecret: client.json.clientSecret, appUrl, port })
 
@@ -75,7 +95,7 @@ describe.skipIf(missing !== undefined)('the example host app', () => {
     await page.waitForURL(`${appUrl}/`)
     await screenshot(page, 'oidc-2-host-app-signed-in')
     expect(await page.title()).toBe('Example host app')
-    expect((await fetch(`${appUrl}/nothing-here`).then((r) => r.text()))).toContain('<title>Not found · Example host app</title>')
+    expect(await fetch(`${appUrl}/nothing-here`).then((r) => r.text())).toContain('<title>Not found · Example host app</title>')
     expect(await page.textContent('#email')).toBe('devi@acme.test')
     expect(await page.textContent('#org')).toBe('acme')
     expect(await page.textContent('#org-role')).toBe('admin')
@@ -97,7 +117,7 @@ describe.skipIf(missing !== undefined)('the example host app', () => {
     expect(problems).toEqual([])
   }, 60_000)
 
-  it('signs in with a password through Gatehouse\'s sign-in page (its form ends at the app)', async () => {
+  it("signs in with a password through Gatehouse's sign-in page (its form ends at the app)", async () => {
     const fresh = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()
     await fresh.goto(appUrl)
     await fresh.getByRole('link', { name: 'Sign in with Gatehouse' }).click()

@@ -28,9 +28,27 @@ describe.skipIf(missing !== undefined)('pages in Chromium', () => {
     server = await startServer()
     const { ctx } = server
     await operator(ctx, 'POST', '/organizations', { name: 'Acme Corporation', slug: 'acme' })
-    for (const [name, slug] of [['Production', 'prod'], ['Staging', 'staging']]) await operator(ctx, 'POST', '/organizations/acme/workspaces', { name, slug })
-    await operator(ctx, 'POST', '/organizations/acme/members', { email: 'olivia@acme.test', firstName: 'Olivia', lastName: 'Owner', role: 'owner', password: PASSWORD, workspaceRoles: { prod: 'admin' } })
-    await operator(ctx, 'POST', '/organizations/acme/members', { email: 'max@acme.test', firstName: 'Max', lastName: 'Member', role: 'member', password: PASSWORD, workspaceRoles: { prod: 'editor' } })
+    for (const [name, slug] of [
+      ['Production', 'prod'],
+      ['Staging', 'staging'],
+    ])
+      await operator(ctx, 'POST', '/organizations/acme/workspaces', { name, slug })
+    await operator(ctx, 'POST', '/organizations/acme/members', {
+      email: 'olivia@acme.test',
+      firstName: 'Olivia',
+      lastName: 'Owner',
+      role: 'owner',
+      password: PASSWORD,
+      workspaceRoles: { prod: 'admin' },
+    })
+    await operator(ctx, 'POST', '/organizations/acme/members', {
+      email: 'max@acme.test',
+      firstName: 'Max',
+      lastName: 'Member',
+      role: 'member',
+      password: PASSWORD,
+      workspaceRoles: { prod: 'editor' },
+    })
     browser = await launchBrowser()
     context = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 900 } })
     page = await context.newPage()
@@ -117,9 +135,14 @@ describe.skipIf(missing !== undefined)('pages in Chromium', () => {
     }
     await page.setViewportSize({ width: 390, height: 844 })
     for (const [path, name] of [
-      ['/dashboard', 'phone-dashboard'], ['/orgs/acme/sso', 'phone-sso'], ['/orgs/acme/members', 'phone-members'],
-      ['/orgs/acme/sso/guide?idp=entra', 'phone-guide'], ['/orgs/acme/sso/idp', 'phone-idp'], ['/orgs/acme/sso/policy', 'phone-policy'],
-      ['/orgs/acme/audit', 'phone-audit'], ['/orgs/acme/tokens', 'phone-tokens'],
+      ['/dashboard', 'phone-dashboard'],
+      ['/orgs/acme/sso', 'phone-sso'],
+      ['/orgs/acme/members', 'phone-members'],
+      ['/orgs/acme/sso/guide?idp=entra', 'phone-guide'],
+      ['/orgs/acme/sso/idp', 'phone-idp'],
+      ['/orgs/acme/sso/policy', 'phone-policy'],
+      ['/orgs/acme/audit', 'phone-audit'],
+      ['/orgs/acme/tokens', 'phone-tokens'],
     ] as const) {
       await page.goto(path)
       const overflow = await page.evaluate(() => {
@@ -132,7 +155,11 @@ describe.skipIf(missing !== undefined)('pages in Chromium', () => {
       // No set-up page more than three screens taller than on a desktop (issue 17: the SSO page was 8,860 px).
       if (desktop.has(path)) expect(await pageHeight(page), `${path} height on a phone`).toBeLessThanOrEqual(3 * desktop.get(path)!)
       // Copy buttons stay one word on one line ("Cop / y" before).
-      for (const lines of await renderedLines(page, 'button.copy')) expect(lines.map((l) => l.trim()), `a Copy button on ${path}`).toEqual(['Copy'])
+      for (const lines of await renderedLines(page, 'button.copy'))
+        expect(
+          lines.map((l) => l.trim()),
+          `a Copy button on ${path}`,
+        ).toEqual(['Copy'])
     }
 
     // The SP details: label above value, the value wide enough to read, broken only at separators.
@@ -157,12 +184,16 @@ describe.skipIf(missing !== undefined)('pages in Chromium', () => {
   })
 
   async function expectAuditReadable(): Promise<void> {
-    const cells = [...await renderedLines(page, 'table.audit .who'), ...await renderedLines(page, 'table.audit .event-code'), ...await renderedLines(page, 'table.audit .target')]
+    const cells = [
+      ...(await renderedLines(page, 'table.audit .who')),
+      ...(await renderedLines(page, 'table.audit .event-code')),
+      ...(await renderedLines(page, 'table.audit .target')),
+    ]
     expect(cells.length).toBeGreaterThan(3)
     for (const lines of cells) expect(breaksAtSeparators(lines), `audit cell lines: ${JSON.stringify(lines)}`).toBe(true)
     const select = await box(page, '#f-kind')
     const button = await box(page, 'form.filter button')
-    expect(Math.abs((button.y + button.height / 2) - (select.y + select.height / 2)), 'filter button centred on the select\'s line').toBeLessThanOrEqual(3)
+    expect(Math.abs(button.y + button.height / 2 - (select.y + select.height / 2)), "filter button centred on the select's line").toBeLessThanOrEqual(3)
   }
 
   it('shows the audit log, and a refused response in the SAML tracer with the failed check marked', async () => {
@@ -171,7 +202,13 @@ describe.skipIf(missing !== undefined)('pages in Chromium', () => {
     // Enabled with optional enforcement: the owner's password session keeps its access.
     await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { enforcement: 'optional' })
     await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true })
-    const xml = buildResponse({ issuer: idp.entityId, acsUrl: `${server.baseUrl}/saml/acme/acs`, audience: 'https://wrong.example/sp', now: ctx.clock.now(), nameId: 'max@acme.test' })
+    const xml = buildResponse({
+      issuer: idp.entityId,
+      acsUrl: `${server.baseUrl}/saml/acme/acs`,
+      audience: 'https://wrong.example/sp',
+      now: ctx.clock.now(),
+      nameId: 'max@acme.test',
+    })
     const refused = await page.request.post('/saml/acme/acs', { form: { SAMLResponse: toBase64(sign(xml, 'assertion', idp)) } })
     expect(refused.status()).toBe(403)
     await visit('/orgs/acme/audit?kind=sso', 'audit-log')

@@ -46,7 +46,15 @@ describe.skipIf(missing !== undefined)('punctuation in Chromium', () => {
     const { ctx } = server
     const ok = (r: { status: number; json: unknown }) => expect(r.status, JSON.stringify(r.json)).toBeLessThan(300)
     ok(await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' }))
-    ok(await operator(ctx, 'POST', '/organizations/acme/members', { email: 'olivia@acme.test', firstName: 'Olivia', lastName: 'Owner', role: 'owner', password: PASSWORD }))
+    ok(
+      await operator(ctx, 'POST', '/organizations/acme/members', {
+        email: 'olivia@acme.test',
+        firstName: 'Olivia',
+        lastName: 'Owner',
+        role: 'owner',
+        password: PASSWORD,
+      }),
+    )
     ok(await operator(ctx, 'PUT', '/organizations/acme/sso', { ssoName: 'acme' }))
     // Configured from a metadata URL: "metadata URL <code>…</code>, re-fetched hourly; last fetched …".
     ok(await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { metadataUrl: `${server.baseUrl}/dev/idp/metadata` }))
@@ -74,7 +82,9 @@ describe.skipIf(missing !== undefined)('punctuation in Chromium', () => {
     await page.goto('/orgs/acme/sso')
     await screenshot(page, `punctuation-sso-${width}`)
     // The pages have such commas to measure: the attribute list and the metadata source at least.
-    expect(measured.map((m) => m.text)).toEqual(expect.arrayContaining([expect.stringMatching(/^first_name,/), expect.stringMatching(/\/dev\/idp\/metadata, re-fetched/)]))
+    expect(measured.map((m) => m.text)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^first_name,/), expect.stringMatching(/\/dev\/idp\/metadata, re-fetched/)]),
+    )
     expect(measured.filter((m) => m.gap > 1)).toEqual([])
   })
 })

@@ -32,11 +32,15 @@ export function browser(app: FastifyInstance, options: { ip?: string } = {}): Br
     cookies,
     get: async (url) => remember(await app.inject({ method: 'GET', url, headers: { cookie: cookieHeader() }, remoteAddress: options.ip ?? '127.0.0.1' })),
     post: async (url, form, headers = {}) =>
-      remember(await app.inject({
-        method: 'POST', url, remoteAddress: options.ip ?? '127.0.0.1',
-        headers: { cookie: cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...headers },
-        payload: new URLSearchParams({ _csrf: lastCsrf, ...form }).toString(),
-      })),
+      remember(
+        await app.inject({
+          method: 'POST',
+          url,
+          remoteAddress: options.ip ?? '127.0.0.1',
+          headers: { cookie: cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          payload: new URLSearchParams({ _csrf: lastCsrf, ...form }).toString(),
+        }),
+      ),
     submit: async (pageUrl, action, form) => {
       await self.get(pageUrl)
       return self.post(action, form)

@@ -21,7 +21,7 @@ export function ensureBuilt(): void {
     ensureDist(ROOT, { stdio: 'pipe' })
   } catch (error) {
     const output = (error as { stdout?: Buffer }).stdout?.toString('utf8') ?? ''
-    throw new Error(`building dist/ failed: ${(error as Error).message}\n${output}`)
+    throw new Error(`building dist/ failed: ${(error as Error).message}\n${output}`, { cause: error })
   }
 }
 
@@ -39,22 +39,33 @@ export interface CliProcess {
 /** Starts the CLI with exactly `env` (plus PATH and HOME), never the test runner's environment. */
 export function spawnCli(args: readonly string[], cwd: string, env: Record<string, string>): CliProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
-    cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8') })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8') })
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8')
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8')
+  })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const waitFor = (pattern: RegExp, ms: number, what: string) => within(new Promise<string>((resolve, reject) => {
-    const look = () => {
-      const found = pattern.exec(stdout)?.[1]
-      if (found !== undefined) resolve(found)
-    }
-    child.stdout.on('data', look)
-    look()
-    void exited.then((code) => reject(new Error(`exited ${code} before printing ${what}:\n${stdout}\n${stderr}`)))
-  }), ms, what)
+  const waitFor = (pattern: RegExp, ms: number, what: string) =>
+    within(
+      new Promise<string>((resolve, reject) => {
+        const look = () => {
+          const found = pattern.exec(stdout)?.[1]
+          if (found !== undefined) resolve(found)
+        }
+        child.stdout.on('data', look)
+        look()
+        void exited.then((code) => reject(new Error(`exited ${code} before printing ${what}:\n${stdout}\n${stderr}`)))
+      }),
+      ms,
+      what,
+    )
   const stop = async (ms = 10_000) => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
     child.kill('SIGTERM')
@@ -70,7 +81,9 @@ export function spawnCli(args: readonly string[], cwd: string, env: Record<strin
 
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms) })
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
+  })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 

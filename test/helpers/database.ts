@@ -52,7 +52,7 @@ export async function freshDatabase(options: { shared?: boolean } = {}): Promise
 /** A migrated, empty database (SQLite in memory, or a PostgreSQL schema): a copy of what this file migrated once. */
 export async function cleanDatabase(): Promise<TestDatabase> {
   if (DIALECT === 'sqlite') return cleanSqlite()
-  const schema = spareSchemas.pop() ?? await migratedSchema()
+  const schema = spareSchemas.pop() ?? (await migratedSchema())
   liveSchemas.add(schema)
   let dropped = false
   return {
@@ -148,10 +148,19 @@ async function emptied(schema: string): Promise<boolean> {
   const order = deleteOrders.get(schema)
   if (order === undefined) return false
   return withClient(async (client) => {
-    if (await fingerprint(client, schema) !== fingerprints.get(schema)) return false
-    const sequences = (await client.query<{ name: string }>('select sequence_name as name from information_schema.sequences where sequence_schema = $1', [schema])).rows
+    if ((await fingerprint(client, schema)) !== fingerprints.get(schema)) return false
+    const sequences = (
+      await client.query<{ name: string }>('select sequence_name as name from information_schema.sequences where sequence_schema = $1', [schema])
+    ).rows
     try {
-      await client.query(['begin', ...order.map((table) => `delete from ${schema}."${table}"`), ...sequences.map(({ name }) => `alter sequence ${schema}."${name}" restart`), 'commit'].join(';\n'))
+      await client.query(
+        [
+          'begin',
+          ...order.map((table) => `delete from ${schema}."${table}"`),
+          ...sequences.map(({ name }) => `alter sequence ${schema}."${name}" restart`),
+          'commit',
+        ].join(';\n'),
+      )
       return true
     } catch {
       await client.query('rollback').catch(() => {})
@@ -162,7 +171,8 @@ async function emptied(schema: string): Promise<boolean> {
 
 /** The schema's tables, columns, constraints, indexes, functions, triggers and applied migrations, hashed. */
 async function fingerprint(client: pg.Client, schema: string): Promise<string> {
-  const { rows } = await client.query<{ hash: string | null }>(`
+  const { rows } = await client.query<{ hash: string | null }>(
+    `
     select md5(string_agg(item, E'\\n' order by item)) as hash from (
       select 'relation ' || c.relname || ' ' || c.relkind::text as item from pg_class c where c.relnamespace = $1::text::regnamespace
       union all
@@ -177,18 +187,30 @@ async function fingerprint(client: pg.Client, schema: string): Promise<string> {
       select 'function ' || p.proname || ' ' || md5(p.prosrc) from pg_proc p where p.pronamespace = $1::text::regnamespace
       union all
       select 'trigger ' || c.relname || ' ' || t.tgname from pg_trigger t join pg_class c on c.oid = t.tgrelid where c.relnamespace = $1::text::regnamespace and not t.tgisinternal
-    ) items`, [schema])
+    ) items`,
+    [schema],
+  )
   const migrations = await client.query<{ name: string }>(`select name from ${schema}.kysely_migration order by name`)
   return `${rows[0]?.hash ?? ''} ${migrations.rows.map((r) => r.name).join(',')}`
 }
 
 /** The schema's tables except the migrator's, each after every table that references it; undefined if references form a cycle. */
 async function childrenFirst(client: pg.Client, schema: string): Promise<string[] | undefined> {
-  const tables = (await client.query<{ name: string }>(`select tablename as name from pg_tables where schemaname = $1::text and tablename not like 'kysely_migration%' order by tablename`, [schema])).rows.map((r) => r.name)
-  const references = (await client.query<{ child: string; parent: string }>(`
+  const tables = (
+    await client.query<{ name: string }>(
+      `select tablename as name from pg_tables where schemaname = $1::text and tablename not like 'kysely_migration%' order by tablename`,
+      [schema],
+    )
+  ).rows.map((r) => r.name)
+  const references = (
+    await client.query<{ child: string; parent: string }>(
+      `
     select c.relname as child, p.relname as parent from pg_constraint k
       join pg_class c on c.oid = k.conrelid join pg_class p on p.oid = k.confrelid
-      where k.contype = 'f' and c.relnamespace = $1::text::regnamespace and c.oid <> p.oid`, [schema])).rows
+      where k.contype = 'f' and c.relnamespace = $1::text::regnamespace and c.oid <> p.oid`,
+      [schema],
+    )
+  ).rows
   const order: string[] = []
   const placed = new Set<string>()
   const place = (table: string, path: readonly string[]): boolean => {

@@ -96,7 +96,10 @@ export async function startDnsServer(): Promise<TestDnsServer> {
   return {
     address: `127.0.0.1:${port}`,
     setTxt: (name, records) => {
-      zone.set(name.toLowerCase(), records.map((r) => (Array.isArray(r) ? r : [r])))
+      zone.set(
+        name.toLowerCase(),
+        records.map((r) => (Array.isArray(r) ? r : [r])),
+      )
     },
     fail: (name) => {
       broken.add(name.toLowerCase())

@@ -47,16 +47,18 @@ export function shapedIdpMetadata(certificateBase64: string, shape: MetadataShap
     const levels = shape.depth - (wrapped ? 3 : 2)
     padding += '<d>'.repeat(levels) + '</d>'.repeat(levels)
   }
-  if (shape.elements !== undefined) padding += '<a/>'.repeat(shape.elements - skeletonElements - (shape.depth === undefined ? 0 : shape.depth - (wrapped ? 3 : 2)))
+  if (shape.elements !== undefined)
+    padding += '<a/>'.repeat(shape.elements - skeletonElements - (shape.depth === undefined ? 0 : shape.depth - (wrapped ? 3 : 2)))
   if (shape.attributes !== undefined) {
     for (let i = 0; i < shape.attributes - skeletonAttributes; i++) extensionAttributes += ` a${i}=""`
   }
   if (shape.otherMarkup !== undefined) padding += '<!--c-->'.repeat(shape.otherMarkup - 1)
-  const idp = `<md:EntityDescriptor${wrapped ? '' : ` xmlns:md="${MD}" xmlns:ds="${DS}"`} entityID="${HOSTILE_ENTITY_ID}"${wrapped ? '' : shape.rootAttributes ?? ''}>`
-    + `<md:Extensions${extensionAttributes}>${padding}</md:Extensions>`
-    + `<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${key.repeat(certificates)}`
-    + '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/>'
-    + '</md:IDPSSODescriptor></md:EntityDescriptor>'
+  const idp =
+    `<md:EntityDescriptor${wrapped ? '' : ` xmlns:md="${MD}" xmlns:ds="${DS}"`} entityID="${HOSTILE_ENTITY_ID}"${wrapped ? '' : (shape.rootAttributes ?? '')}>` +
+    `<md:Extensions${extensionAttributes}>${padding}</md:Extensions>` +
+    `<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${key.repeat(certificates)}` +
+    '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/>' +
+    '</md:IDPSSODescriptor></md:EntityDescriptor>'
   let sps = ''
   for (let i = 1; i < entities; i++) sps += `<md:EntityDescriptor entityID="https://sp${i}.example.test"/>`
   // Wrapped: the EntitiesDescriptor carries the two namespace declarations the IdP's root did, and
@@ -110,5 +112,6 @@ export const hostileMetadataShapes: Record<string, (certificateBase64: string) =
   /** The most elements and the most comments. */
   elementsAndComments: (cert) => full(cert, { padding: '<a/>'.repeat(elementRoom) + '<!--c-->'.repeat(L.otherMarkup - 1) }),
   /** Character references to the byte limit. */
-  characterReferences: (cert) => shapedIdpMetadata(cert, { signingCertificates: L.signingCertificates, padding: '&#x41;&amp;'.repeat(Math.floor((L.bytes - 20_000) / 11)) }),
+  characterReferences: (cert) =>
+    shapedIdpMetadata(cert, { signingCertificates: L.signingCertificates, padding: '&#x41;&amp;'.repeat(Math.floor((L.bytes - 20_000) / 11)) }),
 }

@@ -50,7 +50,8 @@ export function httpBrowser(origin: string, fetchImpl: typeof fetch = fetch): Ht
       const absolute = new URL(url, origin).toString()
       visited.push(absolute)
       const res = await fetchImpl(absolute, {
-        method, redirect: 'manual',
+        method,
+        redirect: 'manual',
         headers: {
           cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
           ...(form === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded', origin }),

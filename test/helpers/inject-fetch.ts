@@ -15,7 +15,13 @@ export function injectFetch(app: FastifyInstance, options: { headers?: Record<st
     })
     Object.assign(headers, options.headers)
     const body = request.body === null ? undefined : Buffer.from(await request.arrayBuffer())
-    const res = await app.inject({ method: request.method as 'GET', url: url.pathname + url.search, headers, ...(body === undefined ? {} : { payload: body }), remoteAddress: '127.0.0.1' })
+    const res = await app.inject({
+      method: request.method as 'GET',
+      url: url.pathname + url.search,
+      headers,
+      ...(body === undefined ? {} : { payload: body }),
+      remoteAddress: '127.0.0.1',
+    })
     const out = new Headers()
     for (const [name, value] of Object.entries(res.headers)) {
       if (Array.isArray(value)) for (const v of value) out.append(name, String(v))

@@ -7,24 +7,29 @@ import type { Page } from 'playwright-core'
 
 /** The rendered lines of each element matching `selector` (text per line, top to bottom). */
 export async function renderedLines(page: Page, selector: string): Promise<string[][]> {
-  return page.$$eval(selector, (elements) => elements.map((element) => {
-    const lines: { top: number; text: string }[] = []
-    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT)
-    for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
-      const text = node.textContent ?? ''
-      for (let i = 0; i < text.length; i++) {
-        const range = document.createRange()
-        range.setStart(node, i)
-        range.setEnd(node, i + 1)
-        const rect = range.getClientRects()[0]
-        if (rect === undefined) continue
-        const line = lines.find((l) => Math.abs(l.top - rect.top) < rect.height / 2)
-        if (line === undefined) lines.push({ top: rect.top, text: text[i]! })
-        else line.text += text[i]
+  return page.$$eval(selector, (elements) =>
+    elements.map((element) => {
+      const lines: { top: number; text: string }[] = []
+      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT)
+      for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+        const text = node.textContent ?? ''
+        for (let i = 0; i < text.length; i++) {
+          const range = document.createRange()
+          range.setStart(node, i)
+          range.setEnd(node, i + 1)
+          const rect = range.getClientRects()[0]
+          if (rect === undefined) continue
+          const line = lines.find((l) => Math.abs(l.top - rect.top) < rect.height / 2)
+          if (line === undefined) lines.push({ top: rect.top, text: text[i]! })
+          else line.text += text[i]
+        }
       }
-    }
-    return lines.sort((a, b) => a.top - b.top).map((l) => l.text).filter((t) => t.trim() !== '')
-  }))
+      return lines
+        .sort((a, b) => a.top - b.top)
+        .map((l) => l.text)
+        .filter((t) => t.trim() !== '')
+    }),
+  )
 }
 
 /** True when text broken into `lines` breaks only at a space, after a separator or before "@" (never mid-word). */

@@ -25,7 +25,13 @@ export interface Rp {
 export async function rpFor(baseUrl: string, clientId: string, secret?: string, fetchImpl?: typeof fetch): Promise<Rp> {
   const issuer = `${baseUrl}/oidc`
   const transport = fetchImpl === undefined ? {} : { [client.customFetch]: fetchImpl as client.CustomFetch }
-  const config = await client.discovery(new URL(issuer), clientId, secret === undefined ? undefined : {}, secret === undefined ? client.None() : client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests], ...transport })
+  const config = await client.discovery(
+    new URL(issuer),
+    clientId,
+    secret === undefined ? undefined : {},
+    secret === undefined ? client.None() : client.ClientSecretBasic(secret),
+    { execute: [client.allowInsecureRequests], ...transport },
+  )
   if (fetchImpl !== undefined) config[client.customFetch] = fetchImpl as client.CustomFetch
   return { config, clientId, issuer, fetchImpl }
 }
@@ -42,7 +48,10 @@ export async function startAuthorization(rp: Rp, params: Record<string, string> 
   const state = client.randomState()
   const nonce = client.randomNonce()
   const url = client.buildAuthorizationUrl(rp.config, {
-    redirect_uri: REDIRECT_URI, scope: 'openid email profile org', state, nonce,
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid email profile org',
+    state,
+    nonce,
     ...(options.pkce === false ? {} : { code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }),
     ...params,
   })
@@ -50,7 +59,11 @@ export async function startAuthorization(rp: Rp, params: Record<string, string> 
 }
 
 export async function finishAuthorization(rp: Rp, started: Started, callback: string) {
-  return client.authorizationCodeGrant(rp.config, new URL(callback), { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce })
+  return client.authorizationCodeGrant(rp.config, new URL(callback), {
+    pkceCodeVerifier: started.verifier,
+    expectedState: started.state,
+    expectedNonce: started.nonce,
+  })
 }
 
 /** Verifies the ID token's signature against the JWKS the provider publishes, and its iss and aud. */
@@ -67,11 +80,23 @@ export async function signInWithPassword(b: HttpBrowser, page: { url: string }, 
 }
 
 /** Answers the AuthnRequest the browser was sent to the IdP with, as `email`, and follows it back into Gatehouse. */
-export async function answerAtIdp(ctx: TestContext, b: HttpBrowser, idp: TestIdp, org: SsoOrg, idpUrl: string, email: string, attributes: Record<string, string[]> = {}) {
+export async function answerAtIdp(
+  ctx: TestContext,
+  b: HttpBrowser,
+  idp: TestIdp,
+  org: SsoOrg,
+  idpUrl: string,
+  email: string,
+  attributes: Record<string, string[]> = {},
+) {
   const url = new URL(idpUrl)
   const xml = inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest')!, 'base64')).toString('utf8')
   const requestId = /ID="([^"]+)"/.exec(xml)![1]!
-  const response = responseFor(ctx, idp, org, { inResponseTo: requestId, nameId: email, attributes: { email: [email], first_name: ['Sam'], last_name: ['Saml'], ...attributes } })
+  const response = responseFor(ctx, idp, org, {
+    inResponseTo: requestId,
+    nameId: email,
+    attributes: { email: [email], first_name: ['Sam'], last_name: ['Saml'], ...attributes },
+  })
   return b.submit(`/saml/${org.ssoName}/acs`, { SAMLResponse: toBase64(response), RelayState: url.searchParams.get('RelayState') ?? '' })
 }
 

@@ -12,16 +12,26 @@ export interface SsoOrg {
   readonly acsUrl: string
 }
 
-export async function setupSsoOrg(ctx: TestContext, idp: TestIdp, options: { slug: string; ssoName?: string; policy?: Record<string, unknown>; enable?: boolean }): Promise<SsoOrg> {
+export async function setupSsoOrg(
+  ctx: TestContext,
+  idp: TestIdp,
+  options: { slug: string; ssoName?: string; policy?: Record<string, unknown>; enable?: boolean },
+): Promise<SsoOrg> {
   const ssoName = options.ssoName ?? `${options.slug}-sso`
   const ok = (r: { status: number; json: unknown }, what: string) => {
     if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.json)}`)
   }
   ok(await operator(ctx, 'POST', '/organizations', { name: options.slug.toUpperCase(), slug: options.slug }), 'create org')
   ok(await operator(ctx, 'PUT', `/organizations/${options.slug}/sso`, { ssoName }), 'sso name')
-  ok(await operator(ctx, 'PUT', `/organizations/${options.slug}/sso/idp`, {
-    ssoUrl: `https://${options.slug}.idp.test/sso`, entityId: idp.entityId, certificates: [idp.certificatePem], signatureAlgorithm: 'rsa-sha256',
-  }), 'idp')
+  ok(
+    await operator(ctx, 'PUT', `/organizations/${options.slug}/sso/idp`, {
+      ssoUrl: `https://${options.slug}.idp.test/sso`,
+      entityId: idp.entityId,
+      certificates: [idp.certificatePem],
+      signatureAlgorithm: 'rsa-sha256',
+    }),
+    'idp',
+  )
   if (options.policy !== undefined) ok(await operator(ctx, 'PATCH', `/organizations/${options.slug}/sso/policy`, options.policy), 'policy')
   if (options.enable !== false) ok(await operator(ctx, 'POST', `/organizations/${options.slug}/sso/enable`, { skipTest: true }), 'enable')
   return { slug: options.slug, ssoName, entityId: `${ctx.config.baseUrl}/saml/${ssoName}`, acsUrl: `${ctx.config.baseUrl}/saml/${ssoName}/acs` }
@@ -43,7 +53,13 @@ export async function startSso(b: Browser, ssoName: string, query = ''): Promise
 }
 
 /** A response from `idp` for `org`, signed on the assertion unless `signed` says otherwise. */
-export function responseFor(ctx: TestContext, idp: TestIdp, org: SsoOrg, params: Partial<ResponseParams> = {}, signed: 'assertion' | 'response' | 'both' = 'assertion'): string {
+export function responseFor(
+  ctx: TestContext,
+  idp: TestIdp,
+  org: SsoOrg,
+  params: Partial<ResponseParams> = {},
+  signed: 'assertion' | 'response' | 'both' = 'assertion',
+): string {
   const xml = buildResponse({ issuer: idp.entityId, acsUrl: org.acsUrl, audience: org.entityId, now: ctx.clock.now(), ...params })
   const once = sign(xml, signed === 'response' ? 'response' : 'assertion', idp)
   return signed === 'both' ? sign(once, 'response', idp) : once
@@ -62,5 +78,10 @@ export function idpNavigation(res: LightMyRequestResponse): string {
   if (res.statusCode === 302 || res.statusCode === 303) return String(res.headers.location)
   const refresh = /<meta http-equiv="refresh" content="0;url=([^"]+)"/.exec(res.body)?.[1]
   if (res.statusCode !== 200 || refresh === undefined) throw new Error(`no way on to the IdP: ${res.statusCode} ${res.body.slice(0, 200)}`)
-  return refresh.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>')
+  return refresh
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
 }

@@ -80,16 +80,26 @@ export interface TestContext {
 }
 
 /** `mailer: 'configured'` lets the runtime choose from the config (SMTP or the outbox), as in production. */
-export async function createTestContext(options: {
-  env?: Record<string, string>; config?: Partial<Config>; mailer?: Mailer | 'configured'; now?: string
-  parseMetadata?: MetadataParser
-  /** An existing database (a restart): the context neither makes nor drops it. */
-  database?: TestDatabase
-} = {}): Promise<TestContext> {
+export async function createTestContext(
+  options: {
+    env?: Record<string, string>
+    config?: Partial<Config>
+    mailer?: Mailer | 'configured'
+    now?: string
+    parseMetadata?: MetadataParser
+    /** An existing database (a restart): the context neither makes nor drops it. */
+    database?: TestDatabase
+  } = {},
+): Promise<TestContext> {
   const config = { ...testConfig(options.env), ...options.config }
   const database: TestDatabase = options.database === undefined ? await cleanDatabase() : { ...options.database, drop: async () => {} }
   const chunks: string[] = []
-  const sink = new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done() } })
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(String(chunk))
+      done()
+    },
+  })
   const logger = createLogger('info', sink)
   const clock = fixedClock(options.now ?? '2026-11-23T12:00:00.000Z')
   const mail = capturingMailer()
@@ -98,9 +108,16 @@ export async function createTestContext(options: {
   // moment fails the catalogue query ("schema … does not exist"). That is the harness, not the code: retry.
   for (let attempt = 1; runtime === undefined; attempt++) {
     try {
-      runtime = await createRuntime({ ...config, database: database.config }, {
-        logger, clock, ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }), ...(options.parseMetadata === undefined ? {} : { parseMetadata: options.parseMetadata }), ...openOptions(database),
-      })
+      runtime = await createRuntime(
+        { ...config, database: database.config },
+        {
+          logger,
+          clock,
+          ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }),
+          ...(options.parseMetadata === undefined ? {} : { parseMetadata: options.parseMetadata }),
+          ...openOptions(database),
+        },
+      )
     } catch (error) {
       if (attempt < 3 && /does not exist/.test(String((error as Error).message))) continue
       await database.drop().catch(() => {})
@@ -110,11 +127,22 @@ export async function createTestContext(options: {
   // One SP key pair per test file instead of one per context (generation takes ~0.4 s).
   spKeyPair ??= generateKeyPair({ commonName: 'Gatehouse SP test', notBefore: new Date('2020-01-01T00:00:00Z'), years: 30 })
   const pair = await spKeyPair
-  if ((await runtime.deps.store.spKeys.listActive()).length === 0) await runtime.deps.store.spKeys.insert({ id: newId(), privateKeyEncrypted: seal(config.secretKey, pair.privateKeyPem), certificatePem: pair.certificatePem, createdAt: '2020-01-01T00:00:00.000Z' })
+  if ((await runtime.deps.store.spKeys.listActive()).length === 0)
+    await runtime.deps.store.spKeys.insert({
+      id: newId(),
+      privateKeyEncrypted: seal(config.secretKey, pair.privateKeyPem),
+      certificatePem: pair.certificatePem,
+      createdAt: '2020-01-01T00:00:00.000Z',
+    })
   const app = await buildApp(config, runtime.deps)
   await app.ready()
   return {
-    app, runtime, deps: runtime.deps, clock, mail, config,
+    app,
+    runtime,
+    deps: runtime.deps,
+    clock,
+    mail,
+    config,
     runJobs: () => runDueJobs(runtime.deps),
     linkMailedTo: async (to) => {
       await runDueJobs(runtime.deps)
@@ -136,7 +164,8 @@ export async function createTestContext(options: {
 /** Operator API call with the admin token. */
 export async function operator(ctx: TestContext, method: string, url: string, payload?: unknown) {
   const res = await ctx.app.inject({
-    method: method as 'GET', url: `/api/v1${url}`,
+    method: method as 'GET',
+    url: `/api/v1${url}`,
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
   })

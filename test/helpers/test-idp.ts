@@ -55,15 +55,27 @@ export function buildResponse(p: ResponseParams): string {
   const notOnOrAfter = p.notOnOrAfter ?? new Date(p.now.getTime() + 5 * 60_000)
   const inResponseTo = p.inResponseTo == null ? '' : ` InResponseTo="${escapeXml(p.inResponseTo)}"`
   const destination = p.destination === null ? '' : ` Destination="${escapeXml(p.destination ?? p.acsUrl)}"`
-  const attributes = Object.entries(p.attributes ?? {}).map(([name, values]) =>
-    `<saml2:Attribute Name="${escapeXml(name)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">` +
-    values.map((v) => `<saml2:AttributeValue xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">${escapeXml(v)}</saml2:AttributeValue>`).join('') +
-    '</saml2:Attribute>').join('')
-  const audience = p.audience === null ? '' : `<saml2:AudienceRestriction><saml2:Audience>${escapeXml(p.audience ?? 'urn:unset')}</saml2:Audience></saml2:AudienceRestriction>`
-  const confirmation = p.bearer === false ? '' :
-    '<saml2:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">' +
-    `<saml2:SubjectConfirmationData${inResponseTo} NotOnOrAfter="${iso(notOnOrAfter)}" Recipient="${escapeXml(p.recipient ?? p.acsUrl)}"/>` +
-    '</saml2:SubjectConfirmation>'
+  const attributes = Object.entries(p.attributes ?? {})
+    .map(
+      ([name, values]) =>
+        `<saml2:Attribute Name="${escapeXml(name)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">` +
+        values
+          .map(
+            (v) =>
+              `<saml2:AttributeValue xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">${escapeXml(v)}</saml2:AttributeValue>`,
+          )
+          .join('') +
+        '</saml2:Attribute>',
+    )
+    .join('')
+  const audience =
+    p.audience === null ? '' : `<saml2:AudienceRestriction><saml2:Audience>${escapeXml(p.audience ?? 'urn:unset')}</saml2:Audience></saml2:AudienceRestriction>`
+  const confirmation =
+    p.bearer === false
+      ? ''
+      : '<saml2:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">' +
+        `<saml2:SubjectConfirmationData${inResponseTo} NotOnOrAfter="${iso(notOnOrAfter)}" Recipient="${escapeXml(p.recipient ?? p.acsUrl)}"/>` +
+        '</saml2:SubjectConfirmation>'
   return (
     `<saml2p:Response xmlns:saml2p="urn:oasis:names:tc:SAML:2.0:protocol"${destination} ID="${p.responseId ?? uniqueId('r')}"${inResponseTo} IssueInstant="${iso(p.now)}" Version="2.0">` +
     `<saml2:Issuer xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion">${escapeXml(p.issuer)}</saml2:Issuer>` +

@@ -69,7 +69,9 @@ export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
       const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` })
       await client.connect()
       try {
-        const result = await client.query(`select pg_terminate_backend(pid) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`)
+        const result = await client.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`,
+        )
         return result.rowCount ?? 0
       } finally {
         await client.end()

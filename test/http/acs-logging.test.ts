@@ -28,7 +28,15 @@ describe('ACS log lines', () => {
     expect(res.statusCode).toBe(303)
     const lines = linesOf(String(res.headers['x-request-id']))
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatchObject({ level: 30, msg: 'signed in', event: 'sign_in', method: 'saml', org: 'acme', req: { method: 'POST', path: '/saml/acme/acs' }, res: { statusCode: 303 } })
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      msg: 'signed in',
+      event: 'sign_in',
+      method: 'saml',
+      org: 'acme',
+      req: { method: 'POST', path: '/saml/acme/acs' },
+      res: { statusCode: 303 },
+    })
     expect(typeof lines[0]!.responseTime).toBe('number')
   })
 
@@ -37,7 +45,13 @@ describe('ACS log lines', () => {
     expect(res.statusCode).toBe(403)
     const lines = linesOf(String(res.headers['x-request-id']))
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatchObject({ msg: 'SSO sign-in refused', event: 'sso_sign_in_failed', code: 'audience_mismatch', res: { statusCode: 403 }, req: { path: '/saml/acme/acs' } })
+    expect(lines[0]).toMatchObject({
+      msg: 'SSO sign-in refused',
+      event: 'sso_sign_in_failed',
+      code: 'audience_mismatch',
+      res: { statusCode: 403 },
+      req: { path: '/saml/acme/acs' },
+    })
     expect(typeof lines[0]!.reference).toBe('string')
   })
 

@@ -9,7 +9,12 @@ import { ACCEPT_DEFERRALS_MAX, ARRIVAL_WINDOW_MS, createAcsQueue } from '../../s
 function harness(budgetMs = 4, arrivalBudgetMs?: number) {
   const pending: Array<() => void> = []
   let clock = 0
-  const queue = createAcsQueue({ schedule: (callback) => pending.push(callback), now: () => clock, budgetMs, ...(arrivalBudgetMs === undefined ? {} : { arrivalBudgetMs }) })
+  const queue = createAcsQueue({
+    schedule: (callback) => pending.push(callback),
+    now: () => clock,
+    budgetMs,
+    ...(arrivalBudgetMs === undefined ? {} : { arrivalBudgetMs }),
+  })
   const flush = () => new Promise<void>((resolve) => setImmediate(resolve))
   return {
     queue,

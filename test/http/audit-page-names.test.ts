@@ -22,20 +22,23 @@ afterEach(async () => {
 })
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? sourceFiles(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : [])
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : [],
+  )
 }
 
 describe('the audit log page', () => {
   it('has a name for every action core writes', () => {
     const actions = new Set<string>()
     for (const file of sourceFiles('src')) {
-      for (const m of readFileSync(file, 'utf8').matchAll(/action: [^,}\n]*|(?:auditInOrgs|recordInOrgs)\([^)]*/g)) for (const a of m[0].matchAll(/'([a-z_]+\.[a-z_]+)'/g)) actions.add(a[1]!)
+      for (const m of readFileSync(file, 'utf8').matchAll(/action: [^,}\n]*|(?:auditInOrgs|recordInOrgs)\([^)]*/g))
+        for (const a of m[0].matchAll(/'([a-z_]+\.[a-z_]+)'/g)) actions.add(a[1]!)
     }
     expect(actions.size).toBeGreaterThan(30)
     expect([...actions].filter((a) => auditEventName(a) === undefined)).toEqual([])
   })
 
-  it('shows the event\'s name with its code beside it, and each changed field on its own line', async () => {
+  it("shows the event's name with its code beside it, and each changed field on its own line", async () => {
     await operator(ctx, 'PATCH', '/organizations/acme', { name: 'Acme Corporation' })
     const owner = await signedIn(ctx, OWNER)
     const page = (await owner.get('/orgs/acme/audit')).body

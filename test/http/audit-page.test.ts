@@ -17,7 +17,11 @@ beforeEach(async () => {
   ctx = await createTestContext()
   idp = await createTestIdp('audit-page')
   org = await setupSsoOrg(ctx, idp, { slug: 'acme', ssoName: 'acme' })
-  for (const [email, role] of [[OWNER, 'owner'], [ADMIN, 'admin'], [MEMBER, 'member']] as const) {
+  for (const [email, role] of [
+    [OWNER, 'owner'],
+    [ADMIN, 'admin'],
+    [MEMBER, 'member'],
+  ] as const) {
     await operator(ctx, 'POST', '/organizations/acme/members', { email, firstName: 'T', lastName: 'U', role, password: PASSWORD })
   }
 })
@@ -51,7 +55,7 @@ describe('the audit log page', () => {
     expect((await owner.get('/orgs/acme/audit?kind=%25')).statusCode).toBe(200)
   })
 
-  it('shows a failed sign-in\'s reason, and the refused response marked at the failed check to the owner only', async () => {
+  it("shows a failed sign-in's reason, and the refused response marked at the failed check to the owner only", async () => {
     const refused = await postAcs(browser(ctx.app), org, responseFor(ctx, idp, org, { nameId: 'x@acme.test', destination: 'https://elsewhere.test/acs' }))
     expect(refused.statusCode).toBe(403)
     const reference = /<code>([A-Za-z0-9_-]{12})<\/code>/.exec(refused.body)![1]!

@@ -46,7 +46,9 @@ describe('client timeouts on a listening server', () => {
     const socket = connect(port, '127.0.0.1')
     open.push(socket)
     let received = ''
-    socket.on('data', (chunk: Buffer) => { received += chunk.toString('utf8') })
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8')
+    })
     socket.on('error', () => {})
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
     await new Promise<void>((resolve) => socket.once('connect', resolve))
@@ -55,8 +57,12 @@ describe('client timeouts on a listening server', () => {
 
   function safetyNet<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined
-    return Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms) })])
-      .finally(() => clearTimeout(timer))
+    return Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)
+      }),
+    ]).finally(() => clearTimeout(timer))
   }
 
   // JSON allows whitespace between members: padding makes a large body without a large field.
@@ -83,7 +89,9 @@ describe('client timeouts on a listening server', () => {
     const client = await rawClient()
     client.socket.write(postHead(Buffer.byteLength(body)))
     let sent = 0
-    const trickle = setInterval(() => { if (!client.socket.destroyed && sent < body.length) client.socket.write(body[sent++]!) }, 200)
+    const trickle = setInterval(() => {
+      if (!client.socket.destroyed && sent < body.length) client.socket.write(body[sent++]!)
+    }, 200)
     try {
       await safetyNet(client.closed, 8000, 'close')
     } finally {
@@ -102,7 +110,15 @@ describe('client timeouts on a listening server', () => {
     const body = orgBody('at-once')
     const client = await rawClient()
     client.socket.write(postHead(Buffer.byteLength(body)) + body)
-    await safetyNet(new Promise<void>((resolve) => client.socket.on('data', () => { if (client.received().includes('\r\n\r\n')) resolve() })), 8000, 'answer')
+    await safetyNet(
+      new Promise<void>((resolve) =>
+        client.socket.on('data', () => {
+          if (client.received().includes('\r\n\r\n')) resolve()
+        }),
+      ),
+      8000,
+      'answer',
+    )
     expect(client.received()).toMatch(/^HTTP\/1\.1 201 /)
   })
 
@@ -121,11 +137,17 @@ describe('client timeouts on a listening server', () => {
         }
       }, 250)
     })
-    await safetyNet(new Promise<void>((resolve) => {
-      const look = () => { if (client.received().includes('\r\n\r\n')) resolve() }
-      client.socket.on('data', look)
-      look()
-    }), 8000, 'answer')
+    await safetyNet(
+      new Promise<void>((resolve) => {
+        const look = () => {
+          if (client.received().includes('\r\n\r\n')) resolve()
+        }
+        client.socket.on('data', look)
+        look()
+      }),
+      8000,
+      'answer',
+    )
     expect(client.received()).toMatch(/^HTTP\/1\.1 201 /)
     expect(await ctx.deps.store.orgs.findBySlug('paced')).toBeDefined()
   })
@@ -133,7 +155,9 @@ describe('client timeouts on a listening server', () => {
   it('closes the connection of a body trickled to the OpenID Connect token endpoint, which reads its body itself', async () => {
     const client = await rawClient()
     client.socket.write('POST /oidc/token HTTP/1.1\r\nHost: gatehouse.test\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 500\r\n\r\n')
-    const trickle = setInterval(() => { if (!client.socket.destroyed) client.socket.write('a') }, 200)
+    const trickle = setInterval(() => {
+      if (!client.socket.destroyed) client.socket.write('a')
+    }, 200)
     try {
       await safetyNet(client.closed, 8000, 'close')
     } finally {

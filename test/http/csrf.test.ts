@@ -39,7 +39,10 @@ const CASES: Case[] = [
       const b = browser(ctx.app)
       await b.get('/login')
       return {
-        b, url: '/login', form: { email: MEMBER, password: PASSWORD }, signedIn: false,
+        b,
+        url: '/login',
+        form: { email: MEMBER, password: PASSWORD },
+        signedIn: false,
         accepted: async (res) => {
           expect(res.statusCode).toBe(303)
           expect((await me(ctx, { cookie: `gh_session=${setCookie(res, 'gh_session')?.value}` })).json().email).toBe(MEMBER)
@@ -55,7 +58,10 @@ const CASES: Case[] = [
       const id = b.cookies.get('gh_session')!
       await b.get('/logout')
       return {
-        b, url: '/logout', form: {}, signedIn: true,
+        b,
+        url: '/logout',
+        form: {},
+        signedIn: true,
         accepted: async (res) => {
           expect(res.statusCode).toBe(303)
           expect((await me(ctx, { cookie: `gh_session=${id}` })).statusCode).toBe(401)
@@ -70,7 +76,10 @@ const CASES: Case[] = [
       const b = browser(ctx.app)
       await b.get('/forgot-password')
       return {
-        b, url: '/forgot-password', form: { email: MEMBER }, signedIn: false,
+        b,
+        url: '/forgot-password',
+        form: { email: MEMBER },
+        signedIn: false,
         accepted: async (res) => {
           expect(res.statusCode).toBe(200)
           expect(await ctx.linkMailedTo(MEMBER)).toContain('/reset-password?token=')
@@ -87,7 +96,10 @@ const CASES: Case[] = [
       const b = browser(ctx.app)
       await b.get(pathOf(link))
       return {
-        b, url: '/reset-password', form: { token: tokenOf(link), password: 'a brand new passphrase' }, signedIn: false,
+        b,
+        url: '/reset-password',
+        form: { token: tokenOf(link), password: 'a brand new passphrase' },
+        signedIn: false,
         accepted: async (res) => {
           expect(res.statusCode).toBe(303)
           expect((await browser(ctx.app).submit('/login', '/login', { email: MEMBER, password: 'a brand new passphrase' })).statusCode).toBe(303)
@@ -102,12 +114,15 @@ const CASES: Case[] = [
       const b = browser(ctx.app)
       await b.get(pathOf(link))
       return {
-        b, url: '/setup', signedIn: false,
+        b,
+        url: '/setup',
+        signedIn: false,
         form: { token: tokenOf(link), orgName: 'Acme', orgSlug: 'acme', email: OWNER, firstName: 'Olivia', lastName: 'Owner', password: PASSWORD },
         accepted: async (res) => {
           expect(res.statusCode).toBe(303)
-          expect((await operator(ctx, 'GET', '/organizations/acme/members')).json.data.map((m: { email: string; role: string }) => [m.email, m.role]))
-            .toEqual([[OWNER, 'owner']])
+          expect((await operator(ctx, 'GET', '/organizations/acme/members')).json.data.map((m: { email: string; role: string }) => [m.email, m.role])).toEqual([
+            [OWNER, 'owner'],
+          ])
         },
       }
     },
@@ -121,7 +136,9 @@ const CASES: Case[] = [
       const b = browser(ctx.app)
       await b.get(pathOf(link))
       return {
-        b, url: '/invitations/accept', signedIn: false,
+        b,
+        url: '/invitations/accept',
+        signedIn: false,
         form: { token: tokenOf(link), firstName: 'Nina', lastName: 'New', password: PASSWORD },
         accepted: async (res) => {
           expect(res.statusCode).toBe(303)
@@ -137,10 +154,16 @@ const CASES: Case[] = [
       const b = await signedIn(ctx, OWNER)
       await b.get('/orgs/acme/members')
       return {
-        b, url: `/orgs/acme/members/${memberId}`, signedIn: true, form: { role: 'admin', 'ws.prod': 'viewer' },
+        b,
+        url: `/orgs/acme/members/${memberId}`,
+        signedIn: true,
+        form: { role: 'admin', 'ws.prod': 'viewer' },
         accepted: async (res) => {
           expect(res.statusCode).toBe(303)
-          expect((await operator(ctx, 'GET', `/organizations/acme/members/${memberId}`)).json).toMatchObject({ role: 'admin', workspaceRoles: { prod: 'viewer' } })
+          expect((await operator(ctx, 'GET', `/organizations/acme/members/${memberId}`)).json).toMatchObject({
+            role: 'admin',
+            workspaceRoles: { prod: 'viewer' },
+          })
         },
       }
     },
@@ -152,7 +175,10 @@ const CASES: Case[] = [
       const b = await signedIn(ctx, OWNER)
       await b.get('/orgs/acme/members')
       return {
-        b, url: `/orgs/acme/members/${memberId}/remove`, signedIn: true, form: {},
+        b,
+        url: `/orgs/acme/members/${memberId}/remove`,
+        signedIn: true,
+        form: {},
         accepted: async (res) => {
           expect(res.statusCode).toBe(303)
           expect((await operator(ctx, 'GET', `/organizations/acme/members/${memberId}`)).status).toBe(404)
@@ -167,7 +193,10 @@ const CASES: Case[] = [
       const b = await signedIn(ctx, OWNER)
       await b.get('/orgs/acme/members')
       return {
-        b, url: '/orgs/acme/invitations', signedIn: true, form: { email: 'new@acme.test', role: 'member' },
+        b,
+        url: '/orgs/acme/invitations',
+        signedIn: true,
+        form: { email: 'new@acme.test', role: 'member' },
         accepted: async (res) => {
           expect(res.statusCode).toBe(303)
           expect(await ctx.linkMailedTo('new@acme.test')).toContain('/invitations/accept?token=')
@@ -184,7 +213,10 @@ const CASES: Case[] = [
       const b = await signedIn(ctx, OWNER)
       await b.get('/orgs/acme/members')
       return {
-        b, url: `/orgs/acme/invitations/${invitation.id}/revoke`, signedIn: true, form: {},
+        b,
+        url: `/orgs/acme/invitations/${invitation.id}/revoke`,
+        signedIn: true,
+        form: {},
         accepted: async (res) => {
           expect(res.statusCode).toBe(303)
           expect((await browser(ctx.app).get(pathOf(link))).statusCode).toBe(410)
@@ -234,7 +266,7 @@ describe.each(CASES)('$route', ({ prepare }) => {
     await expectRefusedAndNothingChanged((p) => postForm(ctx, p.b, p.url, { ...p.form, _csrf: '' }))
   })
 
-  it('rejects the form carrying another browser\'s CSRF token and changes nothing', async () => {
+  it("rejects the form carrying another browser's CSRF token and changes nothing", async () => {
     let foreign = ''
     await expectRefusedAndNothingChanged(
       (p) => postForm(ctx, p.b, p.url, { ...p.form, _csrf: foreign }),
@@ -250,14 +282,14 @@ describe.each(CASES)('$route', ({ prepare }) => {
     await expectRefusedAndNothingChanged((p) => postForm(ctx, p.b, p.url, { ...p.form, _csrf: p.b.csrf() }, { origin: 'https://evil.test' }))
   })
 
-  it('accepts the same form with the page\'s own token', async () => {
+  it("accepts the same form with the page's own token", async () => {
     const p = await prepare(ctx)
     const res = await postForm(ctx, p.b, p.url, { ...p.form, _csrf: p.b.csrf() })
     expect(refusalCode(ctx, res)).toBeUndefined()
     await p.accepted(res)
   })
 
-  it('accepts the same form with the page\'s own token and our own Origin', async () => {
+  it("accepts the same form with the page's own token and our own Origin", async () => {
     const p = await prepare(ctx)
     const res = await postForm(ctx, p.b, p.url, { ...p.form, _csrf: p.b.csrf() }, { origin: OUR_ORIGIN })
     expect(refusalCode(ctx, res)).toBeUndefined()
@@ -306,7 +338,8 @@ describe('the Origin check', () => {
     const b = browser(ctx.app)
     await b.get('/login')
     const res = await ctx.app.inject({
-      method: 'POST', url: '/login',
+      method: 'POST',
+      url: '/login',
       headers: { cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'text/plain' },
       payload: `_csrf=${b.csrf()}&email=${MEMBER}&password=${PASSWORD}`,
     })

@@ -70,7 +70,12 @@ describe('NUL, lone surrogates and bytes that are not UTF-8', () => {
   it('refuses a JSON body whose bytes are not UTF-8 with 400 validation_failed', async () => {
     await start()
     const raw = Buffer.concat([Buffer.from('{"name":"Acme '), Buffer.from([0xff, 0xc0, 0x80]), Buffer.from('"}')])
-    const res = await ctx.app.inject({ method: 'PATCH', url: '/api/v1/organizations/acme', headers: { authorization: operatorAuth, 'content-type': 'application/json' }, payload: raw })
+    const res = await ctx.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/organizations/acme',
+      headers: { authorization: operatorAuth, 'content-type': 'application/json' },
+      payload: raw,
+    })
     expectApiError(res, 400, 'validation_failed')
     expect((await operator(ctx, 'GET', '/organizations/acme')).json.name).toBe('Acme')
   })
@@ -88,9 +93,22 @@ describe('NUL, lone surrogates and bytes that are not UTF-8', () => {
     await b.get('/dashboard')
     const csrf = b.csrf()
     const before = await snapshot(ctx)
-    const bodies = [`_csrf=${csrf}&firstName=Olivia%00x&lastName=Owner`, `_csrf=${csrf}&firstName=Olivia%FF&lastName=Owner`, `_csrf=${csrf}&firstName=Olivia%ED%A0%80`, `_csrf=${csrf}&firstName=Ol%zzivia`]
-    for (const payload of [...bodies.map((text) => Buffer.from(text)), Buffer.concat([Buffer.from(`_csrf=${csrf}&firstName=Olivia`), Buffer.from([0xff, 0xfe])])]) {
-      const res = await ctx.app.inject({ method: 'POST', url: '/setup', headers: { cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'application/x-www-form-urlencoded' }, payload })
+    const bodies = [
+      `_csrf=${csrf}&firstName=Olivia%00x&lastName=Owner`,
+      `_csrf=${csrf}&firstName=Olivia%FF&lastName=Owner`,
+      `_csrf=${csrf}&firstName=Olivia%ED%A0%80`,
+      `_csrf=${csrf}&firstName=Ol%zzivia`,
+    ]
+    for (const payload of [
+      ...bodies.map((text) => Buffer.from(text)),
+      Buffer.concat([Buffer.from(`_csrf=${csrf}&firstName=Olivia`), Buffer.from([0xff, 0xfe])]),
+    ]) {
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/setup',
+        headers: { cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'application/x-www-form-urlencoded' },
+        payload,
+      })
       expectPage(res, 400)
       expect(refusalCode(ctx, res)).toBe('validation_failed')
     }
@@ -107,9 +125,17 @@ describe('NUL, lone surrogates and bytes that are not UTF-8', () => {
     expectApiError(api.res, 400, 'validation_failed')
     expect(api.json.error.message).toContain('"name" is too long')
     expect(api.json.error.message).not.toContain(long.slice(0, 100))
-    const nested = await call(ctx, 'PATCH', '/organizations/acme/sso/policy', { authorization: operatorAuth, payload: { apiAllowList: ['ok@acme.test', `${long}@acme.test`] } })
+    const nested = await call(ctx, 'PATCH', '/organizations/acme/sso/policy', {
+      authorization: operatorAuth,
+      payload: { apiAllowList: ['ok@acme.test', `${long}@acme.test`] },
+    })
     expectApiError(nested.res, 400, 'validation_failed')
-    const page = await ctx.app.inject({ method: 'POST', url: '/setup', headers: { cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${b.csrf()}&firstName=${long}&lastName=Owner` })
+    const page = await ctx.app.inject({
+      method: 'POST',
+      url: '/setup',
+      headers: { cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${b.csrf()}&firstName=${long}&lastName=Owner`,
+    })
     expectPage(page, 400)
     expect(refusalCode(ctx, page)).toBe('validation_failed')
     expect(await snapshot(ctx)).toEqual(before)
@@ -148,7 +174,7 @@ describe('NUL, lone surrogates and bytes that are not UTF-8', () => {
   })
 })
 
-describe('the framework\'s own refusals go through the error handler', () => {
+describe("the framework's own refusals go through the error handler", () => {
   it('answers an unknown page with the 404 page and an unknown API route with the API error, neither echoing the path', async () => {
     await start()
     const page = await ctx.app.inject({ method: 'GET', url: `/no-such-${MARK}` })
@@ -163,7 +189,7 @@ describe('the framework\'s own refusals go through the error handler', () => {
     expect(oidc.body).not.toContain(MARK)
   })
 
-  it('answers a path parameter over 100 characters with 414 as the page or API error, not Fastify\'s JSON quoting the URL', async () => {
+  it("answers a path parameter over 100 characters with 414 as the page or API error, not Fastify's JSON quoting the URL", async () => {
     await start()
     const long = MARK.repeat(10)
     const api = await ctx.app.inject({ method: 'GET', url: `/api/v1/organizations/${long}`, headers: { authorization: operatorAuth } })
@@ -190,21 +216,41 @@ describe('the framework\'s own refusals go through the error handler', () => {
 
   it('answers a body over the limit with 413, malformed JSON with 400 and another content type with 415, each with the security headers', async () => {
     await start()
-    const big = await ctx.app.inject({ method: 'POST', url: '/api/v1/organizations', headers: { authorization: operatorAuth, 'content-type': 'application/json' }, payload: JSON.stringify({ name: MARK.repeat(100_000) }) })
+    const big = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/organizations',
+      headers: { authorization: operatorAuth, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: MARK.repeat(100_000) }),
+    })
     expectApiError(big, 413, 'payload_too_large')
     expect(big.body).not.toContain(MARK)
-    const bigForm = await ctx.app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `email=${MARK.repeat(10_000)}` })
+    const bigForm = await ctx.app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `email=${MARK.repeat(10_000)}`,
+    })
     expectPage(bigForm, 413)
     expect(bigForm.body).not.toContain(MARK)
-    const badJson = await ctx.app.inject({ method: 'POST', url: '/api/v1/organizations', headers: { authorization: operatorAuth, 'content-type': 'application/json' }, payload: `{"name": "${MARK}"` })
+    const badJson = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/organizations',
+      headers: { authorization: operatorAuth, 'content-type': 'application/json' },
+      payload: `{"name": "${MARK}"`,
+    })
     expectApiError(badJson, 400, 'validation_failed')
     expect(badJson.body).not.toContain(MARK)
-    const text = await ctx.app.inject({ method: 'POST', url: '/api/v1/organizations', headers: { authorization: operatorAuth, 'content-type': 'text/plain' }, payload: MARK })
+    const text = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/organizations',
+      headers: { authorization: operatorAuth, 'content-type': 'text/plain' },
+      payload: MARK,
+    })
     expectApiError(text, 415, 'unsupported_media_type')
     expect(text.body).not.toContain(MARK)
   })
 
-  it('answers /oidc with a query (which crashed the provider\'s router) below 500', async () => {
+  it("answers /oidc with a query (which crashed the provider's router) below 500", async () => {
     await start()
     const res = await ctx.app.inject({ method: 'GET', url: '/oidc?x=1' })
     expect(res.statusCode).toBe(404)
@@ -213,7 +259,7 @@ describe('the framework\'s own refusals go through the error handler', () => {
   })
 })
 
-describe('refusals by node\'s HTTP parser, on a listening server', () => {
+describe("refusals by node's HTTP parser, on a listening server", () => {
   async function rawRequest(path: string, headers: Record<string, string>): Promise<Answer> {
     await ctx.app.listen({ host: '127.0.0.1', port: 0 })
     const { port } = ctx.app.server.address() as AddressInfo
@@ -221,7 +267,9 @@ describe('refusals by node\'s HTTP parser, on a listening server', () => {
       const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
         let body = ''
         res.setEncoding('utf8')
-        res.on('data', (chunk: string) => { body += chunk })
+        res.on('data', (chunk: string) => {
+          body += chunk
+        })
         res.on('end', () => resolve({ statusCode: res.statusCode!, headers: res.headers, body }))
       })
       req.on('error', reject)
@@ -256,4 +304,3 @@ describe('refusals by node\'s HTTP parser, on a listening server', () => {
     expect(res.statusCode).toBe(200)
   })
 })
-

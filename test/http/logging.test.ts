@@ -57,7 +57,15 @@ beforeAll(async () => {
   secrets.set('setup token', tokenOf(setupLink))
   const operatorBrowser = trackedBrowser('setup')
   await operatorBrowser.get(pathOf(setupLink))
-  const setup = await operatorBrowser.post('/setup', { token: tokenOf(setupLink), orgName: 'Globex', orgSlug: 'globex', email: 'gina@globex.test', firstName: 'Gina', lastName: 'G', password: SETUP_PASSWORD })
+  const setup = await operatorBrowser.post('/setup', {
+    token: tokenOf(setupLink),
+    orgName: 'Globex',
+    orgSlug: 'globex',
+    email: 'gina@globex.test',
+    firstName: 'Gina',
+    lastName: 'G',
+    password: SETUP_PASSWORD,
+  })
   expect(setup.statusCode).toBe(303)
   await operatorBrowser.get('/dashboard')
 
@@ -90,16 +98,23 @@ beforeAll(async () => {
   const badBearer = 'gha_thisIsNotARealTokenButLooksLikeOne123456'
   secrets.set('bad bearer', badBearer)
   expect(track(await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${badBearer}` } })).statusCode).toBe(401)
-  expect(track(await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/password', payload: { email: MEMBER, password: WRONG_PASSWORD, org: 'acme' } })).statusCode).toBe(401)
+  expect(
+    track(await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/password', payload: { email: MEMBER, password: WRONG_PASSWORD, org: 'acme' } })).statusCode,
+  ).toBe(401)
 
   // A personal API token: created through the API and through the page, used, refused, revoked.
-  const created = track(await ctx.app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: { authorization: `Bearer ${token}` }, payload: { name: 'logged?' } }))
+  const created = track(
+    await ctx.app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: { authorization: `Bearer ${token}` }, payload: { name: 'logged?' } }),
+  )
   expect(created.statusCode).toBe(201)
   const personal = created.json().token as string
   secrets.set('personal api token', personal)
   secrets.set('personal api token without prefix', personal.slice('ghpt_'.length))
   expect(track(await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${personal}` } })).statusCode).toBe(200)
-  expect(track(await ctx.app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: { authorization: `Bearer ${personal}` }, payload: { name: 'minted' } })).statusCode).toBe(403)
+  expect(
+    track(await ctx.app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: { authorization: `Bearer ${personal}` }, payload: { name: 'minted' } }))
+      .statusCode,
+  ).toBe(403)
   const badPersonal = `ghpt_${'Q'.repeat(43)}`
   secrets.set('bad personal token', badPersonal)
   expect(track(await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${badPersonal}` } })).statusCode).toBe(401)
@@ -110,7 +125,10 @@ beforeAll(async () => {
   const fromPage = await tokensPage.post('/orgs/acme/tokens', { name: 'from the page', expiresInDays: '7' })
   expect(fromPage.statusCode).toBe(201)
   secrets.set('personal api token from the page', /ghpt_[A-Za-z0-9_-]{43}/.exec(fromPage.body)![0])
-  expect(track(await ctx.app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${created.json().id as string}`, headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(204)
+  expect(
+    track(await ctx.app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${created.json().id as string}`, headers: { authorization: `Bearer ${token}` } }))
+      .statusCode,
+  ).toBe(204)
   expect(track(await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${personal}` } })).statusCode).toBe(401)
 
   // An invitation, sent from the page and accepted.
@@ -123,24 +141,40 @@ beforeAll(async () => {
   secrets.set('invitation token', tokenOf(inviteLink))
   const nina = trackedBrowser('nina')
   await nina.get(pathOf(inviteLink))
-  expect((await nina.post('/invitations/accept', { token: tokenOf(inviteLink), firstName: 'Nina', lastName: 'N', password: INVITEE_PASSWORD })).statusCode).toBe(303)
+  expect(
+    (await nina.post('/invitations/accept', { token: tokenOf(inviteLink), firstName: 'Nina', lastName: 'N', password: INVITEE_PASSWORD })).statusCode,
+  ).toBe(303)
 
   // A refused form, and sign-out.
   await max.get('/dashboard')
-  const refused = track(await ctx.app.inject({
-    method: 'POST', url: '/logout', payload: `_csrf=forged-token-value&password=${encodeURIComponent(PASSWORD)}`,
-    headers: { cookie: cookieHeader(max.b), 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.test' },
-  }))
+  const refused = track(
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/logout',
+      payload: `_csrf=forged-token-value&password=${encodeURIComponent(PASSWORD)}`,
+      headers: { cookie: cookieHeader(max.b), 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.test' },
+    }),
+  )
   expect(refused.statusCode).toBe(403)
   await max.get('/logout')
-  const realTokenForeignOrigin = track(await ctx.app.inject({
-    method: 'POST', url: '/logout', payload: `_csrf=${max.b.csrf()}`,
-    headers: { cookie: cookieHeader(max.b), 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.test' },
-  }))
+  const realTokenForeignOrigin = track(
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/logout',
+      payload: `_csrf=${max.b.csrf()}`,
+      headers: { cookie: cookieHeader(max.b), 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.test' },
+    }),
+  )
   expect(realTokenForeignOrigin.statusCode).toBe(403)
   await owner.post('/logout', {})
 
-  for (const [name, value] of [['password', PASSWORD], ['wrong password', WRONG_PASSWORD], ['new password', NEW_PASSWORD], ['invitee password', INVITEE_PASSWORD], ['setup password', SETUP_PASSWORD]] as const) {
+  for (const [name, value] of [
+    ['password', PASSWORD],
+    ['wrong password', WRONG_PASSWORD],
+    ['new password', NEW_PASSWORD],
+    ['invitee password', INVITEE_PASSWORD],
+    ['setup password', SETUP_PASSWORD],
+  ] as const) {
     secrets.set(name, value)
   }
 })
@@ -177,7 +211,9 @@ describe('the logs', () => {
   })
 
   it('log no query string, where one-time links carry their tokens', () => {
-    const paths = logLines(ctx).map((line) => (line.req as { path?: string } | undefined)?.path).filter((p) => p !== undefined)
+    const paths = logLines(ctx)
+      .map((line) => (line.req as { path?: string } | undefined)?.path)
+      .filter((p) => p !== undefined)
     expect(paths.length).toBeGreaterThan(0)
     expect(paths.filter((p) => p.includes('?'))).toEqual([])
   })
@@ -189,7 +225,10 @@ describe('the logs', () => {
     for (const id of ids) {
       expect(id).toMatch(/^[0-9a-f-]{36}$/)
       const mine = lines.filter((line) => line.reqId === id)
-      expect(mine.map((line) => line.msg), id).toEqual(expect.arrayContaining(['incoming request', 'request completed']))
+      expect(
+        mine.map((line) => line.msg),
+        id,
+      ).toEqual(expect.arrayContaining(['incoming request', 'request completed']))
     }
   })
 })

@@ -21,7 +21,13 @@ afterEach(async () => {
 /** A mail server that accepts the connection and never answers. */
 function hangingMailer(): Mailer & { calls: MailMessage[] } {
   const calls: MailMessage[] = []
-  return { calls, send: (m) => { calls.push(m); return new Promise<void>(() => {}) } }
+  return {
+    calls,
+    send: (m) => {
+      calls.push(m)
+      return new Promise<void>(() => {})
+    },
+  }
 }
 
 /** The response, or a failure naming the route if it has not answered within 10 s. */
@@ -40,8 +46,18 @@ describe('with a mail server that never answers', () => {
     await seedAcme(ctx)
     const idp = await createTestIdp('hanging-mail')
     expect((await operator(ctx, 'PUT', '/organizations/acme/sso', { ssoName: 'acme' })).status).toBe(201)
-    expect((await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://idp.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] })).status).toBe(200)
-    expect((await operator(ctx, 'POST', '/organizations/acme/members', { email: 'sso-only@acme.test', firstName: 'S', lastName: 'O', role: 'member' })).status).toBe(201)
+    expect(
+      (
+        await operator(ctx, 'PUT', '/organizations/acme/sso/idp', {
+          ssoUrl: 'https://idp.test/sso',
+          entityId: idp.entityId,
+          certificates: [idp.certificatePem],
+        })
+      ).status,
+    ).toBe(200)
+    expect(
+      (await operator(ctx, 'POST', '/organizations/acme/members', { email: 'sso-only@acme.test', firstName: 'S', lastName: 'O', role: 'member' })).status,
+    ).toBe(201)
     const owner = await signedIn(ctx, OWNER)
 
     const forgot = await answered('POST /forgot-password', browser(ctx.app).submit('/forgot-password', '/forgot-password', { email: MEMBER }))
@@ -80,10 +96,12 @@ describe('a mail queued with its cause', () => {
   it('is rolled back with the change that failed after queueing it', async () => {
     ctx = await createTestContext()
     await seedAcme(ctx)
-    await expect(ctx.deps.store.transaction(async (tx) => {
-      await enqueueMail(tx, ctx.config.secretKey, { to: MEMBER, subject: 's', text: 't' }, ctx.clock.now())
-      throw new Error('the cause failed')
-    })).rejects.toThrow('the cause failed')
+    await expect(
+      ctx.deps.store.transaction(async (tx) => {
+        await enqueueMail(tx, ctx.config.secretKey, { to: MEMBER, subject: 's', text: 't' }, ctx.clock.now())
+        throw new Error('the cause failed')
+      }),
+    ).rejects.toThrow('the cause failed')
     expect(await ctx.deps.store.jobs.list()).toEqual([])
     expect(await ctx.sentMail()).toEqual([])
   })
@@ -91,18 +109,30 @@ describe('a mail queued with its cause', () => {
 
 /** Records every store call core makes, by store and method name. */
 function recordingStore(store: Store, calls: string[]): Store {
-  const wrap = <S extends object>(name: string, target: S): S => new Proxy(target, {
-    get: (t, key, receiver) => {
-      const value = Reflect.get(t, key, receiver) as unknown
-      if (typeof value !== 'function') return value
-      return (...args: unknown[]) => {
-        calls.push(`${name}.${String(key)}`)
-        return (value as (...a: unknown[]) => unknown).apply(t, args)
-      }
+  const wrap = <S extends object>(name: string, target: S): S =>
+    new Proxy(target, {
+      get: (t, key, receiver) => {
+        const value = Reflect.get(t, key, receiver) as unknown
+        if (typeof value !== 'function') return value
+        return (...args: unknown[]) => {
+          calls.push(`${name}.${String(key)}`)
+          return (value as (...a: unknown[]) => unknown).apply(t, args)
+        }
+      },
+    })
+  const stores = Object.fromEntries(
+    Object.entries(store)
+      .filter(([k]) => k !== 'transaction')
+      .map(([k, v]) => [k, wrap(k, v as object)]),
+  ) as unknown as Stores
+  return {
+    ...stores,
+    transaction: (work) => {
+      calls.push('transaction')
+      return store.transaction((tx) => work(tx))
     },
-  })
-  const stores = Object.fromEntries(Object.entries(store).filter(([k]) => k !== 'transaction').map(([k, v]) => [k, wrap(k, v as object)])) as unknown as Stores
-  return { ...stores, transaction: (work) => { calls.push('transaction'); return store.transaction((tx) => work(tx)) }, settleWrites: () => store.settleWrites() }
+    settleWrites: () => store.settleWrites(),
+  }
 }
 
 describe('forgot password', () => {

@@ -75,13 +75,13 @@ describe('what an admin may do', () => {
   it('cannot invite an owner (403), but can invite a member', async () => {
     const res = await admin.post('/orgs/acme/invitations', { email: INVITEE, role: 'owner' })
     expect(res.statusCode).toBe(403)
-    expect((await ctx.sentMail())).toHaveLength(0)
+    expect(await ctx.sentMail()).toHaveLength(0)
     expect(await ctx.runtime.db.selectFrom('invitations').select('id').execute()).toHaveLength(0)
     expect((await admin.post('/orgs/acme/invitations', { email: INVITEE, role: 'member' })).statusCode).toBe(303)
     expect(await ctx.linkMailedTo(INVITEE)).toContain('/invitations/accept?token=')
   })
 
-  it('cannot revoke an owner\'s invitation to be owner (403), but can revoke a member\'s', async () => {
+  it("cannot revoke an owner's invitation to be owner (403), but can revoke a member's", async () => {
     const owner = await signedIn(ctx, OWNER)
     await invite(owner, { email: 'future-owner@acme.test', role: 'owner' })
     await invite(owner, { email: INVITEE, role: 'member' })
@@ -105,7 +105,12 @@ describe('changing a member through the page form', () => {
     expect(formFieldNames(page.body, formId)).toEqual(['allowWithoutSso', 'role', 'ws.prod', 'ws.staging'])
     expect(page.body).toContain(`<form method="post" action="/orgs/acme/members/${acme.memberId}" id="${formId}"`)
 
-    const saved = await owner.post(`/orgs/acme/members/${acme.memberId}`, { role: 'admin', allowWithoutSso: 'on', 'ws.prod': 'viewer', 'ws.staging': 'developer' })
+    const saved = await owner.post(`/orgs/acme/members/${acme.memberId}`, {
+      role: 'admin',
+      allowWithoutSso: 'on',
+      'ws.prod': 'viewer',
+      'ws.staging': 'developer',
+    })
     expect(saved.statusCode).toBe(303)
     expect(saved.headers.location).toBe('/orgs/acme/members?notice=saved')
     expect((await member(MEMBER)).json).toMatchObject({ role: 'admin', allowWithoutSso: true, workspaceRoles: { prod: 'viewer', staging: 'developer' } })

@@ -4,7 +4,19 @@ import { days, minutes } from '../../src/core/clock.js'
 import { browser, type Browser } from '../helpers/browser.js'
 import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
 import {
-  ADMIN, MEMBER, OWNER, PASSWORD, acceptInvitation, acmeMember, inviteThroughPage as invite, me, pathOf, refusalCode, seedAcme, signedIn, type Acme,
+  ADMIN,
+  MEMBER,
+  OWNER,
+  PASSWORD,
+  acceptInvitation,
+  acmeMember,
+  inviteThroughPage as invite,
+  me,
+  pathOf,
+  refusalCode,
+  seedAcme,
+  signedIn,
+  type Acme,
 } from './support.js'
 
 const INVITEE = 'nina@acme.test'
@@ -38,9 +50,20 @@ describe('inviting a member through the page', () => {
     expect(res.statusCode).toBe(303)
     expect(res.headers.location).toBe('/dashboard')
 
-    expect((await member(INVITEE)).json).toMatchObject({ email: INVITEE, firstName: 'Nina', lastName: 'New', role: 'admin', workspaceRoles: { prod: 'developer' }, hasPassword: true })
-    expect((await me(ctx, { cookie: `gh_session=${b.cookies.get('gh_session')}` })).json())
-      .toMatchObject({ email: INVITEE, org: 'acme', orgRole: 'admin', workspaceRoles: { prod: 'developer' } })
+    expect((await member(INVITEE)).json).toMatchObject({
+      email: INVITEE,
+      firstName: 'Nina',
+      lastName: 'New',
+      role: 'admin',
+      workspaceRoles: { prod: 'developer' },
+      hasPassword: true,
+    })
+    expect((await me(ctx, { cookie: `gh_session=${b.cookies.get('gh_session')}` })).json()).toMatchObject({
+      email: INVITEE,
+      org: 'acme',
+      orgRole: 'admin',
+      workspaceRoles: { prod: 'developer' },
+    })
     expect((await b.get('/dashboard')).statusCode).toBe(200)
     expect((await browser(ctx.app).submit('/login', '/login', { email: INVITEE, password: PASSWORD })).statusCode).toBe(303)
   })
@@ -117,7 +140,10 @@ describe('inviting a member through the page', () => {
     expect(weak.res.statusCode).toBe(422)
     expect(weak.res.body).toContain('id="f-password-error"')
     expect((await member(INVITEE)).status).toBe(404)
-    expect((await weak.b.post('/invitations/accept', { token: new URL(link).searchParams.get('token')!, firstName: 'Nina', lastName: 'New', password: PASSWORD })).statusCode).toBe(303)
+    expect(
+      (await weak.b.post('/invitations/accept', { token: new URL(link).searchParams.get('token')!, firstName: 'Nina', lastName: 'New', password: PASSWORD }))
+        .statusCode,
+    ).toBe(303)
   })
 })
 
@@ -126,7 +152,10 @@ describe('an invitation to someone who already has a password', () => {
 
   beforeEach(async () => {
     expect((await operator(ctx, 'POST', '/organizations', { name: 'Globex', slug: 'globex' })).status).toBe(201)
-    expect((await operator(ctx, 'POST', '/organizations/globex/members', { email: GINA, firstName: 'Gina', lastName: 'Globex', role: 'member', password: PASSWORD })).status).toBe(201)
+    expect(
+      (await operator(ctx, 'POST', '/organizations/globex/members', { email: GINA, firstName: 'Gina', lastName: 'Globex', role: 'member', password: PASSWORD }))
+        .status,
+    ).toBe(201)
     const owner = await signedIn(ctx, OWNER)
     expect((await invite(owner, { email: GINA, role: 'member', 'ws.prod': 'viewer' })).statusCode).toBe(303)
   })
@@ -184,7 +213,7 @@ describe('who may open the members page', () => {
     expect((await (await signedIn(ctx, ADMIN)).get('/orgs/acme/members')).statusCode).toBe(200)
   })
 
-  it('refuses a plain member\'s forms with 403 and changes nothing, though an owner\'s same form works', async () => {
+  it("refuses a plain member's forms with 403 and changes nothing, though an owner's same form works", async () => {
     const max = await signedIn(ctx, MEMBER)
     await max.get('/dashboard')
     const forms: [string, Record<string, string>][] = [
@@ -199,7 +228,7 @@ describe('who may open the members page', () => {
     }
     expect((await member(MEMBER)).json.role).toBe('member')
     expect((await member(ADMIN)).status).toBe(200)
-    expect((await ctx.sentMail())).toHaveLength(0)
+    expect(await ctx.sentMail()).toHaveLength(0)
 
     const owner = await signedIn(ctx, OWNER)
     await owner.get('/orgs/acme/members')
@@ -222,7 +251,7 @@ describe('who may open the members page', () => {
     expect((await owner.get('/orgs/globex/members')).statusCode).toBe(403)
   })
 
-  it('cannot reach a member of another org through its own org\'s address', async () => {
+  it("cannot reach a member of another org through its own org's address", async () => {
     expect((await operator(ctx, 'POST', '/organizations', { name: 'Globex', slug: 'globex' })).status).toBe(201)
     const other = await operator(ctx, 'POST', '/organizations/globex/members', { email: 'gina@globex.test', firstName: 'Gina', lastName: 'G', role: 'member' })
     const owner = await signedIn(ctx, OWNER)

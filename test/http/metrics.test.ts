@@ -63,7 +63,9 @@ describe('GET /metrics', () => {
   })
 
   it('refuses a metrics token shorter than 24 characters at start', () => {
-    expect(() => loadConfig({ GATEHOUSE_DATA_DIR: '/nonexistent-gatehouse-test-data', GATEHOUSE_SECRET_KEY: '11'.repeat(32), GATEHOUSE_METRICS_TOKEN: 'short' })).toThrow(/GATEHOUSE_METRICS_TOKEN: expected at least 24 characters, got 5/)
+    expect(() =>
+      loadConfig({ GATEHOUSE_DATA_DIR: '/nonexistent-gatehouse-test-data', GATEHOUSE_SECRET_KEY: '11'.repeat(32), GATEHOUSE_METRICS_TOKEN: 'short' }),
+    ).toThrow(/GATEHOUSE_METRICS_TOKEN: expected at least 24 characters, got 5/)
   })
 
   it('counts sign-ins of each kind by method, outcome and failure code, with no email or SSO name in any label', async () => {
@@ -80,7 +82,9 @@ describe('GET /metrics', () => {
     expect((await browser(ctx.app).submit('/login', '/login', { email: 'bob@beta.test', password: PASSWORD })).statusCode).toBe(303)
     expect((await browser(ctx.app).submit('/login', '/login', { email: 'bob@beta.test', password: 'wrong password!' })).statusCode).toBe(401)
     // API password sign-in.
-    expect((await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/password', payload: { email: 'bob@beta.test', password: PASSWORD, org: 'beta' } })).statusCode).toBe(200)
+    expect(
+      (await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/password', payload: { email: 'bob@beta.test', password: PASSWORD, org: 'beta' } })).statusCode,
+    ).toBe(200)
     // SSO: a signed-in member, then a response with the wrong audience.
     const b = browser(ctx.app)
     const { requestId } = await startSso(b, acme.ssoName)

@@ -77,7 +77,18 @@ describe('every page', () => {
     const setupLink = (await issueSetupLink(ctx.deps))!
     const anonymous = browser(ctx.app)
     fetched.set('/setup?token=…', await anonymous.get(pathOf(setupLink)))
-    fetched.set('/setup with field errors', await anonymous.post('/setup', { token: new URL(setupLink).searchParams.get('token')!, orgName: '', orgSlug: 'x', email: 'no', firstName: '', lastName: '', password: '' }))
+    fetched.set(
+      '/setup with field errors',
+      await anonymous.post('/setup', {
+        token: new URL(setupLink).searchParams.get('token')!,
+        orgName: '',
+        orgSlug: 'x',
+        email: 'no',
+        firstName: '',
+        lastName: '',
+        password: '',
+      }),
+    )
 
     const acme = await seedAcme(ctx)
     await inviteMember(ctx.deps, 'acme', { email: 'nina@acme.test', role: 'member', workspaceRoles: { prod: 'viewer' } }, { kind: 'operator' })
@@ -100,20 +111,35 @@ describe('every page', () => {
       ['/forgot-password', () => fresh().get('/forgot-password')],
       ['/forgot-password sent', () => fresh().submit('/forgot-password', '/forgot-password', { email: 'someone@acme.test' })],
       ['/reset-password?token=…', () => fresh().get(pathOf(resetLink))],
-      ['/reset-password with a field error', () => afterGet(fresh(), pathOf(resetLink), '/reset-password', { token: new URL(resetLink).searchParams.get('token')!, password: 'short' })],
+      [
+        '/reset-password with a field error',
+        () => afterGet(fresh(), pathOf(resetLink), '/reset-password', { token: new URL(resetLink).searchParams.get('token')!, password: 'short' }),
+      ],
       ['/reset-password with a used link', () => fresh().get('/reset-password?token=used')],
       ['/setup?token=…', async () => fetched.get('/setup?token=…')!],
       ['/setup with field errors', async () => fetched.get('/setup with field errors')!],
       ['/setup once closed', () => fresh().get(pathOf(setupLink))],
       ['/invitations/accept?token=…', () => fresh().get(pathOf(inviteLink))],
-      ['/invitations/accept with field errors', () => afterGet(fresh(), pathOf(inviteLink), '/invitations/accept', { token: new URL(inviteLink).searchParams.get('token')!, firstName: '', lastName: '', password: 'short' })],
+      [
+        '/invitations/accept with field errors',
+        () =>
+          afterGet(fresh(), pathOf(inviteLink), '/invitations/accept', {
+            token: new URL(inviteLink).searchParams.get('token')!,
+            firstName: '',
+            lastName: '',
+            password: 'short',
+          }),
+      ],
       ['/invitations/accept with a bad link', () => fresh().get('/invitations/accept?token=nope')],
       ['/dashboard (owner)', () => owner.get('/dashboard')],
       ['/dashboard (member)', () => member.get('/dashboard')],
       ['/orgs/acme/members (owner, with a pending invitation)', () => owner.get('/orgs/acme/members')],
       ['/orgs/acme/members (admin)', () => admin.get('/orgs/acme/members')],
       ['/orgs/acme/members with an error', () => afterGet(owner, '/orgs/acme/members', `/orgs/acme/members/${acme.ownerId}/remove`, {})],
-      ['/orgs/acme/members with an invite field error', () => afterGet(owner, '/orgs/acme/members', '/orgs/acme/invitations', { email: 'not an email', role: 'member' })],
+      [
+        '/orgs/acme/members with an invite field error',
+        () => afterGet(owner, '/orgs/acme/members', '/orgs/acme/invitations', { email: 'not an email', role: 'member' }),
+      ],
       ['403 page', () => member.get('/orgs/acme/members')],
       ['403 CSRF page', () => fresh().post('/login', { email: MEMBER, password: PASSWORD, _csrf: 'forged' })],
       ['/dev/outbox', () => fresh().get('/dev/outbox')],
@@ -138,11 +164,22 @@ describe('every page', () => {
     const statuses = new Map<string, number>()
     for (const [name, fetchPage] of pages) statuses.set(name, (await fetchPage()).statusCode)
     expect(Object.fromEntries(statuses)).toMatchObject({
-      '/login': 200, '/logout (signed in)': 200, '/forgot-password': 200, '/reset-password?token=…': 200,
-      '/setup?token=…': 200, '/invitations/accept?token=…': 200, '/dashboard (owner)': 200,
-      '/orgs/acme/members (owner, with a pending invitation)': 200, '/dev/outbox': 200, '404 page': 404,
-      '403 page': 403, '403 CSRF page': 403, '/setup once closed': 410, '/reset-password with a used link': 410,
-      '/reset-password with a field error': 422, '/setup with field errors': 422,
+      '/login': 200,
+      '/logout (signed in)': 200,
+      '/forgot-password': 200,
+      '/reset-password?token=…': 200,
+      '/setup?token=…': 200,
+      '/invitations/accept?token=…': 200,
+      '/dashboard (owner)': 200,
+      '/orgs/acme/members (owner, with a pending invitation)': 200,
+      '/dev/outbox': 200,
+      '404 page': 404,
+      '403 page': 403,
+      '403 CSRF page': 403,
+      '/setup once closed': 410,
+      '/reset-password with a used link': 410,
+      '/reset-password with a field error': 422,
+      '/setup with field errors': 422,
     })
   })
 })
@@ -162,11 +199,20 @@ describe('the hygiene check itself', () => {
   })
 
   it('catches a CSP that allows inline script', () => {
-    expect(() => expectHygienicPage(page('<p>x</p>', "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self'; frame-ancestors 'none'"), 'probe')).toThrow()
+    expect(() =>
+      expectHygienicPage(page('<p>x</p>', "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self'; frame-ancestors 'none'"), 'probe'),
+    ).toThrow()
   })
 
   it('passes escaped text that merely looks like markup, and labelled controls', () => {
-    expect(() => expectHygienicPage(page('<p>&lt;img src=x onerror=alert(1)&gt; style="x"</p><label for="q">Q</label><input id="q" name="q"><select aria-label="Role"></select><input type="hidden" name="t">'), 'probe')).not.toThrow()
+    expect(() =>
+      expectHygienicPage(
+        page(
+          '<p>&lt;img src=x onerror=alert(1)&gt; style="x"</p><label for="q">Q</label><input id="q" name="q"><select aria-label="Role"></select><input type="hidden" name="t">',
+        ),
+        'probe',
+      ),
+    ).not.toThrow()
   })
 })
 
@@ -188,7 +234,10 @@ describe('user-supplied values', () => {
       expect(res.statusCode, url).toBe(200)
       expect(res.body, url).toContain('&lt;img src=x onerror=alert(1)&gt;')
       expect(res.body, url).not.toContain(XSS)
-      expect(tagsOf(res.body).filter((t) => t.name === 'img'), url).toEqual([])
+      expect(
+        tagsOf(res.body).filter((t) => t.name === 'img'),
+        url,
+      ).toEqual([])
       expectHygienicPage(res, url)
     }
   })
@@ -196,7 +245,13 @@ describe('user-supplied values', () => {
   it('renders names that are markup as text', async () => {
     ctx = await createTestContext()
     await seedAcme(ctx)
-    const res = await operator(ctx, 'POST', '/organizations/acme/members', { email: 'eve@acme.test', firstName: '<script>alert(1)</script>', lastName: '"><b>x</b>', role: 'member', password: PASSWORD })
+    const res = await operator(ctx, 'POST', '/organizations/acme/members', {
+      email: 'eve@acme.test',
+      firstName: '<script>alert(1)</script>',
+      lastName: '"><b>x</b>',
+      role: 'member',
+      password: PASSWORD,
+    })
     expect(res.status).toBe(201)
     const eve = await signedIn(ctx, 'eve@acme.test')
     const dashboard = await eve.get('/dashboard')
@@ -236,7 +291,16 @@ describe('the `next` parameter of sign-in', () => {
     ctx = undefined as never // a later test whose context fails to start must not close this one again
   })
 
-  const FOREIGN = ['//evil.test', 'https://evil.test', '/\\evil.test', '\\\\evil.test', 'javascript:alert(1)', '/\t/evil.test', ' //evil.test', 'http:evil.test']
+  const FOREIGN = [
+    '//evil.test',
+    'https://evil.test',
+    '/\\evil.test',
+    '\\\\evil.test',
+    'javascript:alert(1)',
+    '/\t/evil.test',
+    ' //evil.test',
+    'http:evil.test',
+  ]
   // Not foreign, but not a URL a browser sends either (it would percent-encode it); it must not break the redirect.
   const UNENCODED = ['/caf\u00e9', '/\u20ac', '/\u2028']
 

@@ -27,7 +27,15 @@ afterEach(async () => {
 /** Acme's SSO, enabled with this policy. */
 async function requireSso(policy: Record<string, unknown>, slug = 'acme'): Promise<void> {
   expect((await operator(ctx, 'PUT', `/organizations/${slug}/sso`, { ssoName: slug })).status).toBe(201)
-  expect((await operator(ctx, 'PUT', `/organizations/${slug}/sso/idp`, { ssoUrl: 'https://idp.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] })).status).toBe(200)
+  expect(
+    (
+      await operator(ctx, 'PUT', `/organizations/${slug}/sso/idp`, {
+        ssoUrl: 'https://idp.test/sso',
+        entityId: idp.entityId,
+        certificates: [idp.certificatePem],
+      })
+    ).status,
+  ).toBe(200)
   expect((await operator(ctx, 'PATCH', `/organizations/${slug}/sso/policy`, policy)).status).toBe(200)
   expect((await operator(ctx, 'POST', `/organizations/${slug}/sso/enable`, { skipTest: true })).status).toBe(200)
 }
@@ -46,7 +54,9 @@ async function mailTo(email: string) {
 
 async function liveResetTokens(email: string): Promise<number> {
   const user = (await ctx.deps.store.users.findByEmail(email))!
-  return (await ctx.runtime.db.selectFrom('one_time_tokens').select('token_hash').where('user_id', '=', user.id).where('purpose', '=', 'password_reset').execute()).length
+  return (
+    await ctx.runtime.db.selectFrom('one_time_tokens').select('token_hash').where('user_id', '=', user.id).where('purpose', '=', 'password_reset').execute()
+  ).length
 }
 
 async function passwordHash(email: string) {
@@ -54,14 +64,19 @@ async function passwordHash(email: string) {
 }
 
 async function audit(slug = 'acme') {
-  return (await operator(ctx, 'GET', `/organizations/${slug}/audit-log`)).json.data as { action: string; actor: string; target: string; detail: Record<string, unknown> }[]
+  return (await operator(ctx, 'GET', `/organizations/${slug}/audit-log`)).json.data as {
+    action: string
+    actor: string
+    target: string
+    detail: Record<string, unknown>
+  }[]
 }
 
 const SSO_LINK = 'http://gatehouse.test/sso/acme'
 const RESET_LINK = /http:\/\/gatehouse\.test\/reset-password\?token=/
 
 describe('forgot password for a member whose org requires SSO', () => {
-  it('mails the org\'s SSO sign-in under strict, with no reset link and no token, answering as for anyone', async () => {
+  it("mails the org's SSO sign-in under strict, with no reset link and no token, answering as for anyone", async () => {
     await requireSso({ enforcement: 'strict' })
     const res = await forgot(MEMBER)
     const nobody = await forgot('nobody@acme.test')
@@ -70,7 +85,12 @@ describe('forgot password for a member whose org requires SSO', () => {
     expect(mail.text).toContain(SSO_LINK)
     expect(mail.text).not.toMatch(RESET_LINK)
     expect(await liveResetTokens(MEMBER)).toBe(0)
-    expect((await audit())[0]).toMatchObject({ action: 'password.reset_requested', actor: 'system:forgot-password', target: MEMBER, detail: { mailed: 'sso_sign_in' } })
+    expect((await audit())[0]).toMatchObject({
+      action: 'password.reset_requested',
+      actor: 'system:forgot-password',
+      target: MEMBER,
+      detail: { mailed: 'sso_sign_in' },
+    })
   })
 
   it('mails a reset link when the same org leaves SSO optional', async () => {
@@ -115,7 +135,7 @@ describe('forgot password for a member whose org requires SSO', () => {
     expect((await mailTo(MEMBER)).text).toMatch(RESET_LINK)
   })
 
-  it('mails every org\'s SSO sign-in to a member whose orgs all require SSO', async () => {
+  it("mails every org's SSO sign-in to a member whose orgs all require SSO", async () => {
     await requireSso({ enforcement: 'strict' })
     expect((await operator(ctx, 'POST', '/organizations', { name: 'Globex', slug: 'globex' })).status).toBe(201)
     expect((await operator(ctx, 'POST', '/organizations/globex/members', { email: MEMBER, role: 'member' })).status).toBe(201)
@@ -150,7 +170,7 @@ describe('a reset link mailed before the org required SSO', () => {
 })
 
 describe('the audit log', () => {
-  it('records the reset request and the completed reset in the member\'s org, without the link\'s token', async () => {
+  it("records the reset request and the completed reset in the member's org, without the link's token", async () => {
     await forgot(MEMBER)
     const link = await ctx.linkMailedTo(MEMBER)
     const b = browser(ctx.app)

@@ -23,7 +23,10 @@ async function requestLink(email = MEMBER): Promise<string> {
 }
 
 /** Opens the link in a fresh browser and submits the new password, as the mail's reader would. */
-async function useLink(link: string, password = NEW_PASSWORD): Promise<{ b: Browser; page: number; status: number; location: string | undefined; code: string | undefined }> {
+async function useLink(
+  link: string,
+  password = NEW_PASSWORD,
+): Promise<{ b: Browser; page: number; status: number; location: string | undefined; code: string | undefined }> {
   const b = browser(ctx.app)
   // A CSRF token for this browser even when the link's page is a 410 without a form (e.g. a tab left open).
   await b.get('/forgot-password')
@@ -133,7 +136,7 @@ describe('the reset link', () => {
     expect(await canSignIn(MEMBER, NEW_PASSWORD)).toBe(true)
   })
 
-  it('refuses a password containing the email\'s name, and the link still works afterwards', async () => {
+  it("refuses a password containing the email's name, and the link still works afterwards", async () => {
     const link = await requestLink(OWNER)
     const b = browser(ctx.app)
     await b.get(pathOf(link))

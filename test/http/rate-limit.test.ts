@@ -73,7 +73,7 @@ describe('per-account limit on the sign-in page', () => {
     expect((await attempt(b, MEMBER, PASSWORD)).statusCode).toBe(303)
   })
 
-  it('counts an account\'s attempts together whatever the case of the email and whichever browser sends them', async () => {
+  it("counts an account's attempts together whatever the case of the email and whichever browser sends them", async () => {
     await start()
     for (let i = 0; i < ctx.config.rateLimit.perAccount; i++) {
       const email = i % 2 === 0 ? MEMBER.toUpperCase() : ` ${MEMBER}`

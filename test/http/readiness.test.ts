@@ -33,8 +33,19 @@ afterEach(async () => {
 /** A runtime and app over the given database, without the test context's checks (it may be down). */
 async function appOver(database: Parameters<typeof createRuntime>[0]['database'], options: { migrate?: boolean; waitForDatabase?: boolean } = {}) {
   const lines: string[] = []
-  const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done() } }))
-  const runtime: Runtime = await createRuntime({ ...testConfig(), database }, { logger, migrate: options.migrate ?? true, waitForDatabase: options.waitForDatabase ?? true, checkpointIntervalMs: 3_600_000 })
+  const logger = createLogger(
+    'info',
+    new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk))
+        done()
+      },
+    }),
+  )
+  const runtime: Runtime = await createRuntime(
+    { ...testConfig(), database },
+    { logger, migrate: options.migrate ?? true, waitForDatabase: options.waitForDatabase ?? true, checkpointIntervalMs: 3_600_000 },
+  )
   const app = await buildApp(testConfig(), runtime.deps)
   cleanups.push(async () => {
     await app.close()
@@ -97,7 +108,10 @@ describe('health and readiness', () => {
 
 describe('PostgreSQL down', () => {
   it('answers /healthz 200 and /readyz 503 "connection refused" without the address or the password', async () => {
-    const { app } = await appOver({ dialect: 'postgres', url: 'postgres://gatehouse:hunter2-secret@127.0.0.1:1/gatehouse' }, { migrate: false, waitForDatabase: false })
+    const { app } = await appOver(
+      { dialect: 'postgres', url: 'postgres://gatehouse:hunter2-secret@127.0.0.1:1/gatehouse' },
+      { migrate: false, waitForDatabase: false },
+    )
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
     const res = await app.inject({ method: 'GET', url: '/readyz' })
     expect(res.statusCode).toBe(503)

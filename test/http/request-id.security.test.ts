@@ -49,7 +49,7 @@ describe('the request id', () => {
     for (const bad of ['short', 'x'.repeat(129), 'abc"def,"admin":true', 'id with spaces ok']) {
       const res = await get('1', '10.0.0.2', bad)
       expect(res.headers['x-request-id'], bad).toMatch(UUID)
-      }
+    }
   })
 })
 

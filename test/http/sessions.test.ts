@@ -156,7 +156,7 @@ describe('signing out', () => {
     expect(await sessionRows()).toHaveLength(0)
   })
 
-  it('ends only the session signed out, not the same user\'s other sessions', async () => {
+  it("ends only the session signed out, not the same user's other sessions", async () => {
     await start()
     const laptop = await signedIn(ctx, MEMBER)
     const phone = await signedIn(ctx, MEMBER)

@@ -8,7 +8,12 @@ beforeEach(async () => {
   await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
   await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Production', slug: 'prod' })
   await operator(ctx, 'POST', '/organizations/acme/members', {
-    email: 'Max@Acme.test', firstName: 'Max', lastName: 'Member', role: 'member', password: 'correct horse battery', workspaceRoles: { prod: 'editor' },
+    email: 'Max@Acme.test',
+    firstName: 'Max',
+    lastName: 'Member',
+    role: 'member',
+    password: 'correct horse battery',
+    workspaceRoles: { prod: 'editor' },
   })
 })
 afterEach(() => ctx.close())

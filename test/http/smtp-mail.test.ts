@@ -49,7 +49,13 @@ it('sends the forgot-password mail over SMTP, and the outbox page does not exist
   const ctx: TestContext = await createTestContext({ env, mailer: 'configured' })
   try {
     await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
-    await operator(ctx, 'POST', '/organizations/acme/members', { email: 'max@acme.test', firstName: 'Max', lastName: 'M', role: 'member', password: 'correct horse battery' })
+    await operator(ctx, 'POST', '/organizations/acme/members', {
+      email: 'max@acme.test',
+      firstName: 'Max',
+      lastName: 'M',
+      role: 'member',
+      password: 'correct horse battery',
+    })
     const res = await browser(ctx.app).submit('/forgot-password', '/forgot-password', { email: 'max@acme.test' })
     expect(res.statusCode).toBe(200)
     expect(received).toHaveLength(0)
@@ -86,7 +92,10 @@ it('answers a reset and an invitation as usual with SMTP down, retries, and send
     expect(await ctx.runJobs()).toEqual({ done: 0, retried: 2, failed: 0 })
     expect(received).toHaveLength(0)
     const queued = await ctx.deps.store.jobs.list()
-    expect(queued.map((j) => [j.kind, j.state, j.attempts])).toEqual([['password_reset', 'queued', 1], ['mail', 'queued', 1]])
+    expect(queued.map((j) => [j.kind, j.state, j.attempts])).toEqual([
+      ['password_reset', 'queued', 1],
+      ['mail', 'queued', 1],
+    ])
     expect(queued.every((j) => /421|Service not available/.test(j.lastError ?? ''))).toBe(true)
     ctx.clock.advance(29_000)
     expect(await ctx.runJobs()).toEqual({ done: 0, retried: 0, failed: 0 })

@@ -45,7 +45,7 @@ describe('an admin on the members page', () => {
     expect(await exempt(ADMIN)).toBe(false)
   })
 
-  it('cannot exempt a member either, while the owner\'s same form does', async () => {
+  it("cannot exempt a member either, while the owner's same form does", async () => {
     const admin = await membersPage(ADMIN)
     const refused = await admin.post(`/orgs/acme/members/${acme.memberId}`, { role: 'member', 'ws.prod': 'editor', allowWithoutSso: 'on' })
     expect(refused.statusCode).toBe(403)
@@ -68,7 +68,7 @@ describe('an admin on the members page', () => {
     expect(await exempt(MEMBER)).toBe(false)
   })
 
-  it('still changes an exempt member\'s role and workspace roles, leaving the exemption as it was', async () => {
+  it("still changes an exempt member's role and workspace roles, leaving the exemption as it was", async () => {
     expect((await operator(ctx, 'PATCH', '/organizations/acme/members/max@acme.test', { allowWithoutSso: true })).status).toBe(200)
     const admin = await membersPage(ADMIN)
     const res = await admin.post(`/orgs/acme/members/${acme.memberId}`, { role: 'admin', 'ws.prod': 'viewer', 'ws.staging': 'developer' })
@@ -77,7 +77,7 @@ describe('an admin on the members page', () => {
     expect(after).toMatchObject({ role: 'admin', allowWithoutSso: true, workspaceRoles: { prod: 'viewer', staging: 'developer' } })
   })
 
-  it('sees the flag read-only, with no box in the row\'s form, where the owner sees a box', async () => {
+  it("sees the flag read-only, with no box in the row's form, where the owner sees a box", async () => {
     const admin = await membersPage(ADMIN)
     const adminView = await admin.get('/orgs/acme/members')
     expect(adminView.body).not.toContain('name="allowWithoutSso"')

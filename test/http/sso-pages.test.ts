@@ -25,11 +25,13 @@ afterEach(async () => {
 
 function idpMetadata(entityId: string, certificatePem: string): string {
   const b64 = certificatePem.replace(/-----[^-]+-----|\s/g, '')
-  return `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${entityId}">` +
+  return (
+    `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${entityId}">` +
     '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">' +
     `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
     '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/>' +
     '</md:IDPSSODescriptor></md:EntityDescriptor>'
+  )
 }
 
 async function sso() {
@@ -56,7 +58,12 @@ describe('step 1: the SSO name and the SP details', () => {
     expect(res.statusCode).toBe(303)
     const page = await owner.get(String(res.headers.location))
     expect(page.body).toContain('SSO name saved')
-    for (const value of ['http://gatehouse.test/saml/acme-corp', 'http://gatehouse.test/saml/acme-corp/acs', 'http://gatehouse.test/saml/acme-corp/metadata', 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress']) {
+    for (const value of [
+      'http://gatehouse.test/saml/acme-corp',
+      'http://gatehouse.test/saml/acme-corp/acs',
+      'http://gatehouse.test/saml/acme-corp/metadata',
+      'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+    ]) {
       expect(withoutWordBreaks(page.body)).toContain(`>${value}</code>`)
     }
     expect(page.body.match(/<button type="button" class="copy" data-copy-target="sp-[a-z-]+"/g)?.length).toBeGreaterThanOrEqual(4)
@@ -89,7 +96,7 @@ describe('step 1: the SSO name and the SP details', () => {
 const label = (id: string) => id
 
 describe('step 2: guides per IdP', () => {
-  it('names each IdP\'s own field labels next to the values', async () => {
+  it("names each IdP's own field labels next to the values", async () => {
     await createName()
     const expectations: Record<string, string[]> = {
       okta: ['Single sign-on URL', 'Audience URI (SP Entity ID)', 'Attribute Statements', 'user.firstName', 'workspace.prod'],
@@ -143,7 +150,12 @@ describe('step 3: the identity provider', () => {
     const noUrl = await owner.post('/orgs/acme/sso/idp', { mode: 'url', metadataUrl: '' })
     expect(fieldError(noUrl.body, 'metadataUrl')).toBe('Give the IdP metadata URL.')
 
-    const badCert = await owner.post('/orgs/acme/sso/idp', { mode: 'manual', ssoUrl: 'https://idp.example.test/sso', entityId: idp.entityId, certificates: 'not a certificate' })
+    const badCert = await owner.post('/orgs/acme/sso/idp', {
+      mode: 'manual',
+      ssoUrl: 'https://idp.example.test/sso',
+      entityId: idp.entityId,
+      certificates: 'not a certificate',
+    })
     expect(badCert.statusCode).toBe(422)
     expect(fieldError(badCert.body, 'certificates')).toBeDefined()
     const badUrl = await owner.post('/orgs/acme/sso/idp', { mode: 'manual', ssoUrl: 'ftp://x', entityId: idp.entityId, certificates: idp.certificatePem })
@@ -154,11 +166,24 @@ describe('step 3: the identity provider', () => {
   it('saves manual fields with several certificates (rollover)', async () => {
     const next = await createTestIdp('pages-next')
     await owner.get('/orgs/acme/sso/idp')
-    const res = await owner.post('/orgs/acme/sso/idp', { mode: 'manual', ssoUrl: 'https://idp.example.test/sso', entityId: idp.entityId, certificates: `${idp.certificatePem}\n${next.certificatePem}`, signatureAlgorithm: 'rsa-sha256' })
+    const res = await owner.post('/orgs/acme/sso/idp', {
+      mode: 'manual',
+      ssoUrl: 'https://idp.example.test/sso',
+      entityId: idp.entityId,
+      certificates: `${idp.certificatePem}\n${next.certificatePem}`,
+      signatureAlgorithm: 'rsa-sha256',
+    })
     expect(res.statusCode).toBe(303)
-    expect((await sso()).json.idp.certificates.map((c: { fingerprint: string }) => c.fingerprint)).toEqual([idp.certificate.fingerprint, next.certificate.fingerprint])
+    expect((await sso()).json.idp.certificates.map((c: { fingerprint: string }) => c.fingerprint)).toEqual([
+      idp.certificate.fingerprint,
+      next.certificate.fingerprint,
+    ])
     const audit = (await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data[0]
-    expect(audit).toMatchObject({ action: 'sso.idp_configured', actor: `user:${OWNER}`, detail: { before: null, after: { certificates: [idp.certificate.fingerprint, next.certificate.fingerprint] } } })
+    expect(audit).toMatchObject({
+      action: 'sso.idp_configured',
+      actor: `user:${OWNER}`,
+      detail: { before: null, after: { certificates: [idp.certificate.fingerprint, next.certificate.fingerprint] } },
+    })
     expect(JSON.stringify(audit)).not.toContain('BEGIN CERTIFICATE')
   })
 })
@@ -172,25 +197,50 @@ describe('step 4: user management', () => {
     await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Sandbox', slug: 'sandbox' })
     await owner.get('/orgs/acme/sso/policy')
     const full = {
-      enforcement: 'exceptions', apiAllowList: 'Bot@Acme.test\nci@acme.test', sessionTimeoutHours: '8', provisioning: 'just-in-time',
-      allowIdpInitiated: 'on', 'attributeMapping.email': 'mail\nemail', 'attributeMapping.firstName': 'given', 'attributeMapping.lastName': 'sn', 'attributeMapping.roles': 'groups',
-      'roleMapping.enabled': 'on', 'roleMapping.attribute': 'groups', 'roleMapping.delimiter': 'other', 'roleMapping.delimiterOther': '|',
-      'rule.0.idpRole': 'Engineering', 'rule.0.orgRole': 'member', 'rule.0.ws.prod': 'developer', 'rule.0.ws.staging': 'admin',
-      'rule.1.idpRole': '', 'rule.1.orgRole': 'member',
-      'rule.2.idpRole': 'Admins', 'rule.2.orgRole': 'admin',
-      'workspaceAttributes.enabled': 'on', 'workspaceAttributes.prefix': 'ws.',
+      enforcement: 'exceptions',
+      apiAllowList: 'Bot@Acme.test\nci@acme.test',
+      sessionTimeoutHours: '8',
+      provisioning: 'just-in-time',
+      allowIdpInitiated: 'on',
+      'attributeMapping.email': 'mail\nemail',
+      'attributeMapping.firstName': 'given',
+      'attributeMapping.lastName': 'sn',
+      'attributeMapping.roles': 'groups',
+      'roleMapping.enabled': 'on',
+      'roleMapping.attribute': 'groups',
+      'roleMapping.delimiter': 'other',
+      'roleMapping.delimiterOther': '|',
+      'rule.0.idpRole': 'Engineering',
+      'rule.0.orgRole': 'member',
+      'rule.0.ws.prod': 'developer',
+      'rule.0.ws.staging': 'admin',
+      'rule.1.idpRole': '',
+      'rule.1.orgRole': 'member',
+      'rule.2.idpRole': 'Admins',
+      'rule.2.orgRole': 'admin',
+      'workspaceAttributes.enabled': 'on',
+      'workspaceAttributes.prefix': 'ws.',
     }
     const res = await owner.post('/orgs/acme/sso/policy', full)
     expect(res.statusCode).toBe(303)
     expect(res.headers.location).toBe('/orgs/acme/sso/policy?notice=policy')
     expect((await sso()).json.policy).toEqual({
-      enforcement: 'exceptions', apiAllowList: ['bot@acme.test', 'ci@acme.test'], sessionTimeoutHours: 8, provisioning: 'just-in-time',
-      allowIdpInitiated: true, requireEncryptedAssertions: false,
+      enforcement: 'exceptions',
+      apiAllowList: ['bot@acme.test', 'ci@acme.test'],
+      sessionTimeoutHours: 8,
+      provisioning: 'just-in-time',
+      allowIdpInitiated: true,
+      requireEncryptedAssertions: false,
       attributeMapping: { email: ['mail', 'email'], firstName: ['given'], lastName: ['sn'], roles: ['groups'] },
-      roleMapping: { enabled: true, attribute: 'groups', delimiter: '|', rules: [
-        { idpRole: 'Engineering', orgRole: 'member', workspaceRoles: { prod: 'developer', staging: 'admin' } },
-        { idpRole: 'Admins', orgRole: 'admin', workspaceRoles: {} },
-      ] },
+      roleMapping: {
+        enabled: true,
+        attribute: 'groups',
+        delimiter: '|',
+        rules: [
+          { idpRole: 'Engineering', orgRole: 'member', workspaceRoles: { prod: 'developer', staging: 'admin' } },
+          { idpRole: 'Admins', orgRole: 'admin', workspaceRoles: {} },
+        ],
+      },
       workspaceAttributes: { enabled: true, prefix: 'ws.' },
     })
     const page = await owner.get('/orgs/acme/sso/policy?notice=policy')
@@ -198,7 +248,11 @@ describe('step 4: user management', () => {
     expect(page.body).toMatch(/name="rule\.0\.idpRole" value="Engineering"/)
     expect(page.body).toMatch(/value="exceptions" checked=""/)
     const audit = (await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data[0]
-    expect(audit).toMatchObject({ action: 'sso.policy_updated', actor: `user:${OWNER}`, detail: { before: { enforcement: 'optional', sessionTimeoutHours: 12 }, after: { enforcement: 'exceptions', sessionTimeoutHours: 8 } } })
+    expect(audit).toMatchObject({
+      action: 'sso.policy_updated',
+      actor: `user:${OWNER}`,
+      detail: { before: { enforcement: 'optional', sessionTimeoutHours: 12 }, after: { enforcement: 'exceptions', sessionTimeoutHours: 8 } },
+    })
 
     // Removing a rule: tick its Remove box; the other rules stay as they were.
     await owner.get('/orgs/acme/sso/policy')
@@ -224,7 +278,11 @@ describe('step 4: user management', () => {
 describe('who sees what', () => {
   beforeEach(async () => {
     await createName()
-    await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://idp.example.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] })
+    await operator(ctx, 'PUT', '/organizations/acme/sso/idp', {
+      ssoUrl: 'https://idp.example.test/sso',
+      entityId: idp.entityId,
+      certificates: [idp.certificatePem],
+    })
   })
 
   it('shows admins every step read-only, and refuses their changes', async () => {
@@ -239,9 +297,11 @@ describe('who sees what', () => {
     expect(policy.body).toMatch(/name="enforcement" value="optional" checked="" disabled=""/)
     expect((await admin.get('/orgs/acme/sso/idp')).body).not.toContain('name="metadataXml"')
     for (const [url, form] of [
-      ['/orgs/acme/sso/name', { ssoName: 'mine' }], ['/orgs/acme/sso/policy', { enforcement: 'strict' }],
+      ['/orgs/acme/sso/name', { ssoName: 'mine' }],
+      ['/orgs/acme/sso/policy', { enforcement: 'strict' }],
       ['/orgs/acme/sso/idp', { mode: 'metadata', metadataXml: idpMetadata(idp.entityId, idp.certificatePem) }],
-      ['/orgs/acme/sso/enable', {}], ['/orgs/acme/sso/test', {}],
+      ['/orgs/acme/sso/enable', {}],
+      ['/orgs/acme/sso/test', {}],
     ] as const) {
       const res = await admin.post(url, form)
       expect(res.statusCode, url).toBe(403)
@@ -273,8 +333,18 @@ describe('who sees what', () => {
 describe('disabling', () => {
   it('keeps configuration, members and roles, and mails members without a password to use forgot-password', async () => {
     await createName()
-    await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://idp.example.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] })
-    await operator(ctx, 'POST', '/organizations/acme/members', { email: 'sso-only@acme.test', firstName: 'S', lastName: 'O', role: 'member', workspaceRoles: { prod: 'viewer' } })
+    await operator(ctx, 'PUT', '/organizations/acme/sso/idp', {
+      ssoUrl: 'https://idp.example.test/sso',
+      entityId: idp.entityId,
+      certificates: [idp.certificatePem],
+    })
+    await operator(ctx, 'POST', '/organizations/acme/members', {
+      email: 'sso-only@acme.test',
+      firstName: 'S',
+      lastName: 'O',
+      role: 'member',
+      workspaceRoles: { prod: 'viewer' },
+    })
     await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true })
     const before = await sso()
     const members = (await operator(ctx, 'GET', '/organizations/acme/members')).json.data
@@ -289,7 +359,11 @@ describe('disabling', () => {
     const mails = (await ctx.sentMail()).filter((m) => m.subject.includes('no longer signs in through single sign-on'))
     expect(mails.map((m) => m.to)).toEqual(['sso-only@acme.test'])
     expect(mails[0]!.text).toContain('http://gatehouse.test/forgot-password')
-    expect((await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data[0]).toMatchObject({ action: 'sso.disabled', actor: `user:${OWNER}`, detail: { before: { enabled: true }, after: { enabled: false } } })
+    expect((await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data[0]).toMatchObject({
+      action: 'sso.disabled',
+      actor: `user:${OWNER}`,
+      detail: { before: { enabled: true }, after: { enabled: false } },
+    })
   })
 })
 

@@ -27,11 +27,13 @@ afterEach(async () => {
 
 function metadata(): string {
   const b64 = idp.certificatePem.replace(/-----[^-]+-----|\s/g, '')
-  return `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${idp.entityId}">` +
+  return (
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${idp.entityId}">` +
     '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">' +
     `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
     '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/>' +
     '</md:IDPSSODescriptor></md:EntityDescriptor>'
+  )
 }
 
 /** The step labels ticked done on a page, as a screen reader hears "(done)". */
@@ -58,14 +60,26 @@ describe('the SSO set-up steps', () => {
     expect(configured).toContain('(done once a test passes)')
     expect(configured).toContain('(defaults)')
 
-    await owner.post('/orgs/acme/sso/policy', { enforcement: 'optional', sessionTimeoutHours: '8', provisioning: 'invite-only', allowIdpInitiated: 'on', 'roleMapping.delimiter': ',', 'roleMapping.attribute': 'roles', 'workspaceAttributes.prefix': 'workspace.', 'attributeMapping.email': 'email', 'attributeMapping.firstName': 'first_name', 'attributeMapping.lastName': 'last_name', 'attributeMapping.roles': 'roles' })
+    await owner.post('/orgs/acme/sso/policy', {
+      enforcement: 'optional',
+      sessionTimeoutHours: '8',
+      provisioning: 'invite-only',
+      allowIdpInitiated: 'on',
+      'roleMapping.delimiter': ',',
+      'roleMapping.attribute': 'roles',
+      'workspaceAttributes.prefix': 'workspace.',
+      'attributeMapping.email': 'email',
+      'attributeMapping.firstName': 'first_name',
+      'attributeMapping.lastName': 'last_name',
+      'attributeMapping.roles': 'roles',
+    })
     expect(doneSteps((await owner.get('/orgs/acme/sso')).body)).toEqual(['1', '3', '4'])
 
     expect((await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true })).status).toBe(200)
     expect(doneSteps((await owner.get('/orgs/acme/sso')).body)).toEqual(['1', '2', '3', '4', '5'])
   })
 
-  it('suggests the org\'s slug as the SSO name before one is chosen', async () => {
+  it("suggests the org's slug as the SSO name before one is chosen", async () => {
     const page = (await owner.get('/orgs/acme/sso')).body
     expect(page).toMatch(/name="ssoName" type="text" value="acme"/)
     expect(page).toContain('Suggested from the organization')
@@ -101,9 +115,19 @@ describe('"Configured from"', () => {
   })
 })
 
-describe('the development IdP\'s member picker', () => {
+describe("the development IdP's member picker", () => {
   it('says what picking did, and shows a member without a name once', async () => {
-    expect((await operator(ctx, 'POST', '/organizations/acme/members', { email: 'mallory@acme.test', firstName: '', lastName: '', role: 'member', password: 'correct horse battery' })).status).toBe(201)
+    expect(
+      (
+        await operator(ctx, 'POST', '/organizations/acme/members', {
+          email: 'mallory@acme.test',
+          firstName: '',
+          lastName: '',
+          role: 'member',
+          password: 'correct horse battery',
+        })
+      ).status,
+    ).toBe(201)
     await operator(ctx, 'PUT', '/organizations/acme/sso', { ssoName: 'acme' })
     await owner.get('/orgs/acme/sso/idp')
     await owner.post('/orgs/acme/sso/idp/dev', {})

@@ -47,21 +47,26 @@ async function signInWithSso(email: string): Promise<Browser> {
 
 /** `gatehouse sso disable` as the operator runs it, on the same database as the app. */
 async function disableWithCli(): Promise<void> {
-  const url = DIALECT === 'sqlite'
-    ? `sqlite:${(database.config as { path: string }).path}`
-    : `${TEST_DATABASE_URL}${TEST_DATABASE_URL!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${database.searchPath}`)}`
+  const url =
+    DIALECT === 'sqlite'
+      ? `sqlite:${(database.config as { path: string }).path}`
+      : `${TEST_DATABASE_URL}${TEST_DATABASE_URL!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${database.searchPath}`)}`
   const printed: string[] = []
-  const code = await main(['sso', 'disable', '--org', 'acme'], { GATEHOUSE_DATABASE_URL: url, GATEHOUSE_SECRET_KEY: SECRET_KEY, GATEHOUSE_BASE_URL: ctx.config.baseUrl }, (line) => printed.push(line))
+  const code = await main(
+    ['sso', 'disable', '--org', 'acme'],
+    { GATEHOUSE_DATABASE_URL: url, GATEHOUSE_SECRET_KEY: SECRET_KEY, GATEHOUSE_BASE_URL: ctx.config.baseUrl },
+    (line) => printed.push(line),
+  )
   expect(printed.join('\n')).toMatch(/^SSO is disabled for acme\./)
   expect(code).toBe(0)
 }
 
-const WAYS: Record<'CLI' | 'operator API' | 'owner\'s page', (owner: Browser) => Promise<void>> = {
+const WAYS: Record<'CLI' | 'operator API' | "owner's page", (owner: Browser) => Promise<void>> = {
   CLI: async () => disableWithCli(),
   'operator API': async () => {
     expect((await operator(ctx, 'POST', '/organizations/acme/sso/disable')).status).toBe(200)
   },
-  'owner\'s page': async (owner) => {
+  "owner's page": async (owner) => {
     await owner.get('/orgs/acme/sso')
     const res = await owner.post('/orgs/acme/sso/disable', {})
     expect(res.statusCode).toBe(303)
@@ -87,7 +92,10 @@ describe.each(Object.keys(WAYS) as (keyof typeof WAYS)[])('SSO turned off by the
 
     await WAYS[way](owner)
 
-    for (const [b, pages] of [[owner, ['/dashboard', '/orgs/acme/sso', '/orgs/acme/members', '/orgs/acme/audit', '/orgs/acme/tokens']], [member, ['/dashboard', '/orgs/acme/tokens', '/orgs/acme/sso']]] as const) {
+    for (const [b, pages] of [
+      [owner, ['/dashboard', '/orgs/acme/sso', '/orgs/acme/members', '/orgs/acme/audit', '/orgs/acme/tokens']],
+      [member, ['/dashboard', '/orgs/acme/tokens', '/orgs/acme/sso']],
+    ] as const) {
       for (const url of pages) {
         const res = await b.get(url)
         expect(res.statusCode, url).toBe(403)
@@ -111,12 +119,16 @@ describe.each(Object.keys(WAYS) as (keyof typeof WAYS)[])('SSO turned off by the
     expect(out.statusCode).toBe(303)
     expect(out.headers.location).toBe('/login?notice=sso-turned-off')
     expect(member.cookies.has('gh_session')).toBe(false)
-    expect((await member.get('/login?notice=sso-turned-off')).body).toContain('Sign in with your email and password; no password yet? Choose &quot;Forgot your password?&quot; to set one.')
+    expect((await member.get('/login?notice=sso-turned-off')).body).toContain(
+      'Sign in with your email and password; no password yet? Choose &quot;Forgot your password?&quot; to set one.',
+    )
 
     await member.submit('/forgot-password', '/forgot-password', { email: MEMBER })
     const link = new URL(await ctx.linkMailedTo(MEMBER))
     expect(link.pathname).toBe('/reset-password')
-    expect((await member.submit(link.pathname + link.search, '/reset-password', { token: link.searchParams.get('token')!, password: PASSWORD })).statusCode).toBe(303)
+    expect(
+      (await member.submit(link.pathname + link.search, '/reset-password', { token: link.searchParams.get('token')!, password: PASSWORD })).statusCode,
+    ).toBe(303)
     const signIn = await member.submit('/login', '/login', { email: MEMBER, password: PASSWORD })
     expect(signIn.statusCode).toBe(303)
     const dashboard = await member.get('/dashboard')

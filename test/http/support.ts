@@ -53,9 +53,16 @@ export function cookieHeader(b: Browser): string {
  * A form post from `b` with exactly these fields: unlike `Browser.post`, no `_csrf` is added, so a
  * test can leave it out or give another browser's. `headers` can add e.g. an Origin.
  */
-export async function postForm(ctx: TestContext, b: Browser, url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+export async function postForm(
+  ctx: TestContext,
+  b: Browser,
+  url: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
   return ctx.app.inject({
-    method: 'POST', url,
+    method: 'POST',
+    url,
     headers: { cookie: cookieHeader(b), 'content-type': 'application/x-www-form-urlencoded', ...headers },
     payload: new URLSearchParams(form).toString(),
   })
@@ -80,7 +87,11 @@ interface LogLine {
 }
 
 export function logLines(ctx: TestContext): LogLine[] {
-  return ctx.logs().split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as LogLine)
+  return ctx
+    .logs()
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as LogLine)
 }
 
 /** The error code logged for the request that produced `res` (pages show only a message and the request id). */
@@ -114,8 +125,19 @@ export async function me(ctx: TestContext, credentials: { cookie: string } | { b
 /** Every row of every table, order-independent: "nothing changed" means this is equal before and after. */
 export async function snapshot(ctx: TestContext): Promise<Record<string, string[]>> {
   const tables = [
-    'organizations', 'workspaces', 'users', 'members', 'member_workspace_roles', 'invitations',
-    'one_time_tokens', 'sessions', 'api_tokens', 'rate_limits', 'mail_outbox', 'jobs', 'audit_events',
+    'organizations',
+    'workspaces',
+    'users',
+    'members',
+    'member_workspace_roles',
+    'invitations',
+    'one_time_tokens',
+    'sessions',
+    'api_tokens',
+    'rate_limits',
+    'mail_outbox',
+    'jobs',
+    'audit_events',
   ] as const
   const result: Record<string, string[]> = { mail: ctx.mail.sent.map((m) => `${m.to}|${m.subject}`) }
   for (const table of tables) {

@@ -105,7 +105,7 @@ describe('the API tokens page', () => {
     expect((await b.get('/orgs/acme/tokens')).body).not.toContain('laptop')
   })
 
-  it('answers 404 for revoking another member\'s token through the page, which keeps working', async () => {
+  it("answers 404 for revoking another member's token through the page, which keeps working", async () => {
     const { b: member, secret } = await createOnPage()
     const id = /action="\/orgs\/acme\/tokens\/([^/"]+)\/revoke"/.exec((await member.get('/orgs/acme/tokens')).body)![1]!
     const owner = await signedIn(ctx, OWNER)

@@ -29,7 +29,9 @@ let attempts = 0
 async function attempt(remoteAddress: string, forwardedFor?: string) {
   attempts++
   return ctx.app.inject({
-    method: 'POST', url: '/api/v1/auth/password', remoteAddress,
+    method: 'POST',
+    url: '/api/v1/auth/password',
+    remoteAddress,
     headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
     payload: { email: `nobody${attempts}@acme.test`, password: 'wrong password!', org: 'acme' },
   })
@@ -93,10 +95,19 @@ describe('the OpenID Connect provider behind named proxies', () => {
     const created = await operator(ctx, 'POST', '/oidc-clients', { name: 'SPA', redirectUris: ['http://localhost:5173/callback'], public: true })
     expect(created.status).toBe(201)
     const query = new URLSearchParams({
-      client_id: created.json.id as string, redirect_uri: 'http://localhost:5173/callback', response_type: 'code', scope: 'openid',
-      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+      client_id: created.json.id as string,
+      redirect_uri: 'http://localhost:5173/callback',
+      response_type: 'code',
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
     })
-    const res = await ctx.app.inject({ method: 'GET', url: `/oidc/auth?${query}`, remoteAddress, headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '1.2.3.4' } })
+    const res = await ctx.app.inject({
+      method: 'GET',
+      url: `/oidc/auth?${query}`,
+      remoteAddress,
+      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '1.2.3.4' },
+    })
     expect(res.statusCode, res.body).toBe(303)
     const cookies = [res.headers['set-cookie'] ?? []].flat()
     expect(cookies.length).toBeGreaterThan(0)

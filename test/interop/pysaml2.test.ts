@@ -29,14 +29,18 @@ const XENC = 'http://www.w3.org/2001/04/xmlenc#'
 
 function peerAvailable(): boolean {
   const probe = spawnSync(PYTHON, ['-c', 'import saml2.server, shutil, sys; sys.exit(0 if shutil.which("xmlsec1") and shutil.which("openssl") else 3)'], {
-    cwd: tmpdir(), stdio: 'ignore', timeout: 20_000,
+    cwd: tmpdir(),
+    stdio: 'ignore',
+    timeout: 20_000,
   })
   return probe.status === 0
 }
 
 const available = peerAvailable()
 if (!available) {
-  console.warn('[interop] skipping pysaml2 interop tests: /usr/bin/python3 cannot import saml2, or xmlsec1/openssl is missing (apt-get install -y python3-pysaml2 xmlsec1)')
+  console.warn(
+    '[interop] skipping pysaml2 interop tests: /usr/bin/python3 cannot import saml2, or xmlsec1/openssl is missing (apt-get install -y python3-pysaml2 xmlsec1)',
+  )
 }
 
 interface RespondRequest {
@@ -77,7 +81,9 @@ describe.runIf(available)('pysaml2 as the IdP', () => {
   function startPeer(): void {
     const f = files()
     const child = spawn(PYTHON, [DRIVER, '--key', f.key, '--cert', f.cert, '--sp-metadata', f.sp, 'serve'], { cwd: dir })
-    child.stderr.on('data', (c: Buffer) => { peerStderr = (peerStderr + String(c)).slice(-4000) })
+    child.stderr.on('data', (c: Buffer) => {
+      peerStderr = (peerStderr + String(c)).slice(-4000)
+    })
     createInterface({ input: child.stdout }).on('line', (line) => {
       const answer = JSON.parse(line) as { ok?: unknown; error?: string }
       const next = waiting.shift()
@@ -107,7 +113,11 @@ describe.runIf(available)('pysaml2 as the IdP', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-pysaml2-'))
     const f = files()
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '30', '-subj', '/CN=idp.interop.test', '-keyout', f.key, '-out', f.cert], { stdio: 'ignore' })
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '30', '-subj', '/CN=idp.interop.test', '-keyout', f.key, '-out', f.cert],
+      { stdio: 'ignore' },
+    )
 
     ctx = await createTestContext()
     syncClock()
@@ -115,7 +125,10 @@ describe.runIf(available)('pysaml2 as the IdP', () => {
       if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.json)}`)
     }
     ok(await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' }), 'create org')
-    ok(await operator(ctx, 'POST', '/organizations/acme/members', { email: 'ada@acme.test', firstName: 'Before', lastName: 'Sso', role: 'member' }), 'add member')
+    ok(
+      await operator(ctx, 'POST', '/organizations/acme/members', { email: 'ada@acme.test', firstName: 'Before', lastName: 'Sso', role: 'member' }),
+      'add member',
+    )
     ok(await operator(ctx, 'PUT', '/organizations/acme/sso', { ssoName: 'acme' }), 'sso name')
 
     const spMetadata = await ctx.app.inject({ method: 'GET', url: '/saml/acme/metadata' })
@@ -126,7 +139,11 @@ describe.runIf(available)('pysaml2 as the IdP', () => {
     const idpMetadata = (await driver('metadata')) as string
     const idp = await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { metadataXml: idpMetadata })
     ok(idp, 'idp metadata')
-    expect(idp.json.idp).toMatchObject({ entityId: 'https://idp.interop.test/metadata', ssoUrlRedirect: 'https://idp.interop.test/sso', ssoUrlPost: 'https://idp.interop.test/sso' })
+    expect(idp.json.idp).toMatchObject({
+      entityId: 'https://idp.interop.test/metadata',
+      ssoUrlRedirect: 'https://idp.interop.test/sso',
+      ssoUrlPost: 'https://idp.interop.test/sso',
+    })
     ok(await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true }), 'enable')
   }, 60_000)
 
@@ -148,7 +165,12 @@ describe.runIf(available)('pysaml2 as the IdP', () => {
     expect(res.statusCode).toBe(302)
     const location = String(res.headers.location)
     expect(location.startsWith('https://idp.interop.test/sso?')).toBe(true)
-    const raw = Object.fromEntries(location.slice(location.indexOf('?') + 1).split('&').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]))
+    const raw = Object.fromEntries(
+      location
+        .slice(location.indexOf('?') + 1)
+        .split('&')
+        .map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
+    )
     const requestXml = inflateRawSync(Buffer.from(decodeURIComponent(raw.SAMLRequest!), 'base64')).toString('utf8')
     const requestId = /\bID="([^"]+)"/.exec(requestXml)![1]!
     expect(requestXml).toContain(`<saml:Issuer>${SP_ENTITY_ID}</saml:Issuer>`)
@@ -164,7 +186,8 @@ describe.runIf(available)('pysaml2 as the IdP', () => {
   function shape(samlResponse: string) {
     const doc = new DOMParser().parseFromString(Buffer.from(samlResponse, 'base64').toString('utf8'), 'text/xml')
     const response = doc.documentElement!
-    const children = (el: Element, ns: string, name: string) => Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name)
+    const children = (el: Element, ns: string, name: string) =>
+      Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name)
     const assertion = children(response, SAML, 'Assertion')[0]
     const encrypted = children(response, SAML, 'EncryptedAssertion')[0]
     const all = (ns: string, name: string) => Array.from(doc.getElementsByTagNameNS(ns, name))
@@ -180,7 +203,11 @@ describe.runIf(available)('pysaml2 as the IdP', () => {
     }
   }
 
-  async function expectSignedIn(b: Browser, res: { statusCode: number; headers: Record<string, unknown>; body: string }, names: { firstName: string; lastName: string }) {
+  async function expectSignedIn(
+    b: Browser,
+    res: { statusCode: number; headers: Record<string, unknown>; body: string },
+    names: { firstName: string; lastName: string },
+  ) {
     expect(res.statusCode, res.body.slice(0, 500)).toBe(303)
     expect(res.headers.location).toBe('/dashboard')
     const me = await b.get('/api/v1/me')
@@ -195,20 +222,35 @@ describe.runIf(available)('pysaml2 as the IdP', () => {
 
   const SHA256 = { signatureMethods: ['http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'], digestMethods: ['http://www.w3.org/2001/04/xmlenc#sha256'] }
 
-  const spInitiated: { name: string; flags: Pick<RespondRequest, 'signResponse' | 'signAssertion' | 'encryptAssertion'>; expected: Record<string, unknown> }[] = [
-    { name: 'Response signed (Assertion not)', flags: { signResponse: true, signAssertion: false }, expected: { responseSigned: true, assertionSigned: false, encrypted: false } },
-    { name: 'Assertion signed (Response not)', flags: { signResponse: false, signAssertion: true }, expected: { responseSigned: false, assertionSigned: true, encrypted: false } },
-    { name: 'Response and Assertion both signed', flags: { signResponse: true, signAssertion: true }, expected: { responseSigned: true, assertionSigned: true, encrypted: false } },
-    {
-      name: 'encrypted Assertion (signed inside) in a signed Response',
-      flags: { signResponse: true, signAssertion: true, encryptAssertion: true },
-      expected: {
-        responseSigned: true, assertionSigned: null, encrypted: true,
-        // pysaml2 7's defaults: RSA-OAEP-MGF1P key transport (Gatehouse refuses RSA 1.5), 3DES-CBC content.
-        encryptionMethods: ['EncryptedData:http://www.w3.org/2001/04/xmlenc#tripledes-cbc', 'EncryptedKey:http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p'],
+  const spInitiated: { name: string; flags: Pick<RespondRequest, 'signResponse' | 'signAssertion' | 'encryptAssertion'>; expected: Record<string, unknown> }[] =
+    [
+      {
+        name: 'Response signed (Assertion not)',
+        flags: { signResponse: true, signAssertion: false },
+        expected: { responseSigned: true, assertionSigned: false, encrypted: false },
       },
-    },
-  ]
+      {
+        name: 'Assertion signed (Response not)',
+        flags: { signResponse: false, signAssertion: true },
+        expected: { responseSigned: false, assertionSigned: true, encrypted: false },
+      },
+      {
+        name: 'Response and Assertion both signed',
+        flags: { signResponse: true, signAssertion: true },
+        expected: { responseSigned: true, assertionSigned: true, encrypted: false },
+      },
+      {
+        name: 'encrypted Assertion (signed inside) in a signed Response',
+        flags: { signResponse: true, signAssertion: true, encryptAssertion: true },
+        expected: {
+          responseSigned: true,
+          assertionSigned: null,
+          encrypted: true,
+          // pysaml2 7's defaults: RSA-OAEP-MGF1P key transport (Gatehouse refuses RSA 1.5), 3DES-CBC content.
+          encryptionMethods: ['EncryptedData:http://www.w3.org/2001/04/xmlenc#tripledes-cbc', 'EncryptedKey:http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p'],
+        },
+      },
+    ]
 
   for (const [index, c] of spInitiated.entries()) {
     it(`SP-initiated, ${c.name}: pysaml2 answers Gatehouse's Redirect AuthnRequest and the member is signed in`, async () => {
@@ -216,8 +258,13 @@ describe.runIf(available)('pysaml2 as the IdP', () => {
       const { raw, requestId } = await startSignIn(b)
       const names = { firstName: `Ada${index}`, lastName: `Lovelace${index}` }
       const answer = await respond({
-        samlRequest: raw.SAMLRequest, sigAlg: raw.SigAlg, signature: raw.Signature, relayState: raw.RelayState,
-        nameId: 'ada@acme.test', attributes: { email: 'ada@acme.test', first_name: names.firstName, last_name: names.lastName }, ...c.flags,
+        samlRequest: raw.SAMLRequest,
+        sigAlg: raw.SigAlg,
+        signature: raw.Signature,
+        relayState: raw.RelayState,
+        nameId: 'ada@acme.test',
+        attributes: { email: 'ada@acme.test', first_name: names.firstName, last_name: names.lastName },
+        ...c.flags,
       })
       // pysaml2 verified the query-string signature and answered this very request at our ACS.
       expect(answer.requestSignatureVerified).toBe(true)
@@ -230,7 +277,13 @@ describe.runIf(available)('pysaml2 as the IdP', () => {
 
   it('IdP-initiated (unsolicited, no InResponseTo, Response and Assertion signed): the member is signed in', async () => {
     const b = browser(ctx.app)
-    const answer = await respond({ unsolicited: true, nameId: 'ada@acme.test', attributes: { first_name: 'Ada', last_name: 'Tile' }, signResponse: true, signAssertion: true })
+    const answer = await respond({
+      unsolicited: true,
+      nameId: 'ada@acme.test',
+      attributes: { first_name: 'Ada', last_name: 'Tile' },
+      signResponse: true,
+      signAssertion: true,
+    })
     expect(shape(answer.samlResponse)).toMatchObject({ inResponseTo: null, destination: ACS, responseSigned: true, assertionSigned: true, ...SHA256 })
     await expectSignedIn(b, await postToAcs(b, answer.samlResponse), { firstName: 'Ada', lastName: 'Tile' })
   })
@@ -239,8 +292,13 @@ describe.runIf(available)('pysaml2 as the IdP', () => {
     const first = browser(ctx.app)
     const { raw } = await startSignIn(first)
     const answer = await respond({
-      samlRequest: raw.SAMLRequest, sigAlg: raw.SigAlg, signature: raw.Signature, relayState: raw.RelayState,
-      nameId: 'ada@acme.test', signResponse: true, signAssertion: true,
+      samlRequest: raw.SAMLRequest,
+      sigAlg: raw.SigAlg,
+      signature: raw.Signature,
+      relayState: raw.RelayState,
+      nameId: 'ada@acme.test',
+      signResponse: true,
+      signAssertion: true,
     })
     expect((await postToAcs(first, answer.samlResponse, answer.relayState)).statusCode).toBe(303)
 

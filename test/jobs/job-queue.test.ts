@@ -34,7 +34,11 @@ async function sharedDatabase(): Promise<TestDatabase> {
   return database
 }
 
-const message = (i: number): MailMessage => ({ to: `user${i}@acme.test`, subject: `Message ${i}`, text: `Secret body ${i}: https://gatehouse.test/x?token=SECRET${i}` })
+const message = (i: number): MailMessage => ({
+  to: `user${i}@acme.test`,
+  subject: `Message ${i}`,
+  text: `Secret body ${i}: https://gatehouse.test/x?token=SECRET${i}`,
+})
 
 async function queue(ctx: TestContext, m: MailMessage): Promise<void> {
   await ctx.deps.store.transaction((tx) => enqueueMail(tx, ctx.config.secretKey, m, ctx.clock.now()))
@@ -152,7 +156,13 @@ describe(`two processes on one ${DIALECT === 'postgres' ? 'PostgreSQL' : 'SQLite
     const slow = () => {
       const mailer = capturingMailer()
       // Yield on every send so that the two runs interleave their claims.
-      return { ...mailer, send: async (m: MailMessage) => { await new Promise((r) => setImmediate(r)); await mailer.send(m) } }
+      return {
+        ...mailer,
+        send: async (m: MailMessage) => {
+          await new Promise((r) => setImmediate(r))
+          await mailer.send(m)
+        },
+      }
     }
     const mailerA = slow()
     const mailerB = slow()

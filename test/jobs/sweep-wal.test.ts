@@ -32,11 +32,20 @@ beforeEach(async () => {
   path = join(dir, 'gatehouse.db')
   db = openDatabase({ dialect: 'sqlite', path }, { checkpointIntervalMs: 600_000 })
   await migrateToLatest(db)
-  await createStore(db).users.insert({ id: 'u-sweep', email: 'sweep@example.com', firstName: 'S', lastName: 'W', passwordHash: null, createdAt: '2026-11-01T00:00:00.000Z' })
+  await createStore(db).users.insert({
+    id: 'u-sweep',
+    email: 'sweep@example.com',
+    firstName: 'S',
+    lastName: 'W',
+    passwordHash: null,
+    createdAt: '2026-11-01T00:00:00.000Z',
+  })
   await sql`
     with recursive n(i) as (select 1 union all select i + 1 from n where i < ${EXPIRED})
     insert into sessions (id_hash, user_id, org_id, kind, auth_method, created_at, last_seen_at, idle_expires_at, expires_at)
-    select 'expired-' || cast(i as text), 'u-sweep', null, 'web', 'password', '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', '2026-11-20T00:00:00.000Z', '2026-12-31T00:00:00.000Z' from n`.execute(db)
+    select 'expired-' || cast(i as text), 'u-sweep', null, 'web', 'password', '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', '2026-11-20T00:00:00.000Z', '2026-12-31T00:00:00.000Z' from n`.execute(
+    db,
+  )
   // Start from an empty WAL, as after any quiet spell.
   await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db)
 })
@@ -70,7 +79,7 @@ describe.skipIf(DIALECT !== 'sqlite')('expiry sweep on a SQLite file', () => {
     }
     const summary = await sweepExpired({ store: watched, clock: fixedClock('2026-11-23T12:00:00.000Z'), metrics: noMetrics }, { batchSize: BATCH })
     expect(summary.sessionsDeleted).toBe(EXPIRED)
-    expect(settles).toBe(Math.floor((EXPIRED / BATCH) / SETTLE_EVERY))
+    expect(settles).toBe(Math.floor(EXPIRED / BATCH / SETTLE_EVERY))
     // One batch rewrites some tens of pages (the table, three indexes, their parents).
     const perBatch = highWater / (SETTLE_EVERY + 1)
     expect(highWater).toBeLessThan((SETTLE_EVERY + 1) * 60)

@@ -13,7 +13,9 @@ async function insertSessions(ctx: TestContext, count: number, prefix: string, i
   await sql`
     with recursive n(i) as (select 1 union all select i + 1 from n where i < ${count})
     insert into sessions (id_hash, user_id, org_id, kind, auth_method, created_at, last_seen_at, idle_expires_at, expires_at)
-    select ${prefix} || cast(i as text), 'u-sweep', null, 'web', 'password', '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', ${idleExpiresAt}, ${expiresAt} from n`.execute(ctx.runtime.db)
+    select ${prefix} || cast(i as text), 'u-sweep', null, 'web', 'password', '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', ${idleExpiresAt}, ${expiresAt} from n`.execute(
+    ctx.runtime.db,
+  )
 }
 
 describe('expiry sweep', () => {
@@ -25,7 +27,14 @@ describe('expiry sweep', () => {
 
   it('deletes 100k expired sessions 250 per statement (401 statements), and keeps the live sessions', async () => {
     ctx = await createTestContext({ now: '2026-11-23T12:00:00.000Z' })
-    await ctx.deps.store.users.insert({ id: 'u-sweep', email: 'sweep@example.com', firstName: 'S', lastName: 'W', passwordHash: null, createdAt: '2026-11-01T00:00:00.000Z' })
+    await ctx.deps.store.users.insert({
+      id: 'u-sweep',
+      email: 'sweep@example.com',
+      firstName: 'S',
+      lastName: 'W',
+      passwordHash: null,
+      createdAt: '2026-11-01T00:00:00.000Z',
+    })
     await insertSessions(ctx, 60_000, 'absolute-', '2026-12-31T00:00:00.000Z', '2026-11-20T00:00:00.000Z')
     await insertSessions(ctx, 40_000, 'idle-', '2026-11-23T11:59:59.999Z', '2026-12-31T00:00:00.000Z')
     await insertSessions(ctx, 5, 'live-', '2026-11-23T12:30:00.000Z', '2026-11-24T00:00:00.000Z')
@@ -40,7 +49,14 @@ describe('expiry sweep', () => {
 
   it('lets other work run between batches (the event loop is yielded after each full batch)', async () => {
     ctx = await createTestContext({ now: '2026-11-23T12:00:00.000Z' })
-    await ctx.deps.store.users.insert({ id: 'u-sweep', email: 'sweep@example.com', firstName: 'S', lastName: 'W', passwordHash: null, createdAt: '2026-11-01T00:00:00.000Z' })
+    await ctx.deps.store.users.insert({
+      id: 'u-sweep',
+      email: 'sweep@example.com',
+      firstName: 'S',
+      lastName: 'W',
+      passwordHash: null,
+      createdAt: '2026-11-01T00:00:00.000Z',
+    })
     await insertSessions(ctx, 50, 'old-', '2026-11-20T00:00:00.000Z', '2026-11-20T00:00:00.000Z')
     let immediates = 0
     let running = true

@@ -122,8 +122,24 @@ describe('host names resolving to special-purpose addresses', () => {
   }
 
   it('refuses a host with one internal address among public ones', async () => {
-    await expect(lookupWith([{ address: '8.8.8.8', family: 4 }, { address: '::127.0.0.1', family: 6 }], true)).rejects.toMatchObject({ reason: 'address_forbidden' })
-    await expect(lookupWith([{ address: '8.8.8.8', family: 4 }, { address: '2001:4860::8888', family: 6 }], true)).resolves.toBe('8.8.8.8')
+    await expect(
+      lookupWith(
+        [
+          { address: '8.8.8.8', family: 4 },
+          { address: '::127.0.0.1', family: 6 },
+        ],
+        true,
+      ),
+    ).rejects.toMatchObject({ reason: 'address_forbidden' })
+    await expect(
+      lookupWith(
+        [
+          { address: '8.8.8.8', family: 4 },
+          { address: '2001:4860::8888', family: 6 },
+        ],
+        true,
+      ),
+    ).resolves.toBe('8.8.8.8')
   })
 })
 
@@ -139,11 +155,19 @@ describe('the metadata fetcher follows the outbound rules', () => {
 
   it('refuses in production a host name that resolves to an IPv4-compatible loopback address', async () => {
     const fetcher = createMetadataFetcher({ production: true, resolve: async () => [{ address: '::7f00:1', family: 6 }] })
-    await expect(fetcher('https://idp.example.test/metadata')).rejects.toMatchObject({ code: 'metadata_url_forbidden', detail: expect.stringContaining('ipv4Compatible') })
+    await expect(fetcher('https://idp.example.test/metadata')).rejects.toMatchObject({
+      code: 'metadata_url_forbidden',
+      detail: expect.stringContaining('ipv4Compatible'),
+    })
   })
 
   it('refuses in production a literal [::127.0.0.1] before any connection', async () => {
-    const fetcher = createMetadataFetcher({ production: true, resolve: async () => { throw new Error('must not resolve') } })
+    const fetcher = createMetadataFetcher({
+      production: true,
+      resolve: async () => {
+        throw new Error('must not resolve')
+      },
+    })
     await expect(fetcher(`https://[::127.0.0.1]:${port}/metadata`)).rejects.toMatchObject({ code: 'metadata_url_forbidden' })
   })
 

@@ -10,7 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browser } from '../helpers/browser.js'
 import { httpBrowser } from '../helpers/http-browser.js'
 import { injectFetch } from '../helpers/inject-fetch.js'
-import { client, finishAuthorization, POST_LOGOUT_URI, REDIRECT_URI, rpFor, signInWithPassword, startAuthorization, verifyIdToken, type Rp } from '../helpers/oidc-rp.js'
+import {
+  client,
+  finishAuthorization,
+  POST_LOGOUT_URI,
+  REDIRECT_URI,
+  rpFor,
+  signInWithPassword,
+  startAuthorization,
+  verifyIdToken,
+  type Rp,
+} from '../helpers/oidc-rp.js'
 import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
 
 const PASSWORD = 'correct horse battery'
@@ -28,9 +38,22 @@ describe.each(SETUPS)('under $name', ({ baseUrl, trustProxy }) => {
   let rp: Rp
 
   beforeAll(async () => {
-    ctx = await createTestContext({ env: { GATEHOUSE_BASE_URL: baseUrl, GATEHOUSE_TRUST_PROXY: trustProxy, GATEHOUSE_RATE_LIMIT_IP: '100000' }, now: new Date().toISOString() })
+    ctx = await createTestContext({
+      env: { GATEHOUSE_BASE_URL: baseUrl, GATEHOUSE_TRUST_PROXY: trustProxy, GATEHOUSE_RATE_LIMIT_IP: '100000' },
+      now: new Date().toISOString(),
+    })
     expect((await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })).status).toBe(201)
-    expect((await operator(ctx, 'POST', '/organizations/acme/members', { email: 'alice@acme.test', firstName: 'Alice', lastName: 'A', role: 'owner', password: PASSWORD })).status).toBe(201)
+    expect(
+      (
+        await operator(ctx, 'POST', '/organizations/acme/members', {
+          email: 'alice@acme.test',
+          firstName: 'Alice',
+          lastName: 'A',
+          role: 'owner',
+          password: PASSWORD,
+        })
+      ).status,
+    ).toBe(201)
     expect((await operator(ctx, 'PUT', '/organizations/acme/sso', { ssoName: 'acme' })).status).toBeLessThan(300)
     const created = await operator(ctx, 'POST', '/oidc-clients', { name: 'Host app', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI] })
     expect(created.status).toBe(201)
@@ -40,7 +63,8 @@ describe.each(SETUPS)('under $name', ({ baseUrl, trustProxy }) => {
     await ctx?.close()
   })
 
-  const get = (url: string, headers: Record<string, string> = {}) => ctx.app.inject({ method: 'GET', url, headers: { host: new URL(baseUrl).host, ...headers } })
+  const get = (url: string, headers: Record<string, string> = {}) =>
+    ctx.app.inject({ method: 'GET', url, headers: { host: new URL(baseUrl).host, ...headers } })
 
   describe('OIDC discovery', () => {
     it('names the base URL in the issuer and every endpoint whatever Host and X-Forwarded-Host say', async () => {
@@ -50,7 +74,9 @@ describe.each(SETUPS)('under $name', ({ baseUrl, trustProxy }) => {
       const doc = res.json<Record<string, unknown>>()
       expect(doc.issuer).toBe(`${baseUrl}/oidc`)
       const urls = Object.entries(doc).filter(([key]) => key.endsWith('_endpoint') || key === 'jwks_uri')
-      expect(urls.map(([key]) => key)).toEqual(expect.arrayContaining(['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint', 'revocation_endpoint']))
+      expect(urls.map(([key]) => key)).toEqual(
+        expect.arrayContaining(['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint', 'revocation_endpoint']),
+      )
       for (const [key, value] of urls) expect(value, key).toMatch(new RegExp(`^${baseUrl.replace(/[.:/]/g, '\\$&')}/oidc/`))
     })
 
@@ -77,7 +103,7 @@ describe.each(SETUPS)('under $name', ({ baseUrl, trustProxy }) => {
       expect(res.body).toContain(`Location="${baseUrl}/saml/acme/acs"`)
     })
 
-    it('names the base URL in the development IdP\'s metadata whatever the Host', async () => {
+    it("names the base URL in the development IdP's metadata whatever the Host", async () => {
       const res = await get('/dev/idp/metadata', ATTACKER)
       expect(res.statusCode).toBe(200)
       expect(res.body).not.toContain('evil.test')
@@ -105,7 +131,7 @@ describe.each(SETUPS)('under $name', ({ baseUrl, trustProxy }) => {
     })
   })
 
-  describe('the provider\'s responses', () => {
+  describe("the provider's responses", () => {
     it(https ? 'sets its cookies Secure' : 'sets its cookies without Secure, which plain http could not send back', async () => {
       const started = await startAuthorization(rp)
       const res = await get(started.url.pathname + started.url.search)
@@ -150,7 +176,9 @@ describe.each(SETUPS)('under $name', ({ baseUrl, trustProxy }) => {
       expect(await verifyIdToken(rp, tokens.id_token!)).toMatchObject({ iss: `${baseUrl}/oidc`, org: 'acme' })
       // Every cookie of the provider along the way (interaction, resume, session) is Secure under https.
       const providerCookies = setCookies.filter((line) => line.startsWith('gh_oidc_'))
-      expect(new Set(providerCookies.map((line) => line.slice(0, line.indexOf('='))))).toEqual(new Set(['gh_oidc_interaction', 'gh_oidc_interaction.sig', 'gh_oidc_resume', 'gh_oidc_resume.sig', 'gh_oidc_session', 'gh_oidc_session.sig']))
+      expect(new Set(providerCookies.map((line) => line.slice(0, line.indexOf('='))))).toEqual(
+        new Set(['gh_oidc_interaction', 'gh_oidc_interaction.sig', 'gh_oidc_resume', 'gh_oidc_resume.sig', 'gh_oidc_session', 'gh_oidc_session.sig']),
+      )
       for (const line of providerCookies) expect(/;\s*secure/i.test(line), line).toBe(https)
 
       const end = client.buildEndSessionUrl(rp.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' })

@@ -18,8 +18,14 @@ beforeAll(async () => {
   const { ctx } = server
   await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
   for (const slug of ['prod', 'constructor']) expect((await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: slug, slug })).status).toBe(201)
-  for (const [email, workspaceRoles] of [['with@acme.test', { constructor: 'editor', prod: 'viewer' }], ['without@acme.test', { prod: 'viewer' }]] as const) {
-    expect((await operator(ctx, 'POST', '/organizations/acme/members', { email, firstName: 'T', lastName: 'U', role: 'member', password: PASSWORD, workspaceRoles })).status).toBe(201)
+  for (const [email, workspaceRoles] of [
+    ['with@acme.test', { constructor: 'editor', prod: 'viewer' }],
+    ['without@acme.test', { prod: 'viewer' }],
+  ] as const) {
+    expect(
+      (await operator(ctx, 'POST', '/organizations/acme/members', { email, firstName: 'T', lastName: 'U', role: 'member', password: PASSWORD, workspaceRoles }))
+        .status,
+    ).toBe(201)
   }
   const app = await operator(ctx, 'POST', '/oidc-clients', { name: 'Host app', redirectUris: [REDIRECT_URI] })
   rp = await rpFor(server.baseUrl, app.json.id, app.json.clientSecret)

@@ -6,7 +6,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type E2eServer } from '../helpers/e2e.js'
 import { httpBrowser } from '../helpers/http-browser.js'
-import { client, finishAuthorization, POST_LOGOUT_URI, REDIRECT_URI, rpFor, signInWithPassword, startAuthorization, verifyIdToken, type Rp } from '../helpers/oidc-rp.js'
+import {
+  client,
+  finishAuthorization,
+  POST_LOGOUT_URI,
+  REDIRECT_URI,
+  rpFor,
+  signInWithPassword,
+  startAuthorization,
+  verifyIdToken,
+  type Rp,
+} from '../helpers/oidc-rp.js'
 import { operator } from '../helpers/test-app.js'
 
 const PASSWORD = 'correct horse battery'
@@ -20,10 +30,21 @@ beforeAll(async () => {
   const { ctx } = server
   await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
   for (const slug of ['prod', 'staging']) await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: slug, slug })
-  const alice = await operator(ctx, 'POST', '/organizations/acme/members', { email: 'alice@acme.test', firstName: 'Alice', lastName: 'Anders', role: 'admin', password: PASSWORD, workspaceRoles: { prod: 'editor', staging: 'viewer' } })
+  const alice = await operator(ctx, 'POST', '/organizations/acme/members', {
+    email: 'alice@acme.test',
+    firstName: 'Alice',
+    lastName: 'Anders',
+    role: 'admin',
+    password: PASSWORD,
+    workspaceRoles: { prod: 'editor', staging: 'viewer' },
+  })
   aliceId = (await ctx.deps.store.users.findByEmail('alice@acme.test'))!.id
   expect(alice.status).toBe(201)
-  const confidential = await operator(ctx, 'POST', '/oidc-clients', { name: 'Host app', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI] })
+  const confidential = await operator(ctx, 'POST', '/oidc-clients', {
+    name: 'Host app',
+    redirectUris: [REDIRECT_URI],
+    postLogoutRedirectUris: [POST_LOGOUT_URI],
+  })
   expect(confidential.status).toBe(201)
   rp = await rpFor(server.baseUrl, confidential.json.id, confidential.json.clientSecret)
   const pub = await operator(ctx, 'POST', '/oidc-clients', { name: 'SPA', redirectUris: [REDIRECT_URI], public: true })
@@ -39,7 +60,7 @@ async function signIn(target: Rp, params: Record<string, string> = {}) {
   const login = await b.navigate(started.url.toString())
   expect(new URL(login.url).pathname).toBe('/login')
   const back = await signInWithPassword(b, login, 'alice@acme.test', PASSWORD)
-  expect(back.leftTo ?? "", `${back.status} ${back.url} ${back.body.slice(0, 1500)}`).toMatch(/^http:\/\/localhost:5999\/callback\?/)
+  expect(back.leftTo ?? '', `${back.status} ${back.url} ${back.body.slice(0, 1500)}`).toMatch(/^http:\/\/localhost:5999\/callback\?/)
   return { b, started, callback: back.leftTo! }
 }
 
@@ -50,18 +71,36 @@ describe('a password sign-in', () => {
     const tokens = await finishAuthorization(rp, started, callback)
     const claims = await verifyIdToken(rp, tokens.id_token!)
     expect(claims).toMatchObject({
-      sub: aliceId, email: 'alice@acme.test', email_verified: true, name: 'Alice Anders', given_name: 'Alice', family_name: 'Anders',
-      org: 'acme', org_role: 'admin', workspace_roles: { prod: 'editor', staging: 'viewer' }, amr: ['pwd'],
+      sub: aliceId,
+      email: 'alice@acme.test',
+      email_verified: true,
+      name: 'Alice Anders',
+      given_name: 'Alice',
+      family_name: 'Anders',
+      org: 'acme',
+      org_role: 'admin',
+      workspace_roles: { prod: 'editor', staging: 'viewer' },
+      amr: ['pwd'],
     })
     expect(typeof claims.auth_time).toBe('number')
     const info = await client.fetchUserInfo(rp.config, tokens.access_token, aliceId)
-    expect(info).toMatchObject({ sub: aliceId, email: 'alice@acme.test', org: 'acme', org_role: 'admin', workspace_roles: { prod: 'editor', staging: 'viewer' }, amr: ['pwd'] })
+    expect(info).toMatchObject({
+      sub: aliceId,
+      email: 'alice@acme.test',
+      org: 'acme',
+      org_role: 'admin',
+      workspace_roles: { prod: 'editor', staging: 'viewer' },
+      amr: ['pwd'],
+    })
   })
 })
 
-describe('the sign-in page of an app\'s request', () => {
+describe("the sign-in page of an app's request", () => {
   it('names the application asking, read from the stored request; a made-up one names none', async () => {
-    for (const [target, name] of [[rp, 'Host app'], [publicRp, 'SPA']] as const) {
+    for (const [target, name] of [
+      [rp, 'Host app'],
+      [publicRp, 'SPA'],
+    ] as const) {
       const b = httpBrowser(server.baseUrl)
       const login = await b.navigate((await startAuthorization(target)).url.toString())
       expect(new URL(login.url).pathname).toBe('/login')
@@ -97,7 +136,13 @@ describe('tokens after sign-in', () => {
   it('refuses a refresh once the member is removed from the org', async () => {
     const { ctx } = server
     await operator(ctx, 'POST', '/organizations', { name: 'Brief', slug: 'brief' })
-    await operator(ctx, 'POST', '/organizations/brief/members', { email: 'bob@brief.test', firstName: 'Bob', lastName: 'B', role: 'member', password: PASSWORD })
+    await operator(ctx, 'POST', '/organizations/brief/members', {
+      email: 'bob@brief.test',
+      firstName: 'Bob',
+      lastName: 'B',
+      role: 'member',
+      password: PASSWORD,
+    })
     const b = httpBrowser(server.baseUrl)
     const started = await startAuthorization(rp, { organization: 'brief' })
     const login = await b.navigate(started.url.toString())
@@ -167,7 +212,10 @@ describe('refusals, each beside the request that passes', () => {
   it('refuses a confidential client with a wrong secret', async () => {
     const wrong = await rpFor(server.baseUrl, rp.clientId, 'not-the-secret')
     const { started, callback } = await signIn(rp)
-    const failure = await finishAuthorization(wrong, started, callback).then(() => undefined, (e: unknown) => e as { status?: number; cause?: unknown })
+    const failure = await finishAuthorization(wrong, started, callback).then(
+      () => undefined,
+      (e: unknown) => e as { status?: number; cause?: unknown },
+    )
     expect(failure?.status).toBe(401)
     expect(JSON.stringify(failure?.cause)).toContain('invalid_client')
   })

@@ -38,7 +38,14 @@ afterEach(async () => {
 })
 
 async function addBob(slug: string, extra: Record<string, unknown> = {}) {
-  const res = await operator(ctx, 'POST', `/organizations/${slug}/members`, { email: BOB, firstName: 'Bob', lastName: 'B', role: 'member', password: PASSWORD, ...extra })
+  const res = await operator(ctx, 'POST', `/organizations/${slug}/members`, {
+    email: BOB,
+    firstName: 'Bob',
+    lastName: 'B',
+    role: 'member',
+    password: PASSWORD,
+    ...extra,
+  })
   expect(res.status).toBe(201)
 }
 
@@ -70,7 +77,11 @@ async function refreshes(refreshToken: string): Promise<boolean> {
 }
 
 async function grantRows(): Promise<number> {
-  const row = await ctx.runtime.db.selectFrom('oidc_payloads').select((eb) => eb.fn.countAll().as('n')).where('model', 'in', ['Grant', 'RefreshToken', 'OrgLogin']).executeTakeFirstOrThrow()
+  const row = await ctx.runtime.db
+    .selectFrom('oidc_payloads')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('model', 'in', ['Grant', 'RefreshToken', 'OrgLogin'])
+    .executeTakeFirstOrThrow()
   return Number(row.n)
 }
 
@@ -138,7 +149,7 @@ describe('a password reset', () => {
 })
 
 describe('a member who loses access by policy', () => {
-  it('loses a password sign-in\'s refresh token when SSO becomes strict, and loosening the policy again does not revive it', async () => {
+  it("loses a password sign-in's refresh token when SSO becomes strict, and loosening the policy again does not revive it", async () => {
     const idp = await createTestIdp()
     await setupSsoOrg(ctx, idp, { slug: 'acme', policy: { enforcement: 'optional' } })
     await addBob('acme')

@@ -7,7 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hours, minutes } from '../../src/core/clock.js'
 import { startServer, type E2eServer } from '../helpers/e2e.js'
 import { httpBrowser, type HttpBrowser } from '../helpers/http-browser.js'
-import { answerAtIdp, client, finishAuthorization, REDIRECT_URI, rpFor, signInWithPassword, startAuthorization, verifyIdToken, type Rp } from '../helpers/oidc-rp.js'
+import {
+  answerAtIdp,
+  client,
+  finishAuthorization,
+  REDIRECT_URI,
+  rpFor,
+  signInWithPassword,
+  startAuthorization,
+  verifyIdToken,
+  type Rp,
+} from '../helpers/oidc-rp.js'
 import { addMember, setupSsoOrg, type SsoOrg } from '../helpers/sso.js'
 import { operator } from '../helpers/test-app.js'
 import { createTestIdp, type TestIdp } from '../helpers/test-idp.js'
@@ -56,7 +66,7 @@ async function passwordSession(email: string): Promise<HttpBrowser> {
 }
 
 describe('organization= under strict', () => {
-  it('sends a browser without a session to the org\'s IdP and signs in with amr saml and only that org', async () => {
+  it("sends a browser without a session to the org's IdP and signs in with amr saml and only that org", async () => {
     const b = httpBrowser(server.baseUrl)
     const { tokens } = await viaIdp(b, orgs.strict, 'sam@corp.test', { organization: 'strict' })
     const claims = await verifyIdToken(rp, tokens.id_token!)
@@ -74,7 +84,7 @@ describe('organization= under strict', () => {
     expect((await verifyIdToken(rp, tokens.id_token!)).amr).toEqual(['saml'])
   })
 
-  it('does not accept an exempt member\'s password session either (strict has no exceptions)', async () => {
+  it("does not accept an exempt member's password session either (strict has no exceptions)", async () => {
     const b = await passwordSession('exempt@corp.test')
     const { tokens } = await viaIdp(b, orgs.strict, 'exempt@corp.test', { organization: 'strict' })
     expect((await verifyIdToken(rp, tokens.id_token!)).amr).toEqual(['saml'])
@@ -122,11 +132,15 @@ describe('an SSO session asked for another org', () => {
     const login = await b.submit(ask.url, { action: 'sign_in_again' })
     expect(new URL(login.url).pathname).toBe('/login')
     const back = await signInWithPassword(b, login, 'sam@corp.test', PASSWORD)
-    expect(await verifyIdToken(rp, (await finishAuthorization(rp, started, back.leftTo!)).id_token!)).toMatchObject({ org: 'plain', org_role: 'admin', amr: ['pwd'] })
+    expect(await verifyIdToken(rp, (await finishAuthorization(rp, started, back.leftTo!)).id_token!)).toMatchObject({
+      org: 'plain',
+      org_role: 'admin',
+      amr: ['pwd'],
+    })
   })
 })
 
-describe('the org\'s SSO session timeout', () => {
+describe("the org's SSO session timeout", () => {
   it('lets a SAML login refresh within the timeout and refuses past it', async () => {
     const b = httpBrowser(server.baseUrl)
     const { tokens } = await viaIdp(b, orgs.strict, 'sam@corp.test', { organization: 'strict' })

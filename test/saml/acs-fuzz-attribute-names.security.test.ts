@@ -44,6 +44,9 @@ describe('attribute names', () => {
 
   it('still reads ordinary attribute names and values', async () => {
     const attributes = await accepted({ email: ['alice@example.test'], groups: ['admins', 'engineering'] })
-    expect(Object.entries(attributes)).toEqual([['email', ['alice@example.test']], ['groups', ['admins', 'engineering']]])
+    expect(Object.entries(attributes)).toEqual([
+      ['email', ['alice@example.test']],
+      ['groups', ['admins', 'engineering']],
+    ])
   })
 })

@@ -92,4 +92,3 @@ describe('fuzzer findings: algorithm URIs that name Object.prototype members', (
     }
   })
 })
-

@@ -48,29 +48,43 @@ describe('the ACS mutation fuzzer', () => {
     expect(identityDifferences({ ...read, attributes: { ...attributes, role: ['owner'] } }, expected)).toEqual([`attribute "role": read ["owner"], not signed`])
   })
 
-  it(`refuses every mutant or reads exactly what was signed, and never throws or hangs (run seed ${RUN_SEED})`, async () => {
-    const stats = emptyStats()
-    const findings: Outcome[] = []
-    const started = performance.now()
-    for (let index = 0; index < MAX_MUTANTS && performance.now() - started < TIME_BUDGET_MS; index++) {
-      const outcome = await runMutant(world, RUN_SEED, index, PER_CALL_MS)
-      tally(stats, outcome)
-      if (outcome.verdict === 'violation' || outcome.verdict === 'crash') findings.push(outcome)
-    }
-    console.log(`acs-fuzz (bounded): ${((performance.now() - started) / 1000).toFixed(1)} s\n${formatStats(stats)}`)
-    expect(findings.map((f) => describeOutcome(f, RUN_SEED))).toEqual([])
-    expect(stats.mutants).toBeGreaterThanOrEqual(MIN_MUTANTS)
-    // Not only garbage: some mutants are legitimately accepted (comments, character references,
-    // whitespace, unsigned envelope changes), and every kind of mutation was applied.
-    expect(stats.verdicts.accepted).toBeGreaterThan(stats.mutants / 50)
-    expect(Object.keys(stats.kinds).sort()).toEqual([...MUTATION_KINDS].sort())
-  }, TIME_BUDGET_MS + 20_000)
+  it(
+    `refuses every mutant or reads exactly what was signed, and never throws or hangs (run seed ${RUN_SEED})`,
+    async () => {
+      const stats = emptyStats()
+      const findings: Outcome[] = []
+      const started = performance.now()
+      for (let index = 0; index < MAX_MUTANTS && performance.now() - started < TIME_BUDGET_MS; index++) {
+        const outcome = await runMutant(world, RUN_SEED, index, PER_CALL_MS)
+        tally(stats, outcome)
+        if (outcome.verdict === 'violation' || outcome.verdict === 'crash') findings.push(outcome)
+      }
+      console.log(`acs-fuzz (bounded): ${((performance.now() - started) / 1000).toFixed(1)} s\n${formatStats(stats)}`)
+      expect(findings.map((f) => describeOutcome(f, RUN_SEED))).toEqual([])
+      expect(stats.mutants).toBeGreaterThanOrEqual(MIN_MUTANTS)
+      // Not only garbage: some mutants are legitimately accepted (comments, character references,
+      // whitespace, unsigned envelope changes), and every kind of mutation was applied.
+      expect(stats.verdicts.accepted).toBeGreaterThan(stats.mutants / 50)
+      expect(Object.keys(stats.kinds).sort()).toEqual([...MUTATION_KINDS].sort())
+    },
+    TIME_BUDGET_MS + 20_000,
+  )
 })
 
 function expectedAssertion(expected: FuzzWorld['seeds'][number]['expected']): Omit<VerifiedAssertion, 'attributes'> {
   return {
-    responseId: undefined, assertionId: expected.assertionId, issuer: expected.issuer, nameId: expected.nameId, nameIdFormat: undefined,
-    sessionIndex: expected.sessionIndex, inResponseTo: expected.inResponseTo, validUntil: '', authnInstant: undefined,
-    signed: { response: false, assertion: true }, encrypted: false, signatureAlgorithm: '', warnings: [],
+    responseId: undefined,
+    assertionId: expected.assertionId,
+    issuer: expected.issuer,
+    nameId: expected.nameId,
+    nameIdFormat: undefined,
+    sessionIndex: expected.sessionIndex,
+    inResponseTo: expected.inResponseTo,
+    validUntil: '',
+    authnInstant: undefined,
+    signed: { response: false, assertion: true },
+    encrypted: false,
+    signatureAlgorithm: '',
+    warnings: [],
   }
 }

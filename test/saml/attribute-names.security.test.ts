@@ -20,17 +20,26 @@ let idp: TestIdp | undefined
 async function setup() {
   idp ??= await createTestIdp('attribute-names')
   const settings: ResponseValidationSettings = {
-    sp: { ...sp, decryptionKeys: [] }, idp: { entityId: idp.entityId, certificates: [idp.certificate], allowSha1: false }, requireEncryptedAssertion: false, now,
+    sp: { ...sp, decryptionKeys: [] },
+    idp: { entityId: idp.entityId, certificates: [idp.certificate], allowSha1: false },
+    requireEncryptedAssertion: false,
+    now,
   }
   return { idp, settings, base: { issuer: idp.entityId, acsUrl: sp.acsUrl, audience: sp.entityId, now } }
 }
 
 /** A signed response carrying `attributes` in this order (a name may come several times). */
 function signedWith(s: Awaited<ReturnType<typeof setup>>, attributes: readonly (readonly [string, readonly string[]])[]): string {
-  const statement = attributes.map(([name, values]) => buildResponse({ ...s.base, attributes: Object.fromEntries([[name, values]]) })
-    .match(/<saml2:Attribute [\s\S]*?<\/saml2:Attribute>/)?.[0] ?? `<saml2:Attribute Name="${name}"/>`).join('')
-  const xml = buildResponse({ ...s.base, attributes: { placeholder: [] } })
-    .replace(/<saml2:AttributeStatement>[\s\S]*<\/saml2:AttributeStatement>/, () => attributes.length === 0 ? '' : `<saml2:AttributeStatement>${statement}</saml2:AttributeStatement>`)
+  const statement = attributes
+    .map(
+      ([name, values]) =>
+        buildResponse({ ...s.base, attributes: Object.fromEntries([[name, values]]) }).match(/<saml2:Attribute [\s\S]*?<\/saml2:Attribute>/)?.[0] ??
+        `<saml2:Attribute Name="${name}"/>`,
+    )
+    .join('')
+  const xml = buildResponse({ ...s.base, attributes: { placeholder: [] } }).replace(/<saml2:AttributeStatement>[\s\S]*<\/saml2:AttributeStatement>/, () =>
+    attributes.length === 0 ? '' : `<saml2:AttributeStatement>${statement}</saml2:AttributeStatement>`,
+  )
   return sign(xml, 'assertion', s.idp)
 }
 
@@ -38,10 +47,23 @@ describe('attribute names that are Object.prototype members', () => {
   for (const name of DANGEROUS_NAMES) {
     it(`reads an attribute named ${name} as its values, and leaves the other attributes and Object.prototype alone`, async () => {
       const s = await setup()
-      const result = await validateSamlResponse(toBase64(signedWith(s, [['email', ['a@b.test']], [name, ['one', 'two']], ['first_name', ['Ann']]])), s.settings)
+      const result = await validateSamlResponse(
+        toBase64(
+          signedWith(s, [
+            ['email', ['a@b.test']],
+            [name, ['one', 'two']],
+            ['first_name', ['Ann']],
+          ]),
+        ),
+        s.settings,
+      )
       expect(result.ok ? undefined : result.failure).toBeUndefined()
       if (!result.ok) return
-      expect(Object.entries(result.assertion.attributes)).toEqual([['email', ['a@b.test']], [name, ['one', 'two']], ['first_name', ['Ann']]])
+      expect(Object.entries(result.assertion.attributes)).toEqual([
+        ['email', ['a@b.test']],
+        [name, ['one', 'two']],
+        ['first_name', ['Ann']],
+      ])
       expect(Object.hasOwn(result.assertion.attributes, name)).toBe(true)
       expect(Object.getPrototypeOf(Object.prototype)).toBeNull()
       expect(Object.keys(Object.prototype)).toEqual([])
@@ -89,12 +111,15 @@ describe('metadata whose entity IDs, bindings and key uses are Object.prototype 
   async function entity(entityId: string, binding: string, use: string): Promise<string> {
     const s = await setup()
     const cert = s.idp.certificatePem.replace(/-----[^-]+-----|\s/g, '')
-    return `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${entityId}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+    return (
+      `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${entityId}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
       `<md:KeyDescriptor use="${use}"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
       `<md:SingleSignOnService Binding="${binding}" Location="https://idp.test/${encodeURIComponent(entityId)}"/>` +
       `<md:SingleSignOnService Binding="${BINDING_POST}" Location="https://idp.test/post"/></md:IDPSSODescriptor></md:EntityDescriptor>`
+    )
   }
-  const many = async (...entities: Promise<string>[]) => `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">${(await Promise.all(entities)).join('')}</md:EntitiesDescriptor>`
+  const many = async (...entities: Promise<string>[]) =>
+    `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">${(await Promise.all(entities)).join('')}</md:EntitiesDescriptor>`
 
   it('picks the IdP named __proto__ or constructor by its entity ID, and refuses toString, which is not there', async () => {
     const xml = await many(entity('__proto__', BINDING_POST, 'signing'), entity('constructor', BINDING_POST, 'signing'))
@@ -118,19 +143,22 @@ describe('any attribute names (property)', () => {
   const value = fc.string({ maxLength: 8 }).map((v) => v.trim())
   const attributes = fc.array(fc.tuple(name, fc.array(value, { maxLength: 3 })), { maxLength: 8 })
 
-  it('yields exactly the signed name → values map, each name\'s values in document order, with nothing inherited', async () => {
+  it("yields exactly the signed name → values map, each name's values in document order, with nothing inherited", async () => {
     const s = await setup()
-    await fc.assert(fc.asyncProperty(attributes, async (sent) => {
-      const result = await validateSamlResponse(toBase64(signedWith(s, sent)), s.settings)
-      if (!result.ok) throw new Error(`refused: ${JSON.stringify(result.failure)}`)
-      const expected = new Map<string, string[]>()
-      for (const [n, values] of sent) expected.set(n, [...(expected.get(n) ?? []), ...values])
-      // (Names are compared as a set: an object lists array-index names like "0" first.)
-      const byName = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0)
-      expect(Object.entries(result.assertion.attributes).sort(byName)).toEqual([...expected].sort(byName))
-      // eslint-disable-next-line @typescript-eslint/unbound-method -- names like toString are looked up on purpose, to show none is inherited
-    for (const probe of DANGEROUS_NAMES) expect(result.assertion.attributes[probe]).toEqual(expected.get(probe))
-      expect(Object.keys(Object.prototype)).toEqual([])
-    }), { numRuns: 150 })
+    await fc.assert(
+      fc.asyncProperty(attributes, async (sent) => {
+        const result = await validateSamlResponse(toBase64(signedWith(s, sent)), s.settings)
+        if (!result.ok) throw new Error(`refused: ${JSON.stringify(result.failure)}`)
+        const expected = new Map<string, string[]>()
+        for (const [n, values] of sent) expected.set(n, [...(expected.get(n) ?? []), ...values])
+        // (Names are compared as a set: an object lists array-index names like "0" first.)
+        const byName = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0)
+        expect(Object.entries(result.assertion.attributes).sort(byName)).toEqual([...expected].sort(byName))
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- names like toString are looked up on purpose, to show none is inherited
+        for (const probe of DANGEROUS_NAMES) expect(result.assertion.attributes[probe]).toEqual(expected.get(probe))
+        expect(Object.keys(Object.prototype)).toEqual([])
+      }),
+      { numRuns: 150 },
+    )
   })
 })

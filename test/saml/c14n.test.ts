@@ -24,7 +24,10 @@ describe('the deep import of xml-crypto', () => {
   })
 
   it('gives the bindings in scope from the ancestors, nearest first wins, minus what the element declares', () => {
-    const doc = new DOMParser().parseFromString('<a xmlns="urn:d" xmlns:x="urn:x" xmlns:y="urn:y"><b xmlns:y="urn:y2"><x:c xmlns:x="urn:x" y:at="1"><d/></x:c></b></a>', 'text/xml')
+    const doc = new DOMParser().parseFromString(
+      '<a xmlns="urn:d" xmlns:x="urn:x" xmlns:y="urn:y"><b xmlns:y="urn:y2"><x:c xmlns:x="urn:x" y:at="1"><d/></x:c></b></a>',
+      'text/xml',
+    )
     const c = doc.getElementsByTagName('x:c')[0] as Element
     expect(ancestorNamespaces(c)).toEqual([
       { prefix: 'y', namespaceURI: 'urn:y2' },
@@ -34,7 +37,10 @@ describe('the deep import of xml-crypto', () => {
   })
 
   it('feeds the canonicalizers: exclusive renders only visibly used bindings, inclusive every one in scope', () => {
-    const doc = new DOMParser().parseFromString('<a xmlns="urn:d" xmlns:x="urn:x" xmlns:y="urn:y"><b xmlns:y="urn:y2"><x:c xmlns:x="urn:x" y:at="1"><d/></x:c></b></a>', 'text/xml')
+    const doc = new DOMParser().parseFromString(
+      '<a xmlns="urn:d" xmlns:x="urn:x" xmlns:y="urn:y"><b xmlns:y="urn:y2"><x:c xmlns:x="urn:x" y:at="1"><d/></x:c></b></a>',
+      'text/xml',
+    )
     const c = doc.getElementsByTagName('x:c')[0] as Element
     expect(exclusiveC14n(c, ancestorNamespaces(c))).toBe('<x:c xmlns:x="urn:x" xmlns:y="urn:y2" y:at="1"><d xmlns="urn:d"></d></x:c>')
     expect(inclusiveC14n(c, ancestorNamespaces(c))).toBe('<x:c xmlns="urn:d" xmlns:x="urn:x" xmlns:y="urn:y2" y:at="1"><d></d></x:c>')
@@ -54,13 +60,16 @@ describe('one xmldom', () => {
   })
 
   it('parses for them as xmldom 0.8 did: no MIME type means XML, errorHandler as a function or per level', () => {
-    const { DOMParser: Parser } = require('@xmldom/xmldom') as { DOMParser: new (options?: object) => { parseFromString(source: string, mimeType?: string): { documentElement: { localName: string } | null } } }
+    const { DOMParser: Parser } = require('@xmldom/xmldom') as {
+      DOMParser: new (options?: object) => { parseFromString(source: string, mimeType?: string): { documentElement: { localName: string } | null } }
+    }
     expect(new Parser().parseFromString('<a/>').documentElement?.localName).toBe('a')
     const levels: string[] = []
     new Parser({ errorHandler: (level: string) => levels.push(level) }).parseFromString('<a/>')
     expect(levels).toEqual([])
     const errors: string[] = []
-    const parse = () => new Parser({ errorHandler: { error: (m: string) => errors.push(m), fatalError: (m: string) => errors.push(m) } }).parseFromString('<a><b></a>')
+    const parse = () =>
+      new Parser({ errorHandler: { error: (m: string) => errors.push(m), fatalError: (m: string) => errors.push(m) } }).parseFromString('<a><b></a>')
     try {
       parse()
     } catch {

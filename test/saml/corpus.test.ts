@@ -15,7 +15,11 @@ const CORPUS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared
 const present = existsSync(join(CORPUS, 'expected.json'))
 if (!present) console.log(`corpus suite skipped: ${CORPUS} is not there (CI has it beside the checkout)`)
 
-interface Row { kind: string; file: string; [key: string]: any }
+interface Row {
+  kind: string
+  file: string
+  [key: string]: any
+}
 const rows: Row[] = present ? JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8')) : []
 const read = (file: string) => readFileSync(join(CORPUS, file), 'utf8')
 
@@ -76,8 +80,12 @@ describe.runIf(present)('corpus: IdP metadata', () => {
     const entraCert = parseCertificate(read('certs/entra-1.pem'))
     expect(parseIdpMetadata(read('metadata/entra-1.xml'), { now, signingCertificates: [entraCert] }).entityId).toContain('sts.windows.net')
     const adfsCert = parseCertificate(read('certs/adfs-1.pem'))
-    expect(() => parseIdpMetadata(read('metadata/adfs-1.xml'), { now, signingCertificates: [adfsCert] })).toThrow(expect.objectContaining({ code: 'metadata_signature_invalid' }))
-    expect(() => parseIdpMetadata(read('metadata/okta-2.xml'), { now, signingCertificates: [entraCert] })).toThrow(expect.objectContaining({ code: 'metadata_signature_missing' }))
+    expect(() => parseIdpMetadata(read('metadata/adfs-1.xml'), { now, signingCertificates: [adfsCert] })).toThrow(
+      expect.objectContaining({ code: 'metadata_signature_invalid' }),
+    )
+    expect(() => parseIdpMetadata(read('metadata/okta-2.xml'), { now, signingCertificates: [entraCert] })).toThrow(
+      expect.objectContaining({ code: 'metadata_signature_missing' }),
+    )
   })
 })
 
@@ -87,7 +95,7 @@ describe.runIf(present)('corpus: responses', () => {
     const verdict = override === undefined ? row.expected_verdict : 'invalid'
     it(`${row.file} at ${row.clock}: ${verdict}${row.reason ? ` (${String(row.reason).slice(0, 60)})` : ''}`, async () => {
       const audience: string[] = Array.isArray(row.assertion?.Audience) ? row.assertion.Audience : []
-      const spEntityId = String(row.sp_entity_id).startsWith('(') ? audience[0] ?? 'urn:no-audience' : row.sp_entity_id
+      const spEntityId = String(row.sp_entity_id).startsWith('(') ? (audience[0] ?? 'urn:no-audience') : row.sp_entity_id
       const acsUrl = String(row.acs_url).startsWith('(') ? row.destination : row.acs_url
       // Key size is a configuration-time rule (DESIGN §2 step 3); the fixtures' old keys still verify.
       const certificates = [parseCertificate(read(row.cert), { minRsaBits: 1024 })]

@@ -62,11 +62,13 @@ function forgeEncryptedAssertion(spCertificatePem: string, otherCertificatePem: 
   if (f.truncate === true) content = content.subarray(0, content.length - 3)
   const wrapWith = f.wrap === 'other' ? otherCertificatePem : spCertificatePem
   const wrapped = f.wrap === 'garbage' ? randomBytes(256) : publicEncrypt({ key: wrapWith, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, key)
-  return `<saml2:EncryptedAssertion xmlns:saml2="${NS.assertion}"><xenc:EncryptedData xmlns:xenc="${XENC}" Type="${XENC}Element">` +
+  return (
+    `<saml2:EncryptedAssertion xmlns:saml2="${NS.assertion}"><xenc:EncryptedData xmlns:xenc="${XENC}" Type="${XENC}Element">` +
     `<xenc:EncryptionMethod Algorithm="${c.uri}"/>` +
     `<ds:KeyInfo xmlns:ds="${NS.ds}"><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="${XENC}rsa-oaep-mgf1p"><ds:DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/></xenc:EncryptionMethod>` +
     `<xenc:CipherData><xenc:CipherValue>${wrapped.toString('base64')}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>` +
     `<xenc:CipherData><xenc:CipherValue>${content.toString('base64')}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml2:EncryptedAssertion>`
+  )
 }
 
 /** Replaces the signed response's Assertion with `encrypted(assertionXml)`. */
@@ -84,7 +86,10 @@ const failures: readonly { name: string; forgery: (assertion: string) => Forgery
   { name: 'good padding around XML that is not an Assertion', forgery: () => ({ plaintext: '<x:y xmlns:x="urn:x"/>' }) },
   { name: 'good padding around an Assertion with a DTD', forgery: (a) => ({ plaintext: `<!DOCTYPE x [<!ENTITY e "e">]>${a}` }) },
   { name: 'good padding around two Assertions', forgery: (a) => ({ plaintext: `<x:w xmlns:x="urn:x">${a}${a}</x:w>` }) },
-  { name: 'good padding around an Assertion holding a foreign element', forgery: (a) => ({ plaintext: a.replace('<saml2:Subject>', '<x:y xmlns:x="urn:x"/><saml2:Subject>') }) },
+  {
+    name: 'good padding around an Assertion holding a foreign element',
+    forgery: (a) => ({ plaintext: a.replace('<saml2:Subject>', '<x:y xmlns:x="urn:x"/><saml2:Subject>') }),
+  },
   { name: 'a content key that does not unwrap (random bytes)', forgery: (a) => ({ plaintext: a, wrap: 'garbage' }) },
   { name: 'a content key wrapped for another SP', forgery: (a) => ({ plaintext: a, wrap: 'other' }) },
   { name: 'a ciphertext cut short of a block', forgery: (a) => ({ plaintext: a, truncate: true }) },
@@ -138,13 +143,21 @@ describe('the ACS answers every failure after decryption starts alike', () => {
     const signed = responseFor(ctx, idp, org, { nameId: 'alice@oracle.test', inResponseTo: null })
     const answers = new Set<string>()
     for (const f of failures) {
-      const res = await postAcs(browser(ctx.app), org, withEncrypted(signed, (a) => forgeEncryptedAssertion(spCertificate, parties.otherSp.certificatePem, f.forgery(a))))
+      const res = await postAcs(
+        browser(ctx.app),
+        org,
+        withEncrypted(signed, (a) => forgeEncryptedAssertion(spCertificate, parties.otherSp.certificatePem, f.forgery(a))),
+      )
       const body = res.body.replace(/<code>[A-Za-z0-9_-]{12}<\/code>/g, '<code>REF</code>')
       answers.add(`${res.statusCode} ${String(res.headers['content-type'])} ${body}`)
       expect(res.statusCode, f.name).toBe(403)
     }
     expect(answers.size).toBe(1)
-    const genuine = await postAcs(browser(ctx.app), org, withEncrypted(signed, (a) => forgeEncryptedAssertion(spCertificate, parties.otherSp.certificatePem, { plaintext: a })))
+    const genuine = await postAcs(
+      browser(ctx.app),
+      org,
+      withEncrypted(signed, (a) => forgeEncryptedAssertion(spCertificate, parties.otherSp.certificatePem, { plaintext: a })),
+    )
     expect(genuine.statusCode).toBe(303)
   })
 })

@@ -37,14 +37,23 @@ function schemaErrors(xml: string, xsd: string): string {
 /** xmlsec1's verdict on the Assertion's signature, with the IdP certificate as the only trusted key. */
 function xmlsecVerifies(xml: string): boolean {
   const cert = file(idp.certificatePem)
-  const run = spawnSync('xmlsec1', ['--verify', '--pubkey-cert-pem', cert, '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', file(xml)], { encoding: 'utf8' })
+  const run = spawnSync('xmlsec1', ['--verify', '--pubkey-cert-pem', cert, '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', file(xml)], {
+    encoding: 'utf8',
+  })
   return run.status === 0
 }
 
 const input: IdpResponseInput = {
-  issuer: 'http://gatehouse.test/dev/idp', acsUrl: 'http://gatehouse.test/saml/acme/acs', audience: 'http://gatehouse.test/saml/acme',
-  inResponseTo: '_req1', now: new Date('2026-11-23T12:00:00Z'), nameId: 'max@acme.test',
-  attributes: [{ name: 'email', values: ['max@acme.test'] }, { name: 'groups', values: ['Engineering', 'Support'] }],
+  issuer: 'http://gatehouse.test/dev/idp',
+  acsUrl: 'http://gatehouse.test/saml/acme/acs',
+  audience: 'http://gatehouse.test/saml/acme',
+  inResponseTo: '_req1',
+  now: new Date('2026-11-23T12:00:00Z'),
+  nameId: 'max@acme.test',
+  attributes: [
+    { name: 'email', values: ['max@acme.test'] },
+    { name: 'groups', values: ['Engineering', 'Support'] },
+  ],
 }
 
 describe.runIf(available)('the development IdP, checked by libxml2 and xmlsec1', () => {
@@ -67,7 +76,10 @@ describe.runIf(available)('the development IdP, checked by libxml2 and xmlsec1',
     { name: 'IdP-initiated', options: {}, extra: { inResponseTo: undefined } },
     { name: 'Assertion encrypted, Response signed', options: { signResponse: true, encrypt: true } },
   ])('its response ($name) is valid saml-schema-protocol-2.0', async ({ options, extra }) => {
-    const xml = await createIdpResponse({ ...input, ...extra }, { signer: idp, signResponse: options.signResponse, encryptFor: 'encrypt' in options ? sp.certificatePem : undefined })
+    const xml = await createIdpResponse(
+      { ...input, ...extra },
+      { signer: idp, signResponse: options.signResponse, encryptFor: 'encrypt' in options ? sp.certificatePem : undefined },
+    )
     expect(schemaErrors(xml, PROTOCOL_XSD)).toBe('')
   })
 

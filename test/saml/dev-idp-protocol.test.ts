@@ -22,7 +22,11 @@ const SP = 'http://gatehouse.test/saml/acme'
 const ACS = 'http://gatehouse.test/saml/acme/acs'
 
 const deflated = (xml: string) => deflateRawSync(Buffer.from(xml)).toString('base64')
-const request = (attrs = ' AssertionConsumerServiceURL="http://gatehouse.test/saml/acme/acs"', issuer = `<saml:Issuer>${SP}</saml:Issuer>`, root = 'samlp:AuthnRequest') =>
+const request = (
+  attrs = ' AssertionConsumerServiceURL="http://gatehouse.test/saml/acme/acs"',
+  issuer = `<saml:Issuer>${SP}</saml:Issuer>`,
+  root = 'samlp:AuthnRequest',
+) =>
   `<${root} xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r1" Version="2.0"${attrs}>${issuer}</${root}>`
 
 function refusal(samlRequest: unknown, binding: 'redirect' | 'post'): AuthnRequestErrorCode {
@@ -55,7 +59,11 @@ describe('readAuthnRequest', () => {
     { name: 'no ID', value: deflated(request().replace(' ID="_r1"', '')), code: 'request_id_missing' },
     { name: 'no Issuer', value: deflated(request(undefined, '')), code: 'request_issuer_missing' },
     { name: 'an Issuer with markup inside', value: deflated(request(undefined, `<saml:Issuer>${SP}<x/></saml:Issuer>`)), code: 'request_issuer_missing' },
-    { name: 'the artifact binding asked for', value: deflated(request(' ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact"')), code: 'request_binding_unsupported' },
+    {
+      name: 'the artifact binding asked for',
+      value: deflated(request(' ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact"')),
+      code: 'request_binding_unsupported',
+    },
     { name: 'a POST body over the cap', value: 'A'.repeat(MAX_AUTHN_REQUEST_BYTES * 2), binding: 'post', code: 'request_too_large' },
   ]
   it.each(cases)('refuses $name with $code', ({ value, binding, code }) => {
@@ -77,7 +85,12 @@ describe('the response it signs', () => {
   })
 
   const input = (extra: Partial<IdpResponseInput> = {}): IdpResponseInput => ({
-    issuer: IDP, acsUrl: ACS, audience: SP, inResponseTo: '_req1', now: NOW, nameId: 'max@acme.test',
+    issuer: IDP,
+    acsUrl: ACS,
+    audience: SP,
+    inResponseTo: '_req1',
+    now: NOW,
+    nameId: 'max@acme.test',
     attributes: [
       { name: 'email', values: ['max@acme.test'] },
       { name: 'groups', values: ['Engineering', 'R&D <core> "team"'] },
@@ -88,16 +101,21 @@ describe('the response it signs', () => {
   const settings = (requireEncryptedAssertion = false): ResponseValidationSettings => ({
     sp: { entityId: SP, acsUrl: ACS, decryptionKeys: [sp.privateKeyPem] },
     idp: { entityId: IDP, certificates: [parseCertificate(idp.certificatePem)], allowSha1: false },
-    requireEncryptedAssertion, now: NOW,
+    requireEncryptedAssertion,
+    now: NOW,
   })
   const b64 = (xml: string) => Buffer.from(xml).toString('base64')
 
-  it('passes every check of Gatehouse\'s validator, values with markup read back exactly', async () => {
+  it("passes every check of Gatehouse's validator, values with markup read back exactly", async () => {
     const xml = await createIdpResponse(input(), { signer: idp })
     const result = await validateSamlResponse(b64(xml), settings())
     expect(result.ok, JSON.stringify(!result.ok && result.failure)).toBe(true)
     if (!result.ok) return
-    expect(result.assertion).toMatchObject({ nameId: 'max@acme.test', inResponseTo: '_req1', attributes: { groups: ['Engineering', 'R&D <core> "team"'], 'workspace.prod': ['editor'] } })
+    expect(result.assertion).toMatchObject({
+      nameId: 'max@acme.test',
+      inResponseTo: '_req1',
+      attributes: { groups: ['Engineering', 'R&D <core> "team"'], 'workspace.prod': ['editor'] },
+    })
     // Assertion signed, RSA-SHA256 over exclusive c14n; the Response only when asked.
     expect(xml).toContain('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256')
     expect(xml).toContain('http://www.w3.org/2001/10/xml-exc-c14n#')
@@ -114,7 +132,7 @@ describe('the response it signs', () => {
     if (!result.ok) expect(result.failure.code).toMatch(/^signature_/)
   })
 
-  it('is refused when signed by another key than the IdP\'s', async () => {
+  it("is refused when signed by another key than the IdP's", async () => {
     const stranger = await createTestIdp('dev-idp-protocol-stranger')
     const result = await validateSamlResponse(b64(await createIdpResponse(input(), { signer: stranger })), settings())
     expect(!result.ok && result.failure.code).toBe('signature_invalid')
@@ -141,7 +159,7 @@ describe('the response it signs', () => {
 })
 
 describe('its metadata', () => {
-  it('is read by Gatehouse\'s own IdP metadata parser: entity ID, both bindings, the signing certificate, no warnings', async () => {
+  it("is read by Gatehouse's own IdP metadata parser: entity ID, both bindings, the signing certificate, no warnings", async () => {
     const pair = await createTestIdp('dev-idp-protocol')
     const parsed = parseIdpMetadata(buildIdpMetadata({ entityId: IDP, ssoUrl: `${IDP}/sso?x=1&y=2`, certificatePem: pair.certificatePem }), { now: NOW })
     expect(parsed.entityId).toBe(IDP)

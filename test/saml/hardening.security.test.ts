@@ -10,7 +10,10 @@ const sp = { entityId: 'https://gh.test/saml/acme', acsUrl: 'https://gh.test/sam
 async function setup() {
   const idp = await createTestIdp('hardening')
   const settings: ResponseValidationSettings = {
-    sp: { ...sp, decryptionKeys: [] }, idp: { entityId: idp.entityId, certificates: [idp.certificate], allowSha1: false }, requireEncryptedAssertion: false, now,
+    sp: { ...sp, decryptionKeys: [] },
+    idp: { entityId: idp.entityId, certificates: [idp.certificate], allowSha1: false },
+    requireEncryptedAssertion: false,
+    now,
   }
   const base = { issuer: idp.entityId, acsUrl: sp.acsUrl, audience: sp.entityId, now }
   return { idp, settings, base }
@@ -46,7 +49,7 @@ describe('InResponseTo is read only from signed parts', () => {
     expect(result.ok && result.assertion.inResponseTo).toBeUndefined()
   })
 
-  it('reads the InResponseTo of a signed Response, and of a signed assertion\'s bearer confirmation', async () => {
+  it("reads the InResponseTo of a signed Response, and of a signed assertion's bearer confirmation", async () => {
     const { idp, settings, base } = await setup()
     const signedResponse = await validateSamlResponse(toBase64(sign(buildResponse({ ...base, inResponseTo: '_ours' }), 'response', idp)), settings)
     expect(signedResponse.ok && signedResponse.assertion.inResponseTo).toBe('_ours')

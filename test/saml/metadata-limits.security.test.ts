@@ -22,9 +22,24 @@ const cases: { limit: string; at: MetadataShape; over: MetadataShape; says: RegE
   { limit: `${L.elements} elements`, at: { elements: L.elements }, over: { elements: L.elements + 1 }, says: /more than 10000 elements/ },
   { limit: `${L.attributes} attributes`, at: { attributes: L.attributes }, over: { attributes: L.attributes + 1 }, says: /more than 10000 attributes/ },
   { limit: `depth ${L.depth}`, at: { depth: L.depth }, over: { depth: L.depth + 1 }, says: /more than 32 deep/ },
-  { limit: `${L.otherMarkup} comments and processing instructions`, at: { otherMarkup: L.otherMarkup }, over: { otherMarkup: L.otherMarkup + 1 }, says: /more than 1000 comments/ },
-  { limit: `${L.entityDescriptors} EntityDescriptors`, at: { entityDescriptors: L.entityDescriptors }, over: { entityDescriptors: L.entityDescriptors + 1 }, says: /101 EntityDescriptors.*federation aggregate/ },
-  { limit: `${L.signingCertificates} signing certificates`, at: { signingCertificates: L.signingCertificates }, over: { signingCertificates: L.signingCertificates + 1 }, says: /11 signing certificates/ },
+  {
+    limit: `${L.otherMarkup} comments and processing instructions`,
+    at: { otherMarkup: L.otherMarkup },
+    over: { otherMarkup: L.otherMarkup + 1 },
+    says: /more than 1000 comments/,
+  },
+  {
+    limit: `${L.entityDescriptors} EntityDescriptors`,
+    at: { entityDescriptors: L.entityDescriptors },
+    over: { entityDescriptors: L.entityDescriptors + 1 },
+    says: /101 EntityDescriptors.*federation aggregate/,
+  },
+  {
+    limit: `${L.signingCertificates} signing certificates`,
+    at: { signingCertificates: L.signingCertificates },
+    over: { signingCertificates: L.signingCertificates + 1 },
+    says: /11 signing certificates/,
+  },
 ]
 
 describe('IdP metadata limits: one past each is refused, exactly at it is read', () => {

@@ -63,7 +63,9 @@ function selfSignedWithOpenssl(bits: number): string {
   const keyFile = join(scratch, `key-${bits}.pem`)
   const certFile = join(scratch, `cert-${bits}.pem`)
   writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }))
-  execFileSync('openssl', ['req', '-x509', '-new', '-key', keyFile, '-subj', `/CN=Legacy ${bits}-bit IdP`, '-days', '3650', '-sha256', '-out', certFile], { stdio: 'pipe' })
+  execFileSync('openssl', ['req', '-x509', '-new', '-key', keyFile, '-subj', `/CN=Legacy ${bits}-bit IdP`, '-days', '3650', '-sha256', '-out', certFile], {
+    stdio: 'pipe',
+  })
   return readFileSync(certFile, 'utf8')
 }
 
@@ -83,8 +85,14 @@ interface IdpSpec {
 function entityDescriptor(spec: IdpSpec, xmlns = true): string {
   const ns = xmlns ? ` xmlns:md="${NS.metadata}" xmlns:ds="${NS.ds}"` : ''
   const entityId = spec.entityId === null ? '' : ` entityID="${spec.entityId ?? IDP_ID}"`
-  const keys = (spec.keys ?? [{ pem: () => idp.certificatePem }]).map((k) =>
-    `<md:KeyDescriptor${k.use === undefined ? '' : ` use="${k.use}"`}><ds:KeyInfo><ds:X509Data><ds:X509Certificate>\n${bare(k.pem()).match(/.{1,64}/g)!.join('\n')}\n</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`).join('')
+  const keys = (spec.keys ?? [{ pem: () => idp.certificatePem }])
+    .map(
+      (k) =>
+        `<md:KeyDescriptor${k.use === undefined ? '' : ` use="${k.use}"`}><ds:KeyInfo><ds:X509Data><ds:X509Certificate>\n${bare(k.pem())
+          .match(/.{1,64}/g)!
+          .join('\n')}\n</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
+    )
+    .join('')
   const services = (spec.bindings ?? [BINDING_REDIRECT, BINDING_POST]).map((b) => `<md:SingleSignOnService Binding="${b}" Location="${SSO_URL}"/>`).join('')
   return (
     `<md:EntityDescriptor${ns}${entityId}>` +
@@ -98,7 +106,8 @@ function entitiesDescriptor(...specs: IdpSpec[]): string {
   return `<md:EntitiesDescriptor xmlns:md="${NS.metadata}" xmlns:ds="${NS.ds}" Name="urn:example:federation">${specs.map((s) => entityDescriptor(s, false)).join('')}</md:EntitiesDescriptor>`
 }
 
-const spMetadata = () => buildSpMetadata({ entityId: SP_ENTITY_ID, acsUrl: ACS_URL, certificates: [spCurrent.certificatePem], authnRequestsSigned: true, wantAssertionsSigned: true })
+const spMetadata = () =>
+  buildSpMetadata({ entityId: SP_ENTITY_ID, acsUrl: ACS_URL, certificates: [spCurrent.certificatePem], authnRequestsSigned: true, wantAssertionsSigned: true })
 
 interface MetadataPair {
   readonly defect: string
@@ -111,49 +120,81 @@ interface MetadataPair {
 }
 
 const PAIRS: readonly MetadataPair[] = [
-  { defect: 'text that is not XML', code: 'metadata_not_xml', bad: () => 'Please download the metadata from the admin console.', good: () => entityDescriptor({}) },
+  {
+    defect: 'text that is not XML',
+    code: 'metadata_not_xml',
+    bad: () => 'Please download the metadata from the admin console.',
+    good: () => entityDescriptor({}),
+  },
   { defect: 'truncated XML', code: 'metadata_not_xml', bad: () => entityDescriptor({}).slice(0, -30), good: () => entityDescriptor({}) },
   {
-    defect: 'a DTD with an external entity (XXE)', code: 'metadata_dtd_forbidden',
-    bad: () => `<?xml version="1.0"?><!DOCTYPE md [<!ENTITY e SYSTEM "file:///etc/passwd">]>${entityDescriptor({})}`, good: () => `<?xml version="1.0"?>${entityDescriptor({})}`,
+    defect: 'a DTD with an external entity (XXE)',
+    code: 'metadata_dtd_forbidden',
+    bad: () => `<?xml version="1.0"?><!DOCTYPE md [<!ENTITY e SYSTEM "file:///etc/passwd">]>${entityDescriptor({})}`,
+    good: () => `<?xml version="1.0"?>${entityDescriptor({})}`,
   },
   { defect: 'SP-only metadata (ours, pasted back)', code: 'metadata_no_idp', bad: spMetadata, good: () => entityDescriptor({}) },
   { defect: 'a root that is not SAML metadata', code: 'metadata_no_idp', bad: () => '<html><body>Sign in</body></html>', good: () => entityDescriptor({}) },
   {
-    defect: 'an EntitiesDescriptor with two IdPs and no entity ID chosen', code: 'metadata_ambiguous',
+    defect: 'an EntitiesDescriptor with two IdPs and no entity ID chosen',
+    code: 'metadata_ambiguous',
     bad: () => entitiesDescriptor({}, { entityId: SECOND_IDP_ID, keys: [{ pem: () => rollover.certificatePem }] }),
     good: () => entitiesDescriptor({}, { entityId: SECOND_IDP_ID, keys: [{ pem: () => rollover.certificatePem }] }),
     goodEntityId: SECOND_IDP_ID,
   },
   {
-    defect: 'an entity ID the metadata does not describe', code: 'metadata_entity_not_found',
-    bad: () => entitiesDescriptor({}, { entityId: SECOND_IDP_ID }), good: () => entitiesDescriptor({}, { entityId: SECOND_IDP_ID }),
-    badEntityId: 'https://nobody.example.test/metadata', goodEntityId: IDP_ID,
-  },
-  { defect: 'an IdP EntityDescriptor without entityID', code: 'metadata_no_entity_id', bad: () => entityDescriptor({ entityId: null }), good: () => entityDescriptor({}) },
-  { defect: 'an IdP EntityDescriptor with an empty entityID', code: 'metadata_no_entity_id', bad: () => entityDescriptor({ entityId: ' ' }), good: () => entityDescriptor({}) },
-  {
-    defect: 'only SOAP and Artifact SSO bindings (no Redirect or POST)', code: 'metadata_no_binding',
-    bad: () => entityDescriptor({ bindings: [BINDING_SOAP, BINDING_ARTIFACT] }), good: () => entityDescriptor({ bindings: [BINDING_SOAP, BINDING_POST] }),
+    defect: 'an entity ID the metadata does not describe',
+    code: 'metadata_entity_not_found',
+    bad: () => entitiesDescriptor({}, { entityId: SECOND_IDP_ID }),
+    good: () => entitiesDescriptor({}, { entityId: SECOND_IDP_ID }),
+    badEntityId: 'https://nobody.example.test/metadata',
+    goodEntityId: IDP_ID,
   },
   {
-    defect: 'only an encryption certificate', code: 'metadata_no_certificate',
-    bad: () => entityDescriptor({ keys: [{ pem: () => idp.certificatePem, use: 'encryption' }] }), good: () => entityDescriptor({ keys: [{ pem: () => idp.certificatePem, use: 'signing' }] }),
+    defect: 'an IdP EntityDescriptor without entityID',
+    code: 'metadata_no_entity_id',
+    bad: () => entityDescriptor({ entityId: null }),
+    good: () => entityDescriptor({}),
   },
   {
-    defect: 'a signing certificate that is not base64', code: 'certificate_unreadable',
-    bad: () => entityDescriptor({ keys: [{ pem: () => 'paste-your-certificate-here!' }] }), good: () => entityDescriptor({}),
+    defect: 'an IdP EntityDescriptor with an empty entityID',
+    code: 'metadata_no_entity_id',
+    bad: () => entityDescriptor({ entityId: ' ' }),
+    good: () => entityDescriptor({}),
   },
   {
-    defect: 'a signing certificate that is base64 but not X.509', code: 'certificate_unreadable',
-    bad: () => entityDescriptor({ keys: [{ pem: () => Buffer.from('not a certificate at all').toString('base64') }] }), good: () => entityDescriptor({}),
+    defect: 'only SOAP and Artifact SSO bindings (no Redirect or POST)',
+    code: 'metadata_no_binding',
+    bad: () => entityDescriptor({ bindings: [BINDING_SOAP, BINDING_ARTIFACT] }),
+    good: () => entityDescriptor({ bindings: [BINDING_SOAP, BINDING_POST] }),
   },
   {
-    defect: 'a 1024-bit RSA signing certificate', code: 'certificate_key_too_small',
-    bad: () => entityDescriptor({ keys: [{ pem: () => legacy1024Pem }] }), good: () => entityDescriptor({}),
+    defect: 'only an encryption certificate',
+    code: 'metadata_no_certificate',
+    bad: () => entityDescriptor({ keys: [{ pem: () => idp.certificatePem, use: 'encryption' }] }),
+    good: () => entityDescriptor({ keys: [{ pem: () => idp.certificatePem, use: 'signing' }] }),
   },
   {
-    defect: 'a 1024-bit RSA certificate beside a good one', code: 'certificate_key_too_small',
+    defect: 'a signing certificate that is not base64',
+    code: 'certificate_unreadable',
+    bad: () => entityDescriptor({ keys: [{ pem: () => 'paste-your-certificate-here!' }] }),
+    good: () => entityDescriptor({}),
+  },
+  {
+    defect: 'a signing certificate that is base64 but not X.509',
+    code: 'certificate_unreadable',
+    bad: () => entityDescriptor({ keys: [{ pem: () => Buffer.from('not a certificate at all').toString('base64') }] }),
+    good: () => entityDescriptor({}),
+  },
+  {
+    defect: 'a 1024-bit RSA signing certificate',
+    code: 'certificate_key_too_small',
+    bad: () => entityDescriptor({ keys: [{ pem: () => legacy1024Pem }] }),
+    good: () => entityDescriptor({}),
+  },
+  {
+    defect: 'a 1024-bit RSA certificate beside a good one',
+    code: 'certificate_key_too_small',
     bad: () => entityDescriptor({ keys: [{ pem: () => idp.certificatePem }, { pem: () => legacy1024Pem }] }),
     good: () => entityDescriptor({ keys: [{ pem: () => idp.certificatePem }, { pem: () => legacy1024Pem, use: 'encryption' }] }),
   },
@@ -162,8 +203,9 @@ const PAIRS: readonly MetadataPair[] = [
 describe('parseIdpMetadata: bad input is refused with its code, the same metadata fixed is read', () => {
   for (const pair of PAIRS) {
     it(`refuses ${pair.defect} with ${pair.code}`, () => {
-      expect(() => parseIdpMetadata(pair.bad(), { now: NOW, entityId: pair.badEntityId }))
-        .toThrow(expect.objectContaining({ name: 'MetadataError', code: pair.code }))
+      expect(() => parseIdpMetadata(pair.bad(), { now: NOW, entityId: pair.badEntityId })).toThrow(
+        expect.objectContaining({ name: 'MetadataError', code: pair.code }),
+      )
     })
     it(`reads the same metadata without ${pair.defect}`, () => {
       const parsed = parseIdpMetadata(pair.good(), { now: NOW, entityId: pair.goodEntityId })
@@ -184,21 +226,34 @@ describe('parseIdpMetadata: what it takes from good metadata', () => {
     expect(parsed.signingCertificates.map((c) => c.fingerprint)).toEqual([idp.certificate.fingerprint])
   })
 
-  it('picks the named IdP out of an EntitiesDescriptor, with that IdP\'s certificate', () => {
+  it("picks the named IdP out of an EntitiesDescriptor, with that IdP's certificate", () => {
     const xml = entitiesDescriptor({}, { entityId: SECOND_IDP_ID, keys: [{ pem: () => rollover.certificatePem }] })
     expect(parseIdpMetadata(xml, { now: NOW, entityId: IDP_ID }).signingCertificates.map((c) => c.fingerprint)).toEqual([idp.certificate.fingerprint])
-    expect(parseIdpMetadata(xml, { now: NOW, entityId: SECOND_IDP_ID }).signingCertificates.map((c) => c.fingerprint)).toEqual([rollover.certificate.fingerprint])
+    expect(parseIdpMetadata(xml, { now: NOW, entityId: SECOND_IDP_ID }).signingCertificates.map((c) => c.fingerprint)).toEqual([
+      rollover.certificate.fingerprint,
+    ])
   })
 
   it('does not take a KeyDescriptor use="encryption" certificate as a signing certificate', () => {
-    const parsed = parseIdpMetadata(entityDescriptor({ keys: [{ pem: () => rollover.certificatePem, use: 'encryption' }, { pem: () => idp.certificatePem, use: 'signing' }] }), { now: NOW })
+    const parsed = parseIdpMetadata(
+      entityDescriptor({
+        keys: [
+          { pem: () => rollover.certificatePem, use: 'encryption' },
+          { pem: () => idp.certificatePem, use: 'signing' },
+        ],
+      }),
+      { now: NOW },
+    )
     expect(parsed.signingCertificates.map((c) => c.fingerprint)).toEqual([idp.certificate.fingerprint])
   })
 
   it('keeps both signing certificates during a rollover, in order, and a repeated one once', () => {
-    const parsed = parseIdpMetadata(entityDescriptor({
-      keys: [{ pem: () => idp.certificatePem, use: 'signing' }, { pem: () => rollover.certificatePem }, { pem: () => idp.certificatePem }],
-    }), { now: NOW })
+    const parsed = parseIdpMetadata(
+      entityDescriptor({
+        keys: [{ pem: () => idp.certificatePem, use: 'signing' }, { pem: () => rollover.certificatePem }, { pem: () => idp.certificatePem }],
+      }),
+      { now: NOW },
+    )
     expect(parsed.signingCertificates.map((c) => c.fingerprint)).toEqual([idp.certificate.fingerprint, rollover.certificate.fingerprint])
   })
 
@@ -257,10 +312,18 @@ describe('buildSpMetadata: parsed back', () => {
       expect(children(sp!, 'NameIDFormat').map((f) => f.textContent)).toEqual([NAMEID_EMAIL])
 
       // One signing and one encryption KeyDescriptor per certificate.
-      const keys = children(sp!, 'KeyDescriptor').map((k) => ({ use: k.getAttribute('use'), cert: k.getElementsByTagNameNS(NS.ds, 'X509Certificate')[0]!.textContent }))
+      const keys = children(sp!, 'KeyDescriptor').map((k) => ({
+        use: k.getAttribute('use'),
+        cert: k.getElementsByTagNameNS(NS.ds, 'X509Certificate')[0]!.textContent,
+      }))
       expect(keys).toHaveLength(2 * certificates.length)
       for (const pem of certificates) {
-        expect(keys.filter((k) => k.cert === bare(pem)).map((k) => k.use).sort()).toEqual(['encryption', 'signing'])
+        expect(
+          keys
+            .filter((k) => k.cert === bare(pem))
+            .map((k) => k.use)
+            .sort(),
+        ).toEqual(['encryption', 'signing'])
       }
     })
   }
@@ -281,16 +344,27 @@ const REQUEST_ID = '_9c1e8b8a3f0d4e2b9a7c6d5e4f3a2b1c0d9e8f7a'
 
 /** The query of a URL as raw `name=value` pairs, exactly as sent (no decoding). */
 function rawQuery(url: string): [string, string][] {
-  return url.slice(url.indexOf('?') + 1).split('&').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as [string, string])
+  return url
+    .slice(url.indexOf('?') + 1)
+    .split('&')
+    .map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as [string, string])
 }
 
 /** What an IdP does with a signed HTTP-Redirect request (bindings §3.4.4.1): verify over the octets as received. */
 function verifyRedirectSignature(url: string, certificatePem: string): boolean {
   const query = rawQuery(url)
   const raw = (name: string) => query.find(([n]) => n === name)?.[1]
-  const signedOctets = ['SAMLRequest', 'RelayState', 'SigAlg'].filter((n) => raw(n) !== undefined).map((n) => `${n}=${raw(n)}`).join('&')
+  const signedOctets = ['SAMLRequest', 'RelayState', 'SigAlg']
+    .filter((n) => raw(n) !== undefined)
+    .map((n) => `${n}=${raw(n)}`)
+    .join('&')
   if (decodeURIComponent(raw('SigAlg') ?? '') !== SIG_ALG_RSA_SHA256) return false
-  return verify('sha256', Buffer.from(signedOctets, 'utf8'), new X509Certificate(certificatePem).publicKey, Buffer.from(decodeURIComponent(raw('Signature') ?? ''), 'base64'))
+  return verify(
+    'sha256',
+    Buffer.from(signedOctets, 'utf8'),
+    new X509Certificate(certificatePem).publicKey,
+    Buffer.from(decodeURIComponent(raw('Signature') ?? ''), 'base64'),
+  )
 }
 
 function requestFromUrl(url: string): Element {
@@ -307,11 +381,21 @@ describe('AuthnRequest over HTTP-Redirect', () => {
     const el = requestFromUrl(url)
     expect([el.namespaceURI, el.localName]).toEqual([NS.protocol, 'AuthnRequest'])
     expect({
-      id: el.getAttribute('ID'), version: el.getAttribute('Version'), issueInstant: el.getAttribute('IssueInstant'),
-      destination: el.getAttribute('Destination'), acs: el.getAttribute('AssertionConsumerServiceURL'), binding: el.getAttribute('ProtocolBinding'),
+      id: el.getAttribute('ID'),
+      version: el.getAttribute('Version'),
+      issueInstant: el.getAttribute('IssueInstant'),
+      destination: el.getAttribute('Destination'),
+      acs: el.getAttribute('AssertionConsumerServiceURL'),
+      binding: el.getAttribute('ProtocolBinding'),
       issuer: el.getElementsByTagNameNS(NS.assertion, 'Issuer')[0]!.textContent,
     }).toEqual({
-      id: REQUEST_ID, version: '2.0', issueInstant: '2026-01-01T00:00:00Z', destination: SSO_URL, acs: ACS_URL, binding: BINDING_POST, issuer: SP_ENTITY_ID,
+      id: REQUEST_ID,
+      version: '2.0',
+      issueInstant: '2026-01-01T00:00:00Z',
+      destination: SSO_URL,
+      acs: ACS_URL,
+      binding: BINDING_POST,
+      issuer: SP_ENTITY_ID,
     })
     expect(new URL(url).searchParams.get('RelayState')).toBe('opaque-token')
     expect(new URL(url).searchParams.has('Signature')).toBe(false)
@@ -332,7 +416,9 @@ describe('AuthnRequest over HTTP-Redirect', () => {
   for (const r of relayStates) {
     it(`signs exactly the SAMLRequest&RelayState&SigAlg octets it sends, with ${r.note}`, () => {
       const url = redirectBindingUrl(SSO_URL, request(), r.relayState, { privateKey: spCurrent.privateKeyPem })
-      expect(rawQuery(url).map(([n]) => n)).toEqual(r.relayState === undefined ? ['SAMLRequest', 'SigAlg', 'Signature'] : ['SAMLRequest', 'RelayState', 'SigAlg', 'Signature'])
+      expect(rawQuery(url).map(([n]) => n)).toEqual(
+        r.relayState === undefined ? ['SAMLRequest', 'SigAlg', 'Signature'] : ['SAMLRequest', 'RelayState', 'SigAlg', 'Signature'],
+      )
       expect(verifyRedirectSignature(url, spCurrent.certificatePem)).toBe(true)
       // The IdP decodes back what we meant, and re-encoding it strictly gives the octets we signed.
       const params = new URL(url).searchParams
@@ -346,13 +432,13 @@ describe('AuthnRequest over HTTP-Redirect', () => {
     })
   }
 
-  it('fails verification with another key\'s certificate', () => {
+  it("fails verification with another key's certificate", () => {
     const url = redirectBindingUrl(SSO_URL, request(), 'token', { privateKey: spCurrent.privateKeyPem })
     expect(verifyRedirectSignature(url, spNext.certificatePem)).toBe(false)
     expect(verifyRedirectSignature(url, spCurrent.certificatePem)).toBe(true)
   })
 
-  it('keeps an SSO URL\'s own query out of the signed octets', () => {
+  it("keeps an SSO URL's own query out of the signed octets", () => {
     const url = redirectBindingUrl(`${SSO_URL}?tenant=acme`, request(), 'token', { privateKey: spCurrent.privateKeyPem })
     expect(url.startsWith(`${SSO_URL}?tenant=acme&SAMLRequest=`)).toBe(true)
     expect(verifyRedirectSignature(url, spCurrent.certificatePem)).toBe(true)

@@ -105,9 +105,10 @@ export async function craftXml(parties: Parties, recipe: Recipe): Promise<string
   if (mode === 'assertion' || mode === 'both') xml = sign(xml, 'assertion', signOptions(recipe.signer))
   if (recipe.encrypt != null) {
     const to = recipe.encrypt.to === 'otherSp' ? parties.otherSp : parties.sp
-    xml = recipe.encrypt.plaintext === undefined
-      ? await encryptAssertion(xml, to.certificatePem, recipe.encrypt)
-      : await encryptPlaintext(xml, to.certificatePem, recipe.encrypt.plaintext)
+    xml =
+      recipe.encrypt.plaintext === undefined
+        ? await encryptAssertion(xml, to.certificatePem, recipe.encrypt)
+        : await encryptPlaintext(xml, to.certificatePem, recipe.encrypt.plaintext)
   }
   if (mode === 'response' || mode === 'both') xml = sign(xml, 'response', signOptions(recipe.responseSigner ?? recipe.signer))
   if (recipe.after !== undefined) xml = editXml(xml, recipe.after)
@@ -119,12 +120,16 @@ async function encryptPlaintext(xml: string, certificatePem: string, plaintext: 
   const start = xml.indexOf('<saml2:Assertion')
   const end = xml.indexOf('</saml2:Assertion>') + '</saml2:Assertion>'.length
   const encrypted = await new Promise<string>((resolve, reject) => {
-    encrypt(plaintext(xml.slice(start, end)), {
-      rsa_pub: certificatePem,
-      pem: certificatePem,
-      encryptionAlgorithm: 'http://www.w3.org/2009/xmlenc11#aes256-gcm',
-      keyEncryptionAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
-    }, (error, result) => (error ? reject(error) : resolve(result)))
+    encrypt(
+      plaintext(xml.slice(start, end)),
+      {
+        rsa_pub: certificatePem,
+        pem: certificatePem,
+        encryptionAlgorithm: 'http://www.w3.org/2009/xmlenc11#aes256-gcm',
+        keyEncryptionAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    )
   })
   return `${xml.slice(0, start)}<saml2:EncryptedAssertion xmlns:saml2="${NS.assertion}">${encrypted}</saml2:EncryptedAssertion>${xml.slice(end)}`
 }
@@ -187,24 +192,32 @@ export function create(doc: Document, ns: string, localName: string, text?: stri
   return el
 }
 
-export const setAttribute = (localName: string, name: string, value: string, index = 0): Edit => (doc) => {
-  find(doc, localName, index).setAttribute(name, value)
-}
+export const setAttribute =
+  (localName: string, name: string, value: string, index = 0): Edit =>
+  (doc) => {
+    find(doc, localName, index).setAttribute(name, value)
+  }
 
-export const removeAttribute = (localName: string, name: string, index = 0): Edit => (doc) => {
-  find(doc, localName, index).removeAttribute(name)
-}
+export const removeAttribute =
+  (localName: string, name: string, index = 0): Edit =>
+  (doc) => {
+    find(doc, localName, index).removeAttribute(name)
+  }
 
-export const setText = (localName: string, text: string, index = 0): Edit => (doc) => {
-  const el = find(doc, localName, index)
-  while (el.firstChild !== null) el.removeChild(el.firstChild)
-  el.appendChild(doc.createTextNode(text))
-}
+export const setText =
+  (localName: string, text: string, index = 0): Edit =>
+  (doc) => {
+    const el = find(doc, localName, index)
+    while (el.firstChild !== null) el.removeChild(el.firstChild)
+    el.appendChild(doc.createTextNode(text))
+  }
 
-export const remove = (localName: string, index = 0): Edit => (doc) => {
-  const el = find(doc, localName, index)
-  el.parentNode!.removeChild(el)
-}
+export const remove =
+  (localName: string, index = 0): Edit =>
+  (doc) => {
+    const el = find(doc, localName, index)
+    el.parentNode!.removeChild(el)
+  }
 
 /** The Response's own Issuer (not the Assertion's). */
 export function responseChild(doc: Document, localName: string): Element {
@@ -233,9 +246,11 @@ export function extensionsOf(doc: Document): Element {
   return extensions
 }
 
-export const compose = (...edits: Edit[]): Edit => (doc) => {
-  for (const edit of edits) edit(doc)
-}
+export const compose =
+  (...edits: Edit[]): Edit =>
+  (doc) => {
+    for (const edit of edits) edit(doc)
+  }
 
 /** `ms` after NOW, in the xs:dateTime form IdPs send. */
 export const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString()

@@ -20,38 +20,69 @@ const verdict = (r: ValidationResult) => (r.ok ? { nameId: r.assertion.nameId } 
 const validate = async (recipe: Recipe) => validateSamlResponse(await craft(parties, recipe), settingsFor(parties))
 
 /** Inserts a new element before `localName`'s `index`-th occurrence (or as its last child with `inside`). */
-const insert = (make: (doc: Document) => Element, where: { before: string } | { inside: string }): Edit => (doc) => {
-  const node = make(doc)
-  if ('before' in where) {
-    const anchor = find(doc, where.before)
-    anchor.parentNode!.insertBefore(node, anchor)
-  } else {
-    find(doc, where.inside).appendChild(node)
+const insert =
+  (make: (doc: Document) => Element, where: { before: string } | { inside: string }): Edit =>
+  (doc) => {
+    const node = make(doc)
+    if ('before' in where) {
+      const anchor = find(doc, where.before)
+      anchor.parentNode!.insertBefore(node, anchor)
+    } else {
+      find(doc, where.inside).appendChild(node)
+    }
   }
-}
 const foreign = (localName: string) => (doc: Document) => doc.createElementNS('urn:example:attacker', `x:${localName}`)
 const saml = (localName: string) => (doc: Document) => create(doc, NS.assertion, localName)
-const moveBefore = (what: string, anchor: string): Edit => (doc) => {
-  const el = find(doc, what)
-  const a = find(doc, anchor)
-  a.parentNode!.insertBefore(el, a)
-}
-const duplicate = (what: string): Edit => (doc) => {
-  const el = find(doc, what)
-  el.parentNode!.insertBefore(el.cloneNode(true), el)
-}
+const moveBefore =
+  (what: string, anchor: string): Edit =>
+  (doc) => {
+    const el = find(doc, what)
+    const a = find(doc, anchor)
+    a.parentNode!.insertBefore(el, a)
+  }
+const duplicate =
+  (what: string): Edit =>
+  (doc) => {
+    const el = find(doc, what)
+    el.parentNode!.insertBefore(el.cloneNode(true), el)
+  }
 
 const rawRows: readonly { attack: string; base?: Recipe; defect: Recipe }[] = [
-  { attack: 'an Assertion in a foreign namespace placed before the genuine signed assertion', defect: { after: insert(foreign('Assertion'), { before: 'Assertion' }) } },
-  { attack: 'a foreign Assertion before the assertion of a signed Response (signed by the IdP)', base: { sign: 'response' }, defect: { sign: 'response', before: insert(foreign('Assertion'), { before: 'Assertion' }) } },
-  { attack: 'a foreign element between the Response\'s Status and Assertion', defect: { after: insert(foreign('Status'), { before: 'Assertion' }) } },
-  { attack: 'a foreign element before the Response\'s Issuer', defect: { after: insert(foreign('Issuer'), { before: 'Issuer' }) } },
+  {
+    attack: 'an Assertion in a foreign namespace placed before the genuine signed assertion',
+    defect: { after: insert(foreign('Assertion'), { before: 'Assertion' }) },
+  },
+  {
+    attack: 'a foreign Assertion before the assertion of a signed Response (signed by the IdP)',
+    base: { sign: 'response' },
+    defect: { sign: 'response', before: insert(foreign('Assertion'), { before: 'Assertion' }) },
+  },
+  { attack: "a foreign element between the Response's Status and Assertion", defect: { after: insert(foreign('Status'), { before: 'Assertion' }) } },
+  { attack: "a foreign element before the Response's Issuer", defect: { after: insert(foreign('Issuer'), { before: 'Issuer' }) } },
   { attack: 'a second Status in the Response', defect: { after: duplicate('Status') } },
-  { attack: 'a Response without a Status', defect: { after: (doc) => { const s = find(doc, 'Status'); s.parentNode!.removeChild(s) } } },
+  {
+    attack: 'a Response without a Status',
+    defect: {
+      after: (doc) => {
+        const s = find(doc, 'Status')
+        s.parentNode!.removeChild(s)
+      },
+    },
+  },
   { attack: 'a foreign element in the signed Assertion (signed by the IdP)', defect: { before: insert(foreign('Subject'), { before: 'Subject' }) } },
   { attack: 'a SAML element the Assertion may not hold (a NameID beside the Subject)', defect: { before: insert(saml('NameID'), { before: 'Subject' }) } },
   { attack: 'a second Subject in the Assertion', defect: { before: duplicate('Subject') } },
-  { attack: 'the Assertion\'s Issuer after its Subject', defect: { before: (doc) => { const a = find(doc, 'Assertion'); const issuer = find(a, 'Issuer'); a.removeChild(issuer); a.insertBefore(issuer, find(a, 'Conditions')) } } },
+  {
+    attack: "the Assertion's Issuer after its Subject",
+    defect: {
+      before: (doc) => {
+        const a = find(doc, 'Assertion')
+        const issuer = find(a, 'Issuer')
+        a.removeChild(issuer)
+        a.insertBefore(issuer, find(a, 'Conditions'))
+      },
+    },
+  },
   { attack: 'a foreign NameID before the genuine one in the Subject', defect: { before: insert(foreign('NameID'), { before: 'NameID' }) } },
   { attack: 'two NameIDs in the Subject', defect: { before: duplicate('NameID') } },
   { attack: 'a foreign element in the Conditions', defect: { before: insert(foreign('AudienceRestriction'), { before: 'AudienceRestriction' }) } },
@@ -59,8 +90,22 @@ const rawRows: readonly { attack: string; base?: Recipe; defect: Recipe }[] = [
   { attack: 'a foreign Attribute in the AttributeStatement', defect: { before: insert(foreign('Attribute'), { inside: 'AttributeStatement' }) } },
   { attack: 'a foreign AttributeValue in an Attribute', defect: { before: insert(foreign('AttributeValue'), { inside: 'Attribute' }) } },
   { attack: 'a foreign StatusCode in the Status', defect: { after: insert(foreign('StatusCode'), { before: 'StatusCode' }) } },
-  { attack: 'text beside the Assertion\'s elements', defect: { before: (doc) => { find(doc, 'Assertion').insertBefore(doc.createTextNode('alice@evil.test'), find(doc, 'Subject')) } } },
-  { attack: 'a processing instruction between the Assertion\'s elements', defect: { before: (doc) => { find(doc, 'Assertion').insertBefore(doc.createProcessingInstruction('x', 'y'), find(doc, 'Subject')) } } },
+  {
+    attack: "text beside the Assertion's elements",
+    defect: {
+      before: (doc) => {
+        find(doc, 'Assertion').insertBefore(doc.createTextNode('alice@evil.test'), find(doc, 'Subject'))
+      },
+    },
+  },
+  {
+    attack: "a processing instruction between the Assertion's elements",
+    defect: {
+      before: (doc) => {
+        find(doc, 'Assertion').insertBefore(doc.createProcessingInstruction('x', 'y'), find(doc, 'Subject'))
+      },
+    },
+  },
   { attack: 'an AuthnStatement before the Subject', defect: { before: moveBefore('AuthnStatement', 'Subject') } },
 ]
 const rows = rawRows.map((r) => ({ ...r, base: r.base ?? {}, defect: { ...(r.base ?? {}), ...r.defect, params: { attributes: { email: [NAME_ID] } } } }))
@@ -97,7 +142,18 @@ describe('schema-strict Response and Assertion', () => {
 
 describe('a stray element at every position of every checked element is refused', () => {
   /** Elements whose content model the validator checks, as the test IdP builds them. */
-  const parents = ['Response', 'Status', 'Assertion', 'Subject', 'SubjectConfirmation', 'Conditions', 'AudienceRestriction', 'AuthnStatement', 'AttributeStatement', 'Attribute']
+  const parents = [
+    'Response',
+    'Status',
+    'Assertion',
+    'Subject',
+    'SubjectConfirmation',
+    'Conditions',
+    'AudienceRestriction',
+    'AuthnStatement',
+    'AttributeStatement',
+    'Attribute',
+  ]
   const strays: readonly { name: string; make: (doc: Document) => Element }[] = [
     { name: 'a foreign element named Assertion', make: foreign('Assertion') },
     { name: 'a foreign element named NameID', make: foreign('NameID') },
@@ -107,7 +163,10 @@ describe('a stray element at every position of every checked element is refused'
   for (const parent of parents) {
     it(`refuses each stray at each position in ${parent}`, async () => {
       const recipe = (edit: Edit): Recipe => ({ before: edit, params: { attributes: { email: [NAME_ID] } } })
-      const probe = await craft(parties, recipe(() => {}))
+      const probe = await craft(
+        parties,
+        recipe(() => {}),
+      )
       expect(verdict(await validateSamlResponse(probe, settingsFor(parties)))).toEqual({ nameId: NAME_ID })
       let positions = 0
       for (const stray of strays) {
@@ -119,7 +178,7 @@ describe('a stray element at every position of every checked element is refused'
             for (let n = el.firstChild; n !== null; n = n.nextSibling) if (n.nodeType === 1) children.push(n as Element)
             if (position > children.length) return
             // Advice is allowed in one place of an Assertion: skip that one position.
-            if (stray.name === 'a SAML Advice' && parent === 'Assertion' && (children[position - 1]?.localName === 'Conditions')) return
+            if (stray.name === 'a SAML Advice' && parent === 'Assertion' && children[position - 1]?.localName === 'Conditions') return
             el.insertBefore(stray.make(doc), children[position] ?? null)
             placed = true
           }

@@ -12,8 +12,29 @@ import { SAML_FAILURE_CODES, type SamlFailureCode } from '../../src/saml/failure
 import { validateSamlResponse, type ResponseValidationSettings, type ValidationResult } from '../../src/saml/validate-response.js'
 import { NS } from '../../src/saml/xml.js'
 import {
-  ACS_URL, at, compose, craft, create, createParties, editXml, extensionsOf, find, minutes, NAME_ID, NOW, remove, removeAttribute,
-  setAttribute, setText, settingsFor, signatureOf, SP_ENTITY_ID, withDefect, type Edit, type Parties, type Recipe,
+  ACS_URL,
+  at,
+  compose,
+  craft,
+  create,
+  createParties,
+  editXml,
+  extensionsOf,
+  find,
+  minutes,
+  NAME_ID,
+  NOW,
+  remove,
+  removeAttribute,
+  setAttribute,
+  setText,
+  settingsFor,
+  signatureOf,
+  SP_ENTITY_ID,
+  withDefect,
+  type Edit,
+  type Parties,
+  type Recipe,
 } from './response-recipe.js'
 
 const MiB = 1024 * 1024
@@ -46,13 +67,15 @@ beforeAll(async () => {
   parties = await createParties()
 })
 
-const idpSettings = (overrides: { allowSha1?: boolean; certificates?: 'idp' | 'both' }): SettingsFor => (p) => ({
-  idp: {
-    entityId: p.idp.entityId,
-    allowSha1: overrides.allowSha1 ?? false,
-    certificates: overrides.certificates === 'both' ? [p.attacker.certificate, p.idp.certificate] : [p.idp.certificate],
-  },
-})
+const idpSettings =
+  (overrides: { allowSha1?: boolean; certificates?: 'idp' | 'both' }): SettingsFor =>
+  (p) => ({
+    idp: {
+      entityId: p.idp.entityId,
+      allowSha1: overrides.allowSha1 ?? false,
+      certificates: overrides.certificates === 'both' ? [p.attacker.certificate, p.idp.certificate] : [p.idp.certificate],
+    },
+  })
 
 /** Pads the XML after its root element (legal trailing whitespace) to exactly `bytes` bytes. */
 const padTo = (bytes: number) => (xml: string) => xml + ' '.repeat(bytes - Buffer.byteLength(xml))
@@ -72,17 +95,21 @@ const BILLION_LAUGHS_DTD =
   Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`).join('') +
   ']>'
 
-const moveAssertionSignatureInto = (parent: (doc: Document) => Element): Edit => (doc) => {
-  const signature = signatureOf(find(doc, 'Assertion'))
-  signature.parentNode!.removeChild(signature)
-  parent(doc).appendChild(signature)
-}
+const moveAssertionSignatureInto =
+  (parent: (doc: Document) => Element): Edit =>
+  (doc) => {
+    const signature = signatureOf(find(doc, 'Assertion'))
+    signature.parentNode!.removeChild(signature)
+    parent(doc).appendChild(signature)
+  }
 
-const duplicateSignatureOf = (localName: 'Response' | 'Assertion'): Edit => (doc) => {
-  const signed = find(doc, localName)
-  const signature = signatureOf(signed)
-  signed.insertBefore(signature.cloneNode(true), signature.nextSibling)
-}
+const duplicateSignatureOf =
+  (localName: 'Response' | 'Assertion'): Edit =>
+  (doc) => {
+    const signed = find(doc, localName)
+    const signature = signatureOf(signed)
+    signed.insertBefore(signature.cloneNode(true), signature.nextSibling)
+  }
 
 const PAIRS: readonly Pair[] = [
   // --- Refused unread ----------------------------------------------------------------------------
@@ -90,53 +117,96 @@ const PAIRS: readonly Pair[] = [
   { attack: '2 MiB of "!" as too large, before its encoding is looked at', code: 'response_too_large', defect: { base64: () => '!'.repeat(2 * MiB) } },
   {
     attack: 'a signed response padded to 1 MiB + 1 byte (the same padded to exactly 1 MiB passes)',
-    code: 'response_too_large', base: { text: padTo(MiB) }, defect: { text: padTo(MiB + 1) },
+    code: 'response_too_large',
+    base: { text: padTo(MiB) },
+    defect: { text: padTo(MiB + 1) },
   },
   { attack: 'a form value with a character outside base64', code: 'response_not_base64', defect: { base64: (b) => `${b.slice(0, 40)}!${b.slice(40)}` } },
   { attack: 'a truncated base64 value (length not a multiple of 4)', code: 'response_not_base64', defect: { base64: (b) => b.slice(0, -1) } },
-  { attack: 'the base64url alphabet (- and _), which Node\'s decoder would take', code: 'response_not_base64', defect: { base64: (b) => { if (!/[+/]/.test(b)) throw new Error('no + or / to swap'); return b.replaceAll('+', '-').replaceAll('/', '_') } } },
-  { attack: 'padding in the middle (two base64 values run together)', code: 'response_not_base64', defect: { base64: (b) => `${withPadding(b)}${withPadding(b)}` } },
+  {
+    attack: "the base64url alphabet (- and _), which Node's decoder would take",
+    code: 'response_not_base64',
+    defect: {
+      base64: (b) => {
+        if (!/[+/]/.test(b)) throw new Error('no + or / to swap')
+        return b.replaceAll('+', '-').replaceAll('/', '_')
+      },
+    },
+  },
+  {
+    attack: 'padding in the middle (two base64 values run together)',
+    code: 'response_not_base64',
+    defect: { base64: (b) => `${withPadding(b)}${withPadding(b)}` },
+  },
   { attack: 'an empty form value', code: 'response_not_base64', defect: { base64: () => '' } },
   { attack: 'base64 of text that is not XML', code: 'xml_malformed', defect: { text: () => 'this is not XML at all' } },
   { attack: 'a signed response cut short', code: 'xml_malformed', defect: { text: (xml) => xml.slice(0, -25) } },
   {
-    attack: 'a DTD declaring an external entity (XXE on file:///etc/passwd)', code: 'xml_dtd_forbidden',
-    base: { text: statusMessage('signed in') }, defect: { text: (xml) => XXE_DTD + statusMessage('&e;')(xml) },
+    attack: 'a DTD declaring an external entity (XXE on file:///etc/passwd)',
+    code: 'xml_dtd_forbidden',
+    base: { text: statusMessage('signed in') },
+    defect: { text: (xml) => XXE_DTD + statusMessage('&e;')(xml) },
   },
   {
-    attack: 'a billion-laughs entity expansion', code: 'xml_dtd_forbidden',
-    base: { text: statusMessage('signed in') }, defect: { text: (xml) => BILLION_LAUGHS_DTD + statusMessage('&lol9;')(xml) },
+    attack: 'a billion-laughs entity expansion',
+    code: 'xml_dtd_forbidden',
+    base: { text: statusMessage('signed in') },
+    defect: { text: (xml) => BILLION_LAUGHS_DTD + statusMessage('&lol9;')(xml) },
   },
   { attack: 'a bare DOCTYPE without entities', code: 'xml_dtd_forbidden', defect: { text: (xml) => `<!DOCTYPE saml2p:Response>${xml}` } },
   {
     // Before the depth limit this threw RangeError (stack overflow) instead of returning a failure.
-    attack: 'elements nested 10 000 deep in the Response <Extensions> (70 KB)', code: 'xml_malformed',
-    base: { text: nestInExtensions(20) }, defect: { text: nestInExtensions(10_000) },
+    attack: 'elements nested 10 000 deep in the Response <Extensions> (70 KB)',
+    code: 'xml_malformed',
+    base: { text: nestInExtensions(20) },
+    defect: { text: nestInExtensions(10_000) },
   },
   {
-    attack: 'elements nested 129 deep, one past the limit (128 passes)', code: 'xml_malformed',
-    base: { text: nestInExtensions(128) }, defect: { text: nestInExtensions(129) },
+    attack: 'elements nested 129 deep, one past the limit (128 passes)',
+    code: 'xml_malformed',
+    base: { text: nestInExtensions(128) },
+    defect: { text: nestInExtensions(129) },
   },
 
   // --- Shape: one Response, one Assertion, signatures where SAML puts them -------------------------
   {
-    attack: 'a signed Assertion posted without its Response', code: 'not_a_response',
+    attack: 'a signed Assertion posted without its Response',
+    code: 'not_a_response',
     defect: { text: (xml) => xml.slice(xml.indexOf('<saml2:Assertion'), xml.indexOf('</saml2:Assertion>') + '</saml2:Assertion>'.length) },
   },
   { attack: 'a LogoutResponse root', code: 'not_a_response', defect: { text: (xml) => xml.replace(/saml2p:Response\b/g, 'saml2p:LogoutResponse') } },
   {
-    attack: 'a Response in the SAML 1.0 protocol namespace', code: 'not_a_response',
+    attack: 'a Response in the SAML 1.0 protocol namespace',
+    code: 'not_a_response',
     defect: { text: (xml) => xml.replace('xmlns:saml2p="urn:oasis:names:tc:SAML:2.0:protocol"', 'xmlns:saml2p="urn:oasis:names:tc:SAML:1.0:protocol"') },
   },
   {
-    attack: 'a second Response nested in the first', code: 'response_count',
-    defect: { after: (doc) => { const copy = doc.documentElement!.cloneNode(true); extensionsOf(doc).appendChild(copy) } },
+    attack: 'a second Response nested in the first',
+    code: 'response_count',
+    defect: {
+      after: (doc) => {
+        const copy = doc.documentElement!.cloneNode(true)
+        extensionsOf(doc).appendChild(copy)
+      },
+    },
   },
-  { attack: 'a signed Response with Version="1.1"', code: 'version_invalid', base: { sign: 'response' }, defect: { before: setAttribute('Response', 'Version', '1.1') } },
-  { attack: 'a signed Response without a Version', code: 'version_invalid', base: { sign: 'response' }, defect: { before: removeAttribute('Response', 'Version') } },
+  {
+    attack: 'a signed Response with Version="1.1"',
+    code: 'version_invalid',
+    base: { sign: 'response' },
+    defect: { before: setAttribute('Response', 'Version', '1.1') },
+  },
+  {
+    attack: 'a signed Response without a Version',
+    code: 'version_invalid',
+    base: { sign: 'response' },
+    defect: { before: removeAttribute('Response', 'Version') },
+  },
   { attack: 'a signed Response with no Assertion', code: 'assertion_count', base: { sign: 'response' }, defect: { before: remove('Assertion') } },
   {
-    attack: 'a signed Response with two Assertions', code: 'assertion_count', base: { sign: 'response' },
+    attack: 'a signed Response with two Assertions',
+    code: 'assertion_count',
+    base: { sign: 'response' },
     defect: {
       before: (doc) => {
         const first = find(doc, 'Assertion')
@@ -154,15 +224,19 @@ const PAIRS: readonly Pair[] = [
   { attack: 'a response whose Assertion signature was stripped', code: 'signature_missing', defect: { after: remove('Signature') } },
   { attack: 'a response whose Response signature was stripped', code: 'signature_missing', base: { sign: 'response' }, defect: { after: remove('Signature') } },
   {
-    attack: 'the Assertion signature moved into the Response <Extensions>', code: 'signature_misplaced',
+    attack: 'the Assertion signature moved into the Response <Extensions>',
+    code: 'signature_misplaced',
     defect: { after: moveAssertionSignatureInto((doc) => extensionsOf(doc)) },
   },
   {
-    attack: 'the Assertion signature moved into its <Subject>', code: 'signature_misplaced',
+    attack: 'the Assertion signature moved into its <Subject>',
+    code: 'signature_misplaced',
     defect: { after: moveAssertionSignatureInto((doc) => find(doc, 'Subject')) },
   },
   {
-    attack: 'a copy of the Response signature inside a <ds:Object> of that signature', code: 'signature_misplaced', base: { sign: 'both' },
+    attack: 'a copy of the Response signature inside a <ds:Object> of that signature',
+    code: 'signature_misplaced',
+    base: { sign: 'both' },
     defect: {
       after: (doc) => {
         const signature = signatureOf(doc.documentElement!)
@@ -176,33 +250,57 @@ const PAIRS: readonly Pair[] = [
   { attack: 'two Signatures on the Response', code: 'signature_misplaced', base: { sign: 'response' }, defect: { after: duplicateSignatureOf('Response') } },
   { attack: 'a NameID changed after signing', code: 'signature_invalid', defect: { after: setText('NameID', 'ceo@example.test') } },
   {
-    attack: 'an attribute value changed after signing', code: 'signature_invalid',
-    base: { params: { attributes: { role: ['member'] } } }, defect: { after: setText('AttributeValue', 'owner') },
+    attack: 'an attribute value changed after signing',
+    code: 'signature_invalid',
+    base: { params: { attributes: { role: ['member'] } } },
+    defect: { after: setText('AttributeValue', 'owner') },
   },
   {
-    attack: 'a changed Assertion re-signed by another key whose certificate is in KeyInfo', code: 'signature_invalid',
+    attack: 'a changed Assertion re-signed by another key whose certificate is in KeyInfo',
+    code: 'signature_invalid',
     defect: { before: setText('NameID', 'ceo@example.test'), signer: 'attacker' },
   },
-  { attack: 'a Response signed by another key whose certificate is in KeyInfo', code: 'signature_invalid', base: { sign: 'response' }, defect: { signer: 'attacker' } },
   {
-    attack: 'a signed Response for another SP whose Destination was rewritten to our ACS', code: 'signature_invalid', base: { sign: 'response' },
+    attack: 'a Response signed by another key whose certificate is in KeyInfo',
+    code: 'signature_invalid',
+    base: { sign: 'response' },
+    defect: { signer: 'attacker' },
+  },
+  {
+    attack: 'a signed Response for another SP whose Destination was rewritten to our ACS',
+    code: 'signature_invalid',
+    base: { sign: 'response' },
     defect: { params: { destination: OTHER_ACS }, after: setAttribute('Response', 'Destination', ACS_URL) },
   },
   {
-    attack: 'an IdP-signed Assertion in a Response signed by another key (every signature must hold)', code: 'signature_invalid',
-    base: { sign: 'both' }, defect: { responseSigner: 'attacker' },
+    attack: 'an IdP-signed Assertion in a Response signed by another key (every signature must hold)',
+    code: 'signature_invalid',
+    base: { sign: 'both' },
+    defect: { responseSigner: 'attacker' },
   },
-  { attack: 'a response whose SignatureValue was altered', code: 'signature_invalid', defect: { after: (doc) => { const v = find(doc, 'SignatureValue'); v.firstChild!.nodeValue = `AAAA${v.firstChild!.nodeValue!.slice(4)}` } } },
   {
-    attack: 'an HMAC SignatureMethod (keyed with the public certificate, a classic confusion)', code: 'signature_algorithm_forbidden',
+    attack: 'a response whose SignatureValue was altered',
+    code: 'signature_invalid',
+    defect: {
+      after: (doc) => {
+        const v = find(doc, 'SignatureValue')
+        v.firstChild!.nodeValue = `AAAA${v.firstChild!.nodeValue!.slice(4)}`
+      },
+    },
+  },
+  {
+    attack: 'an HMAC SignatureMethod (keyed with the public certificate, a classic confusion)',
+    code: 'signature_algorithm_forbidden',
     defect: { after: setAttribute('SignatureMethod', 'Algorithm', 'http://www.w3.org/2001/04/xmldsig-more#hmac-sha256') },
   },
   {
-    attack: 'a CanonicalizationMethod with comments', code: 'signature_algorithm_forbidden',
+    attack: 'a CanonicalizationMethod with comments',
+    code: 'signature_algorithm_forbidden',
     defect: { after: setAttribute('CanonicalizationMethod', 'Algorithm', 'http://www.w3.org/2001/10/xml-exc-c14n#WithComments') },
   },
   {
-    attack: 'an XSLT transform added to the Reference', code: 'signature_algorithm_forbidden',
+    attack: 'an XSLT transform added to the Reference',
+    code: 'signature_algorithm_forbidden',
     defect: {
       after: (doc) => {
         const transform = create(doc, NS.ds, 'Transform')
@@ -212,89 +310,194 @@ const PAIRS: readonly Pair[] = [
     },
   },
   {
-    attack: 'an MD5 DigestMethod', code: 'signature_algorithm_forbidden',
+    attack: 'an MD5 DigestMethod',
+    code: 'signature_algorithm_forbidden',
     defect: { after: setAttribute('DigestMethod', 'Algorithm', 'http://www.w3.org/2001/04/xmldsig-more#md5') },
   },
-  { attack: 'a Response carrying the signed Assertion\'s ID (duplicate ID)', code: 'signature_reference_invalid', defect: { params: { responseId: '_assertion0001' } } },
-  { attack: 'a Reference URI emptied to mean the whole document', code: 'signature_reference_invalid', defect: { after: setAttribute('Reference', 'URI', '') } },
-  { attack: 'a Reference URI pointed at the Response', code: 'signature_reference_invalid', defect: { after: setAttribute('Reference', 'URI', '#_response0001') } },
   {
-    attack: 'an unsigned element carrying the signed Assertion\'s ID', code: 'signature_reference_invalid',
+    attack: "a Response carrying the signed Assertion's ID (duplicate ID)",
+    code: 'signature_reference_invalid',
+    defect: { params: { responseId: '_assertion0001' } },
+  },
+  {
+    attack: 'a Reference URI emptied to mean the whole document',
+    code: 'signature_reference_invalid',
+    defect: { after: setAttribute('Reference', 'URI', '') },
+  },
+  {
+    attack: 'a Reference URI pointed at the Response',
+    code: 'signature_reference_invalid',
+    defect: { after: setAttribute('Reference', 'URI', '#_response0001') },
+  },
+  {
+    attack: "an unsigned element carrying the signed Assertion's ID",
+    code: 'signature_reference_invalid',
     defect: { after: (doc) => extensionsOf(doc).setAttribute('ID', '_assertion0001') },
   },
   {
-    attack: 'an RSA-SHA1 signature when the connection does not allow SHA-1', code: 'signature_algorithm_forbidden',
-    base: { algorithm: 'rsa-sha1' }, defect: {}, settings: idpSettings({ allowSha1: true }), attackSettings: idpSettings({ allowSha1: false }),
+    attack: 'an RSA-SHA1 signature when the connection does not allow SHA-1',
+    code: 'signature_algorithm_forbidden',
+    base: { algorithm: 'rsa-sha1' },
+    defect: {},
+    settings: idpSettings({ allowSha1: true }),
+    attackSettings: idpSettings({ allowSha1: false }),
   },
   {
-    attack: 'an RSA-SHA1 Response signature when the connection does not allow SHA-1', code: 'signature_algorithm_forbidden',
-    base: { algorithm: 'rsa-sha1', sign: 'response' }, defect: {}, settings: idpSettings({ allowSha1: true }), attackSettings: idpSettings({ allowSha1: false }),
+    attack: 'an RSA-SHA1 Response signature when the connection does not allow SHA-1',
+    code: 'signature_algorithm_forbidden',
+    base: { algorithm: 'rsa-sha1', sign: 'response' },
+    defect: {},
+    settings: idpSettings({ allowSha1: true }),
+    attackSettings: idpSettings({ allowSha1: false }),
   },
 
   // --- Encryption --------------------------------------------------------------------------------
   {
-    attack: 'a plaintext assertion when the connection requires encryption', code: 'assertion_not_encrypted',
-    base: { encrypt: {} }, defect: { encrypt: null }, settings: () => ({ requireEncryptedAssertion: true }),
+    attack: 'a plaintext assertion when the connection requires encryption',
+    code: 'assertion_not_encrypted',
+    base: { encrypt: {} },
+    defect: { encrypt: null },
+    settings: () => ({ requireEncryptedAssertion: true }),
   },
-  { attack: 'an assertion encrypted to another SP\'s key', code: 'decryption_failed', base: { encrypt: {} }, defect: { encrypt: { to: 'otherSp' } } },
-  { attack: 'an assertion whose key is wrapped with RSA 1.5 (a padding oracle)', code: 'decryption_failed', base: { encrypt: {} }, defect: { encrypt: { keyTransport: 'rsa-1_5' } } },
+  { attack: "an assertion encrypted to another SP's key", code: 'decryption_failed', base: { encrypt: {} }, defect: { encrypt: { to: 'otherSp' } } },
+  {
+    attack: 'an assertion whose key is wrapped with RSA 1.5 (a padding oracle)',
+    code: 'decryption_failed',
+    base: { encrypt: {} },
+    defect: { encrypt: { keyTransport: 'rsa-1_5' } },
+  },
   // Anyone can encrypt to our public certificate: what decrypts is as untrusted as the envelope.
   // And every failure after decryption starts is the one code decryption_failed, so that the
   // outcomes cannot be told apart (no Jager–Somorovsky oracle): decryption-oracle.security.test.ts.
-  { attack: 'an encrypted payload carrying a DTD', code: 'decryption_failed', base: encryptedAs((a) => a), defect: encryptedAs((a) => `<!DOCTYPE x [<!ENTITY e "e">]>${a}`) },
+  {
+    attack: 'an encrypted payload carrying a DTD',
+    code: 'decryption_failed',
+    base: encryptedAs((a) => a),
+    defect: encryptedAs((a) => `<!DOCTYPE x [<!ENTITY e "e">]>${a}`),
+  },
   { attack: 'an encrypted payload that is not XML', code: 'decryption_failed', base: encryptedAs((a) => a), defect: encryptedAs(() => 'not XML') },
-  { attack: 'an encrypted payload holding two Assertions', code: 'decryption_failed', base: encryptedAs((a) => a), defect: encryptedAs((a) => `<x:Wrap xmlns:x="urn:example:x">${a}${a}</x:Wrap>`) },
   {
-    attack: 'an encrypted Assertion hiding a Response inside', code: 'decryption_failed', base: encryptedAs((a) => a),
-    defect: encryptedAs((a) => a.replace('</saml2:Assertion>', `<saml2:Advice><saml2p:Response xmlns:saml2p="${NS.protocol}"/></saml2:Advice></saml2:Assertion>`)),
+    attack: 'an encrypted payload holding two Assertions',
+    code: 'decryption_failed',
+    base: encryptedAs((a) => a),
+    defect: encryptedAs((a) => `<x:Wrap xmlns:x="urn:example:x">${a}${a}</x:Wrap>`),
   },
   {
-    attack: 'an encrypted Assertion whose Signature was moved into its Subject', code: 'decryption_failed', base: encryptedAs((a) => a),
-    defect: encryptedAs((a) => editXml(a, moveAssertionSignatureInto((doc) => find(doc, 'Subject')))),
+    attack: 'an encrypted Assertion hiding a Response inside',
+    code: 'decryption_failed',
+    base: encryptedAs((a) => a),
+    defect: encryptedAs((a) =>
+      a.replace('</saml2:Assertion>', `<saml2:Advice><saml2p:Response xmlns:saml2p="${NS.protocol}"/></saml2:Advice></saml2:Assertion>`),
+    ),
   },
   {
-    attack: 'an encrypted Assertion with two Signatures', code: 'decryption_failed', base: encryptedAs((a) => a),
+    attack: 'an encrypted Assertion whose Signature was moved into its Subject',
+    code: 'decryption_failed',
+    base: encryptedAs((a) => a),
+    defect: encryptedAs((a) =>
+      editXml(
+        a,
+        moveAssertionSignatureInto((doc) => find(doc, 'Subject')),
+      ),
+    ),
+  },
+  {
+    attack: 'an encrypted Assertion with two Signatures',
+    code: 'decryption_failed',
+    base: encryptedAs((a) => a),
     defect: encryptedAs((a) => editXml(a, duplicateSignatureOf('Assertion'))),
   },
 
   // --- Protocol checks on the verified elements -------------------------------------------------
-  { attack: 'a signed Response with status Responder', code: 'status_not_success', base: { sign: 'response' }, defect: { params: { statusCode: 'urn:oasis:names:tc:SAML:2.0:status:Responder' } } },
-  { attack: 'an unsigned Response envelope with status Requester', code: 'status_not_success', defect: { params: { statusCode: 'urn:oasis:names:tc:SAML:2.0:status:Requester' } } },
+  {
+    attack: 'a signed Response with status Responder',
+    code: 'status_not_success',
+    base: { sign: 'response' },
+    defect: { params: { statusCode: 'urn:oasis:names:tc:SAML:2.0:status:Responder' } },
+  },
+  {
+    attack: 'an unsigned Response envelope with status Requester',
+    code: 'status_not_success',
+    defect: { params: { statusCode: 'urn:oasis:names:tc:SAML:2.0:status:Requester' } },
+  },
   { attack: 'an Assertion issued by another entity', code: 'issuer_mismatch', defect: { before: setText('Issuer', OTHER_IDP, 1) } },
-  { attack: 'a signed Response whose Assertion has no Issuer (schema: Issuer is required)', code: 'schema_invalid', base: { sign: 'response' }, defect: { before: remove('Issuer', 1) } },
-  { attack: 'a signed Response issued by another entity', code: 'issuer_mismatch', base: { sign: 'response' }, defect: { before: setText('Issuer', OTHER_IDP, 0) } },
+  {
+    attack: 'a signed Response whose Assertion has no Issuer (schema: Issuer is required)',
+    code: 'schema_invalid',
+    base: { sign: 'response' },
+    defect: { before: remove('Issuer', 1) },
+  },
+  {
+    attack: 'a signed Response issued by another entity',
+    code: 'issuer_mismatch',
+    base: { sign: 'response' },
+    defect: { before: setText('Issuer', OTHER_IDP, 0) },
+  },
   { attack: 'an unsigned Response envelope whose Issuer was changed', code: 'issuer_mismatch', defect: { after: setText('Issuer', OTHER_IDP, 0) } },
   { attack: 'a Response sent to another ACS', code: 'destination_mismatch', defect: { params: { destination: OTHER_ACS } } },
   { attack: 'a signed Response without a Destination', code: 'destination_mismatch', base: { sign: 'response' }, defect: { params: { destination: null } } },
   { attack: 'a bearer confirmation for another ACS (Recipient)', code: 'recipient_mismatch', defect: { params: { recipient: OTHER_ACS } } },
-  { attack: 'a bearer confirmation without a Recipient', code: 'recipient_mismatch', defect: { before: removeAttribute('SubjectConfirmationData', 'Recipient') } },
+  {
+    attack: 'a bearer confirmation without a Recipient',
+    code: 'recipient_mismatch',
+    defect: { before: removeAttribute('SubjectConfirmationData', 'Recipient') },
+  },
   { attack: 'an Assertion with no SubjectConfirmation', code: 'bearer_confirmation_missing', defect: { params: { bearer: false } } },
-  { attack: 'a holder-of-key instead of a bearer confirmation', code: 'bearer_confirmation_missing', defect: { before: setAttribute('SubjectConfirmation', 'Method', HOLDER_OF_KEY) } },
-  { attack: 'a bearer confirmation without NotOnOrAfter', code: 'bearer_confirmation_missing', defect: { before: removeAttribute('SubjectConfirmationData', 'NotOnOrAfter') } },
-  { attack: 'a bearer confirmation that expired 10 minutes ago', code: 'expired', defect: { before: setAttribute('SubjectConfirmationData', 'NotOnOrAfter', at(-minutes(10))) } },
-  { attack: 'a bearer confirmation not valid for 10 minutes', code: 'not_yet_valid', defect: { before: setAttribute('SubjectConfirmationData', 'NotBefore', at(minutes(10))) } },
+  {
+    attack: 'a holder-of-key instead of a bearer confirmation',
+    code: 'bearer_confirmation_missing',
+    defect: { before: setAttribute('SubjectConfirmation', 'Method', HOLDER_OF_KEY) },
+  },
+  {
+    attack: 'a bearer confirmation without NotOnOrAfter',
+    code: 'bearer_confirmation_missing',
+    defect: { before: removeAttribute('SubjectConfirmationData', 'NotOnOrAfter') },
+  },
+  {
+    attack: 'a bearer confirmation that expired 10 minutes ago',
+    code: 'expired',
+    defect: { before: setAttribute('SubjectConfirmationData', 'NotOnOrAfter', at(-minutes(10))) },
+  },
+  {
+    attack: 'a bearer confirmation not valid for 10 minutes',
+    code: 'not_yet_valid',
+    defect: { before: setAttribute('SubjectConfirmationData', 'NotBefore', at(minutes(10))) },
+  },
   { attack: 'Conditions that expired 10 minutes ago', code: 'expired', defect: { before: setAttribute('Conditions', 'NotOnOrAfter', at(-minutes(10))) } },
   { attack: 'Conditions not valid for 10 minutes', code: 'not_yet_valid', defect: { before: setAttribute('Conditions', 'NotBefore', at(minutes(10))) } },
-  { attack: 'a Conditions NotBefore that is not an xs:dateTime', code: 'time_invalid', defect: { before: setAttribute('Conditions', 'NotBefore', '2025-12-31 23:59:00') } },
-  { attack: 'a bearer NotOnOrAfter that is not an xs:dateTime', code: 'time_invalid', defect: { before: setAttribute('SubjectConfirmationData', 'NotOnOrAfter', 'tomorrow') } },
+  {
+    attack: 'a Conditions NotBefore that is not an xs:dateTime',
+    code: 'time_invalid',
+    defect: { before: setAttribute('Conditions', 'NotBefore', '2025-12-31 23:59:00') },
+  },
+  {
+    attack: 'a bearer NotOnOrAfter that is not an xs:dateTime',
+    code: 'time_invalid',
+    defect: { before: setAttribute('SubjectConfirmationData', 'NotOnOrAfter', 'tomorrow') },
+  },
   { attack: 'an Assertion without an AudienceRestriction', code: 'audience_missing', defect: { params: { audience: null } } },
   { attack: 'an Assertion for another SP (Audience)', code: 'audience_mismatch', defect: { params: { audience: OTHER_SP } } },
   {
-    attack: 'two AudienceRestrictions where only one names us', code: 'audience_mismatch',
-    base: { before: addAudienceRestriction(SP_ENTITY_ID) }, defect: { before: addAudienceRestriction(OTHER_SP) },
+    attack: 'two AudienceRestrictions where only one names us',
+    code: 'audience_mismatch',
+    base: { before: addAudienceRestriction(SP_ENTITY_ID) },
+    defect: { before: addAudienceRestriction(OTHER_SP) },
   },
   { attack: 'an Assertion without a NameID', code: 'nameid_missing', defect: { before: remove('NameID') } },
   { attack: 'a NameID of only whitespace', code: 'nameid_missing', defect: { before: setText('NameID', ' \n\t ') } },
   {
-    attack: 'a NameID with a child element', code: 'value_has_markup',
+    attack: 'a NameID with a child element',
+    code: 'value_has_markup',
     defect: { before: (doc) => find(doc, 'NameID').appendChild(doc.createElementNS('urn:example:x', 'x:admin')) },
   },
   {
-    attack: 'a SubjectConfirmationData answering another request than the Response', code: 'in_response_to_mismatch',
+    attack: 'a SubjectConfirmationData answering another request than the Response',
+    code: 'in_response_to_mismatch',
     defect: { before: setAttribute('SubjectConfirmationData', 'InResponseTo', '_request0002') },
   },
   {
-    attack: 'an unsigned Response envelope re-pointed at another request', code: 'in_response_to_mismatch',
+    attack: 'an unsigned Response envelope re-pointed at another request',
+    code: 'in_response_to_mismatch',
     defect: { after: setAttribute('Response', 'InResponseTo', '_request0002') },
   },
 ]
@@ -306,8 +509,11 @@ const PAIRS: readonly Pair[] = [
  */
 function nestInExtensions(depth: number, declare = false): (xml: string) => string {
   const open = declare ? '<x:n xmlns:a="urn:a">' : '<x:n>'
-  return (xml) => xml.replace('<saml2p:Status>',
-    `<saml2p:Extensions xmlns:x="urn:example:x">${open.repeat(depth - 2)}${'</x:n>'.repeat(depth - 2)}</saml2p:Extensions><saml2p:Status>`)
+  return (xml) =>
+    xml.replace(
+      '<saml2p:Status>',
+      `<saml2p:Extensions xmlns:x="urn:example:x">${open.repeat(depth - 2)}${'</x:n>'.repeat(depth - 2)}</saml2p:Extensions><saml2p:Status>`,
+    )
 }
 
 /** The signed Assertion encrypted to our certificate, with `plaintext` applied to it first. */
@@ -414,21 +620,43 @@ describe('validateSamlResponse: accepts what real IdPs send', () => {
     { shape: 'an assertion encrypted with AES-128-CBC', recipe: { encrypt: { content: 'aes128-cbc' } }, settings: () => ({ requireEncryptedAssertion: true }) },
     { shape: 'an assertion encrypted with AES-256-CBC', recipe: { encrypt: { content: 'aes256-cbc' } } },
     { shape: 'an unsigned assertion encrypted inside a signed Response', recipe: { sign: 'response', encrypt: {} } },
-    { shape: 'a decryption key rollover (the current key listed second)', recipe: { encrypt: {} }, settings: (p) => ({ sp: { entityId: SP_ENTITY_ID, acsUrl: ACS_URL, decryptionKeys: [p.otherSp.privateKeyPem, p.sp.privateKeyPem] } }) },
-    { shape: 'a signing certificate rollover (the IdP\'s certificate listed second)', recipe: {}, settings: idpSettings({ certificates: 'both' }) },
+    {
+      shape: 'a decryption key rollover (the current key listed second)',
+      recipe: { encrypt: {} },
+      settings: (p) => ({ sp: { entityId: SP_ENTITY_ID, acsUrl: ACS_URL, decryptionKeys: [p.otherSp.privateKeyPem, p.sp.privateKeyPem] } }),
+    },
+    { shape: "a signing certificate rollover (the IdP's certificate listed second)", recipe: {}, settings: idpSettings({ certificates: 'both' }) },
     { shape: 'an assertion-signed Response without a Destination', recipe: { params: { destination: null } } },
     { shape: 'an IdP-initiated response (no InResponseTo; core decides)', recipe: { params: { inResponseTo: null } } },
-    { shape: 'a bearer confirmation among others', recipe: { before: (doc) => { const c = find(doc, 'SubjectConfirmation'); const hok = c.cloneNode(true) as typeof c; hok.setAttribute('Method', HOLDER_OF_KEY); c.parentNode!.insertBefore(hok, c) } } },
-    { shape: 'an Audience among several in the one restriction', recipe: { before: (doc) => find(doc, 'AudienceRestriction').insertBefore(create(doc, NS.assertion, 'Audience', OTHER_SP), find(doc, 'Audience')) } },
+    {
+      shape: 'a bearer confirmation among others',
+      recipe: {
+        before: (doc) => {
+          const c = find(doc, 'SubjectConfirmation')
+          const hok = c.cloneNode(true) as typeof c
+          hok.setAttribute('Method', HOLDER_OF_KEY)
+          c.parentNode!.insertBefore(hok, c)
+        },
+      },
+    },
+    {
+      shape: 'an Audience among several in the one restriction',
+      recipe: { before: (doc) => find(doc, 'AudienceRestriction').insertBefore(create(doc, NS.assertion, 'Audience', OTHER_SP), find(doc, 'Audience')) },
+    },
     { shape: 'base64 wrapped at 76 columns with CRLF', recipe: { base64: (b) => b.match(/.{1,76}/g)!.join('\r\n') } },
-    { shape: 'base64 whose last character has non-zero unused bits (decodes to the same bytes)', recipe: { base64: (b) => {
-      const padded = withPadding(b)
-      const at = padded.indexOf('=') - 1
-      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-      const odd = padded.slice(0, at) + alphabet[alphabet.indexOf(padded[at]!) | 1] + padded.slice(at + 1)
-      if (odd === padded || Buffer.from(odd, 'base64').toString('base64') === odd) throw new Error('the unused bits did not change')
-      return odd
-    } } },
+    {
+      shape: 'base64 whose last character has non-zero unused bits (decodes to the same bytes)',
+      recipe: {
+        base64: (b) => {
+          const padded = withPadding(b)
+          const at = padded.indexOf('=') - 1
+          const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+          const odd = padded.slice(0, at) + alphabet[alphabet.indexOf(padded[at]!) | 1] + padded.slice(at + 1)
+          if (odd === padded || Buffer.from(odd, 'base64').toString('base64') === odd) throw new Error('the unused bits did not change')
+          return odd
+        },
+      },
+    },
     { shape: 'times with an explicit +01:00 offset', recipe: { before: compose(setAttribute('Conditions', 'NotBefore', '2026-01-01T00:59:00+01:00')) } },
   ]
   for (const a of accepted) {
@@ -442,8 +670,13 @@ describe('validateSamlResponse: accepts what real IdPs send', () => {
     expect(result.ok).toBe(true)
     if (!result.ok) return
     expect(result.assertion).toMatchObject({
-      signed: { response: true, assertion: true }, encrypted: true, inResponseTo: '_request0001', assertionId: '_assertion0001',
-      issuer: parties.idp.entityId, signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', warnings: [],
+      signed: { response: true, assertion: true },
+      encrypted: true,
+      inResponseTo: '_request0001',
+      assertionId: '_assertion0001',
+      issuer: parties.idp.entityId,
+      signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+      warnings: [],
     })
   })
 
@@ -598,4 +831,3 @@ describe('validateSamlResponse: coverage', () => {
     expect(missing).toEqual([])
   })
 })
-

@@ -37,25 +37,33 @@ interface Target {
 
 const targets = (): readonly Target[] => [
   {
-    element: 'NameID', head: 'alice@acme.test', tail: '.evil.test',
+    element: 'NameID',
+    head: 'alice@acme.test',
+    tail: '.evil.test',
     recipe: (signed) => ({ params: { nameId: signed } }),
     settings: () => ({}),
     read: (r) => r.assertion.nameId,
   },
   {
-    element: 'Issuer', head: parties.idp.entityId, tail: '.evil.test',
+    element: 'Issuer',
+    head: parties.idp.entityId,
+    tail: '.evil.test',
     recipe: (signed) => ({ params: { issuer: signed } }),
     settings: (expected) => ({ idp: { entityId: expected, certificates: [parties.idp.certificate], allowSha1: false } }),
     read: (r) => r.assertion.issuer,
   },
   {
-    element: 'Audience', head: SP_ENTITY_ID, tail: '.evil.test',
+    element: 'Audience',
+    head: SP_ENTITY_ID,
+    tail: '.evil.test',
     recipe: (signed) => ({ params: { audience: signed } }),
     settings: (expected) => ({ sp: { entityId: expected, acsUrl: settingsFor(parties).sp.acsUrl, decryptionKeys: [] } }),
     read: () => '(audience is checked, not returned)',
   },
   {
-    element: 'AttributeValue', head: 'admin', tail: '.readonly',
+    element: 'AttributeValue',
+    head: 'admin',
+    tail: '.readonly',
     recipe: (signed) => ({ params: { attributes: { roles: [signed] } } }),
     settings: () => ({}),
     read: (r) => r.assertion.attributes.roles?.join('|') ?? '(none)',
@@ -71,7 +79,7 @@ const edits: readonly { name: string; edit: (head: string, tail: string) => stri
   { name: 'a processing instruction without data', edit: (h, t) => `${h}<?x?>${t}`, outcome: 'signature_invalid' },
   { name: 'an empty CDATA section', edit: (h, t) => `${h}<![CDATA[]]>${t}`, outcome: 'as signed' },
   { name: 'the tail rewritten as a CDATA section', edit: (h, t) => `${h}<![CDATA[${t}]]>`, outcome: 'as signed' },
-  { name: 'a character reference for the tail\'s first character', edit: (h, t) => `${h}&#${t.codePointAt(0)};${t.slice(1)}`, outcome: 'as signed' },
+  { name: "a character reference for the tail's first character", edit: (h, t) => `${h}&#${t.codePointAt(0)};${t.slice(1)}`, outcome: 'as signed' },
 ]
 
 describe('a signed value edited after signing is read as signed or refused', () => {
@@ -99,14 +107,18 @@ describe('a signed value edited after signing is read as signed or refused', () 
           expect(asSigned.ok).toBe(true)
         } else {
           expect(result.ok ? `accepted, read ${target.read(result)}` : result.failure.code).toBe(e.outcome)
-          if (!result.ok && result.failure.code === 'value_has_markup') expect(result.failure).toMatchObject({ element: expect.stringContaining(target.element) })
+          if (!result.ok && result.failure.code === 'value_has_markup')
+            expect(result.failure).toMatchObject({ element: expect.stringContaining(target.element) })
         }
       })
     }
     it(`accepts target #${t}'s value unedited, read exactly as signed`, async () => {
       const target = targets()[t]!
       const signedValue = target.head + target.tail
-      const result = await validateSamlResponse(toBase64(await craftXml(parties, target.recipe(signedValue))), settingsFor(parties, target.settings(signedValue)))
+      const result = await validateSamlResponse(
+        toBase64(await craftXml(parties, target.recipe(signedValue))),
+        settingsFor(parties, target.settings(signedValue)),
+      )
       expect(result.ok ? 'ok' : result.failure).toBe('ok')
       if (result.ok && target.element !== 'Audience' && target.element !== 'Issuer') expect(target.read(result)).toBe(signedValue)
       if (result.ok && target.element === 'Issuer') expect(result.assertion.issuer).toBe(signedValue)
@@ -118,7 +130,12 @@ describe('the canonicalizer and the reader agree on every node type a value may 
   const canonicalText = (xml: string): string => {
     const el = new DOMParser().parseFromString(xml, 'text/xml').documentElement!
     const out = exclusiveC14n(el)
-    return out.replace(/^<v>|<\/v>$/g, '').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&').replaceAll('&#xD;', '\r')
+    return out
+      .replace(/^<v>|<\/v>$/g, '')
+      .replaceAll('&lt;', '<')
+      .replaceAll('&gt;', '>')
+      .replaceAll('&amp;', '&')
+      .replaceAll('&#xD;', '\r')
   }
   const read = (xml: string) => readValue(new DOMParser().parseFromString(xml, 'text/xml').documentElement!)
   const rows: readonly { node: string; xml: string; reads: string /* or 'refused' */ }[] = [
@@ -142,7 +159,7 @@ describe('the canonicalizer and the reader agree on every node type a value may 
       })
     }
   }
-  it('shows the takeover the refusal stops: c14n digests an instruction\'s data as the value\'s text', () => {
+  it("shows the takeover the refusal stops: c14n digests an instruction's data as the value's text", () => {
     expect(canonicalText('<v>alice@acme.test<?x .evil.test?></v>')).toBe('alice@acme.test.evil.test')
     expect(canonicalText('<v>alice@acme.test.evil.test</v>')).toBe('alice@acme.test.evil.test')
     expect(read('<v>alice@acme.test<?x .evil.test?></v>')).toEqual({ markup: 'processing instruction' })

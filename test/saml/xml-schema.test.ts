@@ -22,7 +22,9 @@ const hasXmllint = spawnSync('xmllint', ['--version'], { stdio: 'ignore' }).stat
 const hasSchemas = existsSync(METADATA_XSD) && existsSync(PROTOCOL_XSD)
 const available = hasXmllint && hasSchemas
 if (!available) {
-  console.log(`SAML schema suite skipped: ${hasXmllint ? '' : 'xmllint is not installed; '}${hasSchemas ? '' : `no SAML schemas in ${SCHEMAS}; `}install with: apt-get install -y simplesamlphp libxml2-utils`)
+  console.log(
+    `SAML schema suite skipped: ${hasXmllint ? '' : 'xmllint is not installed; '}${hasSchemas ? '' : `no SAML schemas in ${SCHEMAS}; `}install with: apt-get install -y simplesamlphp libxml2-utils`,
+  )
 }
 
 let scratch: string
@@ -58,8 +60,11 @@ describe.runIf(available)('SAML 2.0 schemas (xmllint)', () => {
   for (const c of metadataCases) {
     it(`buildSpMetadata with ${c.name} is valid saml-schema-metadata-2.0`, () => {
       const xml = buildSpMetadata({
-        entityId: 'https://gatehouse.example.test/saml/acme', acsUrl: 'https://gatehouse.example.test/saml/acme/acs',
-        certificates: c.certificates(), authnRequestsSigned: c.signed, wantAssertionsSigned: true,
+        entityId: 'https://gatehouse.example.test/saml/acme',
+        acsUrl: 'https://gatehouse.example.test/saml/acme/acs',
+        certificates: c.certificates(),
+        authnRequestsSigned: c.signed,
+        wantAssertionsSigned: true,
       })
       expect(schemaErrors(xml, METADATA_XSD)).toBe('')
     })
@@ -68,8 +73,12 @@ describe.runIf(available)('SAML 2.0 schemas (xmllint)', () => {
   for (const forceAuthn of [false, true]) {
     it(`buildAuthnRequest${forceAuthn ? ' with ForceAuthn' : ''} is valid saml-schema-protocol-2.0`, () => {
       const xml = buildAuthnRequest({
-        id: '_9c1e8b8a3f0d4e2b9a7c6d5e4f3a2b1c0d9e8f7a', issueInstant: new Date('2026-01-01T00:00:00Z'), destination: 'https://idp.example.test/sso',
-        acsUrl: 'https://gatehouse.example.test/saml/acme/acs', spEntityId: 'https://gatehouse.example.test/saml/acme', forceAuthn,
+        id: '_9c1e8b8a3f0d4e2b9a7c6d5e4f3a2b1c0d9e8f7a',
+        issueInstant: new Date('2026-01-01T00:00:00Z'),
+        destination: 'https://idp.example.test/sso',
+        acsUrl: 'https://gatehouse.example.test/saml/acme/acs',
+        spEntityId: 'https://gatehouse.example.test/saml/acme',
+        forceAuthn,
       })
       expect(schemaErrors(xml, PROTOCOL_XSD)).toBe('')
     })
@@ -89,8 +98,11 @@ describe.runIf(available)('SAML 2.0 schemas (xmllint)', () => {
 
   it('and the validator really rejects what the schema rejects (an AuthnRequest without an ID)', () => {
     const xml = buildAuthnRequest({
-      id: '_x', issueInstant: new Date('2026-01-01T00:00:00Z'), destination: 'https://idp.example.test/sso',
-      acsUrl: 'https://gatehouse.example.test/saml/acme/acs', spEntityId: 'https://gatehouse.example.test/saml/acme',
+      id: '_x',
+      issueInstant: new Date('2026-01-01T00:00:00Z'),
+      destination: 'https://idp.example.test/sso',
+      acsUrl: 'https://gatehouse.example.test/saml/acme/acs',
+      spEntityId: 'https://gatehouse.example.test/saml/acme',
     }).replace(' ID="_x"', '')
     expect(schemaErrors(xml, PROTOCOL_XSD)).not.toBe('')
   })

@@ -27,8 +27,21 @@ const run = (...args: string[]) => {
   return { status: r.status, out: `${r.stdout}${r.stderr}` }
 }
 
-interface Patch { id: string; package: string; version: string; file: string; before: string; after: string }
-const PATCHES = JSON.parse(spawnSync(process.execPath, ['--input-type=module', '-e', `import { PATCHES } from ${JSON.stringify(pathToFileURL(SCRIPT).href)}; console.log(JSON.stringify(PATCHES))`], { encoding: 'utf8' }).stdout) as Patch[]
+interface Patch {
+  id: string
+  package: string
+  version: string
+  file: string
+  before: string
+  after: string
+}
+const PATCHES = JSON.parse(
+  spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `import { PATCHES } from ${JSON.stringify(pathToFileURL(SCRIPT).href)}; console.log(JSON.stringify(PATCHES))`],
+    { encoding: 'utf8' },
+  ).stdout,
+) as Patch[]
 const PATCH = PATCHES.find((p) => p.id === 'xmldom-namespace-scope')!
 
 /** A copy of the installed xmldom under `dir`, with sax.js as upstream ships it (the patch undone). */
@@ -113,7 +126,10 @@ describe('namespace scopes, as flat copies and (over 64 prefixes) as prototype c
   })
 
   it('takes prefixes that are names of Object.prototype members as plain prefixes', () => {
-    const doc = parseXml('<r xmlns:constructor="urn:c" xmlns:toString="urn:t"><x xmlns:__proto__="urn:p"><__proto__:y constructor:z="1"/><toString:w/></x><constructor:v/></r>', 1 << 20)
+    const doc = parseXml(
+      '<r xmlns:constructor="urn:c" xmlns:toString="urn:t"><x xmlns:__proto__="urn:p"><__proto__:y constructor:z="1"/><toString:w/></x><constructor:v/></r>',
+      1 << 20,
+    )
     expect(ns(doc, 'y')).toEqual(['urn:p'])
     expect(ns(doc, 'w')).toEqual(['urn:t'])
     expect(ns(doc, 'v')).toEqual(['urn:c'])
@@ -141,7 +157,8 @@ describe('namespace scopes, as flat copies and (over 64 prefixes) as prototype c
   // declare one took 40 s with an unbounded copy; inherited beyond 64 prefixes, it stays linear.
   // Growth, not time: 8 times the document costs 5–11 times the CPU here, an unbounded copy ~180 times.
   it('stays linear for a crafted document: prefixes on the root, children declaring one more each', () => {
-    const crafted = (k: number) => `<r ${Array.from({ length: 1_000 * k }, (_, i) => `xmlns:p${i}="urn:p"`).join(' ')}>${'<c xmlns:q="urn:q"><q:d/></c>'.repeat(500 * k)}</r>`
+    const crafted = (k: number) =>
+      `<r ${Array.from({ length: 1_000 * k }, (_, i) => `xmlns:p${i}="urn:p"`).join(' ')}>${'<c xmlns:q="urn:q"><q:d/></c>'.repeat(500 * k)}</r>`
     const cpuMs = (xml: string) => {
       let best = Infinity
       for (let run = 0; run < 3; run++) {

@@ -12,15 +12,17 @@ import type { SamlFailureCode } from '../../src/saml/failure.js'
 import { validateSamlResponse, type ValidationResult } from '../../src/saml/validate-response.js'
 import { NS } from '../../src/saml/xml.js'
 import { toBase64 } from '../helpers/test-idp.js'
-import {
-  craftXml, create, createParties, editXml, extensionsOf, NAME_ID, settingsFor, signatureOf, type Parties, type Recipe,
-} from './response-recipe.js'
+import { craftXml, create, createParties, editXml, extensionsOf, NAME_ID, settingsFor, signatureOf, type Parties, type Recipe } from './response-recipe.js'
 
 const EVIL_NAME_ID = 'mallory@evil.example.test'
 
 /** Refusals that mean "what was signed is not what would be read". */
 const WRAPPING_CODES: readonly SamlFailureCode[] = [
-  'response_count', 'assertion_count', 'signature_misplaced', 'signature_reference_invalid', 'signature_invalid',
+  'response_count',
+  'assertion_count',
+  'signature_misplaced',
+  'signature_reference_invalid',
+  'signature_invalid',
 ]
 
 let parties: Parties
@@ -176,7 +178,7 @@ const WRAPPINGS: readonly Wrapping[] = [
   },
   {
     id: 'duplicate ID',
-    name: 'an evil Assertion with another NameID and the signed Assertion\'s ID, placed first',
+    name: "an evil Assertion with another NameID and the signed Assertion's ID, placed first",
     signed: 'assertion',
     code: 'assertion_count',
     wrap: (doc) => {
@@ -218,7 +220,7 @@ const WRAPPINGS: readonly Wrapping[] = [
   },
   {
     id: 'nested Response',
-    name: 'the signed Response (unsigned copy) inside an evil Response\'s Extensions, the Signature left on the root',
+    name: "the signed Response (unsigned copy) inside an evil Response's Extensions, the Signature left on the root",
     signed: 'response',
     code: 'response_count',
     wrap: (doc) => {
@@ -272,7 +274,7 @@ describe('NameID: what is read is exactly what was signed', () => {
       expected: 'value_has_markup',
     },
     {
-      name: 'a comment that would truncate a longer signed NameID to someone else\'s',
+      name: "a comment that would truncate a longer signed NameID to someone else's",
       signedNameId: 'alice@example.test.evil.test',
       edit: (xml) => xml.replace('>alice@example.test.evil.test<', '>alice@example.test<!-- -->.evil.test<'),
       expected: 'value_has_markup',
@@ -337,4 +339,3 @@ describe('NameID: what is read is exactly what was signed', () => {
     expect(verdict(await validateXml(signed.replace('>member-of-admins<', '>member<!---->-of-admins<')))).toBe('value_has_markup')
   })
 })
-

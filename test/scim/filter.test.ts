@@ -20,7 +20,10 @@ describe('parseUserFilter', () => {
     ['urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x@example.com"', [{ attribute: 'userName', value: 'x@example.com' }]],
     [
       'userName eq "x@example.com" and externalId eq "e1"',
-      [{ attribute: 'userName', value: 'x@example.com' }, { attribute: 'externalId', value: 'e1' }],
+      [
+        { attribute: 'userName', value: 'x@example.com' },
+        { attribute: 'externalId', value: 'e1' },
+      ],
     ],
     [
       '(userName eq "x@example.com") and (emails[type eq "work"].value eq "y@example.com" and id eq "u")',

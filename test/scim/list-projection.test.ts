@@ -9,13 +9,19 @@ import { BASE_URL, errorCode, expectOk, storedGroup, storedUser } from './helper
 describe('parsePaging (RFC 7644 §3.4.2.4)', () => {
   const cases: Array<[{ startIndex?: string; count?: string }, { startIndex: number; count: number }]> = [
     [{}, { startIndex: 1, count: 100 }],
-    [{ startIndex: '1', count: '1' }, { startIndex: 1, count: 1 }], // Okta SPEC test: count=1&startIndex=1
+    [
+      { startIndex: '1', count: '1' },
+      { startIndex: 1, count: 1 },
+    ], // Okta SPEC test: count=1&startIndex=1
     [{ startIndex: '0' }, { startIndex: 1, count: 100 }],
     [{ startIndex: '-5' }, { startIndex: 1, count: 100 }],
     [{ count: '-1' }, { startIndex: 1, count: 0 }],
     [{ count: '0' }, { startIndex: 1, count: 0 }],
     [{ count: '5000' }, { startIndex: 1, count: 100 }],
-    [{ startIndex: '201', count: '50' }, { startIndex: 201, count: 50 }],
+    [
+      { startIndex: '201', count: '50' },
+      { startIndex: 201, count: 50 },
+    ],
   ]
   for (const [query, page] of cases) {
     it(`reads ${JSON.stringify(query)} as ${JSON.stringify(page)}`, () => expect(expectOk(parsePaging(query))).toEqual(page))
@@ -43,7 +49,10 @@ describe('projectResource', () => {
   const user = storedUser({
     userName: 'ada@example.com',
     name: { givenName: 'Ada', familyName: 'Lovelace' },
-    emails: [{ value: 'ada@example.com', type: 'work' }, { value: 'a@home.example', type: 'home' }],
+    emails: [
+      { value: 'ada@example.com', type: 'work' },
+      { value: 'a@home.example', type: 'home' },
+    ],
     'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'R&D', employeeNumber: '7' },
   })
   const project = (query: { attributes?: string; excludedAttributes?: string }) =>
@@ -56,7 +65,10 @@ describe('projectResource', () => {
   })
 
   it('picks sub-attributes of every element of a multi-valued attribute, and URN-qualified paths', () => {
-    const json = project({ attributes: 'emails.value,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department,urn:ietf:params:scim:schemas:core:2.0:User:name.familyName' })
+    const json = project({
+      attributes:
+        'emails.value,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department,urn:ietf:params:scim:schemas:core:2.0:User:name.familyName',
+    })
     expect(json.emails).toEqual([{ value: 'ada@example.com' }, { value: 'a@home.example' }])
     expect(json['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']).toEqual({ department: 'R&D' })
     expect(json.name).toEqual({ familyName: 'Lovelace' })
@@ -99,7 +111,9 @@ describe('discovery documents', () => {
     const list = resourceTypesList(BASE_URL)
     expect(list.totalResults).toBe(2)
     expect(list.Resources.map((r) => r['endpoint'])).toEqual(['/Users', '/Groups'])
-    expect(findResourceType(BASE_URL, 'User')).toMatchObject({ schemaExtensions: [{ schema: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', required: false }] })
+    expect(findResourceType(BASE_URL, 'User')).toMatchObject({
+      schemaExtensions: [{ schema: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', required: false }],
+    })
     expect(findResourceType(BASE_URL, 'Nope')).toBeUndefined()
   })
 

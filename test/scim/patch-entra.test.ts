@@ -132,9 +132,7 @@ describe('Entra users', () => {
 
   it('adds a work email through emails[type eq "work"].value when the user has none', () => {
     const start = storedUser({ userName: 'a@example.com' })
-    const result = expectOk(
-      patchUser(start, { schemas: PATCH_OP, Operations: [{ op: 'Add', path: 'emails[type eq "work"].value', value: 'a@example.com' }] }),
-    )
+    const result = expectOk(patchUser(start, { schemas: PATCH_OP, Operations: [{ op: 'Add', path: 'emails[type eq "work"].value', value: 'a@example.com' }] }))
     expect(result.user.emails).toEqual([{ type: 'work', value: 'a@example.com' }])
   })
 
@@ -177,7 +175,10 @@ describe('Entra groups', () => {
 
   // use-scim-to-provision-users-and-groups, "Update Group [Add Members]" and "[Remove Members]":
   // members by value array, `$ref: null`; lower-case ops with aadOptscim062020.
-  for (const [add, remove] of [['Add', 'Remove'], ['add', 'remove']] as const) {
+  for (const [add, remove] of [
+    ['Add', 'Remove'],
+    ['add', 'remove'],
+  ] as const) {
     it(`adds and removes members by value arrays (${add}/${remove})`, () => {
       const added = expectOk(
         patchGroup(group(), { schemas: PATCH_OP, Operations: [{ op: add, path: 'members', value: [{ $ref: null, value: 'f648f8d5ea4e4cd38e9c' }] }] }),

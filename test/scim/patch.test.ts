@@ -49,7 +49,11 @@ describe('patchUser', () => {
     ['setting meta', { op: 'replace', path: 'meta.created', value: 'x' }, 'mutability'],
     ['setting groups (read-only on users)', { op: 'add', path: 'groups', value: [{ value: 'g' }] }, 'mutability'],
     ['a remove without a path', { op: 'remove' }, 'noTarget'],
-    ['a replace of a filtered element that does not exist, without a sub-attribute', { op: 'replace', path: 'emails[type eq "other"]', value: { value: 'x@y.z' } }, 'noTarget'],
+    [
+      'a replace of a filtered element that does not exist, without a sub-attribute',
+      { op: 'replace', path: 'emails[type eq "other"]', value: { value: 'x@y.z' } },
+      'noTarget',
+    ],
     ['a path outside the grammar', { op: 'replace', path: 'name..givenName', value: 'x' }, 'invalidPath'],
     ['an unclosed filter', { op: 'replace', path: 'emails[type eq "work".value', value: 'x' }, 'invalidPath'],
     ['text after a filter', { op: 'replace', path: 'emails[type eq "work"]value', value: 'x' }, 'invalidPath'],

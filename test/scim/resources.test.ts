@@ -37,11 +37,17 @@ describe('parseUserBody', () => {
     const user = expectOk(
       parseUserBody({
         USERNAME: 'a@example.com',
-        Emails: [{ Value: 'a@example.com', Primary: 'true' }, { value: 'b@example.com', primary: true }],
+        Emails: [
+          { Value: 'a@example.com', Primary: 'true' },
+          { value: 'b@example.com', primary: true },
+        ],
       }),
     )
     expect(user.userName).toBe('a@example.com')
-    expect(user.emails).toEqual([{ value: 'a@example.com', primary: true }, { value: 'b@example.com', primary: false }])
+    expect(user.emails).toEqual([
+      { value: 'a@example.com', primary: true },
+      { value: 'b@example.com', primary: false },
+    ])
   })
 })
 
@@ -66,7 +72,9 @@ describe('userToScim', () => {
 
   it('finds the email from userName, else the primary email, else the first', () => {
     expect(findUserEmail(storedUser({ userName: 'ada@example.com' }))).toBe('ada@example.com')
-    expect(findUserEmail(storedUser({ userName: 'ada', emails: [{ value: 'x@example.com' }, { value: 'p@example.com', primary: true }] }))).toBe('p@example.com')
+    expect(findUserEmail(storedUser({ userName: 'ada', emails: [{ value: 'x@example.com' }, { value: 'p@example.com', primary: true }] }))).toBe(
+      'p@example.com',
+    )
     expect(findUserEmail(storedUser({ userName: 'ada', emails: [{ value: 'x@example.com' }] }))).toBe('x@example.com')
     expect(findUserEmail(storedUser({ userName: 'ada' }))).toBeUndefined()
   })

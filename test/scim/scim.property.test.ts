@@ -11,9 +11,41 @@ import { parseUserBody } from '../../src/scim/user.js'
 import { storedGroup, storedUser } from './helpers.js'
 
 const tokens = [
-  'userName', 'externalId', 'id', 'emails', 'emails.value', 'members', 'value', 'type', 'displayName', '__proto__', 'constructor',
-  'eq', 'ne', 'co', 'pr', 'gt', 'and', 'or', 'not', 'toString', '(', ')', '[', ']', '].value', '"work"', '"a@b.c"', '"', '\\"', 'true',
-  'null', '5', ' ', '\n', 'urn:ietf:params:scim:schemas:core:2.0:User:userName',
+  'userName',
+  'externalId',
+  'id',
+  'emails',
+  'emails.value',
+  'members',
+  'value',
+  'type',
+  'displayName',
+  '__proto__',
+  'constructor',
+  'eq',
+  'ne',
+  'co',
+  'pr',
+  'gt',
+  'and',
+  'or',
+  'not',
+  'toString',
+  '(',
+  ')',
+  '[',
+  ']',
+  '].value',
+  '"work"',
+  '"a@b.c"',
+  '"',
+  '\\"',
+  'true',
+  'null',
+  '5',
+  ' ',
+  '\n',
+  'urn:ietf:params:scim:schemas:core:2.0:User:userName',
 ]
 /** Filter-like text: a mix of grammar tokens and arbitrary characters. */
 const filterText = fc.oneof(
@@ -52,9 +84,26 @@ describe('filter parsing never throws', () => {
   })
 })
 
-const paths = ['userName', 'active', 'name.givenName', 'emails', 'emails[type eq "work"].value', 'members', 'members[value eq "u-1"]',
-  'displayName', 'id', 'meta', '__proto__.x', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager', 'title', 'a[b',
-  'emails[type eq "work"]', 'name', 'x.y.z', '']
+const paths = [
+  'userName',
+  'active',
+  'name.givenName',
+  'emails',
+  'emails[type eq "work"].value',
+  'members',
+  'members[value eq "u-1"]',
+  'displayName',
+  'id',
+  'meta',
+  '__proto__.x',
+  'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager',
+  'title',
+  'a[b',
+  'emails[type eq "work"]',
+  'name',
+  'x.y.z',
+  '',
+]
 const jsonValue = fc.jsonValue({ maxDepth: 3 })
 const operation = fc.record(
   {

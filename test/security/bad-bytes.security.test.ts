@@ -45,13 +45,32 @@ function formFieldNames(): string[] {
 // ---- generated strings ----------------------------------------------------------------------
 
 const surrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c))
-const nasty = fc.constantFrom('\u0000', 'a\u0000b', '\ud800', 'x\udfffy', '\ud83d', '\uffff', '\ufeff', '\u202e', '\r\n', '%00', '..', '/', '"\'<>&', 'acme', 'prod')
+const nasty = fc.constantFrom(
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'x\udfffy',
+  '\ud83d',
+  '\uffff',
+  '\ufeff',
+  '\u202e',
+  '\r\n',
+  '%00',
+  '..',
+  '/',
+  '"\'<>&',
+  'acme',
+  'prod',
+)
 const long = fc.tuple(fc.constantFrom(300, 2_000, 20_000), fc.constantFrom('a', 'é', '\u0000', '😀', '%')).map(([n, c]) => c.repeat(n))
 /** A JS string (lone surrogates included): what a JSON body or a decoded field can carry. */
 const badString = fc.oneof(
   { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 3, arbitrary: nasty },
-  { weight: 3, arbitrary: fc.array(fc.oneof(nasty, surrogate, fc.string({ unit: 'binary-ascii', maxLength: 5 })), { maxLength: 6 }).map((parts) => parts.join('')) },
+  {
+    weight: 3,
+    arbitrary: fc.array(fc.oneof(nasty, surrogate, fc.string({ unit: 'binary-ascii', maxLength: 5 })), { maxLength: 6 }).map((parts) => parts.join('')),
+  },
   { weight: 1, arbitrary: long },
 )
 /** Bytes no UTF-8 decoder accepts: stray continuation, over-long NUL and '/', a surrogate, a cut sequence. */
@@ -60,7 +79,8 @@ const INVALID_UTF8 = ['%FF', '%C0%80', '%C0%AF', '%ED%A0%80', '%E2%82', '%80', '
 /** Percent-encodes every byte of the string's UTF-8 (a lone surrogate becomes EF BF BD, as a browser would send). */
 function pct(text: string): string {
   let out = ''
-  for (const byte of Buffer.from(text, 'utf8')) out += /[A-Za-z0-9._~-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+  for (const byte of Buffer.from(text, 'utf8'))
+    out += /[A-Za-z0-9._~-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
   return out
 }
 
@@ -121,7 +141,9 @@ beforeAll(async () => {
     }
   }
   // Signing out ends the owner's session: last, so every other page runs signed in.
-  const routes = appRoutes(ctx.app).filter((r) => METHODS.has(r.method)).sort((a, b) => Number(a.url === '/logout') - Number(b.url === '/logout'))
+  const routes = appRoutes(ctx.app)
+    .filter((r) => METHODS.has(r.method))
+    .sort((a, b) => Number(a.url === '/logout') - Number(b.url === '/logout'))
   world = { ctx, acme, owner, memberToken: signIn.json().token as string, routes, api, formFields: formFieldNames() }
 }, 60_000)
 
@@ -144,10 +166,12 @@ function requestArbitrary(route: AppRoute, api: Api | undefined, formFields: str
   const params = paramsOf(route.url)
   const KNOWN: Record<string, string> = { org: 'acme', workspace: 'prod', ssoName: SSO_NAME }
   const known = (name: string) => (route.method === 'DELETE' ? undefined : KNOWN[name])
-  const paramArb = fc.tuple(...params.map((name) => {
-    const good = known(name)
-    return good === undefined ? urlText : fc.oneof(fc.constant(good), urlText)
-  }))
+  const paramArb = fc.tuple(
+    ...params.map((name) => {
+      const good = known(name)
+      return good === undefined ? urlText : fc.oneof(fc.constant(good), urlText)
+    }),
+  )
   const names = [...new Set([...(api?.query ?? []), ...(api?.body ?? []), ...formFields])]
   const nameArb = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: badString })
   return fc.record({
@@ -177,9 +201,15 @@ async function send(route: AppRoute, g: Generated): Promise<{ res: LightMyReques
       headers['content-type'] = 'application/json'
       const body = Object.fromEntries(g.fields)
       // Half the time the JSON text itself carries bytes that are not UTF-8 inside a string.
-      payload = g.rawFields.length > 0 && g.rawFields[0]![1].length % 2 === 0
-        ? Buffer.concat([Buffer.from('{"name":"'), Buffer.from(g.rawFields[0]![1].toString('latin1'), 'latin1'), Buffer.from('",'), Buffer.from(JSON.stringify(body).slice(1))])
-        : JSON.stringify(body)
+      payload =
+        g.rawFields.length > 0 && g.rawFields[0]![1].length % 2 === 0
+          ? Buffer.concat([
+              Buffer.from('{"name":"'),
+              Buffer.from(g.rawFields[0]![1].toString('latin1'), 'latin1'),
+              Buffer.from('",'),
+              Buffer.from(JSON.stringify(body).slice(1)),
+            ])
+          : JSON.stringify(body)
     } else {
       headers['content-type'] = 'application/x-www-form-urlencoded'
       const parts: Buffer[] = []
@@ -196,17 +226,20 @@ async function send(route: AppRoute, g: Generated): Promise<{ res: LightMyReques
 /** Why the answer is not acceptable, or undefined. */
 function problemWith(res: LightMyRequestResponse, url: string): string | undefined {
   if (res.statusCode >= 500) return `status ${res.statusCode}: ${res.body.slice(0, 300)}`
-  if (res.headers['x-content-type-options'] !== 'nosniff' || res.headers['content-security-policy'] === undefined) return `status ${res.statusCode} without the security headers`
+  if (res.headers['x-content-type-options'] !== 'nosniff' || res.headers['content-security-policy'] === undefined)
+    return `status ${res.statusCode} without the security headers`
   if (res.statusCode < 400) return undefined
   const type = String(res.headers['content-type'] ?? '')
   if (url.startsWith('/api/')) {
     const body = safeJson(res.body) as { error?: { code?: unknown; message?: unknown } } | undefined
-    if (!type.startsWith('application/json') || typeof body?.error?.code !== 'string' || typeof body.error.message !== 'string') return `API refusal ${res.statusCode} is not the API error: ${res.body.slice(0, 200)}`
+    if (!type.startsWith('application/json') || typeof body?.error?.code !== 'string' || typeof body.error.message !== 'string')
+      return `API refusal ${res.statusCode} is not the API error: ${res.body.slice(0, 200)}`
     return undefined
   }
   if (type.startsWith('text/html') && res.body.includes('<h1>')) return undefined
   // oidc-provider's JSON endpoints answer OAuth errors: {"error":"…","error_description":"…"}.
-  if (url.startsWith('/oidc') && type.startsWith('application/json') && typeof (safeJson(res.body) as { error?: unknown } | undefined)?.error === 'string') return undefined
+  if (url.startsWith('/oidc') && type.startsWith('application/json') && typeof (safeJson(res.body) as { error?: unknown } | undefined)?.error === 'string')
+    return undefined
   return `page refusal ${res.statusCode} is not the usual page (${type}): ${res.body.slice(0, 200)}`
 }
 
@@ -221,7 +254,14 @@ function safeJson(text: string): unknown {
 describe('generated bad input on every route', () => {
   it('reads every route from Fastify, forms and API alike', () => {
     const urls = new Set(world.routes.map((r) => `${r.method} ${r.url}`))
-    for (const known of ['POST /login', 'POST /orgs/:org/sso/idp', 'POST /saml/:ssoName/acs', 'PATCH /api/v1/organizations/:org', 'POST /api/v1/me/tokens', 'GET /oidc/*']) {
+    for (const known of [
+      'POST /login',
+      'POST /orgs/:org/sso/idp',
+      'POST /saml/:ssoName/acs',
+      'PATCH /api/v1/organizations/:org',
+      'POST /api/v1/me/tokens',
+      'GET /oidc/*',
+    ]) {
       expect(urls, known).toContain(known)
     }
     expect(world.routes.length).toBeGreaterThan(60)
@@ -246,7 +286,10 @@ describe('generated bad input on every route', () => {
         { seed: SEED, numRuns: RUNS, endOnFailure: true },
       )
       if (process.env.FC_TIMING) console.log(Date.now() - began, route.method, route.url)
-      if (details.failed) failures.push(`${route.method} ${route.url} (FC_SEED=${SEED}, path ${details.counterexamplePath}): ${String((details.errorInstance as Error | undefined)?.message ?? details.errorInstance).slice(0, 800)}`)
+      if (details.failed)
+        failures.push(
+          `${route.method} ${route.url} (FC_SEED=${SEED}, path ${details.counterexamplePath}): ${String((details.errorInstance as Error | undefined)?.message ?? details.errorInstance).slice(0, 800)}`,
+        )
     }
     expect(failures, `replay with FC_SEED=${SEED}`).toEqual([])
     if (process.env.FC_TIMING) console.log(`${pastAuth} of ${sent} requests past authentication`)

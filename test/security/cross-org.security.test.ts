@@ -20,7 +20,13 @@ beforeEach(async () => {
   dns = await startDnsServer()
   ctx = await createTestContext({ env: { GATEHOUSE_DNS_SERVERS: dns.address } })
   await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
-  await operator(ctx, 'POST', '/organizations/acme/members', { email: 'victim@acme.test', firstName: 'Vic', lastName: 'Tim', role: 'owner', password: 'correct horse battery' })
+  await operator(ctx, 'POST', '/organizations/acme/members', {
+    email: 'victim@acme.test',
+    firstName: 'Vic',
+    lastName: 'Tim',
+    role: 'owner',
+    password: 'correct horse battery',
+  })
   idpB = await createTestIdp('cross-org-b')
   orgB = await setupSsoOrg(ctx, idpB, { slug: 'evil', ssoName: 'evil', policy: { provisioning: 'just-in-time' } })
 })
@@ -34,7 +40,8 @@ const signInAtB = async (nameId: string, attributes: Record<string, string[]> = 
   postAcs(browser(ctx.app), orgB, responseFor(ctx, idpB, orgB, { nameId, attributes }))
 
 const memberOfB = async (email: string) => (await operator(ctx, 'GET', `/organizations/evil/members/${encodeURIComponent(email)}`)).status === 200
-const lastFailure = async () => (await operator(ctx, 'GET', '/organizations/evil/audit-log')).json.data.find((e: { action: string }) => e.action === 'sso.sign_in_failed')?.detail
+const lastFailure = async () =>
+  (await operator(ctx, 'GET', '/organizations/evil/audit-log')).json.data.find((e: { action: string }) => e.action === 'sso.sign_in_failed')?.detail
 
 async function verify(org: string, domain: string): Promise<void> {
   expect((await operator(ctx, 'POST', `/organizations/${org}/domains`, { domain })).status).toBe(201)
@@ -42,7 +49,7 @@ async function verify(org: string, domain: string): Promise<void> {
 }
 
 describe('just-in-time provisioning and existing accounts', () => {
-  it('does not attach an existing account to another org through that org\'s IdP; an invitation does', async () => {
+  it("does not attach an existing account to another org through that org's IdP; an invitation does", async () => {
     const res = await signInAtB('victim@acme.test', { first_name: ['Evil'], last_name: ['Name'] })
     expect(res.statusCode).toBe(403)
     expect(res.body).toContain('already has a Gatehouse account')
@@ -60,7 +67,7 @@ describe('just-in-time provisioning and existing accounts', () => {
     expect(await memberOfB('newcomer@evil.test')).toBe(true)
   })
 
-  it('attaches an existing account when the org verified the email\'s domain', async () => {
+  it("attaches an existing account when the org verified the email's domain", async () => {
     await verify('evil', 'acme.test')
     expect((await signInAtB('victim@acme.test')).statusCode).toBe(303)
     expect(await memberOfB('victim@acme.test')).toBe(true)
@@ -68,7 +75,7 @@ describe('just-in-time provisioning and existing accounts', () => {
 })
 
 describe('a domain another org verified', () => {
-  it('is that org\'s: another org\'s IdP cannot provision its emails, even new ones', async () => {
+  it("is that org's: another org's IdP cannot provision its emails, even new ones", async () => {
     await verify('acme', 'acme.test')
     const res = await signInAtB('fresh@acme.test')
     expect(res.statusCode).toBe(403)

@@ -43,11 +43,18 @@ describe('emails typed into Gatehouse', () => {
   it('refuses a member created through the API with a look-alike email, and creates the real one', async () => {
     await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
     const before = await snapshot(ctx)
-    const refused = await operator(ctx, 'POST', '/organizations/acme/members', { email: `max@ac${ZWSP}me.test`, firstName: 'Max', lastName: 'M', role: 'member' })
+    const refused = await operator(ctx, 'POST', '/organizations/acme/members', {
+      email: `max@ac${ZWSP}me.test`,
+      firstName: 'Max',
+      lastName: 'M',
+      role: 'member',
+    })
     expect(refused.status).toBe(422)
     expect(refused.json.error.code).toBe('email_invisible_character')
     expect(await snapshot(ctx)).toEqual(before)
-    expect((await operator(ctx, 'POST', '/organizations/acme/members', { email: 'max@acme.test', firstName: 'Max', lastName: 'M', role: 'member' })).status).toBe(201)
+    expect(
+      (await operator(ctx, 'POST', '/organizations/acme/members', { email: 'max@acme.test', firstName: 'Max', lastName: 'M', role: 'member' })).status,
+    ).toBe(201)
   })
 
   it('refuses an invitation from the members page to an email with a bidi override, and sends the clean one', async () => {
@@ -104,7 +111,9 @@ describe('names typed into Gatehouse', () => {
     expect((await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Prod', slug: 'prod' })).status).toBe(201)
     const member = await operator(ctx, 'POST', '/organizations/acme/members', { email: 'eve@acme.test', firstName: `${RLO}eve`, lastName: 'E', role: 'member' })
     expect(member.json.error).toMatchObject({ code: 'name_bidi_control', fields: { firstName: expect.any(String) } })
-    expect((await operator(ctx, 'POST', '/organizations/acme/members', { email: 'eve@acme.test', firstName: 'Eve', lastName: 'E', role: 'member' })).status).toBe(201)
+    expect(
+      (await operator(ctx, 'POST', '/organizations/acme/members', { email: 'eve@acme.test', firstName: 'Eve', lastName: 'E', role: 'member' })).status,
+    ).toBe(201)
     const client = await operator(ctx, 'POST', '/oidc-clients', { name: `App${'\u200f'}`, redirectUris: ['https://app.example.com/cb'] })
     expect(client.json.error.code).toBe('client_name_invalid')
     expect((await operator(ctx, 'POST', '/oidc-clients', { name: 'App', redirectUris: ['https://app.example.com/cb'] })).status).toBe(201)
@@ -120,7 +129,11 @@ describe('names shown to host apps', () => {
     expect(added.status).toBe(201)
     const login = { userId: user.id, orgId: org.id, authMethod: 'password' as const, authTime: ctx.clock.now().toISOString(), notAfter: undefined }
     expect(await currentOidcClaims(ctx.deps, login)).toMatchObject({ name: 'Eve Ng', given_name: 'Eve', family_name: 'Ng' })
-    await ctx.runtime.db.updateTable('users').set({ first_name: `${RLO}evE`, last_name: `Ng${'\u2066'}` }).where('id', '=', user.id).execute()
+    await ctx.runtime.db
+      .updateTable('users')
+      .set({ first_name: `${RLO}evE`, last_name: `Ng${'\u2066'}` })
+      .where('id', '=', user.id)
+      .execute()
     expect(await currentOidcClaims(ctx.deps, login)).toMatchObject({ name: 'evE Ng', given_name: 'evE', family_name: 'Ng' })
   })
 })
@@ -160,7 +173,11 @@ describe('identities an IdP asserts at SSO sign-in', () => {
     expect(refused.body).toContain('invisible')
     expect(await users()).toEqual([])
     const log = await operator(ctx, 'GET', '/organizations/acme/audit-log')
-    expect(log.json.data.find((e: { action: string }) => e.action === 'sso.sign_in_failed')?.detail).toMatchObject({ code: 'email_invisible_character', source: 'NameID', character: 'U+200B' })
+    expect(log.json.data.find((e: { action: string }) => e.action === 'sso.sign_in_failed')?.detail).toMatchObject({
+      code: 'email_invisible_character',
+      source: 'NameID',
+      character: 'U+200B',
+    })
 
     const second = await startSso(b, org.ssoName)
     const accepted = await postAcs(b, org, responseFor(ctx, idp, org, { nameId: 'alice@acme.test', inResponseTo: second.requestId }), second.relayState)
@@ -180,7 +197,12 @@ describe('identities an IdP asserts at SSO sign-in', () => {
     expect(refused.statusCode).toBe(403)
     expect(await ctx.runtime.db.selectFrom('sessions').select('id_hash').execute()).toEqual([])
     const second = await startSso(b, org.ssoName)
-    const accepted = await postAcs(b, org, responseFor(ctx, idp, org, { nameId: 'alice@acme.test', attributes: { email: ['alice@acme.test'] }, inResponseTo: second.requestId }), second.relayState)
+    const accepted = await postAcs(
+      b,
+      org,
+      responseFor(ctx, idp, org, { nameId: 'alice@acme.test', attributes: { email: ['alice@acme.test'] }, inResponseTo: second.requestId }),
+      second.relayState,
+    )
     expect(accepted.statusCode).toBe(303)
   })
 

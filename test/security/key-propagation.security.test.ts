@@ -41,13 +41,22 @@ const b64 = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, '')
 const metadataOf = async (ctx: TestContext) => (await ctx.app.inject({ method: 'GET', url: `/saml/${org.ssoName}/metadata` })).body
 const signingCertificateOf = async (ctx: TestContext) => (await ctx.app.inject({ method: 'GET', url: `/saml/${org.ssoName}/certificate` })).body
 const kidsOf = async (ctx: TestContext) =>
-  (await ctx.app.inject({ method: 'GET', url: '/oidc/jwks' })).json<{ keys: { kid: string }[] }>().keys.map((k) => k.kid).sort()
+  (await ctx.app.inject({ method: 'GET', url: '/oidc/jwks' }))
+    .json<{ keys: { kid: string }[] }>()
+    .keys.map((k) => k.kid)
+    .sort()
 
 /** Bindings §3.4.4.1: the IdP verifies the redirect's signature over the query octets as sent. */
 function redirectSignedBy(url: string, certificatePem: string): boolean {
-  const query = url.slice(url.indexOf('?') + 1).split('&').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as const)
+  const query = url
+    .slice(url.indexOf('?') + 1)
+    .split('&')
+    .map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as const)
   const raw = (name: string) => query.find(([n]) => n === name)?.[1]
-  const signed = ['SAMLRequest', 'RelayState', 'SigAlg'].filter((n) => raw(n) !== undefined).map((n) => `${n}=${raw(n)}`).join('&')
+  const signed = ['SAMLRequest', 'RelayState', 'SigAlg']
+    .filter((n) => raw(n) !== undefined)
+    .map((n) => `${n}=${raw(n)}`)
+    .join('&')
   return verify('sha256', Buffer.from(signed), new X509Certificate(certificatePem).publicKey, Buffer.from(decodeURIComponent(raw('Signature') ?? ''), 'base64'))
 }
 
@@ -103,7 +112,7 @@ describe('a SAML SP key retirement made in one process', () => {
 })
 
 describe('an OpenID Connect key rotation made in one process', () => {
-  it('reaches another process\'s JWKS once the bound has passed, and a retirement leaves it the same way', async () => {
+  it("reaches another process's JWKS once the bound has passed, and a retirement leaves it the same way", async () => {
     const before = await kidsOf(b)
     expect(before).toHaveLength(2)
     const added = (await rotateOidcKeys(a.deps, { kind: 'operator' })).map((k) => k.id)

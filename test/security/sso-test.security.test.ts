@@ -23,7 +23,9 @@ beforeEach(async () => {
   ctx = await createTestContext()
   idp = await createTestIdp('sec-test')
   org = await setupSsoOrg(ctx, idp, { slug: 'acme', ssoName: 'acme', enable: false })
-  expect((await operator(ctx, 'POST', '/organizations/acme/members', { email: OWNER, firstName: 'O', lastName: 'W', role: 'owner', password: PASSWORD })).status).toBe(201)
+  expect(
+    (await operator(ctx, 'POST', '/organizations/acme/members', { email: OWNER, firstName: 'O', lastName: 'W', role: 'owner', password: PASSWORD })).status,
+  ).toBe(201)
   await addMember(ctx, 'acme', MEMBER_EMAIL)
   owner = await signedIn(ctx, OWNER)
 })
@@ -49,7 +51,9 @@ function answer(inResponseTo: string | null, signer: TestIdp = idp): string {
 /** The IdP's cross-site POST: no cookies. */
 function postAcs(xml: string, relayState?: string): Promise<LightMyRequestResponse> {
   return ctx.app.inject({
-    method: 'POST', url: '/saml/acme/acs', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    url: '/saml/acme/acs',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ SAMLResponse: toBase64(xml), ...(relayState === undefined ? {} : { RelayState: relayState }) }).toString(),
   })
 }
@@ -57,7 +61,7 @@ function postAcs(xml: string, relayState?: string): Promise<LightMyRequestRespon
 const sessionCookie = (res: LightMyRequestResponse) => res.cookies.find((c: { name: string }) => c.name === 'gh_session')
 
 describe('a response that reaches a test but answers another request', () => {
-  it('is refused as a test and can no longer sign anyone in (its XML is on the owner\'s result page)', async () => {
+  it("is refused as a test and can no longer sign anyone in (its XML is on the owner's result page)", async () => {
     await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true })
     // A member's real sign-in request, and a test of the owner's; the member's answer arrives with the test's RelayState.
     const member = browser(ctx.app)
@@ -96,12 +100,30 @@ describe('a pass counts for the configuration that checked it', () => {
     const test = await startTest()
     // Another certificate (and signer) configured while the IdP had the test's request.
     const other = await createTestIdp('sec-test-other', idp.entityId)
-    expect((await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://acme.idp.test/sso', entityId: idp.entityId, certificates: [other.certificatePem], signatureAlgorithm: 'rsa-sha256' })).status).toBe(200)
+    expect(
+      (
+        await operator(ctx, 'PUT', '/organizations/acme/sso/idp', {
+          ssoUrl: 'https://acme.idp.test/sso',
+          entityId: idp.entityId,
+          certificates: [other.certificatePem],
+          signatureAlgorithm: 'rsa-sha256',
+        })
+      ).status,
+    ).toBe(200)
     const res = await postAcs(answer(test.requestId, other), test.relayState)
     const page = await owner.get(String(res.headers.location))
     expect(page.body).toContain('Failed: idp_configuration_changed')
     // Back to the configuration the test was started for: it was never checked, so enabling stays refused.
-    expect((await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://acme.idp.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem], signatureAlgorithm: 'rsa-sha256' })).status).toBe(200)
+    expect(
+      (
+        await operator(ctx, 'PUT', '/organizations/acme/sso/idp', {
+          ssoUrl: 'https://acme.idp.test/sso',
+          entityId: idp.entityId,
+          certificates: [idp.certificatePem],
+          signatureAlgorithm: 'rsa-sha256',
+        })
+      ).status,
+    ).toBe(200)
     await owner.get('/orgs/acme/sso')
     const enable = await owner.post('/orgs/acme/sso/enable', {})
     expect(enable.statusCode).toBe(409)

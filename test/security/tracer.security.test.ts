@@ -48,7 +48,14 @@ describe('hostile XML in the tracer', () => {
   it('shows markup from attribute values, comments and CDATA as text, never as elements', async () => {
     const stranger = await createTestIdp('tracer-sec-stranger')
     const hostile = '"><script src="/x.js"></script><img src=x onerror=alert(1)>'
-    let xml = buildResponse({ issuer: idp.entityId, acsUrl: org.acsUrl, audience: org.entityId, now: ctx.clock.now(), nameId: 'mia@acme.test', attributes: { [hostile]: [hostile] } })
+    let xml = buildResponse({
+      issuer: idp.entityId,
+      acsUrl: org.acsUrl,
+      audience: org.entityId,
+      now: ctx.clock.now(),
+      nameId: 'mia@acme.test',
+      attributes: { [hostile]: [hostile] },
+    })
     xml = xml.replace('<saml2:Subject>', `<!-- <script>alert(2)</script> --><saml2:Subject><![CDATA[</pre><script>alert(3)</script>]]>`)
     const refused = await postAcs(browser(ctx.app), org, sign(xml, 'assertion', stranger))
     expect(refused.statusCode).toBe(403)

@@ -27,8 +27,17 @@ beforeEach(async () => {
 })
 afterEach(() => ctx.close())
 
-const sessionCount = async () => Number((await ctx.runtime.db.selectFrom('sessions').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n)
-const me = (b: ReturnType<typeof browser>) => ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: `gh_session=${b.cookies.get('gh_session') ?? ''}` } })
+const sessionCount = async () =>
+  Number(
+    (
+      await ctx.runtime.db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
+const me = (b: ReturnType<typeof browser>) =>
+  ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: `gh_session=${b.cookies.get('gh_session') ?? ''}` } })
 const lastFailure = async (slug: string) => {
   const log = await operator(ctx, 'GET', `/organizations/${slug}/audit-log`)
   return log.json.data.find((e: { action: string }) => e.action === 'sso.sign_in_failed')?.detail
@@ -82,7 +91,7 @@ describe('SP-initiated sign-in', () => {
     expect((await postAcs(b, orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test', inResponseTo: late.requestId }))).statusCode).toBe(403)
   })
 
-  it('does not accept org A\'s request ID in a response posted to org B', async () => {
+  it("does not accept org A's request ID in a response posted to org B", async () => {
     const b = browser(ctx.app)
     const { requestId } = await startSso(b, orgA.ssoName)
     const res = await postAcs(b, orgB, responseFor(ctx, idpB, orgB, { nameId: 'bob@b.test', inResponseTo: requestId }))
@@ -124,7 +133,7 @@ describe('IdP-initiated sign-in and replay', () => {
 })
 
 describe('an IdP can never sign anyone into another org', () => {
-  it('refuses org A\'s IdP asserting a member of org B, and makes no session', async () => {
+  it("refuses org A's IdP asserting a member of org B, and makes no session", async () => {
     const before = await sessionCount()
     const res = await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'bob@b.test' }))
     expect(res.statusCode).toBe(403)
@@ -133,7 +142,7 @@ describe('an IdP can never sign anyone into another org', () => {
     expect(await sessionCount()).toBe(before)
   })
 
-  it('gives a member of A and B who signs in through A\'s IdP access to A only', async () => {
+  it("gives a member of A and B who signs in through A's IdP access to A only", async () => {
     await addMember(ctx, 'org-b', 'alice@a.test', { role: 'admin' })
     const b = browser(ctx.app)
     expect((await postAcs(b, orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))).statusCode).toBe(303)
@@ -144,13 +153,13 @@ describe('an IdP can never sign anyone into another org', () => {
     expect((await b.get('/orgs/org-b/members')).statusCode).toBe(403)
   })
 
-  it('refuses org B\'s IdP key on org A\'s ACS even with org A\'s issuer name', async () => {
+  it("refuses org B's IdP key on org A's ACS even with org A's issuer name", async () => {
     const forged = responseFor(ctx, { ...idpB, entityId: idpA.entityId }, orgA, { nameId: 'alice@a.test' })
     expect((await postAcs(browser(ctx.app), orgA, forged)).statusCode).toBe(403)
     expect((await lastFailure('org-a')).code).toBe('signature_invalid')
   })
 
-  it('refuses a response made for org B\'s ACS when posted to org A\'s', async () => {
+  it("refuses a response made for org B's ACS when posted to org A's", async () => {
     const forB = responseFor(ctx, idpA, orgB, { nameId: 'alice@a.test', issuer: idpA.entityId })
     expect((await postAcs(browser(ctx.app), orgA, forB)).statusCode).toBe(403)
     expect((await lastFailure('org-a')).code).toMatch(/destination_mismatch|recipient_mismatch|audience_mismatch/)
@@ -167,10 +176,18 @@ describe('provisioning and profile', () => {
   })
 
   it('finds the user by the mapped email attribute when the NameID is not an email, and remembers the NameID', async () => {
-    const first = responseFor(ctx, idpA, orgA, { nameId: '00u1opaque', nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', attributes: { email: ['alice@a.test'] } })
+    const first = responseFor(ctx, idpA, orgA, {
+      nameId: '00u1opaque',
+      nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+      attributes: { email: ['alice@a.test'] },
+    })
     expect((await postAcs(browser(ctx.app), orgA, first)).statusCode).toBe(303)
     // The same NameID later with a changed email attribute still reaches the same user.
-    const second = responseFor(ctx, idpA, orgA, { nameId: '00u1opaque', nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', attributes: { email: ['renamed@a.test'] } })
+    const second = responseFor(ctx, idpA, orgA, {
+      nameId: '00u1opaque',
+      nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+      attributes: { email: ['renamed@a.test'] },
+    })
     const b = browser(ctx.app)
     expect((await postAcs(b, orgA, second)).statusCode).toBe(303)
     expect((await me(b)).json().email).toBe('alice@a.test')
@@ -182,7 +199,7 @@ describe('provisioning and profile', () => {
     expect((await lastFailure('org-a')).code).toBe('email_missing')
   })
 
-  it('ends an SSO session at the org\'s session timeout', async () => {
+  it("ends an SSO session at the org's session timeout", async () => {
     await operator(ctx, 'PATCH', '/organizations/org-a/sso/policy', { sessionTimeoutHours: 2 })
     const b = browser(ctx.app)
     await postAcs(b, orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))
@@ -218,7 +235,7 @@ describe('what the user and the owner see of a failure', () => {
     ['a body over the 3 MiB form limit', 'application/x-www-form-urlencoded', `SAMLResponse=${'A'.repeat(4 * 1024 * 1024)}`, 413],
     ['a JSON body that does not parse', 'application/json', '{bad', 400],
     ['an XML body', 'text/xml', '<x/>', 415],
-  ])('answers %s with a plain page and a reference, never Fastify\'s JSON', async (_name, type, payload, status) => {
+  ])("answers %s with a plain page and a reference, never Fastify's JSON", async (_name, type, payload, status) => {
     const res = await ctx.app.inject({ method: 'POST', url: `/saml/${orgA.ssoName}/acs`, headers: { 'content-type': type }, payload })
     expect(res.statusCode).toBe(status)
     expect(res.headers['content-type']).toContain('text/html')
@@ -316,7 +333,7 @@ describe('a returning user (remembered NameID, nothing to write)', () => {
     expect((await operator(ctx, 'GET', '/organizations/org-a/members/alice@a.test')).json).toMatchObject({ firstName: 'Alicia', lastName: 'Hargreaves' })
   })
 
-  it('moves the identity\'s last-seen time at most once an hour', async () => {
+  it("moves the identity's last-seen time at most once an hour", async () => {
     const signIn = () => postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))
     expect((await signIn()).statusCode).toBe(303)
     const first = (await identity('alice@a.test'))!.last_seen_at
@@ -328,10 +345,18 @@ describe('a returning user (remembered NameID, nothing to write)', () => {
     expect((await identity('alice@a.test'))!.last_seen_at).toBe(ctx.clock.now().toISOString())
   })
 
-  it('is refused with the IdP\'s old key as soon as the certificate is replaced, and accepted with the new one', async () => {
+  it("is refused with the IdP's old key as soon as the certificate is replaced, and accepted with the new one", async () => {
     expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))).statusCode).toBe(303)
     const rolled = await createTestIdp('idp-a-new-key', idpA.entityId)
-    expect((await operator(ctx, 'PUT', '/organizations/org-a/sso/idp', { ssoUrl: 'https://org-a.idp.test/sso', entityId: idpA.entityId, certificates: [rolled.certificatePem] })).status).toBe(200)
+    expect(
+      (
+        await operator(ctx, 'PUT', '/organizations/org-a/sso/idp', {
+          ssoUrl: 'https://org-a.idp.test/sso',
+          entityId: idpA.entityId,
+          certificates: [rolled.certificatePem],
+        })
+      ).status,
+    ).toBe(200)
     expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, idpA, orgA, { nameId: 'alice@a.test' }))).statusCode).toBe(403)
     expect((await lastFailure('org-a')).code).toBe('signature_invalid')
     expect((await postAcs(browser(ctx.app), orgA, responseFor(ctx, rolled, orgA, { nameId: 'alice@a.test' }))).statusCode).toBe(303)

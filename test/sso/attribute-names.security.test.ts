@@ -43,13 +43,17 @@ async function signIn(params: Partial<ResponseParams>): Promise<{ status: number
   return { status: res.statusCode, b }
 }
 
-const me = async (b: Browser) => (await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: `gh_session=${b.cookies.get('gh_session') ?? ''}` } })).json()
+const me = async (b: Browser) =>
+  (await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: `gh_session=${b.cookies.get('gh_session') ?? ''}` } })).json()
 const member = async (email: string) => (await operator(ctx, 'GET', `/organizations/acme/members/${encodeURIComponent(email)}`)).json
 /** An operator request with a raw body (JSON.parse keeps "__proto__" as an own key), answered as is. */
-const raw = (method: 'GET' | 'PATCH', url: string, payload?: string) => ctx.app.inject({
-  method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
-  ...(payload === undefined ? {} : { payload }),
-})
+const raw = (method: 'GET' | 'PATCH', url: string, payload?: string) =>
+  ctx.app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(payload === undefined ? {} : { payload }),
+  })
 const policy = async () => (await operator(ctx, 'GET', '/organizations/acme/sso')).json.policy
 
 describe('a signed attribute named like an Object.prototype member', () => {
@@ -61,13 +65,19 @@ describe('a signed attribute named like an Object.prototype member', () => {
     })
 
     it(`provisions a new member with names from the right attributes beside an attribute named ${name}`, async () => {
-      const { status, b } = await signIn({ nameId: 'nova@acme.test', attributes: attrs([name, ['Wrong']], ['first_name', ['Nova']], ['last_name', ['Newcomer']]) })
+      const { status, b } = await signIn({
+        nameId: 'nova@acme.test',
+        attributes: attrs([name, ['Wrong']], ['first_name', ['Nova']], ['last_name', ['Newcomer']]),
+      })
       expect(status).toBe(303)
       expect(await me(b)).toMatchObject({ email: 'nova@acme.test', firstName: 'Nova', lastName: 'Newcomer', orgRole: 'member' })
     })
 
     it(`reads the first name from ${name} when the mapping names it, and falls back past it when it is not sent`, async () => {
-      expect((await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { attributeMapping: { firstName: [name, 'first_name'], email: [name, 'email'] } })).status).toBe(200)
+      expect(
+        (await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { attributeMapping: { firstName: [name, 'first_name'], email: [name, 'email'] } }))
+          .status,
+      ).toBe(200)
       const sent = await signIn({ nameId: 'nova@acme.test', attributes: attrs([name, ['Named']], ['first_name', ['Nova']]) })
       expect(sent.status).toBe(303)
       expect(await me(sent.b)).toMatchObject({ email: 'nova@acme.test', firstName: 'Named' })
@@ -77,9 +87,18 @@ describe('a signed attribute named like an Object.prototype member', () => {
     })
 
     it(`maps roles from an attribute named ${name} when role mapping reads it, and gives member when it is absent`, async () => {
-      expect((await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
-        roleMapping: { enabled: true, attribute: name, delimiter: ',', rules: [{ idpRole: 'Admins', orgRole: 'admin', workspaceRoles: { prod: 'editor' } }] },
-      })).status).toBe(200)
+      expect(
+        (
+          await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
+            roleMapping: {
+              enabled: true,
+              attribute: name,
+              delimiter: ',',
+              rules: [{ idpRole: 'Admins', orgRole: 'admin', workspaceRoles: { prod: 'editor' } }],
+            },
+          })
+        ).status,
+      ).toBe(200)
       const admin = await signIn({ nameId: 'alice@acme.test', attributes: attrs([name, ['Admins,Staff']], ['groups', ['Other']]) })
       expect(admin.status).toBe(303)
       expect(await me(admin.b)).toMatchObject({ orgRole: 'admin', workspaceRoles: { prod: 'editor' } })
@@ -92,14 +111,21 @@ describe('a signed attribute named like an Object.prototype member', () => {
 
 describe('IdP roles and workspaces named like Object.prototype members', () => {
   it('maps the IdP roles __proto__ and constructor by their rules, and nothing for a role without one', async () => {
-    expect((await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
-      roleMapping: {
-        enabled: true, attribute: 'groups', delimiter: ',', rules: [
-          { idpRole: '__proto__', orgRole: 'admin', workspaceRoles: { prod: 'viewer' } },
-          { idpRole: 'constructor', orgRole: 'member', workspaceRoles: { prod: 'editor', constructor: 'viewer' } },
-        ],
-      },
-    })).status).toBe(200)
+    expect(
+      (
+        await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
+          roleMapping: {
+            enabled: true,
+            attribute: 'groups',
+            delimiter: ',',
+            rules: [
+              { idpRole: '__proto__', orgRole: 'admin', workspaceRoles: { prod: 'viewer' } },
+              { idpRole: 'constructor', orgRole: 'member', workspaceRoles: { prod: 'editor', constructor: 'viewer' } },
+            ],
+          },
+        })
+      ).status,
+    ).toBe(200)
     const both = await signIn({ nameId: 'alice@acme.test', attributes: attrs(['groups', ['__proto__', 'constructor']]) })
     expect(await me(both.b)).toMatchObject({ orgRole: 'admin', workspaceRoles: { prod: 'editor', constructor: 'viewer' } })
     const one = await signIn({ nameId: 'alice@acme.test', attributes: attrs(['groups', ['constructor']]) })
@@ -140,7 +166,11 @@ describe('IdP roles and workspaces named like Object.prototype members', () => {
     const row = (email: string) => csv.split('\r\n').find((l) => l.startsWith(email))!
     expect(csv.split('\r\n')[0]).toContain('workspace.constructor')
     expect(row('bob@acme.test')).not.toMatch(/function|native code/)
-    expect(row('bob@acme.test').split(',').filter((c) => c === 'noaccess')).toHaveLength(1)
+    expect(
+      row('bob@acme.test')
+        .split(',')
+        .filter((c) => c === 'noaccess'),
+    ).toHaveLength(1)
     expect(row('carol@acme.test').split(',')).toContain('editor')
 
     await operator(ctx, 'POST', '/organizations/acme/members', { email: OWNER, firstName: 'O', lastName: 'W', role: 'owner', password: PASSWORD })
@@ -160,9 +190,9 @@ describe('policy JSON with keys named like Object.prototype members', () => {
     ['attributeMapping (constructor)', '{"attributeMapping":{"constructor":["x"]}}'],
     ['roleMapping', '{"roleMapping":{"__proto__":{"enabled":true}}}'],
     ['a rule', '{"roleMapping":{"rules":[{"idpRole":"a","orgRole":"admin","__proto__":{"x":1}}]}}'],
-    ['a rule\'s workspaceRoles', '{"roleMapping":{"rules":[{"idpRole":"a","orgRole":"admin","workspaceRoles":{"__proto__":{"prod":"admin"}}}]}}'],
-    ['a rule\'s workspaceRoles (a role as __proto__)', '{"roleMapping":{"rules":[{"idpRole":"a","orgRole":"admin","workspaceRoles":{"__proto__":"admin"}}]}}'],
-    ['a rule\'s workspaceRoles (toString)', '{"roleMapping":{"rules":[{"idpRole":"a","orgRole":"admin","workspaceRoles":{"toString":"admin"}}]}}'],
+    ["a rule's workspaceRoles", '{"roleMapping":{"rules":[{"idpRole":"a","orgRole":"admin","workspaceRoles":{"__proto__":{"prod":"admin"}}}]}}'],
+    ["a rule's workspaceRoles (a role as __proto__)", '{"roleMapping":{"rules":[{"idpRole":"a","orgRole":"admin","workspaceRoles":{"__proto__":"admin"}}]}}'],
+    ["a rule's workspaceRoles (toString)", '{"roleMapping":{"rules":[{"idpRole":"a","orgRole":"admin","workspaceRoles":{"toString":"admin"}}]}}'],
     ['workspaceAttributes', '{"workspaceAttributes":{"__proto__":{"enabled":true}}}'],
   ]
   for (const [where, body] of patches) {
@@ -179,12 +209,16 @@ describe('policy JSON with keys named like Object.prototype members', () => {
   }
 
   it('refuses such keys in the core too, for a patch that did not come through the JSON parser', () => {
-    const patch = (json: string) => () => applyPolicyPatch(DEFAULT_POLICY, JSON.parse(json) as Record<string, unknown>, ['prod', 'constructor'], ['admin', 'editor', 'viewer'])
+    const patch = (json: string) => () =>
+      applyPolicyPatch(DEFAULT_POLICY, JSON.parse(json) as Record<string, unknown>, ['prod', 'constructor'], ['admin', 'editor', 'viewer'])
     for (const [, body] of patches) expect(patch(body)).toThrow(SsoError)
-    expect(patch('{"roleMapping":{"rules":[{"idpRole":"a","orgRole":"admin","workspaceRoles":{"__proto__":"admin"}}]}}')).toThrow(/workspaceRoles\.__proto__: is not a workspace/)
+    expect(patch('{"roleMapping":{"rules":[{"idpRole":"a","orgRole":"admin","workspaceRoles":{"__proto__":"admin"}}]}}')).toThrow(
+      /workspaceRoles\.__proto__: is not a workspace/,
+    )
     expect(Object.keys(Object.prototype)).toEqual([])
-    expect(patch('{"roleMapping":{"rules":[{"idpRole":"__proto__","orgRole":"admin","workspaceRoles":{"constructor":"editor"}}]}}')().roleMapping.rules)
-      .toEqual([{ idpRole: '__proto__', orgRole: 'admin', workspaceRoles: { constructor: 'editor' } }])
+    expect(
+      patch('{"roleMapping":{"rules":[{"idpRole":"__proto__","orgRole":"admin","workspaceRoles":{"constructor":"editor"}}]}}')().roleMapping.rules,
+    ).toEqual([{ idpRole: '__proto__', orgRole: 'admin', workspaceRoles: { constructor: 'editor' } }])
   })
 
   it('stores a rule for the workspace named constructor as data, and the IdP role __proto__ as a role name', async () => {
@@ -196,7 +230,7 @@ describe('policy JSON with keys named like Object.prototype members', () => {
   })
 })
 
-describe('the owner\'s test page', () => {
+describe("the owner's test page", () => {
   let owner: Browser
   beforeEach(async () => {
     await operator(ctx, 'POST', '/organizations/acme/members', { email: OWNER, firstName: 'O', lastName: 'W', role: 'owner', password: PASSWORD })
@@ -211,7 +245,9 @@ describe('the owner\'s test page', () => {
     const xml = inflateRawSync(Buffer.from(location.searchParams.get('SAMLRequest')!, 'base64')).toString('utf8')
     const requestId = /ID="([^"]+)"/.exec(xml)![1]!
     const res = await ctx.app.inject({
-      method: 'POST', url: '/saml/acme/acs', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      url: '/saml/acme/acs',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({
         SAMLResponse: Buffer.from(responseFor(ctx, idp, org, { inResponseTo: requestId, nameId: 'alice@acme.test', attributes })).toString('base64'),
         RelayState: location.searchParams.get('RelayState')!,
@@ -241,7 +277,9 @@ describe('the owner\'s test page', () => {
     })
 
     it(`shows the IdP roles read from a roles attribute named ${name}`, async () => {
-      await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { roleMapping: { enabled: true, attribute: name, delimiter: ',', rules: [{ idpRole: 'Admins', orgRole: 'admin', workspaceRoles: {} }] } })
+      await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
+        roleMapping: { enabled: true, attribute: name, delimiter: ',', rules: [{ idpRole: 'Admins', orgRole: 'admin', workspaceRoles: {} }] },
+      })
       const body = await runTest(attrs([name, ['Admins,Staff']]))
       expect(body).toContain('Success')
       expect(body).toMatch(/<code>Admins<\/code>, <code>Staff<\/code>/)

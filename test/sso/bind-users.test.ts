@@ -28,7 +28,13 @@ beforeEach(async () => {
   org = await setupSsoOrg(ctx, idp, { slug: 'acme', ssoName: 'acme', enable: false })
   for (const slug of ['prod', 'staging']) await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: slug, slug })
   for (const p of PEOPLE) {
-    const res = await operator(ctx, 'POST', '/organizations/acme/members', { email: p.email, firstName: 'F', lastName: 'L', role: p.role, workspaceRoles: p.workspaceRoles })
+    const res = await operator(ctx, 'POST', '/organizations/acme/members', {
+      email: p.email,
+      firstName: 'F',
+      lastName: 'L',
+      role: p.role,
+      workspaceRoles: p.workspaceRoles,
+    })
     expect(res.status, p.email).toBe(201)
   }
 })
@@ -46,17 +52,33 @@ function parseCsv(text: string): Record<string, string>[] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++ } else if (c === '"') quoted = false
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"'
+        i++
+      } else if (c === '"') quoted = false
       else cell += c
     } else if (c === '"') quoted = true
-    else if (c === ',') { row.push(cell); cell = '' } else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++ } else cell += c
+    else if (c === ',') {
+      row.push(cell)
+      cell = ''
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell)
+      rows.push(row)
+      row = []
+      cell = ''
+      i++
+    } else cell += c
   }
   const [header, ...body] = rows
   return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])))
 }
 
 async function access(): Promise<Record<string, { role: string; workspaceRoles: Record<string, string> }>> {
-  const members = (await operator(ctx, 'GET', '/organizations/acme/members')).json.data as { email: string; role: string; workspaceRoles: Record<string, string> }[]
+  const members = (await operator(ctx, 'GET', '/organizations/acme/members')).json.data as {
+    email: string
+    role: string
+    workspaceRoles: Record<string, string>
+  }[]
   return Object.fromEntries(members.map((m) => [m.email, { role: m.role, workspaceRoles: m.workspaceRoles }]))
 }
 
@@ -78,26 +100,40 @@ async function exportCsv(): Promise<{ text: string; rows: Record<string, string>
   return { text, rows: parseCsv(text) }
 }
 
-describe('the bind-users CSV keeps everyone\'s access through the switch to SSO', () => {
+describe("the bind-users CSV keeps everyone's access through the switch to SSO", () => {
   it('with workspace attributes and role mapping: every member signs in with the exported values and keeps their roles', async () => {
     await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
       workspaceAttributes: { enabled: true, prefix: 'workspace.' },
-      roleMapping: { enabled: true, attribute: 'roles', delimiter: ',', rules: [
-        { idpRole: 'acme-admins', orgRole: 'admin', workspaceRoles: {} },
-        { idpRole: 'acme-members', orgRole: 'member', workspaceRoles: {} },
-      ] },
+      roleMapping: {
+        enabled: true,
+        attribute: 'roles',
+        delimiter: ',',
+        rules: [
+          { idpRole: 'acme-admins', orgRole: 'admin', workspaceRoles: {} },
+          { idpRole: 'acme-members', orgRole: 'member', workspaceRoles: {} },
+        ],
+      },
     })
     await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true })
     const before = await access()
     const { text, rows } = await exportCsv()
     expect(rows).toHaveLength(PEOPLE.length)
-    expect(rows.find((r) => r.email === 'dev@acme.test')).toMatchObject({ org_role: 'member', 'workspace.prod': 'developer', 'workspace.staging': 'editor', roles: 'acme-members', notes: '' })
+    expect(rows.find((r) => r.email === 'dev@acme.test')).toMatchObject({
+      org_role: 'member',
+      'workspace.prod': 'developer',
+      'workspace.staging': 'editor',
+      roles: 'acme-members',
+      notes: '',
+    })
     expect(rows.find((r) => r.email === 'ada@acme.test')).toMatchObject({ roles: 'acme-admins', notes: '' })
     expect(rows.every((r) => r.notes === '')).toBe(true)
     // A spreadsheet would run =cmd as a formula: the cell is quoted with a leading apostrophe.
     expect(text).toContain("'=cmd@acme.test")
 
-    await signInEveryone(rows.map((r) => ({ ...r, email: r.email!.replace(/^'/, '') })), 'roles')
+    await signInEveryone(
+      rows.map((r) => ({ ...r, email: r.email!.replace(/^'/, '') })),
+      'roles',
+    )
     expect(await access()).toEqual(before)
     const members = (await operator(ctx, 'GET', '/organizations/acme/members')).json.data as { email: string; managedByIdp: boolean }[]
     expect(members.filter((m) => m.email !== 'owner@acme.test').every((m) => m.managedByIdp)).toBe(true)
@@ -105,20 +141,29 @@ describe('the bind-users CSV keeps everyone\'s access through the switch to SSO'
 
   it('with role mapping alone: exact rules keep access; a member no rule fits is named in notes, and would indeed lose access', async () => {
     await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
-      roleMapping: { enabled: true, attribute: 'groups', delimiter: ',', rules: [
-        { idpRole: 'owners', orgRole: 'admin', workspaceRoles: { prod: 'admin' } },
-        { idpRole: 'admins', orgRole: 'admin', workspaceRoles: { prod: 'admin', staging: 'admin' } },
-        { idpRole: 'devs', orgRole: 'member', workspaceRoles: { prod: 'developer', staging: 'editor' } },
-        { idpRole: 'staging-viewers', orgRole: 'member', workspaceRoles: { staging: 'viewer' } },
-        { idpRole: 'everyone', orgRole: 'member', workspaceRoles: {} },
-      ] },
+      roleMapping: {
+        enabled: true,
+        attribute: 'groups',
+        delimiter: ',',
+        rules: [
+          { idpRole: 'owners', orgRole: 'admin', workspaceRoles: { prod: 'admin' } },
+          { idpRole: 'admins', orgRole: 'admin', workspaceRoles: { prod: 'admin', staging: 'admin' } },
+          { idpRole: 'devs', orgRole: 'member', workspaceRoles: { prod: 'developer', staging: 'editor' } },
+          { idpRole: 'staging-viewers', orgRole: 'member', workspaceRoles: { staging: 'viewer' } },
+          { idpRole: 'everyone', orgRole: 'member', workspaceRoles: {} },
+        ],
+      },
     })
     await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true })
     const before = await access()
     const { rows } = await exportCsv()
     expect(Object.fromEntries(rows.map((r) => [r.email, r.groups]))).toEqual({
-      'owner@acme.test': 'owners', 'ada@acme.test': 'admins', 'dev@acme.test': 'devs', 'viewer@acme.test': 'staging-viewers',
-      'nobody@acme.test': 'everyone', "'=cmd@acme.test": '',
+      'owner@acme.test': 'owners',
+      'ada@acme.test': 'admins',
+      'dev@acme.test': 'devs',
+      'viewer@acme.test': 'staging-viewers',
+      'nobody@acme.test': 'everyone',
+      "'=cmd@acme.test": '',
     })
     const unbound = rows.find((r) => r.groups === '')!
     expect(unbound.notes).toContain('No role-mapping rule gives org role member with these workspace roles')
@@ -136,7 +181,10 @@ describe('the bind-users CSV keeps everyone\'s access through the switch to SSO'
     const before = await access()
     const { rows } = await exportCsv()
     expect(rows.every((r) => r.notes === '')).toBe(true)
-    await signInEveryone(rows.map((r) => ({ ...r, email: r.email!.replace(/^'/, '') })), 'roles')
+    await signInEveryone(
+      rows.map((r) => ({ ...r, email: r.email!.replace(/^'/, '') })),
+      'roles',
+    )
     expect(await access()).toEqual(before)
   })
 })

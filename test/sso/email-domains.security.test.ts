@@ -66,7 +66,7 @@ describe('DNS proof of control', () => {
     expect((await verify('org-a', 'acme.test')).json.verified).toBe(true)
   })
 
-  it('refuses org B\'s token published for org A\'s entry, and accepts org A\'s own', async () => {
+  it("refuses org B's token published for org A's entry, and accepts org A's own", async () => {
     await add('org-a', 'acme.test')
     const tokenOfB = await add('org-b', 'acme.test')
     dns.setTxt('acme.test', [tokenOfB])
@@ -76,7 +76,7 @@ describe('DNS proof of control', () => {
 })
 
 describe('a verified domain belongs to one org', () => {
-  it('lets org B add a domain org A holds verified, refuses B\'s verification (409 domain_taken) even with B\'s record published, and accepts it once A removes the domain', async () => {
+  it("lets org B add a domain org A holds verified, refuses B's verification (409 domain_taken) even with B's record published, and accepts it once A removes the domain", async () => {
     const valueA = await add('org-a', 'acme.test')
     dns.setTxt('acme.test', [valueA])
     expect((await verify('org-a', 'acme.test')).json.verified).toBe(true)
@@ -98,7 +98,12 @@ describe('a verified domain belongs to one org', () => {
     const valueA = await add('org-a', 'acme.test')
     const valueB = await add('org-b', 'acme.test')
     dns.setTxt('acme.test', [valueA, valueB])
-    const results = await Promise.all([verify('org-a', 'acme.test'), verify('org-b', 'acme.test'), verify('org-a', 'acme.test', { skipDnsCheck: true }), verify('org-b', 'acme.test', { skipDnsCheck: true })])
+    const results = await Promise.all([
+      verify('org-a', 'acme.test'),
+      verify('org-b', 'acme.test'),
+      verify('org-a', 'acme.test', { skipDnsCheck: true }),
+      verify('org-b', 'acme.test', { skipDnsCheck: true }),
+    ])
     const verifiedOrgs = new Set<string>()
     for (const org of ['org-a', 'org-b']) {
       if ((await operator(ctx, 'GET', `/organizations/${org}/domains/acme.test`)).json.verified) verifiedOrgs.add(org)
@@ -114,20 +119,21 @@ async function returnTos(): Promise<(string | null)[]> {
 }
 
 describe('"Sign in with SSO" by email', () => {
-  const ssoForm = (entered: string, next?: string) => browser(ctx.app).get(`/sso?sso_name=${encodeURIComponent(entered)}${next === undefined ? '' : `&next=${encodeURIComponent(next)}`}`)
+  const ssoForm = (entered: string, next?: string) =>
+    browser(ctx.app).get(`/sso?sso_name=${encodeURIComponent(entered)}${next === undefined ? '' : `&next=${encodeURIComponent(next)}`}`)
   const verifyA = async () => {
     dns.setTxt('acme.test', [await add('org-a', 'acme.test')])
     expect((await verify('org-a', 'acme.test')).json.verified).toBe(true)
   }
 
-  it('sends an email of a verified domain to that org\'s SP-initiated flow, keeping where the user was going', async () => {
+  it("sends an email of a verified domain to that org's SP-initiated flow, keeping where the user was going", async () => {
     await verifyA()
     const res = await ssoForm('Jo@ACME.test', '/dashboard?tab=x')
     expect(idpNavigation(res)).toMatch(/^https:\/\/org-a\.idp\.test\/sso\?SAMLRequest=/)
     expect(await returnTos()).toEqual(['/dashboard?tab=x'])
   })
 
-  it('gives one and the same answer for a pending domain, another org\'s pending claim, SSO switched off, and an unknown domain', async () => {
+  it("gives one and the same answer for a pending domain, another org's pending claim, SSO switched off, and an unknown domain", async () => {
     const valueA = await add('org-a', 'acme.test')
     await add('org-b', 'other.test')
     const bodies: string[] = []
@@ -135,7 +141,12 @@ describe('"Sign in with SSO" by email', () => {
       const res = await ssoForm(email)
       expect(res.statusCode, email).toBe(404)
       expect(res.body).toContain('found no single sign-on for that email address')
-      bodies.push(res.body.replace(/name="_csrf" value="[^"]*"/, '').replaceAll(email.replace('@', '&#64;'), '').replaceAll(email, ''))
+      bodies.push(
+        res.body
+          .replace(/name="_csrf" value="[^"]*"/, '')
+          .replaceAll(email.replace('@', '&#64;'), '')
+          .replaceAll(email, ''),
+      )
     }
     dns.setTxt('acme.test', [valueA])
     expect((await verify('org-a', 'acme.test')).json.verified).toBe(true)
@@ -156,7 +167,12 @@ describe('"Sign in with SSO" by email', () => {
   it('sends an email of a verified domain typed without a password to its IdP; with a password, the password decides', async () => {
     await verifyA()
     await addMember(ctx, 'org-a', 'jo@acme.test', { password: 'correct horse battery' })
-    const passwordPage = (password: string, next?: string) => browser(ctx.app).submit(next === undefined ? '/login' : `/login?next=${encodeURIComponent(next)}`, '/login', { email: 'jo@acme.test', password, ...(next === undefined ? {} : { next }) })
+    const passwordPage = (password: string, next?: string) =>
+      browser(ctx.app).submit(next === undefined ? '/login' : `/login?next=${encodeURIComponent(next)}`, '/login', {
+        email: 'jo@acme.test',
+        password,
+        ...(next === undefined ? {} : { next }),
+      })
     for (const enforcement of ['strict', 'optional'] as const) {
       await operator(ctx, 'PATCH', '/organizations/org-a/sso/policy', { enforcement })
       const routed = await passwordPage('', '/dashboard')
@@ -219,7 +235,10 @@ describe('just-in-time provisioning with verified domains', () => {
   })
 
   it('applies under role mapping too: refused outside, provisioned inside', async () => {
-    await operator(ctx, 'PATCH', '/organizations/org-a/sso/policy', { provisioning: 'invite-only', roleMapping: { enabled: true, attribute: 'groups', delimiter: ',', rules: [] } })
+    await operator(ctx, 'PATCH', '/organizations/org-a/sso/policy', {
+      provisioning: 'invite-only',
+      roleMapping: { enabled: true, attribute: 'groups', delimiter: ',', rules: [] },
+    })
     await verify('org-a', (await add('org-a', 'acme.test'), 'acme.test'), { skipDnsCheck: true })
     expect(await signIn('someone@elsewhere.test')).toBe(403)
     expect((await lastFailure('org-a')).code).toBe('email_domain_not_allowed')

@@ -27,7 +27,8 @@ afterEach(async () => {
 })
 
 const domains = async () => (await operator(ctx, 'GET', '/organizations/acme/domains')).json.data
-const auditActions = async () => (await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data.map((e: { action: string; target: string; detail: unknown }) => e)
+const auditActions = async () =>
+  (await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data.map((e: { action: string; target: string; detail: unknown }) => e)
 
 describe('the operator API', () => {
   it('adds a domain pending with the TXT record to publish, verifies it once published, and removes it', async () => {
@@ -53,7 +54,7 @@ describe('the operator API', () => {
     expect((await operator(ctx, 'DELETE', '/organizations/acme/domains/acme.test')).json.error.code).toBe('domain_not_found')
   })
 
-  it('writes every change to the org\'s audit log with a before and after', async () => {
+  it("writes every change to the org's audit log with a before and after", async () => {
     const { json } = await operator(ctx, 'POST', '/organizations/acme/domains', { domain: 'acme.test' })
     dns.setTxt('acme.test', [json.verification.value])
     ctx.clock.advance(1000)
@@ -143,7 +144,11 @@ describe('who may change email domains (core functions, as the owner pages call 
     const user = (await ctx.deps.store.users.findByEmail(email))!
     return { kind: 'user', userId: user.id, email }
   }
-  const code = (work: Promise<unknown>) => work.then(() => 'ok', (error: Error & { code?: string }) => error.code ?? error.message)
+  const code = (work: Promise<unknown>) =>
+    work.then(
+      () => 'ok',
+      (error: Error & { code?: string }) => error.code ?? error.message,
+    )
 
   beforeEach(async () => {
     await addMember(ctx, 'acme', 'owner@acme.test', { role: 'owner' })
@@ -171,7 +176,7 @@ describe('who may change email domains (core functions, as the owner pages call 
     expect(events.map((e: { actor: string }) => e.actor)).toEqual(['user:owner@acme.test', 'user:owner@acme.test', 'user:owner@acme.test'])
   })
 
-  it('lets admins read the domains, and shows a plain member or another org\'s owner nothing', async () => {
+  it("lets admins read the domains, and shows a plain member or another org's owner nothing", async () => {
     await operator(ctx, 'POST', '/organizations/acme/domains', { domain: 'acme.test' })
     expect((await listEmailDomains(ctx.deps, 'acme', await userActor('admin@acme.test'))).map((d) => d.domain)).toEqual(['acme.test'])
     expect(await code(listEmailDomains(ctx.deps, 'acme', await userActor('member@acme.test')))).toBe('not_allowed')

@@ -66,11 +66,16 @@ let acme: SsoOrg
 /** Each member's personal API token in acme, made while everything was allowed. */
 const tokens = new Map<Who, string>()
 
-const api = (method: 'GET' | 'POST' | 'DELETE', url: string, options: { bearer?: string; cookie?: string; payload?: unknown } = {}) => ctx.app.inject({
-  method, url: `/api/v1${url}`,
-  headers: { ...(options.bearer === undefined ? {} : { authorization: `Bearer ${options.bearer}` }), ...(options.cookie === undefined ? {} : { cookie: options.cookie }) },
-  ...(options.payload === undefined ? {} : { payload: options.payload as Record<string, unknown> }),
-})
+const api = (method: 'GET' | 'POST' | 'DELETE', url: string, options: { bearer?: string; cookie?: string; payload?: unknown } = {}) =>
+  ctx.app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: {
+      ...(options.bearer === undefined ? {} : { authorization: `Bearer ${options.bearer}` }),
+      ...(options.cookie === undefined ? {} : { cookie: options.cookie }),
+    },
+    ...(options.payload === undefined ? {} : { payload: options.payload as Record<string, unknown> }),
+  })
 
 async function apiSignIn(email: string, org = 'acme'): Promise<LightMyRequestResponse> {
   return api('POST', '/auth/password', { payload: { email, password: PASSWORD, org } })
@@ -133,7 +138,11 @@ beforeAll(async () => {
   idp = await createTestIdp('idp-matrix')
   acme = await setupSsoOrg(ctx, idp, { slug: 'acme', ssoName: 'acme', enable: false })
   for (const m of Object.values(MEMBERS)) await addMember(ctx, 'acme', m.email, { password: PASSWORD, allowWithoutSso: m.allowWithoutSso })
-  await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { apiAllowList: Object.values(MEMBERS).filter((m) => m.listed).map((m) => m.email.toUpperCase()) })
+  await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
+    apiAllowList: Object.values(MEMBERS)
+      .filter((m) => m.listed)
+      .map((m) => m.email.toUpperCase()),
+  })
   for (const who of Object.keys(MEMBERS) as Who[]) tokens.set(who, await makeToken(MEMBERS[who].email))
 })
 afterAll(() => ctx.close())
@@ -142,12 +151,20 @@ describe.each(['enabled', 'disabled'] as const)('with SSO %s', (state) => {
   for (const [enforcement, who, enabled] of WITH_SSO_ENABLED) {
     const expected = state === 'enabled' ? enabled : WITH_SSO_DISABLED
     const m = MEMBERS[who]
-    it(`${enforcement}, ${m.allowWithoutSso ? 'allowed without SSO' : 'not allowed without SSO'}, ${m.listed ? 'on' : 'not on'} the API allow-list: ` +
-      `password page ${expected.page}, API password ${expected.apiPassword}, personal token ${expected.token}, SSO ${expected.sso}`, async () => {
-      await setPolicy(state, enforcement)
-      const actual = { page: await WAYS_IN.page(who), apiPassword: await WAYS_IN.apiPassword(who), token: await WAYS_IN.token(who), sso: await WAYS_IN.sso(who) }
-      expect(actual).toEqual(expected)
-    })
+    it(
+      `${enforcement}, ${m.allowWithoutSso ? 'allowed without SSO' : 'not allowed without SSO'}, ${m.listed ? 'on' : 'not on'} the API allow-list: ` +
+        `password page ${expected.page}, API password ${expected.apiPassword}, personal token ${expected.token}, SSO ${expected.sso}`,
+      async () => {
+        await setPolicy(state, enforcement)
+        const actual = {
+          page: await WAYS_IN.page(who),
+          apiPassword: await WAYS_IN.apiPassword(who),
+          token: await WAYS_IN.token(who),
+          sso: await WAYS_IN.sso(who),
+        }
+        expect(actual).toEqual(expected)
+      },
+    )
   }
 })
 
@@ -168,7 +185,10 @@ describe('personal tokens follow the policy live', () => {
     expect(await status()).toBe(200)
     await operator(ctx, 'PATCH', `/organizations/acme/members/${MEMBERS.plain.email}`, { allowWithoutSso: false })
     expect(await status()).toBe('403 sso_required')
-    await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { enforcement: 'strict', apiAllowList: [MEMBERS.plain.email, MEMBERS.listed.email, MEMBERS.exemptListed.email] })
+    await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
+      enforcement: 'strict',
+      apiAllowList: [MEMBERS.plain.email, MEMBERS.listed.email, MEMBERS.exemptListed.email],
+    })
     expect(await status()).toBe(200)
     await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { apiAllowList: [MEMBERS.listed.email, MEMBERS.exemptListed.email] })
     expect(await status()).toBe('403 sso_required')
@@ -209,7 +229,7 @@ describe('personal tokens follow the policy live', () => {
 })
 
 describe('a token made in one org gives nothing of another', () => {
-  it('acts for its own org under that org\'s policy only, whatever the other org\'s policy says', async () => {
+  it("acts for its own org under that org's policy only, whatever the other org's policy says", async () => {
     const globexIdp = await createTestIdp('idp-globex')
     await setupSsoOrg(ctx, globexIdp, { slug: 'globex', ssoName: 'globex', enable: false })
     await addMember(ctx, 'globex', MEMBERS.listed.email)

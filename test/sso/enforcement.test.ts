@@ -14,7 +14,11 @@ let ctx: TestContext
 beforeAll(async () => {
   ctx = await createTestContext({ env: { GATEHOUSE_RATE_LIMIT_ACCOUNT: '10000', GATEHOUSE_RATE_LIMIT_IP: '100000' } })
   await setupSsoOrg(ctx, await createTestIdp('idp-enf'), { slug: 'acme', ssoName: 'acme', enable: false })
-  for (const [email, allowWithoutSso] of [['plain@acme.test', false], ['exempt@acme.test', true], ['listed@acme.test', false]] as const) {
+  for (const [email, allowWithoutSso] of [
+    ['plain@acme.test', false],
+    ['exempt@acme.test', true],
+    ['listed@acme.test', false],
+  ] as const) {
     await operator(ctx, 'POST', '/organizations/acme/members', { email, firstName: 'T', lastName: 'U', role: 'member', password: PASSWORD, allowWithoutSso })
   }
   await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { apiAllowList: ['listed@acme.test'] })
@@ -67,7 +71,8 @@ describe('a tightened policy takes effect on live sessions', () => {
   it('stops an API token of a member who loses the right, and keeps working for one who keeps it', async () => {
     await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true })
     await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { enforcement: 'optional' })
-    const tokenOf = async (email: string) => (await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/password', payload: { email, password: PASSWORD, org: 'acme' } })).json().token as string
+    const tokenOf = async (email: string) =>
+      (await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/password', payload: { email, password: PASSWORD, org: 'acme' } })).json().token as string
     const plain = await tokenOf(member.plain)
     const listed = await tokenOf(member.listed)
     await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { enforcement: 'strict' })

@@ -20,11 +20,13 @@ let metadataUrl: string
 
 function idpMetadata(entityId: string, certificatePem: string, ssoUrl = 'https://idp.test/sso'): string {
   const b64 = certificatePem.replace(/-----[^-]+-----|\s/g, '')
-  return `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${entityId}">` +
+  return (
+    `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${entityId}">` +
     '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">' +
     `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
     `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${ssoUrl}"/>` +
     '</md:IDPSSODescriptor></md:EntityDescriptor>'
+  )
 }
 
 beforeEach(async () => {
@@ -51,7 +53,12 @@ describe('IdP configuration', () => {
   it('takes metadata XML and shows the IdP with certificate fingerprints', async () => {
     const res = await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { metadataXml: served.body })
     expect(res.status).toBe(200)
-    expect(res.json.idp).toMatchObject({ entityId: idp.entityId, ssoUrl: 'https://idp.test/sso', source: 'metadata', certificates: [{ fingerprint: idp.certificate.fingerprint }] })
+    expect(res.json.idp).toMatchObject({
+      entityId: idp.entityId,
+      ssoUrl: 'https://idp.test/sso',
+      source: 'metadata',
+      certificates: [{ fingerprint: idp.certificate.fingerprint }],
+    })
   })
 
   it('refuses bad metadata with its code and changes nothing', async () => {
@@ -72,7 +79,10 @@ describe('IdP configuration', () => {
   it('takes manual fields, several certificates for a rollover, bare base64 too', async () => {
     const other = await createTestIdp('cfg-2')
     const res = await operator(ctx, 'PUT', '/organizations/acme/sso/idp', {
-      ssoUrl: 'https://idp.test/sso', entityId: 'urn:idp', certificates: [idp.certificatePem, other.certificatePem.replace(/-----[^-]+-----|\s/g, '')], signatureAlgorithm: 'rsa-sha256',
+      ssoUrl: 'https://idp.test/sso',
+      entityId: 'urn:idp',
+      certificates: [idp.certificatePem, other.certificatePem.replace(/-----[^-]+-----|\s/g, '')],
+      signatureAlgorithm: 'rsa-sha256',
     })
     expect(res.status).toBe(200)
     expect(res.json.idp.certificates.map((c: { fingerprint: string }) => c.fingerprint)).toEqual([idp.certificate.fingerprint, other.certificate.fingerprint])
@@ -107,7 +117,19 @@ describe('IdP configuration', () => {
 
 describe('metadata fetcher SSRF rules', () => {
   it('classifies internal addresses', () => {
-    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '100.64.0.1']) {
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '0.0.0.0',
+      '::1',
+      'fe80::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+      '100.64.0.1',
+    ]) {
       expect(isAllowedAddress(address), address).toBe(false)
     }
     for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111']) expect(isAllowedAddress(address), address).toBe(true)
@@ -134,7 +156,13 @@ describe('metadata fetcher SSRF rules', () => {
     // Resolving to an internal address at connect time is refused as such.
     const internalOnly = createMetadataFetcher({ production: true, resolve: async () => [{ address: '10.0.0.8', family: 4 }] })
     await expect(internalOnly('https://intranet.example.test/metadata')).rejects.toMatchObject({ code: 'metadata_url_forbidden' })
-    const mixed = createMetadataFetcher({ production: true, resolve: async () => [{ address: '203.0.113.7', family: 4 }, { address: '::1', family: 6 }] })
+    const mixed = createMetadataFetcher({
+      production: true,
+      resolve: async () => [
+        { address: '203.0.113.7', family: 4 },
+        { address: '::1', family: 6 },
+      ],
+    })
     await expect(mixed('https://mixed.example.test/metadata')).rejects.toMatchObject({ code: 'metadata_url_forbidden' })
     // Outside production the same resolver is followed to the local server.
     const local = createMetadataFetcher({ production: false, resolve: async () => [{ address: '127.0.0.1', family: 4 }] })
@@ -143,7 +171,10 @@ describe('metadata fetcher SSRF rules', () => {
 
   it('does not follow redirects', async () => {
     served = { status: 302, body: '' }
-    await expect(createMetadataFetcher({ production: false })(metadataUrl)).rejects.toMatchObject({ code: 'metadata_fetch_failed', message: expect.stringContaining('redirects') })
+    await expect(createMetadataFetcher({ production: false })(metadataUrl)).rejects.toMatchObject({
+      code: 'metadata_fetch_failed',
+      message: expect.stringContaining('redirects'),
+    })
   })
 
   it('gives up on a slow server and on an oversized document', async () => {

@@ -57,10 +57,12 @@ describe('the metadata worker', () => {
       const parser = sharedMetadataParser()
       const order: string[] = []
       // Three posts: one parsing, two waiting, so the worker is busy for three documents' time.
-      const posts = [1, 2, 3].map(() => operator(ctx, 'PUT', '/organizations/acme/sso/idp', { metadataXml: hostile }).then((r) => {
-        order.push('metadata')
-        return r
-      }))
+      const posts = [1, 2, 3].map(() =>
+        operator(ctx, 'PUT', '/organizations/acme/sso/idp', { metadataXml: hostile }).then((r) => {
+          order.push('metadata')
+          return r
+        }),
+      )
       // Wait until the first document is in the worker (20 s at most, a safety stop only): a parser
       // that read it on the event loop would never get here with the request still running.
       const giveUp = performance.now() + 20_000
@@ -105,8 +107,12 @@ describe('the metadata worker', () => {
     const viaWorker = await parser.parse(legit, { now: NOW })
     const inThread = parseIdpMetadata(legit, { now: NOW })
     expect(viaWorker).toEqual({
-      entityId: inThread.entityId, ssoUrls: inThread.ssoUrls, signingCertificates: inThread.signingCertificates.map((c) => c.pem),
-      nameIdFormats: inThread.nameIdFormats, validUntil: inThread.validUntil, warnings: inThread.warnings,
+      entityId: inThread.entityId,
+      ssoUrls: inThread.ssoUrls,
+      signingCertificates: inThread.signingCertificates.map((c) => c.pem),
+      nameIdFormats: inThread.nameIdFormats,
+      validUntil: inThread.validUntil,
+      warnings: inThread.warnings,
     })
   })
 
@@ -164,7 +170,9 @@ const present = existsSync(`${CORPUS}/expected.json`)
 describe.runIf(present)('the metadata worker and the shared corpus', () => {
   it('reads every corpus metadata file through the worker with the same result or error as in-thread', async () => {
     const parser = pool({ timeoutMs: 60_000 })
-    const rows = (JSON.parse(readFileSync(`${CORPUS}/expected.json`, 'utf8')) as { kind: string; file: string; idps: { entityID: string }[] }[]).filter((r) => r.kind === 'metadata')
+    const rows = (JSON.parse(readFileSync(`${CORPUS}/expected.json`, 'utf8')) as { kind: string; file: string; idps: { entityID: string }[] }[]).filter(
+      (r) => r.kind === 'metadata',
+    )
     expect(rows.length).toBeGreaterThanOrEqual(25)
     let read = 0
     for (const row of rows) {
@@ -175,7 +183,14 @@ describe.runIf(present)('the metadata worker and the shared corpus', () => {
         let expected: unknown
         try {
           const p = parseIdpMetadata(xml, { now: NOW, entityId })
-          expected = { entityId: p.entityId, ssoUrls: p.ssoUrls, signingCertificates: p.signingCertificates.map((c) => c.pem), nameIdFormats: p.nameIdFormats, validUntil: p.validUntil, warnings: p.warnings }
+          expected = {
+            entityId: p.entityId,
+            ssoUrls: p.ssoUrls,
+            signingCertificates: p.signingCertificates.map((c) => c.pem),
+            nameIdFormats: p.nameIdFormats,
+            validUntil: p.validUntil,
+            warnings: p.warnings,
+          }
         } catch (error) {
           expected = { code: (error as MetadataError).code, message: (error as MetadataError).message }
         }
@@ -194,4 +209,3 @@ describe.runIf(present)('the metadata worker and the shared corpus', () => {
     expect(read).toBeGreaterThanOrEqual(20)
   })
 })
-

@@ -49,14 +49,14 @@ describe('IdP role mapping', () => {
     expect(await memberOf('google@acme.test')).toMatchObject({ role: 'admin', workspaceRoles: { prod: 'admin', staging: 'admin' } })
   })
 
-  it('never lowers the owner\'s org role', async () => {
+  it("never lowers the owner's org role", async () => {
     await addMember(ctx, 'acme', 'owner@acme.test', { role: 'owner' })
     await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { roleMapping: { enabled: true, attribute: 'groups', delimiter: ',', rules: RULES } })
     expect(await signIn('owner@acme.test', { groups: ['gh-devs'] })).toBe(303)
     expect(await memberOf('owner@acme.test')).toMatchObject({ role: 'owner', workspaceRoles: { prod: 'developer', staging: 'admin' } })
   })
 
-  it('refuses edits of an IdP-managed member\'s roles, and allows them once mapping is off and the member is unmanaged', async () => {
+  it("refuses edits of an IdP-managed member's roles, and allows them once mapping is off and the member is unmanaged", async () => {
     await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { roleMapping: { enabled: true, attribute: 'groups', delimiter: ',', rules: RULES } })
     await signIn('dev@acme.test', { groups: ['gh-devs'] })
     const refused = await operator(ctx, 'PATCH', '/organizations/acme/members/dev@acme.test', { role: 'admin' })
@@ -84,7 +84,10 @@ describe('per-workspace role attributes', () => {
     const before = await memberOf('ws@acme.test')
     expect(await signIn('ws@acme.test', { 'workspace.prod': ['{"role":'] })).toBe(403)
     const log = await operator(ctx, 'GET', '/organizations/acme/audit-log')
-    expect(log.json.data.find((e: { action: string }) => e.action === 'sso.sign_in_failed').detail).toMatchObject({ code: 'workspace_attribute_invalid', attribute: 'workspace.prod' })
+    expect(log.json.data.find((e: { action: string }) => e.action === 'sso.sign_in_failed').detail).toMatchObject({
+      code: 'workspace_attribute_invalid',
+      attribute: 'workspace.prod',
+    })
     expect((await memberOf('ws@acme.test')).workspaceRoles).toEqual(before.workspaceRoles)
     expect(await signIn('ws@acme.test', { 'workspace.prod': ['{"role":"admin"}'] })).toBe(303)
   })
@@ -92,8 +95,17 @@ describe('per-workspace role attributes', () => {
 
 describe('the members page for members whose roles the IdP manages', () => {
   it('shows their roles read-only with the reason, refuses role edits, and still lets the owner change the SSO exception flag', async () => {
-    await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { enforcement: 'optional', roleMapping: { enabled: true, attribute: 'groups', delimiter: ',', rules: RULES } })
-    await operator(ctx, 'POST', '/organizations/acme/members', { email: 'owner@acme.test', firstName: 'O', lastName: 'W', role: 'owner', password: 'correct horse battery' })
+    await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
+      enforcement: 'optional',
+      roleMapping: { enabled: true, attribute: 'groups', delimiter: ',', rules: RULES },
+    })
+    await operator(ctx, 'POST', '/organizations/acme/members', {
+      email: 'owner@acme.test',
+      firstName: 'O',
+      lastName: 'W',
+      role: 'owner',
+      password: 'correct horse battery',
+    })
     expect(await signIn('dev@acme.test', { groups: ['gh-devs'] })).toBe(303)
     const dev = await memberOf('dev@acme.test')
     const owner = browser(ctx.app)

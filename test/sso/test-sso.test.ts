@@ -25,7 +25,10 @@ beforeEach(async () => {
   ctx = await createTestContext()
   idp = await createTestIdp('sso-test')
   org = await setupSsoOrg(ctx, idp, { slug: 'acme', ssoName: 'acme', enable: false, policy: { provisioning: 'just-in-time' } })
-  for (const [email, role] of [[OWNER, 'owner'], [ADMIN, 'admin']] as const) {
+  for (const [email, role] of [
+    [OWNER, 'owner'],
+    [ADMIN, 'admin'],
+  ] as const) {
     expect((await operator(ctx, 'POST', '/organizations/acme/members', { email, firstName: 'T', lastName: 'U', role, password: PASSWORD })).status).toBe(201)
   }
   owner = await signedIn(ctx, OWNER)
@@ -38,7 +41,13 @@ afterEach(async () => {
 /** The tracer's text as a reader sees it: tags of the page removed, entities decoded. */
 function traceText(html: string): string {
   const pre = /<pre class="xml"[^>]*>([\s\S]*?)<\/pre>/.exec(html)![1]!
-  return pre.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&')
+  return pre
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
 }
 
 interface Started {
@@ -57,10 +66,21 @@ async function startTest(b: Browser = owner): Promise<Started> {
   return { requestId: /ID="([^"]+)"/.exec(xml)![1]!, relayState: location.searchParams.get('RelayState')! }
 }
 
-function answer(started: Started | undefined, params: Partial<ResponseParams> = {}, signer: TestIdp = idp, algorithm: 'rsa-sha256' | 'rsa-sha1' = 'rsa-sha256'): string {
+function answer(
+  started: Started | undefined,
+  params: Partial<ResponseParams> = {},
+  signer: TestIdp = idp,
+  algorithm: 'rsa-sha256' | 'rsa-sha1' = 'rsa-sha256',
+): string {
   const xml = buildResponse({
-    issuer: idp.entityId, acsUrl: org.acsUrl, audience: org.entityId, now: ctx.clock.now(), inResponseTo: started?.requestId ?? null,
-    nameId: 'newcomer@acme.test', attributes: { first_name: ['Nova'], last_name: ['Newcomer'], groups: ['Engineering', 'Admins'] }, ...params,
+    issuer: idp.entityId,
+    acsUrl: org.acsUrl,
+    audience: org.entityId,
+    now: ctx.clock.now(),
+    inResponseTo: started?.requestId ?? null,
+    nameId: 'newcomer@acme.test',
+    attributes: { first_name: ['Nova'], last_name: ['Newcomer'], groups: ['Engineering', 'Admins'] },
+    ...params,
   })
   return sign(xml, 'assertion', { ...signer, algorithm })
 }
@@ -68,13 +88,22 @@ function answer(started: Started | undefined, params: Partial<ResponseParams> = 
 /** The IdP's cross-site POST to the ACS: no cookies come with it (SameSite=Lax). */
 function postAcs(xml: string, relayState?: string): Promise<LightMyRequestResponse> {
   return ctx.app.inject({
-    method: 'POST', url: '/saml/acme/acs', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    url: '/saml/acme/acs',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ SAMLResponse: toBase64(xml), ...(relayState === undefined ? {} : { RelayState: relayState }) }).toString(),
   })
 }
 
 async function count(table: 'sessions' | 'users' | 'members'): Promise<number> {
-  return (await ctx.runtime.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n * 1
+  return (
+    (
+      await ctx.runtime.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n * 1
+  )
 }
 
 async function runTest(params: Partial<ResponseParams> = {}, signer: TestIdp = idp): Promise<{ resultUrl: string; page: LightMyRequestResponse }> {
@@ -124,7 +153,13 @@ describe('a test run', () => {
     expect(page.body).toContain('Failed: audience_mismatch')
     expect(page.body).toContain('Audience URI')
     expect(page.body).toContain('https://wrong.example/sp')
-    const marked = [...page.body.matchAll(/<span class="line failed">([\s\S]*?)\n<\/span>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').trim())
+    const marked = [...page.body.matchAll(/<span class="line failed">([\s\S]*?)\n<\/span>/g)].map((m) =>
+      m[1]!
+        .replace(/<[^>]+>/g, '')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .trim(),
+    )
     expect(marked).toEqual(['<saml2:Audience>https://wrong.example/sp</saml2:Audience> ◀ failed check'])
   })
 
@@ -137,7 +172,12 @@ describe('a test run', () => {
 
     const soon = await generateKeyPair({ commonName: 'expiring', notBefore: new Date('2000-12-10T00:00:00Z'), years: 26 })
     const expiring = { ...soon, entityId: idp.entityId, certificate: idp.certificate } as TestIdp
-    await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://acme.idp.test/sso', entityId: idp.entityId, certificates: [soon.certificatePem], signatureAlgorithm: 'rsa-sha1' })
+    await operator(ctx, 'PUT', '/organizations/acme/sso/idp', {
+      ssoUrl: 'https://acme.idp.test/sso',
+      entityId: idp.entityId,
+      certificates: [soon.certificatePem],
+      signatureAlgorithm: 'rsa-sha1',
+    })
     const started = await startTest()
     const res = await postAcs(answer(started, {}, expiring, 'rsa-sha1'), started.relayState)
     const page = await owner.get(String(res.headers.location))
@@ -148,7 +188,10 @@ describe('a test run', () => {
 
   it('warns of AES-CBC and 3DES assertion encryption and recommends AES-GCM; says nothing of GCM', async () => {
     const spCertificate = (await operator(ctx, 'GET', '/organizations/acme/sso')).json.sp.certificate as string
-    const cases = [['aes128-cbc', /encrypts the assertion with AES-CBC.*AES-GCM/], ['aes256-gcm', null]] as const
+    const cases = [
+      ['aes128-cbc', /encrypts the assertion with AES-CBC.*AES-GCM/],
+      ['aes256-gcm', null],
+    ] as const
     for (const [content, warning] of cases) {
       const started = await startTest()
       const res = await postAcs(await encryptAssertion(answer(started), spCertificate, { content }), started.relayState)
@@ -160,7 +203,7 @@ describe('a test run', () => {
     }
   })
 
-  it('shows the IdP roles and what role mapping makes of them, without changing anyone\'s roles', async () => {
+  it("shows the IdP roles and what role mapping makes of them, without changing anyone's roles", async () => {
     await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
       roleMapping: { enabled: true, attribute: 'groups', delimiter: ',', rules: [{ idpRole: 'Admins', orgRole: 'admin', workspaceRoles: {} }] },
     })
@@ -226,7 +269,7 @@ describe('who may run and read a test', () => {
     expect(refusalCode(ctx, res)).toBe('not_allowed')
   })
 
-  it('shows the result to the testing owner\'s session only', async () => {
+  it("shows the result to the testing owner's session only", async () => {
     const { resultUrl } = await runTest()
     const sameOwnerOtherSession = await signedIn(ctx, OWNER)
     expect((await sameOwnerOtherSession.get(resultUrl)).statusCode).toBe(404)
@@ -272,7 +315,11 @@ describe('enabling needs a passing test of the current configuration', () => {
   it('needs a new test once the IdP configuration changes', async () => {
     await runTest()
     const other = await createTestIdp('sso-test-rollover')
-    await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { ssoUrl: 'https://acme.idp.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem, other.certificatePem] })
+    await operator(ctx, 'PUT', '/organizations/acme/sso/idp', {
+      ssoUrl: 'https://acme.idp.test/sso',
+      entityId: idp.entityId,
+      certificates: [idp.certificatePem, other.certificatePem],
+    })
     expect((await enableFromPage()).statusCode).toBe(409)
     await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { requireEncryptedAssertions: false })
     await runTest()

@@ -42,13 +42,20 @@ describe.runIf(run)('two processes on one PostgreSQL database', () => {
     dbUrl.pathname = `/${database}`
     for (const port of ports) {
       const { child } = spawnCli(['start'], ROOT, {
-        GATEHOUSE_PORT: String(port), GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_BASE_URL: BASE, GATEHOUSE_ADMIN_TOKEN: TOKEN,
-        GATEHOUSE_SECRET_KEY: '22'.repeat(32), GATEHOUSE_DATABASE_URL: dbUrl.toString(), GATEHOUSE_LOG_LEVEL: 'warn',
+        GATEHOUSE_PORT: String(port),
+        GATEHOUSE_HOST: '127.0.0.1',
+        GATEHOUSE_BASE_URL: BASE,
+        GATEHOUSE_ADMIN_TOKEN: TOKEN,
+        GATEHOUSE_SECRET_KEY: '22'.repeat(32),
+        GATEHOUSE_DATABASE_URL: dbUrl.toString(),
+        GATEHOUSE_LOG_LEVEL: 'warn',
       })
       processes.push(child)
       // The second process starts after the first migrated and made the SP keys.
       for (let i = 0; i < 100; i++) {
-        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok).catch(() => false)
+        const ok = await fetch(`http://127.0.0.1:${port}/healthz`)
+          .then((r) => r.ok)
+          .catch(() => false)
         if (ok) break
         await new Promise((r) => setTimeout(r, 100))
       }
@@ -58,7 +65,9 @@ describe.runIf(run)('two processes on one PostgreSQL database', () => {
     expect((await api('/organizations', { name: 'Acme', slug: 'acme' })).status).toBe(201)
     expect((await api('/organizations/acme/members', { email: 'alice@acme.test', firstName: 'A', lastName: 'L', role: 'member' })).status).toBe(201)
     expect((await api('/organizations/acme/sso', { ssoName: 'acme' }, 'PUT')).status).toBe(201)
-    expect((await api('/organizations/acme/sso/idp', { ssoUrl: 'https://idp.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] }, 'PUT')).status).toBe(200)
+    expect(
+      (await api('/organizations/acme/sso/idp', { ssoUrl: 'https://idp.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] }, 'PUT')).status,
+    ).toBe(200)
     expect((await api('/organizations/acme/sso/enable', { skipTest: true })).status).toBe(200)
   }, 60_000)
 
@@ -69,11 +78,27 @@ describe.runIf(run)('two processes on one PostgreSQL database', () => {
   })
 
   const response = (inResponseTo?: string) =>
-    toBase64(sign(buildResponse({
-      issuer: idp.entityId, acsUrl: `${BASE}/saml/acme/acs`, audience: `${BASE}/saml/acme`, now: new Date(), nameId: 'alice@acme.test', inResponseTo: inResponseTo ?? null,
-    }), 'assertion', idp))
+    toBase64(
+      sign(
+        buildResponse({
+          issuer: idp.entityId,
+          acsUrl: `${BASE}/saml/acme/acs`,
+          audience: `${BASE}/saml/acme`,
+          now: new Date(),
+          nameId: 'alice@acme.test',
+          inResponseTo: inResponseTo ?? null,
+        }),
+        'assertion',
+        idp,
+      ),
+    )
   const postAcs = (i: number, samlResponse: string) =>
-    fetch(url(i, '/saml/acme/acs'), { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ SAMLResponse: samlResponse }) })
+    fetch(url(i, '/saml/acme/acs'), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ SAMLResponse: samlResponse }),
+    })
 
   it('finishes on the second process a sign-in started on the first', async () => {
     const start = await fetch(url(0, '/sso/acme'), { redirect: 'manual' })
@@ -98,7 +123,12 @@ describe.runIf(run)('two processes on one PostgreSQL database', () => {
     // Both processes have just signed alice in: nothing they might have kept may outlive the change.
     expect((await postAcs(0, response())).status).toBe(303)
     expect((await postAcs(1, response())).status).toBe(303)
-    const api = (path: string) => fetch(url(0, `/api/v1${path}`), { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{"skipTest":true}' })
+    const api = (path: string) =>
+      fetch(url(0, `/api/v1${path}`), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: '{"skipTest":true}',
+      })
     expect((await api('/organizations/acme/sso/disable')).status).toBe(200)
     expect((await postAcs(1, response())).status).toBe(403)
     expect((await postAcs(0, response())).status).toBe(403)

@@ -17,7 +17,15 @@ for (const dialect of DIALECTS) {
     const max = user('max@acme.test')
     const mia = user('mia@acme.test')
     const token = (over: Partial<ApiToken> = {}): ApiToken & { tokenHash: string } => ({
-      id: newId(), userId: max.id, orgId: acme.id, name: 'ci', createdAt: T0, expiresAt: null, lastUsedAt: null, tokenHash: newId(), ...over,
+      id: newId(),
+      userId: max.id,
+      orgId: acme.id,
+      name: 'ci',
+      createdAt: T0,
+      expiresAt: null,
+      lastUsedAt: null,
+      tokenHash: newId(),
+      ...over,
     })
 
     beforeEach(async () => {
@@ -43,7 +51,7 @@ for (const dialect of DIALECTS) {
       expect(await t.store.apiTokens.countByMember(max.id, acme.id)).toBe(1)
     })
 
-    it('counts, lists and deletes only the member\'s own tokens', async () => {
+    it("counts, lists and deletes only the member's own tokens", async () => {
       const mine = token({ name: 'mine' })
       const hers = token({ name: 'hers', userId: mia.id })
       await t.store.apiTokens.insert(mine)

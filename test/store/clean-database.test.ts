@@ -15,7 +15,9 @@ import { testConfig } from '../helpers/test-app.js'
 const open = (database: TestDatabase) => openDatabase(database.config, openOptions(database))
 const count = async (db: Db, table: string) => Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(db)).rows[0]!.n)
 const insertOrg = (db: Db, id: string) =>
-  sql`insert into organizations (id, name, slug, created_at, updated_at) values (${id}, ${id}, ${id}, '2026-11-23T12:00:00.000Z', '2026-11-23T12:00:00.000Z')`.execute(db)
+  sql`insert into organizations (id, name, slug, created_at, updated_at) values (${id}, ${id}, ${id}, '2026-11-23T12:00:00.000Z', '2026-11-23T12:00:00.000Z')`.execute(
+    db,
+  )
 
 describe(`clean databases (${DIALECT})`, () => {
   it('are migrated to the latest migration and empty, whatever the previous test wrote', async () => {

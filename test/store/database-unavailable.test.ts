@@ -42,7 +42,8 @@ describe('isDatabaseUnavailable', () => {
 
 describe('waitForDatabase', () => {
   /** A pool on a port nothing listens on: every try is refused at once. */
-  const refusing = () => new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: 'postgres://gh:secret-pw@127.0.0.1:1/gh' }) }) })
+  const refusing = () =>
+    new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: 'postgres://gh:secret-pw@127.0.0.1:1/gh' }) }) })
 
   it('retries with back-off from 0.5 s doubling to 5 s, then gives up naming the timeout', async () => {
     const db = refusing()

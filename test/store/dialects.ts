@@ -30,11 +30,20 @@ export interface TestStore {
 export async function openTestStore(dialect: Dialect): Promise<TestStore> {
   // PostgreSQL: a clean schema. SQLite runs beside it in the PostgreSQL pass, so it asks for its own copy.
   const database = dialect === 'postgres' ? await cleanDatabase() : await cleanSqlite()
-  const quiet = new Writable({ write(_chunk, _enc, done) { done() } })
-  const runtime = await createRuntime({ ...testConfig(), database: database.config }, {
-    logger: createLogger('silent', quiet), clock: fixedClock(T0), mailer: { send: async () => {} },
-    ...openOptions(database),
-  }).catch(async (error: unknown) => {
+  const quiet = new Writable({
+    write(_chunk, _enc, done) {
+      done()
+    },
+  })
+  const runtime = await createRuntime(
+    { ...testConfig(), database: database.config },
+    {
+      logger: createLogger('silent', quiet),
+      clock: fixedClock(T0),
+      mailer: { send: async () => {} },
+      ...openOptions(database),
+    },
+  ).catch(async (error: unknown) => {
     await database.drop()
     throw error
   })

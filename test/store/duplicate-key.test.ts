@@ -24,7 +24,15 @@ async function fixture(store: Stores): Promise<Fixture> {
   const memberId = newId()
   await store.members.insert({ id: memberId, orgId: acme.id, userId: max.id, role: 'owner', allowWithoutSso: false, createdAt: T0 })
   await store.invitations.insert({
-    id: newId(), orgId: acme.id, email: 'invited@acme.test', role: 'member', workspaceRoles: {}, createdAt: T0, expiresAt: EXPIRES, tokenHash: 'hash-1', invitedBy: null,
+    id: newId(),
+    orgId: acme.id,
+    email: 'invited@acme.test',
+    role: 'member',
+    workspaceRoles: {},
+    createdAt: T0,
+    expiresAt: EXPIRES,
+    tokenHash: 'hash-1',
+    invitedBy: null,
   })
   return { acme, globex, max, memberId }
 }
@@ -37,19 +45,52 @@ const DUPLICATES: [string, (s: Stores, f: Fixture) => Promise<unknown>][] = [
   ['a user email in another case', (s) => s.users.insert(user('MAX@ACME.TEST'))],
   ['a user email with surrounding spaces', (s) => s.users.insert(user('  max@acme.test '))],
   ['a user id already used', (s, f) => s.users.insert({ ...user('other@acme.test'), id: f.max.id })],
-  ['a second membership of the same user in the same org', (s, f) => s.members.insert({ id: newId(), orgId: f.acme.id, userId: f.max.id, role: 'member', allowWithoutSso: false, createdAt: T0 })],
-  ['a member id already used', (s, f) => s.members.insert({ id: f.memberId, orgId: f.globex.id, userId: f.max.id, role: 'member', allowWithoutSso: false, createdAt: T0 })],
+  [
+    'a second membership of the same user in the same org',
+    (s, f) => s.members.insert({ id: newId(), orgId: f.acme.id, userId: f.max.id, role: 'member', allowWithoutSso: false, createdAt: T0 }),
+  ],
+  [
+    'a member id already used',
+    (s, f) => s.members.insert({ id: f.memberId, orgId: f.globex.id, userId: f.max.id, role: 'member', allowWithoutSso: false, createdAt: T0 }),
+  ],
   ['a workspace slug the org has', (s, f) => s.workspaces.insert({ id: newId(), orgId: f.acme.id, name: 'Again', slug: 'prod', createdAt: T0 })],
-  ['a workspace renamed to a slug the org has', async (s, f) => {
-    const staging = await s.workspaces.findBySlug(f.acme.id, 'staging')
-    return s.workspaces.update(staging!.id, { slug: 'prod' })
-  }],
-  ['an invitation with a token hash in use', (s, f) => s.invitations.insert({
-    id: newId(), orgId: f.globex.id, email: 'someone@globex.test', role: 'member', workspaceRoles: {}, createdAt: T0, expiresAt: EXPIRES, tokenHash: 'hash-1', invitedBy: null,
-  })],
-  ['a second invitation for the same email (another case) in the same org', (s, f) => s.invitations.insert({
-    id: newId(), orgId: f.acme.id, email: 'INVITED@acme.test', role: 'admin', workspaceRoles: {}, createdAt: T0, expiresAt: EXPIRES, tokenHash: 'hash-2', invitedBy: null,
-  })],
+  [
+    'a workspace renamed to a slug the org has',
+    async (s, f) => {
+      const staging = await s.workspaces.findBySlug(f.acme.id, 'staging')
+      return s.workspaces.update(staging!.id, { slug: 'prod' })
+    },
+  ],
+  [
+    'an invitation with a token hash in use',
+    (s, f) =>
+      s.invitations.insert({
+        id: newId(),
+        orgId: f.globex.id,
+        email: 'someone@globex.test',
+        role: 'member',
+        workspaceRoles: {},
+        createdAt: T0,
+        expiresAt: EXPIRES,
+        tokenHash: 'hash-1',
+        invitedBy: null,
+      }),
+  ],
+  [
+    'a second invitation for the same email (another case) in the same org',
+    (s, f) =>
+      s.invitations.insert({
+        id: newId(),
+        orgId: f.acme.id,
+        email: 'INVITED@acme.test',
+        role: 'admin',
+        workspaceRoles: {},
+        createdAt: T0,
+        expiresAt: EXPIRES,
+        tokenHash: 'hash-2',
+        invitedBy: null,
+      }),
+  ],
 ]
 
 for (const dialect of DIALECTS) {
@@ -69,10 +110,12 @@ for (const dialect of DIALECTS) {
 
       it(`throws DuplicateKeyError inside a transaction for ${what}, and rolls the transaction back`, async () => {
         const marker = org('written-before-the-conflict')
-        await expect(t.store.transaction(async (tx) => {
-          await tx.orgs.insert(marker)
-          await write(tx, f)
-        })).rejects.toBeInstanceOf(DuplicateKeyError)
+        await expect(
+          t.store.transaction(async (tx) => {
+            await tx.orgs.insert(marker)
+            await write(tx, f)
+          }),
+        ).rejects.toBeInstanceOf(DuplicateKeyError)
         expect(await t.store.orgs.findBySlug(marker.slug)).toBeUndefined()
       })
     }
@@ -84,8 +127,12 @@ for (const dialect of DIALECTS) {
     })
 
     it('does not call other constraint failures a duplicate: a member of an org that does not exist', async () => {
-      const error = await t.store.members.insert({ id: newId(), orgId: 'no-such-org', userId: f.max.id, role: 'member', allowWithoutSso: false, createdAt: T0 })
-        .then(() => undefined, (e: unknown) => e)
+      const error = await t.store.members
+        .insert({ id: newId(), orgId: 'no-such-org', userId: f.max.id, role: 'member', allowWithoutSso: false, createdAt: T0 })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
       expect(error).toBeInstanceOf(Error)
       expect(error).not.toBeInstanceOf(DuplicateKeyError)
     })

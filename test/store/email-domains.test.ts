@@ -6,14 +6,20 @@ import { newId } from '../../src/core/secret-token.js'
 import { DIALECTS, openTestStore, org, T0, type TestStore } from './dialects.js'
 
 const domain = (orgId: string, name: string): EmailDomain => ({
-  id: newId(), orgId, domain: name, verificationToken: newId(), verifiedAt: undefined, verifiedBy: undefined, createdAt: T0,
+  id: newId(),
+  orgId,
+  domain: name,
+  verificationToken: newId(),
+  verifiedAt: undefined,
+  verifiedBy: undefined,
+  createdAt: T0,
 })
 
 describe.each(DIALECTS)('email_domains on %s', (dialect) => {
   let t: TestStore
   afterEach(() => t.close())
 
-  it('keeps many pending claims of one domain, one verified holder, and the holder\'s removal frees it', async () => {
+  it("keeps many pending claims of one domain, one verified holder, and the holder's removal frees it", async () => {
     t = await openTestStore(dialect)
     const [a, b, c] = [org('org-a'), org('org-b'), org('org-c')]
     for (const o of [a, b, c]) await t.store.orgs.insert(o)

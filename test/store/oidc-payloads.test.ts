@@ -13,8 +13,13 @@ import { DIALECTS, openTestStore, type TestStore } from './dialects.js'
 const NOW = '2026-11-23T12:00:00.000Z'
 const LATER = '2026-11-23T13:00:00.000Z'
 const row = (model: string, id: string, extra: Partial<{ grantId: string; uid: string; userCode: string; expiresAt: string }> = {}) => ({
-  model, id, payload: { jti: id, kind: model, ...(extra.uid === undefined ? {} : { uid: extra.uid }) },
-  grantId: extra.grantId, uid: extra.uid, userCode: extra.userCode, expiresAt: extra.expiresAt,
+  model,
+  id,
+  payload: { jti: id, kind: model, ...(extra.uid === undefined ? {} : { uid: extra.uid }) },
+  grantId: extra.grantId,
+  uid: extra.uid,
+  userCode: extra.userCode,
+  expiresAt: extra.expiresAt,
 })
 
 for (const dialect of DIALECTS) {
@@ -49,8 +54,13 @@ for (const dialect of DIALECTS) {
       expect((await t.store.oidcPayloads.find('AuthorizationCode', 'c1', NOW))?.consumedAt).toBe(NOW)
     })
 
-    it('revokes every row of a grant, whatever its model, and no other grant\'s', async () => {
-      for (const [model, id, grantId] of [['AccessToken', 'a', 'g1'], ['RefreshToken', 'r', 'g1'], ['OrgLogin', 'g1', 'g1'], ['AccessToken', 'b', 'g2']] as const) {
+    it("revokes every row of a grant, whatever its model, and no other grant's", async () => {
+      for (const [model, id, grantId] of [
+        ['AccessToken', 'a', 'g1'],
+        ['RefreshToken', 'r', 'g1'],
+        ['OrgLogin', 'g1', 'g1'],
+        ['AccessToken', 'b', 'g2'],
+      ] as const) {
         await t.store.oidcPayloads.upsert(row(model, id, { grantId }))
       }
       await t.store.oidcPayloads.revokeByGrantId('g1')
@@ -67,18 +77,21 @@ for (const dialect of DIALECTS) {
       await t.store.oidcPayloads.destroy('Grant', 'g9')
       expect(await t.store.oidcPayloads.find('Grant', 'g9', NOW)).toBeUndefined()
       await t.store.oidcPayloads.deleteExpired(LATER)
-      const count = await t.db.selectFrom('oidc_payloads').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
+      const count = await t.db
+        .selectFrom('oidc_payloads')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
       expect(Number(count.n)).toBe(1)
     })
 
-    describe('revoking a user\'s grants in an org (issue 14 item 10)', () => {
+    describe("revoking a user's grants in an org (issue 14 item 10)", () => {
       const login = async (grantId: string, userId: string, orgId: string) => {
         await t.store.oidcPayloads.upsert({ ...row('OrgLogin', grantId, { grantId }), payload: { userId, orgId }, accountId: userId, orgId })
         await t.store.oidcPayloads.upsert(row('Grant', grantId))
         await t.store.oidcPayloads.upsert(row('RefreshToken', `rt-${grantId}`, { grantId }))
       }
 
-      it('deletes that user\'s grants in that org with their tokens, and keeps the other user\'s and the other org\'s', async () => {
+      it("deletes that user's grants in that org with their tokens, and keeps the other user's and the other org's", async () => {
         await login('g1', 'alice', 'acme')
         await login('g2', 'alice', 'acme')
         await login('g3', 'alice', 'other')
@@ -119,15 +132,27 @@ describe('the 2026_12_06_1100_oidc_revocation migration', () => {
       const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '2026_12_06_1100'))
       const { error } = await new Migrator({ db, provider: { getMigrations: async () => before } }).migrateToLatest()
       expect(error).toBeUndefined()
-      const old = (id: string, payload: unknown) => ({ model: 'OrgLogin', id, payload: JSON.stringify(payload), grant_id: id, uid: null, user_code: null, expires_at: null, consumed_at: null })
-      await (db as Kysely<any>).insertInto('oidc_payloads').values([
-        old('g1', { userId: 'alice', orgId: 'acme', authMethod: 'password', authTime: NOW }),
-        old('g2', { note: 'not an OrgLogin payload' }),
-      ]).execute()
+      const old = (id: string, payload: unknown) => ({
+        model: 'OrgLogin',
+        id,
+        payload: JSON.stringify(payload),
+        grant_id: id,
+        uid: null,
+        user_code: null,
+        expires_at: null,
+        consumed_at: null,
+      })
+      await (db as Kysely<any>)
+        .insertInto('oidc_payloads')
+        .values([old('g1', { userId: 'alice', orgId: 'acme', authMethod: 'password', authTime: NOW }), old('g2', { note: 'not an OrgLogin payload' })])
+        .execute()
       // Later migrations run too; this one first.
       expect((await migrateToLatest(db))[0]).toBe('2026_12_06_1100_oidc_revocation')
       const rows = await db.selectFrom('oidc_payloads').select(['id', 'account_id', 'org_id']).orderBy('id').execute()
-      expect(rows).toEqual([{ id: 'g1', account_id: 'alice', org_id: 'acme' }, { id: 'g2', account_id: null, org_id: null }])
+      expect(rows).toEqual([
+        { id: 'g1', account_id: 'alice', org_id: 'acme' },
+        { id: 'g2', account_id: null, org_id: null },
+      ])
       const store = createStore(db)
       expect((await store.oidcPayloads.listOrgLogins('acme', 'alice')).map((r) => r.grantId)).toEqual(['g1'])
       await store.oidcPayloads.revokeOrgLogins('alice', 'acme', LATER)

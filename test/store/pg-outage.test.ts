@@ -28,9 +28,15 @@ interface Gatehouse {
 
 function startGatehouse(cluster: ThrowawayPostgres, port: number, env: Record<string, string> = {}): Gatehouse {
   const cli = spawnCli(['start'], ROOT, {
-    GATEHOUSE_PORT: String(port), GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_BASE_URL: `http://127.0.0.1:${port}`,
-    GATEHOUSE_ADMIN_TOKEN: TOKEN, GATEHOUSE_SECRET_KEY: '33'.repeat(32), GATEHOUSE_DATABASE_URL: cluster.url(PASSWORD),
-    GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_RATE_LIMIT_IP: '1000000', ...env,
+    GATEHOUSE_PORT: String(port),
+    GATEHOUSE_HOST: '127.0.0.1',
+    GATEHOUSE_BASE_URL: `http://127.0.0.1:${port}`,
+    GATEHOUSE_ADMIN_TOKEN: TOKEN,
+    GATEHOUSE_SECRET_KEY: '33'.repeat(32),
+    GATEHOUSE_DATABASE_URL: cluster.url(PASSWORD),
+    GATEHOUSE_LOG_LEVEL: 'warn',
+    GATEHOUSE_RATE_LIMIT_IP: '1000000',
+    ...env,
   })
   return { child: cli.child, port, output: () => cli.stdout() + cli.stderr(), exited: cli.exited }
 }
@@ -58,7 +64,11 @@ function api(port: number, path: string, init: { method?: string; body?: unknown
   })
 }
 
-interface Outcome { readonly at: number; readonly status: number | 'no answer'; readonly slug: string }
+interface Outcome {
+  readonly at: number
+  readonly status: number | 'no answer'
+  readonly slug: string
+}
 
 /** Writers creating organizations until stopped (at most `max` each): what each request got. */
 function startLoad(port: number, prefix: string, writers = 3, max = 400) {
@@ -141,7 +151,14 @@ describe.runIf(run)('a PostgreSQL outage', () => {
     gatehouse = startGatehouse(cluster, 5100 + Math.floor(Math.random() * 400))
     children.push(gatehouse.child)
     watched = gatehouse.child
-    await until('Gatehouse to answer', async () => (await api(gatehouse.port, '/organizations').then((r) => r.status, () => 0)) === 200)
+    await until(
+      'Gatehouse to answer',
+      async () =>
+        (await api(gatehouse.port, '/organizations').then(
+          (r) => r.status,
+          () => 0,
+        )) === 200,
+    )
   }, 150_000)
 
   afterAll(async () => {
@@ -171,7 +188,10 @@ describe.runIf(run)('a PostgreSQL outage', () => {
       expect(page.headers.get('content-security-policy')).toContain("form-action 'self';")
       expect(page.headers.get('x-frame-options')).toBe('DENY')
       // The OpenID Connect provider's routes (their storage is the database) answer the same way.
-      const authorize = await fetch(`http://127.0.0.1:${gatehouse.port}/oidc/auth?client_id=outage-app&response_type=code&scope=openid&redirect_uri=https%3A%2F%2Fapp.test%2Fcb`, { headers: { accept: 'text/html' } })
+      const authorize = await fetch(
+        `http://127.0.0.1:${gatehouse.port}/oidc/auth?client_id=outage-app&response_type=code&scope=openid&redirect_uri=https%3A%2F%2Fapp.test%2Fcb`,
+        { headers: { accept: 'text/html' } },
+      )
       const authorizeHtml = await authorize.text()
       expect(authorize.status).toBe(503)
       expect(answerProblems(authorize, authorizeHtml, 'text/html')).toEqual([])
@@ -192,22 +212,39 @@ describe.runIf(run)('a PostgreSQL outage', () => {
     const lost = load.acknowledged().filter((slug) => !present.has(slug))
     expect(lost).toEqual([])
     const failed = load.outcomes.filter((o) => o.status !== 201).length
-    figures.push(`${name}: ${load.outcomes.length} writes, ${load.acknowledged().length} acknowledged, ${failed} failed (all 503), first success ${firstSuccess} ms after the database was back, ${lost.length} lost`)
+    figures.push(
+      `${name}: ${load.outcomes.length} writes, ${load.acknowledged().length} acknowledged, ${failed} failed (all 503), first success ${firstSuccess} ms after the database was back, ${lost.length} lost`,
+    )
   }
 
   it('survives a fast shutdown under load: 503 with Retry-After meanwhile, then recovers with nothing acknowledged lost', async () => {
-    await outageUnderLoad('fast', () => cluster.stop('fast'), () => cluster.start(), true)
+    await outageUnderLoad(
+      'fast',
+      () => cluster.stop('fast'),
+      () => cluster.start(),
+      true,
+    )
   })
 
   it('survives an immediate shutdown (a crash) under load the same way', async () => {
-    await outageUnderLoad('immediate', () => cluster.stop('immediate'), () => cluster.start(), true)
+    await outageUnderLoad(
+      'immediate',
+      () => cluster.stop('immediate'),
+      () => cluster.start(),
+      true,
+    )
   })
 
   it('survives pg_terminate_backend of its connections under load the same way', async () => {
     let terminated = 0
-    await outageUnderLoad('terminate', async () => {
-      terminated = await cluster.terminateBackends()
-    }, async () => {}, false)
+    await outageUnderLoad(
+      'terminate',
+      async () => {
+        terminated = await cluster.terminateBackends()
+      },
+      async () => {},
+      false,
+    )
     expect(terminated).toBeGreaterThan(0)
   })
 
@@ -216,7 +253,7 @@ describe.runIf(run)('a PostgreSQL outage', () => {
     expect((await api(gatehouse.port, '/organizations')).status).toBe(200)
     const logged = gatehouse.output().split('a database connection failed').length
     await cluster.stop('fast')
-    await until('the idle connections\' failure to be logged', () => gatehouse.output().split('a database connection failed').length > logged)
+    await until("the idle connections' failure to be logged", () => gatehouse.output().split('a database connection failed').length > logged)
     const response = await api(gatehouse.port, '/organizations')
     const body = await response.text()
     expect(response.status).toBe(503)
@@ -237,7 +274,14 @@ describe.runIf(run)('a PostgreSQL outage', () => {
     expect(late.child.exitCode).toBeNull()
     await cluster.start()
     const backAt = Date.now()
-    await until('the late starter to answer', async () => (await api(late.port, '/organizations').then((r) => r.status, () => 0)) === 200)
+    await until(
+      'the late starter to answer',
+      async () =>
+        (await api(late.port, '/organizations').then(
+          (r) => r.status,
+          () => 0,
+        )) === 200,
+    )
     figures.push(`down at start: answered ${Date.now() - backAt} ms after the database was up (retries 0.5 s doubling to 5 s)`)
     expect(late.output()).not.toContain(PASSWORD)
     late.child.kill('SIGTERM')
@@ -249,9 +293,14 @@ describe.runIf(run)('a PostgreSQL outage', () => {
     const doomed = startGatehouse(cluster, gatehouse.port + 2, { GATEHOUSE_DATABASE_START_TIMEOUT: '1' })
     children.push(doomed.child)
     expect(await doomed.exited).toBe(1)
-    const lines = doomed.output().split('\n').filter((line) => line.startsWith('gatehouse:'))
+    const lines = doomed
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('gatehouse:'))
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(/^gatehouse: cannot use the database \(GATEHOUSE_DATABASE_URL\): no answer within 1 s \(GATEHOUSE_DATABASE_START_TIMEOUT\) after \d+ tr(y|ies): /)
+    expect(lines[0]).toMatch(
+      /^gatehouse: cannot use the database \(GATEHOUSE_DATABASE_URL\): no answer within 1 s \(GATEHOUSE_DATABASE_START_TIMEOUT\) after \d+ tr(y|ies): /,
+    )
     expect(doomed.output()).not.toContain(PASSWORD)
     await cluster.start()
   })

@@ -7,9 +7,14 @@ import { preparedQuery } from '../../src/store/prepared-query.js'
 import { DIALECTS, openTestStore, user, type TestStore } from './dialects.js'
 
 const byEmail = preparedQuery((db, slot: (name: 'email') => string) =>
-  db.selectFrom('users').select(['id', 'email']).where('email', '=', slot('email')).where('first_name', '!=', 'nobody'))
+  db.selectFrom('users').select(['id', 'email']).where('email', '=', slot('email')).where('first_name', '!=', 'nobody'),
+)
 const rename = preparedQuery((db, slot: (name: 'id' | 'name') => string) =>
-  db.updateTable('users').set({ first_name: slot('name'), last_name: slot('name') }).where('id', '=', slot('id')))
+  db
+    .updateTable('users')
+    .set({ first_name: slot('name'), last_name: slot('name') })
+    .where('id', '=', slot('id')),
+)
 
 for (const dialect of DIALECTS) {
   describe(`prepared queries on ${dialect}`, () => {
@@ -19,7 +24,7 @@ for (const dialect of DIALECTS) {
     })
     afterEach(() => t?.close())
 
-    it('runs with each call\'s values, constants kept, the same slot bound wherever it appears', async () => {
+    it("runs with each call's values, constants kept, the same slot bound wherever it appears", async () => {
       const a = user('a@acme.test')
       const b = user('b@acme.test')
       await t.store.users.insert(a)
@@ -36,11 +41,13 @@ for (const dialect of DIALECTS) {
     it('runs inside a transaction on its connection, rolled back with it', async () => {
       const a = user('a@acme.test')
       await t.store.users.insert(a)
-      await expect(t.db.transaction().execute(async (tx) => {
-        await rename(tx, { id: a.id, name: 'Changed' })
-        expect((await tx.selectFrom('users').select('first_name').where('id', '=', a.id).executeTakeFirstOrThrow()).first_name).toBe('Changed')
-        throw new Error('roll back')
-      })).rejects.toThrow('roll back')
+      await expect(
+        t.db.transaction().execute(async (tx) => {
+          await rename(tx, { id: a.id, name: 'Changed' })
+          expect((await tx.selectFrom('users').select('first_name').where('id', '=', a.id).executeTakeFirstOrThrow()).first_name).toBe('Changed')
+          throw new Error('roll back')
+        }),
+      ).rejects.toThrow('roll back')
       expect((await t.store.users.findById(a.id))?.firstName).toBe(a.firstName)
     })
 
@@ -51,4 +58,3 @@ for (const dialect of DIALECTS) {
     })
   })
 }
-

@@ -16,8 +16,17 @@ for (const dialect of DIALECTS) {
       for (const o of [acme, other]) await t.store.orgs.insert(o)
       await t.store.users.insert(alice)
       await t.store.ssoConnections.insert({
-        id: connectionId, orgId: acme.id, ssoName: 'acme-sso', enabled: true, idp: undefined, policy: DEFAULT_POLICY,
-        metadataUrl: undefined, metadataRefreshedAt: undefined, metadataRefreshError: undefined, createdAt: T0, updatedAt: T0,
+        id: connectionId,
+        orgId: acme.id,
+        ssoName: 'acme-sso',
+        enabled: true,
+        idp: undefined,
+        policy: DEFAULT_POLICY,
+        metadataUrl: undefined,
+        metadataRefreshedAt: undefined,
+        metadataRefreshError: undefined,
+        createdAt: T0,
+        updatedAt: T0,
       })
     })
     afterEach(() => t?.close())
@@ -34,7 +43,8 @@ for (const dialect of DIALECTS) {
       await t.store.saml.rememberIdentity(connectionId, 'alice@acme.test', alice.id, T0)
       expect(await t.store.saml.findLinkedUser(connectionId, 'alice@acme.test', acme.id)).toEqual({
         user: { id: alice.id, email: alice.email, firstName: 'First', lastName: 'Last', hasPassword: false, createdAt: T0 },
-        identitySeenAt: T0, memberId: undefined,
+        identitySeenAt: T0,
+        memberId: undefined,
       })
       const memberId = newId()
       const acmeMemberId = newId()

@@ -35,8 +35,9 @@ for (const dialect of DIALECTS) {
     })
 
     it('lets exactly one of 10 concurrent consumes win when each runs in its own transaction', async () => {
-      const results = await Promise.all(Array.from({ length: 10 }, () =>
-        t.store.transaction((tx) => tx.oneTimeTokens.consume('reset-1', 'password_reset', BEFORE_EXPIRY))))
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => t.store.transaction((tx) => tx.oneTimeTokens.consume('reset-1', 'password_reset', BEFORE_EXPIRY))),
+      )
       expect(results.filter((r) => r !== undefined)).toHaveLength(1)
     })
 
@@ -49,7 +50,7 @@ for (const dialect of DIALECTS) {
       expect(await t.store.oneTimeTokens.consume('reset-1', 'password_reset', BEFORE_EXPIRY)).toEqual({ userId })
     })
 
-    it('deletes a user\'s tokens of one purpose only', async () => {
+    it("deletes a user's tokens of one purpose only", async () => {
       await t.store.oneTimeTokens.deleteForUser(userId, 'setup')
       expect(await t.store.oneTimeTokens.isLive('reset-1', 'password_reset', BEFORE_EXPIRY)).toBe(true)
       await t.store.oneTimeTokens.deleteForUser(userId, 'password_reset')
@@ -62,8 +63,16 @@ for (const dialect of DIALECTS) {
     let t: TestStore
     let orgId: string
     const invitation = (overrides: Record<string, unknown> = {}) => ({
-      id: newId(), orgId, email: 'Invited@Acme.test', role: 'admin' as const, workspaceRoles: { prod: 'editor' },
-      createdAt: T0, expiresAt: EXPIRES, tokenHash: 'invite-1', invitedBy: null, ...overrides,
+      id: newId(),
+      orgId,
+      email: 'Invited@Acme.test',
+      role: 'admin' as const,
+      workspaceRoles: { prod: 'editor' },
+      createdAt: T0,
+      expiresAt: EXPIRES,
+      tokenHash: 'invite-1',
+      invitedBy: null,
+      ...overrides,
     })
     beforeEach(async () => {
       t = await openTestStore(dialect)
@@ -106,10 +115,12 @@ for (const dialect of DIALECTS) {
 
     it('gives the invitation back when the transaction that consumed it fails', async () => {
       await t.store.invitations.insert(invitation())
-      await expect(t.store.transaction(async (tx) => {
-        expect(await tx.invitations.consume('invite-1', BEFORE_EXPIRY)).toBeDefined()
-        throw new Error('membership insert failed')
-      })).rejects.toThrow('membership insert failed')
+      await expect(
+        t.store.transaction(async (tx) => {
+          expect(await tx.invitations.consume('invite-1', BEFORE_EXPIRY)).toBeDefined()
+          throw new Error('membership insert failed')
+        }),
+      ).rejects.toThrow('membership insert failed')
       expect(await t.store.invitations.consume('invite-1', BEFORE_EXPIRY)).toBeDefined()
     })
 

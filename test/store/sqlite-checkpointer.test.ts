@@ -140,7 +140,10 @@ describe('SQLite WAL checkpointer', () => {
       for (let i = 0; i < 500; i++) await sql\`insert into items (name) values (\${'item ' + i})\`.execute(db)
       process.kill(process.pid, 'SIGKILL')
     `
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' })
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      encoding: 'utf8',
+    })
     expect(run.signal).toBe('SIGKILL')
     expect(existsSync(`${path}-wal`)).toBe(true)
     const check = new SqliteDatabase(path)

@@ -22,10 +22,10 @@ describe('SQLite statement cache', () => {
     raw = new SqliteDatabase(':memory:')
     prepared = []
     const prepare = raw.prepare.bind(raw)
-    raw.prepare = ((source: string) => {
+    raw.prepare = (source: string) => {
       prepared.push(source)
       return prepare(source)
-    })
+    }
     cache = withStatementCache(raw, 4)
     db = new Kysely<Db>({ dialect: new SqliteDialect({ database: cache }) })
     await sql`create table items (id integer primary key, name text not null)`.execute(db)
@@ -58,23 +58,47 @@ describe('SQLite statement cache', () => {
 
   it('commits and rolls back transactions with the cached begin, commit and rollback', async () => {
     for (let round = 0; round < 3; round++) {
-      await db.transaction().execute((trx) => trx.insertInto('items').values({ id: 10 + round, name: 'kept' }).execute())
-      await expect(db.transaction().execute(async (trx) => {
-        await trx.insertInto('items').values({ id: 20 + round, name: 'dropped' }).execute()
-        throw new Error('undo')
-      })).rejects.toThrow('undo')
+      await db.transaction().execute((trx) =>
+        trx
+          .insertInto('items')
+          .values({ id: 10 + round, name: 'kept' })
+          .execute(),
+      )
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('items')
+            .values({ id: 20 + round, name: 'dropped' })
+            .execute()
+          throw new Error('undo')
+        }),
+      ).rejects.toThrow('undo')
     }
     const names = await db.selectFrom('items').select(['id', 'name']).orderBy('id').execute()
-    expect(names).toEqual([{ id: 10, name: 'kept' }, { id: 11, name: 'kept' }, { id: 12, name: 'kept' }])
+    expect(names).toEqual([
+      { id: 10, name: 'kept' },
+      { id: 11, name: 'kept' },
+      { id: 12, name: 'kept' },
+    ])
     expect(prepared.filter((s) => s === 'begin')).toHaveLength(1)
   })
 
   it('keeps only the most recently used statements', async () => {
-    for (let i = 0; i < 10; i++) await db.selectFrom('items').select(sql<number>`${sql.lit(i)}`.as('n')).execute()
+    for (let i = 0; i < 10; i++)
+      await db
+        .selectFrom('items')
+        .select(sql<number>`${sql.lit(i)}`.as('n'))
+        .execute()
     expect(cache.cachedStatements).toBe(4)
     prepared = []
-    await db.selectFrom('items').select(sql<number>`${sql.lit(9)}`.as('n')).execute()
-    await db.selectFrom('items').select(sql<number>`${sql.lit(0)}`.as('n')).execute()
+    await db
+      .selectFrom('items')
+      .select(sql<number>`${sql.lit(9)}`.as('n'))
+      .execute()
+    await db
+      .selectFrom('items')
+      .select(sql<number>`${sql.lit(0)}`.as('n'))
+      .execute()
     expect(prepared).toHaveLength(1)
   })
 

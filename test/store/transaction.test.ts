@@ -18,7 +18,15 @@ function withFailingAudit(store: Store): Store {
     ...store,
     transaction: (work) =>
       store.transaction((tx) => {
-        const broken: Stores = { ...tx, audit: { ...tx.audit, insert: async () => { throw new AuditDown('audit insert failed') } } }
+        const broken: Stores = {
+          ...tx,
+          audit: {
+            ...tx.audit,
+            insert: async () => {
+              throw new AuditDown('audit insert failed')
+            },
+          },
+        }
         return work(broken)
       }),
   }
@@ -46,12 +54,14 @@ for (const dialect of DIALECTS) {
 
     it('leaves nothing written by a transaction that throws halfway, and passes the error on', async () => {
       const boom = new Error('halfway')
-      await expect(t.store.transaction(async (tx) => {
-        await tx.orgs.insert(org('acme'))
-        await tx.users.insert(user('max@acme.test'))
-        await tx.rateLimits.hit('k', T0)
-        throw boom
-      })).rejects.toBe(boom)
+      await expect(
+        t.store.transaction(async (tx) => {
+          await tx.orgs.insert(org('acme'))
+          await tx.users.insert(user('max@acme.test'))
+          await tx.rateLimits.hit('k', T0)
+          throw boom
+        }),
+      ).rejects.toBe(boom)
       expect(await t.store.orgs.findBySlug('acme')).toBeUndefined()
       expect(await t.store.users.findByEmail('max@acme.test')).toBeUndefined()
       expect(await t.store.rateLimits.peek('k', T0)).toBe(0)
@@ -59,20 +69,26 @@ for (const dialect of DIALECTS) {
     })
 
     it('sees its own writes inside, and keeps working after a rolled-back transaction', async () => {
-      await expect(t.store.transaction(async (tx) => {
-        await tx.orgs.insert(org('acme'))
-        expect(await tx.orgs.findBySlug('acme')).toBeDefined()
-        throw new Error('no')
-      })).rejects.toThrow('no')
+      await expect(
+        t.store.transaction(async (tx) => {
+          await tx.orgs.insert(org('acme'))
+          expect(await tx.orgs.findBySlug('acme')).toBeDefined()
+          throw new Error('no')
+        }),
+      ).rejects.toThrow('no')
       await t.store.transaction((tx) => tx.orgs.insert(org('acme')))
       expect(await t.store.orgs.count()).toBe(1)
     })
 
     it('keeps concurrent transactions apart: one failing does not undo the others', async () => {
-      const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => t.store.transaction(async (tx) => {
-        await tx.orgs.insert(org(`org-${i}`))
-        if (i % 2 === 1) throw new Error(`fail ${i}`)
-      })))
+      const results = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) =>
+          t.store.transaction(async (tx) => {
+            await tx.orgs.insert(org(`org-${i}`))
+            if (i % 2 === 1) throw new Error(`fail ${i}`)
+          }),
+        ),
+      )
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled', 'rejected'])
       expect((await t.store.orgs.list({ limit: 10 })).map((o) => o.slug)).toEqual(['org-0', 'org-2', 'org-4'])
     })
@@ -95,7 +111,10 @@ for (const dialect of DIALECTS) {
           orgs: (await t.store.orgs.list({ limit: 50 })).map((o) => `${o.slug}:${o.name}`),
           users: (await t.db.selectFrom('users').select('email').orderBy('email').execute()).map((u) => u.email),
           workspaces: acme === undefined ? [] : (await t.store.workspaces.listByOrg(acme.id)).map((w) => `${w.slug}:${w.name}`),
-          members: acme === undefined ? [] : (await t.store.members.listByOrg(acme.id)).map((m) => `${m.user.email}:${m.role}:${m.allowWithoutSso}:${JSON.stringify(m.workspaceRoles)}`),
+          members:
+            acme === undefined
+              ? []
+              : (await t.store.members.listByOrg(acme.id)).map((m) => `${m.user.email}:${m.role}:${m.allowWithoutSso}:${JSON.stringify(m.workspaceRoles)}`),
           audit: (await t.db.selectFrom('audit_events').select('id').execute()).length,
         }
       }
@@ -106,7 +125,16 @@ for (const dialect of DIALECTS) {
         ['creating a workspace', (d) => createWorkspace(d, 'acme', { name: 'Staging', slug: 'staging' }, operator)],
         ['renaming a workspace', (d) => updateWorkspace(d, 'acme', 'prod', { name: 'Live', slug: 'live' }, operator)],
         ['deleting a workspace', (d) => deleteWorkspace(d, 'acme', 'prod', operator)],
-        ['adding a member who is a new user', (d) => addMember(d, 'acme', { email: 'new@acme.test', firstName: 'N', lastName: 'U', role: 'admin', password: 'a long enough password', workspaceRoles: { prod: 'viewer' } }, operator)],
+        [
+          'adding a member who is a new user',
+          (d) =>
+            addMember(
+              d,
+              'acme',
+              { email: 'new@acme.test', firstName: 'N', lastName: 'U', role: 'admin', password: 'a long enough password', workspaceRoles: { prod: 'viewer' } },
+              operator,
+            ),
+        ],
         ['changing a member', (d) => updateMember(d, 'acme', 'max@acme.test', { role: 'admin', allowWithoutSso: true, workspaceRoles: {} }, operator)],
         ['removing a member', (d) => removeMember(d, 'acme', 'max@acme.test', operator)],
       ]
@@ -129,11 +157,13 @@ for (const dialect of DIALECTS) {
       const acme = (await t.store.orgs.findBySlug('acme'))!
       const u = user('max@acme.test')
       const memberId = newId()
-      await expect(t.store.transaction(async (tx) => {
-        await tx.users.insert(u)
-        await tx.members.insert({ id: memberId, orgId: acme.id, userId: u.id, role: 'member', allowWithoutSso: false, createdAt: T0 })
-        await tx.members.setWorkspaceRoles(memberId, { 'no-such-workspace-id': 'editor' })
-      })).rejects.toBeInstanceOf(Error)
+      await expect(
+        t.store.transaction(async (tx) => {
+          await tx.users.insert(u)
+          await tx.members.insert({ id: memberId, orgId: acme.id, userId: u.id, role: 'member', allowWithoutSso: false, createdAt: T0 })
+          await tx.members.setWorkspaceRoles(memberId, { 'no-such-workspace-id': 'editor' })
+        }),
+      ).rejects.toBeInstanceOf(Error)
       expect(await t.store.users.findByEmail('max@acme.test')).toBeUndefined()
       expect(await t.store.members.listByOrg(acme.id)).toEqual([])
     })

@@ -22,33 +22,65 @@ export function domainRoutes(deps: CoreDeps): ApiRoute[] {
   const tag = 'Email domains'
   return [
     route({
-      method: 'GET', path: '/organizations/:org/domains', tag, security: 'operator',
-      summary: 'The org\'s email domains, verified or pending, with the TXT record to publish',
-      params: OrgParams, response: EmailDomainList, errors: [404],
+      method: 'GET',
+      path: '/organizations/:org/domains',
+      tag,
+      security: 'operator',
+      summary: "The org's email domains, verified or pending, with the TXT record to publish",
+      params: OrgParams,
+      response: EmailDomainList,
+      errors: [404],
       handle: async ({ params }) => ({ data: (await listEmailDomains(deps, params.org, operator)).map(domainJson) }),
     }),
     route({
-      method: 'POST', path: '/organizations/:org/domains', tag, security: 'operator',
-      summary: 'Add an email domain, pending until verified', status: 201,
-      params: OrgParams, body: EmailDomainInput, response: EmailDomain, errors: [404, 409, 422],
+      method: 'POST',
+      path: '/organizations/:org/domains',
+      tag,
+      security: 'operator',
+      summary: 'Add an email domain, pending until verified',
+      status: 201,
+      params: OrgParams,
+      body: EmailDomainInput,
+      response: EmailDomain,
+      errors: [404, 409, 422],
       handle: async ({ params, body }) => domainJson(await addEmailDomain(deps, params.org, body.domain, operator)),
     }),
     route({
-      method: 'GET', path: '/organizations/:org/domains/:domain', tag, security: 'operator',
-      summary: 'One email domain', params: DomainParams, response: EmailDomain, errors: [404],
+      method: 'GET',
+      path: '/organizations/:org/domains/:domain',
+      tag,
+      security: 'operator',
+      summary: 'One email domain',
+      params: DomainParams,
+      response: EmailDomain,
+      errors: [404],
       handle: async ({ params }) => domainJson(await getEmailDomain(deps, params.org, params.domain, operator)),
     }),
     route({
-      method: 'POST', path: '/organizations/:org/domains/:domain/verify', tag, security: 'operator',
+      method: 'POST',
+      path: '/organizations/:org/domains/:domain/verify',
+      tag,
+      security: 'operator',
       summary: 'Verify by the DNS TXT record gatehouse-verification=<token> at the domain (the operator may pass {"skipDnsCheck": true})',
-      params: DomainParams, body: VerifyDomainInput, response: EmailDomain, errors: [404, 409, 502],
-      handle: async ({ params, body }) => domainJson(body?.skipDnsCheck === true
-        ? await markEmailDomainVerified(deps, params.org, params.domain, operator)
-        : await verifyEmailDomain(deps, params.org, params.domain, operator)),
+      params: DomainParams,
+      body: VerifyDomainInput,
+      response: EmailDomain,
+      errors: [404, 409, 502],
+      handle: async ({ params, body }) =>
+        domainJson(
+          body?.skipDnsCheck === true
+            ? await markEmailDomainVerified(deps, params.org, params.domain, operator)
+            : await verifyEmailDomain(deps, params.org, params.domain, operator),
+        ),
     }),
     route({
-      method: 'DELETE', path: '/organizations/:org/domains/:domain', tag, security: 'operator',
-      summary: 'Remove an email domain (verified or not)', params: DomainParams, errors: [404],
+      method: 'DELETE',
+      path: '/organizations/:org/domains/:domain',
+      tag,
+      security: 'operator',
+      summary: 'Remove an email domain (verified or not)',
+      params: DomainParams,
+      errors: [404],
       handle: async ({ params }) => {
         await removeEmailDomain(deps, params.org, params.domain, operator)
       },

@@ -36,7 +36,14 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     reply.header('cache-control', 'no-store')
   })
 
-  const operatorApi = [...organizationRoutes(deps), ...memberRoutes(deps), ...ssoRoutes(deps), ...domainRoutes(deps), ...oidcClientRoutes(deps), ...spKeyRoutes(deps)]
+  const operatorApi = [
+    ...organizationRoutes(deps),
+    ...memberRoutes(deps),
+    ...ssoRoutes(deps),
+    ...domainRoutes(deps),
+    ...oidcClientRoutes(deps),
+    ...spKeyRoutes(deps),
+  ]
   const memberApi = [...authRoutes(deps, cookie), ...tokenRoutes(deps, cookie)]
   const document = buildOpenApi([...operatorApi, ...memberApi], `${options.baseUrl}/api/v1`)
   app.get('/openapi.json', async () => document)

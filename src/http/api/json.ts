@@ -19,5 +19,10 @@ export const memberJson = (m: Member) => ({
 })
 
 export const auditJson = (e: AuditEvent) => ({
-  id: e.id, actor: e.actor, action: e.action, target: e.target, detail: { ...e.detail }, createdAt: e.createdAt,
+  id: e.id,
+  actor: e.actor,
+  action: e.action,
+  target: e.target,
+  detail: { ...e.detail },
+  createdAt: e.createdAt,
 })

@@ -23,7 +23,8 @@ export async function identifyCaller(deps: CoreDeps, cookie: CookieSettings, req
     return { via: 'token', token, user: membership.member.user, membership }
   }
   const resolved = bearer !== undefined ? await resolveSession(deps, bearer, 'api') : await sessionFromCookie(deps, cookie, request)
-  if (resolved === undefined) throw new AuthError(bearer !== undefined ? 'token_invalid' : 'unauthenticated', 'Sign in first: send a session cookie or an API bearer token.')
+  if (resolved === undefined)
+    throw new AuthError(bearer !== undefined ? 'token_invalid' : 'unauthenticated', 'Sign in first: send a session cookie or an API bearer token.')
   return { via: 'session', ...resolved }
 }
 
@@ -38,10 +39,13 @@ export async function actingMembership(deps: CoreDeps, caller: MemberCaller): Pr
   const memberships = await accessibleMemberships(deps, session)
   const membership = session.orgId !== null ? memberships.find((m) => m.org.id === session.orgId) : memberships.length === 1 ? memberships[0] : undefined
   if (membership !== undefined) return membership
-  if (session.kind === 'api') throw new AuthError('token_invalid', 'This token\'s organization membership has ended.')
+  if (session.kind === 'api') throw new AuthError('token_invalid', "This token's organization membership has ended.")
   await refuseIfSsoEnded(deps, session)
   if (session.orgId === null && memberships.length > 1) {
-    throw new AuthError('org_not_selected', 'This session acts for several organizations: use the API tokens page of one of them, or API password sign-in naming the org.')
+    throw new AuthError(
+      'org_not_selected',
+      'This session acts for several organizations: use the API tokens page of one of them, or API password sign-in naming the org.',
+    )
   }
   throw new AuthError('no_membership', 'This session does not act for an organization you may use it in.')
 }
@@ -49,6 +53,9 @@ export async function actingMembership(deps: CoreDeps, caller: MemberCaller): Pr
 /** Creating and revoking tokens needs a signed-in session: a personal API token cannot mint or revoke tokens. */
 export function requireSession(caller: MemberCaller): void {
   if (caller.via === 'token') {
-    throw new AuthError('session_required', 'A personal API token cannot create or revoke tokens: sign in (in the browser, or with API password sign-in) to manage them.')
+    throw new AuthError(
+      'session_required',
+      'A personal API token cannot create or revoke tokens: sign in (in the browser, or with API password sign-in) to manage them.',
+    )
   }
 }

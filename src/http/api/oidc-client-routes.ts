@@ -10,27 +10,48 @@ export function oidcClientRoutes(deps: CoreDeps): ApiRoute[] {
   const tag = 'OpenID Connect clients'
   return [
     route({
-      method: 'POST', path: '/oidc-clients', tag, security: 'operator', status: 201,
-      summary: 'Register a host app as an OpenID Connect client; a confidential client\'s secret is in this answer only',
-      body: OidcClientInput, response: CreatedOidcClient, errors: [422],
+      method: 'POST',
+      path: '/oidc-clients',
+      tag,
+      security: 'operator',
+      status: 201,
+      summary: "Register a host app as an OpenID Connect client; a confidential client's secret is in this answer only",
+      body: OidcClientInput,
+      response: CreatedOidcClient,
+      errors: [422],
       handle: async ({ body }) => {
         const { client, secret } = await registerOidcClient(deps, body, operator)
         return { ...client, clientSecret: secret ?? null }
       },
     }),
     route({
-      method: 'GET', path: '/oidc-clients', tag, security: 'operator',
-      summary: 'Every registered client (never their secrets)', response: OidcClientList,
+      method: 'GET',
+      path: '/oidc-clients',
+      tag,
+      security: 'operator',
+      summary: 'Every registered client (never their secrets)',
+      response: OidcClientList,
       handle: async () => ({ data: await listOidcClients(deps) }),
     }),
     route({
-      method: 'GET', path: '/oidc-clients/:id', tag, security: 'operator',
-      summary: 'One client (never its secret)', params: OidcClientParams, response: OidcClient, errors: [404],
+      method: 'GET',
+      path: '/oidc-clients/:id',
+      tag,
+      security: 'operator',
+      summary: 'One client (never its secret)',
+      params: OidcClientParams,
+      response: OidcClient,
+      errors: [404],
       handle: async ({ params }) => getOidcClient(deps, params.id),
     }),
     route({
-      method: 'DELETE', path: '/oidc-clients/:id', tag, security: 'operator',
-      summary: 'Delete a client: its sign-ins and token refreshes stop at once', params: OidcClientParams, errors: [404],
+      method: 'DELETE',
+      path: '/oidc-clients/:id',
+      tag,
+      security: 'operator',
+      summary: 'Delete a client: its sign-ins and token refreshes stop at once',
+      params: OidcClientParams,
+      errors: [404],
       handle: async ({ params }) => {
         await deleteOidcClient(deps, params.id, operator)
       },

@@ -26,16 +26,25 @@ export function buildOpenApi(routes: readonly ApiRoute[], serverUrl: string): Re
     const path = r.path.replace(/:([a-zA-Z]+)/g, '{$1}')
     const parameters = [
       ...Object.entries(r.params?.shape ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema: jsonSchema(schema as ZodType, 'input') })),
-      ...Object.entries(r.query?.shape ?? {}).map(([name, schema]) => ({ name, in: 'query', required: !(schema as ZodType).safeParse(undefined).success, schema: jsonSchema(schema as ZodType, 'input') })),
+      ...Object.entries(r.query?.shape ?? {}).map(([name, schema]) => ({
+        name,
+        in: 'query',
+        required: !(schema as ZodType).safeParse(undefined).success,
+        schema: jsonSchema(schema as ZodType, 'input'),
+      })),
     ]
     const responses: Record<string, unknown> = {}
-    responses[String(r.status)] = r.response === undefined
-      ? { description: 'No content' }
-      : { description: 'OK', content: { [r.produces ?? 'application/json']: { schema: jsonSchema(r.response, 'output') } } }
+    responses[String(r.status)] =
+      r.response === undefined
+        ? { description: 'No content' }
+        : { description: 'OK', content: { [r.produces ?? 'application/json']: { schema: jsonSchema(r.response, 'output') } } }
     const errorStatuses = new Set([400, ...(r.security === 'none' ? [] : [401]), ...(r.errors ?? [])])
     if (r.security === 'none' && r.path === '/auth/password') errorStatuses.add(401)
     for (const status of [...errorStatuses].sort()) {
-      responses[String(status)] = { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
+      responses[String(status)] = {
+        description: ERROR_TEXT[status] ?? 'Error',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      }
     }
     ;(paths[path] ??= {})[r.method.toLowerCase()] = {
       summary: r.summary,
@@ -48,7 +57,11 @@ export function buildOpenApi(routes: readonly ApiRoute[], serverUrl: string): Re
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Gatehouse API', version: '1', description: 'Operator API (bearer GATEHOUSE_ADMIN_TOKEN) and member API. Errors are {"error":{"code","message"}}; codes are listed in docs/errors.md.' },
+    info: {
+      title: 'Gatehouse API',
+      version: '1',
+      description: 'Operator API (bearer GATEHOUSE_ADMIN_TOKEN) and member API. Errors are {"error":{"code","message"}}; codes are listed in docs/errors.md.',
+    },
     servers: [{ url: serverUrl }],
     paths,
     components: {

@@ -11,10 +11,12 @@ const Timestamp = z.string().describe('ISO 8601, UTC')
 export const OrgParams = z.object({ org: z.string().max(63) }).strict()
 export const WorkspaceParams = z.object({ org: z.string().max(63), workspace: z.string().max(63) }).strict()
 export const MemberParams = z.object({ org: z.string().max(63), member: z.string().max(320).describe('member id or email') }).strict()
-export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.string().max(400).optional().describe('cursor from the previous page (`nextCursor`)'),
-}).strict()
+export const PageQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    after: z.string().max(400).optional().describe('cursor from the previous page (`nextCursor`)'),
+  })
+  .strict()
 
 export const Organization = z.object({ id: z.string(), name: z.string(), slug: z.string(), createdAt: Timestamp })
 export const OrganizationInput = z.object({ name: z.string().min(1).max(200), slug: Slug }).strict()
@@ -38,33 +40,43 @@ export const Member = z.object({
   managedByIdp: z.boolean(),
   createdAt: Timestamp,
 })
-export const MemberInput = z.object({
-  email: z.string().min(3).max(254),
-  firstName: z.string().max(200).default(''),
-  lastName: z.string().max(200).default(''),
-  role: OrgRole.default('member'),
-  password: z.string().min(1).max(256).optional().describe('sets the password of a user created by this call; an existing user keeps theirs'),
-  allowWithoutSso: z.boolean().optional(),
-  workspaceRoles: WorkspaceRoles.optional(),
-}).strict()
-export const MemberPatch = z.object({
-  role: OrgRole.optional(),
-  allowWithoutSso: z.boolean().optional(),
-  workspaceRoles: WorkspaceRoles.optional().describe('replaces every workspace role of the member'),
-}).strict()
+export const MemberInput = z
+  .object({
+    email: z.string().min(3).max(254),
+    firstName: z.string().max(200).default(''),
+    lastName: z.string().max(200).default(''),
+    role: OrgRole.default('member'),
+    password: z.string().min(1).max(256).optional().describe('sets the password of a user created by this call; an existing user keeps theirs'),
+    allowWithoutSso: z.boolean().optional(),
+    workspaceRoles: WorkspaceRoles.optional(),
+  })
+  .strict()
+export const MemberPatch = z
+  .object({
+    role: OrgRole.optional(),
+    allowWithoutSso: z.boolean().optional(),
+    workspaceRoles: WorkspaceRoles.optional().describe('replaces every workspace role of the member'),
+  })
+  .strict()
 export const MemberList = z.object({ data: z.array(Member) })
 
 export const AuditEvent = z.object({
-  id: z.string(), actor: z.string(), action: z.string(), target: z.string().nullable(),
-  detail: z.record(z.string(), z.unknown()), createdAt: Timestamp,
+  id: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+  createdAt: Timestamp,
 })
 export const AuditLog = z.object({ data: z.array(AuditEvent), nextCursor: z.string().nullable() })
 
-export const PasswordSignInInput = z.object({
-  email: z.string().min(1).max(320),
-  password: z.string().min(1).max(1024),
-  org: z.string().min(1).max(63).describe('slug of the organization to act for'),
-}).strict()
+export const PasswordSignInInput = z
+  .object({
+    email: z.string().min(1).max(320),
+    password: z.string().min(1).max(1024),
+    org: z.string().min(1).max(63).describe('slug of the organization to act for'),
+  })
+  .strict()
 export const PasswordSignInResult = z.object({ token: z.string(), expiresAt: Timestamp })
 
 export const Me = z.object({
@@ -79,11 +91,13 @@ export const Me = z.object({
 })
 
 export const ApiTokenParams = z.object({ id: z.string().max(100) }).strict()
-export const ApiTokenInput = z.object({
-  // A size guard only: core checks 1–100 characters without control characters (token_name_invalid, 422).
-  name: z.string().max(1000).describe('1–100 characters, unique among your tokens for this organization'),
-  expiresInDays: z.number().int().min(1).max(366).optional().describe('the token ends this many days from now; omit for a token that does not expire'),
-}).strict()
+export const ApiTokenInput = z
+  .object({
+    // A size guard only: core checks 1–100 characters without control characters (token_name_invalid, 422).
+    name: z.string().max(1000).describe('1–100 characters, unique among your tokens for this organization'),
+    expiresInDays: z.number().int().min(1).max(366).optional().describe('the token ends this many days from now; omit for a token that does not expire'),
+  })
+  .strict()
 export const ApiToken = z.object({
   id: z.string(),
   name: z.string(),
@@ -127,46 +141,74 @@ export const SsoPolicy = z.object({
   roleMapping: z.object({ enabled: z.boolean(), attribute: z.string(), delimiter: z.string(), rules: z.array(RoleRule) }),
   workspaceAttributes: z.object({ enabled: z.boolean(), prefix: z.string() }),
 })
-export const SsoPolicyPatch = z.object({
-  enforcement: z.enum(['optional', 'exceptions', 'strict']).optional(),
-  apiAllowList: z.array(z.string().max(320)).max(1000).optional(),
-  sessionTimeoutHours: z.number().int().min(1).max(24).optional(),
-  provisioning: z.enum(['invite-only', 'just-in-time']).optional(),
-  allowIdpInitiated: z.boolean().optional(),
-  requireEncryptedAssertions: z.boolean().optional(),
-  attributeMapping: z.object({
-    email: z.array(z.string().min(1).max(1024)).min(1).max(20).optional(),
-    firstName: z.array(z.string().min(1).max(1024)).min(1).max(20).optional(),
-    lastName: z.array(z.string().min(1).max(1024)).min(1).max(20).optional(),
-    roles: z.array(z.string().min(1).max(1024)).min(1).max(20).optional(),
-  }).strict().optional(),
-  roleMapping: z.object({
-    enabled: z.boolean().optional(),
-    attribute: z.string().min(1).max(1024).optional(),
-    delimiter: z.string().min(1).max(4).optional(),
-    rules: z.array(RoleRule.strict()).max(500).optional(),
-  }).strict().optional(),
-  workspaceAttributes: z.object({ enabled: z.boolean().optional(), prefix: z.string().min(1).max(100).optional() }).strict().optional(),
-}).strict()
+export const SsoPolicyPatch = z
+  .object({
+    enforcement: z.enum(['optional', 'exceptions', 'strict']).optional(),
+    apiAllowList: z.array(z.string().max(320)).max(1000).optional(),
+    sessionTimeoutHours: z.number().int().min(1).max(24).optional(),
+    provisioning: z.enum(['invite-only', 'just-in-time']).optional(),
+    allowIdpInitiated: z.boolean().optional(),
+    requireEncryptedAssertions: z.boolean().optional(),
+    attributeMapping: z
+      .object({
+        email: z.array(z.string().min(1).max(1024)).min(1).max(20).optional(),
+        firstName: z.array(z.string().min(1).max(1024)).min(1).max(20).optional(),
+        lastName: z.array(z.string().min(1).max(1024)).min(1).max(20).optional(),
+        roles: z.array(z.string().min(1).max(1024)).min(1).max(20).optional(),
+      })
+      .strict()
+      .optional(),
+    roleMapping: z
+      .object({
+        enabled: z.boolean().optional(),
+        attribute: z.string().min(1).max(1024).optional(),
+        delimiter: z.string().min(1).max(4).optional(),
+        rules: z.array(RoleRule.strict()).max(500).optional(),
+      })
+      .strict()
+      .optional(),
+    workspaceAttributes: z
+      .object({ enabled: z.boolean().optional(), prefix: z.string().min(1).max(100).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict()
 
 export const Sso = z.object({
   ssoName: z.string(),
   enabled: z.boolean(),
-  sp: z.object({ entityId: z.string(), acsUrl: z.string(), metadataUrl: z.string(), loginUrl: z.string(), certificate: z.string(), certificates: z.array(z.string()) }),
+  sp: z.object({
+    entityId: z.string(),
+    acsUrl: z.string(),
+    metadataUrl: z.string(),
+    loginUrl: z.string(),
+    certificate: z.string(),
+    certificates: z.array(z.string()),
+  }),
   idp: IdpView.nullable(),
   policy: SsoPolicy,
   warnings: z.array(z.string()).optional(),
 })
 
 export const IdpInput = z.union([
-  z.object({ metadataXml: z.string().min(1).max(10 * 1024 * 1024), entityId: z.string().max(1024).optional() }).strict(),
+  z
+    .object({
+      metadataXml: z
+        .string()
+        .min(1)
+        .max(10 * 1024 * 1024),
+      entityId: z.string().max(1024).optional(),
+    })
+    .strict(),
   z.object({ metadataUrl: z.string().min(1).max(2048), entityId: z.string().max(1024).optional() }).strict(),
-  z.object({
-    ssoUrl: z.string().min(1).max(2048),
-    entityId: z.string().min(1).max(1024),
-    certificates: z.array(z.string().min(1).max(20_000)).min(1).max(10),
-    signatureAlgorithm: z.enum(['rsa-sha256', 'rsa-sha1']).optional(),
-  }).strict(),
+  z
+    .object({
+      ssoUrl: z.string().min(1).max(2048),
+      entityId: z.string().min(1).max(1024),
+      certificates: z.array(z.string().min(1).max(20_000)).min(1).max(10),
+      signatureAlgorithm: z.enum(['rsa-sha256', 'rsa-sha1']).optional(),
+    })
+    .strict(),
 ])
 
 export const EnableInput = z.object({ skipTest: z.boolean().optional() }).strict().optional()
@@ -187,9 +229,12 @@ export const EmailDomain = z.object({
 })
 export const EmailDomainList = z.object({ data: z.array(EmailDomain) })
 export const EmailDomainInput = z.object({ domain: z.string().max(1000) }).strict()
-export const VerifyDomainInput = z.object({
-  skipDnsCheck: z.boolean().optional().describe('operator only: mark verified without looking at DNS'),
-}).strict().optional()
+export const VerifyDomainInput = z
+  .object({
+    skipDnsCheck: z.boolean().optional().describe('operator only: mark verified without looking at DNS'),
+  })
+  .strict()
+  .optional()
 
 export const OidcClientParams = z.object({ id: z.string().max(100) }).strict()
 export const OidcClient = z.object({
@@ -200,27 +245,31 @@ export const OidcClient = z.object({
   postLogoutRedirectUris: z.array(z.string()),
   createdAt: Timestamp,
 })
-export const OidcClientInput = z.object({
-  name: z.string().min(1).max(200),
-  redirectUris: z.array(z.string().max(2000)).min(1).max(20).describe('https, or http://localhost / 127.0.0.1 outside production; no fragment'),
-  postLogoutRedirectUris: z.array(z.string().max(2000)).max(20).optional(),
-  public: z.boolean().optional().describe('true: no secret, PKCE required (single-page and native apps)'),
-}).strict()
+export const OidcClientInput = z
+  .object({
+    name: z.string().min(1).max(200),
+    redirectUris: z.array(z.string().max(2000)).min(1).max(20).describe('https, or http://localhost / 127.0.0.1 outside production; no fragment'),
+    postLogoutRedirectUris: z.array(z.string().max(2000)).max(20).optional(),
+    public: z.boolean().optional().describe('true: no secret, PKCE required (single-page and native apps)'),
+  })
+  .strict()
 export const CreatedOidcClient = OidcClient.extend({
   clientSecret: z.string().nullable().describe('confidential clients only; shown in this answer only'),
 })
 export const OidcClientList = z.object({ data: z.array(OidcClient) })
 
 export const SpKeyParams = z.object({ id: z.string().max(100) }).strict()
-export const SpKey = z.object({
-  id: z.string(),
-  createdAt: Timestamp,
-  retiredAt: Timestamp.nullable().describe('null while the key is active'),
-  active: z.boolean().describe('published in every SP metadata document and decrypting assertions'),
-  signing: z.boolean().describe('the newest active key: it signs AuthnRequests and leads the metadata; it cannot be retired'),
-  certificatePem: z.string(),
-  fingerprint: z.string().describe('SHA-256 of the certificate (DER), colon-separated hex'),
-  notAfter: Timestamp.describe('the certificate\'s expiry'),
-}).describe('never the private key')
+export const SpKey = z
+  .object({
+    id: z.string(),
+    createdAt: Timestamp,
+    retiredAt: Timestamp.nullable().describe('null while the key is active'),
+    active: z.boolean().describe('published in every SP metadata document and decrypting assertions'),
+    signing: z.boolean().describe('the newest active key: it signs AuthnRequests and leads the metadata; it cannot be retired'),
+    certificatePem: z.string(),
+    fingerprint: z.string().describe('SHA-256 of the certificate (DER), colon-separated hex'),
+    notAfter: Timestamp.describe("the certificate's expiry"),
+  })
+  .describe('never the private key')
 export const SpKeyList = z.object({ data: z.array(SpKey) })
 export const NoOptions = z.object({}).strict().optional()

@@ -19,21 +19,24 @@ export async function ssoJson(deps: CoreDeps, connection: SsoConnection, warning
     ssoName: connection.ssoName,
     enabled: connection.enabled,
     sp: { ...sp, certificate: keys[0]!.certificatePem, certificates: keys.map((k) => k.certificatePem) },
-    idp: idp === undefined ? null : {
-      entityId: idp.entityId,
-      ssoUrl: idp.ssoUrlRedirect ?? idp.ssoUrlPost ?? null,
-      ssoUrlRedirect: idp.ssoUrlRedirect ?? null,
-      ssoUrlPost: idp.ssoUrlPost ?? null,
-      certificates: idp.certificates.map((pem) => {
-        const c = cachedCertificate(pem)
-        return { fingerprint: c.fingerprint, subject: c.subject, notAfter: c.notAfter.toISOString(), pem: c.pem }
-      }),
-      signatureAlgorithm: idp.signatureAlgorithm,
-      source: idp.source,
-      metadataUrl: connection.metadataUrl ?? null,
-      metadataRefreshedAt: connection.metadataRefreshedAt ?? null,
-      metadataRefreshError: connection.metadataRefreshError ?? null,
-    },
+    idp:
+      idp === undefined
+        ? null
+        : {
+            entityId: idp.entityId,
+            ssoUrl: idp.ssoUrlRedirect ?? idp.ssoUrlPost ?? null,
+            ssoUrlRedirect: idp.ssoUrlRedirect ?? null,
+            ssoUrlPost: idp.ssoUrlPost ?? null,
+            certificates: idp.certificates.map((pem) => {
+              const c = cachedCertificate(pem)
+              return { fingerprint: c.fingerprint, subject: c.subject, notAfter: c.notAfter.toISOString(), pem: c.pem }
+            }),
+            signatureAlgorithm: idp.signatureAlgorithm,
+            source: idp.source,
+            metadataUrl: connection.metadataUrl ?? null,
+            metadataRefreshedAt: connection.metadataRefreshedAt ?? null,
+            metadataRefreshError: connection.metadataRefreshError ?? null,
+          },
     policy: connection.policy,
     ...(warnings === undefined ? {} : { warnings: [...warnings] }),
   }
@@ -43,13 +46,26 @@ export function ssoRoutes(deps: CoreDeps): ApiRoute[] {
   const tag = 'SSO'
   return [
     route({
-      method: 'GET', path: '/organizations/:org/sso', tag, security: 'operator', summary: 'The org\'s SSO connection: SP details, IdP side, policy',
-      params: OrgParams, response: Sso, errors: [404],
+      method: 'GET',
+      path: '/organizations/:org/sso',
+      tag,
+      security: 'operator',
+      summary: "The org's SSO connection: SP details, IdP side, policy",
+      params: OrgParams,
+      response: Sso,
+      errors: [404],
       handle: async ({ params }) => ssoJson(deps, (await getSsoConnection(deps, params.org, operator)).connection),
     }),
     route({
-      method: 'PUT', path: '/organizations/:org/sso', tag, security: 'operator', summary: 'Create the SSO connection with this SSO name, or rename it',
-      params: OrgParams, body: SsoNameInput, response: Sso, errors: [404, 409, 422],
+      method: 'PUT',
+      path: '/organizations/:org/sso',
+      tag,
+      security: 'operator',
+      summary: 'Create the SSO connection with this SSO name, or rename it',
+      params: OrgParams,
+      body: SsoNameInput,
+      response: Sso,
+      errors: [404, 409, 422],
       handle: async ({ params, body }, _request, reply) => {
         const { connection, created } = await setSsoName(deps, params.org, body.ssoName, operator)
         if (created) reply.code(201)
@@ -58,35 +74,66 @@ export function ssoRoutes(deps: CoreDeps): ApiRoute[] {
       },
     }),
     route({
-      method: 'PUT', path: '/organizations/:org/sso/idp', tag, security: 'operator',
+      method: 'PUT',
+      path: '/organizations/:org/sso/idp',
+      tag,
+      security: 'operator',
       summary: 'Configure the IdP from metadata XML, a metadata URL (re-fetched periodically) or manual fields',
-      params: OrgParams, body: IdpInput, response: Sso, errors: [404, 409, 413, 422, 429],
+      params: OrgParams,
+      body: IdpInput,
+      response: Sso,
+      errors: [404, 409, 413, 422, 429],
       handle: async ({ params, body }) => {
         const { connection, warnings } = await configureIdp(deps, params.org, body, operator)
         return ssoJson(deps, connection, warnings)
       },
     }),
     route({
-      method: 'PATCH', path: '/organizations/:org/sso/policy', tag, security: 'operator', summary: 'Change any subset of the SSO policy; answers the whole policy',
-      params: OrgParams, body: SsoPolicyPatch, response: SsoPolicy, errors: [404, 422],
+      method: 'PATCH',
+      path: '/organizations/:org/sso/policy',
+      tag,
+      security: 'operator',
+      summary: 'Change any subset of the SSO policy; answers the whole policy',
+      params: OrgParams,
+      body: SsoPolicyPatch,
+      response: SsoPolicy,
+      errors: [404, 422],
       handle: async ({ params, body }) => updateSsoPolicy(deps, params.org, body as Record<string, unknown>, operator),
     }),
     route({
-      method: 'POST', path: '/organizations/:org/sso/enable', tag, security: 'operator',
+      method: 'POST',
+      path: '/organizations/:org/sso/enable',
+      tag,
+      security: 'operator',
       summary: 'Enable SSO (requires a passing SSO test; the operator may pass {"skipTest": true})',
-      params: OrgParams, body: EnableInput, response: Sso, errors: [404, 409],
+      params: OrgParams,
+      body: EnableInput,
+      response: Sso,
+      errors: [404, 409],
       handle: async ({ params, body }) => ssoJson(deps, await enableSso(deps, params.org, { skipTest: body?.skipTest === true }, operator)),
     }),
     route({
-      method: 'POST', path: '/organizations/:org/sso/disable', tag, security: 'operator',
+      method: 'POST',
+      path: '/organizations/:org/sso/disable',
+      tag,
+      security: 'operator',
       summary: 'Disable SSO: members go back to passwords; configuration, members and roles stay',
-      params: OrgParams, body: EnableInput, response: Sso, errors: [404],
+      params: OrgParams,
+      body: EnableInput,
+      response: Sso,
+      errors: [404],
       handle: async ({ params }) => ssoJson(deps, await disableSso(deps, params.org, operator)),
     }),
     route({
-      method: 'GET', path: '/organizations/:org/sso/bind-users.csv', tag, security: 'operator',
+      method: 'GET',
+      path: '/organizations/:org/sso/bind-users.csv',
+      tag,
+      security: 'operator',
       summary: 'Bind existing users: one row per member with the attribute values to enter in the IdP',
-      params: OrgParams, response: z.string(), produces: 'text/csv; charset=utf-8', errors: [404],
+      params: OrgParams,
+      response: z.string(),
+      produces: 'text/csv; charset=utf-8',
+      errors: [404],
       handle: async ({ params }) => bindUsersCsv(deps, params.org, operator),
     }),
   ]

@@ -12,9 +12,15 @@ const view = (t: Token) => ({ id: t.id, name: t.name, createdAt: t.createdAt, la
 export function tokenRoutes(deps: CoreDeps, cookie: CookieSettings): ApiRoute[] {
   return [
     route({
-      method: 'POST', path: '/me/tokens', tag: 'Member API', security: 'member',
+      method: 'POST',
+      path: '/me/tokens',
+      tag: 'Member API',
+      security: 'member',
       summary: 'Create a personal API token for the org the session acts for; the secret is in this answer only',
-      body: ApiTokenInput, response: CreatedApiToken, status: 201, errors: [403, 409, 422],
+      body: ApiTokenInput,
+      response: CreatedApiToken,
+      status: 201,
+      errors: [403, 409, 422],
       handle: async ({ body }, request) => {
         const caller = await identifyCaller(deps, cookie, request)
         requireSession(caller)
@@ -23,18 +29,26 @@ export function tokenRoutes(deps: CoreDeps, cookie: CookieSettings): ApiRoute[] 
       },
     }),
     route({
-      method: 'GET', path: '/me/tokens', tag: 'Member API', security: 'member',
+      method: 'GET',
+      path: '/me/tokens',
+      tag: 'Member API',
+      security: 'member',
       summary: 'Your personal API tokens for the org you act for (never their secrets)',
-      response: ApiTokenList, errors: [403, 409],
+      response: ApiTokenList,
+      errors: [403, 409],
       handle: async (_input, request) => {
         const membership = await actingMembership(deps, await identifyCaller(deps, cookie, request))
         return { data: (await listApiTokens(deps, membership)).map(view) }
       },
     }),
     route({
-      method: 'DELETE', path: '/me/tokens/:id', tag: 'Member API', security: 'member',
+      method: 'DELETE',
+      path: '/me/tokens/:id',
+      tag: 'Member API',
+      security: 'member',
       summary: 'Revoke one of your personal API tokens; it stops working at once',
-      params: ApiTokenParams, errors: [403, 404, 409],
+      params: ApiTokenParams,
+      errors: [403, 404, 409],
       handle: async ({ params }, request) => {
         const caller = await identifyCaller(deps, cookie, request)
         requireSession(caller)

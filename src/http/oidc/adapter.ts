@@ -11,12 +11,20 @@ import type { OidcPayloadStore } from '../../core/ports.js'
 const iso = (ms: number) => new Date(ms).toISOString()
 
 class PayloadAdapter implements Adapter {
-  constructor(private readonly model: string, private readonly store: OidcPayloadStore, private readonly now: () => number) {}
+  constructor(
+    private readonly model: string,
+    private readonly store: OidcPayloadStore,
+    private readonly now: () => number,
+  ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     await this.store.upsert({
-      model: this.model, id, payload,
-      grantId: payload.grantId, uid: payload.uid, userCode: payload.userCode,
+      model: this.model,
+      id,
+      payload,
+      grantId: payload.grantId,
+      uid: payload.uid,
+      userCode: payload.userCode,
       expiresAt: typeof expiresIn === 'number' && expiresIn > 0 ? iso(this.now() + expiresIn * 1000) : undefined,
     })
   }

@@ -45,7 +45,15 @@ export function oidcInteractionRoutes(app: FastifyInstance, deps: CoreDeps, oidc
   }
 
   const expired = (request: FastifyRequest, reply: FastifyReply) =>
-    sendPage(reply, <MessagePage title="Sign-in expired" message="This sign-in request has expired or was started in another browser. Go back to the application and sign in again." reference={request.id} />, 400)
+    sendPage(
+      reply,
+      <MessagePage
+        title="Sign-in expired"
+        message="This sign-in request has expired or was started in another browser. Go back to the application and sign in again."
+        reference={request.id}
+      />,
+      400,
+    )
 
   async function decide(request: FastifyRequest, details: Details, chosen?: string): Promise<OidcLoginDecision> {
     const params = details.params as Record<string, unknown>
@@ -65,7 +73,13 @@ export function oidcInteractionRoutes(app: FastifyInstance, deps: CoreDeps, oidc
     })
   }
 
-  async function finish(request: FastifyRequest, reply: FastifyReply, provider: Provider, details: Details, result: Parameters<Provider['interactionResult']>[2]) {
+  async function finish(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    provider: Provider,
+    details: Details,
+    result: Parameters<Provider['interactionResult']>[2],
+  ) {
     const url = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false })
     return reply.redirect(url, 303)
   }
@@ -77,16 +91,37 @@ export function oidcInteractionRoutes(app: FastifyInstance, deps: CoreDeps, oidc
     switch (decision.kind) {
       case 'sign_in':
         request.log.info({ event: 'oidc_sign_in_needed', via: decision.ssoName === undefined ? 'login' : 'sso' }, 'OIDC authorization needs a sign-in')
-        return reply.redirect(decision.ssoName === undefined
-          ? `/login?next=${encodeURIComponent(here)}`
-          : `/sso/${encodeURIComponent(decision.ssoName)}?return_to=${encodeURIComponent(here)}`, 303)
+        return reply.redirect(
+          decision.ssoName === undefined
+            ? `/login?next=${encodeURIComponent(here)}`
+            : `/sso/${encodeURIComponent(decision.ssoName)}?return_to=${encodeURIComponent(here)}`,
+          303,
+        )
       case 'sign_in_again': {
         const org = typeof details.params.organization === 'string' ? await deps.store.orgs.findBySlug(details.params.organization) : undefined
-        return sendPage(reply, <SignInAgainPage csrf={request.page.csrf} action={action} clientName={clientName} reason={decision.reason} orgName={org?.name} viewer={viewerOf(request.page)!} />)
+        return sendPage(
+          reply,
+          <SignInAgainPage
+            csrf={request.page.csrf}
+            action={action}
+            clientName={clientName}
+            reason={decision.reason}
+            orgName={org?.name}
+            viewer={viewerOf(request.page)!}
+          />,
+        )
       }
       case 'choose':
-        return sendPage(reply, <ChooseOrgPage csrf={request.page.csrf} action={action} clientName={clientName}
-          orgs={decision.memberships.map((m) => ({ slug: m.org.slug, name: m.org.name, role: m.member.role }))} viewer={viewerOf(request.page)!} />)
+        return sendPage(
+          reply,
+          <ChooseOrgPage
+            csrf={request.page.csrf}
+            action={action}
+            clientName={clientName}
+            orgs={decision.memberships.map((m) => ({ slug: m.org.slug, name: m.org.name, role: m.member.role }))}
+            viewer={viewerOf(request.page)!}
+          />,
+        )
       case 'deny':
         request.log.info({ event: 'oidc_denied', reason: decision.reason }, 'OIDC authorization refused')
         return finish(request, reply, provider, details, { error: 'access_denied', error_description: DENIALS[decision.reason] })
@@ -100,7 +135,12 @@ export function oidcInteractionRoutes(app: FastifyInstance, deps: CoreDeps, oidc
         await rememberOrgLogin(deps, grantId, login, expiresAt)
         request.log.info({ event: 'oidc_login', org: decision.membership.org.slug, method: login.authMethod }, 'OIDC authorization granted')
         return finish(request, reply, provider, details, {
-          login: { accountId: login.userId, amr: [login.authMethod === 'saml' ? 'saml' : 'pwd'], ts: Math.floor(Date.parse(login.authTime) / 1000), remember: true },
+          login: {
+            accountId: login.userId,
+            amr: [login.authMethod === 'saml' ? 'saml' : 'pwd'],
+            ts: Math.floor(Date.parse(login.authTime) / 1000),
+            remember: true,
+          },
           consent: { grantId },
         })
       }

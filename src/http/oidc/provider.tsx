@@ -83,7 +83,8 @@ export function createOidcService(deps: CoreDeps, settings: OidcSettings): OidcS
   const providerOfKeys = refreshingValue(deps.clock, KEY_REFRESH_MS, async () => {
     const jwks = await activeOidcJwks(deps)
     const kids = jwks.map((k) => k.kid).join(',')
-    if (current === undefined || current.kids !== kids) current = { provider: buildProvider(await loadOidcProvider(settings.logger), deps, settings, issuer, jwks), kids }
+    if (current === undefined || current.kids !== kids)
+      current = { provider: buildProvider(await loadOidcProvider(settings.logger), deps, settings, issuer, jwks), kids }
     return current.provider
   })
   return {
@@ -109,10 +110,13 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
   const policy = interactionPolicy.base()
   // Gatehouse's session is the login: every authorization passes the interaction page, which returns
   // at once when the session serves the request (and honours organization, prompt=login, max_age).
-  policy.get('login')!.checks.add(new interactionPolicy.Check(
-    'gatehouse_sign_in', 'Gatehouse decides who signs in and for which organization', 'login_required',
-    (ctx) => (ctx.oidc.result?.login === undefined ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT),
-  ))
+  policy
+    .get('login')!
+    .checks.add(
+      new interactionPolicy.Check('gatehouse_sign_in', 'Gatehouse decides who signs in and for which organization', 'login_required', (ctx) =>
+        ctx.oidc.result?.login === undefined ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+      ),
+    )
   const cookieKey = Buffer.from(hkdfSync('sha256', settings.secretKey, Buffer.alloc(0), 'gatehouse oidc cookies', 32)).toString('base64url')
 
   const configuration: Configuration = {
@@ -192,7 +196,13 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
     renderError: async (ctx, out) => {
       ctx.type = 'html'
       const message = typeof out.error_description === 'string' ? out.error_description : 'The request could not be completed.'
-      ctx.body = renderPage(<MessagePage title="That did not work" message={`${message} (${String(out.error)})`} reference={(ctx.req as { gatehouseRequestId?: string }).gatehouseRequestId} />)
+      ctx.body = renderPage(
+        <MessagePage
+          title="That did not work"
+          message={`${message} (${String(out.error)})`}
+          reference={(ctx.req as { gatehouseRequestId?: string }).gatehouseRequestId}
+        />,
+      )
     },
   }
   const provider = new Provider(issuer, configuration)
@@ -213,7 +223,13 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
     if (ctx.status === 404 && ctx.body == null) {
       // No provider route here: the usual page, not Koa's bare "Not Found".
       ctx.type = 'html'
-      ctx.body = renderPage(<MessagePage title="Not found" message="There is no page at this address." reference={(ctx.req as { gatehouseRequestId?: string }).gatehouseRequestId} />)
+      ctx.body = renderPage(
+        <MessagePage
+          title="Not found"
+          message="There is no page at this address."
+          reference={(ctx.req as { gatehouseRequestId?: string }).gatehouseRequestId}
+        />,
+      )
       ctx.status = 404
     }
     // Koa's context type does not know the provider's `oidc`; it is absent where no provider route ran.

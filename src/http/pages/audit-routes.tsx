@@ -50,19 +50,35 @@ export function auditRoutes(app: FastifyInstance, deps: CoreDeps): void {
     const rows: AuditRow[] = events.map((e) => {
       const reference = e.action === 'sso.sign_in_failed' && typeof e.detail.reference === 'string' ? e.detail.reference : undefined
       return {
-        at: e.createdAt, actor: e.actor, action: e.action, target: e.target, details: auditDetails(e), reference,
-        traceHref: isOwner && reference !== undefined && e.detail.response === 'kept' ? `/orgs/${slug}/audit/sign-ins/${encodeURIComponent(reference)}` : undefined,
+        at: e.createdAt,
+        actor: e.actor,
+        action: e.action,
+        target: e.target,
+        details: auditDetails(e),
+        reference,
+        traceHref:
+          isOwner && reference !== undefined && e.detail.response === 'kept' ? `/orgs/${slug}/audit/sign-ins/${encodeURIComponent(reference)}` : undefined,
       }
     })
     const base = `/orgs/${slug}/audit?kind=${encodeURIComponent(kind)}`
     reply.header('cache-control', 'no-store')
-    return sendPage(reply, <AuditPage viewer={signedIn.viewer} csrf={request.page.csrf} org={{ name: membership.org.name, slug }} kind={kind} rows={rows}
-      nextHref={nextCursor === null ? undefined : `${base}&after=${encodeURIComponent(nextCursor)}`} firstHref={after === undefined ? undefined : base} />)
+    return sendPage(
+      reply,
+      <AuditPage
+        viewer={signedIn.viewer}
+        csrf={request.page.csrf}
+        org={{ name: membership.org.name, slug }}
+        kind={kind}
+        rows={rows}
+        nextHref={nextCursor === null ? undefined : `${base}&after=${encodeURIComponent(nextCursor)}`}
+        firstHref={after === undefined ? undefined : base}
+      />,
+    )
   })
 
   app.get('/orgs/:org/audit/sign-ins/:reference', async (request, reply) => {
     const { signedIn, membership, slug, isOwner } = await viewer(request)
-    if (!isOwner) throw new AccountError('not_allowed', 'Only the organization\'s owner can see refused SAML responses.')
+    if (!isOwner) throw new AccountError('not_allowed', "Only the organization's owner can see refused SAML responses.")
     const { reference } = request.params as { reference: string }
     const kept = /^[A-Za-z0-9_-]{1,64}$/.test(reference) ? await deps.store.ssoFailedResponses.find(membership.org.id, reference) : undefined
     if (kept === undefined || kept.expiresAt <= deps.clock.now().toISOString()) {
@@ -70,10 +86,21 @@ export function auditRoutes(app: FastifyInstance, deps: CoreDeps): void {
     }
     const { code, ...fields } = kept.failure
     reply.header('cache-control', 'no-store')
-    return sendPage(reply, <FailedSignInPage viewer={signedIn.viewer} csrf={request.page.csrf} org={{ name: membership.org.name, slug }}
-      reference={kept.reference} at={kept.createdAt} code={code} hint={fixItHint(code)}
-      fields={Object.entries(fields).map(([k, v]) => [k, show(v)] as [string, string])}
-      lines={xmlLines(kept.xml) ?? kept.xml} mark={failureElements(code)}
-      markValue={code === 'workspace_attribute_invalid' ? show(kept.failure.attribute) : undefined} />)
+    return sendPage(
+      reply,
+      <FailedSignInPage
+        viewer={signedIn.viewer}
+        csrf={request.page.csrf}
+        org={{ name: membership.org.name, slug }}
+        reference={kept.reference}
+        at={kept.createdAt}
+        code={code}
+        hint={fixItHint(code)}
+        fields={Object.entries(fields).map(([k, v]) => [k, show(v)] as [string, string])}
+        lines={xmlLines(kept.xml) ?? kept.xml}
+        mark={failureElements(code)}
+        markValue={code === 'workspace_attribute_invalid' ? show(kept.failure.attribute) : undefined}
+      />,
+    )
   })
 }

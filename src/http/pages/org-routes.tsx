@@ -30,11 +30,17 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
     const entries = await describeMemberships(deps, session)
     if (entries.length === 0) await refuseIfSsoEnded(deps, session)
     const orgs = entries.map(({ membership: { org, member }, workspaces }) => ({
-      name: org.name, slug: org.slug, role: member.role, current: session.orgId === org.id,
+      name: org.name,
+      slug: org.slug,
+      role: member.role,
+      current: session.orgId === org.id,
       canManage: member.role !== 'member',
       workspaces: workspaces.map((w) => ({ name: w.name, slug: w.slug, role: ownValue(member.workspaceRoles, w.slug) })),
     }))
-    return sendPage(reply, <DashboardPage viewer={viewer} csrf={request.page.csrf} orgs={orgs} authMethod={session.authMethod} sessionEndsAt={sessionEndsAt(session)} />)
+    return sendPage(
+      reply,
+      <DashboardPage viewer={viewer} csrf={request.page.csrf} orgs={orgs} authMethod={session.authMethod} sessionEndsAt={sessionEndsAt(session)} />,
+    )
   })
 
   const manager = (request: FastifyRequest) => orgManager(deps, request, 'Only owners and admins of this organization can manage its members.')
@@ -49,11 +55,23 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
       csrf: request.page.csrf,
       org: { name: membership.org.name, slug },
       members: members.map((m) => ({
-        id: m.id, email: m.user.email, name: `${m.user.firstName} ${m.user.lastName}`.trim(), role: m.role,
-        allowWithoutSso: m.allowWithoutSso, workspaceRoles: m.workspaceRoles,
-        editable: viewerRole === 'owner' || m.role !== 'owner', isSelf: m.user.id === signedIn.user.id, managedByIdp: m.managedByIdp,
+        id: m.id,
+        email: m.user.email,
+        name: `${m.user.firstName} ${m.user.lastName}`.trim(),
+        role: m.role,
+        allowWithoutSso: m.allowWithoutSso,
+        workspaceRoles: m.workspaceRoles,
+        editable: viewerRole === 'owner' || m.role !== 'owner',
+        isSelf: m.user.id === signedIn.user.id,
+        managedByIdp: m.managedByIdp,
       })),
-      invitations: invitations.map((i) => ({ id: i.id, email: i.email, role: i.role, expiresAt: i.expiresAt, revocable: viewerRole === 'owner' || i.role !== 'owner' })),
+      invitations: invitations.map((i) => ({
+        id: i.id,
+        email: i.email,
+        role: i.role,
+        expiresAt: i.expiresAt,
+        revocable: viewerRole === 'owner' || i.role !== 'owner',
+      })),
       workspaces: workspaces.map((w) => ({ slug: w.slug, name: w.name })),
       workspaceRoles,
       assignableRoles: viewerRole === 'owner' ? ['owner', 'admin', 'member'] : ['admin', 'member'],
@@ -83,10 +101,16 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
       // The flag is the owner's (DESIGN §2): an owner's unticked box clears it; an admin's form has no
       // box, so no field leaves it alone, and any value sent is judged by core (refused if it changes).
       const exemption = field(request.body, 'allowWithoutSso')
-      await updateMember(deps, slug, member, {
-        ...(keepRoles ? {} : { role: field(request.body, 'role') as OrgRole, workspaceRoles: workspaceRolesFrom(request.body) }),
-        allowWithoutSso: isOwner || exemption !== '' ? exemption === 'on' : undefined,
-      }, actor)
+      await updateMember(
+        deps,
+        slug,
+        member,
+        {
+          ...(keepRoles ? {} : { role: field(request.body, 'role') as OrgRole, workspaceRoles: workspaceRolesFrom(request.body) }),
+          allowWithoutSso: isOwner || exemption !== '' ? exemption === 'on' : undefined,
+        },
+        actor,
+      )
     } catch (error) {
       if (!(error instanceof AccountError)) throw error
       request.log.info({ code: error.code }, 'request refused')

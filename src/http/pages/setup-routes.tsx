@@ -15,7 +15,11 @@ import { field } from './page-context.js'
 
 export function setupRoutes(app: FastifyInstance, deps: CoreDeps, cookie: CookieSettings, options: { outbox: boolean }): void {
   const closed = (
-    <MessagePage title="Set-up link not valid" message="This set-up link was used, has expired, or Gatehouse is set up already. Restart Gatehouse for a new link, or ask the operator to run gatehouse create-owner." link={{ href: '/login', text: 'Go to sign in' }} />
+    <MessagePage
+      title="Set-up link not valid"
+      message="This set-up link was used, has expired, or Gatehouse is set up already. Restart Gatehouse for a new link, or ask the operator to run gatehouse create-owner."
+      link={{ href: '/login', text: 'Go to sign in' }}
+    />
   )
 
   async function signIn(reply: Parameters<typeof setSessionCookie>[0], previous: string | undefined, userId: string, orgId: string) {
@@ -33,8 +37,11 @@ export function setupRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cookie
   app.post('/setup', async (request, reply) => {
     const token = field(request.body, 'token')
     const values = {
-      orgName: field(request.body, 'orgName'), orgSlug: field(request.body, 'orgSlug').trim(), email: field(request.body, 'email'),
-      firstName: field(request.body, 'firstName'), lastName: field(request.body, 'lastName'),
+      orgName: field(request.body, 'orgName'),
+      orgSlug: field(request.body, 'orgSlug').trim(),
+      email: field(request.body, 'email'),
+      firstName: field(request.body, 'firstName'),
+      lastName: field(request.body, 'lastName'),
     }
     try {
       const { user, org } = await completeSetup(deps, token, { ...values, password: field(request.body, 'password') })
@@ -45,7 +52,11 @@ export function setupRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cookie
       request.log.info({ code: error.code }, 'request refused')
       if (error.code === 'setup_closed') return sendPage(reply, closed, 410)
       const errors = { [error.field === 'slug' ? 'orgSlug' : error.field === 'name' ? 'orgName' : (error.field ?? '')]: error.message }
-      return sendPage(reply, <SetupPage csrf={request.page.csrf} token={token} values={values} errors={errors} error={error.field === undefined ? error.message : undefined} />, statusOf(error))
+      return sendPage(
+        reply,
+        <SetupPage csrf={request.page.csrf} token={token} values={values} errors={errors} error={error.field === undefined ? error.message : undefined} />,
+        statusOf(error),
+      )
     }
   })
 
@@ -84,7 +95,19 @@ export function setupRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cookie
       if (error.code === 'invitation_invalid') return sendPage(reply, gone(error.message), statusOf(error))
       const invitation = await invitationView(token, signedInUserId)
       const errors = error.field === undefined ? undefined : { [error.field]: error.message }
-      return sendPage(reply, <AcceptInvitationPage csrf={request.page.csrf} token={token} invitation={invitation} values={values} errors={errors} error={errors === undefined ? error.message : undefined} signInHref={signInHref(token)} />, statusOf(error))
+      return sendPage(
+        reply,
+        <AcceptInvitationPage
+          csrf={request.page.csrf}
+          token={token}
+          invitation={invitation}
+          values={values}
+          errors={errors}
+          error={errors === undefined ? error.message : undefined}
+          signInHref={signInHref(token)}
+        />,
+        statusOf(error),
+      )
     }
   })
 

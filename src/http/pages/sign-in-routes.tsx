@@ -19,7 +19,7 @@ import { ownValue } from '../../core/keyed-record.js'
 const NOTICES: Record<string, string> = {
   'signed-out': 'You are signed out.',
   'password-changed': 'Your password is changed. Sign in with the new one.',
-  'sso-name': 'Enter your work email or your organization\'s SSO name, for example acme.',
+  'sso-name': "Enter your work email or your organization's SSO name, for example acme.",
   'sso-turned-off': 'You are signed out. Sign in with your email and password; no password yet? Choose "Forgot your password?" to set one.',
 }
 
@@ -66,7 +66,18 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
       request.log.info({ event: 'sign_in_failed', code: error.code }, 'password sign-in refused')
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
       const ssoName = error.code === 'sso_required' ? error.detail : undefined
-      return sendPage(reply, <SignInPage csrf={request.page.csrf} email={email} next={next} error={error.message} ssoName={ssoName} app={await findInteractionClientName(deps, next)} />, statusOf(error))
+      return sendPage(
+        reply,
+        <SignInPage
+          csrf={request.page.csrf}
+          email={email}
+          next={next}
+          error={error.message}
+          ssoName={ssoName}
+          app={await findInteractionClientName(deps, next)}
+        />,
+        statusOf(error),
+      )
     }
   })
 
@@ -102,7 +113,15 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
   app.get('/reset-password', async (request, reply) => {
     const token = (request.query as Record<string, unknown>).token
     if (typeof token !== 'string' || !(await isPasswordLinkLive(deps, token))) {
-      return sendPage(reply, <MessagePage title="Link expired" message="This password link is not valid any more: it was used or has expired. Ask for a new one." link={{ href: '/forgot-password', text: 'Ask for a new link' }} />, 410)
+      return sendPage(
+        reply,
+        <MessagePage
+          title="Link expired"
+          message="This password link is not valid any more: it was used or has expired. Ask for a new one."
+          link={{ href: '/forgot-password', text: 'Ask for a new link' }}
+        />,
+        410,
+      )
     }
     return sendPage(reply, <ResetPasswordPage csrf={request.page.csrf} token={token} />)
   })

@@ -11,7 +11,7 @@ import { verificationRecord } from '../../core/domain-name.js'
 import { addEmailDomain, listEmailDomains, removeEmailDomain, verifyEmailDomain } from '../../core/email-domains.js'
 import type { Actor, CoreDeps } from '../../core/deps.js'
 import { configureIdp, disableSso, isValidSsoName, enableSso, findSsoConnection, setSsoName, updateSsoPolicy, type IdpInput } from '../../core/sso-admin.js'
-import { spEndpoints, type SsoConnection, type SsoPolicy } from '../../core/sso-connection.js'
+import { spEndpoints, type SsoConnection } from '../../core/sso-connection.js'
 import { ssoProgress } from '../../core/sso-progress.js'
 import { SsoError } from '../../core/sso-error.js'
 import { getSsoTest, startSsoTest } from '../../core/sso-test.js'
@@ -25,7 +25,7 @@ import type { SsoPageBase } from '../../ui/pages/sso-frame.js'
 import { SsoGuidePage } from '../../ui/pages/sso-guide-page.js'
 import { SsoIdpPage, type IdpFormValues } from '../../ui/pages/sso-idp-page.js'
 import { SsoOverviewPage } from '../../ui/pages/sso-overview-page.js'
-import { SsoPolicyPage, type PolicyFormValues } from '../../ui/pages/sso-policy-page.js'
+import { SsoPolicyPage } from '../../ui/pages/sso-policy-page.js'
 import { SsoTestPage } from '../../ui/pages/sso-test-page.js'
 import { statusOf } from '../error-handler.js'
 import { sendSamlStart } from '../saml-routes.js'
@@ -33,12 +33,13 @@ import { sendPage } from './html.js'
 import { orgManager } from './org-access.js'
 import { field } from './page-context.js'
 import { ownValue } from '../../core/keyed-record.js'
+import { idpFieldOf, policyFromForm, policyValues, splitCertificates } from './sso-forms.js'
 
 const NOTICES: Record<string, string> = {
   created: 'SSO name saved. Next, set up the app in your IdP.',
   renamed: 'SSO name changed: update the SP Entity ID and ACS URL in your IdP.',
   idp: 'Identity provider saved. Test SSO before enabling it.',
-  'dev-idp': 'The development IdP is now this organization\'s identity provider. Press Test SSO: it opens the development IdP\'s sign-in page.',
+  'dev-idp': "The development IdP is now this organization's identity provider. Press Test SSO: it opens the development IdP's sign-in page.",
   policy: 'User management saved.',
   enabled: 'Single sign-on is enabled.',
   'domain-added': 'Domain added. Publish its TXT record, then press Verify.',
@@ -67,79 +68,11 @@ function idpSummary(connection: SsoConnection): IdpSummary | undefined {
       return { fingerprint: c.fingerprint, notAfter: c.notAfter.toISOString(), subject: c.subject }
     }),
     signatureAlgorithm: idp.signatureAlgorithm,
-    source: idp.source === 'metadata' ? idp.metadataFrom ?? 'metadata' : idp.source,
+    source: idp.source === 'metadata' ? (idp.metadataFrom ?? 'metadata') : idp.source,
     metadataUrl: connection.metadataUrl,
     metadataRefreshedAt: connection.metadataRefreshedAt,
     metadataRefreshError: connection.metadataRefreshError,
   }
-}
-
-const lines = (value: string): string[] => value.split(/[\r\n,]+/).map((s) => s.trim()).filter((s) => s !== '')
-
-function policyValues(policy: SsoPolicy): PolicyFormValues {
-  return {
-    enforcement: policy.enforcement,
-    apiAllowList: policy.apiAllowList.join('\n'),
-    sessionTimeoutHours: String(policy.sessionTimeoutHours),
-    provisioning: policy.provisioning,
-    allowIdpInitiated: policy.allowIdpInitiated,
-    requireEncryptedAssertions: policy.requireEncryptedAssertions,
-    attributeMapping: {
-      email: policy.attributeMapping.email.join('\n'), firstName: policy.attributeMapping.firstName.join('\n'),
-      lastName: policy.attributeMapping.lastName.join('\n'), roles: policy.attributeMapping.roles.join('\n'),
-    },
-    roleMapping: { enabled: policy.roleMapping.enabled, attribute: policy.roleMapping.attribute, delimiter: policy.roleMapping.delimiter, rules: policy.roleMapping.rules },
-    workspaceAttributes: policy.workspaceAttributes,
-  }
-}
-
-/** The page form as a policy patch (the same shape as PATCH …/sso/policy), and as values to show again on error. */
-function policyFromForm(body: unknown, workspaceSlugs: readonly string[]): { patch: Record<string, unknown>; values: PolicyFormValues } {
-  const f = (name: string) => field(body, name)
-  const rules: { idpRole: string; orgRole: string; workspaceRoles: Record<string, string> }[] = []
-  for (let i = 0; i < 1000; i++) {
-    if (f(`rule.${i}.orgRole`) === '' && f(`rule.${i}.idpRole`) === '') {
-      if (i > 0 && f(`rule.${i + 1}.orgRole`) === '') break
-      continue
-    }
-    const idpRole = f(`rule.${i}.idpRole`).trim()
-    if (idpRole === '' || f(`rule.${i}.remove`) === 'on') continue
-    const workspaceRoles: Record<string, string> = {}
-    for (const slug of workspaceSlugs) {
-      const role = f(`rule.${i}.ws.${slug}`)
-      if (role !== '') workspaceRoles[slug] = role
-    }
-    rules.push({ idpRole, orgRole: f(`rule.${i}.orgRole`) || 'member', workspaceRoles })
-  }
-  const delimiterChoice = f('roleMapping.delimiter')
-  const delimiter = delimiterChoice === 'other' ? f('roleMapping.delimiterOther') : delimiterChoice === '' ? ' ' : delimiterChoice
-  const hours = f('sessionTimeoutHours').trim()
-  const values: PolicyFormValues = {
-    enforcement: f('enforcement'),
-    apiAllowList: f('apiAllowList'),
-    sessionTimeoutHours: hours,
-    provisioning: f('provisioning'),
-    allowIdpInitiated: f('allowIdpInitiated') === 'on',
-    requireEncryptedAssertions: f('requireEncryptedAssertions') === 'on',
-    attributeMapping: { email: f('attributeMapping.email'), firstName: f('attributeMapping.firstName'), lastName: f('attributeMapping.lastName'), roles: f('attributeMapping.roles') },
-    roleMapping: { enabled: f('roleMapping.enabled') === 'on', attribute: f('roleMapping.attribute').trim(), delimiter, rules },
-    workspaceAttributes: { enabled: f('workspaceAttributes.enabled') === 'on', prefix: f('workspaceAttributes.prefix').trim() },
-  }
-  const patch: Record<string, unknown> = {
-    enforcement: values.enforcement,
-    apiAllowList: lines(values.apiAllowList),
-    sessionTimeoutHours: /^\d{1,3}$/.test(hours) ? Number(hours) : hours,
-    provisioning: values.provisioning,
-    allowIdpInitiated: values.allowIdpInitiated,
-    requireEncryptedAssertions: values.requireEncryptedAssertions,
-    attributeMapping: {
-      email: lines(values.attributeMapping.email), firstName: lines(values.attributeMapping.firstName),
-      lastName: lines(values.attributeMapping.lastName), roles: lines(values.attributeMapping.roles),
-    },
-    roleMapping: values.roleMapping,
-    workspaceAttributes: values.workspaceAttributes,
-  }
-  return { patch, values }
 }
 
 export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: readonly string[], options: { devIdp: boolean } = { devIdp: false }): void {
@@ -150,8 +83,11 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const { connection } = await findSsoConnection(deps, slug)
     const notice = (request.query as Record<string, unknown>).notice
     const base: SsoPageBase = {
-      viewer: signedIn.viewer, csrf: request.page.csrf, org: { name: membership.org.name, slug },
-      canEdit: membership.member.role === 'owner', notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,
+      viewer: signedIn.viewer,
+      csrf: request.page.csrf,
+      org: { name: membership.org.name, slug },
+      canEdit: membership.member.role === 'owner',
+      notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,
       progress: await ssoProgress(deps, connection),
     }
     return { signedIn, membership, actor, slug, connection, base }
@@ -171,7 +107,10 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     if (connection !== undefined) {
       const members = await deps.store.members.listByOrg(connection.orgId)
       view = {
-        ssoName: connection.ssoName, enabled: connection.enabled, sp: spDetails(deps, connection.ssoName), idp: idpSummary(connection),
+        ssoName: connection.ssoName,
+        enabled: connection.enabled,
+        sp: spDetails(deps, connection.ssoName),
+        idp: idpSummary(connection),
         enforcement: connection.policy.enforcement,
         tested: base.progress?.tested === true,
         membersWithoutPassword: members.filter((m) => !m.user.hasPassword).length,
@@ -197,7 +136,12 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
       if (!(error instanceof SsoError || error instanceof AccountError)) throw error
       refused(request, error)
       const errors: FieldErrors | undefined = error instanceof SsoError && error.field === 'ssoName' ? { ssoName: error.message } : undefined
-      return overview(request, reply, { errors, error: errors === undefined ? error.message : undefined, ssoNameValue: ssoName, notice: base.notice }, statusOf(error))
+      return overview(
+        request,
+        reply,
+        { errors, error: errors === undefined ? error.message : undefined, ssoNameValue: ssoName, notice: base.notice },
+        statusOf(error),
+      )
     }
   })
 
@@ -206,7 +150,10 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const sp = spDetails(deps, connection.ssoName)
     const chosen = (request.query as Record<string, unknown>).idp
     const [firstWorkspace] = await deps.store.workspaces.listByOrg(connection.orgId)
-    return sendPage(reply, <SsoGuidePage {...base} sp={sp} guides={idpGuides(sp, firstWorkspace?.slug)} chosen={typeof chosen === 'string' ? chosen : 'okta'} />)
+    return sendPage(
+      reply,
+      <SsoGuidePage {...base} sp={sp} guides={idpGuides(sp, firstWorkspace?.slug)} chosen={typeof chosen === 'string' ? chosen : 'okta'} />,
+    )
   })
 
   app.get('/orgs/:org/sso/idp', async (request, reply) => {
@@ -231,9 +178,12 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const mode = field(request.body, 'mode')
     const values: IdpFormValues = {
       mode: mode === 'url' || mode === 'manual' ? mode : 'metadata',
-      metadataXml: field(request.body, 'metadataXml'), metadataUrl: field(request.body, 'metadataUrl').trim(),
-      ssoUrl: field(request.body, 'ssoUrl'), entityId: field(request.body, 'entityId'),
-      certificates: field(request.body, 'certificates'), signatureAlgorithm: field(request.body, 'signatureAlgorithm'),
+      metadataXml: field(request.body, 'metadataXml'),
+      metadataUrl: field(request.body, 'metadataUrl').trim(),
+      ssoUrl: field(request.body, 'ssoUrl'),
+      entityId: field(request.body, 'entityId'),
+      certificates: field(request.body, 'certificates'),
+      signatureAlgorithm: field(request.body, 'signatureAlgorithm'),
     }
     try {
       let input: IdpInput
@@ -245,19 +195,41 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
         input = { metadataUrl: values.metadataUrl! }
       } else {
         input = {
-          ssoUrl: values.ssoUrl!, entityId: values.entityId!, certificates: splitCertificates(values.certificates!),
+          ssoUrl: values.ssoUrl!,
+          entityId: values.entityId!,
+          certificates: splitCertificates(values.certificates!),
           signatureAlgorithm: values.signatureAlgorithm === 'rsa-sha1' ? 'rsa-sha1' : 'rsa-sha256',
         }
       }
       const result = await configureIdp(deps, slug, input, actor)
       if (result.warnings.length === 0) return reply.redirect(`/orgs/${slug}/sso?notice=idp`, 303)
-      return sendPage(reply, <SsoIdpPage {...base} notice={NOTICES.idp} idp={idpSummary(result.connection)} values={{ mode: 'metadata' }} warnings={result.warnings} devIdp={devIdp} />)
+      return sendPage(
+        reply,
+        <SsoIdpPage
+          {...base}
+          notice={NOTICES.idp}
+          idp={idpSummary(result.connection)}
+          values={{ mode: 'metadata' }}
+          warnings={result.warnings}
+          devIdp={devIdp}
+        />,
+      )
     } catch (error) {
       if (!(error instanceof SsoError || error instanceof AccountError)) throw error
       refused(request, error)
       const name = error instanceof SsoError ? idpFieldOf(error.field, values.mode) : undefined
-      return sendPage(reply, <SsoIdpPage {...base} idp={idpSummary(connection)} values={values} devIdp={devIdp}
-        errors={name === undefined ? undefined : { [name]: error.message }} error={name === undefined ? error.message : 'The identity provider was not saved: see the message next to the field.'} />, statusOf(error))
+      return sendPage(
+        reply,
+        <SsoIdpPage
+          {...base}
+          idp={idpSummary(connection)}
+          values={values}
+          devIdp={devIdp}
+          errors={name === undefined ? undefined : { [name]: error.message }}
+          error={name === undefined ? error.message : 'The identity provider was not saved: see the message next to the field.'}
+        />,
+        statusOf(error),
+      )
     }
   })
 
@@ -270,15 +242,28 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
   app.post('/orgs/:org/sso/policy', async (request, reply) => {
     const { base, connection, actor, slug } = await requireConnection(request)
     const workspaces = await deps.store.workspaces.listByOrg(connection.orgId)
-    const { patch, values } = policyFromForm(request.body, workspaces.map((w) => w.slug))
+    const { patch, values } = policyFromForm(
+      request.body,
+      workspaces.map((w) => w.slug),
+    )
     try {
       await updateSsoPolicy(deps, slug, patch, actor)
     } catch (error) {
       if (!(error instanceof SsoError || error instanceof AccountError)) throw error
       refused(request, error)
       const name = error instanceof SsoError ? error.field : undefined
-      return sendPage(reply, <SsoPolicyPage {...base} values={values} workspaces={workspaces} workspaceRoles={workspaceRoles}
-        errors={name === undefined ? undefined : { [name]: error.message }} error={name === undefined ? error.message : 'Nothing was saved: see the message next to the field.'} />, statusOf(error))
+      return sendPage(
+        reply,
+        <SsoPolicyPage
+          {...base}
+          values={values}
+          workspaces={workspaces}
+          workspaceRoles={workspaceRoles}
+          errors={name === undefined ? undefined : { [name]: error.message }}
+          error={name === undefined ? error.message : 'Nothing was saved: see the message next to the field.'}
+        />,
+        statusOf(error),
+      )
     }
     return reply.redirect(`/orgs/${slug}/sso/policy?notice=policy`, 303)
   })
@@ -295,23 +280,55 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
     const view = await getSsoTest(deps, slug, test, { userId: signedIn.user.id, sessionHash: signedIn.session.idHash })
     const r = view.result
     reply.header('cache-control', 'no-store')
-    return sendPage(reply, <SsoTestPage {...base} testId={view.id} ssoName={view.connection.ssoName} createdAt={view.createdAt} current={view.current}
-      enabled={view.connection.enabled} loginUrl={spEndpoints(deps.settings.baseUrl, view.connection.ssoName).loginUrl}
-      result={r === undefined ? undefined : {
-        passed: r.passed,
-        failure: r.failure === undefined ? undefined : {
-          code: r.failure.code, hint: fixItHint(r.failure.code),
-          fields: Object.entries(r.failure).filter(([k]) => k !== 'code').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as [string, string]),
-        },
-        nameId: r.nameId, nameIdFormat: r.nameIdFormat, email: r.email, access: r.access, attributes: r.attributes,
-        signedParts: r.signed === undefined ? undefined : [r.signed.response && 'Response', r.signed.assertion && 'Assertion'].filter(Boolean).join(' and ') + (r.encrypted ? ' (assertion encrypted)' : ''),
-        signatureAlgorithm: r.signatureAlgorithm, idpRoles: r.idpRoles, rolesAttribute: r.rolesAttribute,
-        currentRoles: r.currentRoles, mappedRoles: r.mappedRoles, warnings: r.warnings,
-        responseXml: xmlLines(r.responseXml) ?? r.responseXml,
-        decryptedAssertionXml: r.decryptedAssertionXml === undefined ? undefined : xmlLines(r.decryptedAssertionXml) ?? r.decryptedAssertionXml,
-        mark: r.failure === undefined ? [] : failureElements(r.failure.code),
-        markValue: r.failure?.code === 'workspace_attribute_invalid' ? String(r.failure.attribute) : undefined,
-      }} />)
+    return sendPage(
+      reply,
+      <SsoTestPage
+        {...base}
+        testId={view.id}
+        ssoName={view.connection.ssoName}
+        createdAt={view.createdAt}
+        current={view.current}
+        enabled={view.connection.enabled}
+        loginUrl={spEndpoints(deps.settings.baseUrl, view.connection.ssoName).loginUrl}
+        result={
+          r === undefined
+            ? undefined
+            : {
+                passed: r.passed,
+                failure:
+                  r.failure === undefined
+                    ? undefined
+                    : {
+                        code: r.failure.code,
+                        hint: fixItHint(r.failure.code),
+                        fields: Object.entries(r.failure)
+                          .filter(([k]) => k !== 'code')
+                          .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as [string, string]),
+                      },
+                nameId: r.nameId,
+                nameIdFormat: r.nameIdFormat,
+                email: r.email,
+                access: r.access,
+                attributes: r.attributes,
+                signedParts:
+                  r.signed === undefined
+                    ? undefined
+                    : [r.signed.response && 'Response', r.signed.assertion && 'Assertion'].filter(Boolean).join(' and ') +
+                      (r.encrypted ? ' (assertion encrypted)' : ''),
+                signatureAlgorithm: r.signatureAlgorithm,
+                idpRoles: r.idpRoles,
+                rolesAttribute: r.rolesAttribute,
+                currentRoles: r.currentRoles,
+                mappedRoles: r.mappedRoles,
+                warnings: r.warnings,
+                responseXml: xmlLines(r.responseXml) ?? r.responseXml,
+                decryptedAssertionXml: r.decryptedAssertionXml === undefined ? undefined : (xmlLines(r.decryptedAssertionXml) ?? r.decryptedAssertionXml),
+                mark: r.failure === undefined ? [] : failureElements(r.failure.code),
+                markValue: r.failure?.code === 'workspace_attribute_invalid' ? String(r.failure.attribute) : undefined,
+              }
+        }
+      />,
+    )
   })
 
   /** A one-button change: done → back to the overview with a notice; refused → the overview with the reason. */
@@ -328,10 +345,10 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
   }
 
   app.post('/orgs/:org/sso/enable', async (request, reply) =>
-    change(request, reply, (actor, slug) => enableSso(deps, slug, { skipTest: false }, actor), 'enabled'))
+    change(request, reply, (actor, slug) => enableSso(deps, slug, { skipTest: false }, actor), 'enabled'),
+  )
 
-  app.post('/orgs/:org/sso/disable', async (request, reply) =>
-    change(request, reply, (actor, slug) => disableSso(deps, slug, actor), 'disabled'))
+  app.post('/orgs/:org/sso/disable', async (request, reply) => change(request, reply, (actor, slug) => disableSso(deps, slug, actor), 'disabled'))
 
   app.post('/orgs/:org/sso/domains', async (request, reply) => {
     const { actor, slug } = await ssoViewer(request)
@@ -348,28 +365,20 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
   })
 
   app.post('/orgs/:org/sso/domains/:domain/verify', async (request, reply) =>
-    change(request, reply, (actor, slug) => verifyEmailDomain(deps, slug, (request.params as { domain: string }).domain, actor), 'domain-verified'))
+    change(request, reply, (actor, slug) => verifyEmailDomain(deps, slug, (request.params as { domain: string }).domain, actor), 'domain-verified'),
+  )
 
   app.post('/orgs/:org/sso/domains/:domain/remove', async (request, reply) =>
-    change(request, reply, (actor, slug) => removeEmailDomain(deps, slug, (request.params as { domain: string }).domain, actor), 'domain-removed'))
+    change(request, reply, (actor, slug) => removeEmailDomain(deps, slug, (request.params as { domain: string }).domain, actor), 'domain-removed'),
+  )
 
   app.get('/orgs/:org/sso/bind-users.csv', async (request, reply) => {
     const { actor, slug } = await ssoViewer(request)
     const csv = await bindUsersCsv(deps, slug, actor)
-    return reply.type('text/csv; charset=utf-8').header('cache-control', 'no-store')
-      .header('content-disposition', `attachment; filename="${slug}-bind-users.csv"`).send(csv)
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="${slug}-bind-users.csv"`)
+      .send(csv)
   })
-
-}
-
-/** PEM blocks, or bare base64 certificates separated by blank lines. */
-function splitCertificates(text: string): string[] {
-  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)
-  if (pems !== null) return pems
-  return text.split(/\n\s*\n/).map((s) => s.trim()).filter((s) => s !== '')
-}
-
-function idpFieldOf(name: string | undefined, mode: IdpFormValues['mode']): string | undefined {
-  if (name === 'metadata' || name === undefined) return mode === 'url' ? 'metadataUrl' : mode === 'metadata' ? 'metadataXml' : name
-  return name
 }

@@ -126,7 +126,19 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['audit_events', 'mail_outbox', 'rate_limits', 'sessions', 'one_time_tokens', 'invitations', 'member_workspace_roles', 'members', 'users', 'workspaces', 'organizations']) {
+  for (const table of [
+    'audit_events',
+    'mail_outbox',
+    'rate_limits',
+    'sessions',
+    'one_time_tokens',
+    'invitations',
+    'member_workspace_roles',
+    'members',
+    'users',
+    'workspaces',
+    'organizations',
+  ]) {
     await db.schema.dropTable(table).execute()
   }
 }

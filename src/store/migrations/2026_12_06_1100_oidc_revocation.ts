@@ -24,7 +24,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   for (const row of rows as { id: string; payload: string }[]) {
     const login = JSON.parse(row.payload) as { userId?: unknown; orgId?: unknown }
     if (typeof login.userId !== 'string' || typeof login.orgId !== 'string') continue
-    await db.updateTable('oidc_payloads').set({ account_id: login.userId, org_id: login.orgId }).where('model', '=', 'OrgLogin').where('id', '=', row.id).execute()
+    await db
+      .updateTable('oidc_payloads')
+      .set({ account_id: login.userId, org_id: login.orgId })
+      .where('model', '=', 'OrgLogin')
+      .where('id', '=', row.id)
+      .execute()
   }
 }
 

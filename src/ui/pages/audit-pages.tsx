@@ -46,7 +46,12 @@ export interface AuditPageProps {
 /** Who did it, as a person reads it: the user's email, "operator", or the part of Gatehouse (SAML sign-in, …). */
 const Who: FC<{ actor: string }> = ({ actor }) => {
   if (actor.startsWith('user:')) return <Breakable text={actor.slice('user:'.length)} />
-  if (actor.startsWith('system:')) return <>Gatehouse <span class="muted">({actor.slice('system:'.length)})</span></>
+  if (actor.startsWith('system:'))
+    return (
+      <>
+        Gatehouse <span class="muted">({actor.slice('system:'.length)})</span>
+      </>
+    )
   return <>{actor}</>
 }
 
@@ -55,39 +60,86 @@ const What: FC<{ action: string; target: string | null }> = ({ action, target })
   return (
     <>
       {name !== undefined && <span class="event">{name}</span>} <code class="event-code">{action}</code>
-      {target !== null && <span class="target muted"><Breakable text={target} /></span>}
+      {target !== null && (
+        <span class="target muted">
+          <Breakable text={target} />
+        </span>
+      )}
     </>
   )
 }
 
 export const AuditPage: FC<AuditPageProps> = (p) => (
   <Layout title={`Audit log · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide>
-    <p class="crumbs"><a href="/dashboard">Dashboard</a> / <a href={`/orgs/${p.org.slug}/members`}>{p.org.name}</a> / Audit log</p>
+    <p class="crumbs">
+      <a href="/dashboard">Dashboard</a> / <a href={`/orgs/${p.org.slug}/members`}>{p.org.name}</a> / Audit log
+    </p>
     <h1>Audit log</h1>
     <form method="get" action={`/orgs/${p.org.slug}/audit`} class="filter">
       <label for="f-kind">Show</label>
       <select id="f-kind" name="kind">
-        {AUDIT_KINDS.map((k) => <option value={k.value} selected={k.value === p.kind}>{k.label}</option>)}
+        {AUDIT_KINDS.map((k) => (
+          <option value={k.value} selected={k.value === p.kind}>
+            {k.label}
+          </option>
+        ))}
       </select>
       <button type="submit">Filter</button>
     </form>
     <section class="card" aria-labelledby="events-heading">
-      <h2 id="events-heading" class="visually-hidden">Events</h2>
-      {p.rows.length === 0 ? <p class="muted">No events.</p> : (
+      <h2 id="events-heading" class="visually-hidden">
+        Events
+      </h2>
+      {p.rows.length === 0 ? (
+        <p class="muted">No events.</p>
+      ) : (
         <table class="audit stack">
-          <thead><tr><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Details</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">When (UTC)</th>
+              <th scope="col">Who</th>
+              <th scope="col">What</th>
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
           <tbody>
             {p.rows.map((r) => (
               <tr class={r.action === 'sso.sign_in_failed' ? 'failed-row' : undefined}>
-                <td data-label="When"><time datetime={r.at}>{r.at.replace('T', ' ').slice(0, 19)}</time></td>
-                <td data-label="Who" class="who"><Who actor={r.actor} /></td>
-                <td data-label="What" class="what"><What action={r.action} target={r.target} /></td>
+                <td data-label="When">
+                  <time datetime={r.at}>{r.at.replace('T', ' ').slice(0, 19)}</time>
+                </td>
+                <td data-label="Who" class="who">
+                  <Who actor={r.actor} />
+                </td>
+                <td data-label="What" class="what">
+                  <What action={r.action} target={r.target} />
+                </td>
                 <td data-label="Details">
-                  {r.details.length > 0 && <dl class="changes">{r.details.map(([k, v]) => <><dt>{k}</dt><dd><Breakable text={v} /></dd></>)}</dl>}
+                  {r.details.length > 0 && (
+                    <dl class="changes">
+                      {r.details.map(([k, v]) => (
+                        <>
+                          <dt>{k}</dt>
+                          <dd>
+                            <Breakable text={v} />
+                          </dd>
+                        </>
+                      ))}
+                    </dl>
+                  )}
                   {(r.reference !== undefined || r.traceHref !== undefined) && (
                     <p class="trace">
-                      {r.reference !== undefined && <>Reference <code>{r.reference}</code></>}
-                      {r.traceHref !== undefined && <> · <a href={r.traceHref}>Show the response</a></>}
+                      {r.reference !== undefined && (
+                        <>
+                          Reference <code>{r.reference}</code>
+                        </>
+                      )}
+                      {r.traceHref !== undefined && (
+                        <>
+                          {' '}
+                          · <a href={r.traceHref}>Show the response</a>
+                        </>
+                      )}
                     </p>
                   )}
                 </td>
@@ -97,8 +149,16 @@ export const AuditPage: FC<AuditPageProps> = (p) => (
         </table>
       )}
       <nav class="row pager" aria-label="Pages">
-        {p.firstHref !== undefined && <a class="button" href={p.firstHref}>Newest</a>}
-        {p.nextHref !== undefined && <a class="button" href={p.nextHref}>Older</a>}
+        {p.firstHref !== undefined && (
+          <a class="button" href={p.firstHref}>
+            Newest
+          </a>
+        )}
+        {p.nextHref !== undefined && (
+          <a class="button" href={p.nextHref}>
+            Older
+          </a>
+        )}
       </nav>
     </section>
   </Layout>
@@ -120,13 +180,31 @@ export interface FailedSignInPageProps {
 
 export const FailedSignInPage: FC<FailedSignInPageProps> = (p) => (
   <Layout title={`Failed sign-in ${p.reference} · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide>
-    <p class="crumbs"><a href="/dashboard">Dashboard</a> / <a href={`/orgs/${p.org.slug}/audit?kind=sso`}>Audit log</a> / {p.reference}</p>
+    <p class="crumbs">
+      <a href="/dashboard">Dashboard</a> / <a href={`/orgs/${p.org.slug}/audit?kind=sso`}>Audit log</a> / {p.reference}
+    </p>
     <h1>Failed SSO sign-in</h1>
     <section class="card result failed" aria-labelledby="verdict">
       <h2 id="verdict">Failed: {p.code}</h2>
-      <p class="muted">Reference <code>{p.reference}</code>, <time datetime={p.at}>{p.at.replace('T', ' ').slice(0, 19)} UTC</time>. The response below was refused and is shown as it arrived (never trusted).</p>
-      <p><strong>How to fix it:</strong> {p.hint}</p>
-      {p.fields.length > 0 && <dl class="details">{p.fields.map(([k, v]) => <div class="copyable"><dt>{k}</dt><dd><code>{v}</code></dd></div>)}</dl>}
+      <p class="muted">
+        Reference <code>{p.reference}</code>, <time datetime={p.at}>{p.at.replace('T', ' ').slice(0, 19)} UTC</time>. The response below was refused and is
+        shown as it arrived (never trusted).
+      </p>
+      <p>
+        <strong>How to fix it:</strong> {p.hint}
+      </p>
+      {p.fields.length > 0 && (
+        <dl class="details">
+          {p.fields.map(([k, v]) => (
+            <div class="copyable">
+              <dt>{k}</dt>
+              <dd>
+                <code>{v}</code>
+              </dd>
+            </div>
+          ))}
+        </dl>
+      )}
     </section>
     <section class="card" aria-labelledby="xml-heading">
       <h2 id="xml-heading">The SAML response, decoded</h2>

@@ -11,7 +11,9 @@ export const DEV_IDP_WARNING = 'Development IdP — for trying Gatehouse, never 
 
 const DevIdpFrame: FC<PropsWithChildren<{ title: string }>> = ({ title, children }) => (
   <Layout title={`${title} · Development IdP`}>
-    <p class="dev-banner" role="note"><strong>{DEV_IDP_WARNING}.</strong> It signs anyone in as anyone: it exists only when Gatehouse runs outside production.</p>
+    <p class="dev-banner" role="note">
+      <strong>{DEV_IDP_WARNING}.</strong> It signs anyone in as anyone: it exists only when Gatehouse runs outside production.
+    </p>
     {children}
   </Layout>
 )
@@ -21,11 +23,31 @@ export const DevIdpHomePage: FC<{ entityId: string; ssoUrl: string; metadataUrl:
     <h1>Development IdP</h1>
     <section class="card" aria-labelledby="use-heading">
       <h2 id="use-heading">Use it</h2>
-      <p>As an organization's owner, open <strong>Single sign-on → 3. Identity provider</strong> and press <strong>Use the development IdP</strong>. Then <strong>Test SSO</strong> brings you here to choose who to sign in as.</p>
+      <p>
+        As an organization's owner, open <strong>Single sign-on → 3. Identity provider</strong> and press <strong>Use the development IdP</strong>. Then{' '}
+        <strong>Test SSO</strong> brings you here to choose who to sign in as.
+      </p>
       <dl class="details">
-        <div class="copyable"><dt>Metadata URL</dt><dd><a href={p.metadataUrl}><code>{p.metadataUrl}</code></a></dd></div>
-        <div class="copyable"><dt>Entity ID (issuer)</dt><dd><code>{p.entityId}</code></dd></div>
-        <div class="copyable"><dt>Single sign-on URL (HTTP-Redirect and HTTP-POST)</dt><dd><code>{p.ssoUrl}</code></dd></div>
+        <div class="copyable">
+          <dt>Metadata URL</dt>
+          <dd>
+            <a href={p.metadataUrl}>
+              <code>{p.metadataUrl}</code>
+            </a>
+          </dd>
+        </div>
+        <div class="copyable">
+          <dt>Entity ID (issuer)</dt>
+          <dd>
+            <code>{p.entityId}</code>
+          </dd>
+        </div>
+        <div class="copyable">
+          <dt>Single sign-on URL (HTTP-Redirect and HTTP-POST)</dt>
+          <dd>
+            <code>{p.ssoUrl}</code>
+          </dd>
+        </div>
       </dl>
     </section>
     <section class="card" aria-labelledby="start-heading">
@@ -34,7 +56,9 @@ export const DevIdpHomePage: FC<{ entityId: string; ssoUrl: string; metadataUrl:
       <FormError message={p.error} />
       <form method="get" action="/dev/idp/start" novalidate>
         <Field name="sso_name" label="SSO name" value={p.ssoName} autocomplete="off" />
-        <button type="submit" class="primary">Continue</button>
+        <button type="submit" class="primary">
+          Continue
+        </button>
       </form>
     </section>
   </DevIdpFrame>
@@ -66,7 +90,13 @@ export interface DevIdpSignInProps {
 /** A member as a person reads them: the name, then the email; the email alone when there is no name. */
 const nameOf = (u: { firstName: string; lastName: string }): string => `${u.firstName} ${u.lastName}`.trim()
 const MemberLabel: FC<{ user: { email: string; firstName: string; lastName: string } }> = ({ user }) =>
-  nameOf(user) === '' ? <>{user.email}</> : <>{nameOf(user)} <span class="muted">{user.email}</span></>
+  nameOf(user) === '' ? (
+    <>{user.email}</>
+  ) : (
+    <>
+      {nameOf(user)} <span class="muted">{user.email}</span>
+    </>
+  )
 
 /** The request's state, carried by both forms; the server re-derives the ACS from the SSO name. */
 const RequestState: FC<{ csrf: string; ssoName: string; requestId: string | undefined; relayState: string | undefined }> = (s) => (
@@ -84,25 +114,41 @@ export const DevIdpSignInPage: FC<DevIdpSignInProps> = (p) => {
     <DevIdpFrame title={`Sign in to ${p.orgName}`}>
       <h1>Sign in to {p.orgName}</h1>
       <p>
-        {p.requestId === undefined
-          ? <>IdP-initiated sign-in for the SSO connection <code>{p.ssoName}</code>.</>
-          : <>Gatehouse asks who you are for the SSO connection <code>{p.ssoName}</code> (request <code>{p.requestId}</code>).</>}
-        {' '}The signed answer goes to <code>{p.acsUrl}</code> for <code>{p.spEntityId}</code>.
+        {p.requestId === undefined ? (
+          <>
+            IdP-initiated sign-in for the SSO connection <code>{p.ssoName}</code>.
+          </>
+        ) : (
+          <>
+            Gatehouse asks who you are for the SSO connection <code>{p.ssoName}</code> (request <code>{p.requestId}</code>).
+          </>
+        )}{' '}
+        The signed answer goes to <code>{p.acsUrl}</code> for <code>{p.spEntityId}</code>.
       </p>
       <FormError message={p.error} />
       {p.users.length > 0 && (
         <section class="card" aria-labelledby="pick-heading">
           <h2 id="pick-heading">Pick a member of {p.orgName}</h2>
-          <p class="hint" id="pick-what">Fills in the form below with the member's email and name; add roles if you need them, then press Sign in.</p>
+          <p class="hint" id="pick-what">
+            Fills in the form below with the member's email and name; add roles if you need them, then press Sign in.
+          </p>
           <form method="post" action="/dev/idp/respond#who-heading" class="row">
             <RequestState csrf={p.csrf} ssoName={p.ssoName} requestId={p.requestId} relayState={p.relayState} />
-            {p.users.map((u) => <button type="submit" name="pick" value={u.email} aria-describedby="pick-what"><MemberLabel user={u} /></button>)}
+            {p.users.map((u) => (
+              <button type="submit" name="pick" value={u.email} aria-describedby="pick-what">
+                <MemberLabel user={u} />
+              </button>
+            ))}
           </form>
         </section>
       )}
       <section class="card" aria-labelledby="who-heading">
         <h2 id="who-heading">{p.picked === undefined ? 'Or type who to sign in as' : 'Sign in as the member picked'}</h2>
-        {p.picked !== undefined && <p class="notice" role="status">Filled in for <MemberLabel user={p.picked} />. Add roles or attributes if you need them, then press <strong>Sign in</strong>.</p>}
+        {p.picked !== undefined && (
+          <p class="notice" role="status">
+            Filled in for <MemberLabel user={p.picked} />. Add roles or attributes if you need them, then press <strong>Sign in</strong>.
+          </p>
+        )}
         <form method="post" action="/dev/idp/respond" novalidate>
           <RequestState csrf={p.csrf} ssoName={p.ssoName} requestId={p.requestId} relayState={p.relayState} />
           <Field name="email" label="Email (NameID and the email attribute)" type="email" value={v.email} errors={p.errors} autocomplete="off" />
@@ -110,15 +156,42 @@ export const DevIdpSignInPage: FC<DevIdpSignInProps> = (p) => {
             <Field name="firstName" label="First name" value={v.firstName} errors={p.errors} required={false} autocomplete="off" />
             <Field name="lastName" label="Last name" value={v.lastName} errors={p.errors} required={false} autocomplete="off" />
           </div>
-          <TextArea name="roles" label="Roles or groups" value={v.roles} errors={p.errors}
-            hint={p.knownRoles.length > 0 ? `One per line. The role mapping of ${p.orgName} knows: ${p.knownRoles.join(', ')}.` : 'One per line, sent as one multi-valued attribute.'} />
-          <Field name="rolesAttribute" label="Attribute name for the roles or groups" value={v.rolesAttribute} errors={p.errors} required={false} autocomplete="off" />
-          <TextArea name="attributes" label="Extra attributes" value={v.attributes} errors={p.errors}
-            hint="name=value, one per line, for example workspace.prod=editor. A name given twice is sent with both values." />
-          <Checkbox name="encrypt" checked={v.encrypt} label="Encrypt the assertion"
-            hint={`To the SP certificate (RSA-OAEP, AES-256-GCM).${p.requireEncryption ? ' This connection requires it.' : ''}`} />
+          <TextArea
+            name="roles"
+            label="Roles or groups"
+            value={v.roles}
+            errors={p.errors}
+            hint={
+              p.knownRoles.length > 0
+                ? `One per line. The role mapping of ${p.orgName} knows: ${p.knownRoles.join(', ')}.`
+                : 'One per line, sent as one multi-valued attribute.'
+            }
+          />
+          <Field
+            name="rolesAttribute"
+            label="Attribute name for the roles or groups"
+            value={v.rolesAttribute}
+            errors={p.errors}
+            required={false}
+            autocomplete="off"
+          />
+          <TextArea
+            name="attributes"
+            label="Extra attributes"
+            value={v.attributes}
+            errors={p.errors}
+            hint="name=value, one per line, for example workspace.prod=editor. A name given twice is sent with both values."
+          />
+          <Checkbox
+            name="encrypt"
+            checked={v.encrypt}
+            label="Encrypt the assertion"
+            hint={`To the SP certificate (RSA-OAEP, AES-256-GCM).${p.requireEncryption ? ' This connection requires it.' : ''}`}
+          />
           <Checkbox name="signResponse" checked={v.signResponse} label="Sign the Response too (the Assertion is always signed)" />
-          <button type="submit" class="primary">Sign in</button>
+          <button type="submit" class="primary">
+            Sign in
+          </button>
         </form>
       </section>
     </DevIdpFrame>
@@ -128,8 +201,14 @@ export const DevIdpSignInPage: FC<DevIdpSignInProps> = (p) => {
 export const DevIdpRefusalPage: FC<{ message: string; reference: string }> = ({ message, reference }) => (
   <DevIdpFrame title="Request refused">
     <h1>The development IdP refused this request</h1>
-    <p class="alert" role="alert">{message}</p>
-    <p class="reference muted">Reference: <code>{reference}</code></p>
-    <p><a href="/dev/idp">Development IdP home</a></p>
+    <p class="alert" role="alert">
+      {message}
+    </p>
+    <p class="reference muted">
+      Reference: <code>{reference}</code>
+    </p>
+    <p>
+      <a href="/dev/idp">Development IdP home</a>
+    </p>
   </DevIdpFrame>
 )

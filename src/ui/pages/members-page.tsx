@@ -37,23 +37,60 @@ export interface MembersPageProps {
   readonly inviteEmail?: string | undefined
 }
 
-const RoleSelect: FC<{ name: string; id: string; roles: readonly string[]; value: string; form?: string; label: string }> = ({ name, id, roles, value, form, label }) => (
+const RoleSelect: FC<{ name: string; id: string; roles: readonly string[]; value: string; form?: string; label: string }> = ({
+  name,
+  id,
+  roles,
+  value,
+  form,
+  label,
+}) => (
   <select name={name} id={id} form={form} aria-label={label}>
-    {roles.map((r) => <option value={r} selected={r === value}>{r}</option>)}
+    {roles.map((r) => (
+      <option value={r} selected={r === value}>
+        {r}
+      </option>
+    ))}
   </select>
 )
 
-const WorkspaceSelect: FC<{ name: string; id: string; roles: readonly string[]; value: string | undefined; form?: string; label: string }> = ({ name, id, roles, value, form, label }) => (
+const WorkspaceSelect: FC<{ name: string; id: string; roles: readonly string[]; value: string | undefined; form?: string; label: string }> = ({
+  name,
+  id,
+  roles,
+  value,
+  form,
+  label,
+}) => (
   <select name={name} id={id} form={form} aria-label={label}>
-    <option value="" selected={value === undefined}>no access</option>
-    {roles.map((r) => <option value={r} selected={r === value}>{r}</option>)}
+    <option value="" selected={value === undefined}>
+      no access
+    </option>
+    {roles.map((r) => (
+      <option value={r} selected={r === value}>
+        {r}
+      </option>
+    ))}
   </select>
 )
 
 const ExemptionCell: FC<{ member: MemberRow; form: string; editable: boolean }> = ({ member, form, editable }) => (
-  <td>{editable
-    ? <input type="checkbox" name="allowWithoutSso" value="on" checked={member.allowWithoutSso} form={form} aria-label={`Allow ${member.email} access without SSO`} />
-    : member.allowWithoutSso ? 'yes' : 'no'}</td>
+  <td>
+    {editable ? (
+      <input
+        type="checkbox"
+        name="allowWithoutSso"
+        value="on"
+        checked={member.allowWithoutSso}
+        form={form}
+        aria-label={`Allow ${member.email} access without SSO`}
+      />
+    ) : member.allowWithoutSso ? (
+      'yes'
+    ) : (
+      'no'
+    )}
+  </td>
 )
 
 /** Save (the row's form, which its controls join by `form=`) and Remove. */
@@ -66,7 +103,9 @@ const MemberActions: FC<{ base: string; member: MemberRow; form: string; csrf: s
     </form>
     <form method="post" action={`${base}/members/${member.id}/remove`} class="inline">
       <Csrf token={csrf} />
-      <button type="submit" class="danger" aria-label={`Remove ${member.email}`}>Remove</button>
+      <button type="submit" class="danger" aria-label={`Remove ${member.email}`}>
+        Remove
+      </button>
     </form>
   </td>
 )
@@ -75,14 +114,25 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
   const base = `/orgs/${p.org.slug}`
   return (
     <Layout title={`Members of ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice}>
-      <p class="crumbs"><a href="/dashboard">Dashboard</a> / {p.org.name} · <a href={`${base}/sso`}>Single sign-on</a> · <a href={`${base}/audit`}>Audit log</a></p>
+      <p class="crumbs">
+        <a href="/dashboard">Dashboard</a> / {p.org.name} · <a href={`${base}/sso`}>Single sign-on</a> · <a href={`${base}/audit`}>Audit log</a>
+      </p>
       <h1>Members</h1>
-      {p.invitedToOutbox === true && <p class="hint">No SMTP server is set, so in development the invitation mail is in the outbox: <a href="/dev/outbox">/dev/outbox</a>.</p>}
+      {p.invitedToOutbox === true && (
+        <p class="hint">
+          No SMTP server is set, so in development the invitation mail is in the outbox: <a href="/dev/outbox">/dev/outbox</a>.
+        </p>
+      )}
       <FormError message={p.error} />
       <section class="card" aria-labelledby="members-heading">
-        <h2 id="members-heading">{p.members.length} member{p.members.length === 1 ? '' : 's'}</h2>
+        <h2 id="members-heading">
+          {p.members.length} member{p.members.length === 1 ? '' : 's'}
+        </h2>
         {p.members.some((m) => m.managedByIdp) && (
-          <p class="hint">Roles marked <span class="badge subtle">from IdP</span> come from the identity provider's role mapping: they are recomputed at every SSO sign-in, so change them in the IdP (the member's groups), or turn role mapping off under <a href={`${base}/sso/policy`}>single sign-on</a>.</p>
+          <p class="hint">
+            Roles marked <span class="badge subtle">from IdP</span> come from the identity provider's role mapping: they are recomputed at every SSO sign-in, so
+            change them in the IdP (the member's groups), or turn role mapping off under <a href={`${base}/sso/policy`}>single sign-on</a>.
+          </p>
         )}
         <div class="table-scroll">
           <table class="members">
@@ -91,8 +141,12 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                 <th scope="col">Member</th>
                 <th scope="col">Org role</th>
                 <th scope="col">Allow access without SSO</th>
-                {p.workspaces.map((w) => <th scope="col">{w.name}</th>)}
-                <th scope="col"><span class="visually-hidden">Actions</span></th>
+                {p.workspaces.map((w) => (
+                  <th scope="col">{w.name}</th>
+                ))}
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -100,20 +154,51 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                 const form = `member-${m.id}`
                 return (
                   <tr>
-                    <td><strong>{m.name || m.email}</strong><br /><span class="muted">{m.email}</span>{m.isSelf && <span class="badge subtle">you</span>}{m.allowWithoutSso && <span class="badge">SSO exception</span>}</td>
+                    <td>
+                      <strong>{m.name || m.email}</strong>
+                      <br />
+                      <span class="muted">{m.email}</span>
+                      {m.isSelf && <span class="badge subtle">you</span>}
+                      {m.allowWithoutSso && <span class="badge">SSO exception</span>}
+                    </td>
                     {m.editable && m.managedByIdp ? (
                       <>
-                        <td>{m.role} <span class="badge subtle" id={`${form}-idp`}>from IdP</span></td>
+                        <td>
+                          {m.role}{' '}
+                          <span class="badge subtle" id={`${form}-idp`}>
+                            from IdP
+                          </span>
+                        </td>
                         <ExemptionCell member={m} form={form} editable={p.canExemptFromSso} />
-                        {p.workspaces.map((w) => <td>{ownValue(m.workspaceRoles, w.slug) ?? <span class="muted">no access</span>}</td>)}
+                        {p.workspaces.map((w) => (
+                          <td>{ownValue(m.workspaceRoles, w.slug) ?? <span class="muted">no access</span>}</td>
+                        ))}
                         <MemberActions base={base} member={m} form={form} csrf={p.csrf} keepRoles />
                       </>
                     ) : m.editable ? (
                       <>
-                        <td><RoleSelect name="role" id={`${form}-role`} roles={p.assignableRoles.includes(m.role) ? p.assignableRoles : [m.role, ...p.assignableRoles]} value={m.role} form={form} label={`Org role of ${m.email}`} /></td>
+                        <td>
+                          <RoleSelect
+                            name="role"
+                            id={`${form}-role`}
+                            roles={p.assignableRoles.includes(m.role) ? p.assignableRoles : [m.role, ...p.assignableRoles]}
+                            value={m.role}
+                            form={form}
+                            label={`Org role of ${m.email}`}
+                          />
+                        </td>
                         <ExemptionCell member={m} form={form} editable={p.canExemptFromSso} />
                         {p.workspaces.map((w) => (
-                          <td><WorkspaceSelect name={`ws.${w.slug}`} id={`${form}-ws-${w.slug}`} roles={p.workspaceRoles} value={ownValue(m.workspaceRoles, w.slug)} form={form} label={`Role of ${m.email} on ${w.name}`} /></td>
+                          <td>
+                            <WorkspaceSelect
+                              name={`ws.${w.slug}`}
+                              id={`${form}-ws-${w.slug}`}
+                              roles={p.workspaceRoles}
+                              value={ownValue(m.workspaceRoles, w.slug)}
+                              form={form}
+                              label={`Role of ${m.email} on ${w.name}`}
+                            />
+                          </td>
                         ))}
                         <MemberActions base={base} member={m} form={form} csrf={p.csrf} keepRoles={false} />
                       </>
@@ -121,7 +206,9 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                       <>
                         <td>{m.role}</td>
                         <td>{m.allowWithoutSso ? 'yes' : 'no'}</td>
-                        {p.workspaces.map((w) => <td>{ownValue(m.workspaceRoles, w.slug) ?? <span class="muted">no access</span>}</td>)}
+                        {p.workspaces.map((w) => (
+                          <td>{ownValue(m.workspaceRoles, w.slug) ?? <span class="muted">no access</span>}</td>
+                        ))}
                         <td></td>
                       </>
                     )}
@@ -157,7 +244,9 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
               </div>
             </fieldset>
           )}
-          <button type="submit" class="primary">Send invitation</button>
+          <button type="submit" class="primary">
+            Send invitation
+          </button>
         </form>
       </section>
 
@@ -165,17 +254,32 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
         <section class="card" aria-labelledby="pending-heading">
           <h2 id="pending-heading">Pending invitations</h2>
           <table>
-            <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
             <tbody>
               {p.invitations.map((i) => (
                 <tr>
-                  <td>{i.email}</td><td>{i.role}</td><td><time datetime={i.expiresAt}>{i.expiresAt.slice(0, 10)}</time></td>
+                  <td>{i.email}</td>
+                  <td>{i.role}</td>
+                  <td>
+                    <time datetime={i.expiresAt}>{i.expiresAt.slice(0, 10)}</time>
+                  </td>
                   <td class="actions">
                     {i.revocable && (
                       <form method="post" action={`${base}/invitations/${i.id}/revoke`} class="inline">
-                      <Csrf token={p.csrf} />
-                      <button type="submit" class="danger" aria-label={`Revoke the invitation of ${i.email}`}>Revoke</button>
-                    </form>
+                        <Csrf token={p.csrf} />
+                        <button type="submit" class="danger" aria-label={`Revoke the invitation of ${i.email}`}>
+                          Revoke
+                        </button>
+                      </form>
                     )}
                   </td>
                 </tr>

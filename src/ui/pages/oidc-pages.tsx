@@ -14,7 +14,9 @@ const CancelForm: FC<{ csrf: string; action: string; clientName: string }> = (p)
   <form method="post" action={p.action}>
     <Csrf token={p.csrf} />
     <input type="hidden" name="action" value="cancel" />
-    <button type="submit" class="link">Cancel and go back to {p.clientName}</button>
+    <button type="submit" class="link">
+      Cancel and go back to {p.clientName}
+    </button>
   </form>
 )
 
@@ -22,13 +24,19 @@ export const ChooseOrgPage: FC<{ csrf: string; action: string; clientName: strin
   <Layout title="Choose an organization" viewer={p.viewer} csrf={p.csrf}>
     <section class="card narrow">
       <h1>Choose an organization</h1>
-      <p>Which organization do you want to use <strong>{p.clientName}</strong> for?</p>
+      <p>
+        Which organization do you want to use <strong>{p.clientName}</strong> for?
+      </p>
       <form method="post" action={p.action}>
         <Csrf token={p.csrf} />
         <input type="hidden" name="action" value="choose" />
         <ul class="choices">
           {p.orgs.map((org) => (
-            <li><button type="submit" name="org" value={org.slug} class="primary">{org.name} <span class="muted">({org.role})</span></button></li>
+            <li>
+              <button type="submit" name="org" value={org.slug} class="primary">
+                {org.name} <span class="muted">({org.role})</span>
+              </button>
+            </li>
           ))}
         </ul>
       </form>
@@ -37,7 +45,14 @@ export const ChooseOrgPage: FC<{ csrf: string; action: string; clientName: strin
   </Layout>
 )
 
-export const SignInAgainPage: FC<{ csrf: string; action: string; clientName: string; reason: 'other_org' | 'fresh_login'; orgName: string | undefined; viewer: Viewer }> = (p) => (
+export const SignInAgainPage: FC<{
+  csrf: string
+  action: string
+  clientName: string
+  reason: 'other_org' | 'fresh_login'
+  orgName: string | undefined
+  viewer: Viewer
+}> = (p) => (
   <Layout title="Sign in again" viewer={p.viewer} csrf={p.csrf}>
     <section class="card narrow">
       <h1>Sign in again</h1>
@@ -49,7 +64,9 @@ export const SignInAgainPage: FC<{ csrf: string; action: string; clientName: str
       <form method="post" action={p.action}>
         <Csrf token={p.csrf} />
         <input type="hidden" name="action" value="sign_in_again" />
-        <button type="submit" class="primary">Sign in again</button>
+        <button type="submit" class="primary">
+          Sign in again
+        </button>
       </form>
       <CancelForm csrf={p.csrf} action={p.action} clientName={p.clientName} />
     </section>
@@ -63,7 +80,9 @@ export const SignOutOfAppPage: FC<{ action: string; xsrf: string; clientName: st
       <p>{p.clientName === undefined ? 'Sign out of Gatehouse?' : `${p.clientName} asks to sign you out. This also ends your Gatehouse session.`}</p>
       <form method="post" action={p.action}>
         <input type="hidden" name="xsrf" value={p.xsrf} />
-        <button type="submit" name="logout" value="yes" class="primary" autofocus>Sign out</button>
+        <button type="submit" name="logout" value="yes" class="primary" autofocus>
+          Sign out
+        </button>
       </form>
     </section>
   </Layout>
@@ -74,7 +93,9 @@ export const SignedOutOfAppPage: FC<{ clientName: string | undefined }> = (p) =>
     <section class="card narrow">
       <h1>Signed out</h1>
       <p>{p.clientName === undefined ? 'You are signed out.' : `You are signed out of ${p.clientName} and Gatehouse.`}</p>
-      <p class="aside"><a href="/login">Sign in again</a></p>
+      <p class="aside">
+        <a href="/login">Sign in again</a>
+      </p>
     </section>
   </Layout>
 )

@@ -11,7 +11,9 @@ export const OutboxPage: FC<{ messages: readonly OutboxMessage[] }> = ({ message
     {messages.map((m) => (
       <article class="card mail">
         <h2>{m.subject}</h2>
-        <p class="muted">To {m.recipient} · <time datetime={m.createdAt}>{m.createdAt.replace('T', ' ').slice(0, 19)} UTC</time></p>
+        <p class="muted">
+          To {m.recipient} · <time datetime={m.createdAt}>{m.createdAt.replace('T', ' ').slice(0, 19)} UTC</time>
+        </p>
         <pre>{m.body}</pre>
       </article>
     ))}

@@ -2,14 +2,22 @@
 import type { FC } from 'hono/jsx'
 import { Layout } from '../layout.js'
 
-export const PostBindingPage: FC<{ url: string; fields: Readonly<Record<string, string>>; title?: string }> = ({ url, fields, title = 'Continue to your identity provider' }) => (
+export const PostBindingPage: FC<{ url: string; fields: Readonly<Record<string, string>>; title?: string }> = ({
+  url,
+  fields,
+  title = 'Continue to your identity provider',
+}) => (
   <Layout title={title}>
     <section class="card narrow">
       <h1>{title}</h1>
       <form method="post" action={url} id="saml-post" data-auto-submit="true">
-        {Object.entries(fields).map(([name, value]) => <input type="hidden" name={name} value={value} />)}
+        {Object.entries(fields).map(([name, value]) => (
+          <input type="hidden" name={name} value={value} />
+        ))}
         <p>If nothing happens, continue by hand.</p>
-        <button type="submit" class="primary">Continue</button>
+        <button type="submit" class="primary">
+          Continue
+        </button>
       </form>
     </section>
     <script src="/static/auto-submit.js" defer></script>
@@ -27,7 +35,11 @@ export const IdpRedirectPage: FC<{ url: string }> = ({ url }) => (
     <section class="card narrow">
       <h1>Continue to your identity provider</h1>
       <p>Taking you to your organization's sign-in page…</p>
-      <p><a class="button primary" href={url}>Continue</a></p>
+      <p>
+        <a class="button primary" href={url}>
+          Continue
+        </a>
+      </p>
     </section>
   </Layout>
 )

@@ -11,7 +11,13 @@ export interface SetupValues {
   readonly lastName?: string
 }
 
-export const SetupPage: FC<{ csrf: string; token: string; values?: SetupValues; errors?: FieldErrors | undefined; error?: string | undefined }> = ({ csrf, token, values = {}, errors, error }) => (
+export const SetupPage: FC<{ csrf: string; token: string; values?: SetupValues; errors?: FieldErrors | undefined; error?: string | undefined }> = ({
+  csrf,
+  token,
+  values = {},
+  errors,
+  error,
+}) => (
   <Layout title="Set up Gatehouse" scripts={['/static/suggest.js']}>
     <section class="card">
       <h1>Set up Gatehouse</h1>
@@ -23,8 +29,15 @@ export const SetupPage: FC<{ csrf: string; token: string; values?: SetupValues; 
         <fieldset>
           <legend>Organization</legend>
           <Field name="orgName" label="Organization name" value={values.orgName} errors={errors} autofocus />
-          <Field name="orgSlug" label="Slug" value={values.orgSlug} errors={errors} suggestFrom="f-orgName" autocomplete="off"
-            hint="3–63 characters: a-z, 0-9 and -. Used in URLs and the API; suggested from the name as you type." />
+          <Field
+            name="orgSlug"
+            label="Slug"
+            value={values.orgSlug}
+            errors={errors}
+            suggestFrom="f-orgName"
+            autocomplete="off"
+            hint="3–63 characters: a-z, 0-9 and -. Used in URLs and the API; suggested from the name as you type."
+          />
         </fieldset>
         <fieldset>
           <legend>You, the owner</legend>
@@ -35,7 +48,9 @@ export const SetupPage: FC<{ csrf: string; token: string; values?: SetupValues; 
           </div>
           <Field name="password" label="Password" type="password" errors={errors} autocomplete="new-password" hint="At least 10 characters." />
         </fieldset>
-        <button type="submit" class="primary">Create organization</button>
+        <button type="submit" class="primary">
+          Create organization
+        </button>
       </form>
     </section>
   </Layout>
@@ -49,14 +64,26 @@ export interface InvitationView {
   readonly mode: 'new' | 'signin' | 'accept'
 }
 
-export const AcceptInvitationPage: FC<{ csrf: string; token: string; invitation: InvitationView; values?: { firstName?: string; lastName?: string }; errors?: FieldErrors | undefined; error?: string | undefined; signInHref: string }> = (p) => (
+export const AcceptInvitationPage: FC<{
+  csrf: string
+  token: string
+  invitation: InvitationView
+  values?: { firstName?: string; lastName?: string }
+  errors?: FieldErrors | undefined
+  error?: string | undefined
+  signInHref: string
+}> = (p) => (
   <Layout title="Accept invitation">
     <section class="card narrow">
       <h1>Join {p.invitation.orgName}</h1>
-      <p><strong>{p.invitation.email}</strong> is invited as <strong>{p.invitation.role}</strong>.</p>
+      <p>
+        <strong>{p.invitation.email}</strong> is invited as <strong>{p.invitation.role}</strong>.
+      </p>
       <FormError message={p.error} />
       {p.invitation.mode === 'signin' ? (
-        <p>You already have an account. <a href={p.signInHref}>Sign in as {p.invitation.email}</a> to accept.</p>
+        <p>
+          You already have an account. <a href={p.signInHref}>Sign in as {p.invitation.email}</a> to accept.
+        </p>
       ) : (
         <form method="post" action="/invitations/accept" novalidate>
           <Csrf token={p.csrf} />
@@ -70,7 +97,9 @@ export const AcceptInvitationPage: FC<{ csrf: string; token: string; invitation:
               <Field name="password" label="Choose a password" type="password" errors={p.errors} autocomplete="new-password" hint="At least 10 characters." />
             </>
           )}
-          <button type="submit" class="primary">Accept and join</button>
+          <button type="submit" class="primary">
+            Accept and join
+          </button>
         </form>
       )}
     </section>

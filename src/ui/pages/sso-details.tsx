@@ -29,8 +29,12 @@ const Copyable: FC<{ label: string; value: string; id: string }> = ({ label, val
   <div class="copyable">
     <dt id={`${id}-label`}>{label}</dt>
     <dd class="with-copy">
-      <code id={id}><Breakable text={value} /></code>
-      <button type="button" class="copy" data-copy-target={id} aria-describedby={`${id}-label`}>Copy</button>
+      <code id={id}>
+        <Breakable text={value} />
+      </code>
+      <button type="button" class="copy" data-copy-target={id} aria-describedby={`${id}-label`}>
+        Copy
+      </button>
     </dd>
   </div>
 )
@@ -41,27 +45,87 @@ export const SpDetailsList: FC<{ sp: SpDetails; enabled: boolean }> = ({ sp, ena
     <Copyable label="Assertion Consumer Service (ACS) URL, HTTP-POST" value={sp.acsUrl} id="sp-acs-url" />
     <Copyable label="SP metadata URL" value={sp.metadataUrl} id="sp-metadata-url" />
     <Copyable label="NameID format" value="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" id="sp-nameid-format" />
-    <div class="copyable"><dt>Attributes expected (Basic name format)</dt><dd><code>email</code>, <code>first_name</code>, <code>last_name</code>, optional <code>roles</code></dd></div>
-    <div class="copyable"><dt>Signature</dt><dd>RSA-SHA256</dd></div>
+    <div class="copyable">
+      <dt>Attributes expected (Basic name format)</dt>
+      <dd>
+        <code>email</code>, <code>first_name</code>, <code>last_name</code>, optional <code>roles</code>
+      </dd>
+    </div>
+    <div class="copyable">
+      <dt>Signature</dt>
+      <dd>RSA-SHA256</dd>
+    </div>
     {enabled && <Copyable label="One-click sign-in URL" value={sp.loginUrl} id="sp-login-url" />}
   </dl>
 )
 
 const SOURCES: Readonly<Record<string, string>> = {
-  'dev-idp': 'the development IdP', upload: 'an uploaded metadata file', paste: 'pasted metadata XML', manual: 'fields entered by hand',
+  'dev-idp': 'the development IdP',
+  upload: 'an uploaded metadata file',
+  paste: 'pasted metadata XML',
+  manual: 'fields entered by hand',
 }
 
 export const IdpSummaryList: FC<{ idp: IdpSummary }> = ({ idp }) => (
   <dl class="details">
-    <div class="copyable"><dt>Entity ID (issuer)</dt><dd><code><Breakable text={idp.entityId} /></code></dd></div>
-    <div class="copyable"><dt>Single sign-on URL ({idp.binding})</dt><dd><code><Breakable text={idp.ssoUrl} /></code></dd></div>
-    <div class="copyable"><dt>Signing certificates</dt><dd>
-      <ul class="plain">{idp.certificates.map((c) => <li><code><Breakable text={c.fingerprint} /></code> <span class="muted">{c.subject}, valid until {c.notAfter.slice(0, 10)}</span></li>)}</ul>
-    </dd></div>
-    <div class="copyable"><dt>Signature algorithm</dt><dd>{idp.signatureAlgorithm === 'rsa-sha1' ? 'RSA-SHA1 (weak: switch the IdP to RSA-SHA256)' : 'RSA-SHA256'}</dd></div>
-    <div class="copyable"><dt>Configured from</dt><dd>{idp.source === 'metadata-url'
-      ? <span>metadata URL <code><Breakable text={idp.metadataUrl ?? ''} /></code>, re-fetched hourly{idp.metadataRefreshedAt !== undefined && `; last fetched ${idp.metadataRefreshedAt.replace('T', ' ').slice(0, 16)} UTC`}</span>
-      : ownValue(SOURCES, idp.source) ?? 'metadata XML'}</dd></div>
-    {idp.metadataRefreshError !== undefined && <div class="copyable"><dt>Last refresh</dt><dd class="error">failed: {idp.metadataRefreshError} (the last good configuration is kept)</dd></div>}
+    <div class="copyable">
+      <dt>Entity ID (issuer)</dt>
+      <dd>
+        <code>
+          <Breakable text={idp.entityId} />
+        </code>
+      </dd>
+    </div>
+    <div class="copyable">
+      <dt>Single sign-on URL ({idp.binding})</dt>
+      <dd>
+        <code>
+          <Breakable text={idp.ssoUrl} />
+        </code>
+      </dd>
+    </div>
+    <div class="copyable">
+      <dt>Signing certificates</dt>
+      <dd>
+        <ul class="plain">
+          {idp.certificates.map((c) => (
+            <li>
+              <code>
+                <Breakable text={c.fingerprint} />
+              </code>{' '}
+              <span class="muted">
+                {c.subject}, valid until {c.notAfter.slice(0, 10)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </dd>
+    </div>
+    <div class="copyable">
+      <dt>Signature algorithm</dt>
+      <dd>{idp.signatureAlgorithm === 'rsa-sha1' ? 'RSA-SHA1 (weak: switch the IdP to RSA-SHA256)' : 'RSA-SHA256'}</dd>
+    </div>
+    <div class="copyable">
+      <dt>Configured from</dt>
+      <dd>
+        {idp.source === 'metadata-url' ? (
+          <span>
+            metadata URL{' '}
+            <code>
+              <Breakable text={idp.metadataUrl ?? ''} />
+            </code>
+            , re-fetched hourly{idp.metadataRefreshedAt !== undefined && `; last fetched ${idp.metadataRefreshedAt.replace('T', ' ').slice(0, 16)} UTC`}
+          </span>
+        ) : (
+          (ownValue(SOURCES, idp.source) ?? 'metadata XML')
+        )}
+      </dd>
+    </div>
+    {idp.metadataRefreshError !== undefined && (
+      <div class="copyable">
+        <dt>Last refresh</dt>
+        <dd class="error">failed: {idp.metadataRefreshError} (the last good configuration is kept)</dd>
+      </div>
+    )}
   </dl>
 )

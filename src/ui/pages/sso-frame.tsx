@@ -33,15 +33,24 @@ const STEPS: readonly { readonly path: string; readonly label: string }[] = [
 const Steps: FC<{ slug: string; current: string; configured: boolean; progress: SsoProgress | undefined }> = ({ slug, current, configured, progress }) => {
   // Ticked when true of the connection, never for having opened the page (issue 17 item 6).
   const done = [progress?.named, progress?.appSetUpInIdp, progress?.idpConfigured, progress?.policyChosen]
-  const notes = [undefined, progress?.idpConfigured === true && !progress.appSetUpInIdp ? '(done once a test passes)' : undefined, undefined, progress?.policyChosen === false ? '(defaults)' : undefined]
+  const notes = [
+    undefined,
+    progress?.idpConfigured === true && !progress.appSetUpInIdp ? '(done once a test passes)' : undefined,
+    undefined,
+    progress?.policyChosen === false ? '(defaults)' : undefined,
+  ]
   return (
     <nav aria-label="SSO set-up steps" class="steps">
       <ol>
         {STEPS.map((step, i) => (
           <li class={done[i] === true ? 'done' : undefined}>
-            {step.path === current
-              ? <span aria-current="page">{step.label}</span>
-              : i === 0 || configured ? <a href={ssoPath(slug) + step.path}>{step.label}</a> : <span class="muted">{step.label}</span>}
+            {step.path === current ? (
+              <span aria-current="page">{step.label}</span>
+            ) : i === 0 || configured ? (
+              <a href={ssoPath(slug) + step.path}>{step.label}</a>
+            ) : (
+              <span class="muted">{step.label}</span>
+            )}
             {done[i] === true && <span class="visually-hidden"> (done)</span>}
             {notes[i] !== undefined && <span class="muted"> {notes[i]}</span>}
           </li>
@@ -57,9 +66,15 @@ const Steps: FC<{ slug: string; current: string; configured: boolean; progress: 
 
 export const SsoFrame: FC<SsoPageBase & { title: string; step: string; configured: boolean; children?: Child }> = (p) => (
   <Layout title={`${p.title} · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice} scripts={['/static/sso-setup.js']}>
-    <p class="crumbs"><a href="/dashboard">Dashboard</a> / <a href={`/orgs/${p.org.slug}/members`}>{p.org.name}</a> / <a href={ssoPath(p.org.slug)}>Single sign-on</a></p>
+    <p class="crumbs">
+      <a href="/dashboard">Dashboard</a> / <a href={`/orgs/${p.org.slug}/members`}>{p.org.name}</a> / <a href={ssoPath(p.org.slug)}>Single sign-on</a>
+    </p>
     <h1>{p.title}</h1>
-    {!p.canEdit && <p class="notice" role="status">You are an admin of {p.org.name}: you can see its single sign-on set-up; only the owner can change it.</p>}
+    {!p.canEdit && (
+      <p class="notice" role="status">
+        You are an admin of {p.org.name}: you can see its single sign-on set-up; only the owner can change it.
+      </p>
+    )}
     <Steps slug={p.org.slug} current={p.step} configured={p.configured} progress={p.progress} />
     <FormError message={p.error} />
     {p.children}

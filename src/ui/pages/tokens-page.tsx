@@ -43,10 +43,21 @@ const When: FC<{ iso: string | null; none: string }> = ({ iso, none }) =>
 export const TokensPage: FC<TokensPageProps> = (p) => {
   const base = `/orgs/${p.org.slug}/tokens`
   return (
-    <Layout title={`API tokens · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice} scripts={p.created === undefined ? undefined : ['/static/sso-setup.js']}>
-      <p class="crumbs"><a href="/dashboard">Dashboard</a> / {p.org.name}</p>
+    <Layout
+      title={`API tokens · ${p.org.name}`}
+      viewer={p.viewer}
+      csrf={p.csrf}
+      wide
+      notice={p.notice}
+      scripts={p.created === undefined ? undefined : ['/static/sso-setup.js']}
+    >
+      <p class="crumbs">
+        <a href="/dashboard">Dashboard</a> / {p.org.name}
+      </p>
       <h1>Personal API tokens</h1>
-      <p class="muted">A token acts as you in {p.org.name} on Gatehouse's member API (<code>Authorization: Bearer …</code>). Treat it like a password.</p>
+      <p class="muted">
+        A token acts as you in {p.org.name} on Gatehouse's member API (<code>Authorization: Bearer …</code>). Treat it like a password.
+      </p>
       <FormError message={p.error} />
       {p.created !== undefined && (
         <section class="card" aria-labelledby="created-heading">
@@ -59,24 +70,47 @@ export const TokensPage: FC<TokensPageProps> = (p) => {
         </section>
       )}
       {!p.allowed && (
-        <p class="alert" role="alert">{p.org.name} requires single sign-on: its policy does not allow you personal API tokens, so you cannot create any and those below do not work.</p>
+        <p class="alert" role="alert">
+          {p.org.name} requires single sign-on: its policy does not allow you personal API tokens, so you cannot create any and those below do not work.
+        </p>
       )}
       <section class="card" aria-labelledby="tokens-heading">
         <h2 id="tokens-heading">{p.tokens.length === 0 ? 'No tokens yet' : `${p.tokens.length} token${p.tokens.length === 1 ? '' : 's'}`}</h2>
         {p.tokens.length > 0 && (
           <table>
-            <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
             <tbody>
               {p.tokens.map((t) => (
                 <tr>
-                  <td>{t.name}{t.expired && <span class="badge subtle">expired</span>}</td>
-                  <td><When iso={t.createdAt} none="" /></td>
-                  <td><When iso={t.lastUsedAt} none="never" /></td>
-                  <td><When iso={t.expiresAt} none="never" /></td>
+                  <td>
+                    {t.name}
+                    {t.expired && <span class="badge subtle">expired</span>}
+                  </td>
+                  <td>
+                    <When iso={t.createdAt} none="" />
+                  </td>
+                  <td>
+                    <When iso={t.lastUsedAt} none="never" />
+                  </td>
+                  <td>
+                    <When iso={t.expiresAt} none="never" />
+                  </td>
                   <td class="actions">
                     <form method="post" action={`${base}/${t.id}/revoke`} class="inline">
                       <Csrf token={p.csrf} />
-                      <button type="submit" class="danger" aria-label={`Revoke the token ${t.name}`}>Revoke</button>
+                      <button type="submit" class="danger" aria-label={`Revoke the token ${t.name}`}>
+                        Revoke
+                      </button>
                     </form>
                   </td>
                 </tr>
@@ -91,12 +125,23 @@ export const TokensPage: FC<TokensPageProps> = (p) => {
           <form method="post" action={base} novalidate>
             <Csrf token={p.csrf} />
             <div class="row">
-              <Field name="name" label="Name" value={p.name} errors={p.fieldErrors} hint="What it is for, e.g. “CI deploys”: 1–100 characters." autocomplete="off" />
+              <Field
+                name="name"
+                label="Name"
+                value={p.name}
+                errors={p.fieldErrors}
+                hint="What it is for, e.g. “CI deploys”: 1–100 characters."
+                autocomplete="off"
+              />
               <Select name="expiresInDays" label="Expires after">
-                {EXPIRY_CHOICES.map((c) => <option value={c.value}>{c.label}</option>)}
+                {EXPIRY_CHOICES.map((c) => (
+                  <option value={c.value}>{c.label}</option>
+                ))}
               </Select>
             </div>
-            <button type="submit" class="primary">Create token</button>
+            <button type="submit" class="primary">
+              Create token
+            </button>
           </form>
         </section>
       )}

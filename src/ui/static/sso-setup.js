@@ -8,7 +8,9 @@ document.querySelectorAll('button[data-copy-target]').forEach((button) => {
     await navigator.clipboard.writeText(target.textContent)
     const label = button.textContent
     button.textContent = 'Copied'
-    setTimeout(() => { button.textContent = label }, 1500)
+    setTimeout(() => {
+      button.textContent = label
+    }, 1500)
   })
 })
 document.querySelectorAll('input[type="file"][data-load-into]').forEach((input) => {
@@ -21,6 +23,12 @@ document.querySelectorAll('input[type="file"][data-load-into]').forEach((input) 
     if (from === null) return
     from.value = 'upload'
     // Typing into the text area afterwards makes it pasted XML again.
-    target.addEventListener('input', () => { from.value = 'paste' }, { once: true })
+    target.addEventListener(
+      'input',
+      () => {
+        from.value = 'paste'
+      },
+      { once: true },
+    )
   })
 })

@@ -7,8 +7,22 @@
 import type { Document, Element, Node } from '@xmldom/xmldom'
 import { NS } from '../../../src/saml/xml.js'
 import {
-  describe, elements, EVIL_NAME_ID, EVIL_TEXTS, PROTOTYPE_NAMES, FOREIGN_NS, insertAnywhere, insertInto, NAMESPACES, notRoot, pickElement, prefixFor,
-  renamed, SAML_NAMES, textNodes, VALUE_ELEMENTS,
+  describe,
+  elements,
+  EVIL_NAME_ID,
+  EVIL_TEXTS,
+  PROTOTYPE_NAMES,
+  FOREIGN_NS,
+  insertAnywhere,
+  insertInto,
+  NAMESPACES,
+  notRoot,
+  pickElement,
+  prefixFor,
+  renamed,
+  SAML_NAMES,
+  textNodes,
+  VALUE_ELEMENTS,
 } from './dom-tools.js'
 import type { Rng } from './prng.js'
 
@@ -32,7 +46,11 @@ function impersonate(root: Element, rng: Rng): void {
 function elementsBelow(root: Element): Element[] {
   const found: Element[] = []
   const walk = (el: Element) => {
-    for (let c = el.firstChild; c !== null; c = c.nextSibling) if (c.nodeType === 1) { found.push(c as Element); walk(c as Element) }
+    for (let c = el.firstChild; c !== null; c = c.nextSibling)
+      if (c.nodeType === 1) {
+        found.push(c as Element)
+        walk(c as Element)
+      }
   }
   walk(root)
   return found
@@ -158,7 +176,9 @@ const attributeAdd: DomMutator = {
   apply: (doc, rng) => {
     const el = pickElement(doc, rng)
     if (el === undefined) return undefined
-    const ids = elements(doc).map((e) => e.getAttribute('ID')).filter((id): id is string => id !== null && id !== '')
+    const ids = elements(doc)
+      .map((e) => e.getAttribute('ID'))
+      .filter((id): id is string => id !== null && id !== '')
     const choice = rng.int(6)
     const target = describe(el)
     if (choice === 0 && ids.length > 0) {
@@ -203,8 +223,12 @@ const attributeEdit: DomMutator = {
     const attr = el.attributes.item(rng.int(el.attributes.length))!
     const value = attr.value
     const edits: Array<[string, string]> = [
-      ['append space', `${value} `], ['prepend space', ` ${value}`], ['upper-case', value.toUpperCase()],
-      ['append', value + rng.pick(EVIL_TEXTS)], ['replace', rng.pick(EVIL_TEXTS)], ['empty', ''],
+      ['append space', `${value} `],
+      ['prepend space', ` ${value}`],
+      ['upper-case', value.toUpperCase()],
+      ['append', value + rng.pick(EVIL_TEXTS)],
+      ['replace', rng.pick(EVIL_TEXTS)],
+      ['empty', ''],
     ]
     const [how, next] = rng.pick(edits)
     attr.value = next
@@ -268,10 +292,16 @@ const textEdit: DomMutator = {
     const node = rng.pick(texts) as unknown as { data: string }
     const value = node.data
     const edits: Array<[string, string]> = [
-      ['leading whitespace', `${rng.pick([' ', '\n', '\t', '\r\n'])}${value}`], ['trailing whitespace', `${value}${rng.pick([' ', '\n', '\t'])}`],
-      ['upper-case', value.toUpperCase()], ['lower-case', value.toLowerCase()], ['append', value + rng.pick(EVIL_TEXTS)],
-      ['prepend', rng.pick(EVIL_TEXTS) + value], ['replace', rng.pick(EVIL_TEXTS)], ['truncate', value.slice(0, rng.int(value.length + 1))],
-      ['non-breaking space', `${value}\u00a0`], ['zero-width space', `${value}\u200b`],
+      ['leading whitespace', `${rng.pick([' ', '\n', '\t', '\r\n'])}${value}`],
+      ['trailing whitespace', `${value}${rng.pick([' ', '\n', '\t'])}`],
+      ['upper-case', value.toUpperCase()],
+      ['lower-case', value.toLowerCase()],
+      ['append', value + rng.pick(EVIL_TEXTS)],
+      ['prepend', rng.pick(EVIL_TEXTS) + value],
+      ['replace', rng.pick(EVIL_TEXTS)],
+      ['truncate', value.slice(0, rng.int(value.length + 1))],
+      ['non-breaking space', `${value}\u00a0`],
+      ['zero-width space', `${value}\u200b`],
     ]
     const [how, next] = rng.pick(edits)
     node.data = next
@@ -292,11 +322,16 @@ const valueSplit: DomMutator = {
     const b = a + rng.int(value.length - a + 1)
     const chunk = value.slice(a, b)
     const how = rng.pick(['pi', 'comment', 'cdata', 'pi-empty', 'comment-empty'] as const)
-    const node = how === 'pi' ? doc.createProcessingInstruction('x', chunk)
-      : how === 'pi-empty' ? doc.createProcessingInstruction('x', 'y')
-      : how === 'comment' ? doc.createComment(chunk)
-      : how === 'comment-empty' ? doc.createComment('c')
-      : doc.createCDATASection(chunk)
+    const node =
+      how === 'pi'
+        ? doc.createProcessingInstruction('x', chunk)
+        : how === 'pi-empty'
+          ? doc.createProcessingInstruction('x', 'y')
+          : how === 'comment'
+            ? doc.createComment(chunk)
+            : how === 'comment-empty'
+              ? doc.createComment('c')
+              : doc.createCDATASection(chunk)
     // A chunk-carrying node replaces the chunk; an empty one is inserted at `b`.
     const keep = how === 'pi' || how === 'comment' || how === 'cdata' ? value.slice(0, a) : value.slice(0, b)
     const rest = value.slice(b)
@@ -333,6 +368,20 @@ const insertNew: DomMutator = {
 }
 
 export const DOM_MUTATORS: readonly DomMutator[] = [
-  move, duplicate, wrap, foreignTwin, rename, renamespace, reprefix, attributeAdd, attributeRemove, attributeEdit, attributePrototypeName, signatureRelocate,
-  textEdit, valueSplit, removeElement, insertNew,
+  move,
+  duplicate,
+  wrap,
+  foreignTwin,
+  rename,
+  renamespace,
+  reprefix,
+  attributeAdd,
+  attributeRemove,
+  attributeEdit,
+  attributePrototypeName,
+  signatureRelocate,
+  textEdit,
+  valueSplit,
+  removeElement,
+  insertNew,
 ]

@@ -5,15 +5,43 @@ import type { Rng } from './prng.js'
 
 export const FOREIGN_NS = 'urn:example:fuzz:foreign'
 export const EVIL_NAME_ID = 'mallory@evil.example.test'
-export const EVIL_TEXTS: readonly string[] = [EVIL_NAME_ID, '.evil.example.test', 'owner', 'admins', 'https://evil-idp.example.test/metadata', '_evil0001', '__proto__', 'constructor']
+export const EVIL_TEXTS: readonly string[] = [
+  EVIL_NAME_ID,
+  '.evil.example.test',
+  'owner',
+  'admins',
+  'https://evil-idp.example.test/metadata',
+  '_evil0001',
+  '__proto__',
+  'constructor',
+]
 /** Values a lookup in a plain object would find on Object.prototype. */
 export const PROTOTYPE_NAMES: readonly string[] = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']
 
 /** The elements an attacker most wants duplicated, wrapped or moved. */
 export const INTERESTING: ReadonlySet<string> = new Set([
-  'Assertion', 'EncryptedAssertion', 'Signature', 'SignedInfo', 'Reference', 'NameID', 'Subject', 'Attribute', 'AttributeValue',
-  'AttributeStatement', 'Issuer', 'Conditions', 'Audience', 'AudienceRestriction', 'SubjectConfirmation', 'SubjectConfirmationData',
-  'AuthnStatement', 'Status', 'StatusCode', 'Extensions', 'EncryptedData', 'KeyInfo',
+  'Assertion',
+  'EncryptedAssertion',
+  'Signature',
+  'SignedInfo',
+  'Reference',
+  'NameID',
+  'Subject',
+  'Attribute',
+  'AttributeValue',
+  'AttributeStatement',
+  'Issuer',
+  'Conditions',
+  'Audience',
+  'AudienceRestriction',
+  'SubjectConfirmation',
+  'SubjectConfirmationData',
+  'AuthnStatement',
+  'Status',
+  'StatusCode',
+  'Extensions',
+  'EncryptedData',
+  'KeyInfo',
 ])
 /** The elements whose text is an identity value. */
 export const VALUE_ELEMENTS: ReadonlySet<string> = new Set(['NameID', 'AttributeValue', 'Issuer', 'Audience'])
@@ -32,7 +60,12 @@ export function elements(doc: Document): Element[] {
 }
 
 /** A random element: mostly an interesting one (by local name), sometimes any; `filter` narrows. */
-export function pickElement(doc: Document, rng: Rng, filter: (el: Element) => boolean = () => true, names: ReadonlySet<string> = INTERESTING): Element | undefined {
+export function pickElement(
+  doc: Document,
+  rng: Rng,
+  filter: (el: Element) => boolean = () => true,
+  names: ReadonlySet<string> = INTERESTING,
+): Element | undefined {
   const all = elements(doc).filter(filter)
   if (all.length === 0) return undefined
   const preferred = all.filter((el) => names.has(el.localName ?? ''))
@@ -85,7 +118,10 @@ export function renamed(doc: Document, el: Element, namespace: string, qualified
 
 export function prefixFor(namespace: string, rng: Rng): string {
   const known: Record<string, string[]> = {
-    [NS.protocol]: ['saml2p', 'samlp', 'p'], [NS.assertion]: ['saml2', 'saml', 'a'], [NS.ds]: ['ds', 'dsig'], [NS.xenc]: ['xenc'],
+    [NS.protocol]: ['saml2p', 'samlp', 'p'],
+    [NS.assertion]: ['saml2', 'saml', 'a'],
+    [NS.ds]: ['ds', 'dsig'],
+    [NS.xenc]: ['xenc'],
   }
   return rng.pick(known[namespace] ?? ['f', 'foreign', 'saml2', 'ds'])
 }

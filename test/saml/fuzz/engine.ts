@@ -48,7 +48,11 @@ interface Mutant {
 function parseLoosely(xml: string): Document | undefined {
   let broken = false
   try {
-    const doc = new DOMParser({ onError: (level) => { if (level !== 'warning') broken = true } }).parseFromString(xml, 'text/xml')
+    const doc = new DOMParser({
+      onError: (level) => {
+        if (level !== 'warning') broken = true
+      },
+    }).parseFromString(xml, 'text/xml')
     return broken || doc.documentElement === null ? undefined : doc
   } catch {
     return undefined
@@ -118,15 +122,15 @@ export async function runMutant(world: FuzzWorld, runSeed: number, index: number
   try {
     const result = await Promise.race([
       validateSamlResponse(Buffer.from(xml, 'utf8').toString('base64'), world.settings),
-      new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs) }),
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs)
+      }),
     ])
     const ms = performance.now() - started
     if (result === 'timeout' || ms > timeoutMs) return { ...base, verdict: 'crash', detail: `no answer within ${timeoutMs} ms`, ms }
     if (!result.ok) return { ...base, verdict: 'rejected', detail: result.failure.code, ms }
     const differences = identityDifferences(result.assertion, seed.expected)
-    return differences.length === 0
-      ? { ...base, verdict: 'accepted', detail: '', ms }
-      : { ...base, verdict: 'violation', detail: differences.join('; '), ms }
+    return differences.length === 0 ? { ...base, verdict: 'accepted', detail: '', ms } : { ...base, verdict: 'violation', detail: differences.join('; '), ms }
   } catch (error) {
     const stack = (error as Error).stack ?? String(error)
     return { ...base, verdict: 'crash', detail: stack.split('\n').slice(0, 4).join(' | '), ms: performance.now() - started }

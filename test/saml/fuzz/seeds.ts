@@ -75,8 +75,17 @@ const C14N = 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315'
 /** Like signSamlElement, with inclusive canonicalization (xml-crypto, RSA-SHA256). */
 function signInclusive(xml: string, target: 'response' | 'assertion', key: { privateKeyPem: string; certificatePem: string }): string {
   const element = target === 'response' ? 'Response' : 'Assertion'
-  const sig = new SignedXml({ privateKey: key.privateKeyPem, publicCert: key.certificatePem, signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', canonicalizationAlgorithm: C14N })
-  sig.addReference({ xpath: `//*[local-name(.)='${element}']`, transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', C14N], digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256' })
+  const sig = new SignedXml({
+    privateKey: key.privateKeyPem,
+    publicCert: key.certificatePem,
+    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    canonicalizationAlgorithm: C14N,
+  })
+  sig.addReference({
+    xpath: `//*[local-name(.)='${element}']`,
+    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', C14N],
+    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  })
   sig.computeSignature(xml, { prefix: 'ds', location: { reference: `//*[local-name(.)='${element}']/*[local-name(.)='Issuer']`, action: 'after' } })
   return sig.getSignedXml()
 }
@@ -87,14 +96,19 @@ const CLOSE = '</saml2:Assertion>'
 export async function createFuzzWorld(): Promise<FuzzWorld> {
   const parties = await createParties()
   const spCertificate = parties.sp.certificatePem
-  const encryptToSp = (plaintext: string) => new Promise<string>((resolve, reject) => {
-    encrypt(plaintext, {
-      rsa_pub: spCertificate,
-      pem: spCertificate,
-      encryptionAlgorithm: 'http://www.w3.org/2009/xmlenc11#aes256-gcm',
-      keyEncryptionAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
-    }, (error, result) => (error ? reject(error) : resolve(result)))
-  })
+  const encryptToSp = (plaintext: string) =>
+    new Promise<string>((resolve, reject) => {
+      encrypt(
+        plaintext,
+        {
+          rsa_pub: spCertificate,
+          pem: spCertificate,
+          encryptionAlgorithm: 'http://www.w3.org/2009/xmlenc11#aes256-gcm',
+          keyEncryptionAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
+        },
+        (error, result) => (error ? reject(error) : resolve(result)),
+      )
+    })
   const params = { ...defaultParams(parties), nameId: NAME_ID, inResponseTo: REQUEST_ID, sessionIndex: SESSION_INDEX, attributes: attributeParams() }
   const key = { privateKeyPem: parties.idp.privateKeyPem, certificatePem: parties.idp.certificatePem }
   const seeds: Seed[] = []

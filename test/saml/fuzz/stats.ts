@@ -1,7 +1,10 @@
 /** Tallies of a fuzz run: verdicts, per mutation kind (mutants using it, and how many were accepted), per seed, per failure code. */
 import type { Outcome, Verdict } from './engine.js'
 
-export interface KindTally { mutants: number; accepted: number }
+export interface KindTally {
+  mutants: number
+  accepted: number
+}
 export interface FuzzStats {
   mutants: number
   verdicts: Record<Verdict, number>
@@ -55,11 +58,17 @@ export function formatStats(stats: FuzzStats): string {
   const lines = [
     `mutants ${stats.mutants}: accepted ${stats.verdicts.accepted} (${pct(stats.verdicts.accepted, stats.mutants)}), rejected ${stats.verdicts.rejected}, violations ${stats.verdicts.violation}, crashes ${stats.verdicts.crash}, unmutated ${stats.unmutated}`,
     'per mutation kind (mutants using it / accepted):',
-    ...Object.entries(stats.kinds).sort().map(([k, t]) => `  ${k.padEnd(16)} ${String(t.mutants).padStart(9)} ${String(t.accepted).padStart(8)}  ${pct(t.accepted, t.mutants)}`),
+    ...Object.entries(stats.kinds)
+      .sort()
+      .map(([k, t]) => `  ${k.padEnd(16)} ${String(t.mutants).padStart(9)} ${String(t.accepted).padStart(8)}  ${pct(t.accepted, t.mutants)}`),
     'per seed response:',
-    ...Object.entries(stats.seeds).sort().map(([k, t]) => `  ${k.padEnd(28)} ${String(t.mutants).padStart(9)} ${String(t.accepted).padStart(8)}  ${pct(t.accepted, t.mutants)}`),
+    ...Object.entries(stats.seeds)
+      .sort()
+      .map(([k, t]) => `  ${k.padEnd(28)} ${String(t.mutants).padStart(9)} ${String(t.accepted).padStart(8)}  ${pct(t.accepted, t.mutants)}`),
     'refusals by code:',
-    ...Object.entries(stats.codes).sort((a, b) => b[1] - a[1]).map(([c, n]) => `  ${c.padEnd(32)} ${n}`),
+    ...Object.entries(stats.codes)
+      .sort((a, b) => b[1] - a[1])
+      .map(([c, n]) => `  ${c.padEnd(32)} ${n}`),
   ]
   return lines.join('\n')
 }

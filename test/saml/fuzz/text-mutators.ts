@@ -38,7 +38,9 @@ function scan(xml: string): { runs: Run[]; tags: Tag[] } {
       let j = i + 1
       for (let quote = ''; j < xml.length; j++) {
         const c = xml[j]!
-        if (quote !== '') { if (c === quote) quote = '' } else if (c === '"' || c === "'") quote = c
+        if (quote !== '') {
+          if (c === quote) quote = ''
+        } else if (c === '"' || c === "'") quote = c
         else if (c === '>') break
       }
       end = j + 1
@@ -68,8 +70,21 @@ function position(xml: string, rng: Rng): { at: number; where: string } | undefi
 }
 
 const MARKUP: readonly string[] = [
-  '<?x y?>', '<?x .evil.example.test?>', '<!--c-->', '<!---->', '<![CDATA[]]>', '<![CDATA[x]]>', '<![CDATA[.evil.example.test]]>',
-  ' ', '\n', '\t', '\r\n', '&#x20;', '&#10;', '&#13;', '&#9;',
+  '<?x y?>',
+  '<?x .evil.example.test?>',
+  '<!--c-->',
+  '<!---->',
+  '<![CDATA[]]>',
+  '<![CDATA[x]]>',
+  '<![CDATA[.evil.example.test]]>',
+  ' ',
+  '\n',
+  '\t',
+  '\r\n',
+  '&#x20;',
+  '&#10;',
+  '&#13;',
+  '&#9;',
 ]
 const ENTITIES: readonly string[] = ['&amp;', '&lt;', '&gt;', '&quot;', '&apos;', '&evil;', '&#0;', '&#x110000;', '&#xD800;', '&', '&#x;', '&#65']
 
@@ -113,7 +128,10 @@ const characterReference: TextMutator = {
     const at = rng.pick(candidates)
     const code = xml.codePointAt(at)!
     const ref = rng.chance(0.5) ? `&#x${code.toString(16).toUpperCase()};` : `&#${code};`
-    return { xml: xml.slice(0, at) + ref + xml.slice(at + String.fromCodePoint(code).length), description: `${JSON.stringify(String.fromCodePoint(code))} as ${ref} at ${at}` }
+    return {
+      xml: xml.slice(0, at) + ref + xml.slice(at + String.fromCodePoint(code).length),
+      description: `${JSON.stringify(String.fromCodePoint(code))} as ${ref} at ${at}`,
+    }
   },
 }
 
@@ -152,7 +170,13 @@ const tagEdit: TextMutator = {
       next = rng.chance(0.5) ? text.replace(m[0], m[0] + copy) : text.replace(m[0], copy + m[0])
       description = `attribute ${m[1]} twice`
     } else if (choice === 1) {
-      const decl = rng.pick([' xmlns=""', ' xmlns="urn:example:fuzz:foreign"', ' xmlns:saml2="urn:example:fuzz:foreign"', ' xmlns:ds="urn:oasis:names:tc:SAML:2.0:assertion"', ' xml:space="preserve"'])
+      const decl = rng.pick([
+        ' xmlns=""',
+        ' xmlns="urn:example:fuzz:foreign"',
+        ' xmlns:saml2="urn:example:fuzz:foreign"',
+        ' xmlns:ds="urn:oasis:names:tc:SAML:2.0:assertion"',
+        ' xml:space="preserve"',
+      ])
       const end = text.endsWith('/>') ? text.length - 2 : text.length - 1
       next = text.slice(0, end) + decl + text.slice(end)
       description = `${decl.trim()} in a start tag`
