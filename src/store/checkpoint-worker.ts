@@ -2,7 +2,8 @@
  * The WAL checkpoint thread's entry (started by store/sqlite-checkpointer.ts): its own connection to
  * the database file runs `PRAGMA wal_checkpoint(PASSIVE)`, every `busyMs` while other connections
  * commit, backing off (doubling) to `idleMs` while nothing is written. Posts what it copied and any
- * error; on `{checkpointNow: id}` it checkpoints at once and answers `{settled: id}`; on 'stop' it
+ * error; on `{checkpointNow: id}` it checkpoints at once (and restarts the WAL when it copied all of
+ * it) and answers `{settled: id}`; on 'stop' it
  * closes its connection and lets the thread end.
  */
 import { parentPort, workerData } from 'node:worker_threads'
@@ -31,22 +32,38 @@ let timer: NodeJS.Timeout | undefined
 let delay = busyMs
 let lastVersion = -1
 
-/** One PASSIVE checkpoint; true when another connection committed since the last look. */
-const checkpoint = (): boolean => {
+/** One PASSIVE checkpoint: whether another connection committed since the last look, and whether the whole WAL is now copied. */
+const checkpoint = (): { written: boolean; complete: boolean } => {
   // Changes whenever another connection has committed since the last look: even a WAL that was
   // restarted and refilled to the same size counts as written.
   const version = db.pragma('data_version', { simple: true }) as number
   const written = version !== lastVersion
   lastVersion = version
-  const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { checkpointed: number }[]
+  const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[]
   if (written && row !== undefined && row.checkpointed > 0) post({ checkpointed: row.checkpointed })
-  return written
+  return { written, complete: row !== undefined && row.busy === 0 && row.log > 0 && row.checkpointed === row.log }
+}
+
+/**
+ * After a checkpoint that copied the whole WAL, the next commit starts the WAL again from the top, and
+ * SQLite syncs the new WAL header before going on: an fsync inside that commit. Here that commit is
+ * this thread's (the page-1 write of `user_version`, set to what it is), so the app's next commit
+ * appends to a WAL already restarted, with no fsync of its own. When the app holds the write lock just
+ * then (busy_timeout is 0 here), its own next commit restarts the WAL, as it would anyway.
+ */
+const restartLog = () => {
+  try {
+    const version = db.pragma('user_version', { simple: true }) as number
+    db.pragma(`user_version = ${version}`)
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error
+  }
 }
 
 const tick = () => {
   if (stopping) return
   try {
-    delay = checkpoint() ? busyMs : Math.min(idleMs, delay * 2)
+    delay = checkpoint().written ? busyMs : Math.min(idleMs, delay * 2)
   } catch (error) {
     post({ error: error instanceof Error ? error.message : String(error) })
     delay = idleMs
@@ -59,7 +76,7 @@ port.on('message', (message: CheckpointWorkerRequest) => {
   if (message !== 'stop') {
     if (!stopping) {
       try {
-        checkpoint()
+        if (checkpoint().complete) restartLog()
       } catch (error) {
         post({ error: error instanceof Error ? error.message : String(error) })
       }

@@ -21,7 +21,7 @@ export function ensureBuilt(): void {
     ensureDist(ROOT, { stdio: 'pipe' })
   } catch (error) {
     const output = (error as { stdout?: Buffer }).stdout?.toString('utf8') ?? ''
-    throw new Error(`building dist/ failed: ${(error as Error).message}\n${output}`)
+    throw new Error(`building dist/ failed: ${(error as Error).message}\n${output}`, { cause: error })
   }
 }
 

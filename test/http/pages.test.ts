@@ -376,6 +376,16 @@ describe('the development outbox', () => {
     ctx = await createTestContext()
     expect((await browser(ctx.app).get('/dev/outbox')).statusCode).toBe(200)
   })
+
+  it('makes the http(s) links of a mail clickable, and nothing else', async () => {
+    ctx = await createTestContext()
+    const body = 'Set your password: http://127.0.0.1:4000/reset-password?token=abc&x=1\nNot a link: javascript:alert(1) <b>bold</b> ftp://example.test/'
+    await ctx.deps.store.outbox.insert({ id: 'm-1', recipient: 'max@acme.test', subject: 'Links', body, createdAt: '2026-12-06T09:00:00.000Z' })
+    const page = (await browser(ctx.app).get('/dev/outbox')).body
+    expect(page).toContain('<a href="http://127.0.0.1:4000/reset-password?token=abc&amp;x=1">http://127.0.0.1:4000/reset-password?token=abc&amp;x=1</a>')
+    expect(page.match(/<pre>[\s\S]*?<\/pre>/)![0].match(/<a /g)).toHaveLength(1)
+    expect(page).toContain('&lt;b&gt;bold&lt;/b&gt;')
+  })
 })
 
 describe('the production configuration', () => {

@@ -3,7 +3,7 @@
  * while the app's connection writes, stops with it, and never costs a committed write on a crash.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
@@ -86,8 +86,13 @@ describe('SQLite WAL checkpointer', () => {
     try {
       for (let i = 0; i < 300; i++) insert.run(`item ${i}`)
       const sizeBefore = statSync(path).size
+      const walSequence = () => readFileSync(`${path}-wal`).readUInt32BE(12)
+      const sequenceBefore = walSequence()
       await checkpointer.checkpointNow()
       expect(statSync(path).size).toBeGreaterThan(sizeBefore)
+      // The worker also started the WAL again (its header's checkpoint sequence moved on), so the
+      // app's next commit appends without the fsync of a new WAL header.
+      expect(walSequence()).toBe(sequenceBefore + 1)
       // Nothing left to copy: a checkpoint by the app now finds every frame already in the file.
       const [row] = app.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[]
       expect(row!.log).toBeGreaterThan(0)

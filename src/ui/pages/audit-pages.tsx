@@ -8,6 +8,7 @@ import { Breakable } from '../breakable.js'
 import { Layout, type Viewer } from '../layout.js'
 import { XmlTrace } from '../xml-trace.js'
 import { auditEventName } from './audit-event-names.js'
+import { Crumbs } from '../crumbs.js'
 
 export const AUDIT_KINDS: readonly { readonly value: string; readonly label: string }[] = [
   { value: '', label: 'Everything' },

@@ -3,6 +3,7 @@ import type { FC } from 'hono/jsx'
 import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
 import { ownValue } from '../../core/keyed-record.js'
+import { Crumbs } from '../crumbs.js'
 
 export interface MemberRow {
   readonly id: string

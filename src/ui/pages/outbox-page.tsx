@@ -3,6 +3,11 @@ import type { FC } from 'hono/jsx'
 import type { OutboxMessage } from '../../core/types.js'
 import { Layout } from '../layout.js'
 
+/** The mail's text with its http(s) links clickable (only those: a link is text the page escapes, never markup). */
+function withLinks(body: string) {
+  return body.split(/(https?:\/\/[^\s<>"']+)/).map((part, i) => (i % 2 === 1 ? <a href={part}>{part}</a> : part))
+}
+
 export const OutboxPage: FC<{ messages: readonly OutboxMessage[] }> = ({ messages }) => (
   <Layout title="Development outbox" wide>
     <h1>Development outbox</h1>

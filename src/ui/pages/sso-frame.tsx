@@ -7,6 +7,7 @@ import type { Child, FC } from 'hono/jsx'
 import { FormError, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
 import type { SsoProgress } from '../../core/sso-progress.js'
+import { Crumbs } from '../crumbs.js'
 
 export interface SsoPageBase {
   readonly viewer: Viewer

@@ -2,6 +2,7 @@
 import type { FC } from 'hono/jsx'
 import { Copyable, Csrf, Field, FormError, Select, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
+import { Crumbs } from '../crumbs.js'
 
 export interface TokenRow {
   readonly id: string
