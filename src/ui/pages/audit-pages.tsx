@@ -72,9 +72,7 @@ const What: FC<{ action: string; target: string | null }> = ({ action, target })
 
 export const AuditPage: FC<AuditPageProps> = (p) => (
   <Layout title={`Audit log · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide>
-    <p class="crumbs">
-      <a href="/dashboard">Dashboard</a> / <a href={`/orgs/${p.org.slug}/members`}>{p.org.name}</a> / Audit log
-    </p>
+    <Crumbs org={p.org} trail={[['Audit log']]} />
     <h1>Audit log</h1>
     <form method="get" action={`/orgs/${p.org.slug}/audit`} class="filter">
       <label for="f-kind">Show</label>
@@ -181,9 +179,7 @@ export interface FailedSignInPageProps {
 
 export const FailedSignInPage: FC<FailedSignInPageProps> = (p) => (
   <Layout title={`Failed sign-in ${p.reference} · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide>
-    <p class="crumbs">
-      <a href="/dashboard">Dashboard</a> / <a href={`/orgs/${p.org.slug}/audit?kind=sso`}>Audit log</a> / {p.reference}
-    </p>
+    <Crumbs org={p.org} trail={[['Audit log', `/orgs/${p.org.slug}/audit?kind=sso`], [p.reference]]} />
     <h1>Failed SSO sign-in</h1>
     <section class="card result failed" aria-labelledby="verdict">
       <h2 id="verdict">Failed: {p.code}</h2>

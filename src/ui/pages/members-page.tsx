@@ -115,8 +115,9 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
   const base = `/orgs/${p.org.slug}`
   return (
     <Layout title={`Members of ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice}>
-      <p class="crumbs">
-        <a href="/dashboard">Dashboard</a> / {p.org.name} · <a href={`${base}/sso`}>Single sign-on</a> · <a href={`${base}/audit`}>Audit log</a>
+      <Crumbs org={p.org} trail={[['Members']]} />
+      <p class="muted">
+        Also for {p.org.name}: <a href={`${base}/sso`}>Single sign-on</a> · <a href={`${base}/audit`}>Audit log</a>
       </p>
       <h1>Members</h1>
       {p.invitedToOutbox === true && (

@@ -19,7 +19,7 @@ export const OutboxPage: FC<{ messages: readonly OutboxMessage[] }> = ({ message
         <p class="muted">
           To {m.recipient} · <time datetime={m.createdAt}>{m.createdAt.replace('T', ' ').slice(0, 19)} UTC</time>
         </p>
-        <pre>{m.body}</pre>
+        <pre>{withLinks(m.body)}</pre>
       </article>
     ))}
   </Layout>

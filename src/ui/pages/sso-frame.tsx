@@ -67,9 +67,7 @@ const Steps: FC<{ slug: string; current: string; configured: boolean; progress: 
 
 export const SsoFrame: FC<SsoPageBase & { title: string; step: string; configured: boolean; children?: Child }> = (p) => (
   <Layout title={`${p.title} · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice} scripts={['/static/sso-setup.js']}>
-    <p class="crumbs">
-      <a href="/dashboard">Dashboard</a> / <a href={`/orgs/${p.org.slug}/members`}>{p.org.name}</a> / <a href={ssoPath(p.org.slug)}>Single sign-on</a>
-    </p>
+    <Crumbs org={p.org} trail={p.step === '' ? [['Single sign-on']] : [['Single sign-on', ssoPath(p.org.slug)], [p.title]]} />
     <h1>{p.title}</h1>
     {!p.canEdit && (
       <p class="notice" role="status">

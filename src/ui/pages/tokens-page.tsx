@@ -52,9 +52,7 @@ export const TokensPage: FC<TokensPageProps> = (p) => {
       notice={p.notice}
       scripts={p.created === undefined ? undefined : ['/static/sso-setup.js']}
     >
-      <p class="crumbs">
-        <a href="/dashboard">Dashboard</a> / {p.org.name}
-      </p>
+      <Crumbs org={p.org} trail={[['Personal API tokens']]} />
       <h1>Personal API tokens</h1>
       <p class="muted">
         A token acts as you in {p.org.name} on Gatehouse's member API (<code>Authorization: Bearer …</code>). Treat it like a password.
