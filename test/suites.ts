@@ -13,6 +13,7 @@ export const DATABASE_SUITES: readonly string[] = [
   'test/api/',
   'test/deploy/',
   'test/dev-idp/',
+  'test/directory/',
   'test/http/',
   'test/jobs/',
   'test/oidc/',
