@@ -156,51 +156,6 @@ export interface OutboxStore {
   list(limit: number): Promise<OutboxMessage[]>
 }
 
-/** Background work to do (DESIGN §6): `kind` names the handler in jobs/, `payload` is its JSON input. */
-export interface NewJob {
-  readonly kind: string
-  readonly payload: Readonly<Record<string, unknown>>
-  readonly runAt: string
-}
-
-/** A job this process holds a lease on: only the holder of `leaseToken` may finish or reschedule it. */
-export interface ClaimedJob {
-  readonly id: string
-  readonly kind: string
-  readonly payload: Readonly<Record<string, unknown>>
-  /** Counting this one. */
-  readonly attempts: number
-  readonly leaseToken: string
-  readonly createdAt: string
-}
-
-export interface JobRow {
-  readonly id: string
-  readonly kind: string
-  readonly state: 'queued' | 'failed'
-  readonly runAt: string
-  readonly attempts: number
-  readonly lastError: string | null
-}
-
-export interface JobStore {
-  /** Written with the change that causes it: pass the transaction's stores. */
-  enqueue(job: NewJob, now: string): Promise<string>
-  /**
-   * Leases up to `limit` due jobs until `leaseUntil`; a job leased by another process (and not
-   * expired) is never returned, so each job runs in one process at a time.
-   */
-  claimDue(now: string, leaseUntil: string, limit: number): Promise<ClaimedJob[]>
-  /** Deletes a finished job, if the lease is still ours. */
-  complete(id: string, leaseToken: string): Promise<void>
-  /** Releases the lease and sets when to try again, or marks the job failed for good. */
-  release(id: string, leaseToken: string, outcome: { runAt: string; failed: boolean; error: string }, now: string): Promise<void>
-  /** Oldest first, for operators and tests. */
-  list(state?: 'queued' | 'failed'): Promise<JobRow[]>
-  /** Jobs waiting (queued, due or not) and failed for good: the queue depth for /metrics. */
-  countByState(): Promise<{ queued: number; failed: number }>
-}
-
 export interface AuditStore {
   insert(event: AuditEvent): Promise<void>
   /** Newest first; `nextCursor` is null on the last page; `actionPrefix` keeps e.g. only `sso.` events. */
@@ -349,6 +304,8 @@ export interface EmailDomainStore {
   delete(id: string): Promise<void>
 }
 
+export type { ClaimedJob, JobRow, JobStore, NewJob } from './job-ports.js'
+import type { JobStore } from './job-ports.js'
 export type {
   OidcClientRecord,
   OidcClientStore,
