@@ -35,6 +35,8 @@ export const ONCE_SUITES: readonly string[] = [
   'test/cli-oidc.test.ts',
   'test/cli-stop.test.ts',
   'test/config.test.ts',
+  'test/config-errors.test.ts',
+  'test/config-sources.test.ts',
   'test/core-domain-name.test.ts',
   'test/core-invisible-characters.security.test.ts',
   'test/core-key-refresh.test.ts',
