@@ -29,6 +29,7 @@ export const ONCE_SUITES: readonly string[] = [
   'test/interop/',
   'test/net/',
   'test/cli.test.ts',
+  'test/cli-process.test.ts',
   'test/cli-backup.test.ts',
   'test/cli-data-dir.test.ts',
   'test/cli-keys.test.ts',
