@@ -25,10 +25,9 @@
  * BENCH_LOG_LEVEL is the server's GATEHOUSE_LOG_LEVEL (default info: one line per sign-in, as in production).
  * BENCH_WARMUP_SEGMENTS=n warms each server up with exactly n segments of ~1 s (default: until its CPU per request settles).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -43,9 +42,12 @@ import { cachedCertificate } from '../../src/saml/certificate.js'
 import { validateSamlResponse } from '../../src/saml/validate-response.js'
 import { createTestIdp } from '../../test/helpers/test-idp.js'
 import { seedOrgs } from './seed-orgs.js'
-import { FIXTURE_KINDS, FIXTURE_LABEL, type FixtureKind } from './fixtures.js'
+import { FIXTURE_KINDS, type FixtureKind } from './fixtures.js'
 import { POOL_USERS, responsePool } from './pool.js'
-import { fmt, median, parseArgs, printTable, spread } from './stats.js'
+import { median, parseArgs } from './stats.js'
+import { type Control, isGatehouse, type Measured, printReport, type Run, type Server } from './http-report.js'
+import { clamp, cpuSeconds, freePort, HAS_TASKSET, newestMtime, pinned, rssSampler, settle, waitHealthy } from './processes.js'
+import { setUpBenchOrg } from './bench-org.js'
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..')
 const args = parseArgs(process.argv.slice(2))
@@ -56,9 +58,6 @@ const CONNECTIONS = (args.connections ?? '16,64').split(',').map(Number)
 const ORGS = Number(args.orgs ?? 0)
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`
 const SECRET_KEY = randomBytes(32).toString('hex')
-const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100
-const pinned = (cpu: number, command: string[]) => (HAS_TASKSET ? ['taskset', '-c', String(cpu), ...command] : command)
 
 if (!existsSync(join(ROOT, 'dist/cli.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench:acs does)')
 const newestSource = newestMtime(join(ROOT, 'src'))
@@ -108,7 +107,7 @@ const nodeArgs = (process.env.BENCH_GATEHOUSE_NODE_ARGS ?? '').split(' ').filter
 const ghCommand = pinned(0, [process.execPath, ...startFlags, ...nodeArgs, 'bin/gatehouse.js', 'start'])
 const gh = spawn(ghCommand[0]!, ghCommand.slice(1), { cwd: ROOT, env, stdio: ['ignore', logFd, logFd] })
 children.push(gh)
-await waitHealthy(`${baseUrl}/healthz`, gh, 'Gatehouse')
+await waitHealthy(`${baseUrl}/healthz`, gh, 'Gatehouse', dir)
 // taskset execs node, so the child's pid is the server's own.
 const ghPid = gh.pid!
 
@@ -120,21 +119,7 @@ const [spKey] = await activeSpKeys(runtime.deps)
 await runtime.close()
 
 const idp = await createTestIdp('bench-idp', 'https://idp.bench.test/metadata')
-const setUpBenchOrg = async (port: number) => {
-  await operator('POST', '/organizations', { name: 'Acme', slug: 'acme' }, port)
-  await operator('PUT', '/organizations/acme/sso', { ssoName: 'acme' }, port)
-  await operator(
-    'PUT',
-    '/organizations/acme/sso/idp',
-    { ssoUrl: 'https://idp.bench.test/sso', entityId: idp.entityId, certificates: [idp.certificatePem] },
-    port,
-  )
-  await operator('PATCH', '/organizations/acme/sso/policy', { allowIdpInitiated: true, provisioning: 'just-in-time' }, port)
-  return (await operator('POST', '/organizations/acme/sso/enable', { skipTest: true }, port)) as {
-    sp: { entityId: string; acsUrl: string; certificate: string }
-  }
-}
-const sso = await setUpBenchOrg(ghPort)
+const sso = await setUpBenchOrg(ghPort, ADMIN_TOKEN, idp)
 if (sso.sp.certificate.trim() !== spKey!.certificatePem.trim()) throw new Error('the server publishes another SP certificate than the key handed to node-saml')
 const sp = { entityId: sso.sp.entityId, acsUrl: sso.sp.acsUrl, certificatePem: sso.sp.certificate }
 const acsPath = new URL(sp.acsUrl).pathname
@@ -158,7 +143,7 @@ const ns = spawn(nsCommand[0]!, nsCommand.slice(1), {
   stdio: ['ignore', 'inherit', 'inherit'],
 })
 children.push(ns)
-await waitHealthy(`http://127.0.0.1:${nsPort}/healthz`, ns, 'node-saml server')
+await waitHealthy(`http://127.0.0.1:${nsPort}/healthz`, ns, 'node-saml server', dir)
 
 // --orgs N: a second Gatehouse, same SP key and base URL, its database seeded with N other orgs first.
 let orgsPid: number | undefined
@@ -179,9 +164,9 @@ if (ORGS > 0) {
   const command = pinned(0, [process.execPath, ...startFlags, ...nodeArgs, 'bin/gatehouse.js', 'start'])
   const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: orgsEnv, stdio: ['ignore', orgsLog, orgsLog] })
   children.push(child)
-  await waitHealthy(`http://127.0.0.1:${orgsPort}/healthz`, child, 'Gatehouse (seeded)')
+  await waitHealthy(`http://127.0.0.1:${orgsPort}/healthz`, child, 'Gatehouse (seeded)', dir)
   orgsPid = child.pid!
-  const again = await setUpBenchOrg(orgsPort)
+  const again = await setUpBenchOrg(orgsPort, ADMIN_TOKEN, idp)
   if (again.sp.acsUrl !== sp.acsUrl || again.sp.certificate.trim() !== sp.certificatePem.trim())
     throw new Error('the seeded Gatehouse has another ACS URL or SP certificate')
 }
@@ -205,25 +190,7 @@ const checker = new SAML({
   decryptionPvk: spKey!.privateKeyPem,
 })
 
-type Server = 'gatehouse' | 'gatehouse-orgs' | 'node-saml' | 'control'
-type Measured = Exclude<Server, 'control'>
 const measured: Measured[] = ORGS > 0 ? ['gatehouse', 'gatehouse-orgs', 'node-saml'] : ['gatehouse', 'node-saml']
-const isGatehouse = (server: Server) => server === 'gatehouse' || server === 'gatehouse-orgs'
-interface Run {
-  kind: FixtureKind
-  connections: number
-  server: Server
-  requests: number
-  seconds: number
-  rps: number
-  /** Server CPU time (user + system, all its threads) per request, ms: what the run cost it. */
-  cpuMsPerRequest: number
-  p50: number
-  p99: number
-  failures: number
-  statuses: Record<string, number>
-  peakRssMb?: number
-}
 const runs: Run[] = []
 const pids: Record<Measured, number> = { gatehouse: ghPid, 'gatehouse-orgs': orgsPid ?? 0, 'node-saml': ns.pid! }
 /** Every server process on CPU 0, for settle(). */
@@ -295,7 +262,7 @@ for (const kind of kinds) {
       const order = run % 2 === 0 ? measured : [...measured].reverse()
       for (const server of order) {
         // Before the CPU sample, so that a server's work on the previous run's dropped requests is not counted here.
-        await settle()
+        await settle(serverPids)
         const sampler = isGatehouse(server) ? rssSampler(pids[server]) : undefined
         const cpuBefore = cpuSeconds(pids[server])
         const r = await cannon(server, connections, pooled, amount[server])
@@ -315,13 +282,6 @@ for (const kind of kinds) {
 
 // --- Control: the latency floor of a Node server with Gatehouse's CPU cost per request ---------
 
-interface Control {
-  connections: number
-  burnMs: number
-  p50: number[]
-  p99: number[]
-  rps: number[]
-}
 const controls: Control[] = []
 if (args['no-control'] === undefined) {
   const reference = kinds.includes('small') ? 'small' : kinds[0]!
@@ -334,7 +294,7 @@ if (args['no-control'] === undefined) {
     stdio: ['ignore', 'inherit', 'inherit'],
   })
   children.push(ct)
-  await waitHealthy(`http://127.0.0.1:${ctPort}/healthz`, ct, 'control server')
+  await waitHealthy(`http://127.0.0.1:${ctPort}/healthz`, ct, 'control server', dir)
   serverPids.push(ct.pid!)
   urls.control = `http://127.0.0.1:${ctPort}${acsPath}`
   const pool = await responsePool(reference, idp, sp)
@@ -355,137 +315,7 @@ if (args['no-control'] === undefined) {
 }
 
 // --- Report ------------------------------------------------------------------------------------
-
-const cell = (kind: FixtureKind, connections: number, server: Server) =>
-  runs.filter((r) => r.kind === kind && r.connections === connections && r.server === server)
-console.log(`\nACS over HTTP: req/s median [min–max] of ${RUNS} runs; latency medians in ms; failures = non-2xx/3xx + errors + timeouts;`)
-console.log(
-  `CPU ms/req = server CPU time per request (median); CPU ratio = node-saml's CPU per request / Gatehouse's. Load average now ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}\n`,
-)
-const head = [
-  'fixture',
-  'conns',
-  'Gatehouse req/s',
-  'p50',
-  'p99',
-  'p99/p50',
-  'fail',
-  'CPU ms/req',
-  'node-saml req/s',
-  'p50',
-  'p99',
-  'fail',
-  'CPU ms/req',
-  'ratio',
-  'CPU ratio',
-  'GH peak RSS',
-  'targets (≥ 5×, p99 ≤ 3×p50, 0 fail)',
-]
-const body: string[][] = []
-for (const kind of kinds) {
-  for (const connections of CONNECTIONS) {
-    const g = cell(kind, connections, 'gatehouse')
-    const n = cell(kind, connections, 'node-saml')
-    const gp50 = median(g.map((r) => r.p50))
-    const gp99 = median(g.map((r) => r.p99))
-    body.push([
-      FIXTURE_LABEL[kind],
-      String(connections),
-      `${fmt(median(g.map((r) => r.rps)))} [${spread(g.map((r) => r.rps))}]`,
-      fmt(gp50),
-      fmt(gp99),
-      `${(gp99 / gp50).toFixed(2)}`,
-      String(g.reduce((s, r) => s + r.failures, 0)),
-      fmt(median(g.map((r) => r.cpuMsPerRequest))),
-      `${fmt(median(n.map((r) => r.rps)))} [${spread(n.map((r) => r.rps))}]`,
-      fmt(median(n.map((r) => r.p50))),
-      fmt(median(n.map((r) => r.p99))),
-      String(n.reduce((s, r) => s + r.failures, 0)),
-      fmt(median(n.map((r) => r.cpuMsPerRequest))),
-      `${(median(g.map((r) => r.rps)) / median(n.map((r) => r.rps))).toFixed(1)}×`,
-      `${(median(n.map((r) => r.cpuMsPerRequest)) / median(g.map((r) => r.cpuMsPerRequest))).toFixed(1)}×`,
-      `${Math.max(...g.map((r) => r.peakRssMb ?? 0)).toFixed(0)} MB`,
-      [
-        median(g.map((r) => r.rps)) / median(n.map((r) => r.rps)) >= 5 ? 'ratio met' : 'ratio MISSED',
-        gp99 <= 3 * gp50 ? 'tail met' : 'tail MISSED',
-        g.every((r) => r.failures === 0) ? 'no errors' : 'ERRORS',
-      ].join(', '),
-    ])
-  }
-}
-printTable(head, body)
-// The tail target is judged on the medians above; each run's own ratio shows how much they move.
-for (const kind of kinds) {
-  for (const connections of CONNECTIONS) {
-    const g = cell(kind, connections, 'gatehouse')
-    console.log(
-      `Gatehouse ${FIXTURE_LABEL[kind]} × ${connections}, each run: p99/p50 ${g.map((r) => (r.p99 / r.p50).toFixed(1)).join(', ')}; ${fmt(median(g.map((r) => r.requests)))} requests, ${median(g.map((r) => r.seconds)).toFixed(1)} s`,
-    )
-  }
-}
-if (ORGS > 0) {
-  console.log(`Gatehouse with ${ORGS.toLocaleString('en-US')} more orgs in its database (same responses, same alternation) against Gatehouse with one org:\n`)
-  const orgsBody: string[][] = []
-  for (const kind of kinds) {
-    for (const connections of CONNECTIONS) {
-      const one = cell(kind, connections, 'gatehouse')
-      const many = cell(kind, connections, 'gatehouse-orgs')
-      const row = (rs: Run[]) => [
-        `${fmt(median(rs.map((r) => r.rps)))} [${spread(rs.map((r) => r.rps))}]`,
-        fmt(median(rs.map((r) => r.p50))),
-        fmt(median(rs.map((r) => r.p99))),
-        fmt(median(rs.map((r) => r.cpuMsPerRequest))),
-        `${spread(rs.map((r) => r.cpuMsPerRequest))}`,
-      ]
-      orgsBody.push([
-        FIXTURE_LABEL[kind],
-        String(connections),
-        ...row(one),
-        ...row(many),
-        `${(median(many.map((r) => r.cpuMsPerRequest)) / median(one.map((r) => r.cpuMsPerRequest))).toFixed(2)}`,
-        String(many.reduce((s, r) => s + r.failures, 0)),
-        `${Math.max(...many.map((r) => r.peakRssMb ?? 0)).toFixed(0)} MB`,
-      ])
-    }
-  }
-  printTable(
-    [
-      'fixture',
-      'conns',
-      '1 org req/s',
-      'p50',
-      'p99',
-      'CPU ms/req',
-      'CPU range',
-      `${ORGS} orgs req/s`,
-      'p50',
-      'p99',
-      'CPU ms/req',
-      'CPU range',
-      'CPU N/1',
-      'fail',
-      'peak RSS',
-    ],
-    orgsBody,
-  )
-}
-const peak64 = Math.max(0, ...runs.filter((r) => isGatehouse(r.server) && r.connections === 64).map((r) => r.peakRssMb ?? 0))
-const peakAll = Math.max(0, ...runs.filter((r) => isGatehouse(r.server)).map((r) => r.peakRssMb ?? 0))
-console.log(
-  `Gatehouse RSS: ${idleRssMb.toFixed(0)} MB after start (idle); peak ${peak64.toFixed(0)} MB during the 64-connection runs, ${peakAll.toFixed(0)} MB over all runs (DESIGN §6: < 200 MB)`,
-)
-for (const c of controls) {
-  const p50 = median(c.p50)
-  const p99 = median(c.p99)
-  console.log(
-    `Control (bare Fastify route burning ${c.burnMs.toFixed(2)} ms CPU per request, no SAML/DB/logs), ${c.connections} connections: ${fmt(median(c.rps))} req/s, p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms, p99/p50 ${(p99 / p50).toFixed(2)} [runs: ${c.p50.map((v, i) => (c.p99[i]! / v).toFixed(1)).join(', ')}]`,
-  )
-}
-console.log(
-  `Gatehouse served ${runs.filter((r) => r.server === 'gatehouse').reduce((s, r) => s + r.requests, 0)} measured sign-ins (plus warm-ups) in one process${ORGS > 0 ? `; the seeded one ${runs.filter((r) => r.server === 'gatehouse-orgs').reduce((s, r) => s + r.requests, 0)}` : ''}`,
-)
+printReport({ runs, controls, kinds, CONNECTIONS, RUNS, ORGS, idleRssMb })
 
 if (process.env.BENCH_JSON)
   writeFileSync(process.env.BENCH_JSON, JSON.stringify({ node: process.version, runs: RUNS, seconds: SECONDS, idleRssMb, results: runs, controls }, null, 2))
@@ -498,7 +328,7 @@ if (process.env.BENCH_KEEP) console.log(`kept ${dir}`)
 
 async function cannon(server: Server, connections: number, pool: Buffer[], amount: number) {
   if (amount + connections > pool.length) throw new Error(`pool of ${pool.length} too small for ${amount} requests`)
-  await settle()
+  await settle(serverPids)
   let next = 0
   let wrongLocation = 0
   let lastResponse = 0
@@ -552,100 +382,4 @@ async function cannon(server: Server, connections: number, pool: Buffer[], amoun
     .reduce((s, [, n]) => s + n, 0)
   const failures = bad + result.errors + result.timeouts + wrongLocation
   return { requests: ok + bad, seconds, rps: ok / seconds, p50: result.latency.p50, p99: result.latency.p99, failures, statuses }
-}
-
-/**
- * Waits until no server is still working off the previous run. autocannon stops at `amount`
- * responses and drops the requests still in flight, but the server that received them finishes them:
- * up to 63 × node-saml's 45 ms on 90 KB responses, ~2.8 s of CPU 0 taken from the start of the next
- * run, whichever server that is. So: every server's CPU time unchanged over two samples 50 ms apart
- * (10 s at most).
- */
-async function settle() {
-  const deadline = Date.now() + 10_000
-  let previous = serverPids.map(cpuSeconds)
-  let quiet = 0
-  while (quiet < 2 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50))
-    const now = serverPids.map(cpuSeconds)
-    quiet = now.every((v, i) => v === previous[i] || Number.isNaN(v)) ? quiet + 1 : 0
-    previous = now
-  }
-}
-
-/** CPU time (user + system) `pid` has used so far, in seconds; NaN when /proc is not there. */
-function cpuSeconds(pid: number): number {
-  try {
-    // Fields after the parenthesized command name: state is 3rd, utime 14th, stime 15th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
-  } catch {
-    return Number.NaN
-  }
-}
-
-/** Peak resident memory of `pid` (MB), sampled every 50 ms from /proc until stop(). */
-function rssSampler(pid: number) {
-  let peak = 0
-  const sample = () => {
-    try {
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
-      peak = Math.max(peak, kb / 1024)
-    } catch {
-      // not Linux, or the process is gone
-    }
-  }
-  sample()
-  const timer = setInterval(sample, 50)
-  return { stop: () => (clearInterval(timer), sample(), peak) }
-}
-
-async function operator(method: string, path: string, payload: unknown, port = ghPort): Promise<unknown> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(payload),
-  })
-  const text = await res.text()
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
-  return text === '' ? undefined : JSON.parse(text)
-}
-
-async function waitHealthy(url: string, child: ChildProcess, name: string) {
-  const deadline = Date.now() + 20_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(
-        `${name} exited with ${child.exitCode}${name === 'Gatehouse' ? `: ${readFileSync(join(dir, 'gatehouse.log'), 'utf8').slice(-2000)}` : ''}`,
-      )
-    try {
-      if ((await fetch(url)).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`${name} did not become healthy within 20 s`)
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolvePort(port))
-    })
-  })
-}
-
-function newestMtime(path: string): number {
-  const stat = statSync(path)
-  if (!stat.isDirectory()) return stat.mtimeMs
-  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))))
-}
-
-function clamp(v: number, lo: number, hi: number) {
-  return Math.min(hi, Math.max(lo, v))
 }
