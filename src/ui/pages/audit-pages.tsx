@@ -17,6 +17,7 @@ export const AUDIT_KINDS: readonly { readonly value: string; readonly label: str
   { value: 'invitation', label: 'Invitations' },
   { value: 'domain', label: 'Email domains' },
   { value: 'token', label: 'API tokens' },
+  { value: 'directory', label: 'Directory sync' },
   { value: 'workspace', label: 'Workspaces' },
   { value: 'org', label: 'Organization' },
 ]
