@@ -13,6 +13,7 @@ import type { Readiness } from '../store/readiness.js'
 import { oidcClientOrigins } from '../core/oidc-clients.js'
 import { MessagePage, SsoTurnedOffPage } from '../ui/pages/auth-pages.js'
 import { apiPlugin } from './api/index.js'
+import { ScimError } from '../scim/error.js'
 import { replyWithScimError, scimRoutes } from './scim-routes.js'
 import { devIdpPageRoutes, devIdpProtocolRoutes } from './dev-idp-routes.js'
 import { sessionCookieSettings } from './authenticate.js'
@@ -121,7 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         replyWithApiError(request, reply, error)
         return
       }
-      if (request.url.startsWith('/scim/v2/')) {
+      if (request.url.startsWith('/scim/')) {
         replyWithScimError(request, reply, error)
         return
       }
@@ -211,8 +212,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     if (config.devIdp.enabled) devIdpPageRoutes(pages, deps)
   })
 
+  // Nothing under /scim/ is a page: a SCIM client gets a SCIM error there (a path like /scim/v2/../Users
+  // arrives as /scim/Users).
   app.setNotFoundHandler((request, reply) =>
-    sendPage(reply, <MessagePage title="Not found" message="There is no page at this address." reference={request.id} />, 404),
+    request.url.startsWith('/scim/')
+      ? replyWithScimError(request, reply, new ScimError('notFound', 'There is no SCIM resource at this address.'))
+      : sendPage(reply, <MessagePage title="Not found" message="There is no page at this address." reference={request.id} />, 404),
   )
   return app
 }
