@@ -50,6 +50,8 @@ export interface AppDeps extends CoreDeps {
 const STATIC_DIR = new URL('../../src/ui/static/', import.meta.url)
 
 async function pageErrorHandler(raw: unknown, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  // Nothing under /scim/ is a page (a hook's refusal of /scim/v2/../Users?… lands here, outside the SCIM routes).
+  if (request.url.startsWith('/scim/')) return replyWithScimError(request, reply, raw)
   const error = toKnownError(raw)
   const status = statusOf(error)
   logError(request, raw, error, status)
