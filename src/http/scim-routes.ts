@@ -131,6 +131,19 @@ export async function scimRoutes(app: FastifyInstance, options: { deps: CoreDeps
   const userAnswer = (request: FastifyRequest, user: ScimUser, shape: ScimProjection = {}) => projectResource(userToScim(user, baseUrl(request)), shape)
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id
 
+  // Discovery is read-only: any other method is 405 with `Allow: GET`, answered before a body is read
+  // (Okta's SPEC test POSTs an empty or non-JSON body there and expects 405).
+  for (const path of ['ServiceProviderConfig', 'ResourceTypes', 'ResourceTypes/:id', 'Schemas', 'Schemas/:id']) {
+    app.route({
+      method: ['POST', 'PUT', 'PATCH', 'DELETE'],
+      url: `/:directoryId/${path}`,
+      preParsing: async (request, reply) => {
+        reply.header('allow', 'GET')
+        return replyWithScimError(request, reply, new ScimError('methodNotAllowed', 'This discovery endpoint is read-only: use GET.'))
+      },
+      handler: async () => undefined,
+    })
+  }
   app.get('/:directoryId/ServiceProviderConfig', async (request, reply) => send(reply, 200, serviceProviderConfig(baseUrl(request))))
   app.get('/:directoryId/ResourceTypes', async (request, reply) => send(reply, 200, resourceTypesList(baseUrl(request))))
   app.get('/:directoryId/ResourceTypes/:id', async (request, reply) => {
