@@ -98,12 +98,21 @@ describe('Okta SCIM 2.0 SPEC Test (Runscope), step by step in its order', () => 
     expect(page.status).toBe(200)
     expect(page.json).toMatchObject({ schemas: [LIST_URN], totalResults: 1, startIndex: 1, itemsPerPage: 1 })
     const listed = page.json.Resources[0]
-    expect(listed).toMatchObject({ userName: 'seed@acme.test', name: { givenName: 'Seed', familyName: 'User' }, active: true, emails: [{ value: 'seed@acme.test' }] })
+    expect(listed).toMatchObject({
+      userName: 'seed@acme.test',
+      name: { givenName: 'Seed', familyName: 'User' },
+      active: true,
+      emails: [{ value: 'seed@acme.test' }],
+    })
 
     // Required: GET /Users/{ISVUserid}.
     const got = await scim(ctx, dir, 'GET', `/Users/${listed.id as string}`, { headers: SPEC_HEADERS })
     expectUser(got, 200)
-    expect(got.json).toMatchObject({ id: listed.id, userName: 'seed@acme.test', meta: { resourceType: 'User', location: `${dir.baseUrl}/Users/${listed.id as string}` } })
+    expect(got.json).toMatchObject({
+      id: listed.id,
+      userName: 'seed@acme.test',
+      meta: { resourceType: 'User', location: `${dir.baseUrl}/Users/${listed.id as string}` },
+    })
 
     // Required: an unknown userName is an empty ListResponse (200, totalResults 0), not a 404.
     const invalid = await scim(ctx, dir, 'GET', `/Users?filter=${q('userName eq "abcdefgh@ijklmnop.qrs"')}`, { headers: SPEC_HEADERS })
@@ -156,5 +165,132 @@ describe('Okta SCIM 2.0 SPEC Test (Runscope), step by step in its order', () => 
       ...['GET 200', 'GET 200', 'GET 200', 'POST 405', 'POST 405', 'POST 405'],
       ...['GET 200', 'GET 200', 'GET 200', 'GET 404', 'GET 200', 'POST 201', 'GET 200', 'POST 409', 'GET 200', 'GET 401'],
     ])
+  })
+})
+
+// "Okta and SCIM Version 2.0", Create Users: the body Okta sends, with a password and read-only groups.
+const OKTA_CREATE_USER = {
+  schemas: [USER_URN],
+  userName: 'test.user@okta.local',
+  name: { givenName: 'Test', familyName: 'User' },
+  emails: [{ primary: true, value: 'test.user@okta.local', type: 'work' }],
+  displayName: 'Test User',
+  locale: 'en-US',
+  externalId: '00ujl29u0le5T6Aj10h7',
+  groups: [],
+  password: '1mz050nq',
+  active: true,
+}
+const EMAIL = 'test.user@okta.local'
+
+describe('Okta provisioning: create, update, deactivate, reactivate (SCIM 2.0 reference and CRUD test)', () => {
+  it('follows a user through its lifecycle, the member in step at each request', async () => {
+    // Create Users: Okta first asks whether the user exists (filter, startIndex=1, count=100): an empty list.
+    const exists = await scim(ctx, dir, 'GET', `/Users?filter=${q(`userName eq "${EMAIL}"`)}&startIndex=1&count=100`, { headers: OKTA_HEADERS })
+    expect(exists.status).toBe(200)
+    expect(exists.json).toEqual({ schemas: [LIST_URN], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] })
+    const created = await scim(ctx, dir, 'POST', '/Users', { body: OKTA_CREATE_USER, headers: OKTA_BODY_HEADERS })
+    expectUser(created, 201)
+    const id = created.json.id as string
+    // "Create new user returned empty user" is an error in Okta: the answer is the whole user, locale kept.
+    expect(created.json).toMatchObject({ userName: EMAIL, externalId: '00ujl29u0le5T6Aj10h7', locale: 'en-US', displayName: 'Test User', active: true })
+    expect(created.json.emails).toEqual([{ primary: true, value: EMAIL, type: 'work' }])
+    expect(await memberState(EMAIL)).toEqual({ firstName: 'Test', lastName: 'User', role: 'member', deactivated: false })
+
+    // CRUD test, "Verify if user is created in SCIM App".
+    const found = await scim(ctx, dir, 'GET', `/Users?filter=${q(`userName eq "${EMAIL}"`)}`, { headers: { accept: 'application/scim+json' } })
+    expect(found.json.Resources[0]).toMatchObject({ id, userName: EMAIL, emails: [{ value: EMAIL }], name: { givenName: 'Test', familyName: 'User' } })
+
+    // Update a specific User (PUT): Okta GETs the user, then PUTs it back whole, id, meta, groups and email display included.
+    const current = await scim(ctx, dir, 'GET', `/Users/${id}`, { headers: OKTA_HEADERS })
+    expectUser(current, 200)
+    const put = await scim(ctx, dir, 'PUT', `/Users/${id}`, {
+      headers: OKTA_BODY_HEADERS,
+      body: {
+        schemas: [USER_URN],
+        id,
+        userName: EMAIL,
+        name: { givenName: 'Another', middleName: 'Excited', familyName: 'User' },
+        emails: [{ primary: true, value: EMAIL, type: 'work', display: EMAIL }],
+        active: true,
+        groups: [],
+        meta: { resourceType: 'User' },
+      },
+    })
+    expectUser(put, 200)
+    expect(put.json.name).toEqual({ givenName: 'Another', middleName: 'Excited', familyName: 'User' })
+    expect(put.json.emails).toEqual([{ primary: true, value: EMAIL, type: 'work', display: EMAIL }])
+    // A PUT replaces: what the body leaves out (locale, displayName, externalId) is gone.
+    expect(put.json.locale).toBeUndefined()
+    expect(await memberState(EMAIL)).toMatchObject({ firstName: 'Another', lastName: 'User', deactivated: false })
+    // CRUD test, "Verify firstname update in SCIM App".
+    expect((await scim(ctx, dir, 'GET', `/Users/${id}`, { headers: { accept: 'application/scim+json' } })).json.name.givenName).toBe('Another')
+
+    // The pathless replace of the deactivation request, carrying a name: sub-attributes not named stay (RFC 7644 §3.5.2.3).
+    const renamed = await scim(ctx, dir, 'PATCH', `/Users/${id}`, {
+      headers: OKTA_BODY_HEADERS,
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { name: { givenName: 'Test', familyName: 'Person' } } }] },
+    })
+    expectUser(renamed, 200)
+    expect(renamed.json.name).toEqual({ givenName: 'Test', middleName: 'Excited', familyName: 'Person' })
+    expect(await memberState(EMAIL)).toMatchObject({ firstName: 'Test', lastName: 'Person', deactivated: false })
+    // Syncing the user password is a PATCH too (same reference): accepted, never stored, never answered.
+    const password = await scim(ctx, dir, 'PATCH', `/Users/${id}`, {
+      headers: OKTA_BODY_HEADERS,
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { password: 'n3w-Okta-pass' } }] },
+    })
+    expectUser(password, 200)
+
+    // Deactivate: the pathless replace {active: false}. 200 with the user, active false; the member is deactivated.
+    const off = await scim(ctx, dir, 'PATCH', `/Users/${id}`, {
+      headers: OKTA_BODY_HEADERS,
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] },
+    })
+    expectUser(off, 200)
+    expect(off.json).toMatchObject({ id, userName: EMAIL, active: false })
+    expect(await memberState(EMAIL)).toMatchObject({ deactivated: true })
+    // CRUD test, "Verify if user is deactivated": still there, active false — in a GET and in Okta's import listing.
+    expect((await scim(ctx, dir, 'GET', `/Users/${id}`, { headers: { accept: 'application/scim+json' } })).json.active).toBe(false)
+    const imported = await scim(ctx, dir, 'GET', '/Users?startIndex=1&count=100', { headers: OKTA_HEADERS })
+    expect(imported.json.Resources.map((u: { id: string; active: boolean }) => [u.id, u.active])).toEqual([[id, false]])
+
+    // Reactivate: the same shape with true.
+    const on = await scim(ctx, dir, 'PATCH', `/Users/${id}`, {
+      headers: OKTA_BODY_HEADERS,
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: true } }] },
+    })
+    expectUser(on, 200)
+    expect(on.json.active).toBe(true)
+    expect(await memberState(EMAIL)).toMatchObject({ firstName: 'Test', lastName: 'Person', deactivated: false })
+    expect((await scim(ctx, dir, 'GET', `/Users/${id}`, { headers: { accept: 'application/scim+json' } })).json.active).toBe(true)
+
+    // The password never reached the log; the events tell the story in order.
+    const log = (await operator(ctx, 'GET', '/organizations/acme/directory/requests')).json.data as { method: string; body: string | null }[]
+    const bodies = log.map((e) => e.body ?? '').join('\n')
+    expect(bodies.match(/"password":"\[removed\]"/g)).toHaveLength(2)
+    expect(bodies).not.toMatch(/1mz050nq|n3w-Okta-pass/)
+    const events = (await ctx.runtime.db.selectFrom('events').select('type').orderBy('id').execute()).map((e) => e.type)
+    expect(events.filter((t) => t.startsWith('member.'))).toEqual([
+      'member.created',
+      'member.updated',
+      'member.updated',
+      'member.deactivated',
+      'member.reactivated',
+    ])
+  })
+
+  it('an App Integration Wizard app gets every change as a PUT of the whole user, deactivation included', async () => {
+    // "For any custom app integrations created using the AIW, this request is sent through a PUT method request."
+    const id = (await scim(ctx, dir, 'POST', '/Users', { body: OKTA_CREATE_USER, headers: OKTA_BODY_HEADERS })).json.id as string
+    const whole = (active: boolean) => ({ ...OKTA_CREATE_USER, id, password: undefined, meta: { resourceType: 'User' }, active })
+    const off = await scim(ctx, dir, 'PUT', `/Users/${id}`, { body: whole(false), headers: OKTA_BODY_HEADERS })
+    expectUser(off, 200)
+    expect(off.json).toMatchObject({ active: false, locale: 'en-US', externalId: '00ujl29u0le5T6Aj10h7' })
+    expect(await memberState(EMAIL)).toMatchObject({ deactivated: true })
+    // Okta never DELETEs a user: the deactivated one stays listed, and a PUT with active true brings the member back.
+    expect((await scim(ctx, dir, 'GET', `/Users?filter=${q(`userName eq "${EMAIL}"`)}`, { headers: OKTA_HEADERS })).json.Resources[0].active).toBe(false)
+    const on = await scim(ctx, dir, 'PUT', `/Users/${id}`, { body: whole(true), headers: OKTA_BODY_HEADERS })
+    expect(on.json.active).toBe(true)
+    expect(await memberState(EMAIL)).toEqual({ firstName: 'Test', lastName: 'User', role: 'member', deactivated: false })
   })
 })
