@@ -74,3 +74,13 @@ export function oktaUser(userName: string, extra: Record<string, unknown> = {}) 
     ...extra,
   }
 }
+
+/** The member behind a SCIM user, read from the store: its id, person's names, role and whether it is deactivated. */
+export async function memberState(ctx: TestContext, org: string, email: string) {
+  const found = (await ctx.deps.store.orgs.findBySlug(org))!
+  const user = await ctx.deps.store.users.findByEmail(email)
+  const member = user && (await ctx.deps.store.members.findByUser(found.id, user.id))
+  return (
+    member && { id: member.id, firstName: member.user.firstName, lastName: member.user.lastName, role: member.role, deactivated: member.deactivatedAt !== null }
+  )
+}
