@@ -79,6 +79,12 @@ export async function scimRoutes(app: FastifyInstance, options: { deps: CoreDeps
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'buffer', bodyLimit: SCIM_BODY_LIMIT }, (request, body, done) => {
+    // A DELETE has no body, even when the client names a JSON Content-Type anyway (Okta's SPEC test sets one
+    // on every request); every other empty body is still refused by the JSON parser below.
+    if (request.method === 'DELETE' && (body as Buffer).length === 0) {
+      done(null, undefined)
+      return
+    }
     if (!isUtf8(body as Buffer)) {
       done(new ScimError('invalidSyntax', 'The body is not UTF-8 text.'), undefined)
       return
@@ -131,6 +137,19 @@ export async function scimRoutes(app: FastifyInstance, options: { deps: CoreDeps
   const userAnswer = (request: FastifyRequest, user: ScimUser, shape: ScimProjection = {}) => projectResource(userToScim(user, baseUrl(request)), shape)
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id
 
+  // Discovery is read-only: any other method is 405 with `Allow: GET`, answered before a body is read
+  // (Okta's SPEC test POSTs an empty or non-JSON body there and expects 405).
+  for (const path of ['ServiceProviderConfig', 'ResourceTypes', 'ResourceTypes/:id', 'Schemas', 'Schemas/:id']) {
+    app.route({
+      method: ['POST', 'PUT', 'PATCH', 'DELETE'],
+      url: `/:directoryId/${path}`,
+      preParsing: async (request, reply) => {
+        reply.header('allow', 'GET')
+        return replyWithScimError(request, reply, new ScimError('methodNotAllowed', 'This discovery endpoint is read-only: use GET.'))
+      },
+      handler: async () => undefined,
+    })
+  }
   app.get('/:directoryId/ServiceProviderConfig', async (request, reply) => send(reply, 200, serviceProviderConfig(baseUrl(request))))
   app.get('/:directoryId/ResourceTypes', async (request, reply) => send(reply, 200, resourceTypesList(baseUrl(request))))
   app.get('/:directoryId/ResourceTypes/:id', async (request, reply) => {

@@ -12,10 +12,22 @@ import { ERROR_URN } from './urns.js'
 
 /** RFC 7644 Table 9 scimTypes, plus the statuses RFC 7644 §3.12 names without one. */
 export type ScimErrorCode =
-  'invalidFilter' | 'invalidSyntax' | 'invalidPath' | 'invalidValue' | 'noTarget' | 'mutability' | 'tooMany' | 'uniqueness' | 'notFound' | 'unauthorized'
+  | 'invalidFilter'
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'invalidValue'
+  | 'noTarget'
+  | 'mutability'
+  | 'tooMany'
+  | 'uniqueness'
+  | 'notFound'
+  | 'unauthorized'
+  | 'methodNotAllowed'
+
+type ScimErrorStatus = 400 | 401 | 404 | 405 | 409
 
 /** The HTTP status of each code; a code without a status does not compile. */
-export const SCIM_ERROR_STATUS: Record<ScimErrorCode, 400 | 401 | 404 | 409> = {
+export const SCIM_ERROR_STATUS: Record<ScimErrorCode, ScimErrorStatus> = {
   invalidFilter: 400,
   invalidSyntax: 400,
   invalidPath: 400,
@@ -26,6 +38,8 @@ export const SCIM_ERROR_STATUS: Record<ScimErrorCode, 400 | 401 | 404 | 409> = {
   uniqueness: 409,
   notFound: 404,
   unauthorized: 401,
+  // RFC 9110 §15.5.6, for a write to a read-only endpoint (Okta's SPEC test expects it of discovery).
+  methodNotAllowed: 405,
 }
 
 /** Codes that are RFC 7644 scimType values (the others are plain statuses). */
@@ -41,7 +55,7 @@ export class ScimError extends Error {
     super(message)
   }
 
-  get status(): 400 | 401 | 404 | 409 {
+  get status(): ScimErrorStatus {
     return SCIM_ERROR_STATUS[this.code]
   }
 }

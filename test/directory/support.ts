@@ -28,9 +28,9 @@ export async function scim(
   dir: TestDirectory,
   method: string,
   path: string,
-  options: { body?: unknown; token?: string | null; contentType?: string; raw?: string } = {},
+  options: { body?: unknown; token?: string | null; contentType?: string; raw?: string; headers?: Record<string, string | undefined> } = {},
 ): Promise<ScimResponse> {
-  const headers: Record<string, string> = {}
+  const headers: Record<string, string | undefined> = {}
   const token = options.token === undefined ? dir.secret : options.token
   if (token !== null) headers['authorization'] = `Bearer ${token}`
   let payload: string | undefined
@@ -38,6 +38,8 @@ export async function scim(
     payload = options.raw ?? JSON.stringify(options.body)
     headers['content-type'] = options.contentType ?? 'application/scim+json'
   }
+  // A client's own headers last; `undefined` sends none (light-my-request then adds no User-Agent).
+  Object.assign(headers, options.headers)
   const res = await ctx.app.inject({ method: method as 'GET', url: `${dir.path}${path}`, headers, ...(payload === undefined ? {} : { payload }) })
   let json: unknown
   try {
@@ -71,4 +73,14 @@ export function oktaUser(userName: string, extra: Record<string, unknown> = {}) 
     groups: [],
     ...extra,
   }
+}
+
+/** The member behind a SCIM user, read from the store: its id, person's names, role and whether it is deactivated. */
+export async function memberState(ctx: TestContext, org: string, email: string) {
+  const found = (await ctx.deps.store.orgs.findBySlug(org))!
+  const user = await ctx.deps.store.users.findByEmail(email)
+  const member = user && (await ctx.deps.store.members.findByUser(found.id, user.id))
+  return (
+    member && { id: member.id, firstName: member.user.firstName, lastName: member.user.lastName, role: member.role, deactivated: member.deactivatedAt !== null }
+  )
 }

@@ -65,6 +65,21 @@ describe('protocol edges', () => {
   })
 })
 
+describe('bodiless requests with a JSON Content-Type', () => {
+  // Okta's SPEC test sends `Content-Type: application/scim+json; charset=utf-8` on every request, body or not.
+  const SPEC_CONTENT_TYPE = { 'content-type': 'application/scim+json; charset=utf-8' }
+
+  it('reads a DELETE with no body as a DELETE, and still refuses an empty body where one is needed', async () => {
+    const id = (await scim(ctx, dir, 'POST', '/Users', { body: oktaUser('ann@acme.test') })).json.id as string
+    expectScimError(await scim(ctx, dir, 'POST', '/Users', { raw: '', headers: SPEC_CONTENT_TYPE }), 400, 'invalidSyntax')
+    expectScimError(await scim(ctx, dir, 'PATCH', `/Users/${id}`, { raw: '', headers: SPEC_CONTENT_TYPE }), 400, 'invalidSyntax')
+    expectScimError(await scim(ctx, dir, 'DELETE', `/Users/${id}`, { raw: '{', headers: SPEC_CONTENT_TYPE }), 400, 'invalidSyntax')
+    expect((await scim(ctx, dir, 'GET', `/Users/${id}`, { headers: SPEC_CONTENT_TYPE })).status).toBe(200)
+    expect((await scim(ctx, dir, 'DELETE', `/Users/${id}`, { headers: SPEC_CONTENT_TYPE })).status).toBe(204)
+    expect(await members('acme')).toEqual([])
+  })
+})
+
 describe('Users', () => {
   it('pages with a true totalResults, filters by externalId and emails, projects attributes', async () => {
     for (let i = 0; i < 5; i += 1) {
