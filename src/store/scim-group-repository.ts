@@ -32,9 +32,10 @@ export function scimGroupRepository(db: Db): ScimGroupStore {
       else if (condition.attribute === 'displayName') query = query.where('scim_groups.display_name_folded', '=', condition.value)
       else {
         const userId = condition.value
-        query = query.where(({ exists, selectFrom }) =>
-          exists(
-            selectFrom('scim_group_members')
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('scim_group_members')
               .select('scim_group_members.group_id')
               .whereRef('scim_group_members.group_id', '=', 'scim_groups.id')
               .where('scim_group_members.scim_user_id', '=', userId),

@@ -61,7 +61,12 @@ describe("Okta's group push", () => {
 
     const updates = await groupUpdates()
     expect(updates).toHaveLength(4)
-    expect(updates[2]).toMatchObject({ before: { displayName: 'Engineering' }, after: { displayName: 'Engineering (all)' }, membersAdded: [], membersRemoved: [] })
+    expect(updates[2]).toMatchObject({
+      before: { displayName: 'Engineering' },
+      after: { displayName: 'Engineering (all)' },
+      membersAdded: [],
+      membersRemoved: [],
+    })
     expect(updates.map((u) => [(u.membersAdded as string[]).length, (u.membersRemoved as string[]).length])).toEqual([
       [2, 0],
       [0, 1],

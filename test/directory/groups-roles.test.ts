@@ -49,7 +49,8 @@ const roleAudit = async () =>
   ((await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data as { action: string; actor: string; target: string }[])
     .filter((e) => e.action === 'member.roles_from_directory')
     .map((e) => `${e.actor} ${e.target}`)
-const signIn = async (nameId: string, groups: string[]) => (await postAcs(browser(ctx.app), org, responseFor(ctx, idp, org, { nameId, attributes: { groups } }))).statusCode
+const signIn = async (nameId: string, groups: string[]) =>
+  (await postAcs(browser(ctx.app), org, responseFor(ctx, idp, org, { nameId, attributes: { groups } }))).statusCode
 
 describe('with role mapping on', () => {
   beforeEach(async () => {
@@ -97,7 +98,7 @@ describe('with role mapping on', () => {
     expect(await rolesOf('ann@acme.test')).toEqual({ role: 'admin', workspaceRoles: { prod: 'admin' } })
   })
 
-  it("never lowers the owner, whose workspace roles still follow the groups", async () => {
+  it('never lowers the owner, whose workspace roles still follow the groups', async () => {
     await addMember(ctx, 'acme', 'olivia@acme.test', { role: 'owner' })
     const [olivia] = await createScimUsers(ctx, dir, ['olivia@acme.test'])
     const devs = (await scim(ctx, dir, 'POST', '/Groups', { body: oktaGroup('acme-devs') })).json.id as string

@@ -26,8 +26,8 @@ beforeEach(async () => {
   await setupSsoOrg(ctx, idp, { slug: 'globex', ssoName: 'globex', policy: MAPPING })
   acme = await createDirectory(ctx, 'acme')
   globex = await createDirectory(ctx, 'globex')
-  ;[acmeUser] = await createScimUsers(ctx, acme, ['ann@acme.test'])
-  ;[globexUser] = await createScimUsers(ctx, globex, ['gus@globex.test'])
+  acmeUser = (await createScimUsers(ctx, acme, ['ann@acme.test']))[0]!
+  globexUser = (await createScimUsers(ctx, globex, ['gus@globex.test']))[0]!
   group = (await scim(ctx, acme, 'POST', '/Groups', { body: oktaGroup('admins') })).json.id as string
 })
 afterEach(() => ctx.close())
@@ -38,7 +38,9 @@ const patch = (value: string, shape: 'okta' | 'entra') =>
   scim(ctx, acme, 'PATCH', `/Groups/${group}`, {
     body: {
       schemas: [PATCH_OP],
-      Operations: [shape === 'okta' ? { op: 'add', path: 'members', value: [{ value, display: 'x' }] } : { op: 'Add', path: 'members', value: [{ $ref: null, value }] }],
+      Operations: [
+        shape === 'okta' ? { op: 'add', path: 'members', value: [{ value, display: 'x' }] } : { op: 'Add', path: 'members', value: [{ $ref: null, value }] },
+      ],
     },
   })
 
@@ -69,10 +71,13 @@ describe("a group cannot hold another org's user", () => {
   })
 })
 
-describe("a directory sees only its own groups", () => {
+describe('a directory sees only its own groups', () => {
   it("answers 404 for acme's group through globex's directory, 401 with acme's token on globex's URL; its own token works", async () => {
     expectScimError(await scim(ctx, globex, 'GET', `/Groups/${group}`), 404)
-    expectScimError(await scim(ctx, globex, 'PATCH', `/Groups/${group}`, { body: { Operations: [{ op: 'add', path: 'members', value: [{ value: globexUser }] }] } }), 404)
+    expectScimError(
+      await scim(ctx, globex, 'PATCH', `/Groups/${group}`, { body: { Operations: [{ op: 'add', path: 'members', value: [{ value: globexUser }] }] } }),
+      404,
+    )
     expectScimError(await scim(ctx, globex, 'DELETE', `/Groups/${group}`), 404)
     expectScimError(await scim(ctx, globex, 'GET', `/Groups/${group}`, { token: acme.secret }), 401)
     expect((await scim(ctx, globex, 'GET', '/Groups')).json.totalResults).toBe(0)

@@ -140,7 +140,8 @@ describe('Groups list', () => {
   })
 
   it('filters on displayName (any case), externalId (exact), id, members.value and members[value eq], joined by and', async () => {
-    const names = async (filter: string) => (await scim(ctx, dir, 'GET', `/Groups?${q(filter)}`)).json.Resources.map((g: { displayName: string }) => g.displayName)
+    const names = async (filter: string) =>
+      (await scim(ctx, dir, 'GET', `/Groups?${q(filter)}`)).json.Resources.map((g: { displayName: string }) => g.displayName)
     expect(await names('displayName eq "gAMMA"')).toEqual(['Gamma'])
     expect(await names('urn:ietf:params:scim:schemas:core:2.0:Group:displayName eq "delta"')).toEqual(['Delta'])
     expect(await names('externalId eq "ext-3"')).toEqual(['Delta'])

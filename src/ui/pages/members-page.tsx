@@ -139,7 +139,8 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
             {p.members.some((m) => m.rolesFromDirectory) && (
               <>
                 {' '}
-                Those marked <span class="badge subtle">from directory</span> also follow the member's groups in the directory (SCIM), as soon as the IdP pushes them.
+                Those marked <span class="badge subtle">from directory</span> also follow the member's groups in the directory (SCIM), as soon as the IdP pushes
+                them.
               </>
             )}
           </p>
