@@ -113,8 +113,50 @@ export interface ScimUserStore {
   update(user: ScimUserRecord): Promise<void>
   find(directoryId: string, id: string): Promise<ScimUserRecord | undefined>
   findByMember(memberId: string): Promise<ScimUserRecord | undefined>
+  /** Which of these ids are users of the directory, each with the member it is linked to. */
+  findMemberIds(directoryId: string, ids: readonly string[]): Promise<Map<string, string>>
   /** Oldest first (then by id): a stable order for paging. */
   list(directoryId: string, where: readonly ScimUserWhere[], offset: number, limit: number): Promise<ScimUserRecord[]>
   count(directoryId: string, where: readonly ScimUserWhere[]): Promise<number>
   delete(directoryId: string, id: string): Promise<void>
+}
+
+/** A SCIM group of a directory; `attributes` is its JSON without members, id and meta. */
+export interface ScimGroupRecord {
+  readonly id: string
+  readonly directoryId: string
+  readonly externalId: string | null
+  readonly displayName: string
+  /** scim/ foldCase of displayName: what `displayName eq` compares with, unique in the directory. */
+  readonly displayNameFolded: string
+  readonly attributes: string
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+/** A group's member as listed: the SCIM user's id and userName (shown as the member's `display`). */
+export interface ScimGroupMemberRecord {
+  readonly scimUserId: string
+  readonly userName: string
+}
+
+/** Conditions the store runs as SQL, all of which must hold (`displayName` given folded). */
+export type ScimGroupWhere = { readonly attribute: 'id' | 'externalId' | 'displayName' | 'members.value'; readonly value: string }
+
+export interface ScimGroupStore {
+  /** Throws DuplicateKeyError on a displayName (folded) the directory has. */
+  insert(group: ScimGroupRecord): Promise<void>
+  /** Throws DuplicateKeyError on a displayName (folded) another group of the directory has. */
+  update(group: ScimGroupRecord): Promise<void>
+  find(directoryId: string, id: string): Promise<ScimGroupRecord | undefined>
+  /** Oldest first (then by id): a stable order for paging. */
+  list(directoryId: string, where: readonly ScimGroupWhere[], offset: number, limit: number): Promise<ScimGroupRecord[]>
+  count(directoryId: string, where: readonly ScimGroupWhere[]): Promise<number>
+  delete(directoryId: string, id: string): Promise<void>
+  /** Each group's members (oldest SCIM user first); a group without members maps to []. */
+  listMembers(groupIds: readonly string[]): Promise<Map<string, ScimGroupMemberRecord[]>>
+  addMembers(groupId: string, scimUserIds: readonly string[]): Promise<void>
+  removeMembers(groupId: string, scimUserIds: readonly string[]): Promise<void>
+  /** The displayNames of the groups each SCIM user is in; a user in none maps to []. */
+  listGroupNames(scimUserIds: readonly string[]): Promise<Map<string, string[]>>
 }

@@ -16,9 +16,10 @@ import { ScimError } from '../scim/error.js'
 import { patchUser } from '../scim/patch.js'
 import { findUserEmail, parseUserBody, userDataToJson, type ScimUser, type ScimUserData } from '../scim/user.js'
 import { recordAudit } from './audit.js'
-import type { Actor, CoreDeps } from './deps.js'
+import type { CoreDeps } from './deps.js'
 import type { DirectoryCaller } from './directory-auth.js'
 import type { ScimUserRecord, ScimUserWhere } from './directory-ports.js'
+import { DIRECTORY_ACTOR } from './directory-roles.js'
 import { emailDomainOf } from './domain-name.js'
 import { isEmailInVerifiedDomains } from './email-domains.js'
 import { recordEvent } from './events.js'
@@ -29,7 +30,6 @@ import { newId } from './secret-token.js'
 import { checkEmail } from './validation.js'
 import type { Member, Organization, User } from './types.js'
 
-const DIRECTORY_ACTOR: Actor = { kind: 'system', name: 'directory' }
 /** Filters on emails run in memory over at most this many users of the directory. */
 const MEMORY_FILTER_LIMIT = 100_000
 

@@ -325,11 +325,15 @@ export type {
   DomainEvent,
   EventStore,
   EventType,
+  ScimGroupMemberRecord,
+  ScimGroupRecord,
+  ScimGroupStore,
+  ScimGroupWhere,
   ScimUserRecord,
   ScimUserStore,
   ScimUserWhere,
 } from './directory-ports.js'
-import type { DirectoryStore, EventStore, ScimUserStore } from './directory-ports.js'
+import type { DirectoryStore, EventStore, ScimGroupStore, ScimUserStore } from './directory-ports.js'
 
 export interface Stores {
   readonly orgs: OrgStore
@@ -357,6 +361,7 @@ export interface Stores {
   readonly directories: DirectoryStore
   readonly events: EventStore
   readonly scimUsers: ScimUserStore
+  readonly scimGroups: ScimGroupStore
 }
 
 export interface Store extends Stores {

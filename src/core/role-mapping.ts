@@ -108,7 +108,10 @@ export interface RolesFromIdp {
 /**
  * What an SSO sign-in makes of a member's roles under the connection's policy: role mapping (the
  * owner is never lowered) then per-workspace attributes; roles on unknown workspaces are dropped.
- * Pure, so the sign-in and the owner's test page compute exactly the same thing.
+ * `directoryRoles` (the displayNames of the member's SCIM groups, DESIGN §8) count as IdP roles beside
+ * the assertion's, so a sign-in does not undo the directory, and a directory change with no assertion
+ * (empty attributes) computes what a sign-in would. Pure, so the sign-in, the directory and the
+ * owner's test page compute exactly the same thing.
  */
 export function rolesFromAssertion(
   current: { readonly orgRole: 'owner' | 'admin' | 'member'; readonly workspaceRoles: Readonly<Record<string, string>>; readonly managedByIdp: boolean },
@@ -116,6 +119,7 @@ export function rolesFromAssertion(
   attributes: Readonly<Record<string, readonly string[]>>,
   workspaceSlugs: readonly string[],
   catalogue: readonly string[],
+  directoryRoles: readonly string[] = [],
 ): RolesFromIdp | { readonly code: 'workspace_attribute_invalid'; readonly attribute: string; readonly reason: string } {
   let orgRole = current.orgRole
   let roles = current.workspaceRoles
@@ -123,7 +127,7 @@ export function rolesFromAssertion(
   let idpRoles: string[] = []
   let matchedRules: readonly string[] = []
   if (policy.roleMapping.enabled) {
-    idpRoles = readIdpRoles(attributes, policy.roleMapping.attribute, policy.roleMapping.delimiter)
+    idpRoles = [...new Set([...readIdpRoles(attributes, policy.roleMapping.attribute, policy.roleMapping.delimiter), ...directoryRoles])]
     const mapped = mapRoles(idpRoles, policy.roleMapping.rules, catalogue)
     orgRole = current.orgRole === 'owner' ? 'owner' : mapped.orgRole
     roles = mapped.workspaceRoles

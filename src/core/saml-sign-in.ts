@@ -16,6 +16,7 @@ import { addMs, days, hours } from './clock.js'
 import { neutralizeName } from './invisible-characters.js'
 import { rateWindow } from './rate-limit.js'
 import type { CoreDeps } from './deps.js'
+import { directoryRolesOf } from './directory-roles.js'
 import { rolesFromAssertion } from './role-mapping.js'
 import { issueAuthnRequest, TEST_RELAY_PREFIX, type SamlStart } from './saml-requests.js'
 import { hashSecretToken, newId, newSecretToken, newSortableId } from './secret-token.js'
@@ -317,12 +318,15 @@ async function resolveMember(
 
       if (roleMapping.enabled || workspaceAttributes.enabled) {
         const workspaces = await tx.workspaces.listByOrg(org.id)
+        // The member's directory groups are IdP roles too (DESIGN §8): a sign-in does not undo the directory.
+        const directoryRoles = roleMapping.enabled ? await directoryRolesOf(tx, org.id, member.id) : []
         const computed = rolesFromAssertion(
           { orgRole: member.role, workspaceRoles: member.workspaceRoles, managedByIdp: member.managedByIdp },
           connection.policy,
           assertion.attributes,
           workspaces.map((w) => w.slug),
           deps.settings.workspaceRoles,
+          directoryRoles,
         )
         if ('code' in computed) throw new SignInRefusal(computed)
         const { orgRole: role, workspaceRoles: known, managedByIdp, idpRoles } = computed

@@ -16,6 +16,7 @@ import { isEmailInVerifiedDomains } from './email-domains.js'
 import { recordAudit } from './audit.js'
 import { addMs, days } from './clock.js'
 import type { Actor, CoreDeps } from './deps.js'
+import { directoryRolesOf } from './directory-roles.js'
 import type { SamlRequest } from './ports.js'
 import { readIdpRoles, rolesFromAssertion } from './role-mapping.js'
 import { issueAuthnRequest, type SamlStart } from './saml-requests.js'
@@ -49,6 +50,8 @@ export interface SsoTestResult {
   /** The IdP roles received, from the role mapping attribute (or the mapped roles attribute when mapping is off). */
   readonly idpRoles: readonly string[]
   readonly rolesAttribute?: string
+  /** The member's directory group names (DESIGN §8), IdP roles beside the assertion's when role mapping is on. */
+  readonly directoryRoles?: readonly string[]
   /** What the roles would be after this sign-in, when role mapping or workspace attributes decide them. */
   readonly mappedRoles?: { readonly orgRole: OrgRole; readonly workspaceRoles: Readonly<Record<string, string>>; readonly matchedRules: readonly string[] }
   readonly warnings: readonly string[]
@@ -220,6 +223,8 @@ async function evaluate(
       ? { orgRole: 'member' as const, workspaceRoles: {}, managedByIdp: false }
       : { orgRole: member.role, workspaceRoles: member.workspaceRoles, managedByIdp: member.managedByIdp }
   let mappedRoles: SsoTestResult['mappedRoles']
+  // As the sign-in does: the member's directory groups count as IdP roles too.
+  const directoryRoles = roleMapping.enabled && member !== undefined ? await directoryRolesOf(deps.store, org.id, member.id) : []
   if (roleMapping.enabled || workspaceAttributes.enabled) {
     const workspaces = await deps.store.workspaces.listByOrg(org.id)
     const computed = rolesFromAssertion(
@@ -228,6 +233,7 @@ async function evaluate(
       assertion.attributes,
       workspaces.map((w) => w.slug),
       deps.settings.workspaceRoles,
+      directoryRoles,
     )
     if ('code' in computed) return { ...failed(computed), idpRoles, ...(rolesAttribute === undefined ? {} : { rolesAttribute }) }
     mappedRoles = { orgRole: computed.orgRole, workspaceRoles: computed.workspaceRoles, matchedRules: computed.matchedRules }
@@ -241,6 +247,7 @@ async function evaluate(
     access,
     idpRoles,
     ...(rolesAttribute === undefined ? {} : { rolesAttribute }),
+    ...(directoryRoles.length === 0 ? {} : { directoryRoles }),
     ...(member === undefined ? {} : { currentRoles: { orgRole: member.role, workspaceRoles: member.workspaceRoles } }),
     ...(mappedRoles === undefined ? {} : { mappedRoles }),
   }

@@ -43,6 +43,8 @@ export interface Member {
   readonly managedByIdp: boolean
   /** Set while the org's directory has the member switched off (SCIM `active: false`): they can do nothing there. */
   readonly deactivatedAt: string | null
+  /** A user of the org's enabled directory (SCIM): with role mapping on, its groups are IdP roles (DESIGN §8). */
+  readonly linkedToDirectory: boolean
   readonly createdAt: string
 }
 

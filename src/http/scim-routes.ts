@@ -11,13 +11,15 @@ import type { CoreDeps } from '../core/deps.js'
 import { DIRECTORY_REQUEST_LOG_SIZE, directoryBaseUrl } from '../core/directory.js'
 import { authenticateDirectory, findDirectoryById, type DirectoryCaller } from '../core/directory-auth.js'
 import type { Directory } from '../core/directory-ports.js'
+import { createScimGroup, deleteScimGroup, getScimGroup, listScimGroups, patchScimGroup, replaceScimGroup } from '../core/directory-groups.js'
 import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser } from '../core/directory-users.js'
 import { newSortableId } from '../core/secret-token.js'
 import { findResourceType, findSchema, resourceTypesList, schemasList, serviceProviderConfig } from '../scim/discovery.js'
 import { ScimError, scimErrorBody, type ScimErrorBody, type ScimResult } from '../scim/error.js'
-import { parseUserFilter } from '../scim/filter.js'
+import { parseGroupFilter, parseUserFilter } from '../scim/filter.js'
+import { groupToScim, parseGroupBody, type ScimGroup } from '../scim/group.js'
 import { listResponse, parsePaging } from '../scim/list.js'
-import { parseProjection, projectResource, type ScimProjection } from '../scim/projection.js'
+import { isAttributeReturned, parseProjection, projectResource, type ScimProjection } from '../scim/projection.js'
 import { parseUserBody, userToScim, type ScimUser } from '../scim/user.js'
 import { readBearer } from './authenticate.js'
 import { statusOf, toKnownError } from './error-handler.js'
@@ -196,6 +198,51 @@ export async function scimRoutes(app: FastifyInstance, options: { deps: CoreDeps
   )
   app.delete('/:directoryId/Users/:id', async (request, reply) => {
     await deleteScimUser(deps, caller(request), idOf(request))
+    return reply.code(204).send()
+  })
+
+  // Groups (DESIGN §8: displayNames drive roles). A group's members are read only when the answer holds
+  // them: `excludedAttributes=members` (Entra) spares reading a large group. PATCH answers 200 with
+  // the group, shaped by `attributes`/`excludedAttributes` as RFC 7644 §3.5.2 allows.
+  const groupAnswer = (request: FastifyRequest, group: ScimGroup, shape: ScimProjection) => projectResource(groupToScim(group, baseUrl(request)), shape)
+  const withMembers = (shape: ScimProjection) => isAttributeReturned(shape, 'members')
+
+  app.get('/:directoryId/Groups', async (request, reply) => {
+    const query = unwrap(parseGroupFilter(queryText(request, 'filter')))
+    const page = unwrap(parsePaging({ startIndex: queryText(request, 'startIndex'), count: queryText(request, 'count') }))
+    const shape = projection(request)
+    const { groups, total } = await listScimGroups(deps, caller(request), query, page, withMembers(shape))
+    return send(
+      reply,
+      200,
+      listResponse(
+        groups.map((g) => groupAnswer(request, g, shape)),
+        total,
+        page.startIndex,
+      ),
+    )
+  })
+  app.get('/:directoryId/Groups/:id', async (request, reply) => {
+    const shape = projection(request)
+    return send(reply, 200, groupAnswer(request, await getScimGroup(deps, caller(request), idOf(request), withMembers(shape)), shape))
+  })
+  app.post('/:directoryId/Groups', async (request, reply) => {
+    const shape = projection(request)
+    const group = await createScimGroup(deps, caller(request), unwrap(parseGroupBody(request.body)), withMembers(shape))
+    reply.header('location', `${baseUrl(request)}/Groups/${encodeURIComponent(group.id)}`)
+    return send(reply, 201, groupAnswer(request, group, shape))
+  })
+  app.put('/:directoryId/Groups/:id', async (request, reply) => {
+    const shape = projection(request)
+    const data = unwrap(parseGroupBody(request.body))
+    return send(reply, 200, groupAnswer(request, await replaceScimGroup(deps, caller(request), idOf(request), data, withMembers(shape)), shape))
+  })
+  app.patch('/:directoryId/Groups/:id', async (request, reply) => {
+    const shape = projection(request)
+    return send(reply, 200, groupAnswer(request, await patchScimGroup(deps, caller(request), idOf(request), request.body, withMembers(shape)), shape))
+  })
+  app.delete('/:directoryId/Groups/:id', async (request, reply) => {
+    await deleteScimGroup(deps, caller(request), idOf(request))
     return reply.code(204).send()
   })
 }

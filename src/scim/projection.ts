@@ -84,6 +84,16 @@ export function projectResource(resource: JsonObject, projection: ScimProjection
   return result
 }
 
+/**
+ * Whether a response shaped by `projection` holds the top-level attribute `name` at all: when not, the
+ * store need not read it (a group's members under `excludedAttributes=members`).
+ */
+export function isAttributeReturned(projection: ScimProjection, name: string): boolean {
+  const lower = name.toLowerCase()
+  if (projection.excludedAttributes?.some((path) => path.length === 1 && (path[0] as string).toLowerCase() === lower)) return false
+  return projection.attributes === undefined || projection.attributes.some((path) => (path[0] as string).toLowerCase() === lower)
+}
+
 /** The part of `source` under `path`, in the same shape (lists keep their elements' picked parts). */
 function pick(source: JsonObject, path: string[]): JsonObject {
   const picked = emptyObject()

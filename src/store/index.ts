@@ -15,6 +15,7 @@ import { rateLimitRepository } from './rate-limit-repository.js'
 import { sessionRepository } from './session-repository.js'
 import { devIdpKeyRepository } from './dev-idp-key-repository.js'
 import { directoryRepository, eventRepository } from './directory-repository.js'
+import { scimGroupRepository } from './scim-group-repository.js'
 import { scimUserRepository } from './scim-user-repository.js'
 import { samlStateRepository, spKeyRepository, ssoConnectionRepository, ssoFailedResponseRepository, ssoTestRepository } from './sso-repository.js'
 import { userRepository } from './user-repository.js'
@@ -47,6 +48,7 @@ function stores(db: Db): Stores {
     directories: directoryRepository(db),
     events: eventRepository(db),
     scimUsers: scimUserRepository(db),
+    scimGroups: scimGroupRepository(db),
   }
 }
 

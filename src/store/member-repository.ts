@@ -11,6 +11,11 @@ export function memberRepository(db: Db): MemberStore {
     db
       .selectFrom('members')
       .innerJoin('users', 'users.id', 'members.user_id')
+      // A member is a user of the org's enabled directory through its SCIM link (at most one: member_id is unique).
+      .leftJoin('scim_users', 'scim_users.member_id', 'members.id')
+      .leftJoin('directories', (join) =>
+        join.onRef('directories.id', '=', 'scim_users.directory_id').onRef('directories.org_id', '=', 'members.org_id').on('directories.enabled', '=', 1),
+      )
       .select([
         'members.id as member_id',
         'members.org_id',
@@ -18,6 +23,7 @@ export function memberRepository(db: Db): MemberStore {
         'members.allow_without_sso',
         'members.managed_by_idp',
         'members.deactivated_at',
+        'directories.id as directory_id',
         'members.created_at as member_created_at',
         'users.id',
         'users.email',
@@ -56,6 +62,7 @@ export function memberRepository(db: Db): MemberStore {
       allowWithoutSso: row.allow_without_sso === 1,
       managedByIdp: row.managed_by_idp === 1,
       deactivatedAt: row.deactivated_at,
+      linkedToDirectory: row.directory_id !== null,
       workspaceRoles: byMember.get(row.member_id) ?? keyedRecord<string>(),
       createdAt: row.member_created_at,
     }))

@@ -71,6 +71,20 @@ export function scimUserRepository(db: Db): ScimUserStore {
       const row = await db.selectFrom('scim_users').selectAll().where('member_id', '=', memberId).executeTakeFirst()
       return row && toRecord(row)
     },
+    findMemberIds: async (directoryId, ids) => {
+      const found = new Map<string, string>()
+      // Ids per statement: far below SQLite's and PostgreSQL's bound-parameter limits.
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await db
+          .selectFrom('scim_users')
+          .select(['id', 'member_id'])
+          .where('directory_id', '=', directoryId)
+          .where('id', 'in', ids.slice(i, i + 500))
+          .execute()
+        for (const row of rows) found.set(row.id, row.member_id)
+      }
+      return found
+    },
     list: async (directoryId, where, offset, limit) => {
       const rows = await matching(directoryId, where).selectAll().orderBy('created_at').orderBy('id').offset(offset).limit(limit).execute()
       return rows.map(toRecord)

@@ -2,7 +2,8 @@
  * Okta's "SCIM 2.0 SPEC test" (Okta's published Runscope suite, developer.okta.com/docs/guides/scim-provisioning-integration-prepare)
  * replayed in its order through the real routes: list with count=1, get, filter for an unknown user,
  * 404 for an unknown id, create sent as application/json, duplicate 409, case-insensitive userName
- * filter, bad token 401 — and each request in the directory's request log.
+ * filter, GET /Groups, bad token 401 — and each request in the directory's request log. Okta's CRUD
+ * after it (group push, rename) is in groups-patch.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
@@ -64,7 +65,13 @@ describe('Okta SCIM 2.0 SPEC test sequence', () => {
     expect(found.json.totalResults).toBe(1)
     expect(found.json.Resources[0].id).toBe(created.json.id)
 
-    // 8. A wrong token: 401 SCIM error, never 200.
+    // 8. GET /Groups: 200, a ListResponse (none pushed yet) — Okta checks the endpoint answers before group push.
+    const groups = await scim(ctx, dir, 'GET', '/Groups?count=1&startIndex=1')
+    expect(groups.status).toBe(200)
+    expect(groups.headers['content-type']).toMatch(/^application\/scim\+json/)
+    expect(groups.json).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 0, startIndex: 1, Resources: [] })
+
+    // 9. A wrong token: 401 SCIM error, never 200.
     expectScimError(await scim(ctx, dir, 'GET', '/Users', { token: 'ghsc_wrong' }), 401)
 
     // The directory shows the two users, and the request log has the whole conversation, passwords removed.
@@ -79,6 +86,7 @@ describe('Okta SCIM 2.0 SPEC test sequence', () => {
     expect(log.map((e) => `${e.method} ${e.status}`)).toEqual([
       'GET 401',
       'GET 200',
+      'GET 200',
       'POST 409',
       'POST 409',
       'POST 201',
@@ -88,9 +96,10 @@ describe('Okta SCIM 2.0 SPEC test sequence', () => {
       'GET 200',
       'POST 201',
     ])
-    expect(log[4]!.path).toBe('/Users')
-    expect(log[4]!.body).toContain('"password":"[removed]"')
+    expect(log[1]!.path).toBe('/Groups?count=1&startIndex=1')
+    expect(log[5]!.path).toBe('/Users')
+    expect(log[5]!.body).toContain('"password":"[removed]"')
     expect(JSON.stringify(log)).not.toContain('S3cret-from-okta!')
-    expect(log[2]!.errorDetail).toMatch(/userName/)
+    expect(log[3]!.errorDetail).toMatch(/userName/)
   })
 })

@@ -51,8 +51,7 @@ function expectPatched(r: ScimResponse) {
 
 const memberIds = (group: { members?: { value: string }[] }) => (group.members ?? []).map((m) => m.value).sort()
 
-// enabled when /Groups lands
-describe.skip('Okta group push', () => {
+describe('Okta group push', () => {
   it('lists, pushes a group, updates membership with members[value eq] and add, renames, replaces all members, deletes', async () => {
     const a = await user('test.user@okta.local')
     const b = await user('other.user@okta.local')
@@ -135,8 +134,7 @@ const ENTRA_CREATE_GROUP = {
   meta: { resourceType: 'Group' },
 }
 
-// enabled when /Groups lands
-describe.skip('Entra groups, with and without aadOptscim062020', () => {
+describe('Entra groups, with and without aadOptscim062020', () => {
   for (const flag of [false, true]) {
     it(`${flag ? 'with' : 'without'} the flag: test connection, query by displayName, create, members added and removed, rename, empty PATCH, delete`, async () => {
       const path = (p: string) => (flag ? (p.includes('?') ? p.replace('?', '?aadOptscim062020&') : `${p}?aadOptscim062020`) : p)

@@ -84,3 +84,27 @@ export async function memberState(ctx: TestContext, org: string, email: string) 
     member && { id: member.id, firstName: member.user.firstName, lastName: member.user.lastName, role: member.role, deactivated: member.deactivatedAt !== null }
   )
 }
+
+/** POSTs an Okta SPEC-test user per email; their SCIM ids, in order. */
+export async function createScimUsers(ctx: TestContext, dir: TestDirectory, emails: readonly string[]): Promise<string[]> {
+  const ids: string[] = []
+  for (const email of emails) {
+    ctx.clock.advance(1000)
+    const r = await scim(ctx, dir, 'POST', '/Users', { body: oktaUser(email) })
+    expect(r.status, JSON.stringify(r.json)).toBe(201)
+    ids.push(r.json.id as string)
+  }
+  return ids
+}
+
+/** A group as Okta's group push creates it (POST /Groups, developer.okta.com/docs/reference/scim/scim-20/#create-groups). */
+export function oktaGroup(displayName: string, memberIds: readonly string[] = [], extra: Record<string, unknown> = {}) {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    displayName,
+    members: memberIds.map((value) => ({ value, display: 'Test User' })),
+    ...extra,
+  }
+}
+
+export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'

@@ -15,6 +15,7 @@ import { idpNavigation, setupSsoOrg, type SsoOrg } from '../helpers/sso.js'
 import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
 import { buildResponse, createTestIdp, sign, toBase64, type ResponseParams, type TestIdp } from '../helpers/test-idp.js'
 import { ADMIN, OWNER, PASSWORD, refusalCode, signedIn } from '../http/support.js'
+import { createDirectory, createScimUsers, oktaGroup, scim } from '../directory/support.js'
 
 let ctx: TestContext
 let idp: TestIdp
@@ -214,6 +215,20 @@ describe('a test run', () => {
     expect(page.body).toContain('rules matched: Admins')
     const ada = await operator(ctx, 'GET', `/organizations/acme/members/${encodeURIComponent(ADMIN)}`)
     expect(ada.json).toMatchObject({ role: 'admin', managedByIdp: false })
+  })
+
+  it("counts the member's directory groups as IdP roles, as the sign-in would (DESIGN §8)", async () => {
+    const dir = await createDirectory(ctx, 'acme')
+    const [dora] = await createScimUsers(ctx, dir, ['dora@acme.test'])
+    expect((await scim(ctx, dir, 'POST', '/Groups', { body: oktaGroup('acme-admins', [dora!]) })).status).toBe(201)
+    await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', {
+      roleMapping: { enabled: true, attribute: 'groups', delimiter: ',', rules: [{ idpRole: 'acme-admins', orgRole: 'admin', workspaceRoles: {} }] },
+    })
+    const { page } = await runTest({ nameId: 'dora@acme.test' })
+    expect(page.body).toMatch(/Directory groups \(also IdP roles\)<\/dt><dd><code>acme-admins<\/code>/)
+    expect(page.body).toMatch(/Roles after this sign-in<\/dt><dd>org role <strong>admin<\/strong>/)
+    // Only a test: the member's roles are as the directory left them (mapping was off then).
+    expect((await operator(ctx, 'GET', '/organizations/acme/members/dora@acme.test')).json).toMatchObject({ role: 'member' })
   })
 
   it('refuses a malformed workspace attribute by name on the test page', async () => {

@@ -64,6 +64,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
         editable: viewerRole === 'owner' || m.role !== 'owner',
         isSelf: m.user.id === signedIn.user.id,
         managedByIdp: m.managedByIdp,
+        rolesFromDirectory: m.managedByIdp && m.linkedToDirectory,
       })),
       invitations: invitations.map((i) => ({
         id: i.id,

@@ -318,6 +318,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
                 signatureAlgorithm: r.signatureAlgorithm,
                 idpRoles: r.idpRoles,
                 rolesAttribute: r.rolesAttribute,
+                directoryRoles: r.directoryRoles,
                 currentRoles: r.currentRoles,
                 mappedRoles: r.mappedRoles,
                 warnings: r.warnings,

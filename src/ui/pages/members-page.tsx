@@ -16,6 +16,8 @@ export interface MemberRow {
   readonly isSelf: boolean
   /** Roles come from the IdP's role mapping: shown, not editable here. */
   readonly managedByIdp: boolean
+  /** Those roles come (also) from the org's directory: the member's SCIM groups are IdP roles (DESIGN §8). */
+  readonly rolesFromDirectory?: boolean
 }
 
 export interface MembersPageProps {
@@ -134,6 +136,13 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
           <p class="hint">
             Roles marked <span class="badge subtle">from IdP</span> come from the identity provider's role mapping: they are recomputed at every SSO sign-in, so
             change them in the IdP (the member's groups), or turn role mapping off under <a href={`${base}/sso/policy`}>single sign-on</a>.
+            {p.members.some((m) => m.rolesFromDirectory) && (
+              <>
+                {' '}
+                Those marked <span class="badge subtle">from directory</span> also follow the member's groups in the directory (SCIM), as soon as the IdP pushes
+                them.
+              </>
+            )}
           </p>
         )}
         <div class="table-scroll">
@@ -168,7 +177,7 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                         <td>
                           {m.role}{' '}
                           <span class="badge subtle" id={`${form}-idp`}>
-                            from IdP
+                            {m.rolesFromDirectory ? 'from directory' : 'from IdP'}
                           </span>
                         </td>
                         <ExemptionCell member={m} form={form} editable={p.canExemptFromSso} />

@@ -25,6 +25,8 @@ export interface SsoTestPageProps extends SsoPageBase {
         readonly signatureAlgorithm?: string | undefined
         readonly idpRoles: readonly string[]
         readonly rolesAttribute?: string | undefined
+        /** The member's directory group names, IdP roles beside the assertion's. */
+        readonly directoryRoles?: readonly string[] | undefined
         readonly currentRoles?: { readonly orgRole: string; readonly workspaceRoles: Readonly<Record<string, string>> } | undefined
         readonly mappedRoles?:
           { readonly orgRole: string; readonly workspaceRoles: Readonly<Record<string, string>>; readonly matchedRules: readonly string[] } | undefined
@@ -222,6 +224,19 @@ export const SsoTestPage: FC<SsoTestPageProps> = (p) => {
                 )}
               </dd>
             </div>
+            {r.directoryRoles !== undefined && r.directoryRoles.length > 0 && (
+              <div class="copyable">
+                <dt>Directory groups (also IdP roles)</dt>
+                <dd>
+                  {r.directoryRoles.map((role, i) => (
+                    <>
+                      {i > 0 && ', '}
+                      <code>{role}</code>
+                    </>
+                  ))}
+                </dd>
+              </div>
+            )}
             {r.currentRoles !== undefined && (
               <div class="copyable">
                 <dt>Roles in Gatehouse today</dt>
