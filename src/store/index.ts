@@ -18,6 +18,7 @@ import { directoryRepository, eventRepository } from './directory-repository.js'
 import { scimUserRepository } from './scim-user-repository.js'
 import { samlStateRepository, spKeyRepository, ssoConnectionRepository, ssoFailedResponseRepository, ssoTestRepository } from './sso-repository.js'
 import { userRepository } from './user-repository.js'
+import { webhookRepository } from './webhook-repository.js'
 import { workspaceRepository } from './workspace-repository.js'
 
 function stores(db: Db): Stores {
@@ -47,6 +48,7 @@ function stores(db: Db): Stores {
     directories: directoryRepository(db),
     events: eventRepository(db),
     scimUsers: scimUserRepository(db),
+    webhooks: webhookRepository(db),
   }
 }
 
