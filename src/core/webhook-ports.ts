@@ -64,7 +64,12 @@ export interface WebhookStore {
    * the time of the next attempt. False when the lease was lost (it ran out and another process took
    * the webhook, or the webhook was deleted): the caller must stop.
    */
-  saveProgress(id: string, leaseToken: string, progress: WebhookProgress, lease: { readonly until: string } | { readonly nextAttemptAt: string }): Promise<boolean>
+  saveProgress(
+    id: string,
+    leaseToken: string,
+    progress: WebhookProgress,
+    lease: { readonly until: string } | { readonly nextAttemptAt: string },
+  ): Promise<boolean>
   /** Appends to the delivery log, keeping the newest `keep` attempts of the webhook. */
   insertDeliveries(webhookId: string, deliveries: readonly WebhookDelivery[], keep: number): Promise<void>
   /** Newest first. */

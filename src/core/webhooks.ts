@@ -50,7 +50,11 @@ function checkTypes(types: readonly string[] | undefined): EventType[] | null {
   if (types.length === 0) throw new WebhookError('webhook_types_invalid', 'types must name at least one event type; leave it out for every type.', 'types')
   const unknown = [...new Set(types.filter((t) => !isEventType(t)))]
   if (unknown.length > 0) {
-    throw new WebhookError('webhook_types_invalid', `Unknown event type${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (docs/events.md lists them).`, 'types')
+    throw new WebhookError(
+      'webhook_types_invalid',
+      `Unknown event type${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (docs/events.md lists them).`,
+      'types',
+    )
   }
   return [...new Set(types as EventType[])]
 }

@@ -13,7 +13,8 @@ import { WebhookError, type WebhookErrorCode } from '../core/webhook-error.js'
 import { isDatabaseUnavailable } from '../store/database-unavailable.js'
 import { HttpError, type HttpErrorCode } from './http-error.js'
 
-export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | OidcErrorCode | DirectoryErrorCode | WebhookErrorCode | HttpErrorCode
+export type ErrorCode =
+  AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | OidcErrorCode | DirectoryErrorCode | WebhookErrorCode | HttpErrorCode
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   org_not_found: 404,

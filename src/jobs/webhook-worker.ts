@@ -46,13 +46,26 @@ export async function deliverDueWebhooks(deps: JobDeps, options: DeliveryRunOpti
         summary.delivered += result.delivered
         if (result.retrying !== undefined) {
           summary.retrying++
-          deps.logger.warn({ webhook: hook.id, event: result.retrying.eventId, attempt: result.retrying.attempt, retryAt: result.retrying.nextAttemptAt, error: result.retrying.error }, 'webhook delivery failed; will retry')
+          deps.logger.warn(
+            {
+              webhook: hook.id,
+              event: result.retrying.eventId,
+              attempt: result.retrying.attempt,
+              retryAt: result.retrying.nextAttemptAt,
+              error: result.retrying.error,
+            },
+            'webhook delivery failed; will retry',
+          )
         }
         if (result.gaveUp !== undefined) {
           summary.gaveUp++
-          deps.logger.error({ webhook: hook.id, event: result.gaveUp.eventId, attempts: result.gaveUp.attempts, error: result.gaveUp.error }, 'webhook delivery failed for 24 hours; marked failed, moving on to the next event')
+          deps.logger.error(
+            { webhook: hook.id, event: result.gaveUp.eventId, attempts: result.gaveUp.attempts, error: result.gaveUp.error },
+            'webhook delivery failed for 24 hours; marked failed, moving on to the next event',
+          )
         }
-        if (result.leaseLost) deps.logger.warn({ webhook: hook.id }, 'webhook lease lost (deleted, or taken after the lease ran out); stopped delivering it here')
+        if (result.leaseLost)
+          deps.logger.warn({ webhook: hook.id }, 'webhook lease lost (deleted, or taken after the lease ran out); stopped delivering it here')
       } catch (error) {
         // The database failed mid-run: the lease runs out and the unsaved deliveries are sent again.
         deps.logger.error({ webhook: hook.id, err: error }, 'webhook delivery run failed')

@@ -6,7 +6,7 @@
  * open between deliveries. The time limit (10 s) covers the whole exchange: connecting, sending,
  * and the receiver's answer to its last byte. Redirects are not followed: a 3xx is a failure.
  */
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import type { WebhookPost, WebhookPostResult, WebhookSender } from '../core/webhook-ports.js'
 import { checkOutboundUrl, guardedLookup, OutboundUrlRefusal, type Resolve } from './outbound-url.js'
@@ -65,24 +65,25 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
 
 type Attempt = WebhookPostResult & { readonly retryOnNewConnection?: boolean }
 
-function send(url: URL, delivery: WebhookPost, lookup: ReturnType<typeof guardedLookup>, agents: { http: HttpAgent; https: HttpsAgent }, timeoutMs: number): Promise<Attempt> {
+function send(
+  url: URL,
+  delivery: WebhookPost,
+  lookup: ReturnType<typeof guardedLookup>,
+  agents: { http: HttpAgent; https: HttpsAgent },
+  timeoutMs: number,
+): Promise<Attempt> {
   return new Promise((resolve) => {
     let settled = false
-    let request: ClientRequest | undefined
     const done = (result: Attempt) => {
       if (settled) return
       settled = true
       clearTimeout(deadline)
       resolve(result)
     }
-    const deadline = setTimeout(() => {
-      done({ ok: false, status: null, error: `timed out after ${timeoutMs / 1000} s` })
-      request?.destroy()
-    }, timeoutMs)
     const https = url.protocol === 'https:'
     const headers = { ...delivery.headers, 'content-length': String(Buffer.byteLength(delivery.body)) }
     const options = { method: 'POST', headers, lookup, agent: https ? agents.https : agents.http }
-    request = (https ? httpsRequest : httpRequest)(url, options, (response: IncomingMessage) => {
+    const request = (https ? httpsRequest : httpRequest)(url, options, (response: IncomingMessage) => {
       const status = response.statusCode ?? 0
       let received = 0
       response.on('data', (chunk: Buffer) => {
@@ -94,8 +95,13 @@ function send(url: URL, delivery: WebhookPost, lookup: ReturnType<typeof guarded
       response.on('close', finish)
       response.on('error', finish)
     })
+    // Set before any callback can run (they all come from later turns of the event loop).
+    const deadline = setTimeout(() => {
+      done({ ok: false, status: null, error: `timed out after ${timeoutMs / 1000} s` })
+      request.destroy()
+    }, timeoutMs)
     request.on('error', (error: NodeJS.ErrnoException) => {
-      const retry = request?.reusedSocket === true && (error.code === 'ECONNRESET' || error.code === 'EPIPE')
+      const retry = request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')
       done({ ok: false, status: null, error: refusalText(error), retryOnNewConnection: retry })
     })
     request.end(delivery.body)

@@ -12,7 +12,7 @@ import { hours, minutes } from '../../src/core/clock.js'
 import { RETRY_WINDOW_MS } from '../../src/core/webhook-delivery.js'
 import { deliverDueWebhooks } from '../../src/jobs/webhook-worker.js'
 import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
-import { deliverAll, firstSeen, registerWebhook, startReceiver, writeEvents, type Receiver } from './webhook-support.js'
+import { deliverAll, registerWebhook, startReceiver, writeEvents, type Receiver } from './webhook-support.js'
 
 type Verify = (secret: string, header: string, rawBody: string, nowMs?: number) => boolean
 
@@ -33,7 +33,13 @@ describe('webhook delivery', () => {
 
   beforeAll(async () => {
     const snippet = docSnippet()
-    expect(snippet.trim().split('\n').filter((l) => l.startsWith('  ')).length, 'the function body is five lines').toBe(5)
+    expect(
+      snippet
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('  ')).length,
+      'the function body is five lines',
+    ).toBe(5)
     dir = mkdtempSync(join(tmpdir(), 'gh-verify-'))
     writeFileSync(join(dir, 'verify.mjs'), snippet)
     verify = ((await import(pathToFileURL(join(dir, 'verify.mjs')).href)) as { verifyGatehouseSignature: Verify }).verifyGatehouseSignature
@@ -69,7 +75,15 @@ describe('webhook delivery', () => {
     expect(verify(`${secret}x`, signature, body, now), 'another secret').toBe(false)
     expect(verify(secret, signature, body, now + minutes(5) + 1000), 'replayed after 5 minutes').toBe(false)
     expect(verify(secret, signature, body, now + minutes(5) - 1000), 'within 5 minutes').toBe(true)
-    expect(verify(secret, signature.replace(/^t=\d+/, (t) => `t=${Number(t.slice(2)) + 60}`), body, now), 'another timestamp').toBe(false)
+    expect(
+      verify(
+        secret,
+        signature.replace(/^t=\d+/, (t) => `t=${Number(t.slice(2)) + 60}`),
+        body,
+        now,
+      ),
+      'another timestamp',
+    ).toBe(false)
     expect(verify(secret, 'v1=00', body, now), 'no timestamp').toBe(false)
     expect(verify(secret, signature.slice(0, -2), body, now), 'a truncated signature').toBe(false)
   })
@@ -164,7 +178,10 @@ describe('webhook delivery', () => {
     expect(log[0]).toMatchObject({ eventId: next, outcome: 'delivered' })
     expect(log[1]).toMatchObject({ eventId: doomed, outcome: 'failed', status: 500 })
     expect(log[1].attempt).toBeGreaterThan(24)
-    const line = ctx.logs().split('\n').find((l) => l.includes('failed for 24 hours'))
+    const line = ctx
+      .logs()
+      .split('\n')
+      .find((l) => l.includes('failed for 24 hours'))
     expect(JSON.parse(line!)).toMatchObject({ level: 50, webhook: id, event: doomed })
   })
 

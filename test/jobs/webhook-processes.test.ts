@@ -159,29 +159,33 @@ describe('webhooks across server processes', () => {
     await stopAll([second.child])
   }, 120_000)
 
-  it.runIf(DIALECT === 'postgres')('two processes on one PostgreSQL database deliver each event exactly once, in order', async () => {
-    const a = await startServer(d)
-    const b = await startServer(d)
-    children.push(a.child, b.child)
-    receiver.accepted.length = 0
-    receiver.received.length = 0
-    receiver.answer = () => 200
-    const other = await startReceiver()
-    try {
-      await register(b.port, other.url)
-      const ids: string[] = []
-      for (let i = 0; i < 10; i++) {
-        ids.push(...(await writeEvents(store, 40)))
-        await new Promise((r) => setTimeout(r, 100))
+  it.runIf(DIALECT === 'postgres')(
+    'two processes on one PostgreSQL database deliver each event exactly once, in order',
+    async () => {
+      const a = await startServer(d)
+      const b = await startServer(d)
+      children.push(a.child, b.child)
+      receiver.accepted.length = 0
+      receiver.received.length = 0
+      receiver.answer = () => 200
+      const other = await startReceiver()
+      try {
+        await register(b.port, other.url)
+        const ids: string[] = []
+        for (let i = 0; i < 10; i++) {
+          ids.push(...(await writeEvents(store, 40)))
+          await new Promise((r) => setTimeout(r, 100))
+        }
+        await until('every event at both receivers', 60_000, () => other.accepted.length >= ids.length && receiver.accepted.length >= ids.length)
+        // A little longer: a duplicate would arrive now.
+        await new Promise((r) => setTimeout(r, 1500))
+        expect(other.received.map((r) => r.eventId)).toEqual(ids)
+        // The first webhook was at the end of the stream: it gets the same events, also once each.
+        expect(receiver.received.map((r) => r.eventId)).toEqual(ids)
+      } finally {
+        await other.close()
       }
-      await until('every event at both receivers', 60_000, () => other.accepted.length >= ids.length && receiver.accepted.length >= ids.length)
-      // A little longer: a duplicate would arrive now.
-      await new Promise((r) => setTimeout(r, 1500))
-      expect(other.received.map((r) => r.eventId)).toEqual(ids)
-      // The first webhook was at the end of the stream: it gets the same events, also once each.
-      expect(receiver.received.map((r) => r.eventId)).toEqual(ids)
-    } finally {
-      await other.close()
-    }
-  }, 120_000)
+    },
+    120_000,
+  )
 })
