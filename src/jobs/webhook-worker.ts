@@ -1,8 +1,8 @@
 /**
  * The webhook worker (DESIGN §9; `gatehouse start` runs it beside the job worker). Each pass looks
  * at the webhooks whose next attempt is due and whom no process holds, peeks whether the stream has
- * anything after their cursor (a read: an idle deployment writes nothing), leases those that do
- * (store/webhook-repository.ts claim), and delivers up to WEBHOOK_CONCURRENCY of them at once, each
+ * anything after their cursor (a read: an idle deployment writes nothing), leases up to
+ * WEBHOOK_CONCURRENCY of those that do (store/webhook-repository.ts claim) and delivers them at once, each
  * in its own order (core/webhook-delivery.ts). A webhook is in one process's hands at a time, so two
  * processes deliver each event once; a process that dies leaves its lease to run out (20 s), and
  * whichever process takes the webhook next sends again what was not saved as done.
@@ -18,6 +18,8 @@ import type { JobDeps } from './job-kind.js'
 export const WEBHOOK_POLL_MS = 250
 export const WEBHOOK_CONCURRENCY = 16
 export const STOP_WAIT_MS = 10_000
+/** Due webhooks read per pass (a deployment has tens). */
+const MAX_WEBHOOKS_LOOKED_AT = 1000
 
 export interface WebhookPassSummary {
   /** Webhooks leased and worked on in this pass. */
@@ -29,12 +31,21 @@ export interface WebhookPassSummary {
 
 export async function deliverDueWebhooks(deps: JobDeps, options: DeliveryRunOptions = {}): Promise<WebhookPassSummary> {
   const now = deps.clock.now()
-  const due = await deps.store.webhooks.listDue(now.toISOString(), WEBHOOK_CONCURRENCY)
+  // Every due webhook is looked at, not the first few: idle ones keep an old next_attempt_at and
+  // would otherwise hide, for ever, one with work behind them.
+  const due = await deps.store.webhooks.listDue(now.toISOString(), MAX_WEBHOOKS_LOOKED_AT)
+  // Webhooks that are caught up share one cursor (the stream's last event): one peek answers for all.
+  const hasWork = new Map<string, Promise<boolean>>()
   const claimed: ClaimedWebhook[] = []
   for (const hook of due) {
-    if (options.signal?.aborted === true) break
-    const [next] = await deps.store.events.list(hook.cursor ?? undefined, 1)
-    if (next === undefined) continue
+    if (options.signal?.aborted === true || claimed.length >= WEBHOOK_CONCURRENCY) break
+    const cursor = hook.cursor ?? ''
+    if (!hasWork.has(cursor))
+      hasWork.set(
+        cursor,
+        deps.store.events.list(hook.cursor ?? undefined, 1).then((next) => next.length > 0),
+      )
+    if (!(await hasWork.get(cursor))) continue
     const mine = await deps.store.webhooks.claim(hook.id, now.toISOString(), addMs(now, WEBHOOK_LEASE_MS).toISOString())
     if (mine !== undefined) claimed.push(mine)
   }

@@ -185,6 +185,21 @@ describe('webhook delivery', () => {
     expect(JSON.parse(line!)).toMatchObject({ level: 50, webhook: id, event: doomed })
   })
 
+  it('a webhook due for a retry is not hidden behind many idle ones', async () => {
+    receiver.answer = () => 500
+    const { id } = await registerWebhook(ctx, receiver.url)
+    const [event] = await writeEvents(ctx, 1)
+    await deliverAll(ctx)
+    // More idle webhooks than the worker delivers at once, all due before the retry.
+    for (let i = 0; i < 20; i++) await registerWebhook(ctx, receiver.url, ['group.deleted'])
+    await deliverAll(ctx)
+    expect((await operator(ctx, 'GET', `/webhooks/${id}`)).json.failingAttempts).toBe(1)
+    receiver.answer = () => 200
+    ctx.clock.advance(hours(1))
+    await deliverAll(ctx)
+    expect(receiver.accepted).toEqual([event])
+  })
+
   it('stops delivering a deleted webhook', async () => {
     const { id } = await registerWebhook(ctx, receiver.url)
     await writeEvents(ctx, 3)
