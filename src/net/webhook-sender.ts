@@ -48,9 +48,12 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     } catch (error) {
       return { ok: false, status: null, error: refusalText(error) }
     }
+    const started = performance.now()
     const first = await send(url, delivery, lookup, agents, timeoutMs)
-    // A kept-alive connection the receiver closed just as we reused it: one more try on a new one.
-    if (!first.ok && first.retryOnNewConnection) return send(url, delivery, lookup, agents, timeoutMs)
+    // A kept-alive connection the receiver closed just as we reused it: one more try on a new one,
+    // within what is left of the same time limit.
+    const left = timeoutMs - (performance.now() - started)
+    if (!first.ok && first.retryOnNewConnection && left > 0) return send(url, delivery, lookup, agents, timeoutMs, left)
     return first
   }
   return {
@@ -71,6 +74,8 @@ function send(
   lookup: ReturnType<typeof guardedLookup>,
   agents: { http: HttpAgent; https: HttpsAgent },
   timeoutMs: number,
+  /** What is left of the time limit (less than it on a second try). */
+  ms = timeoutMs,
 ): Promise<Attempt> {
   return new Promise((resolve) => {
     let settled = false
@@ -99,7 +104,7 @@ function send(
     const deadline = setTimeout(() => {
       done({ ok: false, status: null, error: `timed out after ${timeoutMs / 1000} s` })
       request.destroy()
-    }, timeoutMs)
+    }, ms)
     request.on('error', (error: NodeJS.ErrnoException) => {
       const retry = request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')
       done({ ok: false, status: null, error: refusalText(error), retryOnNewConnection: retry })
