@@ -122,7 +122,7 @@ describe('webhooks across server processes', () => {
     ensureBuilt()
     d = await deployment()
     receiver = await startReceiver()
-  }, 120_000)
+  }, 300_000)
 
   afterAll(async () => {
     await stopAll(children)
