@@ -18,6 +18,7 @@ import type { JobDeps } from './job-kind.js'
 export const WEBHOOK_POLL_MS = 250
 export const WEBHOOK_CONCURRENCY = 16
 export const STOP_WAIT_MS = 10_000
+const AFTER_FAILURE_MS = 5_000
 /** Due webhooks read per pass (a deployment has tens). */
 const MAX_WEBHOOKS_LOOKED_AT = 1000
 
@@ -97,16 +98,17 @@ export function startWebhookWorker(deps: JobDeps, options: { intervalMs?: number
   const tick = () => {
     running = deliverDueWebhooks(deps, { signal: stopping.signal })
       .then(
-        (summary) => summary.claimed > 0,
+        (summary) => (summary.claimed > 0 ? 0 : (options.intervalMs ?? WEBHOOK_POLL_MS)),
         (error: unknown) => {
           deps.logger.error({ err: error }, 'webhook pass failed')
-          return false
+          return AFTER_FAILURE_MS
         },
       )
-      .then((busy) => {
+      .then((wait) => {
         running = undefined
-        // While there is work, the next pass starts at once; an idle worker waits a poll interval.
-        if (!stopping.signal.aborted) timer = setTimeout(tick, busy ? 0 : (options.intervalMs ?? WEBHOOK_POLL_MS))
+        // While there is work, the next pass starts at once; an idle worker waits a poll interval, and
+        // one whose pass failed (the database is down) a few seconds, not to log the outage 4 times a second.
+        if (!stopping.signal.aborted) timer = setTimeout(tick, wait)
       })
   }
   timer = setTimeout(tick, 0)
