@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { systemClock, type Clock } from './core/clock.js'
 import type { CoreDeps, MetadataFetcher, TxtResolver } from './core/deps.js'
+import type { WebhookSender } from './core/webhook-ports.js'
 import { sharedMetadataParser, type MetadataParser } from './core/metadata-parser.js'
 import { outboxMailer, type Mailer } from './core/mail.js'
 import { createPasswordHasher } from './core/password-hasher.js'
@@ -11,6 +12,7 @@ import { smtpMailer } from './mail/smtp-mailer.js'
 import { createPromMetrics } from './http/metrics.js'
 import { createMetadataFetcher } from './net/metadata-fetcher.js'
 import { createTxtResolver } from './net/txt-resolver.js'
+import { createWebhookSender } from './net/webhook-sender.js'
 import { closeDatabase, migrateToLatest, openDatabase, type Db, type OpenDatabaseOptions } from './store/database.js'
 import { createStore } from './store/index.js'
 import { checkReadiness } from './store/readiness.js'
@@ -33,6 +35,8 @@ export interface RuntimeOptions extends OpenDatabaseOptions {
   readonly resolveTxt?: TxtResolver
   /** Default: the process's metadata worker (sharedMetadataParser). */
   readonly parseMetadata?: MetadataParser
+  /** Default: posts under the config's outbound rules (net/webhook-sender.ts). */
+  readonly webhookSender?: WebhookSender
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -60,6 +64,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   const clock = options.clock ?? systemClock
   // Node's process metrics (event-loop delay, heap) only when /metrics is on: each set starts a monitor.
   const metrics = createPromMetrics({ jobs: store.jobs, process: config.metricsToken !== undefined })
+  const ownSender = createWebhookSender({ production: config.production })
   const mailer = options.mailer ?? (config.smtp !== undefined ? smtpMailer(config.smtp) : outboxMailer(store.outbox, clock))
   const core: CoreDeps = {
     store,
@@ -78,6 +83,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     resolveTxt: options.resolveTxt ?? createTxtResolver({ servers: config.dns.servers }),
     parseMetadata: options.parseMetadata ?? sharedMetadataParser().parse,
     metrics,
+    webhookSender: options.webhookSender ?? ownSender,
   }
   const deps: AppDeps = {
     ...core,
@@ -85,5 +91,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     logger: options.logger,
     readiness: () => checkReadiness(db, clock.now().toISOString()),
   }
-  return { db, deps, close: () => closeDatabase(db) }
+  return {
+    db,
+    deps,
+    close: async () => {
+      ownSender.close()
+      await closeDatabase(db)
+    },
+  }
 }

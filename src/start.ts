@@ -15,6 +15,7 @@ import { stopServer, trackRequests } from './http/graceful-stop.js'
 import { createLogger } from './http/logging.js'
 import { sweepExpired } from './jobs/sweep.js'
 import { startJobWorker } from './jobs/worker.js'
+import { startWebhookWorker } from './jobs/webhook-worker.js'
 import { createRuntime } from './runtime.js'
 import { findUnopenableSealedKey } from './core/secret-key-check.js'
 import { assertWritableDirectory } from './store/data-dir.js'
@@ -51,6 +52,7 @@ export async function start(config: Config, out: (line: string) => void): Promis
   }, 60 * 60_000)
   refresh.unref()
   const jobs = startJobWorker(runtime.deps)
+  const webhooks = startWebhookWorker(runtime.deps)
   const requests = trackRequests(app.server)
   await app.listen({ port: config.port, host: config.host })
   logger.info({ baseUrl: config.baseUrl, database: config.database.dialect, startupMs: Math.round(performance.now() - started) }, 'gatehouse started')
@@ -84,10 +86,14 @@ export async function start(config: Config, out: (line: string) => void): Promis
   clearInterval(refresh)
   const drainEnds = performance.now() + config.http.shutdownMs
   const jobsStopped = jobs.stop()
+  const webhooksStopped = webhooks.stop()
   await stopServer(app, requests, { drainMs: config.http.shutdownMs, logger })
   // The job in hand gets what is left of the drain; one cut short keeps its lease and runs again later.
   if (await within(jobsStopped, drainEnds - performance.now())) logger.info('stopping: job worker stopped')
   else logger.warn('stopping: drain time over with a job still running; it runs again after its lease ends')
+  // A webhook delivery in hand saves its progress; one cut short is sent again after its lease ends (20 s).
+  if (await within(webhooksStopped, drainEnds - performance.now())) logger.info('stopping: webhook worker stopped')
+  else logger.warn('stopping: drain time over with a webhook delivery still running; it is sent again after its lease ends')
   await sharedMetadataParser().close()
   logger.info('stopping: metadata worker stopped')
   await runtime.close()

@@ -19,6 +19,7 @@ const STAGES = [
   'stopping: no new connections',
   'stopping: connections closed',
   'stopping: job worker stopped',
+  'stopping: webhook worker stopped',
   'stopping: metadata worker stopped',
   'stopping: database closed',
   'stopped',

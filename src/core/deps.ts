@@ -5,6 +5,7 @@ import type { Mailer } from './mail.js'
 import type { Metrics } from './metrics.js'
 import type { PasswordHasher } from './password-hasher.js'
 import type { Store } from './ports.js'
+import type { WebhookSender } from './webhook-ports.js'
 
 export interface CoreSettings {
   readonly baseUrl: string
@@ -39,6 +40,8 @@ export interface CoreDeps {
   readonly resolveTxt: TxtResolver
   /** Counters for /metrics (core/metrics.ts); `noMetrics` counts nothing. */
   readonly metrics: Metrics
+  /** Posts webhook deliveries under the outbound URL rules (net/webhook-sender.ts); injected so tests choose the policy. */
+  readonly webhookSender: WebhookSender
 }
 
 /** Who did something, for permission checks and the audit log. */

@@ -18,6 +18,7 @@ import type {
 } from './types.js'
 import type { SsoConnection } from './sso-connection.js'
 import type { EmailDomain } from './domain-name.js'
+import type { WebhookStore } from './webhook-ports.js'
 
 /** Thrown by a store when an insert or update hits a unique key; core turns it into its own error. */
 export class DuplicateKeyError extends Error {
@@ -362,6 +363,7 @@ export interface Stores {
   readonly events: EventStore
   readonly scimUsers: ScimUserStore
   readonly scimGroups: ScimGroupStore
+  readonly webhooks: WebhookStore
 }
 
 export interface Store extends Stores {

@@ -9,10 +9,12 @@ import { DevIdpError, type DevIdpErrorCode } from '../core/dev-idp-error.js'
 import { DirectoryError, type DirectoryErrorCode } from '../core/directory-error.js'
 import { OidcError, type OidcErrorCode } from '../core/oidc-error.js'
 import { SsoError, type SsoErrorCode } from '../core/sso-error.js'
+import { WebhookError, type WebhookErrorCode } from '../core/webhook-error.js'
 import { isDatabaseUnavailable } from '../store/database-unavailable.js'
 import { HttpError, type HttpErrorCode } from './http-error.js'
 
-export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | OidcErrorCode | DirectoryErrorCode | HttpErrorCode
+export type ErrorCode =
+  AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | OidcErrorCode | DirectoryErrorCode | WebhookErrorCode | HttpErrorCode
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   org_not_found: 404,
@@ -101,6 +103,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   directory_disabled: 409,
   directory_token_limit_reached: 409,
   directory_token_not_found: 404,
+  webhook_not_found: 404,
+  webhook_url_invalid: 400,
+  webhook_types_invalid: 400,
   validation_failed: 400,
   unauthorized: 401,
   api_disabled: 503,
@@ -114,7 +119,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal_error: 500,
 }
 
-export type KnownError = AccountError | AuthError | SsoError | DevIdpError | OidcError | DirectoryError | HttpError
+export type KnownError = AccountError | AuthError | SsoError | DevIdpError | OidcError | DirectoryError | WebhookError | HttpError
 
 export function isKnownError(error: unknown): error is KnownError {
   return (
@@ -124,6 +129,7 @@ export function isKnownError(error: unknown): error is KnownError {
     error instanceof DevIdpError ||
     error instanceof OidcError ||
     error instanceof DirectoryError ||
+    error instanceof WebhookError ||
     error instanceof HttpError
   )
 }
@@ -193,7 +199,7 @@ export interface ErrorBody {
 export function errorBody(error: KnownError): ErrorBody {
   const body: ErrorBody = { error: { code: error.code, message: error.message } }
   if (error instanceof HttpError && error.fields !== undefined) body.error.fields = { ...error.fields }
-  if ((error instanceof AccountError || error instanceof SsoError || error instanceof OidcError) && error.field !== undefined)
+  if ((error instanceof AccountError || error instanceof SsoError || error instanceof OidcError || error instanceof WebhookError) && error.field !== undefined)
     body.error.fields = { [error.field]: error.message }
   return body
 }

@@ -1,6 +1,6 @@
 /**
- * The rules for every URL Gatehouse itself fetches or posts to (IdP metadata today; webhooks and
- * back-channel logout when they come), DESIGN §2.3 and §9. In production: https only, no
+ * The rules for every URL Gatehouse itself fetches or posts to (IdP metadata, webhooks; back-channel
+ * logout when it comes), DESIGN §2.3 and §9. In production: https only, no
  * credentials in the URL, and every address the host is or resolves to must be public unicast
  * (outbound-address.ts); the connection goes to the address that was checked (the `lookup` below),
  * never to a second resolution (DNS rebinding). Outside production plain http and loopback stay

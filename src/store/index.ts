@@ -19,6 +19,7 @@ import { scimGroupRepository } from './scim-group-repository.js'
 import { scimUserRepository } from './scim-user-repository.js'
 import { samlStateRepository, spKeyRepository, ssoConnectionRepository, ssoFailedResponseRepository, ssoTestRepository } from './sso-repository.js'
 import { userRepository } from './user-repository.js'
+import { webhookRepository } from './webhook-repository.js'
 import { workspaceRepository } from './workspace-repository.js'
 
 function stores(db: Db): Stores {
@@ -49,6 +50,7 @@ function stores(db: Db): Stores {
     events: eventRepository(db),
     scimUsers: scimUserRepository(db),
     scimGroups: scimGroupRepository(db),
+    webhooks: webhookRepository(db),
   }
 }
 

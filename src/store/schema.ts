@@ -13,6 +13,7 @@ import type {
   ScimGroupTable,
   ScimUserTable,
 } from './directory-schema.js'
+import type { WebhookDeliveryTable, WebhookTable } from './webhook-schema.js'
 
 export type {
   DirectoryRemovalTable,
@@ -23,6 +24,8 @@ export type {
   ScimGroupMemberTable,
   ScimGroupTable,
   ScimUserTable,
+  WebhookDeliveryTable,
+  WebhookTable,
 }
 export interface Database {
   organizations: OrganizationTable
@@ -60,6 +63,8 @@ export interface Database {
   scim_group_members: ScimGroupMemberTable
   events: EventTable
   directory_removals: DirectoryRemovalTable
+  webhooks: WebhookTable
+  webhook_deliveries: WebhookDeliveryTable
 }
 
 /** One row, rewritten by /readyz to prove the database takes writes. */

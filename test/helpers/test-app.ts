@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js'
 import { fixedClock, type FixedClock } from '../../src/core/clock.js'
 import type { MailMessage, Mailer } from '../../src/core/mail.js'
 import type { MetadataParser } from '../../src/core/metadata-parser.js'
+import type { WebhookSender } from '../../src/core/webhook-ports.js'
 import { buildApp } from '../../src/http/app.js'
 import { createLogger } from '../../src/http/logging.js'
 import { createRuntime, type Runtime } from '../../src/runtime.js'
@@ -87,6 +88,8 @@ export async function createTestContext(
     mailer?: Mailer | 'configured'
     now?: string
     parseMetadata?: MetadataParser
+    /** Webhook deliveries go through this (a sender with its own policy, resolver or time limit). */
+    webhookSender?: WebhookSender
     /** An existing database (a restart): the context neither makes nor drops it. */
     database?: TestDatabase
   } = {},
@@ -115,6 +118,7 @@ export async function createTestContext(
           clock,
           ...(options.mailer === 'configured' ? {} : { mailer: options.mailer ?? mail }),
           ...(options.parseMetadata === undefined ? {} : { parseMetadata: options.parseMetadata }),
+          ...(options.webhookSender === undefined ? {} : { webhookSender: options.webhookSender }),
           ...openOptions(database),
         },
       )

@@ -20,6 +20,7 @@ import { registerRoutes } from './route.js'
 import { spKeyRoutes } from './sp-key-routes.js'
 import { ssoRoutes } from './sso-routes.js'
 import { tokenRoutes } from './token-routes.js'
+import { webhookRoutes } from './webhook-routes.js'
 
 export interface ApiOptions {
   readonly deps: CoreDeps
@@ -45,6 +46,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     ...oidcClientRoutes(deps),
     ...spKeyRoutes(deps),
     ...directoryRoutes(deps),
+    ...webhookRoutes(deps),
   ]
   const memberApi = [...authRoutes(deps, cookie), ...tokenRoutes(deps, cookie)]
   const document = buildOpenApi([...operatorApi, ...memberApi], `${options.baseUrl}/api/v1`)

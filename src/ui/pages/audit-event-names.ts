@@ -43,6 +43,8 @@ const EVENT_NAMES: Readonly<Record<string, string>> = {
   'sso.sign_in_failed': 'SSO sign-in failed',
   'sp_key.rotated': 'SP key rotated',
   'sp_key.retired': 'SP key retired',
+  'webhook.created': 'Webhook registered',
+  'webhook.deleted': 'Webhook deleted',
   'oidc.client_created': 'OIDC client registered',
   'oidc.client_deleted': 'OIDC client deleted',
   'oidc.keys_rotated': 'OIDC keys rotated',
