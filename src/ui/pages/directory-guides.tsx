@@ -85,8 +85,8 @@ export function directoryGuides(baseUrl: string): DirectoryGuide[] {
           <code>userPrincipalName</code> works when it is the email; otherwise map <code>mail</code>).
         </>,
         <>
-          Assign users or groups under <strong>Users and groups</strong>, set <strong>Provisioning Status</strong> to <strong>On</strong> and save. Entra
-          syncs about every 40 minutes; <strong>Provision on demand</strong> tries one user at once.
+          Assign users or groups under <strong>Users and groups</strong>, set <strong>Provisioning Status</strong> to <strong>On</strong> and save. Entra syncs
+          about every 40 minutes; <strong>Provision on demand</strong> tries one user at once.
         </>,
       ],
     },
@@ -95,8 +95,7 @@ export function directoryGuides(baseUrl: string): DirectoryGuide[] {
       name: 'OneLogin',
       steps: [
         <>
-          In OneLogin Administration, open <strong>Applications → Add App</strong> and choose <strong>SCIM Provisioner with SAML (SCIM v2 Enterprise)</strong>
-          .
+          In OneLogin Administration, open <strong>Applications → Add App</strong> and choose <strong>SCIM Provisioner with SAML (SCIM v2 Enterprise)</strong>.
         </>,
         <>
           On <strong>Configuration</strong>: <strong>SCIM Base URL</strong>: <V value={baseUrl} id="onelogin-base-url" />

@@ -57,9 +57,9 @@ const Intro: FC<{ p: DirectoryPageProps }> = ({ p }) => (
   <section class="card" aria-labelledby="intro-heading">
     <h2 id="intro-heading">Connect your directory</h2>
     <p>
-      Directory sync lets your identity provider (Okta, Entra ID, OneLogin, JumpCloud…) create {p.org.name}'s members before they first sign in and keep
-      their names up to date over SCIM 2.0. When someone leaves, the IdP deactivates them here at once: their sessions and tokens end, and they cannot sign
-      in again until reactivated.
+      Directory sync lets your identity provider (Okta, Entra ID, OneLogin, JumpCloud…) create {p.org.name}'s members before they first sign in and keep their
+      names up to date over SCIM 2.0. When someone leaves, the IdP deactivates them here at once: their sessions and tokens end, and they cannot sign in again
+      until reactivated.
     </p>
     {p.canEdit ? (
       <form method="post" action={directoryPath(p.org.slug)}>
@@ -76,14 +76,11 @@ const Intro: FC<{ p: DirectoryPageProps }> = ({ p }) => (
 
 const Status: FC<{ p: DirectoryPageProps; d: DirectoryView }> = ({ p, d }) => (
   <section class="card" aria-labelledby="status-heading">
-    <h2 id="status-heading">
-      Directory sync{' '}
-      {d.enabled ? <span class="badge ok">on</span> : <span class="badge warn">off</span>}
-    </h2>
+    <h2 id="status-heading">Directory sync {d.enabled ? <span class="badge ok">on</span> : <span class="badge warn">off</span>}</h2>
     {!d.enabled && (
       <p>
-        Sync is turned off: every token was revoked, so the IdP's requests get 401. Members stay as they are. Turning it on again keeps the same base URL
-        and gives a new token.
+        Sync is turned off: every token was revoked, so the IdP's requests get 401. Members stay as they are. Turning it on again keeps the same base URL and
+        gives a new token.
       </p>
     )}
     <dl class="details">
@@ -121,8 +118,8 @@ const Tokens: FC<{ p: DirectoryPageProps; d: DirectoryView }> = ({ p, d }) => {
       <h2 id="tokens-heading">{d.tokens.length === 0 ? 'No live token' : `${d.tokens.length} live token${d.tokens.length === 1 ? '' : 's'}`}</h2>
       {d.tokens.length > 0 && <TokenTable tokens={d.tokens} base={directoryPath(p.org.slug)} csrf={p.csrf} canEdit={p.canEdit} />}
       <p class="hint">
-        To rotate without a gap: create a new token, paste it into the IdP, wait until its “Last used” shows the IdP uses it, then revoke the old one. At
-        most {p.maxTokens} tokens are live.
+        To rotate without a gap: create a new token, paste it into the IdP, wait until its “Last used” shows the IdP uses it, then revoke the old one. At most{' '}
+        {p.maxTokens} tokens are live.
       </p>
       {p.canEdit &&
         (full ? (
@@ -145,8 +142,8 @@ const Disable: FC<{ p: DirectoryPageProps }> = ({ p }) => (
     <details>
       <summary>What happens, and the button</summary>
       <p>
-        Every token is revoked at once and the IdP's requests get 401. Members stay as they are: nobody is deactivated or removed, and nobody is
-        reactivated. You can turn sync on again later with the same base URL and a new token.
+        Every token is revoked at once and the IdP's requests get 401. Members stay as they are: nobody is deactivated or removed, and nobody is reactivated.
+        You can turn sync on again later with the same base URL and a new token.
       </p>
       <form method="post" action={`${directoryPath(p.org.slug)}/disable`}>
         <Csrf token={p.csrf} />
