@@ -48,7 +48,7 @@ export function directoryGuides(baseUrl: string): DirectoryGuide[] {
           <strong>Supported provisioning actions</strong>: <strong>Push New Users</strong> and <strong>Push Profile Updates</strong>.
         </>,
         <>
-          <strong>Authentication Mode</strong>: <strong>HTTP Header</strong>; <strong>Authorization</strong>: <strong>Bearer</strong> {TOKEN}. Press{' '}
+          <strong>Authentication Mode</strong>: <strong>HTTP Header</strong>; <strong>Authorization</strong>: Bearer, then paste {TOKEN}. Press{' '}
           <strong>Test Connector Configuration</strong>, then <strong>Save</strong>.
         </>,
         <>

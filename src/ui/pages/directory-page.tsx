@@ -46,7 +46,7 @@ const NewToken: FC<{ baseUrl: string; secret: string }> = ({ baseUrl, secret }) 
       Copy the token now: it will not be shown again. Gatehouse keeps only a hash of it; if it is lost, create a new one.
     </p>
     <dl class="details">
-      <Copyable label="Base URL" value={baseUrl} id="new-base-url" />
+      <Copyable label="Base URL" value={baseUrl} id="new-base-url" breakable />
       <Copyable label="Token" value={secret} id="new-token" />
     </dl>
     <p class="hint">Paste both into your identity provider: the guides below name its fields.</p>
@@ -84,7 +84,7 @@ const Status: FC<{ p: DirectoryPageProps; d: DirectoryView }> = ({ p, d }) => (
       </p>
     )}
     <dl class="details">
-      <Copyable label="Base URL" value={d.baseUrl} id="base-url" />
+      <Copyable label="Base URL" value={d.baseUrl} id="base-url" breakable />
       <div class="copyable">
         <dt>Users</dt>
         <dd id="user-count">{d.userCount}</dd>

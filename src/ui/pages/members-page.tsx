@@ -80,7 +80,7 @@ const WorkspaceSelect: FC<{ name: string; id: string; roles: readonly string[]; 
 )
 
 const ExemptionCell: FC<{ member: MemberRow; form: string; editable: boolean }> = ({ member, form, editable }) => (
-  <td data-label="Without SSO">
+  <td data-label="Allow access without SSO">
     {editable ? (
       <input
         type="checkbox"
@@ -239,7 +239,7 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                     ) : (
                       <>
                         <td data-label="Org role">{m.role}</td>
-                        <td data-label="Without SSO">{m.allowWithoutSso ? 'yes' : 'no'}</td>
+                        <td data-label="Allow access without SSO">{m.allowWithoutSso ? 'yes' : 'no'}</td>
                         {p.workspaces.map((w) => (
                           <td data-label={w.name}>{ownValue(m.workspaceRoles, w.slug) ?? <span class="muted">no access</span>}</td>
                         ))}
