@@ -5,8 +5,10 @@
  *   live, so the IdP's token can be rotated without a gap;
  * - disabling revokes every token, so SCIM answers 401 at once; members stay as they are; creating
  *   the directory again re-enables it with the same id (the IdP's URL keeps working) and a new token;
- * - every change is audited, and enabling/disabling is an event (§9), in the change's transaction.
+ * - every change is audited, and enabling/disabling is an event (§9), in the change's transaction;
+ * - among users only the org's owner changes it (admins may look, on the pages); the operator always may.
  */
+import { AccountError } from './account-error.js'
 import { recordAudit } from './audit.js'
 import type { Actor, CoreDeps } from './deps.js'
 import { DirectoryError } from './directory-error.js'
@@ -54,6 +56,15 @@ function strip<T extends { tokenHash: string }>(token: T): Omit<T, 'tokenHash'> 
   return rest
 }
 
+/** Owners change the directory; admins may only look (DESIGN §2, §8). */
+async function authorizeDirectoryChange(deps: CoreDeps, org: Organization, actor: Actor): Promise<void> {
+  if (actor.kind !== 'user') return
+  const member = await deps.store.members.findByUser(org.id, actor.userId)
+  if (member?.role !== 'owner' || member.deactivatedAt !== null) {
+    throw new AccountError('not_allowed', "Only the organization's owner can change its directory sync.")
+  }
+}
+
 async function findDirectory(stores: Stores, org: Organization): Promise<Directory> {
   const directory = await stores.directories.findByOrg(org.id)
   if (directory === undefined) throw new DirectoryError('directory_not_found', `${org.name} has no directory.`)
@@ -67,6 +78,7 @@ export async function createDirectory(
   orgSlug: string,
 ): Promise<{ directory: Directory; baseUrl: string; token: CreatedDirectoryToken }> {
   const org = await getOrganization(deps, orgSlug)
+  await authorizeDirectoryChange(deps, org, actor)
   const now = deps.clock.now()
   try {
     return await deps.store.transaction(async (tx) => {
@@ -113,6 +125,7 @@ export async function getDirectory(deps: CoreDeps, orgSlug: string): Promise<Dir
 /** A new token; refused while two are live (revoke one first) or while the directory is disabled. */
 export async function createDirectoryToken(deps: CoreDeps, actor: Actor, orgSlug: string): Promise<CreatedDirectoryToken> {
   const org = await getOrganization(deps, orgSlug)
+  await authorizeDirectoryChange(deps, org, actor)
   const now = deps.clock.now()
   return deps.store.transaction(async (tx) => {
     const directory = await findDirectory(tx, org)
@@ -132,6 +145,7 @@ export async function createDirectoryToken(deps: CoreDeps, actor: Actor, orgSlug
 
 export async function revokeDirectoryToken(deps: CoreDeps, actor: Actor, orgSlug: string, tokenId: string): Promise<void> {
   const org = await getOrganization(deps, orgSlug)
+  await authorizeDirectoryChange(deps, org, actor)
   const now = deps.clock.now()
   await deps.store.transaction(async (tx) => {
     const directory = await findDirectory(tx, org)
@@ -146,6 +160,7 @@ export async function revokeDirectoryToken(deps: CoreDeps, actor: Actor, orgSlug
 /** SCIM stops answering (401) at once: every token is revoked. Members stay as they are. */
 export async function disableDirectory(deps: CoreDeps, actor: Actor, orgSlug: string): Promise<void> {
   const org = await getOrganization(deps, orgSlug)
+  await authorizeDirectoryChange(deps, org, actor)
   const now = deps.clock.now()
   await deps.store.transaction(async (tx) => {
     const directory = await findDirectory(tx, org)

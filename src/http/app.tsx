@@ -20,6 +20,7 @@ import { sessionCookieSettings } from './authenticate.js'
 import { logError, replyWithApiError, retryAfterOf, statusOf, toKnownError } from './error-handler.js'
 import { sendPage } from './pages/html.js'
 import { auditRoutes } from './pages/audit-routes.js'
+import { directoryPageRoutes } from './pages/directory-routes.js'
 import { orgRoutes } from './pages/org-routes.js'
 import { installPageContext, viewerOf } from './pages/page-context.js'
 import { setupRoutes } from './pages/setup-routes.js'
@@ -207,6 +208,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
     orgRoutes(pages, deps, config.workspaceRoles, { outbox: config.devOutbox.enabled && config.smtp === undefined })
     ssoPageRoutes(pages, deps, config.workspaceRoles, { devIdp: config.devIdp.enabled })
+    directoryPageRoutes(pages, deps)
     auditRoutes(pages, deps)
     tokenPageRoutes(pages, deps)
     samlStartRoutes(pages, deps)

@@ -3,6 +3,7 @@
  * `f-<name>-hint` and its error `f-<name>-error`; `disabled` makes a field read-only (an admin's view).
  */
 import type { FC, PropsWithChildren } from 'hono/jsx'
+import { Breakable } from './breakable.js'
 
 export type FieldErrors = Readonly<Record<string, string>>
 
@@ -185,13 +186,14 @@ export const FormError: FC<{ message?: string | undefined }> = ({ message }) =>
 
 /**
  * A value with a Copy button, inside a `<dl>` (progressive: the button works with
- * /static/sso-setup.js on the page; without JavaScript the value stays selectable).
+ * /static/sso-setup.js on the page; without JavaScript the value stays selectable). `breakable`:
+ * a URL wraps only after its separators (ui/breakable.tsx), never mid-word.
  */
-export const Copyable: FC<{ label: string; value: string; id: string }> = ({ label, value, id }) => (
+export const Copyable: FC<{ label: string; value: string; id: string; breakable?: boolean }> = ({ label, value, id, breakable }) => (
   <div class="copyable">
     <dt id={`${id}-label`}>{label}</dt>
     <dd>
-      <code id={id}>{value}</code>
+      <code id={id}>{breakable === true ? <Breakable text={value} /> : value}</code>
       <button type="button" class="copy" data-copy-target={id} aria-describedby={`${id}-label`}>
         Copy
       </button>

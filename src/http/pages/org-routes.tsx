@@ -5,6 +5,7 @@ import { describeMemberships, refuseIfSsoEnded } from '../../core/current-member
 import type { CoreDeps } from '../../core/deps.js'
 import { inviteMember, listInvitations, revokeInvitation } from '../../core/invitations.js'
 import { listMembers, removeMember, updateMember } from '../../core/members.js'
+import { deactivationSources, setMemberActive } from '../../core/member-status.js'
 import { listWorkspaces } from '../../core/orgs.js'
 import { sessionEndsAt } from '../../core/sessions.js'
 import type { OrgRole } from '../../core/types.js'
@@ -21,6 +22,8 @@ const NOTICES: Record<string, string> = {
   removed: 'Member removed.',
   invited: 'Invitation sent.',
   revoked: 'Invitation revoked.',
+  deactivated: 'Member deactivated: their sessions, API tokens and app sign-ins for this organization have ended.',
+  reactivated: 'Member reactivated: they can sign in again.',
 }
 
 /** `outbox`: mail goes to the development outbox (no SMTP), so "Invitation sent" says where to read it. */
@@ -49,6 +52,7 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
     const { signedIn, membership, slug } = await manager(request)
     const [members, invitations, workspaces] = await Promise.all([listMembers(deps, slug), listInvitations(deps, slug), listWorkspaces(deps, slug)])
     const viewerRole = membership.member.role
+    const deactivated = await deactivationSources(deps, members)
     const notice = (request.query as Record<string, unknown>).notice
     return {
       viewer: signedIn.viewer,
@@ -65,6 +69,9 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
         isSelf: m.user.id === signedIn.user.id,
         managedByIdp: m.managedByIdp,
         rolesFromDirectory: m.managedByIdp && m.linkedToDirectory,
+        deactivatedBy: deactivated.get(m.id),
+        // The owner's switch: never on themselves, never to deactivate another owner (core refuses both).
+        canSetActive: viewerRole === 'owner' && m.user.id !== signedIn.user.id && (m.role !== 'owner' || deactivated.has(m.id)),
       })),
       invitations: invitations.map((i) => ({
         id: i.id,
@@ -132,6 +139,24 @@ export function orgRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: 
     }
     return reply.redirect(`/orgs/${slug}/members?notice=removed`, 303)
   })
+
+  for (const [action, active] of [
+    ['deactivate', false],
+    ['reactivate', true],
+  ] as const) {
+    app.post(`/orgs/:org/members/:member/${action}`, async (request, reply) => {
+      const { actor, slug } = await manager(request)
+      const { member } = request.params as { member: string }
+      try {
+        await setMemberActive(deps, slug, member, active, actor)
+      } catch (error) {
+        if (!(error instanceof AccountError)) throw error
+        request.log.info({ code: error.code }, 'request refused')
+        return sendPage(reply, <MembersPage {...await membersPage(request, { error: error.message })} />, statusOf(error))
+      }
+      return reply.redirect(`/orgs/${slug}/members?notice=${active ? 'reactivated' : 'deactivated'}`, 303)
+    })
+  }
 
   app.post('/orgs/:org/invitations', async (request, reply) => {
     const { actor, slug } = await manager(request)

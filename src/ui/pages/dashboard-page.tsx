@@ -41,6 +41,11 @@ export const DashboardPage: FC<{ viewer: Viewer; csrf: string; orgs: readonly Da
               </a>
             )}
             {org.canManage && (
+              <a class="button" href={`/orgs/${org.slug}/directory`}>
+                Directory
+              </a>
+            )}
+            {org.canManage && (
               <a class="button" href={`/orgs/${org.slug}/audit`}>
                 Audit log
               </a>

@@ -1,4 +1,4 @@
-/** An org's members: invite, change roles, set allow-without-SSO, remove; pending invitations. */
+/** An org's members: invite, change roles, set allow-without-SSO, deactivate or reactivate, remove; pending invitations. */
 import type { FC } from 'hono/jsx'
 import { Csrf, Field, FormError, type FieldErrors } from '../form.js'
 import { Layout, type Viewer } from '../layout.js'
@@ -18,6 +18,10 @@ export interface MemberRow {
   readonly managedByIdp: boolean
   /** Those roles come (also) from the org's directory: the member's SCIM groups are IdP roles (DESIGN §8). */
   readonly rolesFromDirectory?: boolean
+  /** Switched off (DESIGN §8): by the org's directory (SCIM `active: false`) or by an owner. */
+  readonly deactivatedBy?: 'directory' | 'owner' | undefined
+  /** The viewer may deactivate (or reactivate) this member: an owner, never for themselves or another active owner. */
+  readonly canSetActive: boolean
 }
 
 export interface MembersPageProps {
@@ -78,7 +82,7 @@ const WorkspaceSelect: FC<{ name: string; id: string; roles: readonly string[]; 
 )
 
 const ExemptionCell: FC<{ member: MemberRow; form: string; editable: boolean }> = ({ member, form, editable }) => (
-  <td>
+  <td data-label="Allow access without SSO">
     {editable ? (
       <input
         type="checkbox"
@@ -96,14 +100,29 @@ const ExemptionCell: FC<{ member: MemberRow; form: string; editable: boolean }> 
   </td>
 )
 
-/** Save (the row's form, which its controls join by `form=`) and Remove. */
+/** Deactivate or Reactivate (the owner's), for the rows that offer it. */
+const ActiveSwitch: FC<{ base: string; member: MemberRow; csrf: string }> = ({ base, member, csrf }) => {
+  if (!member.canSetActive) return null
+  const reactivate = member.deactivatedBy !== undefined
+  return (
+    <form method="post" action={`${base}/members/${member.id}/${reactivate ? 'reactivate' : 'deactivate'}`} class="inline">
+      <Csrf token={csrf} />
+      <button type="submit" class={reactivate ? undefined : 'danger'} aria-label={`${reactivate ? 'Reactivate' : 'Deactivate'} ${member.email}`}>
+        {reactivate ? 'Reactivate' : 'Deactivate'}
+      </button>
+    </form>
+  )
+}
+
+/** Save (the row's form, which its controls join by `form=`), Deactivate or Reactivate, and Remove. */
 const MemberActions: FC<{ base: string; member: MemberRow; form: string; csrf: string; keepRoles: boolean }> = ({ base, member, form, csrf, keepRoles }) => (
-  <td class="actions">
+  <td class="actions" data-label="">
     <form method="post" action={`${base}/members/${member.id}`} id={form} class="inline">
       <Csrf token={csrf} />
       {keepRoles && <input type="hidden" name="keepRoles" value="idp" />}
       <button type="submit">Save</button>
     </form>
+    <ActiveSwitch base={base} member={member} csrf={csrf} />
     <form method="post" action={`${base}/members/${member.id}/remove`} class="inline">
       <Csrf token={csrf} />
       <button type="submit" class="danger" aria-label={`Remove ${member.email}`}>
@@ -119,7 +138,8 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
     <Layout title={`Members of ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice}>
       <Crumbs org={p.org} trail={[['Members']]} />
       <p class="muted">
-        Also for {p.org.name}: <a href={`${base}/sso`}>Single sign-on</a> · <a href={`${base}/audit`}>Audit log</a>
+        Also for {p.org.name}: <a href={`${base}/sso`}>Single sign-on</a> · <a href={`${base}/directory`}>Directory</a> ·{' '}
+        <a href={`${base}/audit`}>Audit log</a>
       </p>
       <h1>Members</h1>
       {p.invitedToOutbox === true && (
@@ -145,8 +165,15 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
             )}
           </p>
         )}
+        {p.members.some((m) => m.deactivatedBy !== undefined) && (
+          <p class="hint">
+            A <span class="badge warn">Deactivated</span> member can do nothing in {p.org.name}: no sign-in, no session, no API token. Those marked “by
+            directory” were switched off by your identity provider; if you reactivate one here, the IdP may switch them off again at its next sync unless you
+            assign them to the app there too.
+          </p>
+        )}
         <div class="table-scroll">
-          <table class="members">
+          <table class="members stack labels-above">
             <thead>
               <tr>
                 <th scope="col">Member</th>
@@ -164,17 +191,22 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
               {p.members.map((m) => {
                 const form = `member-${m.id}`
                 return (
-                  <tr>
-                    <td>
+                  <tr class={m.deactivatedBy === undefined ? undefined : 'deactivated'}>
+                    <td data-label="">
                       <strong>{m.name || m.email}</strong>
                       <br />
                       <span class="muted">{m.email}</span>
                       {m.isSelf && <span class="badge subtle">you</span>}
                       {m.allowWithoutSso && <span class="badge">SSO exception</span>}
+                      {m.deactivatedBy !== undefined && (
+                        <span class="badge warn" id={`${form}-deactivated`}>
+                          Deactivated{m.deactivatedBy === 'directory' ? ' by directory' : ''}
+                        </span>
+                      )}
                     </td>
                     {m.editable && m.managedByIdp ? (
                       <>
-                        <td>
+                        <td data-label="Org role">
                           {m.role}{' '}
                           <span class="badge subtle" id={`${form}-idp`}>
                             {m.rolesFromDirectory ? 'from directory' : 'from IdP'}
@@ -182,13 +214,13 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                         </td>
                         <ExemptionCell member={m} form={form} editable={p.canExemptFromSso} />
                         {p.workspaces.map((w) => (
-                          <td>{ownValue(m.workspaceRoles, w.slug) ?? <span class="muted">no access</span>}</td>
+                          <td data-label={w.name}>{ownValue(m.workspaceRoles, w.slug) ?? <span class="muted">no access</span>}</td>
                         ))}
                         <MemberActions base={base} member={m} form={form} csrf={p.csrf} keepRoles />
                       </>
                     ) : m.editable ? (
                       <>
-                        <td>
+                        <td data-label="Org role">
                           <RoleSelect
                             name="role"
                             id={`${form}-role`}
@@ -200,7 +232,7 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                         </td>
                         <ExemptionCell member={m} form={form} editable={p.canExemptFromSso} />
                         {p.workspaces.map((w) => (
-                          <td>
+                          <td data-label={w.name}>
                             <WorkspaceSelect
                               name={`ws.${w.slug}`}
                               id={`${form}-ws-${w.slug}`}
@@ -215,12 +247,14 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
                       </>
                     ) : (
                       <>
-                        <td>{m.role}</td>
-                        <td>{m.allowWithoutSso ? 'yes' : 'no'}</td>
+                        <td data-label="Org role">{m.role}</td>
+                        <td data-label="Allow access without SSO">{m.allowWithoutSso ? 'yes' : 'no'}</td>
                         {p.workspaces.map((w) => (
-                          <td>{ownValue(m.workspaceRoles, w.slug) ?? <span class="muted">no access</span>}</td>
+                          <td data-label={w.name}>{ownValue(m.workspaceRoles, w.slug) ?? <span class="muted">no access</span>}</td>
                         ))}
-                        <td></td>
+                        <td class="actions" data-label="">
+                          <ActiveSwitch base={base} member={m} csrf={p.csrf} />
+                        </td>
                       </>
                     )}
                   </tr>
