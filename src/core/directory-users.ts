@@ -193,8 +193,10 @@ async function changeScimUser(deps: CoreDeps, caller: DirectoryCaller, id: strin
       // Names move only when the directory changed them: an SSO sign-in may have renamed the person since.
       const [was, is] = [namesOf(before), namesOf(after)]
       if (was.firstName !== is.firstName || was.lastName !== is.lastName) await applyNames(tx, org, member, after, now)
-      if (!after.active) await deactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
-      else await reactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
+      // `active` acts when the directory changes it: an update that leaves it as it was (a rename) neither
+      // undoes an owner's deactivation nor switches off someone the owner brought back.
+      if (before.active && !after.active) await deactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
+      else if (!before.active && after.active) await reactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
       return row
     })
     return toScimUser(record)

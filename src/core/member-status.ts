@@ -5,8 +5,8 @@
  * - among users only an owner (the operator always may);
  * - nobody deactivates themselves or an owner (make them admin or member first), so an org never
  *   locks out its owners from here;
- * - reactivating someone the directory still has switched off is allowed; the IdP may switch them
- *   off again at its next sync, which the members page says.
+ * - reactivating someone the directory still has switched off is allowed; the directory acts on
+ *   `active` only when a request changes it (directory-users.ts), so its next rename keeps them on.
  */
 import { AccountError } from './account-error.js'
 import type { Actor, CoreDeps } from './deps.js'
