@@ -168,8 +168,8 @@ export const MembersPage: FC<MembersPageProps> = (p) => {
         {p.members.some((m) => m.deactivatedBy !== undefined) && (
           <p class="hint">
             A <span class="badge warn">Deactivated</span> member can do nothing in {p.org.name}: no sign-in, no session, no API token. Those marked “by
-            directory” were switched off by your identity provider; if you reactivate one here, the IdP may switch them off again at its next sync unless you
-            assign them to the app there too.
+            directory” were switched off by your identity provider; if you reactivate one here, they stay on until the IdP switches them off again, so assign
+            them to the app there too.
           </p>
         )}
         <div class="table-scroll">
