@@ -123,9 +123,8 @@ export function postTo(b: Browser, org: SloOrg, parameter: 'SAMLRequest' | 'SAML
 export function sentToIdp(res: LightMyRequestResponse): { binding: 'redirect' | 'post'; url: URL; xml: string; relayState: string | null; raw: string } {
   const form = /<form method="post" action="([^"]+)"/.exec(res.body)
   if (res.statusCode === 200 && form !== null) {
-    const field = (name: string) => /name="([^"]+)" value="([^"]*)"/g
     const fields = new Map<string, string>()
-    for (const m of res.body.matchAll(field(''))) fields.set(m[1]!, m[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"'))
+    for (const m of res.body.matchAll(/name="([^"]+)" value="([^"]*)"/g)) fields.set(m[1]!, m[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"'))
     const message = fields.get('SAMLRequest') ?? fields.get('SAMLResponse')!
     return {
       binding: 'post',
