@@ -66,7 +66,13 @@ async function loadOrCreateKeyPair(deps: CoreDeps): Promise<KeyPair> {
 
 export async function devIdpMetadata(deps: CoreDeps): Promise<string> {
   const { entityId, ssoUrl } = devIdpEndpoints(deps.settings.baseUrl)
-  return buildIdpMetadata({ entityId, ssoUrl, certificatePem: (await devIdpKeyPair(deps)).certificatePem })
+  return buildIdpMetadata({
+    entityId,
+    ssoUrl,
+    certificatePem: (await devIdpKeyPair(deps)).certificatePem,
+    // Single logout both ways (DESIGN §10; core/dev-idp-logout.ts).
+    singleLogout: { url: `${deps.settings.baseUrl}/dev/idp/slo`, bindings: ['redirect'] },
+  })
 }
 
 /** An SSO connection of this deployment that trusts the development IdP: who the dev IdP may answer. */

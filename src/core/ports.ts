@@ -125,6 +125,13 @@ export interface SessionStore {
   touch(idHash: string, lastSeenAt: string, idleExpiresAt: string): Promise<void>
   setOrg(idHash: string, orgId: string): Promise<void>
   delete(idHash: string): Promise<void>
+  /** Deletes the session and returns it as it was (single logout needs its subject): none when it was gone. */
+  take(idHash: string): Promise<Session | undefined>
+  /**
+   * Deletes and returns the SSO sessions of `orgId` whose sign-in through `connectionId` named
+   * `nameId` — only those of the given SessionIndexes, when any are given (SAML core §3.7.3.2).
+   */
+  takeBySamlSubject(connectionId: string, orgId: string, nameId: string, sessionIndexes: readonly string[]): Promise<Session[]>
   deleteByUser(userId: string): Promise<void>
   /** Sessions of that user bound to that org (API tokens, SSO sessions). */
   deleteByUserAndOrg(userId: string, orgId: string): Promise<void>
@@ -237,6 +244,16 @@ export interface SamlRequest {
   readonly testByUserId: string | undefined
   readonly createdAt: string
   readonly expiresAt: string
+}
+
+export interface SamlLogoutStore {
+  /** Our LogoutRequest, outstanding until its LogoutResponse or its expiry. */
+  insertRequest(request: { id: string; connectionId: string; createdAt: string; expiresAt: string }): Promise<void>
+  /** Deletes and returns whether the live request of this connection was there: an InResponseTo is good once. */
+  consumeRequest(id: string, connectionId: string, now: string): Promise<boolean>
+  /** True when the IdP's LogoutRequest ID is new for this connection; false when it was seen (a replay). */
+  rememberRequestId(connectionId: string, requestId: string, expiresAt: string): Promise<boolean>
+  deleteExpired(now: string): Promise<void>
 }
 
 export interface LinkedUser {
@@ -352,6 +369,7 @@ export interface Stores {
   readonly spKeys: SpKeyStore
   readonly ssoConnections: SsoConnectionStore
   readonly saml: SamlStateStore
+  readonly samlLogout: SamlLogoutStore
   readonly ssoTests: SsoTestStore
   readonly ssoFailedResponses: SsoFailedResponseStore
   readonly emailDomains: EmailDomainStore

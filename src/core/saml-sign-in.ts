@@ -185,6 +185,14 @@ async function samlSignIn(deps: CoreDeps, ssoName: string, samlResponse: string,
     kind: 'browser',
     authMethod: 'saml',
     notAfter: addMs(now, hours(connection.policy.sessionTimeoutHours)),
+    saml: {
+      connectionId: connection.id,
+      nameId: assertion.nameId,
+      nameIdFormat: assertion.nameIdFormat,
+      nameQualifier: assertion.nameQualifier,
+      spNameQualifier: assertion.spNameQualifier,
+      sessionIndex: assertion.sessionIndex,
+    },
   })
   return { kind: 'signed-in', started, org, returnTo, assertion }
 }

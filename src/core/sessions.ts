@@ -5,8 +5,9 @@
  */
 import { addMs, minutes, hours } from './clock.js'
 import type { CoreDeps } from './deps.js'
+import type { Stores } from './ports.js'
 import { hashSecretToken, newSecretToken } from './secret-token.js'
-import type { AuthMethod, Session, SessionKind, User } from './types.js'
+import type { AuthMethod, SamlSessionSubject, Session, SessionKind, User } from './types.js'
 
 export interface StartedSession {
   /** The secret for the cookie or bearer header; never stored, never logged. */
@@ -21,6 +22,8 @@ export interface SessionOptions {
   readonly authMethod: AuthMethod
   /** An earlier end than the configured absolute lifetime (an org's SSO session timeout). */
   readonly notAfter?: Date
+  /** An SSO session: who the IdP said signed in, for single logout (DESIGN §10). */
+  readonly saml?: SamlSessionSubject | undefined
 }
 
 export async function startSession(deps: CoreDeps, options: SessionOptions): Promise<StartedSession> {
@@ -40,6 +43,7 @@ export async function startSession(deps: CoreDeps, options: SessionOptions): Pro
     lastSeenAt: now.toISOString(),
     idleExpiresAt: idleExpiresAt.toISOString(),
     expiresAt: expiresAt.toISOString(),
+    ...(options.saml === undefined ? {} : { saml: options.saml }),
   }
   await deps.store.sessions.insert(session)
   return { id, session }
@@ -74,8 +78,37 @@ export async function resolveSession(deps: CoreDeps, id: string, kind: SessionKi
   return { session, user }
 }
 
-export async function endSession(deps: CoreDeps, id: string): Promise<void> {
-  await deps.store.sessions.delete(hashSecretToken(id))
+/** Why sessions end: the later "logout everywhere" (DESIGN §5) tells host apps per reason. */
+export type SessionEndReason = 'sign_out' | 'replaced' | 'saml_logout'
+
+/**
+ * Every session ended on purpose passes here, once, after it is gone from the store. Today nothing
+ * more happens; DESIGN §5's "logout everywhere" (back-channel logout tokens to OIDC clients, queued
+ * as jobs) hooks in here, so that a sign-out, a replaced session and SAML single logout all reach it.
+ */
+async function sessionsEnded(_deps: CoreDeps, _stores: Stores, _ended: readonly Session[], _reason: SessionEndReason): Promise<void> {}
+
+/** Ends the session with this id (sign-out, or a new sign-in replacing it); returns it as it was, or undefined when it was gone. */
+export async function endSession(deps: CoreDeps, id: string, reason: SessionEndReason = 'sign_out'): Promise<Session | undefined> {
+  if (id.length < 20 || id.length > 200) return undefined
+  const ended = await deps.store.sessions.take(hashSecretToken(id))
+  if (ended !== undefined) await sessionsEnded(deps, deps.store, [ended], reason)
+  return ended
+}
+
+/**
+ * Ends the org's SSO sessions of one subject of one connection (an IdP's LogoutRequest, DESIGN §10):
+ * every session of that NameID, or only those of the SessionIndexes given.
+ */
+export async function endSamlSessions(
+  deps: CoreDeps,
+  subject: { connectionId: string; orgId: string; nameId: string; sessionIndexes: readonly string[] },
+  /** The stores of the caller's transaction (the replay record and the audit entry commit with the ending). */
+  stores: Stores = deps.store,
+): Promise<Session[]> {
+  const ended = await stores.sessions.takeBySamlSubject(subject.connectionId, subject.orgId, subject.nameId, subject.sessionIndexes)
+  if (ended.length > 0) await sessionsEnded(deps, stores, ended, 'saml_logout')
+  return ended
 }
 
 /** When the session will end if used no more: the earlier of idle and absolute expiry. */

@@ -105,9 +105,15 @@ export async function setSsoName(deps: CoreDeps, orgSlug: string, ssoName: strin
 }
 
 export type IdpInput =
-  | { readonly metadataXml: string; readonly entityId?: string | undefined; readonly from?: MetadataFrom | undefined }
-  | { readonly metadataUrl: string; readonly entityId?: string | undefined }
-  | { readonly ssoUrl: string; readonly entityId: string; readonly certificates: readonly string[]; readonly signatureAlgorithm?: 'rsa-sha256' | 'rsa-sha1' }
+  | { readonly metadataXml: string; readonly entityId?: string | undefined; readonly from?: MetadataFrom | undefined; readonly sloUrl?: string | undefined }
+  | { readonly metadataUrl: string; readonly entityId?: string | undefined; readonly sloUrl?: string | undefined }
+  | {
+      readonly ssoUrl: string
+      readonly entityId: string
+      readonly certificates: readonly string[]
+      readonly signatureAlgorithm?: 'rsa-sha256' | 'rsa-sha1'
+      readonly sloUrl?: string | undefined
+    }
 
 export interface IdpResult {
   readonly connection: SsoConnection
@@ -157,6 +163,7 @@ export async function readIdpInput(
   signatureAlgorithm: IdpConfig['signatureAlgorithm'] = 'rsa-sha256',
 ): Promise<{ idp: IdpConfig; warnings: string[]; metadataUrl: string | undefined }> {
   const now = deps.clock.now()
+  const sloUrl = readSloUrl(input.sloUrl)
   try {
     if ('metadataXml' in input || 'metadataUrl' in input) {
       const metadataUrl = 'metadataUrl' in input ? input.metadataUrl : undefined
@@ -171,6 +178,7 @@ export async function readIdpInput(
           signatureAlgorithm,
           source: metadataUrl === undefined ? 'metadata' : 'metadata-url',
           nameIdFormats: parsed.nameIdFormats,
+          ...(sloUrl !== undefined ? { singleLogout: sloUrl } : parsed.singleLogout === undefined ? {} : { singleLogout: { ...parsed.singleLogout } }),
           ...('metadataXml' in input && input.from !== undefined ? { metadataFrom: input.from } : {}),
         },
         warnings: [...parsed.warnings],
@@ -193,6 +201,7 @@ export async function readIdpInput(
         signatureAlgorithm: input.signatureAlgorithm ?? 'rsa-sha256',
         source: 'manual',
         nameIdFormats: [],
+        ...(sloUrl === undefined ? {} : { singleLogout: sloUrl }),
       },
       warnings: [
         ...certificateWarnings(certificates, now),
@@ -207,6 +216,16 @@ export async function readIdpInput(
   }
 }
 
+/** The manual single logout URL (DESIGN §10): sent by HTTP-Redirect, the binding every IdP that has one offers. */
+function readSloUrl(value: string | undefined): IdpConfig['singleLogout'] {
+  const url = value?.trim()
+  if (url === undefined || url === '') return undefined
+  if (!/^https?:\/\/[^\s]+$/i.test(url) || url.length > 2048) {
+    throw new SsoError('idp_invalid', 'The IdP Single Logout URL must be an http(s) URL.', undefined, 'sloUrl')
+  }
+  return { url, binding: 'redirect' }
+}
+
 /** For the audit log: what the IdP side is, certificates by fingerprint only. */
 export function describeIdp(idp: IdpConfig | undefined): Record<string, unknown> | null {
   if (idp === undefined) return null
@@ -216,6 +235,7 @@ export function describeIdp(idp: IdpConfig | undefined): Record<string, unknown>
     ssoUrlPost: idp.ssoUrlPost ?? null,
     certificates: idp.certificates.map((pem) => cachedCertificate(pem).fingerprint),
     signatureAlgorithm: idp.signatureAlgorithm,
+    singleLogout: idp.singleLogout ?? null,
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import { cachedCertificate } from '../saml/certificate.js'
+import type { IdpSingleLogout } from '../saml/idp-metadata.js'
 
 export const ENFORCEMENTS = ['optional', 'exceptions', 'strict'] as const
 export type Enforcement = (typeof ENFORCEMENTS)[number]
@@ -55,6 +56,11 @@ export interface IdpConfig {
    */
   readonly metadataFrom?: MetadataFrom | undefined
   readonly nameIdFormats: readonly string[]
+  /**
+   * Where SAML single logout goes (DESIGN §10): from metadata's SingleLogoutService or the manual
+   * `sloUrl`; absent when the IdP has none (Google) or it was configured before single logout.
+   */
+  readonly singleLogout?: IdpSingleLogout | undefined
 }
 
 export interface SsoConnection {
@@ -128,6 +134,8 @@ export interface SpEndpoints {
   readonly acsUrl: string
   readonly metadataUrl: string
   readonly loginUrl: string
+  /** SingleLogoutService, HTTP-Redirect and HTTP-POST (DESIGN §10). */
+  readonly sloUrl: string
 }
 
 export function spEndpoints(baseUrl: string, ssoName: string): SpEndpoints {
@@ -136,6 +144,7 @@ export function spEndpoints(baseUrl: string, ssoName: string): SpEndpoints {
     acsUrl: `${baseUrl}/saml/${ssoName}/acs`,
     metadataUrl: `${baseUrl}/saml/${ssoName}/metadata`,
     loginUrl: `${baseUrl}/sso/${ssoName}`,
+    sloUrl: `${baseUrl}/saml/${ssoName}/slo`,
   }
 }
 

@@ -63,6 +63,19 @@ export interface Invitation {
   readonly expiresAt: string
 }
 
+/**
+ * The subject of an SSO sign-in as the IdP named it (SAML core §2.2.3, §3.7.1): what our
+ * LogoutRequest names, and what an IdP's LogoutRequest is matched against (DESIGN §10).
+ */
+export interface SamlSessionSubject {
+  readonly connectionId: string
+  readonly nameId: string
+  readonly nameIdFormat?: string | undefined
+  readonly nameQualifier?: string | undefined
+  readonly spNameQualifier?: string | undefined
+  readonly sessionIndex?: string | undefined
+}
+
 export interface Session {
   readonly idHash: string
   readonly userId: string
@@ -73,6 +86,8 @@ export interface Session {
   readonly lastSeenAt: string
   readonly idleExpiresAt: string
   readonly expiresAt: string
+  /** Present on an SSO session started by an assertion (not on password or API sessions). */
+  readonly saml?: SamlSessionSubject | undefined
 }
 
 /** A personal API token as stored: never the secret, only its hash (which never leaves store/ and core). */

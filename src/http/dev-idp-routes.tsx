@@ -18,7 +18,9 @@ import {
 } from '../core/dev-idp.js'
 import { DevIdpError } from '../core/dev-idp-error.js'
 import { redirectBindingUrl } from '../saml/authn-request.js'
-import { DevIdpHomePage, DevIdpRefusalPage, DevIdpSignInPage, type DevIdpFormValues } from '../ui/pages/dev-idp-pages.js'
+import { DevIdpHomePage, DevIdpRefusalPage, DevIdpSignedOutPage, DevIdpSignInPage, type DevIdpFormValues } from '../ui/pages/dev-idp-pages.js'
+import { devIdpSignOutEverywhere, receiveAtDevIdp } from '../core/dev-idp-logout.js'
+import { readRedirectQuery } from '../saml/redirect-binding.js'
 import { PostBindingPage } from '../ui/pages/post-binding-page.js'
 import { statusOf } from './error-handler.js'
 import { sendPage } from './pages/html.js'
@@ -107,7 +109,7 @@ export function devIdpPageRoutes(app: FastifyInstance, deps: CoreDeps): void {
     )
   }
 
-  app.get('/dev/idp', async (_request, reply) => sendPage(reply, <DevIdpHomePage {...endpoints} />))
+  app.get('/dev/idp', async (request, reply) => sendPage(reply, <DevIdpHomePage {...endpoints} csrf={request.page.csrf} />))
 
   /** SAML bindings §3.4: the SP-initiated request by HTTP-Redirect. */
   app.get('/dev/idp/sso', async (request, reply) => {
@@ -121,11 +123,48 @@ export function devIdpPageRoutes(app: FastifyInstance, deps: CoreDeps): void {
     }
   })
 
+  /**
+   * Single logout (DESIGN §10) by HTTP-Redirect: Gatehouse's LogoutRequest (answered with a signed
+   * Success back to the connection's SLO endpoint) or its LogoutResponse to "Sign out everywhere".
+   */
+  app.get('/dev/idp/slo', async (request, reply) => {
+    try {
+      const query = readRedirectQuery(request.url)
+      if ('code' in query) throw new DevIdpError('dev_idp_request_invalid', `This is not a single logout message (${query.code}).`)
+      const result = await receiveAtDevIdp(deps, query)
+      reply.header('cache-control', 'no-store')
+      if (result.kind === 'answer') {
+        request.log.info({ event: 'dev_idp_logout_answered', ssoName: result.ssoName }, 'development IdP answered a LogoutRequest')
+        return await reply.redirect(result.url)
+      }
+      return await sendPage(reply, <DevIdpSignedOutPage ssoName={result.ssoName} success={result.success} status={result.status} />)
+    } catch (error) {
+      if (error instanceof DevIdpError) return refuse(request, reply, error)
+      throw error
+    }
+  })
+
+  /** "Sign out everywhere": an IdP-initiated LogoutRequest for that email to the connection's SLO endpoint. */
+  app.post('/dev/idp/logout', async (request, reply) => {
+    const ssoName = field(request.body, 'sso_name').trim().toLowerCase()
+    try {
+      const url = await devIdpSignOutEverywhere(deps, ssoName, field(request.body, 'email'))
+      request.log.info({ event: 'dev_idp_logout_sent', ssoName }, 'development IdP sent a LogoutRequest')
+      return await reply.redirect(url, 303)
+    } catch (error) {
+      if (error instanceof DevIdpError && error.field !== undefined) {
+        return sendPage(reply, <DevIdpHomePage {...endpoints} csrf={request.page.csrf} logoutError={error.message} />, statusOf(error))
+      }
+      if (error instanceof DevIdpError) return refuse(request, reply, error)
+      throw error
+    }
+  })
+
   /** IdP-initiated: no request, the answer is unsolicited (the Okta or Entra tile). */
   app.get('/dev/idp/start', async (request, reply) => {
     const ssoName = (request.query as Record<string, unknown>).sso_name
     if (typeof ssoName !== 'string' || ssoName.trim() === '') {
-      return sendPage(reply, <DevIdpHomePage {...endpoints} error="Give the SSO name of the organization to sign in to." />, 400)
+      return sendPage(reply, <DevIdpHomePage {...endpoints} csrf={request.page.csrf} error="Give the SSO name of the organization to sign in to." />, 400)
     }
     try {
       return await signInPage(request, reply, await devIdpTarget(deps, ssoName.trim().toLowerCase()), { requestId: undefined, relayState: undefined })

@@ -14,9 +14,9 @@ import { SsoError } from '../core/sso-error.js'
 import { isUnreadableResponse } from '../saml/failure.js'
 import { buildSpMetadata } from '../saml/sp-metadata.js'
 import { MessagePage, SignInPage } from '../ui/pages/auth-pages.js'
-import { IdpRedirectPage, PostBindingPage } from '../ui/pages/post-binding-page.js'
 import { parseUrlencoded } from './form.js'
-import { CONTENT_SECURITY_POLICY } from './security-headers.js'
+import { sendToIdp } from './send-to-idp.js'
+import { sloRoutes } from './slo-routes.js'
 import { setSessionCookie, type CookieSettings } from './authenticate.js'
 import { logOutcome } from './logging.js'
 import { sendPage } from './pages/html.js'
@@ -79,6 +79,9 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
   // posts hold megabytes of strings otherwise, copied by every young-generation GC).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: 3 * 1024 * 1024 }, (_request, body, done) => done(null, body))
 
+  // Single logout shares this scope's form parser (bytes until parsed) and its lack of CSRF.
+  sloRoutes(app, deps)
+
   app.get('/saml/:ssoName/metadata', async (request, reply) => {
     const { ssoName } = request.params as { ssoName: string }
     const connection = await deps.store.ssoConnections.findBySsoName(ssoName)
@@ -89,6 +92,7 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
     const xml = buildSpMetadata({
       entityId: sp.entityId,
       acsUrl: sp.acsUrl,
+      sloUrl: sp.sloUrl,
       certificates: keys.map((k) => k.certificatePem),
       authnRequestsSigned: true,
       wantAssertionsSigned: true,
@@ -211,7 +215,7 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
     }
     // No fixation: this browser's earlier session ends; the new one has a new id.
     const previous = request.cookies[cookie.name]
-    if (previous !== undefined) await endSession(deps, previous)
+    if (previous !== undefined) await endSession(deps, previous, 'replaced')
     setSessionCookie(reply, cookie, result.started.id, result.started.session.expiresAt)
     logOutcome(request, { event: 'sign_in', method: 'saml', org: result.org.slug }, 'signed in')
     return reply.redirect(safeLocalPath(result.returnTo) ?? '/dashboard', 303)
@@ -225,9 +229,7 @@ export async function samlProtocolRoutes(app: FastifyInstance, options: { deps: 
  * the IdP's origin, submitted by a tiny same-origin script.
  */
 export function sendSamlStart(reply: FastifyReply, next: SamlStart, options: { afterForm: boolean }): FastifyReply {
-  if (next.binding === 'redirect') return options.afterForm ? sendPage(reply, <IdpRedirectPage url={next.url} />) : reply.redirect(next.url)
-  reply.header('content-security-policy', CONTENT_SECURITY_POLICY.replace("form-action 'self'", `form-action 'self' ${new URL(next.url).origin}`))
-  return sendPage(reply, <PostBindingPage url={next.url} fields={next.fields} />)
+  return sendToIdp(reply, next, options)
 }
 
 /** SP-initiated sign-in of `ssoName`, or a page saying why it cannot start. */

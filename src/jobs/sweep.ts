@@ -35,6 +35,7 @@ export async function sweepExpired(deps: Pick<CoreDeps, 'store' | 'clock' | 'met
     else await yieldToEventLoop()
   }
   await deps.store.saml.deleteExpired(now)
+  await deps.store.samlLogout.deleteExpired(now)
   await deps.store.ssoTests.deleteExpired(now)
   await deps.store.ssoFailedResponses.deleteExpired(now)
   await deps.store.oidcPayloads.deleteExpired(now)

@@ -7,8 +7,8 @@
  * const xml = buildAuthnRequest({ id, issueInstant: now, destination: idp.ssoUrls.redirect, acsUrl, spEntityId })
  * reply.redirect(redirectBindingUrl(idp.ssoUrls.redirect, xml, relayState, { privateKey }))
  */
-import { createSign, randomBytes, type KeyObject } from 'node:crypto'
-import { deflateRawSync } from 'node:zlib'
+import { randomBytes, type KeyObject } from 'node:crypto'
+import { redirectMessageUrl } from './redirect-binding.js'
 import { escapeXml } from './escape-xml.js'
 
 export interface AuthnRequestInput {
@@ -38,7 +38,7 @@ export function buildAuthnRequest(input: AuthnRequestInput): string {
   )
 }
 
-export const SIG_ALG_RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'
+export { SIG_ALG_RSA_SHA256 } from './redirect-binding.js'
 
 /**
  * The IdP URL carrying the request. When signing, the signature covers exactly the
@@ -46,14 +46,7 @@ export const SIG_ALG_RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sh
  * URL-encoded once by encodeURIComponent, so IdPs that re-encode strictly agree.
  */
 export function redirectBindingUrl(ssoUrl: string, requestXml: string, relayState: string | undefined, signing?: { privateKey: string | KeyObject }): string {
-  const parts = [`SAMLRequest=${encodeURIComponent(deflateRawSync(Buffer.from(requestXml, 'utf8')).toString('base64'))}`]
-  if (relayState !== undefined) parts.push(`RelayState=${encodeURIComponent(relayState)}`)
-  if (signing !== undefined) {
-    parts.push(`SigAlg=${encodeURIComponent(SIG_ALG_RSA_SHA256)}`)
-    const signature = createSign('RSA-SHA256').update(parts.join('&')).sign(signing.privateKey, 'base64')
-    parts.push(`Signature=${encodeURIComponent(signature)}`)
-  }
-  return `${ssoUrl}${ssoUrl.includes('?') ? '&' : '?'}${parts.join('&')}`
+  return redirectMessageUrl(ssoUrl, 'SAMLRequest', requestXml, relayState, signing)
 }
 
 /** The fields of an HTTP-POST binding form (the page posts them to the IdP). */

@@ -13,7 +13,7 @@ export interface TimeContext {
   readonly sp: { readonly acsUrl: string }
 }
 
-function parseTime(value: string, element: string): number | SamlFailure {
+export function parseTime(value: string, element: string): number | SamlFailure {
   // xs:dateTime; SAML core §1.3.3 requires UTC ("Z"), but accept explicit offsets too.
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)) return { code: 'time_invalid', element, value }
   const ms = Date.parse(value)

@@ -48,6 +48,20 @@ const MODELS: ReadonlyMap<string, readonly Particle[]> = new Map<string, readonl
       p([saml('Assertion'), saml('EncryptedAssertion')], 0, UNBOUNDED),
     ],
   ],
+  // Single logout (SAML core §3.7): LogoutRequest (RequestAbstractType, then the identifier and its
+  // sessions) and LogoutResponse (StatusResponseType alone).
+  [
+    samlp('LogoutRequest'),
+    [
+      p(saml('Issuer'), 0, 1),
+      p(ds('Signature'), 0, 1),
+      p(samlp('Extensions'), 0, 1),
+      p([saml('BaseID'), saml('NameID'), saml('EncryptedID')], 1, 1),
+      p(samlp('SessionIndex'), 0, UNBOUNDED),
+    ],
+  ],
+  [samlp('SessionIndex'), []],
+  [samlp('LogoutResponse'), [p(saml('Issuer'), 0, 1), p(ds('Signature'), 0, 1), p(samlp('Extensions'), 0, 1), p(samlp('Status'), 1, 1)]],
   [samlp('Status'), [p(samlp('StatusCode'), 1, 1), p(samlp('StatusMessage'), 0, 1), p(samlp('StatusDetail'), 0, 1)]],
   [samlp('StatusCode'), [p(samlp('StatusCode'), 0, 1)]],
   [samlp('StatusMessage'), []],
@@ -77,9 +91,9 @@ const MODELS: ReadonlyMap<string, readonly Particle[]> = new Map<string, readonl
 ])
 
 /** Elements whose content is a value: read by xml.ts readValue, which refuses markup itself. */
-const VALUES = new Set([samlp('StatusMessage'), saml('Issuer'), saml('NameID'), saml('Audience')])
+const VALUES = new Set([samlp('StatusMessage'), saml('Issuer'), saml('NameID'), saml('Audience'), samlp('SessionIndex')])
 
-/** Checks `root` (a Response, or a decrypted Assertion) and every element below it that has a model. */
+/** Checks `root` (a Response, a decrypted Assertion, a LogoutRequest or LogoutResponse) and every element below it that has a model. */
 export function checkSchema(root: Element): SamlFailure | null {
   return checkElement(root, `${root.localName ?? ''}`)
 }

@@ -6,7 +6,7 @@
  * const result = runMetadataJob({ id: 1, xml, entityId: undefined, now: Date.now() })
  * if (result.ok) result.metadata.signingCertificates // ['-----BEGIN CERTIFICATE-----…']
  */
-import { MetadataError, parseIdpMetadata, type MetadataErrorCode } from './idp-metadata.js'
+import { MetadataError, parseIdpMetadata, type IdpSingleLogout, type MetadataErrorCode } from './idp-metadata.js'
 
 export interface MetadataJob {
   readonly id: number
@@ -20,6 +20,7 @@ export interface MetadataJob {
 export interface ParsedIdpMetadata {
   readonly entityId: string
   readonly ssoUrls: { readonly redirect?: string; readonly post?: string }
+  readonly singleLogout: IdpSingleLogout | undefined
   /** Signing certificates as normalized PEM, in document order, without duplicates. */
   readonly signingCertificates: readonly string[]
   readonly nameIdFormats: readonly string[]
@@ -40,6 +41,7 @@ export function runMetadataJob(job: MetadataJob): MetadataJobResult {
       metadata: {
         entityId: parsed.entityId,
         ssoUrls: { ...parsed.ssoUrls },
+        singleLogout: parsed.singleLogout === undefined ? undefined : { ...parsed.singleLogout },
         signingCertificates: parsed.signingCertificates.map((c) => c.pem),
         nameIdFormats: [...parsed.nameIdFormats],
         validUntil: parsed.validUntil,

@@ -62,9 +62,20 @@ export class MetadataError extends Error {
   }
 }
 
+/**
+ * The IdP's SingleLogoutService (metadata §2.2.2) Gatehouse uses: HTTP-Redirect when offered, else
+ * HTTP-POST. `responseUrl` is its ResponseLocation, where LogoutResponses go when it differs.
+ */
+export interface IdpSingleLogout {
+  readonly url: string
+  readonly binding: 'redirect' | 'post'
+  readonly responseUrl?: string | undefined
+}
+
 export interface IdpMetadata {
   readonly entityId: string
   readonly ssoUrls: { readonly redirect?: string; readonly post?: string }
+  readonly singleLogout: IdpSingleLogout | undefined
   readonly signingCertificates: readonly Certificate[]
   readonly nameIdFormats: readonly string[]
   readonly validUntil: string | undefined
@@ -159,6 +170,8 @@ export function parseIdpMetadata(xml: string, options: ParseMetadataOptions): Id
     throw new MetadataError('metadata_no_binding', 'The IdP has no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding.')
   }
 
+  const singleLogout = readSingleLogout(descriptor)
+
   const certificateElements = childElements(descriptor, NS.metadata, 'KeyDescriptor')
     .filter((keyDescriptor) => attribute(keyDescriptor, 'use') === undefined || attribute(keyDescriptor, 'use') === 'signing')
     .flatMap((keyDescriptor) => descendants(keyDescriptor, NS.ds, 'X509Certificate'))
@@ -191,7 +204,22 @@ export function parseIdpMetadata(xml: string, options: ParseMetadataOptions): Id
   if (validUntil !== undefined && Date.parse(validUntil) < options.now.getTime()) {
     warnings.push(`The metadata says it was valid until ${validUntil}; fetch a current copy from the IdP.`)
   }
-  return { entityId, ssoUrls, signingCertificates, nameIdFormats: [...new Set(nameIdFormats)], validUntil, warnings }
+  return { entityId, ssoUrls, singleLogout, signingCertificates, nameIdFormats: [...new Set(nameIdFormats)], validUntil, warnings }
+}
+
+/** The first HTTP-Redirect SingleLogoutService, else the first HTTP-POST one (SOAP and Artifact are not ours). */
+function readSingleLogout(descriptor: Element): IdpSingleLogout | undefined {
+  const found: { redirect?: IdpSingleLogout; post?: IdpSingleLogout } = {}
+  for (const service of childElements(descriptor, NS.metadata, 'SingleLogoutService')) {
+    const bindingUri = attribute(service, 'Binding')
+    const binding = bindingUri === BINDING_REDIRECT ? 'redirect' : bindingUri === BINDING_POST ? 'post' : undefined
+    const url = attribute(service, 'Location')?.trim()
+    if (binding === undefined || url === undefined || !/^https?:\/\//i.test(url) || found[binding] !== undefined) continue
+    const response = attribute(service, 'ResponseLocation')?.trim()
+    const responseUrl = response !== undefined && /^https?:\/\//i.test(response) && response !== url ? response : undefined
+    found[binding] = { url, binding, ...(responseUrl === undefined ? {} : { responseUrl }) }
+  }
+  return found.redirect ?? found.post
 }
 
 /** Expired certificates still verify (SAML trusts the key), but the owner should know; so should they 30 days ahead. */

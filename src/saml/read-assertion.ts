@@ -10,6 +10,9 @@ export interface VerifiedAssertion {
   /** Trimmed; never influenced by comments (refused) or surrounding whitespace. */
   readonly nameId: string
   readonly nameIdFormat: string | undefined
+  /** The NameID's qualifiers (SAML core §2.2.2), kept for the LogoutRequest that names this subject again. */
+  readonly nameQualifier?: string | undefined
+  readonly spNameQualifier?: string | undefined
   readonly sessionIndex: string | undefined
   /** From the Response, else from the bearer SubjectConfirmationData; undefined when unsolicited. */
   readonly inResponseTo: string | undefined
@@ -105,6 +108,8 @@ export function readAssertion(response: Element, assertion: Element, ctx: ReadCo
     issuer: (plainText(firstChild(assertion, NS.assertion, 'Issuer')!) ?? '').trim(),
     nameId,
     nameIdFormat: attribute(nameIdEl, 'Format'),
+    nameQualifier: attribute(nameIdEl, 'NameQualifier'),
+    spNameQualifier: attribute(nameIdEl, 'SPNameQualifier'),
     sessionIndex: authn && attribute(authn, 'SessionIndex'),
     // Only from what a signature covers: the Response's when it is signed, else the bearer
     // confirmation's inside the signed Assertion. An unsigned envelope's InResponseTo could dress an

@@ -1,7 +1,8 @@
 /**
  * Enveloped XML signatures on a SAML Response or Assertion (XML-DSig, SAML core §5.4), made with
  * xml-crypto: exclusive c14n, RSA-SHA256 by default, the Signature placed right after the signed
- * element's Issuer as the schema wants. Used by the development IdP and by the tests' IdP.
+ * element's Issuer as the schema wants. Used by the development IdP, the tests' IdP, and for single
+ * logout messages sent by HTTP-POST.
  *
  * @example
  * const signed = signSamlElement(xml, 'assertion', { privateKeyPem, certificatePem })
@@ -25,10 +26,22 @@ const ALGORITHMS: Record<XmlSigningAlgorithm, readonly [signature: string, diges
 
 const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#'
 
-/** Signs the first Response or Assertion element of `xml` (enveloped, exc-c14n) and returns the whole document. */
-export function signSamlElement(xml: string, target: 'response' | 'assertion', options: SignOptions): string {
+export type SignTarget = 'response' | 'assertion' | 'logout-request' | 'logout-response'
+
+const ELEMENTS: Record<SignTarget, string> = {
+  response: 'Response',
+  assertion: 'Assertion',
+  'logout-request': 'LogoutRequest',
+  'logout-response': 'LogoutResponse',
+}
+
+/**
+ * Signs the first element of `xml` of the target's kind (enveloped, exc-c14n) and returns the whole
+ * document: a Response or Assertion, or a single logout message sent by HTTP-POST (bindings §3.5.4).
+ */
+export function signSamlElement(xml: string, target: SignTarget, options: SignOptions): string {
   const [signatureAlgorithm, digestAlgorithm] = ALGORITHMS[options.algorithm ?? 'rsa-sha256']
-  const element = target === 'response' ? 'Response' : 'Assertion'
+  const element = ELEMENTS[target]
   const sig = new SignedXml({
     privateKey: options.privateKeyPem,
     publicCert: options.certificatePem,

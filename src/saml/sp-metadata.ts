@@ -1,5 +1,6 @@
 /**
- * SP metadata out (SAML metadata §2.4.4): our entity ID, the HTTP-POST ACS, NameID format
+ * SP metadata out (SAML metadata §2.4.4): our entity ID, the HTTP-POST ACS, the single logout
+ * service (HTTP-Redirect and HTTP-POST), NameID format
  * emailAddress, a signing and an encryption KeyDescriptor per published certificate (several
  * during a key rollover), and the attributes we ask for.
  *
@@ -15,6 +16,8 @@ const ATTRNAME_BASIC = 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic'
 export interface SpMetadataInput {
   readonly entityId: string
   readonly acsUrl: string
+  /** SingleLogoutService for HTTP-Redirect and HTTP-POST (DESIGN §10); none when absent. */
+  readonly sloUrl?: string
   /** PEM certificates, current first; each is published for signing and for encryption. */
   readonly certificates: readonly string[]
   readonly authnRequestsSigned: boolean
@@ -49,6 +52,13 @@ export function buildSpMetadata(input: SpMetadataInput): string {
     `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${escapeXml(input.entityId)}">`,
     `  <md:SPSSODescriptor AuthnRequestsSigned="${input.authnRequestsSigned}" WantAssertionsSigned="${input.wantAssertionsSigned}" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">`,
     ...keyDescriptors,
+    // SSODescriptorType's order: KeyDescriptor, ArtifactResolutionService, SingleLogoutService, …, NameIDFormat.
+    ...(input.sloUrl === undefined
+      ? []
+      : [
+          `    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${escapeXml(input.sloUrl)}"/>`,
+          `    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${escapeXml(input.sloUrl)}"/>`,
+        ]),
     `    <md:NameIDFormat>${NAMEID_EMAIL}</md:NameIDFormat>`,
     `    <md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${escapeXml(input.acsUrl)}" index="0" isDefault="true"/>`,
     '    <md:AttributeConsumingService index="0" isDefault="true">',

@@ -1,4 +1,5 @@
 /** Builds the stores core asks for (core/ports.ts) over one Kysely instance or transaction. */
+import { samlLogoutRepository } from './saml-logout-repository.js'
 import type { Store, Stores } from '../core/ports.js'
 import { apiTokenRepository } from './api-token-repository.js'
 import { auditRepository } from './audit-repository.js'
@@ -39,6 +40,7 @@ function stores(db: Db): Stores {
     spKeys: spKeyRepository(db),
     ssoConnections: ssoConnectionRepository(db),
     saml: samlStateRepository(db),
+    samlLogout: samlLogoutRepository(db),
     ssoTests: ssoTestRepository(db),
     ssoFailedResponses: ssoFailedResponseRepository(db),
     emailDomains: emailDomainRepository(db),

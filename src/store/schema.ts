@@ -45,6 +45,8 @@ export interface Database {
   saml_requests: SamlRequestTable
   saml_assertion_ids: SamlAssertionIdTable
   saml_identities: SamlIdentityTable
+  saml_logout_requests: SamlLogoutRequestTable
+  saml_logout_request_ids: SamlLogoutRequestIdTable
   sso_tests: SsoTestTable
   sso_failed_responses: SsoFailedResponseTable
   api_tokens: ApiTokenTable
@@ -153,6 +155,13 @@ export interface SessionTable {
   last_seen_at: string
   idle_expires_at: string
   expires_at: string
+  /** An SSO session: the connection and the subject of its sign-in, for single logout (DESIGN §10). */
+  saml_connection_id: string | null
+  saml_name_id: string | null
+  saml_name_id_format: string | null
+  saml_name_qualifier: string | null
+  saml_sp_name_qualifier: string | null
+  saml_session_index: string | null
 }
 
 export interface RateLimitTable {
@@ -228,6 +237,21 @@ export interface SsoConnectionTable {
   metadata_refresh_error: string | null
   created_at: string
   updated_at: string
+}
+
+/** Our outstanding LogoutRequests: a LogoutResponse's InResponseTo must name one, once. */
+export interface SamlLogoutRequestTable {
+  id: string
+  connection_id: string
+  created_at: string
+  expires_at: string
+}
+
+/** The IdP's LogoutRequest IDs seen (replay), kept until the request could no longer be accepted. */
+export interface SamlLogoutRequestIdTable {
+  connection_id: string
+  request_id: string
+  expires_at: string
 }
 
 export interface SamlRequestTable {

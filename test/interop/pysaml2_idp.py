@@ -33,10 +33,11 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 IDP_ENTITY_ID = 'https://idp.interop.test/metadata'
 IDP_SSO_URL = 'https://idp.interop.test/sso'
+IDP_SLO_URL = 'https://idp.interop.test/slo'
 PASSWORD_CLASS = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport'
 
 
-def make_server(key_file, cert_file, sp_metadata=None):
+def make_server(key_file, cert_file, sp_metadata=None, slo_bindings=(BINDING_HTTP_REDIRECT, BINDING_HTTP_POST)):
     config = {
         'entityid': IDP_ENTITY_ID,
         'xmlsec_binary': '/usr/bin/xmlsec1',
@@ -52,6 +53,7 @@ def make_server(key_file, cert_file, sp_metadata=None):
                         (IDP_SSO_URL, BINDING_HTTP_REDIRECT),
                         (IDP_SSO_URL, BINDING_HTTP_POST),
                     ],
+                    'single_logout_service': [(IDP_SLO_URL, b) for b in slo_bindings],
                 },
                 'name_id_format': [NAMEID_FORMAT_EMAILADDRESS],
                 # The Redirect binding carries its signature in the query string, not in the XML:
@@ -147,9 +149,93 @@ def respond(args, req):
     return out
 
 
-def metadata(args):
-    _, conf = make_server(args.key, args.cert)
+def metadata(args, req=None):
+    bindings = {'redirect': BINDING_HTTP_REDIRECT, 'post': BINDING_HTTP_POST}
+    slo = [bindings[b] for b in (req or {}).get('sloBindings', ['redirect', 'post'])]
+    _, conf = make_server(args.key, args.cert, slo_bindings=slo)
     return str(entity_descriptor(conf))
+
+
+# --- Single logout (DESIGN §10), strict: pysaml2 checks a Redirect signature only when asked
+# (verify_redirect_signature) and accepts unsigned POST messages by default, so every message from
+# Gatehouse is checked here explicitly, and refused unless its signature verifies with the SP's
+# signing certificate from its metadata.
+
+BINDINGS = {'redirect': BINDING_HTTP_REDIRECT, 'post': BINDING_HTTP_POST}
+
+
+def check_sp_signature(server, sp_entity_id, req, kind):
+    if req['binding'] == 'redirect':
+        raw = {k: unquote(req[k]) for k in ('message', 'relayState', 'sigAlg', 'signature') if req.get(k) is not None}
+        if 'signature' not in raw or 'sigAlg' not in raw:
+            raise SystemExit('the HTTP-Redirect %s carries no query-string signature' % kind)
+        message = {kind: raw['message'], 'SigAlg': raw['sigAlg'], 'Signature': raw['signature']}
+        if 'relayState' in raw:
+            message['RelayState'] = raw['relayState']
+        certs = server.metadata.certs(sp_entity_id, 'spsso', 'signing')
+        if not any(verify_redirect_signature(message, server.sec.sec_backend, cert=c) for c in certs):
+            raise SystemExit('the HTTP-Redirect signature of the %s does not verify' % kind)
+        return raw['message']
+    xml = base64.b64decode(req['message']).decode('utf-8')
+    check = server.sec.correctly_signed_logout_request if kind == 'SAMLRequest' else server.sec.correctly_signed_logout_response
+    if not check(xml, must=True):
+        raise SystemExit('the HTTP-POST %s is not correctly signed' % kind)
+    return req['message']
+
+
+def sent(server, binding, xml, destination, relay_state, response):
+    """The message as the browser carries it: a Redirect URL query-signed by pysaml2, or the POST fields."""
+    if binding == 'redirect':
+        info = server.apply_binding(BINDING_HTTP_REDIRECT, xml, destination, relay_state, response=response, sign=True, sigalg=SIG_RSA_SHA256)
+        return {'binding': 'redirect', 'url': dict(info['headers'])['Location']}
+    return {'binding': 'post', 'url': destination, 'message': base64.b64encode(xml.encode('utf-8')).decode('ascii'), 'relayState': relay_state}
+
+
+def slo_request(args, req):
+    """IdP-initiated: a signed LogoutRequest for nameId (and sessionIndex) to the SP's SLO endpoint."""
+    server, _ = make_server(args.key, args.cert, args.sp_metadata)
+    sp_entity_id = only_sp(server)
+    binding = req['binding']
+    destination = server.metadata.single_logout_service(sp_entity_id, BINDINGS[binding], 'spsso')[0]['location']
+    name_id = saml.NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=req['nameId'])
+    request_id, request = server.create_logout_request(
+        destination, sp_entity_id, name_id=name_id, session_indexes=req.get('sessionIndexes'),
+        sign=binding == 'post', sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256,
+    )
+    out = sent(server, binding, str(request), destination, req.get('relayState'), False)
+    out['requestId'] = request_id
+    return out
+
+
+def slo_answer(args, req):
+    """SP-initiated: verify Gatehouse's LogoutRequest strictly, parse it, answer a signed Success."""
+    server, _ = make_server(args.key, args.cert, args.sp_metadata)
+    sp_entity_id = only_sp(server)
+    encoded = check_sp_signature(server, sp_entity_id, req, 'SAMLRequest')
+    parsed = server.parse_logout_request(encoded, BINDINGS[req['binding']])
+    if parsed is None:
+        raise SystemExit('pysaml2 could not parse the LogoutRequest')
+    request = parsed.message
+    if request.issuer.text != sp_entity_id:
+        raise SystemExit('LogoutRequest issuer %r is not the SP %r' % (request.issuer.text, sp_entity_id))
+    response = server.create_logout_response(request, [BINDINGS[req['binding']]], sign=req['binding'] == 'post', sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
+    destination = server.metadata.single_logout_service(sp_entity_id, BINDINGS[req['binding']], 'spsso')[0]['location']
+    out = sent(server, req['binding'], str(response), destination, None, True)
+    out.update({'nameId': request.name_id.text, 'nameIdFormat': request.name_id.format,
+                'sessionIndexes': [s.text for s in request.session_index], 'requestSignatureVerified': True})
+    return out
+
+
+def slo_check(args, req):
+    """IdP-initiated, the end: verify Gatehouse's LogoutResponse strictly and report its status."""
+    server, _ = make_server(args.key, args.cert, args.sp_metadata)
+    sp_entity_id = only_sp(server)
+    encoded = check_sp_signature(server, sp_entity_id, req, 'SAMLResponse')
+    parsed = server.parse_logout_request_response(encoded, BINDINGS[req['binding']])
+    if parsed is None:
+        raise SystemExit('pysaml2 could not parse the LogoutResponse')
+    response = parsed.response
+    return {'status': response.status.status_code.value, 'inResponseTo': response.in_response_to, 'issuer': response.issuer.text, 'signatureVerified': True}
 
 
 def serve(args):
@@ -162,7 +248,9 @@ def serve(args):
             req = json.loads(line)
             command = req.pop('command')
             if command == 'metadata':
-                answer = {'ok': metadata(args)}
+                answer = {'ok': metadata(args, req)}
+            elif command in ('slo_request', 'slo_answer', 'slo_check'):
+                answer = {'ok': {'slo_request': slo_request, 'slo_answer': slo_answer, 'slo_check': slo_check}[command](args, req)}
             elif command == 'respond':
                 if not args.sp_metadata:
                     raise SystemExit('respond needs --sp-metadata')

@@ -71,6 +71,12 @@ describe.runIf(present)('corpus: IdP metadata', () => {
         expect(parsed.ssoUrls.redirect).toBe(redirect)
         expect(parsed.ssoUrls.post).toBe(post)
         expect(parsed.signingCertificates).toHaveLength(expected.distinct_signing_certs)
+        // DESIGN §10: the IdP's SLO endpoint, HTTP-Redirect when it offers one, else HTTP-POST.
+        const slo: any[] = expected.slo ?? []
+        const sloRedirect = slo.find((s) => s.binding === 'HTTP-Redirect')?.location
+        const sloPost = slo.find((s) => s.binding === 'HTTP-POST')?.location
+        expect(parsed.singleLogout?.url).toBe(sloRedirect ?? sloPost)
+        expect(parsed.singleLogout?.binding).toBe(sloRedirect !== undefined ? 'redirect' : sloPost !== undefined ? 'post' : undefined)
       }
     })
   }

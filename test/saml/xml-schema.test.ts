@@ -4,6 +4,8 @@
  * Debian simplesamlphp package (`apt-get install simplesamlphp libxml2-utils`); without xmllint or
  * the schemas the suite is skipped and says so.
  */
+import { buildLogoutRequest, buildLogoutResponse, STATUS_REQUEST_DENIED, STATUS_REQUESTER } from '../../src/saml/logout-message.js'
+import { signSamlElement } from '../../src/saml/sign-xml.js'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -62,6 +64,7 @@ describe.runIf(available)('SAML 2.0 schemas (xmllint)', () => {
       const xml = buildSpMetadata({
         entityId: 'https://gatehouse.example.test/saml/acme',
         acsUrl: 'https://gatehouse.example.test/saml/acme/acs',
+        sloUrl: 'https://gatehouse.example.test/saml/acme/slo',
         certificates: c.certificates(),
         authnRequestsSigned: c.signed,
         wantAssertionsSigned: true,
@@ -83,6 +86,41 @@ describe.runIf(available)('SAML 2.0 schemas (xmllint)', () => {
       expect(schemaErrors(xml, PROTOCOL_XSD)).toBe('')
     })
   }
+
+  it('our LogoutRequest and LogoutResponse (single logout) are valid saml-schema-protocol-2.0, signed for HTTP-POST too', () => {
+    const request = buildLogoutRequest({
+      id: '_9c1e8b8a3f0d4e2b9a7c6d5e4f3a2b1c0d9e8f7b',
+      issueInstant: new Date('2026-01-01T00:00:00Z'),
+      destination: 'https://idp.example.test/slo',
+      issuer: 'https://gatehouse.example.test/saml/acme',
+      nameId: {
+        value: 'alice@example.test',
+        format: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+        nameQualifier: 'https://idp.example.test',
+        spNameQualifier: 'x',
+      },
+      sessionIndex: '_s1',
+      notOnOrAfter: new Date('2026-01-01T00:10:00Z'),
+    })
+    const response = buildLogoutResponse({
+      id: '_9c1e8b8a3f0d4e2b9a7c6d5e4f3a2b1c0d9e8f7c',
+      issueInstant: new Date('2026-01-01T00:00:00Z'),
+      destination: 'https://idp.example.test/slo',
+      issuer: 'https://gatehouse.example.test/saml/acme',
+      inResponseTo: '_r1',
+      status: STATUS_REQUESTER,
+      subStatus: STATUS_REQUEST_DENIED,
+      message: 'expired',
+    })
+    for (const xml of [request, response]) {
+      expect(schemaErrors(xml, PROTOCOL_XSD)).toBe('')
+      const signed = signSamlElement(xml, xml.includes('LogoutRequest') ? 'logout-request' : 'logout-response', {
+        privateKeyPem: sp.privateKeyPem,
+        certificatePem: sp.certificatePem,
+      })
+      expect(schemaErrors(signed, PROTOCOL_XSD)).toBe('')
+    }
+  })
 
   // The security tests' baselines must be real SAML, or accepting them proves little.
   const responses: readonly { name: string; recipe: Recipe }[] = [

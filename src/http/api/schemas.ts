@@ -127,6 +127,9 @@ const IdpView = z.object({
   metadataUrl: z.string().nullable(),
   metadataRefreshedAt: Timestamp.nullable(),
   metadataRefreshError: z.string().nullable(),
+  sloUrl: z.string().nullable().describe("The IdP's single logout endpoint (DESIGN §10), or null when it has none"),
+  sloBinding: z.enum(['redirect', 'post']).nullable(),
+  sloResponseUrl: z.string().nullable().describe('Where LogoutResponses go when it differs (metadata ResponseLocation)'),
 })
 
 export const RoleRule = z.object({ idpRole: z.string(), orgRole: z.enum(['admin', 'member']), workspaceRoles: WorkspaceRoles })
@@ -182,6 +185,7 @@ export const Sso = z.object({
     acsUrl: z.string(),
     metadataUrl: z.string(),
     loginUrl: z.string(),
+    sloUrl: z.string(),
     certificate: z.string(),
     certificates: z.array(z.string()),
   }),
@@ -198,15 +202,23 @@ export const IdpInput = z.union([
         .min(1)
         .max(10 * 1024 * 1024),
       entityId: z.string().max(1024).optional(),
+      sloUrl: z.string().min(1).max(2048).optional().describe('The IdP single logout URL (HTTP-Redirect); overrides what metadata says'),
     })
     .strict(),
-  z.object({ metadataUrl: z.string().min(1).max(2048), entityId: z.string().max(1024).optional() }).strict(),
+  z
+    .object({
+      metadataUrl: z.string().min(1).max(2048),
+      entityId: z.string().max(1024).optional(),
+      sloUrl: z.string().min(1).max(2048).optional().describe('The IdP single logout URL (HTTP-Redirect); overrides what metadata says'),
+    })
+    .strict(),
   z
     .object({
       ssoUrl: z.string().min(1).max(2048),
       entityId: z.string().min(1).max(1024),
       certificates: z.array(z.string().min(1).max(20_000)).min(1).max(10),
       signatureAlgorithm: z.enum(['rsa-sha256', 'rsa-sha1']).optional(),
+      sloUrl: z.string().min(1).max(2048).optional().describe('The IdP single logout URL (HTTP-Redirect); overrides what metadata says'),
     })
     .strict(),
 ])

@@ -23,7 +23,7 @@ export function setupRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cookie
   )
 
   async function signIn(reply: Parameters<typeof setSessionCookie>[0], previous: string | undefined, userId: string, orgId: string) {
-    if (previous !== undefined) await endSession(deps, previous)
+    if (previous !== undefined) await endSession(deps, previous, 'replaced')
     const started = await startSession(deps, { userId, orgId, kind: 'browser', authMethod: 'password' })
     setSessionCookie(reply, cookie, started.id, started.session.expiresAt)
   }

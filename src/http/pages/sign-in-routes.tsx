@@ -12,12 +12,17 @@ import { ForgotPasswordPage, MessagePage, ResetPasswordPage, SignInPage, SignOut
 import { clearSessionCookie, setSessionCookie, type CookieSettings } from '../authenticate.js'
 import { statusOf } from '../error-handler.js'
 import { startSsoPage } from '../saml-routes.js'
+import { sendToIdp } from '../send-to-idp.js'
+import { startSingleLogout } from '../../core/single-logout.js'
 import { sendPage } from './html.js'
 import { field, safeLocalPath, viewerOf } from './page-context.js'
 import { ownValue } from '../../core/keyed-record.js'
 
 const NOTICES: Record<string, string> = {
   'signed-out': 'You are signed out.',
+  'signed-out-idp': 'You are signed out of Gatehouse and of your identity provider.',
+  'signed-out-idp-failed':
+    'You are signed out of Gatehouse. Your identity provider did not confirm that it signed you out too: on a shared computer, sign out there as well or close the browser.',
   'password-changed': 'Your password is changed. Sign in with the new one.',
   'sso-name': "Enter your work email or your organization's SSO name, for example acme.",
   'sso-turned-off': 'You are signed out. Sign in with your email and password; no password yet? Choose "Forgot your password?" to set one.',
@@ -53,7 +58,7 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
       const signedIn = await signInWithPassword(deps, { email, password, ip: request.ip, kind: 'browser' })
       // No fixation: whatever session this browser had ends; the new one has a new id.
       const previous = request.cookies[cookie.name]
-      if (previous !== undefined) await endSession(deps, previous)
+      if (previous !== undefined) await endSession(deps, previous, 'replaced')
       setSessionCookie(reply, cookie, signedIn.id, signedIn.session.expiresAt)
       request.log.info({ event: 'sign_in', method: 'password' }, 'signed in')
       return reply.redirect(next ?? '/dashboard', 303)
@@ -88,11 +93,25 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
   })
 
   app.post('/logout', async (request, reply) => {
+    // The local session ends first, whatever the IdP later answers (DESIGN §10).
     const id = request.cookies[cookie.name]
-    if (id !== undefined) await endSession(deps, id)
+    const ended = id === undefined ? undefined : await endSession(deps, id)
     clearSessionCookie(reply, cookie)
     // From the "single sign-on was turned off" page: the sign-in page says what to do next.
-    return reply.redirect(`/login?notice=${field(request.body, 'then') === 'password' ? 'sso-turned-off' : 'signed-out'}`, 303)
+    if (field(request.body, 'then') === 'password') return reply.redirect('/login?notice=sso-turned-off', 303)
+    // An SSO session whose IdP has an SLO endpoint: on to the IdP with a signed LogoutRequest. Failing
+    // to build one (no SP key, a database hiccup) never undoes the sign-out.
+    let logout
+    try {
+      logout = ended === undefined ? undefined : await startSingleLogout(deps, ended)
+    } catch (error) {
+      request.log.error({ err: error }, 'could not start single logout; signed out locally')
+    }
+    if (logout !== undefined) {
+      request.log.info({ event: 'saml_logout_started', binding: logout.binding }, 'signed out; LogoutRequest to the IdP')
+      return sendToIdp(reply, logout, { afterForm: true })
+    }
+    return reply.redirect('/login?notice=signed-out', 303)
   })
 
   app.get('/forgot-password', async (request, reply) => sendPage(reply, <ForgotPasswordPage csrf={request.page.csrf} />))

@@ -63,6 +63,7 @@ function idpSummary(connection: SsoConnection): IdpSummary | undefined {
     entityId: idp.entityId,
     ssoUrl: idp.ssoUrlRedirect ?? idp.ssoUrlPost ?? '',
     binding: idp.ssoUrlRedirect !== undefined ? 'HTTP-Redirect' : 'HTTP-POST',
+    slo: idp.singleLogout && { url: idp.singleLogout.url, binding: idp.singleLogout.binding === 'redirect' ? 'HTTP-Redirect' : 'HTTP-POST' },
     certificates: idp.certificates.map((pem) => {
       const c = cachedCertificate(pem)
       return { fingerprint: c.fingerprint, notAfter: c.notAfter.toISOString(), subject: c.subject }
@@ -184,6 +185,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
       entityId: field(request.body, 'entityId'),
       certificates: field(request.body, 'certificates'),
       signatureAlgorithm: field(request.body, 'signatureAlgorithm'),
+      sloUrl: field(request.body, 'sloUrl'),
     }
     try {
       let input: IdpInput
@@ -199,6 +201,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
           entityId: values.entityId!,
           certificates: splitCertificates(values.certificates!),
           signatureAlgorithm: values.signatureAlgorithm === 'rsa-sha1' ? 'rsa-sha1' : 'rsa-sha256',
+          sloUrl: values.sloUrl,
         }
       }
       const result = await configureIdp(deps, slug, input, actor)

@@ -41,6 +41,8 @@ const EVENT_NAMES: Readonly<Record<string, string>> = {
   'sso.enabled': 'SSO enabled',
   'sso.disabled': 'SSO disabled',
   'sso.sign_in_failed': 'SSO sign-in failed',
+  'sso.logout_by_idp': 'Signed out by the IdP (single logout)',
+  'sso.logout_refused': 'Single logout message refused',
   'sp_key.rotated': 'SP key rotated',
   'sp_key.retired': 'SP key retired',
   'webhook.created': 'Webhook registered',

@@ -18,7 +18,15 @@ const DevIdpFrame: FC<PropsWithChildren<{ title: string }>> = ({ title, children
   </Layout>
 )
 
-export const DevIdpHomePage: FC<{ entityId: string; ssoUrl: string; metadataUrl: string; ssoName?: string | undefined; error?: string | undefined }> = (p) => (
+export const DevIdpHomePage: FC<{
+  entityId: string
+  ssoUrl: string
+  metadataUrl: string
+  ssoName?: string | undefined
+  error?: string | undefined
+  logoutError?: string | undefined
+  csrf?: string | undefined
+}> = (p) => (
   <DevIdpFrame title="Development IdP">
     <h1>Development IdP</h1>
     <section class="card" aria-labelledby="use-heading">
@@ -60,6 +68,34 @@ export const DevIdpHomePage: FC<{ entityId: string; ssoUrl: string; metadataUrl:
           Continue
         </button>
       </form>
+    </section>
+    <section class="card" aria-labelledby="logout-heading">
+      <h2 id="logout-heading">Sign out everywhere</h2>
+      <p class="muted">
+        Like signing out of Okta or Entra: a signed single logout request ends this person's SSO sessions in the organization (IdP-initiated single logout).
+      </p>
+      <FormError message={p.logoutError} />
+      <form method="post" action="/dev/idp/logout" novalidate>
+        {p.csrf === undefined ? null : <Csrf token={p.csrf} />}
+        <Field name="sso_name" label="SSO name" value={p.ssoName} autocomplete="off" />
+        <Field name="email" label="Email" type="email" autocomplete="off" />
+        <button type="submit">Sign out everywhere</button>
+      </form>
+    </section>
+  </DevIdpFrame>
+)
+
+/** Gatehouse's answer to "Sign out everywhere". */
+export const DevIdpSignedOutPage: FC<{ ssoName: string; success: boolean; status: string }> = (p) => (
+  <DevIdpFrame title="Signed out everywhere">
+    <section class="card narrow">
+      <h1>{p.success ? 'Signed out everywhere' : 'Gatehouse did not sign you out'}</h1>
+      <p>
+        Gatehouse answered for <code>{p.ssoName}</code> with <code>{p.status}</code>.
+      </p>
+      <p>
+        <a href="/dev/idp">Back to the development IdP</a>
+      </p>
     </section>
   </DevIdpFrame>
 )

@@ -71,6 +71,12 @@ export function idpGuides(sp: SpDetails, workspaceSlug = 'prod'): IdpGuide[] {
           (download below).
         </>,
         <>
+          Optional, single logout: under <strong>Show Advanced Settings</strong> check <strong>Enable Single Logout</strong>, set{' '}
+          <strong>Single Logout URL</strong> to <V value={sp.sloUrl} /> and <strong>SP Issuer</strong> to <V value={sp.entityId} />, and upload the SP
+          certificate (download below) as the <strong>Signature Certificate</strong>. Okta's metadata then names its logout URL; otherwise enter its{' '}
+          <strong>Single Logout URL</strong> in step 3.
+        </>,
+        <>
           Finish, assign the app to people or groups, then on the <strong>Sign On</strong> tab copy the <strong>Metadata URL</strong> into step 3.
         </>,
       ],
@@ -99,6 +105,10 @@ export function idpGuides(sp: SpDetails, workspaceSlug = 'prod'): IdpGuide[] {
         </>,
         <>
           <strong>Reply URL (Assertion Consumer Service URL)</strong>: <V value={sp.acsUrl} />.
+        </>,
+        <>
+          Optional, single logout: <strong>Logout Url</strong>: <V value={sp.sloUrl} />. Entra's federation metadata names its own <strong>Logout URL</strong>,
+          so step 3 reads it from there.
         </>,
         <>
           <strong>Sign on URL</strong> (optional, for the My Apps tile): <V value={sp.loginUrl} />.
@@ -135,6 +145,7 @@ export function idpGuides(sp: SpDetails, workspaceSlug = 'prod'): IdpGuide[] {
         <>
           <strong>ACS URL</strong>: <V value={sp.acsUrl} />.
         </>,
+        <>Google Workspace has no SAML single logout: signing out of Gatehouse does not sign anyone out of Google, nor the reverse.</>,
         <>
           <strong>Entity ID</strong>: <V value={sp.entityId} />. Leave <strong>Signed response</strong> unchecked (the assertion is signed).
         </>,
@@ -213,7 +224,11 @@ export function idpGuides(sp: SpDetails, workspaceSlug = 'prod'): IdpGuide[] {
           Attributes (Basic name format): <code>email</code>, <code>first_name</code>, <code>last_name</code>, optional <code>roles</code>.
         </>,
         <>Sign the assertion (or the response) with RSA-SHA256. To encrypt assertions, use the SP certificate with RSA-OAEP and AES-GCM or AES-CBC.</>,
-        <>Bring the IdP's metadata (or its SSO URL, entity ID and signing certificate) to step 3.</>,
+        <>
+          Single logout, if the IdP does it: SP Single Logout URL <V value={sp.sloUrl} /> (HTTP-Redirect or HTTP-POST; Gatehouse signs its logout messages with
+          the SP certificate and wants the IdP's signed).
+        </>,
+        <>Bring the IdP's metadata (or its SSO URL, entity ID, signing certificate and single logout URL) to step 3.</>,
       ],
     },
   ]

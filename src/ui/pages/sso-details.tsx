@@ -8,6 +8,7 @@ export interface SpDetails {
   readonly acsUrl: string
   readonly metadataUrl: string
   readonly loginUrl: string
+  readonly sloUrl: string
   readonly certificateUrl: string
 }
 
@@ -15,6 +16,8 @@ export interface IdpSummary {
   readonly entityId: string
   readonly ssoUrl: string
   readonly binding: 'HTTP-Redirect' | 'HTTP-POST'
+  /** The IdP's single logout endpoint (DESIGN §10) and its binding, when it has one. */
+  readonly slo: { readonly url: string; readonly binding: 'HTTP-Redirect' | 'HTTP-POST' } | undefined
   readonly certificates: readonly { readonly fingerprint: string; readonly notAfter: string; readonly subject: string }[]
   readonly signatureAlgorithm: string
   /** Where the configuration came from: `metadata-url`, `manual`, `upload`, `paste`, `dev-idp`, or `metadata` (XML, how unknown). */
@@ -43,6 +46,7 @@ export const SpDetailsList: FC<{ sp: SpDetails; enabled: boolean }> = ({ sp, ena
   <dl class="details">
     <Copyable label="SP Entity ID (Audience)" value={sp.entityId} id="sp-entity-id" />
     <Copyable label="Assertion Consumer Service (ACS) URL, HTTP-POST" value={sp.acsUrl} id="sp-acs-url" />
+    <Copyable label="Single Logout URL (HTTP-Redirect and HTTP-POST)" value={sp.sloUrl} id="sp-slo-url" />
     <Copyable label="SP metadata URL" value={sp.metadataUrl} id="sp-metadata-url" />
     <Copyable label="NameID format" value="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" id="sp-nameid-format" />
     <div class="copyable">
@@ -82,6 +86,18 @@ export const IdpSummaryList: FC<{ idp: IdpSummary }> = ({ idp }) => (
         <code>
           <Breakable text={idp.ssoUrl} />
         </code>
+      </dd>
+    </div>
+    <div class="copyable">
+      <dt>Single logout URL{idp.slo === undefined ? '' : ` (${idp.slo.binding})`}</dt>
+      <dd>
+        {idp.slo === undefined ? (
+          <span class="muted">none: signing out of Gatehouse does not sign out of the IdP</span>
+        ) : (
+          <code>
+            <Breakable text={idp.slo.url} />
+          </code>
+        )}
       </dd>
     </div>
     <div class="copyable">

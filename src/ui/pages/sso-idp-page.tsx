@@ -12,6 +12,7 @@ export interface IdpFormValues {
   readonly entityId?: string
   readonly certificates?: string
   readonly signatureAlgorithm?: string
+  readonly sloUrl?: string
 }
 
 export const SsoIdpPage: FC<
@@ -121,6 +122,14 @@ export const SsoIdpPage: FC<
                 value={v.mode === 'manual' ? v.ssoUrl : undefined}
                 errors={p.errors}
                 hint='Okta "Identity Provider Single Sign-On URL"; Entra "Login URL"; Google "SSO URL".'
+              />
+              <Field
+                name="sloUrl"
+                label="IdP Single Logout URL (optional)"
+                type="url"
+                value={v.mode === 'manual' ? v.sloUrl : undefined}
+                errors={p.errors}
+                hint='Okta "Single Logout URL" (after "Enable Single Logout"); Entra "Logout URL"; Google has none: leave empty.'
               />
               <Field
                 name="entityId"
