@@ -186,6 +186,8 @@ export interface SpKey {
   readonly privateKeyEncrypted: string
   readonly certificatePem: string
   readonly createdAt: string
+  /** When the pair starts signing (published and decrypting from `createdAt`); null or absent: since `createdAt`. */
+  readonly activatesAt?: string | null | undefined
 }
 
 export interface SpKeyRecord extends SpKey {
@@ -199,6 +201,22 @@ export interface SpKeyStore {
   listAll(): Promise<SpKeyRecord[]>
   insert(key: SpKey): Promise<void>
   retire(id: string, now: string): Promise<boolean>
+  /** Brings an active pair's start of signing forward to `now`; false when it was retired or signs already. */
+  activate(id: string, now: string): Promise<boolean>
+}
+
+/** What an org's owners were told about one IdP certificate: an expiry threshold (`30d`, `7d`, `1d`), `expired`, `published`. */
+export interface CertificateNotice {
+  readonly connectionId: string
+  readonly fingerprint: string
+  readonly notice: string
+  readonly createdAt: string
+}
+
+export interface CertificateNoticeStore {
+  /** Records the notice unless it was recorded already: true only for the first (the primary key decides). */
+  insertIfNew(notice: CertificateNotice): Promise<boolean>
+  listByConnection(connectionId: string): Promise<CertificateNotice[]>
 }
 
 /** The development IdP's key pair (one per deployment). */
@@ -226,6 +244,8 @@ export interface SsoConnectionStore {
     now: string,
   ): Promise<void>
   listWithMetadataUrl(): Promise<SsoConnection[]>
+  /** Every connection whose IdP side is configured (the daily certificate check reads them all). */
+  listWithIdp(): Promise<SsoConnection[]>
 }
 
 export interface SamlRequest {
@@ -304,8 +324,8 @@ export interface EmailDomainStore {
   delete(id: string): Promise<void>
 }
 
-export type { ClaimedJob, JobRow, JobStore, NewJob } from './job-ports.js'
-import type { JobStore } from './job-ports.js'
+export type { ClaimedJob, JobRow, JobStore, NewJob, ScheduledRun, ScheduledRunStore } from './job-ports.js'
+import type { JobStore, ScheduledRunStore } from './job-ports.js'
 export type {
   OidcClientRecord,
   OidcClientStore,
@@ -345,6 +365,8 @@ export interface Stores {
   readonly jobs: JobStore
   readonly audit: AuditStore
   readonly spKeys: SpKeyStore
+  readonly scheduledRuns: ScheduledRunStore
+  readonly certificateNotices: CertificateNoticeStore
   readonly ssoConnections: SsoConnectionStore
   readonly saml: SamlStateStore
   readonly ssoTests: SsoTestStore

@@ -38,6 +38,8 @@ export interface Database {
   jobs: JobTable
   audit_events: AuditEventTable
   sp_keys: SpKeyTable
+  scheduled_runs: ScheduledRunTable
+  certificate_notices: CertificateNoticeTable
   sso_connections: SsoConnectionTable
   saml_requests: SamlRequestTable
   saml_assertion_ids: SamlAssertionIdTable
@@ -198,6 +200,27 @@ export interface SpKeyTable {
   certificate_pem: string
   created_at: string
   retired_at: string | null
+  /** When the pair starts signing; null: since created_at. Published (and decrypting) from created_at either way. */
+  activates_at: string | null
+}
+
+/** One periodic task's schedule and lease (store/scheduled-run-repository.ts). */
+export interface ScheduledRunTable {
+  name: string
+  next_run_at: string
+  lease_token: string | null
+  lease_until: string | null
+  last_started_at: string | null
+  last_finished_at: string | null
+  last_error: string | null
+}
+
+/** What an org's owners were told about an IdP certificate, once each (core/certificate-expiry.ts). */
+export interface CertificateNoticeTable {
+  connection_id: string
+  fingerprint: string
+  notice: string
+  created_at: string
 }
 
 /** The development IdP's key pair: one row, id `default`. */
