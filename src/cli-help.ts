@@ -8,7 +8,7 @@ Commands:
   start          Migrate the database and serve Gatehouse (default port 4000)
   migrate        Apply pending database migrations and exit
   create-owner   Make a user the owner of an organization (creating either if missing)
-  keys           List, rotate or retire the SAML service-provider and OpenID Connect signing keys
+  keys           List, rotate, activate or retire the SAML service-provider and OpenID Connect signing keys
   oidc-client    Register, list or remove the host apps that sign users in over OpenID Connect
   sso            Disable an organization's SSO (the way back in when an IdP is broken)
   backup         Copy a live SQLite database to a file (PostgreSQL: use pg_dump)

@@ -92,17 +92,20 @@ async function newSpKey(deps: CoreDeps, activates: Date): Promise<SpKey> {
  */
 export async function rotateSpKeys(deps: CoreDeps, actor: Actor, options: { activate?: boolean } = {}): Promise<SpKeyView> {
   const now = deps.clock.now()
-  const activate = options.activate === true || deps.settings.spKeyPublicationDays === 0
-  const key = await newSpKey(deps, activate ? now : addMs(now, days(deps.settings.spKeyPublicationDays)))
+  const made = await newSpKey(deps, now)
   const view = await deps.store.transaction(async (tx) => {
-    const pending = (await tx.spKeys.listActive()).find((k) => activatesAt(k) > now.toISOString())
+    const active = await tx.spKeys.listActive()
+    const pending = active.find((k) => activatesAt(k) > now.toISOString())
     if (pending !== undefined)
       throw new SsoError(
         'sp_key_rotation_pending',
         `SP key ${pending.id} is already published and signs from ${activatesAt(pending)}: activate it now (gatehouse keys activate, POST /api/v1/sp-keys/{id}/activate) or retire it before rotating again.`,
       )
+    // With no key yet there is nothing to keep signing with: the first one signs at once.
+    const atOnce = options.activate === true || deps.settings.spKeyPublicationDays === 0 || active.length === 0
+    const key = { ...made, activatesAt: atOnce ? now.toISOString() : addMs(now, days(deps.settings.spKeyPublicationDays)).toISOString() }
     await tx.spKeys.insert(key)
-    const view = toView({ ...key, retiredAt: null }, activate ? 'signing' : 'next')
+    const view = toView({ ...key, retiredAt: null }, atOnce ? 'signing' : 'next')
     await recordAudit(
       tx,
       { orgId: null, actor, action: 'sp_key.rotated', target: key.id, detail: { fingerprint: view.fingerprint, notAfter: view.notAfter, activatesAt: view.activatesAt } },
