@@ -1,8 +1,9 @@
 /**
  * An IdP's metadata URL started publishing a signing certificate Gatehouse did not have: the refresh
  * trusts it at once (core/metadata-refresh.ts), and here the org's owners are told, once per
- * certificate — the `published` row in certificate_notices is the proof, so a second process
- * refreshing at the same time, or a certificate that leaves and comes back, sends nothing more.
+ * certificate — the `published` row in certificate_notices is the proof (written silently for the
+ * certificates it had already), so a second process refreshing at the same time, or a certificate
+ * that leaves the metadata and comes back, sends nothing more.
  */
 import { cachedCertificate } from '../saml/certificate.js'
 import { recordAudit } from './audit.js'
@@ -16,6 +17,10 @@ export async function tellOwnersOfNewCertificates(deps: CoreDeps, tx: Stores, co
   const before = new Set((connection.idp?.certificates ?? []).map((pem) => cachedCertificate(pem).fingerprint))
   const added = idp.certificates.map((pem) => cachedCertificate(pem)).filter((cert) => !before.has(cert.fingerprint))
   if (added.length === 0) return
+  // The certificates Gatehouse had already are known to the owner (they configured them): one that
+  // leaves the metadata and comes back later is not news.
+  for (const fingerprint of before)
+    await tx.certificateNotices.insertIfNew({ connectionId: connection.id, fingerprint, notice: 'published', createdAt: now.toISOString() })
   const org = await tx.orgs.findById(connection.orgId)
   if (org === undefined) return
   const owners = await ownersOf(tx, org.id)
