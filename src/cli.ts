@@ -91,7 +91,6 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
   return 1
 }
 
-
 async function migrate(config: Config, out: (line: string) => void): Promise<number> {
   // 'warn': the retries of a database that does not answer yet are logged.
   const runtime = await createRuntime(config, { logger: createLogger('warn'), migrate: false })

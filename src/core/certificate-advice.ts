@@ -43,7 +43,8 @@ const IN_THE_IDP: Readonly<Record<IdpVendor, string>> = {
     'In the Google Admin console: Security → Authentication → SSO with SAML applications → Add certificate (or Apps → Web and mobile apps → your app → Download metadata after the new certificate is active). Google signs with the new certificate once you switch the app to it.',
   onelogin:
     'In OneLogin: Security → Certificates → New (SHA-256, 2048 bits), then Applications → your app → SSO → X.509 Certificate → Change, and choose the new certificate once Gatehouse has it (below).',
-  other: "In your identity provider's admin console, create (or renew) the SAML signing certificate of the Gatehouse app, and switch the app to it once Gatehouse has it (below).",
+  other:
+    "In your identity provider's admin console, create (or renew) the SAML signing certificate of the Gatehouse app, and switch the app to it once Gatehouse has it (below).",
 }
 
 /** The steps, as lines of a plain-text mail. */

@@ -102,7 +102,11 @@ async function tellOwners(deps: CoreDeps, tx: Stores, { org, connection, cert, n
   // §9: no secret in an event; a certificate is public, its fingerprint is what owners compare.
   await recordEvent(
     tx,
-    { type: 'sso.certificate_expiring', orgId: org.id, data: { org: org.slug, ssoName: connection.ssoName, fingerprint: cert.fingerprint, notAfter, daysLeft: left } },
+    {
+      type: 'sso.certificate_expiring',
+      orgId: org.id,
+      data: { org: org.slug, ssoName: connection.ssoName, fingerprint: cert.fingerprint, notAfter, daysLeft: left },
+    },
     now,
   )
   await recordAudit(

@@ -25,7 +25,14 @@ export async function tellOwnersOfNewCertificates(deps: CoreDeps, tx: Stores, co
   if (org === undefined) return
   const owners = await ownersOf(tx, org.id)
   for (const cert of added) {
-    if (!(await tx.certificateNotices.insertIfNew({ connectionId: connection.id, fingerprint: cert.fingerprint, notice: 'published', createdAt: now.toISOString() })))
+    if (
+      !(await tx.certificateNotices.insertIfNew({
+        connectionId: connection.id,
+        fingerprint: cert.fingerprint,
+        notice: 'published',
+        createdAt: now.toISOString(),
+      }))
+    )
       continue
     const notAfter = cert.notAfter.toISOString()
     await recordAudit(

@@ -205,20 +205,6 @@ export interface SpKeyStore {
   activate(id: string, now: string): Promise<boolean>
 }
 
-/** What an org's owners were told about one IdP certificate: an expiry threshold (`30d`, `7d`, `1d`), `expired`, `published`. */
-export interface CertificateNotice {
-  readonly connectionId: string
-  readonly fingerprint: string
-  readonly notice: string
-  readonly createdAt: string
-}
-
-export interface CertificateNoticeStore {
-  /** Records the notice unless it was recorded already: true only for the first (the primary key decides). */
-  insertIfNew(notice: CertificateNotice): Promise<boolean>
-  listByConnection(connectionId: string): Promise<CertificateNotice[]>
-}
-
 /** The development IdP's key pair (one per deployment). */
 export interface DevIdpKey {
   readonly privateKeyEncrypted: string
@@ -326,6 +312,8 @@ export interface EmailDomainStore {
 
 export type { ClaimedJob, JobRow, JobStore, NewJob, ScheduledRun, ScheduledRunStore } from './job-ports.js'
 import type { JobStore, ScheduledRunStore } from './job-ports.js'
+export type { CertificateNotice, CertificateNoticeStore } from './certificate-ports.js'
+import type { CertificateNoticeStore } from './certificate-ports.js'
 export type {
   OidcClientRecord,
   OidcClientStore,

@@ -108,7 +108,13 @@ export async function rotateSpKeys(deps: CoreDeps, actor: Actor, options: { acti
     const view = toView({ ...key, retiredAt: null }, atOnce ? 'signing' : 'next')
     await recordAudit(
       tx,
-      { orgId: null, actor, action: 'sp_key.rotated', target: key.id, detail: { fingerprint: view.fingerprint, notAfter: view.notAfter, activatesAt: view.activatesAt } },
+      {
+        orgId: null,
+        actor,
+        action: 'sp_key.rotated',
+        target: key.id,
+        detail: { fingerprint: view.fingerprint, notAfter: view.notAfter, activatesAt: view.activatesAt },
+      },
       now,
     )
     return view
@@ -230,6 +236,13 @@ async function readActiveSpKeys(deps: CoreDeps, opened: Map<string, { pem: strin
       unsealed = { pem, key: createPrivateKey(pem) }
       opened.set(k.id, unsealed)
     }
-    return { id: k.id, certificatePem: k.certificatePem, privateKeyPem: unsealed.pem, privateKey: unsealed.key, createdAt: k.createdAt, activatesAt: activatesAt(k) }
+    return {
+      id: k.id,
+      certificatePem: k.certificatePem,
+      privateKeyPem: unsealed.pem,
+      privateKey: unsealed.key,
+      createdAt: k.createdAt,
+      activatesAt: activatesAt(k),
+    }
   })
 }

@@ -59,7 +59,12 @@ export async function runDuePeriodicTasks(deps: JobDeps, tasks: readonly Periodi
     ran.push(task.name)
     try {
       await task.run(deps)
-      await deps.store.scheduledRuns.finish(task.name, leaseToken, { nextRunAt: addMs(started, task.everyMs).toISOString(), error: null }, deps.clock.now().toISOString())
+      await deps.store.scheduledRuns.finish(
+        task.name,
+        leaseToken,
+        { nextRunAt: addMs(started, task.everyMs).toISOString(), error: null },
+        deps.clock.now().toISOString(),
+      )
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       const at = deps.clock.now()

@@ -1,5 +1,5 @@
 /** What owners were told about IdP certificates: the primary key (connection, fingerprint, notice) makes each notice single. */
-import type { CertificateNoticeStore } from '../core/ports.js'
+import type { CertificateNoticeStore } from '../core/certificate-ports.js'
 import type { Db } from './database.js'
 
 export function certificateNoticeRepository(db: Db): CertificateNoticeStore {

@@ -13,7 +13,9 @@ import type {
   ScimGroupTable,
   ScimUserTable,
 } from './directory-schema.js'
+import type { CertificateNoticeTable, ScheduledRunTable } from './lifecycle-schema.js'
 
+export type { CertificateNoticeTable, ScheduledRunTable } from './lifecycle-schema.js'
 export type {
   DirectoryRemovalTable,
   DirectoryRequestTable,
@@ -202,25 +204,6 @@ export interface SpKeyTable {
   retired_at: string | null
   /** When the pair starts signing; null: since created_at. Published (and decrypting) from created_at either way. */
   activates_at: string | null
-}
-
-/** One periodic task's schedule and lease (store/scheduled-run-repository.ts). */
-export interface ScheduledRunTable {
-  name: string
-  next_run_at: string
-  lease_token: string | null
-  lease_until: string | null
-  last_started_at: string | null
-  last_finished_at: string | null
-  last_error: string | null
-}
-
-/** What an org's owners were told about an IdP certificate, once each (core/certificate-expiry.ts). */
-export interface CertificateNoticeTable {
-  connection_id: string
-  fingerprint: string
-  notice: string
-  created_at: string
 }
 
 /** The development IdP's key pair: one row, id `default`. */

@@ -17,7 +17,14 @@ beforeEach(async () => {
 afterEach(() => ctx.close())
 
 const list = async () =>
-  (await operator(ctx, 'GET', '/sp-keys')).json.data as { id: string; active: boolean; signing: boolean; state: string; retiredAt: string | null; certificatePem: string }[]
+  (await operator(ctx, 'GET', '/sp-keys')).json.data as {
+    id: string
+    active: boolean
+    signing: boolean
+    state: string
+    retiredAt: string | null
+    certificatePem: string
+  }[]
 const audit = (action: string) => ctx.runtime.db.selectFrom('audit_events').selectAll().where('action', '=', action).execute()
 const b64 = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, '')
 
@@ -36,7 +43,18 @@ describe('GET /api/v1/sp-keys', () => {
     expect(r.json.data[0]).toMatchObject({ active: true, signing: true, retiredAt: null, certificatePem: expect.stringContaining('BEGIN CERTIFICATE') })
     expect(r.json.data[0].fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/i)
     expect(r.json.data[0]).toMatchObject({ state: 'signing', activatesAt: r.json.data[0].createdAt })
-    expect(Object.keys(r.json.data[0]).sort()).toEqual(['activatesAt', 'active', 'certificatePem', 'createdAt', 'fingerprint', 'id', 'notAfter', 'retiredAt', 'signing', 'state'])
+    expect(Object.keys(r.json.data[0]).sort()).toEqual([
+      'activatesAt',
+      'active',
+      'certificatePem',
+      'createdAt',
+      'fingerprint',
+      'id',
+      'notAfter',
+      'retiredAt',
+      'signing',
+      'state',
+    ])
     for (const form of await privateKeyForms()) expect(r.res.body).not.toContain(form)
   })
 })

@@ -47,7 +47,8 @@ describe('the daily certificate check', () => {
       ctx.clock.set(step.at)
       for (const run of [1, 2]) {
         const sent = await checkCertificateExpiry(ctx.deps)
-        const expected = run === 1 && step.notice !== undefined ? [{ ssoName: 'acme', fingerprint: cert.fingerprint, notice: step.notice, daysLeft: step.daysLeft }] : []
+        const expected =
+          run === 1 && step.notice !== undefined ? [{ ssoName: 'acme', fingerprint: cert.fingerprint, notice: step.notice, daysLeft: step.daysLeft }] : []
         expect(sent, `${step.at} run ${run}`).toEqual(expected)
         const mail = await mailSince(mailed)
         mailed += mail.length

@@ -106,7 +106,10 @@ describe('a periodic task', () => {
       },
     }
     expect(await runDuePeriodicTasks(a.deps, [task])).toEqual(['flaky'])
-    expect(await a.deps.store.scheduledRuns.find('flaky')).toMatchObject({ lastError: 'metadata host down', nextRunAt: addMs(a.clock.now(), hours(1)).toISOString() })
+    expect(await a.deps.store.scheduledRuns.find('flaky')).toMatchObject({
+      lastError: 'metadata host down',
+      nextRunAt: addMs(a.clock.now(), hours(1)).toISOString(),
+    })
     expect(a.logs()).toContain('periodic task failed; will retry')
     advance(hours(1) - 1)
     expect(await runDuePeriodicTasks(b.deps, [task])).toEqual([])

@@ -27,7 +27,10 @@ const ENTITY_ID = 'https://idp.rollover.test/metadata'
 function metadata(certificates: readonly string[]): string {
   const descriptors = certificates
     .map((pem) => pem.replace(/-----[^-]+-----|\s/g, ''))
-    .map((b64) => `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`)
+    .map(
+      (b64) =>
+        `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
+    )
   return (
     `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${ENTITY_ID}">` +
     `<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${descriptors.join('')}` +
@@ -60,9 +63,9 @@ afterEach(async () => {
 
 const signInWith = (idp: TestIdp) => postAcs(browser(ctx.app), org, responseFor(ctx, idp, org, { nameId: MEMBER }))
 const auditOf = async (action: string) =>
-  ((await operator(ctx, 'GET', '/organizations/acme/audit-log?limit=100')).json.data as { action: string; actor: string; detail: Record<string, unknown> }[]).filter(
-    (e) => e.action === action,
-  )
+  (
+    (await operator(ctx, 'GET', '/organizations/acme/audit-log?limit=100')).json.data as { action: string; actor: string; detail: Record<string, unknown> }[]
+  ).filter((e) => e.action === action)
 const certificateMail = async () => (await ctx.sentMail()).filter((m) => /published a new signing certificate/.test(m.subject))
 
 describe('a metadata URL that starts publishing a new signing certificate', () => {

@@ -282,7 +282,9 @@ export const SpKeyRotation = z
     activate: z
       .boolean()
       .optional()
-      .describe('true: the new key signs at once (a compromised key; IdPs that pin the SP certificate need it by hand). Default: it signs after the publication period'),
+      .describe(
+        'true: the new key signs at once (a compromised key; IdPs that pin the SP certificate need it by hand). Default: it signs after the publication period',
+      ),
   })
   .strict()
   .optional()

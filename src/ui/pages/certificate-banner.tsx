@@ -11,8 +11,8 @@ export const ExpiredCertificateBanner: FC<{ certificates: readonly ExpiredCertif
   p.certificates.length === 0 ? null : (
     <div class="alert" role="alert" id="certificate-expired">
       <p>
-        <strong>The IdP signing certificate has expired</strong> and no other certificate is configured. Sign-ins still work (SAML trusts the key, not
-        its dates), but your IdP may stop signing with it at any moment: create a new signing certificate in your IdP and{' '}
+        <strong>The IdP signing certificate has expired</strong> and no other certificate is configured. Sign-ins still work (SAML trusts the key, not its
+        dates), but your IdP may stop signing with it at any moment: create a new signing certificate in your IdP and{' '}
         {p.canEdit ? <a href={p.idpPath}>add it here (step 3)</a> : 'ask an owner to add it here (step 3)'}.
       </p>
       <ul>
