@@ -6,6 +6,7 @@
  * error banner on the owner's SSO page), and is not once a valid successor is configured.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { idpVendor } from '../../src/core/certificate-advice.js'
 import { checkCertificateExpiry } from '../../src/core/certificate-expiry.js'
 import { days } from '../../src/core/clock.js'
 import { parseCertificate } from '../../src/saml/certificate.js'
@@ -134,5 +135,19 @@ describe('an expired certificate', () => {
     const page = await (await signedIn(ctx, OWNER)).get('/orgs/acme/sso')
     expect(page.statusCode).toBe(200)
     expect(page.body).not.toContain('certificate-expired')
+  })
+})
+
+describe('the advice in the mail', () => {
+  it("names the IdP's own console steps, recognised from the entity ID and SSO URL", () => {
+    const cases = [
+      ['http://www.okta.com/exk1', 'https://acme.okta.com/app/x/sso/saml', 'okta'],
+      ['https://sts.windows.net/tenant/', 'https://login.microsoftonline.com/tenant/saml2', 'entra'],
+      ['https://accounts.google.com/o/saml2?idpid=C01', 'https://accounts.google.com/o/saml2/idp?idpid=C01', 'google'],
+      ['https://app.onelogin.com/saml/metadata/1', 'https://acme.onelogin.com/trust/saml2/http-redirect/sso/1', 'onelogin'],
+      ['https://adfs.acme.test/adfs/services/trust', 'https://adfs.acme.test/adfs/ls/', 'other'],
+      ['https://evil.test/okta.com', 'https://okta.com.evil.test/sso', 'other'],
+    ] as const
+    for (const [entityId, ssoUrl, vendor] of cases) expect(idpVendor({ entityId, ssoUrlRedirect: ssoUrl, ssoUrlPost: undefined }), entityId).toBe(vendor)
   })
 })
