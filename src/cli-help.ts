@@ -8,7 +8,7 @@ Commands:
   start          Migrate the database and serve Gatehouse (default port 4000)
   migrate        Apply pending database migrations and exit
   create-owner   Make a user the owner of an organization (creating either if missing)
-  keys           List, rotate or retire the SAML service-provider and OpenID Connect signing keys
+  keys           List, rotate, activate or retire the SAML service-provider and OpenID Connect signing keys
   oidc-client    Register, list or remove the host apps that sign users in over OpenID Connect
   sso            Disable an organization's SSO (the way back in when an IdP is broken)
   backup         Copy a live SQLite database to a file (PostgreSQL: use pg_dump)
@@ -27,14 +27,25 @@ Applies every pending migration to GATEHOUSE_DATABASE_URL (default sqlite:./data
 Makes EMAIL an owner of the organization SLUG. Creates the organization (named --name, or SLUG)
 and the user when they do not exist. A user without a password gets a one-time link to set one.`,
   keys: `Usage: gatehouse keys list
-       gatehouse keys rotate [--oidc]
-       gatehouse keys retire [--oidc] --id KEY_ID
+       gatehouse keys rotate [--activate]
+       gatehouse keys activate --id KEY_ID
+       gatehouse keys retire --id KEY_ID
+       gatehouse keys rotate --oidc
+       gatehouse keys retire --oidc --id KEY_ID
 
-rotate adds a new SAML key pair that signs AuthnRequests and leads the SP metadata from now on; older
-pairs stay published in every SP metadata document and keep decrypting assertions until retired.
-Give IdPs that pin the SP certificate time to pick up the new one before retiring the old. The
-signing (newest) pair cannot be retired: rotate first. The operator API does the same
-(GET|POST /api/v1/sp-keys, POST /api/v1/sp-keys/{id}/retire).
+SAML service-provider keys rotate in stages, so that IdPs that pin the SP certificate are never sent
+a request signed by a key they have not seen:
+  rotate     adds the next key pair. Every SP metadata document publishes it at once, and it decrypts
+             assertions at once, but AuthnRequests stay signed by the current key until the
+             publication period has passed (GATEHOUSE_SP_KEY_PUBLICATION_DAYS, default 7 days); then
+             it signs, in every process at the same moment. One next key at a time.
+  rotate --activate
+             the new key signs at once (a compromised key): update IdPs that pin the SP certificate.
+  activate   the next key signs from now on, before its publication period ends.
+  retire     stops publishing a key and decrypting with it: a previous key once IdPs have the new
+             certificate, or the next key to withdraw a rotation. The signing key cannot be retired.
+The operator API does the same (GET|POST /api/v1/sp-keys, POST /api/v1/sp-keys/{id}/activate,
+POST /api/v1/sp-keys/{id}/retire).
 
 With --oidc: the OpenID Connect signing keys instead. rotate adds a new RS256 and a new ES256 key that
 sign ID tokens from now on; older keys stay in the JWKS at {BASE_URL}/oidc/jwks, so tokens they

@@ -5,17 +5,14 @@
 import { performance } from 'node:perf_hooks'
 import { ConfigError, describeDatabase, loadConfig, type Config } from './config.js'
 import { createOwner } from './core/setup.js'
-import { KEY_REFRESH_MS } from './core/key-refresh.js'
-import { retireSpKey, rotateSpKeys } from './core/sp-keys.js'
-import { SsoError } from './core/sso-error.js'
 import { disableSso, findSsoConnection } from './core/sso-admin.js'
 import { deleteOidcClient, listOidcClients, registerOidcClient } from './core/oidc-clients.js'
 import { OidcError } from './core/oidc-error.js'
-import { retireOidcKey, rotateOidcKeys } from './core/oidc-keys.js'
-import { parseCertificate } from './saml/certificate.js'
 import { createLogger } from './http/logging.js'
 import { createRuntime } from './runtime.js'
 import { HELP } from './cli-help.js'
+import { parseFlags, UsageError } from './cli-flags.js'
+import { keysCommand } from './cli-keys.js'
 import { start } from './start.js'
 import { fileSystemProblem } from './store/data-dir.js'
 import { migrateToLatest, MigrationError } from './store/database.js'
@@ -94,21 +91,6 @@ export async function main(argv: readonly string[], env: Env, out: (line: string
   return 1
 }
 
-function parseFlags(args: readonly string[], allowed: readonly string[]): Record<string, string> {
-  const flags: Record<string, string> = {}
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg)
-    if (match === null || !allowed.includes(match[1]!)) throw new UsageError(`unknown option "${arg}"`)
-    const value = match[2] ?? args[++i]
-    if (value === undefined) throw new UsageError(`--${match[1]} needs a value`)
-    flags[match[1]!] = value
-  }
-  return flags
-}
-
-class UsageError extends Error {}
-
 async function migrate(config: Config, out: (line: string) => void): Promise<number> {
   // 'warn': the retries of a database that does not answer yet are logged.
   const runtime = await createRuntime(config, { logger: createLogger('warn'), migrate: false })
@@ -177,75 +159,6 @@ async function backupCommand(config: Config, args: readonly string[], out: (line
     if (!(error instanceof BackupError)) throw error
     out(`gatehouse backup: ${error.message}`)
     return 1
-  }
-}
-
-async function keysCommand(config: Config, args: readonly string[], out: (line: string) => void): Promise<number> {
-  const [action, ...rawFlags] = args
-  const oidc = rawFlags.includes('--oidc')
-  const flagArgs = rawFlags.filter((a) => a !== '--oidc')
-  let flags: Record<string, string>
-  try {
-    if (action !== 'list' && action !== 'rotate' && action !== 'retire') throw new UsageError('say list, rotate or retire')
-    flags = parseFlags(flagArgs, action === 'retire' ? ['id'] : [])
-    if (action === 'retire' && flags.id === undefined) throw new UsageError('retire needs --id KEY_ID (see gatehouse keys list)')
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error
-    out(`gatehouse keys: ${error.message}\n\n${HELP.keys}`)
-    return 1
-  }
-  const runtime = await createRuntime(config, { logger: createLogger('silent') })
-  const operator = { kind: 'operator' } as const
-  const everywhere = `This takes effect in every running Gatehouse process within ${KEY_REFRESH_MS / 1000} seconds.`
-  try {
-    if (action === 'rotate' && oidc) {
-      const keys = await rotateOidcKeys(runtime.deps, operator)
-      out(
-        `Added OpenID Connect keys ${keys.map((k) => `${k.id} (${k.alg})`).join(', ')}; they sign from now on. Older keys stay in the JWKS until you retire them. ${everywhere}`,
-      )
-    } else if (action === 'rotate') {
-      const key = await rotateSpKeys(runtime.deps, operator)
-      out(`Added SAML key ${key.id}; it signs from now on. Older keys stay published until you retire them. ${everywhere}`)
-    } else if (action === 'retire' && oidc) {
-      const outcome = await retireOidcKey(runtime.deps, flags.id!, operator)
-      if (outcome !== 'retired') {
-        out(
-          outcome === 'unknown'
-            ? `gatehouse keys: no active OpenID Connect key ${flags.id}`
-            : `gatehouse keys: ${flags.id} is the last key of its algorithm (rotate --oidc first)`,
-        )
-        return 1
-      }
-      out(`Retired OpenID Connect key ${flags.id}; it leaves the JWKS (tokens it signed no longer verify). ${everywhere}`)
-    } else if (action === 'retire') {
-      try {
-        await retireSpKey(runtime.deps, flags.id!, operator)
-      } catch (error) {
-        if (!(error instanceof SsoError)) throw error
-        out(
-          `gatehouse keys: ${error.code === 'sp_key_in_use' ? `${flags.id} is the signing key (rotate first, then retire it)` : `no active SAML key ${flags.id}`}`,
-        )
-        return 1
-      }
-      out(`Retired SAML key ${flags.id}; it is no longer published or used for decryption. ${everywhere}`)
-    }
-    const keys = await runtime.deps.store.spKeys.listActive()
-    out(keys.length === 0 ? 'No SAML keys yet: gatehouse start makes the first.' : 'Active SAML keys (newest signs):')
-    for (const [index, key] of keys.entries()) {
-      const cert = parseCertificate(key.certificatePem)
-      out(`  ${key.id}  created ${key.createdAt.slice(0, 10)}  ${index === 0 ? 'signing   ' : 'published '}  sha256 ${cert.fingerprint}`)
-    }
-    const oidcKeys = await runtime.deps.store.oidcKeys.listActive()
-    out(oidcKeys.length === 0 ? 'No OpenID Connect keys yet: gatehouse start makes the first.' : 'Active OpenID Connect keys (newest of each algorithm signs):')
-    const signing = new Set<string>()
-    for (const key of oidcKeys) {
-      const role = signing.has(key.alg) ? 'published' : 'signing  '
-      signing.add(key.alg)
-      out(`  ${key.id}  ${key.alg}  created ${key.createdAt.slice(0, 10)}  ${role}`)
-    }
-    return 0
-  } finally {
-    await runtime.close()
   }
 }
 

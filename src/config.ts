@@ -35,6 +35,11 @@ export interface Config {
   /** Highest first: a mapping that combines roles keeps the earliest in this list. */
   readonly workspaceRoles: readonly string[]
   readonly session: { readonly idleMinutes: number; readonly absoluteHours: number }
+  /**
+   * Days a rotated SAML SP key pair is published in metadata before it signs (GATEHOUSE_SP_KEY_PUBLICATION_DAYS):
+   * IdPs that pin the SP certificate re-read the metadata meanwhile. 0: a rotation signs at once.
+   */
+  readonly spKeyPublicationDays: number
   readonly passwordHashing: { readonly memoryCost: number; readonly timeCost: number }
   readonly rateLimit: {
     readonly windowMinutes: number
@@ -117,6 +122,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     idleMinutes: read(() => integer(env, 'GATEHOUSE_SESSION_IDLE_MINUTES', 8 * 60, 5, 7 * 24 * 60), 0),
     absoluteHours: read(() => integer(env, 'GATEHOUSE_SESSION_ABSOLUTE_HOURS', 24, 1, 30 * 24), 0),
   }
+  const spKeyPublicationDays = read(() => integer(env, 'GATEHOUSE_SP_KEY_PUBLICATION_DAYS', 7, 0, 90), 7)
   const rateLimit = {
     windowMinutes: 15,
     perAccount: read(() => integer(env, 'GATEHOUSE_RATE_LIMIT_ACCOUNT', 10, 1, 10_000), 0),
@@ -150,6 +156,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     smtp,
     workspaceRoles,
     session,
+    spKeyPublicationDays,
     passwordHashing: { memoryCost: 19456, timeCost: 2 },
     rateLimit,
     devOutbox: { enabled: !production },

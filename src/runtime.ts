@@ -75,6 +75,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       baseUrl: config.baseUrl,
       workspaceRoles: config.workspaceRoles,
       session: config.session,
+      spKeyPublicationDays: config.spKeyPublicationDays,
       rateLimit: config.rateLimit,
       secretKey: config.secretKey,
       production: config.production,

@@ -6,13 +6,13 @@ import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { Config } from './config.js'
 import { sharedMetadataParser } from './core/metadata-parser.js'
-import { refreshIdpMetadata } from './core/metadata-refresh.js'
 import { ensureOidcKeys } from './core/oidc-keys.js'
 import { issueSetupLink } from './core/setup.js'
 import { ensureSpKeys } from './core/sp-keys.js'
 import { buildApp } from './http/app.js'
 import { stopServer, trackRequests } from './http/graceful-stop.js'
 import { createLogger } from './http/logging.js'
+import { startPeriodicTasks } from './jobs/periodic.js'
 import { sweepExpired } from './jobs/sweep.js'
 import { startJobWorker } from './jobs/worker.js'
 import { startWebhookWorker } from './jobs/webhook-worker.js'
@@ -41,16 +41,8 @@ export async function start(config: Config, out: (line: string) => void): Promis
     sweepExpired(runtime.deps).catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'))
   }, 10 * 60_000)
   sweep.unref()
-  const refresh = setInterval(() => {
-    refreshIdpMetadata(runtime.deps)
-      .then((outcomes) =>
-        outcomes
-          .filter((o) => !o.ok)
-          .forEach((o) => logger.warn({ ssoName: o.ssoName, error: o.error }, 'IdP metadata refresh failed; keeping the last good configuration')),
-      )
-      .catch((error: unknown) => logger.error({ err: error }, 'IdP metadata refresh failed'))
-  }, 60 * 60_000)
-  refresh.unref()
+  // The hourly metadata refresh and the daily certificate check, once per deployment (jobs/periodic.ts).
+  const periodic = startPeriodicTasks(runtime.deps)
   const jobs = startJobWorker(runtime.deps)
   const webhooks = startWebhookWorker(runtime.deps)
   const requests = trackRequests(app.server)
@@ -83,10 +75,9 @@ export async function start(config: Config, out: (line: string) => void): Promis
   }, config.http.shutdownMs + EXIT_MARGIN_MS).unref()
   logger.info({ signal }, 'stopping')
   clearInterval(sweep)
-  clearInterval(refresh)
   const drainEnds = performance.now() + config.http.shutdownMs
-  const jobsStopped = jobs.stop()
   const webhooksStopped = webhooks.stop()
+  const jobsStopped = Promise.all([jobs.stop(), periodic.stop()])
   await stopServer(app, requests, { drainMs: config.http.shutdownMs, logger })
   // The job in hand gets what is left of the drain; one cut short keeps its lease and runs again later.
   if (await within(jobsStopped, drainEnds - performance.now())) logger.info('stopping: job worker stopped')

@@ -34,16 +34,19 @@ const activeKeys = async () => {
 }
 
 describe('gatehouse keys', () => {
-  it('rotates: the new key signs, the old stays published in SP metadata until retired', async () => {
+  it('rotates in stages: the next key is published at once and signs once activated; the old stays published until retired', async () => {
     expect(await run('keys', 'rotate')).toBe(0)
+    expect(lines[0]).toMatch(/^Added SAML key \S+; it signs from now on/)
+    lines = []
     expect(await run('keys', 'rotate')).toBe(0)
-    expect(lines.filter((l) => l.startsWith('Added SAML key'))).toHaveLength(2)
-    for (const line of lines.filter((l) => l.startsWith('Added SAML key')))
-      expect(line).toContain('takes effect in every running Gatehouse process within 5 seconds')
     const [newest, oldest] = await activeKeys()
-    expect(newest).toBeDefined()
-    expect(oldest).toBeDefined()
-    expect(lines.join('\n')).toContain(`${newest!.id}  created`)
+    expect(lines[0]).toContain(`Added SAML key ${newest!.id}: published in SP metadata (and decrypting) from now on; it signs AuthnRequests from `)
+    expect(lines[0]).toContain(`gatehouse keys activate --id ${newest!.id}`)
+    expect(lines[0]).toContain('takes effect in every running Gatehouse process within 5 seconds')
+    expect(lines.join('\n')).toMatch(new RegExp(`${newest!.id}  created \\S+  next, signs from `))
+    expect(lines.join('\n')).toMatch(new RegExp(`${oldest!.id}  created \\S+  signing `))
+    expect(await run('keys', 'rotate')).toBe(1)
+    expect(lines.at(-1)).toContain(`SP key ${newest!.id} is already published and signs from`)
 
     const config = loadConfig(env)
     const runtime = await createRuntime(config, { logger: createLogger('silent') })
@@ -58,6 +61,12 @@ describe('gatehouse keys', () => {
     await app.close()
     await runtime.close()
 
+    expect(await run('keys', 'retire', '--id', oldest!.id)).toBe(1)
+    expect(lines.at(-1)).toContain('is the signing key (rotate first')
+    expect(await run('keys', 'activate', '--id', newest!.id)).toBe(0)
+    expect(lines.find((l) => l.startsWith(`SAML key ${newest!.id} signs from now on`))).toContain('within 5 seconds')
+    expect(await run('keys', 'activate', '--id', newest!.id)).toBe(1)
+    expect(lines.at(-1)).toContain('not waiting to sign')
     expect(await run('keys', 'retire', '--id', newest!.id)).toBe(1)
     expect(lines.at(-1)).toContain('is the signing key (rotate first')
     expect(await run('keys', 'retire', '--id', oldest!.id)).toBe(0)
@@ -79,6 +88,15 @@ describe('gatehouse keys', () => {
     expect(await activeKeys()).toHaveLength(1)
   })
 
+  it('rotate --activate adds a key that signs at once', async () => {
+    await run('keys', 'rotate')
+    lines = []
+    expect(await run('keys', 'rotate', '--activate')).toBe(0)
+    const [newest] = await activeKeys()
+    expect(lines[0]).toMatch(new RegExp(`^Added SAML key ${newest!.id}; it signs from now on`))
+    expect(lines.join('\n')).toMatch(new RegExp(`${newest!.id}  created \\S+  signing `))
+  })
+
   it('stores private keys sealed, never as PEM', async () => {
     await run('keys', 'rotate')
     const [key] = await activeKeys()
@@ -88,8 +106,12 @@ describe('gatehouse keys', () => {
   it('explains its usage', async () => {
     expect(await run('keys', '--help')).toBe(0)
     expect(lines.join('\n')).toContain('Every change takes effect in every running Gatehouse process within 5 seconds')
+    expect(lines.join('\n')).toContain('GATEHOUSE_SP_KEY_PUBLICATION_DAYS')
     expect(await run('keys', 'spin')).toBe(1)
     expect(await run('keys', 'retire')).toBe(1)
+    expect(await run('keys', 'activate')).toBe(1)
+    expect(await run('keys', 'rotate', '--oidc', '--activate')).toBe(1)
+    expect(await run('keys', 'activate', '--oidc', '--id', 'x')).toBe(1)
   })
 })
 

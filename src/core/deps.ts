@@ -11,6 +11,8 @@ export interface CoreSettings {
   readonly baseUrl: string
   readonly workspaceRoles: readonly string[]
   readonly session: { readonly idleMinutes: number; readonly absoluteHours: number }
+  /** Days a rotated SP key pair is published before it signs (core/sp-keys.ts); 0: at once. */
+  readonly spKeyPublicationDays: number
   readonly rateLimit: { readonly windowMinutes: number; readonly perAccount: number; readonly perIp: number }
   /** Seals SP private keys at rest. */
   readonly secretKey: Buffer

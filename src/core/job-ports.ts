@@ -43,3 +43,29 @@ export interface JobStore {
   /** Jobs waiting (queued, due or not) and failed for good: the queue depth for /metrics. */
   countByState(): Promise<{ queued: number; failed: number }>
 }
+
+/** A periodic task's row: when it runs next, and the last run's outcome (for operators and tests). */
+export interface ScheduledRun {
+  readonly name: string
+  readonly nextRunAt: string
+  readonly leaseUntil: string | null
+  readonly lastStartedAt: string | null
+  readonly lastFinishedAt: string | null
+  readonly lastError: string | null
+}
+
+/**
+ * Periodic tasks (the daily certificate check, the metadata refresh) run once per deployment however
+ * many processes look: a run needs the task row's lease, taken by one atomic conditional update.
+ */
+export interface ScheduledRunStore {
+  /**
+   * Takes the task's lease until `leaseUntil` when the task is due (its next run has come) and no live
+   * lease holds it: the lease token, or undefined when another process has it or it is not due. The
+   * first claim of a task creates its row, due at once.
+   */
+  claim(name: string, now: string, leaseUntil: string): Promise<string | undefined>
+  /** Releases the lease and sets the next run, if the lease is still ours. */
+  finish(name: string, leaseToken: string, outcome: { nextRunAt: string; error: string | null }, now: string): Promise<void>
+  find(name: string): Promise<ScheduledRun | undefined>
+}

@@ -1,8 +1,11 @@
 /**
- * Connections configured by metadata URL are re-fetched on a schedule. A failed refresh keeps the
- * last good configuration, records the error on the connection and in the audit log.
+ * Connections configured by metadata URL are re-fetched on a schedule (hourly, once per deployment:
+ * jobs/periodic.ts). A failed refresh keeps the last good configuration, records the error on the
+ * connection and in the audit log. A signing certificate the metadata did not publish before is
+ * trusted from then on, and the org's owners are told once (core/certificate-published.ts).
  */
 import { recordAudit } from './audit.js'
+import { tellOwnersOfNewCertificates } from './certificate-published.js'
 import type { CoreDeps } from './deps.js'
 import { secondsSince } from './metrics.js'
 import { describeIdp, readIdpInput } from './sso-admin.js'
@@ -41,6 +44,7 @@ export async function refreshIdpMetadata(deps: CoreDeps): Promise<RefreshOutcome
             },
             now,
           )
+          await tellOwnersOfNewCertificates(deps, tx, connection, idp, now)
         }
       })
       outcomes.push({ ssoName: connection.ssoName, ok: true, changed })

@@ -4,7 +4,7 @@
  * an SSO name or a URL.
  */
 export type SignInMethod = 'password' | 'api_password' | 'saml'
-export type PeriodicJob = 'expiry_sweep' | 'metadata_refresh' | 'job_queue'
+export type PeriodicJob = 'expiry_sweep' | 'metadata_refresh' | 'certificate_check' | 'job_queue'
 
 export interface Metrics {
   /** `failureCode`: the AuthError, SsoError or SAML failure code of a refused sign-in. */

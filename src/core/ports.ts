@@ -194,6 +194,8 @@ export interface SpKey {
   readonly privateKeyEncrypted: string
   readonly certificatePem: string
   readonly createdAt: string
+  /** When the pair starts signing (published and decrypting from `createdAt`); null or absent: since `createdAt`. */
+  readonly activatesAt?: string | null | undefined
 }
 
 export interface SpKeyRecord extends SpKey {
@@ -207,6 +209,8 @@ export interface SpKeyStore {
   listAll(): Promise<SpKeyRecord[]>
   insert(key: SpKey): Promise<void>
   retire(id: string, now: string): Promise<boolean>
+  /** Brings an active pair's start of signing forward to `now`; false when it was retired or signs already. */
+  activate(id: string, now: string): Promise<boolean>
 }
 
 /** The development IdP's key pair (one per deployment). */
@@ -234,6 +238,8 @@ export interface SsoConnectionStore {
     now: string,
   ): Promise<void>
   listWithMetadataUrl(): Promise<SsoConnection[]>
+  /** Every connection whose IdP side is configured (the daily certificate check reads them all). */
+  listWithIdp(): Promise<SsoConnection[]>
 }
 
 export interface SamlRequest {
@@ -322,8 +328,10 @@ export interface EmailDomainStore {
   delete(id: string): Promise<void>
 }
 
-export type { ClaimedJob, JobRow, JobStore, NewJob } from './job-ports.js'
-import type { JobStore } from './job-ports.js'
+export type { ClaimedJob, JobRow, JobStore, NewJob, ScheduledRun, ScheduledRunStore } from './job-ports.js'
+import type { JobStore, ScheduledRunStore } from './job-ports.js'
+export type { CertificateNotice, CertificateNoticeStore } from './certificate-ports.js'
+import type { CertificateNoticeStore } from './certificate-ports.js'
 export type {
   OidcClientRecord,
   OidcClientStore,
@@ -367,6 +375,8 @@ export interface Stores {
   readonly jobs: JobStore
   readonly audit: AuditStore
   readonly spKeys: SpKeyStore
+  readonly scheduledRuns: ScheduledRunStore
+  readonly certificateNotices: CertificateNoticeStore
   readonly ssoConnections: SsoConnectionStore
   readonly saml: SamlStateStore
   readonly samlLogout: SamlLogoutStore

@@ -24,6 +24,8 @@ export type SsoErrorCode =
   | 'dns_lookup_failed'
   | 'sp_key_not_found'
   | 'sp_key_in_use'
+  | 'sp_key_rotation_pending'
+  | 'sp_key_not_pending'
 
 export class SsoError extends Error {
   override name = 'SsoError'

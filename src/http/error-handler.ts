@@ -90,6 +90,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   dns_lookup_failed: 502,
   sp_key_not_found: 404,
   sp_key_in_use: 409,
+  sp_key_rotation_pending: 409,
+  sp_key_not_pending: 409,
   oidc_client_not_found: 404,
   redirect_uri_invalid: 422,
   client_name_invalid: 422,

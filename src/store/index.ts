@@ -3,6 +3,7 @@ import { samlLogoutRepository } from './saml-logout-repository.js'
 import type { Store, Stores } from '../core/ports.js'
 import { apiTokenRepository } from './api-token-repository.js'
 import { auditRepository } from './audit-repository.js'
+import { certificateNoticeRepository } from './certificate-notice-repository.js'
 import { settleWrites, type Db } from './database.js'
 import { emailDomainRepository } from './email-domain-repository.js'
 import { jobRepository } from './job-repository.js'
@@ -13,6 +14,7 @@ import { oidcClientRepository, oidcKeyRepository, oidcPayloadRepository } from '
 import { orgRepository } from './org-repository.js'
 import { outboxRepository } from './outbox-repository.js'
 import { rateLimitRepository } from './rate-limit-repository.js'
+import { scheduledRunRepository } from './scheduled-run-repository.js'
 import { sessionRepository } from './session-repository.js'
 import { devIdpKeyRepository } from './dev-idp-key-repository.js'
 import { directoryRepository, eventRepository } from './directory-repository.js'
@@ -38,6 +40,8 @@ function stores(db: Db): Stores {
     jobs: jobRepository(db),
     audit: auditRepository(db),
     spKeys: spKeyRepository(db),
+    scheduledRuns: scheduledRunRepository(db),
+    certificateNotices: certificateNoticeRepository(db),
     ssoConnections: ssoConnectionRepository(db),
     saml: samlStateRepository(db),
     samlLogout: samlLogoutRepository(db),

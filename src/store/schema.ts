@@ -14,7 +14,9 @@ import type {
   ScimUserTable,
 } from './directory-schema.js'
 import type { WebhookDeliveryTable, WebhookTable } from './webhook-schema.js'
+import type { CertificateNoticeTable, ScheduledRunTable } from './lifecycle-schema.js'
 
+export type { CertificateNoticeTable, ScheduledRunTable } from './lifecycle-schema.js'
 export type {
   DirectoryRemovalTable,
   DirectoryRequestTable,
@@ -41,6 +43,8 @@ export interface Database {
   jobs: JobTable
   audit_events: AuditEventTable
   sp_keys: SpKeyTable
+  scheduled_runs: ScheduledRunTable
+  certificate_notices: CertificateNoticeTable
   sso_connections: SsoConnectionTable
   saml_requests: SamlRequestTable
   saml_assertion_ids: SamlAssertionIdTable
@@ -212,6 +216,8 @@ export interface SpKeyTable {
   certificate_pem: string
   created_at: string
   retired_at: string | null
+  /** When the pair starts signing; null: since created_at. Published (and decrypting) from created_at either way. */
+  activates_at: string | null
 }
 
 /** The development IdP's key pair: one row, id `default`. */

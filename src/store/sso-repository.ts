@@ -5,7 +5,7 @@ import type { Db } from './database.js'
 import { translateDuplicate } from './duplicate-key.js'
 import { preparedQuery } from './prepared-query.js'
 import { toUser } from './user-repository.js'
-import type { SsoConnectionTable, SsoTestTable } from './schema.js'
+import type { SpKeyTable, SsoConnectionTable, SsoTestTable } from './schema.js'
 
 const toConnection = (row: SsoConnectionTable): SsoConnection => ({
   id: row.id,
@@ -111,34 +111,51 @@ export function ssoConnectionRepository(db: Db): SsoConnectionStore {
       await translateDuplicate(db.updateTable('sso_connections').set(set).where('id', '=', id).execute())
     },
     listWithMetadataUrl: async () => (await db.selectFrom('sso_connections').selectAll().where('metadata_url', 'is not', null).execute()).map(toConnection),
+    listWithIdp: async () => (await db.selectFrom('sso_connections').selectAll().where('idp', 'is not', null).orderBy('id').execute()).map(toConnection),
   }
 }
 
 export function spKeyRepository(db: Db): SpKeyStore {
+  const toKey = (r: Selectable<SpKeyTable>) => ({
+    id: r.id,
+    privateKeyEncrypted: r.private_key_encrypted,
+    certificatePem: r.certificate_pem,
+    createdAt: r.created_at,
+    activatesAt: r.activates_at,
+  })
   return {
     listActive: async () =>
-      (await db.selectFrom('sp_keys').selectAll().where('retired_at', 'is', null).orderBy('created_at', 'desc').orderBy('id', 'desc').execute()).map((r) => ({
-        id: r.id,
-        privateKeyEncrypted: r.private_key_encrypted,
-        certificatePem: r.certificate_pem,
-        createdAt: r.created_at,
-      })),
+      (await db.selectFrom('sp_keys').selectAll().where('retired_at', 'is', null).orderBy('created_at', 'desc').orderBy('id', 'desc').execute()).map(toKey),
     listAll: async () =>
       (await db.selectFrom('sp_keys').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').execute()).map((r) => ({
-        id: r.id,
-        privateKeyEncrypted: r.private_key_encrypted,
-        certificatePem: r.certificate_pem,
-        createdAt: r.created_at,
+        ...toKey(r),
         retiredAt: r.retired_at,
       })),
     insert: async (k) => {
       await db
         .insertInto('sp_keys')
-        .values({ id: k.id, private_key_encrypted: k.privateKeyEncrypted, certificate_pem: k.certificatePem, created_at: k.createdAt, retired_at: null })
+        .values({
+          id: k.id,
+          private_key_encrypted: k.privateKeyEncrypted,
+          certificate_pem: k.certificatePem,
+          created_at: k.createdAt,
+          retired_at: null,
+          activates_at: k.activatesAt ?? null,
+        })
         .execute()
     },
     retire: async (id, now) => {
       const result = await db.updateTable('sp_keys').set({ retired_at: now }).where('id', '=', id).where('retired_at', 'is', null).executeTakeFirst()
+      return Number(result.numUpdatedRows) > 0
+    },
+    activate: async (id, now) => {
+      const result = await db
+        .updateTable('sp_keys')
+        .set({ activates_at: now })
+        .where('id', '=', id)
+        .where('retired_at', 'is', null)
+        .where('activates_at', '>', now)
+        .executeTakeFirst()
       return Number(result.numUpdatedRows) > 0
     },
   }

@@ -1,10 +1,11 @@
 /**
  * Operator API for the SAML SP key pairs: list, rotate, retire. Never a private key in an answer, the
- * audit log or the logs; the signing (newest) pair and unknown or retired ids refused with their codes,
- * changing nothing; each change audited as the operator's.
+ * audit log or the logs; the signing pair and unknown or retired ids refused with their codes,
+ * changing nothing; each change audited as the operator's. The staged rotation (next key published
+ * before it signs, activation) is in sp-key-rotation.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { minutes } from '../../src/core/clock.js'
+import { days, minutes } from '../../src/core/clock.js'
 import { activeSpKeys } from '../../src/core/sp-keys.js'
 import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
 import { expectApiError } from './support.js'
@@ -16,7 +17,14 @@ beforeEach(async () => {
 afterEach(() => ctx.close())
 
 const list = async () =>
-  (await operator(ctx, 'GET', '/sp-keys')).json.data as { id: string; active: boolean; signing: boolean; retiredAt: string | null; certificatePem: string }[]
+  (await operator(ctx, 'GET', '/sp-keys')).json.data as {
+    id: string
+    active: boolean
+    signing: boolean
+    state: string
+    retiredAt: string | null
+    certificatePem: string
+  }[]
 const audit = (action: string) => ctx.runtime.db.selectFrom('audit_events').selectAll().where('action', '=', action).execute()
 const b64 = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, '')
 
@@ -34,36 +42,68 @@ describe('GET /api/v1/sp-keys', () => {
     expect(r.json.data).toHaveLength(1)
     expect(r.json.data[0]).toMatchObject({ active: true, signing: true, retiredAt: null, certificatePem: expect.stringContaining('BEGIN CERTIFICATE') })
     expect(r.json.data[0].fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/i)
-    expect(Object.keys(r.json.data[0]).sort()).toEqual(['active', 'certificatePem', 'createdAt', 'fingerprint', 'id', 'notAfter', 'retiredAt', 'signing'])
+    expect(r.json.data[0]).toMatchObject({ state: 'signing', activatesAt: r.json.data[0].createdAt })
+    expect(Object.keys(r.json.data[0]).sort()).toEqual([
+      'activatesAt',
+      'active',
+      'certificatePem',
+      'createdAt',
+      'fingerprint',
+      'id',
+      'notAfter',
+      'retiredAt',
+      'signing',
+      'state',
+    ])
     for (const form of await privateKeyForms()) expect(r.res.body).not.toContain(form)
   })
 })
 
 describe('POST /api/v1/sp-keys (rotate)', () => {
-  it('adds a pair that signs from now on; the old one stays published and active until retired', async () => {
+  it('adds the next pair, published at once and signing only after the publication period; the old one signs until then', async () => {
     const [old] = await list()
     ctx.clock.advance(minutes(1))
     const r = await operator(ctx, 'POST', '/sp-keys')
     expect(r.status).toBe(201)
-    expect(r.json).toMatchObject({ active: true, signing: true, retiredAt: null })
+    const signsFrom = new Date(ctx.clock.now().getTime() + days(7)).toISOString()
+    expect(r.json).toMatchObject({ active: true, signing: false, state: 'next', activatesAt: signsFrom, retiredAt: null })
     expect(r.json.id).not.toBe(old!.id)
-    const keys = await list()
-    expect(keys.map((k) => [k.id, k.signing, k.active])).toEqual([
-      [r.json.id, true, true],
-      [old!.id, false, true],
+    expect((await list()).map((k) => [k.id, k.signing, k.active])).toEqual([
+      [r.json.id, false, true],
+      [old!.id, true, true],
     ])
-    // This process uses it at once (others within KEY_REFRESH_MS: test/security/key-propagation.security.test.ts).
-    const signer = await activeSpKeys(ctx.deps)
-    expect(signer.map((k) => k.id)).toEqual([r.json.id, old!.id])
+    // This process publishes it at once and keeps signing with the old one (others within KEY_REFRESH_MS).
+    expect((await activeSpKeys(ctx.deps)).map((k) => k.id)).toEqual([old!.id, r.json.id])
     const [entry] = await audit('sp_key.rotated')
     expect(entry).toMatchObject({ actor: 'operator', target: r.json.id, org_id: null })
-    expect(JSON.parse(entry!.detail)).toMatchObject({ fingerprint: r.json.fingerprint })
+    expect(JSON.parse(entry!.detail)).toMatchObject({ fingerprint: r.json.fingerprint, activatesAt: signsFrom })
+
+    ctx.clock.set(signsFrom)
+    expect((await list()).map((k) => [k.id, k.state])).toEqual([
+      [r.json.id, 'signing'],
+      [old!.id, 'previous'],
+    ])
+    expect((await activeSpKeys(ctx.deps)).map((k) => k.id)).toEqual([r.json.id, old!.id])
+  })
+
+  it('with {"activate": true} adds a pair that signs at once', async () => {
+    const [old] = await list()
+    ctx.clock.advance(minutes(1))
+    const r = await operator(ctx, 'POST', '/sp-keys', { activate: true })
+    expect(r.status).toBe(201)
+    expect(r.json).toMatchObject({ signing: true, state: 'signing', activatesAt: ctx.clock.now().toISOString() })
+    expect((await list()).map((k) => [k.id, k.state])).toEqual([
+      [r.json.id, 'signing'],
+      [old!.id, 'previous'],
+    ])
   })
 
   it('takes an empty JSON object too, and refuses any option with validation_failed, adding nothing', async () => {
     expect((await operator(ctx, 'POST', '/sp-keys', {})).status).toBe(201)
     const before = (await list()).length
+    ctx.clock.advance(days(7))
     expectApiError(await operator(ctx, 'POST', '/sp-keys', { algorithm: 'rsa-1024' }), 400, 'validation_failed')
+    expectApiError(await operator(ctx, 'POST', '/sp-keys', { activate: 'yes' }), 400, 'validation_failed')
     expect(await list()).toHaveLength(before)
   })
 })
@@ -73,6 +113,8 @@ describe('POST /api/v1/sp-keys/{id}/retire', () => {
     const [old] = await list()
     ctx.clock.advance(minutes(1))
     const fresh = (await operator(ctx, 'POST', '/sp-keys')).json
+    expectApiError(await operator(ctx, 'POST', `/sp-keys/${old!.id}/retire`), 409, 'sp_key_in_use')
+    ctx.clock.advance(days(7))
     const r = await operator(ctx, 'POST', `/sp-keys/${old!.id}/retire`)
     expect(r.status).toBe(200)
     expect(r.json).toMatchObject({ id: old!.id, active: false, signing: false, retiredAt: ctx.clock.now().toISOString() })
@@ -92,12 +134,12 @@ describe('POST /api/v1/sp-keys/{id}/retire', () => {
   it('refuses to retire the signing pair with sp_key_in_use, even when older pairs remain, changing nothing', async () => {
     const cases = [
       ['the only pair', 0],
-      ['the newest of two', 1],
+      ['the newer of two, made to sign at once', 1],
     ] as const
     for (const [what, rotations] of cases) {
       for (let i = 0; i < rotations; i++) {
         ctx.clock.advance(minutes(1))
-        await operator(ctx, 'POST', '/sp-keys')
+        await operator(ctx, 'POST', '/sp-keys', { activate: true })
       }
       const before = await list()
       const signer = before.find((k) => k.signing)!
@@ -111,7 +153,7 @@ describe('POST /api/v1/sp-keys/{id}/retire', () => {
   it('refuses an unknown id and an already retired pair with sp_key_not_found, and an over-long id with uri_too_long', async () => {
     const [old] = await list()
     ctx.clock.advance(minutes(1))
-    await operator(ctx, 'POST', '/sp-keys')
+    await operator(ctx, 'POST', '/sp-keys', { activate: true })
     expect((await operator(ctx, 'POST', `/sp-keys/${old!.id}/retire`)).status).toBe(200)
     const before = await list()
     expectApiError(await operator(ctx, 'POST', `/sp-keys/${old!.id}/retire`), 404, 'sp_key_not_found')
@@ -125,7 +167,7 @@ describe('POST /api/v1/sp-keys/{id}/retire', () => {
     const [old] = await list()
     ctx.clock.advance(minutes(1))
     const answers = [
-      await operator(ctx, 'POST', '/sp-keys'),
+      await operator(ctx, 'POST', '/sp-keys', { activate: true }),
       await operator(ctx, 'GET', '/sp-keys'),
       await operator(ctx, 'POST', `/sp-keys/${old!.id}/retire`),
       await operator(ctx, 'POST', `/sp-keys/${old!.id}/retire`),

@@ -71,7 +71,8 @@ describe('a SAML SP key rotation made in one process', () => {
     const [old] = (await operator(a, 'GET', '/sp-keys')).json.data
     expect(await signingCertificateOf(b)).toBe(old.certificatePem)
 
-    const rotated = await operator(a, 'POST', '/sp-keys')
+    // Signing at once (a compromised key): the staged default is in test/api/sp-key-rotation.test.ts.
+    const rotated = await operator(a, 'POST', '/sp-keys', { activate: true })
     expect(rotated.status).toBe(201)
     const fresh = rotated.json
     // A uses it at once; B still has its copy of the keys.
@@ -97,7 +98,7 @@ describe('a SAML SP key rotation made in one process', () => {
 describe('a SAML SP key retirement made in one process', () => {
   it('stops another process decrypting with the retired key once the bound has passed, while the current key still decrypts', async () => {
     const [old] = (await operator(a, 'GET', '/sp-keys')).json.data
-    const fresh = (await operator(a, 'POST', '/sp-keys')).json
+    const fresh = (await operator(a, 'POST', '/sp-keys', { activate: true })).json
     b.clock.advance(KEY_REFRESH_MS)
     expect((await postEncryptedToB(old.certificatePem)).statusCode).toBe(303)
 

@@ -276,8 +276,12 @@ export const SpKey = z
     id: z.string(),
     createdAt: Timestamp,
     retiredAt: Timestamp.nullable().describe('null while the key is active'),
+    activatesAt: Timestamp.describe('when the key signs (or signed) from; published and decrypting from createdAt'),
+    state: z
+      .enum(['next', 'signing', 'previous', 'retired'])
+      .describe('next: published, signs from activatesAt; signing: signs now; previous: replaced, still published and decrypting; retired: gone'),
     active: z.boolean().describe('published in every SP metadata document and decrypting assertions'),
-    signing: z.boolean().describe('the newest active key: it signs AuthnRequests and leads the metadata; it cannot be retired'),
+    signing: z.boolean().describe('the newest key whose activatesAt has come: it signs AuthnRequests and leads the metadata; it cannot be retired'),
     certificatePem: z.string(),
     fingerprint: z.string().describe('SHA-256 of the certificate (DER), colon-separated hex'),
     notAfter: Timestamp.describe("the certificate's expiry"),
@@ -285,6 +289,17 @@ export const SpKey = z
   .describe('never the private key')
 export const SpKeyList = z.object({ data: z.array(SpKey) })
 export const NoOptions = z.object({}).strict().optional()
+export const SpKeyRotation = z
+  .object({
+    activate: z
+      .boolean()
+      .optional()
+      .describe(
+        'true: the new key signs at once (a compromised key; IdPs that pin the SP certificate need it by hand). Default: it signs after the publication period',
+      ),
+  })
+  .strict()
+  .optional()
 
 export const DirectoryTokenParams = z.object({ org: z.string().max(63), id: z.string().max(100) }).strict()
 export const DirectoryToken = z.object({

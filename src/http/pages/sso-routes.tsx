@@ -33,6 +33,7 @@ import { sendPage } from './html.js'
 import { orgManager } from './org-access.js'
 import { field } from './page-context.js'
 import { ownValue } from '../../core/keyed-record.js'
+import { expiredCertificatesInUse } from '../../core/certificate-expiry.js'
 import { idpFieldOf, policyFromForm, policyValues, splitCertificates } from './sso-forms.js'
 
 const NOTICES: Record<string, string> = {
@@ -115,6 +116,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
         enforcement: connection.policy.enforcement,
         tested: base.progress?.tested === true,
         membersWithoutPassword: members.filter((m) => !m.user.hasPassword).length,
+        expiredCertificates: expiredCertificatesInUse(connection, deps.clock.now()).map((c) => ({ ...c, notAfter: c.notAfter.toISOString() })),
       }
     }
     const domains = (await listEmailDomains(deps, base.org.slug, { kind: 'operator' })).map((d) => {

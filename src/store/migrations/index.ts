@@ -16,6 +16,7 @@ import * as createDirectories from './2026_12_06_1300_create_directories.js'
 import * as scimGroupNameUnique from './2026_12_06_1350_scim_group_name_unique.js'
 import * as createWebhooks from './2026_12_06_1400_create_webhooks.js'
 import * as singleLogout from './2026_12_06_1420_single_logout.js'
+import * as certificateLifecycle from './2026_12_06_1430_certificate_lifecycle.js'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1800_create_accounts': createAccounts,
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_06_1350_scim_group_name_unique': scimGroupNameUnique,
   '2026_12_06_1400_create_webhooks': createWebhooks,
   '2026_12_06_1420_single_logout': singleLogout,
+  '2026_12_06_1430_certificate_lifecycle': certificateLifecycle,
 }

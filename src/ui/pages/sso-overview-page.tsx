@@ -1,6 +1,7 @@
 /** Steps 1 and 5 of the SSO set-up (DESIGN §2): status, test, enable, disable; the SSO name, SP details, email domains. */
 import type { FC } from 'hono/jsx'
 import { Csrf, Field } from '../form.js'
+import { ExpiredCertificateBanner, type ExpiredCertificate } from './certificate-banner.js'
 import { IdpSummaryList, SpDetailsList, type IdpSummary, type SpDetails } from './sso-details.js'
 import { SsoFrame, ssoPath, type SsoPageBase } from './sso-frame.js'
 
@@ -15,6 +16,8 @@ export interface SsoOverviewProps extends SsoPageBase {
         /** A passing test of the current IdP configuration exists: Enable may be pressed. */
         readonly tested: boolean
         readonly membersWithoutPassword: number
+        /** IdP certificates that expired while no other is valid (core/certificate-expiry.ts). */
+        readonly expiredCertificates: readonly ExpiredCertificate[]
       }
     | undefined
   readonly ssoNameValue?: string | undefined
@@ -38,6 +41,7 @@ export const SsoOverviewPage: FC<SsoOverviewProps> = (p) => {
   const slug = p.org.slug
   return (
     <SsoFrame {...p} title="Single sign-on" step="" configured={c !== undefined}>
+      {c !== undefined && <ExpiredCertificateBanner certificates={c.expiredCertificates} idpPath={`${ssoPath(slug)}/idp`} canEdit={p.canEdit} />}
       <section class="card" aria-labelledby="status-heading">
         <h2 id="status-heading">Status</h2>
         {c === undefined && (
