@@ -14,6 +14,7 @@ export const DATABASE_SUITES: readonly string[] = [
   'test/deploy/',
   'test/dev-idp/',
   'test/directory/',
+  'test/events/',
   'test/http/',
   'test/jobs/',
   'test/oidc/',

@@ -324,11 +324,13 @@ export type {
   DirectoryToken,
   DomainEvent,
   EventStore,
+  NewEvent,
   EventType,
   ScimUserRecord,
   ScimUserStore,
   ScimUserWhere,
 } from './directory-ports.js'
+export { EventCursorNotFoundError } from './directory-ports.js'
 import type { DirectoryStore, EventStore, ScimUserStore } from './directory-ports.js'
 
 export interface Stores {

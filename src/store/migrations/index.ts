@@ -13,6 +13,7 @@ import * as createJobs from './2026_12_06_1000_create_jobs.js'
 import * as oidcRevocation from './2026_12_06_1100_oidc_revocation.js'
 import * as opsReady from './2026_12_06_1200_ops_ready.js'
 import * as createDirectories from './2026_12_06_1300_create_directories.js'
+import * as eventOrder from './2026_12_06_1410_event_order.js'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1800_create_accounts': createAccounts,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_06_1100_oidc_revocation': oidcRevocation,
   '2026_12_06_1200_ops_ready': opsReady,
   '2026_12_06_1300_create_directories': createDirectories,
+  '2026_12_06_1410_event_order': eventOrder,
 }
