@@ -55,22 +55,26 @@ export interface DirectoryStore {
   isRemoved(orgId: string, userId: string): Promise<boolean>
 }
 
-export type EventType =
-  | 'member.created'
-  | 'member.updated'
-  | 'member.deactivated'
-  | 'member.reactivated'
-  | 'member.removed'
-  | 'organization.created'
-  | 'organization.deleted'
-  | 'sso.enabled'
-  | 'sso.disabled'
-  | 'sso.certificate_expiring'
-  | 'directory.enabled'
-  | 'directory.disabled'
-  | 'group.created'
-  | 'group.updated'
-  | 'group.deleted'
+/** Every type of event (DESIGN §9; payloads in docs/events.md). */
+export const EVENT_TYPES = [
+  'member.created',
+  'member.updated',
+  'member.deactivated',
+  'member.reactivated',
+  'member.removed',
+  'organization.created',
+  'organization.deleted',
+  'sso.enabled',
+  'sso.disabled',
+  'sso.certificate_expiring',
+  'directory.enabled',
+  'directory.disabled',
+  'group.created',
+  'group.updated',
+  'group.deleted',
+] as const
+
+export type EventType = (typeof EVENT_TYPES)[number]
 
 /** An event as core writes it (core/events.ts recordEvent); never holds a secret. */
 export interface NewEvent {

@@ -7,12 +7,13 @@ import { AccountError, type AccountErrorCode } from '../core/account-error.js'
 import { AuthError, type AuthErrorCode } from '../core/auth-error.js'
 import { DevIdpError, type DevIdpErrorCode } from '../core/dev-idp-error.js'
 import { DirectoryError, type DirectoryErrorCode } from '../core/directory-error.js'
+import { EventError, type EventErrorCode } from '../core/event-error.js'
 import { OidcError, type OidcErrorCode } from '../core/oidc-error.js'
 import { SsoError, type SsoErrorCode } from '../core/sso-error.js'
 import { isDatabaseUnavailable } from '../store/database-unavailable.js'
 import { HttpError, type HttpErrorCode } from './http-error.js'
 
-export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | OidcErrorCode | DirectoryErrorCode | HttpErrorCode
+export type ErrorCode = AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | OidcErrorCode | DirectoryErrorCode | EventErrorCode | HttpErrorCode
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   org_not_found: 404,
@@ -101,6 +102,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   directory_disabled: 409,
   directory_token_limit_reached: 409,
   directory_token_not_found: 404,
+  event_cursor_unknown: 400,
   validation_failed: 400,
   unauthorized: 401,
   api_disabled: 503,
@@ -114,7 +116,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal_error: 500,
 }
 
-export type KnownError = AccountError | AuthError | SsoError | DevIdpError | OidcError | DirectoryError | HttpError
+export type KnownError = AccountError | AuthError | SsoError | DevIdpError | OidcError | DirectoryError | EventError | HttpError
 
 export function isKnownError(error: unknown): error is KnownError {
   return (
@@ -124,6 +126,7 @@ export function isKnownError(error: unknown): error is KnownError {
     error instanceof DevIdpError ||
     error instanceof OidcError ||
     error instanceof DirectoryError ||
+    error instanceof EventError ||
     error instanceof HttpError
   )
 }
