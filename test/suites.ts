@@ -34,6 +34,7 @@ export const ONCE_SUITES: readonly string[] = [
   'test/cli-process.test.ts',
   'test/cli-backup.test.ts',
   'test/cli-data-dir.test.ts',
+  'test/cli-events.test.ts',
   'test/cli-keys.test.ts',
   'test/cli-oidc.test.ts',
   'test/cli-stop.test.ts',

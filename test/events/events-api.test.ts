@@ -5,6 +5,7 @@ import type { EventType } from '../../src/core/ports.js'
 import { newSortableId } from '../../src/core/secret-token.js'
 import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
 import { call, expectApiError, operatorAuth } from '../api/support.js'
+import { eventsVisible } from './visibility.js'
 
 let ctx: TestContext
 beforeEach(async () => {
@@ -16,11 +17,15 @@ async function write(count: number, type: EventType = 'member.created', orgId: s
   for (let i = 0; i < count; i++) await recordEvent(ctx.deps.store, { type, orgId, data: { n: i } }, ctx.clock.now())
 }
 
-const events = (query = '') => operator(ctx, 'GET', `/events${query}`)
+async function events(query = '') {
+  await eventsVisible(ctx.runtime.db)
+  return operator(ctx, 'GET', `/events${query}`)
+}
 
 describe('GET /api/v1/events', () => {
   it('refuses a caller without the operator token, and answers the same request with it', async () => {
     await write(1)
+    await eventsVisible(ctx.runtime.db)
     expectApiError(await call(ctx, 'GET', '/events'), 401, 'unauthorized')
     expectApiError(await call(ctx, 'GET', '/events', { authorization: 'Bearer not-the-token' }), 401, 'unauthorized')
     const ok = await call(ctx, 'GET', '/events', { authorization: operatorAuth })

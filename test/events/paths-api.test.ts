@@ -11,10 +11,10 @@ let ctx: TestContext
 let next: () => Promise<DomainEvent[]>
 beforeEach(async () => {
   ctx = await createTestContext()
-  next = eventTail(ctx.deps.store)
+  next = eventTail(ctx.runtime.db, ctx.deps.store)
 })
 afterEach(async () => {
-  expectNoSecrets(await allEvents(ctx.deps.store), [MEMBER_PASSWORD])
+  expectNoSecrets(await allEvents(ctx.runtime.db, ctx.deps.store), [MEMBER_PASSWORD])
   await ctx.close()
 })
 
@@ -115,6 +115,6 @@ describe('events of the operator API', () => {
     expect(onlyEvent(await next(), 'directory.enabled').data).toEqual({ directory: { id: expect.any(String), baseUrl: directory.baseUrl } })
     await ok('DELETE', '/organizations/acme/directory')
     onlyEvent(await next(), 'directory.disabled')
-    expectNoSecrets(await allEvents(ctx.deps.store), [directory.token.secret])
+    expectNoSecrets(await allEvents(ctx.runtime.db, ctx.deps.store), [directory.token.secret])
   })
 })

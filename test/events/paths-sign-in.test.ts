@@ -25,11 +25,11 @@ beforeEach(async () => {
   await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: 'Production', slug: 'prod' })
   await operator(ctx, 'POST', '/organizations/acme/domains', { domain: 'acme.test' })
   await operator(ctx, 'POST', '/organizations/acme/domains/acme.test/verify', { skipDnsCheck: true })
-  next = eventTail(ctx.deps.store)
+  next = eventTail(ctx.runtime.db, ctx.deps.store)
   await next()
 })
 afterEach(async () => {
-  expectNoSecrets(await allEvents(ctx.deps.store))
+  expectNoSecrets(await allEvents(ctx.runtime.db, ctx.deps.store))
   await ctx.close()
 })
 
@@ -84,6 +84,6 @@ describe('events of SCIM', () => {
     expect(onlyEvent(await next(), 'member.reactivated').data).toMatchObject({ member: { deactivated: false } })
     expect((await scim(ctx, dir, 'DELETE', `/Users/${id}`)).status).toBe(204)
     onlyEvent(await next(), 'member.removed')
-    expectNoSecrets(await allEvents(ctx.deps.store), [dir.secret])
+    expectNoSecrets(await allEvents(ctx.runtime.db, ctx.deps.store), [dir.secret])
   })
 })

@@ -11,6 +11,7 @@ import { newSortableId } from '../../src/core/secret-token.js'
 import { closeDatabase, openDatabase, type Db } from '../../src/store/database.js'
 import { createStore } from '../../src/store/index.js'
 import { cleanDatabase, openOptions, type TestDatabase } from '../helpers/database.js'
+import { eventsVisible } from './visibility.js'
 import { DIALECTS, openTestStore, org, T0, type TestStore } from '../store/dialects.js'
 
 const event = (id = newSortableId(), orgId: string | null = null) => ({ id, type: 'member.created' as const, orgId, data: { n: id }, createdAt: T0 })
@@ -41,6 +42,7 @@ for (const dialect of DIALECTS) {
       await t.store.events.insert(event(small))
       const more = [event(), event(), event()]
       for (const e of more) await t.store.events.insert(e)
+      await eventsVisible(t.db)
       const order = [large, small, ...more.map((e) => e.id)]
       expect((await t.store.events.list(undefined, 100)).map((e) => e.id)).toEqual(order)
       expect((await readAll(t.store.events, 2)).map((e) => e.id)).toEqual(order)
@@ -54,6 +56,7 @@ for (const dialect of DIALECTS) {
       await t.store.events.insert(event(undefined, acme.id))
       await t.store.events.insert(event(undefined, null))
       await t.store.orgs.update(acme.id, { slug: 'acme-renamed' }, T0)
+      await eventsVisible(t.db)
       expect((await t.store.events.list(undefined, 10)).map((e) => [e.orgId, e.orgSlug])).toEqual([
         [acme.id, 'acme'],
         [null, null],
@@ -63,6 +66,7 @@ for (const dialect of DIALECTS) {
     it('refuses a cursor that names no stored event, and accepts the same listing from a stored one', async () => {
       const stored = event()
       await t.store.events.insert(stored)
+      await eventsVisible(t.db)
       await expect(t.store.events.list(newSortableId(), 10)).rejects.toBeInstanceOf(EventCursorNotFoundError)
       expect(await t.store.events.list(stored.id, 10)).toEqual([])
     })
@@ -76,6 +80,7 @@ for (const dialect of DIALECTS) {
           throw new Error('the change fails')
         }),
       ).rejects.toThrow('the change fails')
+      await eventsVisible(t.db)
       expect((await t.store.events.list(undefined, 10)).map((e) => e.id)).toEqual([kept.id])
     })
   })
@@ -114,6 +119,7 @@ describe.runIf(DIALECTS.includes('postgres'))('the event stream with two writers
     expect(await b!.events.list(undefined, 10)).toEqual([])
     release()
     await writerA
+    await eventsVisible(pools[1]!)
     expect((await b!.events.list(undefined, 10)).map((e) => e.id)).toEqual([first.id, second.id])
   })
 
@@ -146,6 +152,7 @@ describe.runIf(DIALECTS.includes('postgres'))('the event stream with two writers
       const events = stores[1]!.events
       for (;;) {
         const done = !writing
+        if (done) await eventsVisible(pools[1]!)
         const page = await events.list(seen[seen.length - 1], 7)
         seen.push(...page.map((e) => e.id))
         if (page.length === 0) {
@@ -159,6 +166,7 @@ describe.runIf(DIALECTS.includes('postgres'))('the event stream with two writers
     writing = false
     await reading
     expect(rolledBack.size).toBeGreaterThan(0)
+    await eventsVisible(pools[0]!)
     expect(new Set(seen).size).toBe(seen.length)
     expect(new Set(seen)).toEqual(committed)
     expect(seen).toEqual((await stores[0]!.events.list(undefined, 10_000)).map((e) => e.id))

@@ -2,11 +2,15 @@
 import { expect } from 'vitest'
 import type { DomainEvent, Store } from '../../src/core/ports.js'
 import { ADMIN_TOKEN, SECRET_KEY } from '../helpers/test-app.js'
+import type { Db } from '../../src/store/database.js'
+import { expectNoSecretsIn } from './secret-scan.js'
+import { eventsVisible } from './visibility.js'
 
 /** A reader of the stream: each call returns the events written since the previous call. */
-export function eventTail(store: Pick<Store, 'events'>): () => Promise<DomainEvent[]> {
+export function eventTail(db: Db, store: Pick<Store, 'events'>): () => Promise<DomainEvent[]> {
   let cursor: string | undefined
   return async () => {
+    await eventsVisible(db)
     const page = await store.events.list(cursor, 1000)
     cursor = page[page.length - 1]?.id ?? cursor
     return page
@@ -14,31 +18,14 @@ export function eventTail(store: Pick<Store, 'events'>): () => Promise<DomainEve
 }
 
 /** Every event of the stream. */
-export const allEvents = (store: Pick<Store, 'events'>) => store.events.list(undefined, 10_000)
+export async function allEvents(db: Db, store: Pick<Store, 'events'>): Promise<DomainEvent[]> {
+  await eventsVisible(db)
+  return store.events.list(undefined, 10_000)
+}
 
-/** Secrets by their shape: our token prefixes, PEM blocks, password hashes, the deployment's own secrets. */
-const SECRET_SHAPES = [/gh(sc|a|pt)_/, /whsec_/, /-----BEGIN/, /\$argon2/, /SAMLResponse/]
-/** Keys no event payload has any business holding. */
-const SECRET_KEYS = /secret|password|token|hash|private|cookie|session/i
-
-/** Fails naming the event when any holds a secret: by key, by shape, or one of `known` (passwords and secrets the test used). */
+/** expectNoSecrets (secret-scan.ts) with the test app's operator token and secret key among the known secrets. */
 export function expectNoSecrets(events: readonly DomainEvent[], known: readonly string[] = []): void {
-  const problems: string[] = []
-  const keysOf = (value: unknown, path: string): void => {
-    if (value === null || typeof value !== 'object') return
-    for (const [key, child] of Object.entries(value)) {
-      if (SECRET_KEYS.test(key)) problems.push(`${path}.${key}`)
-      keysOf(child, `${path}.${key}`)
-    }
-  }
-  for (const event of events) {
-    const text = JSON.stringify(event)
-    keysOf(event.data, `${event.type}.data`)
-    for (const shape of SECRET_SHAPES) if (shape.test(text)) problems.push(`${event.type} matches ${String(shape)}`)
-    for (const secret of [ADMIN_TOKEN, SECRET_KEY, ...known])
-      if (secret.length >= 6 && text.includes(secret)) problems.push(`${event.type} holds a known secret`)
-  }
-  expect(problems).toEqual([])
+  expectNoSecretsIn(events, [ADMIN_TOKEN, SECRET_KEY, ...known])
 }
 
 /** Exactly one event, of this type; returns it. */
