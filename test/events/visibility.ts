@@ -11,10 +11,10 @@ export async function eventsVisible(db: Db): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return
   // A transaction id of our own, committed at once: every write of ours committed before it.
   const mark = BigInt((await sql<{ x: string }>`select pg_current_xact_id()::text as x`.execute(db)).rows[0]!.x)
-  for (let i = 0; i < 1000; i++) {
+  for (let i = 0; i < 2000; i++) {
     const xmin = BigInt((await sql<{ x: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as x`.execute(db)).rows[0]!.x)
     if (xmin > mark) return
     await sleep(10)
   }
-  throw new Error('events stayed invisible for 10 s: a transaction in the cluster stays open')
+  throw new Error('events stayed invisible for 20 s: a transaction in the cluster stays open')
 }
