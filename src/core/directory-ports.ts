@@ -55,26 +55,30 @@ export interface DirectoryStore {
   isRemoved(orgId: string, userId: string): Promise<boolean>
 }
 
-export type EventType =
-  | 'member.created'
-  | 'member.updated'
-  | 'member.deactivated'
-  | 'member.reactivated'
-  | 'member.removed'
-  | 'organization.created'
-  | 'organization.deleted'
-  | 'sso.enabled'
-  | 'sso.disabled'
-  | 'sso.certificate_expiring'
-  | 'directory.enabled'
-  | 'directory.disabled'
-  | 'group.created'
-  | 'group.updated'
-  | 'group.deleted'
+/** Every type of event (DESIGN §9; payloads in docs/events.md). */
+export const EVENT_TYPES = [
+  'member.created',
+  'member.updated',
+  'member.deactivated',
+  'member.reactivated',
+  'member.removed',
+  'organization.created',
+  'organization.deleted',
+  'sso.enabled',
+  'sso.disabled',
+  'sso.certificate_expiring',
+  'directory.enabled',
+  'directory.disabled',
+  'group.created',
+  'group.updated',
+  'group.deleted',
+] as const
 
-/** One event of the deployment's stream (DESIGN §9); never holds a secret. */
-export interface DomainEvent {
-  /** A UUIDv7: the stream's order. */
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/** An event as core writes it (core/events.ts recordEvent); never holds a secret. */
+export interface NewEvent {
+  /** A UUIDv7; the stream's order within one transaction. */
   readonly id: string
   readonly type: EventType
   readonly orgId: string | null
@@ -82,10 +86,28 @@ export interface DomainEvent {
   readonly createdAt: string
 }
 
+/** One event of the deployment's stream (DESIGN §9), as read back. */
+export interface DomainEvent extends NewEvent {
+  /** The org's slug when the event was written (null for an event of no org). */
+  readonly orgSlug: string | null
+}
+
+/** `list` was given an `after` that names no stored event: pruned (older than the retention) or never written. */
+export class EventCursorNotFoundError extends Error {
+  override name = 'EventCursorNotFoundError'
+}
+
 export interface EventStore {
-  insert(event: DomainEvent): Promise<void>
-  /** Oldest first, after the event with id `after` (exclusive). */
+  /** Records the org's current slug with the event. */
+  insert(event: NewEvent): Promise<void>
+  /**
+   * Oldest first in commit order, after the event with id `after` (exclusive). Never returns an event
+   * while another that sorts before it may still commit (docs/events.md), so a reader that resumes
+   * after the last event it read misses nothing. Throws EventCursorNotFoundError for an unknown `after`.
+   */
   list(after: string | undefined, limit: number): Promise<DomainEvent[]>
+  /** Deletes at most `limit` events created before `before`, never the newest of the stream; the number deleted. */
+  deleteOlderThan(before: string, limit: number): Promise<number>
 }
 
 /** A SCIM user of a directory, linked to the member it provisioned; `attributes` is the resource's JSON (no id, meta). */

@@ -11,7 +11,7 @@
  */
 import { changedFields, recordAudit } from './audit.js'
 import type { Actor } from './deps.js'
-import { recordEvent } from './events.js'
+import { recordMemberUpdated } from './member-events.js'
 import type { Stores } from './ports.js'
 import { rolesFromAssertion } from './role-mapping.js'
 import type { Organization } from './types.js'
@@ -71,10 +71,7 @@ export async function recomputeDirectoryRoles(
       },
       now,
     )
-    // The event (DESIGN §9) is about roles; a member whose roles merely became the IdP's has none.
-    const roles = (r: typeof before) => ({ role: r.role, workspaceRoles: r.workspaceRoles })
-    if (changedFields(roles(before), roles(after)) === undefined) continue
-    const data = { memberId: member.id, email: member.user.email, before: roles(before), after: roles(after) }
-    await recordEvent(tx, { type: 'member.updated', orgId: org.id, data }, now)
+    // The event (DESIGN §9) is about roles, in the one member.updated shape; none when only managedByIdp moved.
+    await recordMemberUpdated(tx, org, member, now)
   }
 }

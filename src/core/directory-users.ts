@@ -22,7 +22,7 @@ import type { ScimUserRecord, ScimUserWhere } from './directory-ports.js'
 import { DIRECTORY_ACTOR } from './directory-roles.js'
 import { emailDomainOf } from './domain-name.js'
 import { isEmailInVerifiedDomains } from './email-domains.js'
-import { recordEvent } from './events.js'
+import { recordMemberCreated, recordMemberUpdated } from './member-events.js'
 import { neutralizeName } from './invisible-characters.js'
 import { deactivateMember, deleteMembership, reactivateMember } from './member-deactivation.js'
 import { DuplicateKeyError, type Stores } from './ports.js'
@@ -151,8 +151,7 @@ export async function createScimUser(deps: CoreDeps, caller: DirectoryCaller, da
       const row = recordOf(caller, newId(), member.id, data, now.toISOString(), now)
       await tx.scimUsers.insert(row)
       await tx.directories.forgetRemoval(org.id, member.user.id)
-      if (created)
-        await recordEvent(tx, { type: 'member.created', orgId: org.id, data: { memberId: member.id, email: member.user.email, role: member.role } }, now)
+      if (created) await recordMemberCreated(tx, org, member.id, now)
       if (!data.active) await deactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
       else await reactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
       return row
@@ -217,7 +216,7 @@ async function applyNames(tx: Stores, org: Organization, member: Member, data: S
   await tx.users.updateNames(user.id, next.firstName, next.lastName, now.toISOString())
   const detail = { before: { firstName: user.firstName, lastName: user.lastName }, after: next }
   await recordAudit(tx, { orgId: org.id, actor: DIRECTORY_ACTOR, action: 'member.updated', target: user.email, detail }, now)
-  await recordEvent(tx, { type: 'member.updated', orgId: org.id, data: { memberId: member.id, email: user.email, ...detail } }, now)
+  await recordMemberUpdated(tx, org, member, now)
 }
 
 /** DELETE: the membership goes, with its sessions, tokens and grants; the org's only owner stays. */

@@ -105,7 +105,7 @@ export async function createDirectory(
         },
         now,
       )
-      await recordEvent(tx, { type: 'directory.enabled', orgId: org.id, data: { baseUrl } }, now)
+      await recordEvent(tx, { type: 'directory.enabled', orgId: org.id, data: { directory: { id: directory.id, baseUrl } } }, now)
       return { directory, baseUrl, token }
     })
   } catch (error) {
@@ -169,7 +169,7 @@ export async function disableDirectory(deps: CoreDeps, actor: Actor, orgSlug: st
     await tx.directories.revokeAllTokens(directory.id, now.toISOString())
     const baseUrl = directoryBaseUrl(deps, directory.id)
     await recordAudit(tx, { orgId: org.id, actor, action: 'directory.disabled', target: baseUrl }, now)
-    await recordEvent(tx, { type: 'directory.disabled', orgId: org.id, data: { baseUrl } }, now)
+    await recordEvent(tx, { type: 'directory.disabled', orgId: org.id, data: { directory: { id: directory.id, baseUrl } } }, now)
   })
 }
 

@@ -1,5 +1,5 @@
 /** Every event type of DESIGN §9 as a value (EventType is the union): webhook type filters are checked against it. */
-import type { DomainEvent, EventType } from './directory-ports.js'
+import type { EventType } from './directory-ports.js'
 
 export const EVENT_TYPES = [
   'member.created',
@@ -24,9 +24,4 @@ const _everyTypeListed: [Exclude<EventType, (typeof EVENT_TYPES)[number]>] exten
 
 export function isEventType(value: string): value is EventType {
   return (EVENT_TYPES as readonly string[]).includes(value)
-}
-
-/** An event as the outside world gets it (webhook body; DESIGN §9): `{id, type, createdAt, org, data}`, `org` the org's id. */
-export function eventJson(event: DomainEvent): { id: string; type: EventType; createdAt: string; org: string | null; data: Readonly<Record<string, unknown>> } {
-  return { id: event.id, type: event.type, createdAt: event.createdAt, org: event.orgId, data: event.data }
 }

@@ -7,6 +7,7 @@ import { recordAudit } from './audit.js'
 import { addMs, days } from './clock.js'
 import type { Actor, CoreDeps } from './deps.js'
 import { enqueueMail } from './mail.js'
+import { recordMemberCreated } from './member-events.js'
 import { authorizeMemberChange, checkOrgRole, resolveWorkspaceRoles } from './members.js'
 import { getOrganization } from './orgs.js'
 import { DuplicateKeyError } from './ports.js'
@@ -162,6 +163,7 @@ export async function acceptInvitation(deps: CoreDeps, token: string, input: Acc
       },
       now,
     )
+    await recordMemberCreated(tx, org, memberId, now)
     return user
   })
   return { user, org }

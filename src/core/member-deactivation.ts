@@ -6,7 +6,7 @@
  */
 import { recordAudit } from './audit.js'
 import type { Actor } from './deps.js'
-import { recordEvent } from './events.js'
+import { recordMemberEvent } from './member-events.js'
 import { revokeOidcAccess } from './oidc-revocation.js'
 import type { Stores } from './ports.js'
 import type { Member, Organization } from './types.js'
@@ -17,26 +17,24 @@ async function endAccess(tx: Stores, org: Organization, member: Member, now: Dat
   await revokeOidcAccess(tx, member.user.id, org.id, now.toISOString())
 }
 
-const eventData = (member: Member) => ({ memberId: member.id, email: member.user.email })
-
 export async function deactivateMember(tx: Stores, org: Organization, member: Member, actor: Actor, now: Date): Promise<void> {
   if (member.deactivatedAt !== null) return
   await tx.members.setDeactivated(member.id, now.toISOString(), now.toISOString())
   await endAccess(tx, org, member, now)
   await recordAudit(tx, { orgId: org.id, actor, action: 'member.deactivated', target: member.user.email }, now)
-  await recordEvent(tx, { type: 'member.deactivated', orgId: org.id, data: eventData(member) }, now)
+  await recordMemberEvent(tx, 'member.deactivated', org, { ...member, deactivatedAt: now.toISOString() }, now)
 }
 
 export async function reactivateMember(tx: Stores, org: Organization, member: Member, actor: Actor, now: Date): Promise<void> {
   if (member.deactivatedAt === null) return
   await tx.members.setDeactivated(member.id, null, now.toISOString())
   await recordAudit(tx, { orgId: org.id, actor, action: 'member.reactivated', target: member.user.email }, now)
-  await recordEvent(tx, { type: 'member.reactivated', orgId: org.id, data: eventData(member) }, now)
+  await recordMemberEvent(tx, 'member.reactivated', org, { ...member, deactivatedAt: null }, now)
 }
 
 export async function deleteMembership(tx: Stores, org: Organization, member: Member, actor: Actor, now: Date): Promise<void> {
   await tx.members.delete(member.id)
   await endAccess(tx, org, member, now)
   await recordAudit(tx, { orgId: org.id, actor, action: 'member.removed', target: member.user.email, detail: { role: member.role } }, now)
-  await recordEvent(tx, { type: 'member.removed', orgId: org.id, data: eventData(member) }, now)
+  await recordMemberEvent(tx, 'member.removed', org, member, now)
 }

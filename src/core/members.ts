@@ -13,6 +13,7 @@ import { newId } from './secret-token.js'
 import { ORG_ROLES, type Member, type Organization, type OrgRole, type WorkspaceRoles } from './types.js'
 import { checkEmail, checkName, checkPassword } from './validation.js'
 import { keyedRecord } from './keyed-record.js'
+import { recordMemberCreated, recordMemberEvent, recordMemberUpdated } from './member-events.js'
 
 export interface NewMemberInput {
   readonly email: string
@@ -138,6 +139,7 @@ export async function addMember(deps: CoreDeps, orgSlug: string, input: NewMembe
       },
       now,
     )
+    await recordMemberCreated(tx, org, memberId, now)
   })
   return getMember(deps, orgSlug, memberId)
 }
@@ -193,6 +195,7 @@ export async function updateMember(deps: CoreDeps, orgSlug: string, ref: string,
       { role, allowWithoutSso: changes.allowWithoutSso, workspaceRoles: changes.workspaceRoles },
     )
     if (changed !== undefined) await recordAudit(tx, { orgId: org.id, actor, action: 'member.updated', target: member.user.email, detail: changed }, now)
+    await recordMemberUpdated(tx, org, member, now)
   })
   // A cleared exemption (or role change) may end how an app's grant signed in: dropped for good.
   await dropLostOidcGrants(deps, org.id, member.user.id)
@@ -203,6 +206,7 @@ export async function removeMember(deps: CoreDeps, orgSlug: string, ref: string,
   const org = await getOrganization(deps, orgSlug)
   const member = await findMemberOrThrow(deps, org, ref)
   await authorizeMemberChange(deps, org, actor, member, undefined)
+  const now = deps.clock.now()
   await deps.store.transaction(async (tx) => {
     if (member.role === 'owner' && (await tx.members.countOwners(org.id)) <= 1) {
       throw new AccountError('last_owner', "This is the organization's only owner and cannot be removed.")
@@ -215,7 +219,8 @@ export async function removeMember(deps: CoreDeps, orgSlug: string, ref: string,
     // a re-added member from finding old tokens working again).
     await tx.apiTokens.deleteByMember(member.user.id, org.id)
     // OIDC grants and refresh tokens for this org too, for good (DESIGN §5): re-adding does not revive them.
-    await revokeOidcAccess(tx, member.user.id, org.id, deps.clock.now().toISOString())
-    await recordAudit(tx, { orgId: org.id, actor, action: 'member.removed', target: member.user.email, detail: { role: member.role } }, deps.clock.now())
+    await revokeOidcAccess(tx, member.user.id, org.id, now.toISOString())
+    await recordAudit(tx, { orgId: org.id, actor, action: 'member.removed', target: member.user.email, detail: { role: member.role } }, now)
+    await recordMemberEvent(tx, 'member.removed', org, member, now)
   })
 }

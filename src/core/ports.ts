@@ -350,6 +350,7 @@ export type {
   DirectoryToken,
   DomainEvent,
   EventStore,
+  NewEvent,
   EventType,
   ScimGroupMemberRecord,
   ScimGroupRecord,
@@ -359,6 +360,7 @@ export type {
   ScimUserStore,
   ScimUserWhere,
 } from './directory-ports.js'
+export { EventCursorNotFoundError } from './directory-ports.js'
 import type { DirectoryStore, EventStore, ScimGroupStore, ScimUserStore } from './directory-ports.js'
 
 export interface Stores {

@@ -14,6 +14,7 @@ import { emailDomainOf } from './domain-name.js'
 import { isEmailInVerifiedDomains } from './email-domains.js'
 import { addMs, days, hours } from './clock.js'
 import { neutralizeName } from './invisible-characters.js'
+import { recordMemberCreated, recordMemberUpdated } from './member-events.js'
 import { rateWindow } from './rate-limit.js'
 import type { CoreDeps } from './deps.js'
 import { directoryRolesOf } from './directory-roles.js'
@@ -282,6 +283,9 @@ async function resolveMember(
         return holdsDomain
       }
       if (member?.deactivatedAt != null) throw new SignInRefusal({ code: 'member_deactivated', email: member.user.email })
+      // What the host app last heard of this member: one event at the end, created or updated.
+      const before = member
+      let changedMember = false
       if (member === undefined) {
         if (provisioning !== 'just-in-time' && !roleMapping.enabled) throw new SignInRefusal({ code: 'not_a_member', email })
         // The org's directory removed this person: just in time must not bring them back (DESIGN §8).
@@ -321,6 +325,7 @@ async function resolveMember(
         const elsewhere = (await tx.members.listMemberships(user!.id)).some((m) => m.org.id !== org.id)
         if (!elsewhere || (await ownsEmailDomain(user!.email))) {
           await tx.users.updateNames(user!.id, firstName ?? user!.firstName, lastName ?? user!.lastName, now.toISOString())
+          changedMember = true
         }
       }
 
@@ -340,6 +345,7 @@ async function resolveMember(
         const { orgRole: role, workspaceRoles: known, managedByIdp, idpRoles } = computed
         if (role !== member.role || managedByIdp !== member.managedByIdp || JSON.stringify(sorted(known)) !== JSON.stringify(sorted(member.workspaceRoles))) {
           await tx.members.update(member.id, { role, managedByIdp }, now.toISOString())
+          changedMember = true
           await tx.members.setWorkspaceRoles(
             member.id,
             Object.fromEntries(Object.entries(known).map(([slug, r]) => [workspaces.find((w) => w.slug === slug)!.id, r])),
@@ -361,6 +367,8 @@ async function resolveMember(
           )
         }
       }
+      if (before === undefined) await recordMemberCreated(tx, org, member.id, now)
+      else if (changedMember) await recordMemberUpdated(tx, org, before, now)
       await tx.saml.rememberIdentity(connection.id, assertion.nameId, user!.id, now.toISOString())
       return { userId: user!.id }
     })

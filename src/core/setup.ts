@@ -7,6 +7,8 @@ import { AccountError } from './account-error.js'
 import { recordAudit } from './audit.js'
 import { addMs, days, hours } from './clock.js'
 import type { Actor, CoreDeps } from './deps.js'
+import { recordEvent } from './events.js'
+import { organizationSnapshot, recordMemberCreated, recordMemberUpdated } from './member-events.js'
 import { insertOrg } from './orgs.js'
 import { issuePasswordLink } from './password-reset.js'
 import { hashSecretToken, newId, newSecretToken } from './secret-token.js'
@@ -70,10 +72,13 @@ export async function completeSetup(deps: CoreDeps, token: string, input: SetupI
     const existing = await tx.users.findByEmail(email)
     if (existing !== undefined) throw new AccountError('setup_closed', CLOSED, 'a user exists already')
     await tx.users.insert({ ...user, passwordHash })
-    await tx.members.insert({ id: newId(), orgId: org.id, userId: user.id, role: 'owner', allowWithoutSso: false, createdAt: now.toISOString() })
+    const memberId = newId()
+    await tx.members.insert({ id: memberId, orgId: org.id, userId: user.id, role: 'owner', allowWithoutSso: false, createdAt: now.toISOString() })
     const actor: Actor = { kind: 'user', userId: user.id, email }
     await recordAudit(tx, { orgId: org.id, actor, action: 'org.created', target: org.slug, detail: { name: org.name, slug: org.slug, via: 'setup' } }, now)
     await recordAudit(tx, { orgId: org.id, actor, action: 'member.added', target: email, detail: { role: 'owner' } }, now)
+    await recordEvent(tx, { type: 'organization.created', orgId: org.id, data: { organization: organizationSnapshot(org) } }, now)
+    await recordMemberCreated(tx, org, memberId, now)
   })
   return { user, org }
 }
@@ -102,6 +107,7 @@ export async function createOwner(deps: CoreDeps, input: { orgSlug: string; emai
       org = { id: newId(), name: checkName(input.orgName ?? slug, 'orgName', 'The organization name'), slug, createdAt: now.toISOString() }
       await insertOrg(tx.orgs.insert(org), slug)
       await recordAudit(tx, { orgId: org.id, actor, action: 'org.created', target: slug, detail: { name: org.name, slug, via: 'cli' } }, now)
+      await recordEvent(tx, { type: 'organization.created', orgId: org.id, data: { organization: organizationSnapshot(org) } }, now)
     }
     let user = await tx.users.findByEmail(email)
     const createdUser = user === undefined
@@ -111,9 +117,12 @@ export async function createOwner(deps: CoreDeps, input: { orgSlug: string; emai
     }
     const member = await tx.members.findByUser(org.id, user.id)
     if (member === undefined) {
-      await tx.members.insert({ id: newId(), orgId: org.id, userId: user.id, role: 'owner', allowWithoutSso: false, createdAt: now.toISOString() })
+      const memberId = newId()
+      await tx.members.insert({ id: memberId, orgId: org.id, userId: user.id, role: 'owner', allowWithoutSso: false, createdAt: now.toISOString() })
+      await recordMemberCreated(tx, org, memberId, now)
     } else if (member.role !== 'owner') {
       await tx.members.update(member.id, { role: 'owner' }, now.toISOString())
+      await recordMemberUpdated(tx, org, member, now)
     }
     if (member?.role !== 'owner') {
       await recordAudit(

@@ -8,6 +8,7 @@ import { certificateWarnings, MetadataError } from '../saml/idp-metadata.js'
 import { AccountError } from './account-error.js'
 import { recordAudit } from './audit.js'
 import type { Actor, CoreDeps } from './deps.js'
+import { recordEvent } from './events.js'
 import { enqueueMail } from './mail.js'
 import { getOrganization } from './orgs.js'
 import { DuplicateKeyError, type Stores } from './ports.js'
@@ -343,6 +344,8 @@ async function setEnabled(
       },
       now,
     )
+    const data = { connection: { id: connection.id, ssoName: connection.ssoName, enforcement: connection.policy.enforcement } }
+    await recordEvent(tx, { type: enabled ? 'sso.enabled' : 'sso.disabled', orgId: org.id, data }, now)
     await alsoInTransaction?.(tx, now)
   })
   await dropLostOidcGrants(deps, org.id)

@@ -14,7 +14,7 @@
 import { addMs, hours } from './clock.js'
 import type { CoreDeps } from './deps.js'
 import type { DomainEvent } from './directory-ports.js'
-import { eventJson } from './event-types.js'
+import { eventPayload } from './events.js'
 import { open } from './secret-box.js'
 import { newSortableId } from './secret-token.js'
 import { SIGNATURE_HEADER, signWebhookBody } from './webhook-signature.js'
@@ -98,7 +98,7 @@ export async function deliverWebhook(deps: CoreDeps, hook: ClaimedWebhook, optio
         continue
       }
       if (stopping()) break read
-      const body = JSON.stringify(eventJson(event))
+      const body = JSON.stringify(eventPayload(event))
       const sentAt = deps.clock.now()
       const t0 = performance.now()
       const result = await deps.webhookSender.post({ url: hook.url, body, headers: deliveryHeaders(secret, event, body, sentAt) })

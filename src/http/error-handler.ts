@@ -7,6 +7,7 @@ import { AccountError, type AccountErrorCode } from '../core/account-error.js'
 import { AuthError, type AuthErrorCode } from '../core/auth-error.js'
 import { DevIdpError, type DevIdpErrorCode } from '../core/dev-idp-error.js'
 import { DirectoryError, type DirectoryErrorCode } from '../core/directory-error.js'
+import { EventError, type EventErrorCode } from '../core/event-error.js'
 import { OidcError, type OidcErrorCode } from '../core/oidc-error.js'
 import { SsoError, type SsoErrorCode } from '../core/sso-error.js'
 import { WebhookError, type WebhookErrorCode } from '../core/webhook-error.js'
@@ -14,7 +15,7 @@ import { isDatabaseUnavailable } from '../store/database-unavailable.js'
 import { HttpError, type HttpErrorCode } from './http-error.js'
 
 export type ErrorCode =
-  AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | OidcErrorCode | DirectoryErrorCode | WebhookErrorCode | HttpErrorCode
+  AccountErrorCode | AuthErrorCode | SsoErrorCode | DevIdpErrorCode | OidcErrorCode | DirectoryErrorCode | WebhookErrorCode | EventErrorCode | HttpErrorCode
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   org_not_found: 404,
@@ -108,6 +109,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   webhook_not_found: 404,
   webhook_url_invalid: 400,
   webhook_types_invalid: 400,
+  event_cursor_unknown: 400,
   validation_failed: 400,
   unauthorized: 401,
   api_disabled: 503,
@@ -121,7 +123,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal_error: 500,
 }
 
-export type KnownError = AccountError | AuthError | SsoError | DevIdpError | OidcError | DirectoryError | WebhookError | HttpError
+export type KnownError = AccountError | AuthError | SsoError | DevIdpError | OidcError | DirectoryError | WebhookError | EventError | HttpError
 
 export function isKnownError(error: unknown): error is KnownError {
   return (
@@ -132,6 +134,7 @@ export function isKnownError(error: unknown): error is KnownError {
     error instanceof OidcError ||
     error instanceof DirectoryError ||
     error instanceof WebhookError ||
+    error instanceof EventError ||
     error instanceof HttpError
   )
 }

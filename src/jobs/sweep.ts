@@ -5,41 +5,59 @@
  * SETTLE_EVERY batches it waits for the database to catch up (store.settleWrites): on SQLite a
  * backlog's deletes would otherwise outrun the WAL checkpointer and grow the WAL to its backstop,
  * where one delete's commit copies the whole WAL inside the event loop (bench/sweep measures both).
+ * Events older than EVENT_RETENTION go the same way, the same batches (DESIGN §9 keeps them at least
+ * 30 days; the stream's newest event stays whatever its age, docs/events.md).
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { CoreDeps } from '../core/deps.js'
+import { days } from '../core/clock.js'
 import { secondsSince } from '../core/metrics.js'
 
 export const SWEEP_BATCH = 250
 /** Batches between two waits for the database to catch up (~36 WAL pages a batch on SQLite). */
 export const SETTLE_EVERY = 16
+/** Events are pruned once older than this (never sooner: a host app may be away that long). */
+export const EVENT_RETENTION = days(30)
 
 export interface SweepSummary {
   readonly sessionsDeleted: number
   /** Session delete statements run (the last one finds fewer than a batch). */
   readonly sessionBatches: number
+  readonly eventsDeleted: number
+}
+
+/** Runs `deleteBatch` until it deletes less than a batch; the rows deleted and the statements run. */
+async function deleteInBatches(
+  store: CoreDeps['store'],
+  batchSize: number,
+  deleteBatch: (limit: number) => Promise<number>,
+): Promise<{ deleted: number; batches: number }> {
+  let deleted = 0
+  let batches = 0
+  for (;;) {
+    const n = await deleteBatch(batchSize)
+    batches++
+    deleted += n
+    if (n < batchSize) return { deleted, batches }
+    if (batches % SETTLE_EVERY === 0) await store.settleWrites()
+    else await yieldToEventLoop()
+  }
 }
 
 export async function sweepExpired(deps: Pick<CoreDeps, 'store' | 'clock' | 'metrics'>, options: { batchSize?: number } = {}): Promise<SweepSummary> {
   const batchSize = options.batchSize ?? SWEEP_BATCH
   const started = performance.now()
-  const now = deps.clock.now().toISOString()
-  let sessionsDeleted = 0
-  let sessionBatches = 0
-  for (;;) {
-    const deleted = await deps.store.sessions.deleteExpired(now, batchSize)
-    sessionBatches++
-    sessionsDeleted += deleted
-    if (deleted < batchSize) break
-    if (sessionBatches % SETTLE_EVERY === 0) await deps.store.settleWrites()
-    else await yieldToEventLoop()
-  }
+  const at = deps.clock.now()
+  const now = at.toISOString()
+  const sessions = await deleteInBatches(deps.store, batchSize, (limit) => deps.store.sessions.deleteExpired(now, limit))
   await deps.store.saml.deleteExpired(now)
   await deps.store.samlLogout.deleteExpired(now)
   await deps.store.ssoTests.deleteExpired(now)
   await deps.store.ssoFailedResponses.deleteExpired(now)
   await deps.store.oidcPayloads.deleteExpired(now)
+  const eventsBefore = new Date(at.getTime() - EVENT_RETENTION).toISOString()
+  const events = await deleteInBatches(deps.store, batchSize, (limit) => deps.store.events.deleteOlderThan(eventsBefore, limit))
   // The backlog is the expired sessions it found; the other tables are small and uncounted.
-  deps.metrics.periodicJob('expiry_sweep', secondsSince(started), sessionsDeleted)
-  return { sessionsDeleted, sessionBatches }
+  deps.metrics.periodicJob('expiry_sweep', secondsSince(started), sessions.deleted)
+  return { sessionsDeleted: sessions.deleted, sessionBatches: sessions.batches, eventsDeleted: events.deleted }
 }

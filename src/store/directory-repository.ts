@@ -1,4 +1,4 @@
-import type { DirectoryStore, EventStore } from '../core/ports.js'
+import type { DirectoryStore } from '../core/ports.js'
 import type { Db } from './database.js'
 import { translateDuplicate } from './duplicate-key.js'
 import type { DirectoryRequestTable, DirectoryTable, DirectoryTokenTable } from './schema.js'
@@ -161,29 +161,6 @@ export function directoryRepository(db: Db): DirectoryStore {
         .executeTakeFirstOrThrow()
       // PostgreSQL returns count(*) as a bigint string.
       return { users: Number(users.n), groups: Number(groups.n) }
-    },
-  }
-}
-
-export function eventRepository(db: Db): EventStore {
-  return {
-    insert: async (e) => {
-      await db
-        .insertInto('events')
-        .values({ id: e.id, type: e.type, org_id: e.orgId, data: JSON.stringify(e.data), created_at: e.createdAt })
-        .execute()
-    },
-    list: async (after, limit) => {
-      let query = db.selectFrom('events').selectAll().orderBy('id').limit(limit)
-      if (after !== undefined) query = query.where('id', '>', after)
-      const rows = await query.execute()
-      return rows.map((r) => ({
-        id: r.id,
-        type: r.type as never,
-        orgId: r.org_id,
-        data: JSON.parse(r.data) as Record<string, unknown>,
-        createdAt: r.created_at,
-      }))
     },
   }
 }

@@ -1,4 +1,5 @@
 /** The tables of directory sync (DESIGN §8) and the event stream (§9); see schema.ts. */
+import type { Generated } from 'kysely'
 /** An org's SCIM directory (DESIGN §8); `id` is the opaque part of its base URL. */
 export interface DirectoryTable {
   id: string
@@ -68,13 +69,20 @@ export interface ScimGroupMemberTable {
 
 /** The deployment's event stream (DESIGN §9): written in the transaction of the change. */
 export interface EventTable {
-  /** A UUIDv7: the stream's order. */
+  /** A UUIDv7: the order within one transaction. */
   id: string
   type: string
   org_id: string | null
+  /** The org's slug when the event was written (filled by the insert). */
+  org_slug: string | null
   /** JSON, never secrets. */
   data: string
   created_at: string
+  /**
+   * The stream's order before `id` (migration 2026_12_06_1410_event_order): PostgreSQL's transaction
+   * id (a column default), SQLite's commit order (a trigger). A bigint: a string from PostgreSQL.
+   */
+  tx_seq: Generated<string | number>
 }
 
 /** A user the org's directory removed: JIT provisioning refuses them until the directory adds them again. */

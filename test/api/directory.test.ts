@@ -153,10 +153,10 @@ describe('audit and events', () => {
     expect(text).not.toContain(second.secret)
     const events = await ctx.runtime.db.selectFrom('events').selectAll().orderBy('id').execute()
     const org = await ctx.runtime.db.selectFrom('organizations').select('id').where('slug', '=', 'acme').executeTakeFirstOrThrow()
-    expect(events.map((e) => [e.type, e.org_id, JSON.parse(e.data)])).toEqual([
-      ['directory.enabled', org.id, { baseUrl: created.baseUrl }],
-      ['directory.disabled', org.id, { baseUrl: created.baseUrl }],
-      ['directory.enabled', org.id, { baseUrl: created.baseUrl }],
+    expect(events.filter((e) => e.type.startsWith('directory.')).map((e) => [e.type, e.org_id, JSON.parse(e.data)])).toEqual([
+      ['directory.enabled', org.id, { directory: { id: created.baseUrl.split('/').pop(), baseUrl: created.baseUrl } }],
+      ['directory.disabled', org.id, { directory: { id: created.baseUrl.split('/').pop(), baseUrl: created.baseUrl } }],
+      ['directory.enabled', org.id, { directory: { id: created.baseUrl.split('/').pop(), baseUrl: created.baseUrl } }],
     ])
     expect(await audit('globex')).toEqual([])
   })

@@ -44,7 +44,14 @@ const removeFrom = (id: string, user: string) => patchGroup(id, [{ op: 'remove',
 const memberEvents = async () =>
   (await ctx.runtime.db.selectFrom('events').select(['type', 'data']).orderBy('id').execute())
     .filter((e) => e.type === 'member.updated')
-    .map((e) => JSON.parse(e.data) as { email: string; before: unknown; after: unknown })
+    .map((e) => JSON.parse(e.data) as { member: Record<string, unknown>; before: Record<string, unknown>; changed: string[] })
+    .map(({ member, before, changed }) => ({
+      memberId: member.id,
+      email: member.email,
+      before: { role: before.role, workspaceRoles: before.workspaceRoles },
+      after: { role: member.role, workspaceRoles: member.workspaceRoles },
+      changed,
+    }))
 const roleAudit = async () =>
   ((await operator(ctx, 'GET', '/organizations/acme/audit-log')).json.data as { action: string; actor: string; target: string }[])
     .filter((e) => e.action === 'member.roles_from_directory')
@@ -75,12 +82,14 @@ describe('with role mapping on', () => {
         email: 'ann@acme.test',
         before: { role: 'member', workspaceRoles: {} },
         after: { role: 'admin', workspaceRoles: { prod: 'admin' } },
+        changed: ['role', 'workspaceRoles'],
       },
       {
         memberId: (await memberOf('ann@acme.test')).id,
         email: 'ann@acme.test',
         before: { role: 'admin', workspaceRoles: { prod: 'admin' } },
         after: { role: 'member', workspaceRoles: {} },
+        changed: ['role', 'workspaceRoles'],
       },
     ])
     expect(await roleAudit()).toEqual(['system:directory ann@acme.test', 'system:directory ann@acme.test'])

@@ -68,7 +68,7 @@ describe('expiry sweep', () => {
     setImmediate(tick)
     const summary = await sweepExpired(ctx.deps, { batchSize: 10 })
     running = false
-    expect(summary).toEqual({ sessionsDeleted: 50, sessionBatches: 6 })
+    expect(summary).toEqual({ sessionsDeleted: 50, sessionBatches: 6, eventsDeleted: 0 })
     expect(immediates).toBeGreaterThanOrEqual(5)
   })
 })

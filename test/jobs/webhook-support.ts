@@ -1,10 +1,11 @@
 /** Helpers for the webhook tests: a real local receiver, events written to the stream, the worker run by the test clock. */
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { DomainEvent, EventType } from '../../src/core/directory-ports.js'
+import type { EventType, NewEvent } from '../../src/core/directory-ports.js'
 import { newSortableId } from '../../src/core/secret-token.js'
 import { deliverDueWebhooks, type WebhookPassSummary } from '../../src/jobs/webhook-worker.js'
 import { operator, type TestContext } from '../helpers/test-app.js'
+import { eventsVisible } from '../events/visibility.js'
 
 export interface Received {
   readonly headers: IncomingHttpHeaders
@@ -69,10 +70,12 @@ export async function startReceiver(answer: Receiver['answer'] = () => 200): Pro
 export async function writeEvents(ctx: TestContext, count: number, type: EventType = 'member.updated'): Promise<string[]> {
   const ids: string[] = []
   for (let i = 0; i < count; i++) {
-    const event: DomainEvent = { id: newSortableId(), type, orgId: null, data: { n: i }, createdAt: ctx.clock.now().toISOString() }
+    const event: NewEvent = { id: newSortableId(), type, orgId: null, data: { n: i }, createdAt: ctx.clock.now().toISOString() }
     await ctx.deps.store.events.insert(event)
     ids.push(event.id)
   }
+  // PostgreSQL lists an event once every older transaction of the cluster has ended (docs/events.md).
+  await eventsVisible(ctx.runtime.db)
   return ids
 }
 

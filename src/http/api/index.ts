@@ -13,6 +13,7 @@ import { authRoutes } from './auth-routes.js'
 import { memberRoutes } from './member-routes.js'
 import { directoryRoutes } from './directory-routes.js'
 import { domainRoutes } from './domain-routes.js'
+import { eventRoutes } from './event-routes.js'
 import { buildOpenApi } from './openapi.js'
 import { oidcClientRoutes } from './oidc-client-routes.js'
 import { organizationRoutes } from './organization-routes.js'
@@ -47,6 +48,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     ...spKeyRoutes(deps),
     ...directoryRoutes(deps),
     ...webhookRoutes(deps),
+    ...eventRoutes(deps),
   ]
   const memberApi = [...authRoutes(deps, cookie), ...tokenRoutes(deps, cookie)]
   const document = buildOpenApi([...operatorApi, ...memberApi], `${options.baseUrl}/api/v1`)

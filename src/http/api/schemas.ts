@@ -1,5 +1,6 @@
 /** Request and response shapes of the REST API (DESIGN §5), shared by validation and OpenAPI. */
 import { z } from 'zod'
+import { EVENT_TYPES } from '../../core/directory-ports.js'
 import { ORG_ROLES } from '../../core/types.js'
 
 // A size guard only: core checks the 63-character rule, so a long slug gets org_/workspace_slug_invalid (422) like any other bad one.
@@ -335,3 +336,26 @@ export const DirectoryRequest = z.object({
   createdAt: Timestamp,
 })
 export const DirectoryRequestList = z.object({ data: z.array(DirectoryRequest) })
+
+// The event stream (DESIGN §9, docs/events.md).
+export const EventQuery = z
+  .object({
+    after: z
+      .string()
+      .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'not a cursor this API gave (use nextCursor as it is)')
+      .optional()
+      .describe('opaque cursor: `nextCursor` of the previous page; omit to start at the oldest event kept'),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict()
+export const StreamEvent = z.object({
+  id: z.string().describe('unique; de-duplicate on it'),
+  type: z.enum(EVENT_TYPES),
+  createdAt: Timestamp,
+  org: z.object({ id: z.string(), slug: z.string().nullable() }).nullable().describe('the org, with its slug when the event was written'),
+  data: z.record(z.string(), z.unknown()).describe('per type: docs/events.md'),
+})
+export const EventList = z.object({
+  data: z.array(StreamEvent),
+  nextCursor: z.string().nullable().describe('pass as `after` to read on (also when `data` is empty); null only while the stream is empty'),
+})
