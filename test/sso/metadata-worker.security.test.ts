@@ -186,6 +186,7 @@ describe.runIf(present)('the metadata worker and the shared corpus', () => {
           expected = {
             entityId: p.entityId,
             ssoUrls: p.ssoUrls,
+            singleLogout: p.singleLogout,
             signingCertificates: p.signingCertificates.map((c) => c.pem),
             nameIdFormats: p.nameIdFormats,
             validUntil: p.validUntil,
