@@ -6,6 +6,7 @@
  * shows them signed out, and the app's user list (seen by a colleague) no longer has them. Members
  * written before the webhook existed reach the app through the pull API at its start.
  */
+import { createHmac } from 'node:crypto'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devIdpMetadata } from '../../src/core/dev-idp.js'
@@ -24,6 +25,8 @@ describe.skipIf(missing !== undefined)('the example host app kept in step by web
   let appUrl: string
   let browser: Browser
   let dir: TestDirectory
+  let secret: string
+  let olga: { context: BrowserContext; page: Page }
   const scimIds: Record<string, string> = {}
   const quiet = { info: () => {}, warn: (m: string) => problems.push(m), error: (m: string) => problems.push(m) }
   const problems: string[] = []
@@ -83,7 +86,7 @@ describe.skipIf(missing !== undefined)('the example host app kept in step by web
       clientSecret: client.json.clientSecret,
       appUrl,
       port,
-      webhookSecret: hook.secret,
+      webhookSecret: (secret = hook.secret),
       apiToken: ADMIN_TOKEN,
       log: quiet,
     })
@@ -100,7 +103,7 @@ describe.skipIf(missing !== undefined)('the example host app kept in step by web
   })
 
   it('signs a member deactivated through SCIM out of the app and drops them from its user list', async () => {
-    const olga = await signIn('olga@acme.test')
+    olga = await signIn('olga@acme.test')
     const devi = await signIn('devi@acme.test')
     expect(await listed(olga.page)).toEqual(['devi@acme.test', 'olga@acme.test'])
     expect(await listed(devi.page)).toEqual(['devi@acme.test', 'olga@acme.test'])
@@ -125,7 +128,56 @@ describe.skipIf(missing !== undefined)('the example host app kept in step by web
     await olga.page.goto(appUrl)
     expect(await olga.page.textContent('#email')).toBe('olga@acme.test')
     expect(problems).toEqual([])
-    await olga.context.close()
     await devi.context.close()
+  }, 60_000)
+
+  it('refuses a webhook whose signature is wrong, missing, stale or over another body (401), and accepts the same body signed', async () => {
+    const org = (await operator(server.ctx, 'GET', '/organizations/acme')).json as { id: string }
+    const member = {
+      id: 'm-1',
+      userId: 'u-1',
+      email: 'sam@acme.test',
+      firstName: 'Sam',
+      lastName: 'Acme',
+      role: 'member',
+      workspaceRoles: {},
+      deactivated: false,
+    }
+    const body = JSON.stringify({
+      id: 'ev-forged-1',
+      type: 'member.created',
+      createdAt: new Date().toISOString(),
+      org: { id: org.id, slug: 'acme' },
+      data: { member },
+    })
+    const sign = (key: string, raw: string, t = Math.floor(Date.now() / 1000)) => `t=${t},v1=${createHmac('sha256', key).update(`${t}.${raw}`).digest('hex')}`
+    const post = async (raw: string, signature?: string) => {
+      const res = await fetch(`${appUrl}/webhooks/gatehouse`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(signature === undefined ? {} : { 'gatehouse-signature': signature }) },
+        body: raw,
+      })
+      return { status: res.status, json: (await res.json()) as { applied?: boolean; error?: string } }
+    }
+    const tampered = body.replace('"role":"member"', '"role":"owner"')
+    const refused = [
+      await post(body, sign('whsec_not-the-secret', body)),
+      await post(body),
+      await post(body, 't=1,v1=00'),
+      await post(body, sign(secret, body, Math.floor(Date.now() / 1000) - 301)),
+      await post(body, sign(secret, body, Math.floor(Date.now() / 1000) + 301)),
+      await post(tampered, sign(secret, body)),
+    ]
+    for (const r of refused) expect(r).toEqual({ status: 401, json: { error: 'Gatehouse-Signature is missing, wrong or older than 5 minutes' } })
+    expect(await listed(olga.page)).toEqual(['olga@acme.test'])
+
+    // The same body, signed with the webhook's secret: applied once; its replay is acknowledged, not applied again.
+    expect(await post(body, sign(secret, body))).toEqual({ status: 200, json: { applied: true } })
+    expect(await listed(olga.page)).toEqual(['olga@acme.test', 'sam@acme.test'])
+    expect(await post(body, sign(secret, body))).toEqual({ status: 200, json: { applied: false } })
+    // Signed but not an event: refused, nothing applied.
+    expect((await post('[1]', sign(secret, '[1]'))).status).toBe(400)
+    expect(await listed(olga.page)).toEqual(['olga@acme.test', 'sam@acme.test'])
+    expect(problems).toEqual([])
   }, 60_000)
 })
