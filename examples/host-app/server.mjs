@@ -11,6 +11,7 @@
  *   GATEHOUSE_ISSUER=http://localhost:4000/oidc CLIENT_ID=… CLIENT_SECRET=… node server.mjs
  */
 import { randomBytes } from 'node:crypto'
+import { Buffer } from 'node:buffer'
 import { createServer } from 'node:http'
 import * as oidc from 'openid-client'
 import { createUserTable, verifyGatehouseSignature } from './users.mjs'

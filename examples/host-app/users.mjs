@@ -4,6 +4,7 @@
  * record per membership (member id): the person (userId, email, names), the org and the org role.
  * In memory, saved to a JSON file when one is given (the pull cursor, the users, the event ids seen).
  */
+import { Buffer } from 'node:buffer'
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 
@@ -77,7 +78,7 @@ export function createUserTable({ stateFile, onGone = () => {} } = {}) {
    * Reads the events after the saved cursor, oldest first, and applies each. A cursor that is gone
    * (events are kept 30 days) starts again from the oldest event kept.
    */
-  const reconcile = async ({ apiUrl, token, fetchImpl = fetch }) => {
+  const reconcile = async ({ apiUrl, token, fetchImpl = globalThis.fetch }) => {
     let applied = 0
     for (;;) {
       const url = new URL(`${apiUrl}/api/v1/events`)
