@@ -4,7 +4,8 @@
  * member provisioned by SCIM signs in to the app through the development IdP; the directory
  * deactivates them; the webhook worker delivers member.deactivated; their next page load at the app
  * shows them signed out, and the app's user list (seen by a colleague) no longer has them. Members
- * written before the webhook existed reach the app through the pull API at its start.
+ * written before the webhook existed reach the app through the pull API at its start. A member removed
+ * (operator API) is signed out the same way; a delivery not signed with the secret is refused.
  */
 import { createHmac } from 'node:crypto'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -178,6 +179,15 @@ describe.skipIf(missing !== undefined)('the example host app kept in step by web
     // Signed but not an event: refused, nothing applied.
     expect((await post('[1]', sign(secret, '[1]'))).status).toBe(400)
     expect(await listed(olga.page)).toEqual(['olga@acme.test', 'sam@acme.test'])
+    expect(problems).toEqual([])
+  }, 60_000)
+  it('signs a removed member out of the app at once (member.removed)', async () => {
+    await olga.page.goto(appUrl)
+    expect(await olga.page.textContent('#email')).toBe('olga@acme.test')
+    expect((await operator(server.ctx, 'DELETE', '/organizations/acme/members/olga@acme.test')).status).toBe(204)
+    expect((await deliverAll(server.ctx)).delivered).toBe(1)
+    await olga.page.reload()
+    expect(await olga.page.textContent('main')).toContain('You are not signed in')
     expect(problems).toEqual([])
   }, 60_000)
 })
