@@ -48,7 +48,6 @@ export function createUserTable({ stateFile, onGone = () => {} } = {}) {
       orgSlug: org.slug,
       gone: member.deactivated === true,
     }
-    if (member.deactivated === true) onGone(state.users[member.id])
   }
   const markGone = (record) => {
     record.gone = true
@@ -67,7 +66,10 @@ export function createUserTable({ stateFile, onGone = () => {} } = {}) {
         markGone(state.users[member.id])
       }
     }
-    if (event.type === 'organization.deleted') for (const record of Object.values(state.users)) if (record.orgId === event.org?.id) markGone(record)
+    if (event.type === 'organization.deleted') {
+      const orgId = event.data?.organization?.id ?? org?.id
+      for (const record of Object.values(state.users)) if (record.orgId === orgId && !record.gone) markGone(record)
+    }
     seen.add(event.id)
     if (seen.size > SEEN_KEPT * 2) for (const id of [...seen].slice(0, SEEN_KEPT)) seen.delete(id)
     save()

@@ -58,6 +58,11 @@ describe('the host app reconciling from GET /api/v1/events', () => {
     expect(emails(restarted.activeIn('acme'))).toEqual(['ann@acme.test', 'cyd@acme.test'])
     // Caught up: nothing more.
     expect(await restarted.reconcile({ apiUrl: 'http://gatehouse.test', token: ADMIN_TOKEN, fetchImpl })).toBe(0)
+    // The org deleted (no member.removed for each): everyone in it is gone and signed out.
+    expect((await operator(ctx, 'DELETE', '/organizations/acme')).status).toBe(204)
+    expect(await restarted.reconcile({ apiUrl: 'http://gatehouse.test', token: ADMIN_TOKEN, fetchImpl })).toBe(1)
+    expect(gone).toEqual(['bob@acme.test', 'ann@acme.test', 'cyd@acme.test'])
+    expect(restarted.activeIn('acme')).toEqual([])
   })
 
   it('does not apply again an event a webhook brought, and says why it cannot read with a wrong token', async () => {
