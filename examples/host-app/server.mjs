@@ -4,11 +4,17 @@
  * (straight from the ID token's claims). node:http and an in-memory session map: a sketch of what a
  * real app does with its own framework and session store.
  *
+ * With WEBHOOK_SECRET it also keeps its own user table in step with Gatehouse (users.mjs): signed
+ * webhooks at POST /webhooks/gatehouse, and the pull API at start with GATEHOUSE_API_TOKEN. A member
+ * deactivated or removed is gone from /users and signed out of this app at once.
+ *
  *   GATEHOUSE_ISSUER=http://localhost:4000/oidc CLIENT_ID=… CLIENT_SECRET=… node server.mjs
  */
 import { randomBytes } from 'node:crypto'
+import { Buffer } from 'node:buffer'
 import { createServer } from 'node:http'
 import * as oidc from 'openid-client'
+import { createUserTable, verifyGatehouseSignature } from './users.mjs'
 
 const escape = (value) => String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
@@ -20,11 +26,31 @@ const page = (title, body) => `<!doctype html>
 <title>${escape(title === APP_NAME ? APP_NAME : `${title} · ${APP_NAME}`)}</title></head>
 <body><main><h1>${escape(title)}</h1>${body}</main></body></html>`
 
+/** A webhook body larger than this is refused unread (Gatehouse's events are a few KiB). */
+const MAX_WEBHOOK_BODY = 1024 * 1024
+
+const readBody = (req) =>
+  new Promise((resolve, reject) => {
+    const chunks = []
+    let size = 0
+    req.on('data', (chunk) => {
+      size += chunk.length
+      if (size > MAX_WEBHOOK_BODY) {
+        reject(Object.assign(new Error('body too large'), { status: 413 }))
+        req.destroy()
+      } else chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+
 /**
  * Starts the app. `issuer` is Gatehouse's `{BASE_URL}/oidc`; `appUrl` is where this app is reached
  * (its redirect URI is `${appUrl}/callback`, which must be registered with the client).
+ * `webhookSecret` turns on POST /webhooks/gatehouse; `apiToken` (an operator token) reconciles the
+ * user table from GET /api/v1/events before the app listens; `stateFile` keeps the table across restarts.
  */
-export async function startHostApp({ issuer, clientId, clientSecret, appUrl, port, host = '127.0.0.1' }) {
+export async function startHostApp({ issuer, clientId, clientSecret, appUrl, port, host = '127.0.0.1', webhookSecret, apiToken, stateFile, log = console }) {
   const insecure = new URL(issuer).protocol === 'http:'
   const config = await oidc.discovery(
     new URL(issuer),
@@ -36,6 +62,48 @@ export async function startHostApp({ issuer, clientId, clientSecret, appUrl, por
   const redirectUri = `${appUrl}/callback`
   /** session id → { pending?: { verifier, state, nonce }, user?: claims, idToken? } */
   const sessions = new Map()
+  // A member deactivated or removed loses every session of this app in that org, at once.
+  const users = createUserTable({
+    stateFile,
+    onGone: (gone) => {
+      for (const [id, s] of sessions) if (s.user?.sub === gone.userId && (s.user.org === gone.orgSlug || s.user.org === undefined)) sessions.delete(id)
+    },
+  })
+  if (apiToken !== undefined) {
+    const apiUrl = issuer.replace(/\/oidc\/?$/, '')
+    try {
+      const applied = await users.reconcile({ apiUrl, token: apiToken })
+      log.info(`reconciled from ${apiUrl}/api/v1/events: ${applied} new events`)
+    } catch (error) {
+      log.warn(`could not reconcile from ${apiUrl}/api/v1/events (${error.message}); webhooks still apply`)
+    }
+  }
+
+  /** POST /webhooks/gatehouse: 401 unless signed with the secret within 5 minutes; each event id applied once. */
+  const webhook = async (req, res) => {
+    const json = (status, body) => {
+      res.writeHead(status, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(body))
+    }
+    if (req.method !== 'POST') return json(405, { error: 'use POST' })
+    let raw
+    try {
+      raw = await readBody(req)
+    } catch (error) {
+      return json(error.status ?? 400, { error: error.message })
+    }
+    const header = req.headers['gatehouse-signature']
+    if (typeof header !== 'string' || !verifyGatehouseSignature(webhookSecret, header, raw))
+      return json(401, { error: 'Gatehouse-Signature is missing, wrong or older than 5 minutes' })
+    let event
+    try {
+      event = JSON.parse(raw)
+    } catch {
+      return json(400, { error: 'the body is not JSON' })
+    }
+    if (typeof event?.id !== 'string' || typeof event.type !== 'string') return json(400, { error: 'the body is not an event (id, type)' })
+    return json(200, { applied: users.apply(event) })
+  }
 
   const sessionOf = (req, res) => {
     const id = /(?:^|;\s*)app_session=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? '')?.[1]
@@ -60,6 +128,11 @@ export async function startHostApp({ issuer, clientId, clientSecret, appUrl, por
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, appUrl)
+    if (url.pathname === '/webhooks/gatehouse' && webhookSecret !== undefined)
+      return webhook(req, res).catch((error) => {
+        log.error(`webhook not applied: ${error.message}`)
+        if (!res.headersSent) res.writeHead(500).end()
+      })
     const session = sessionOf(req, res)
     try {
       if (url.pathname === '/login') {
@@ -103,6 +176,22 @@ export async function startHostApp({ issuer, clientId, clientSecret, appUrl, por
           idToken === undefined ? '/' : oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${appUrl}/` }).href,
         )
       }
+      if (url.pathname === '/users') {
+        if (session.user === undefined) return redirect(res, '/')
+        const list = users.activeIn(session.user.org)
+        return send(
+          res,
+          200,
+          page(
+            'Users',
+            `<p>The members of ${escape(session.user.org)} this app knows, kept in step by Gatehouse's events.</p>
+<table><caption>Users</caption><thead><tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Role</th></tr></thead><tbody>
+${list.map((u) => `<tr><td>${escape(u.email)}</td><td>${escape(u.name)}</td><td>${escape(u.role)}</td></tr>`).join('\n') || '<tr><td colspan="3">none yet</td></tr>'}
+</tbody></table>
+<p><a href="/">Home</a></p>`,
+          ),
+        )
+      }
       if (url.pathname !== '/') return send(res, 404, page('Not found', '<p><a href="/">Home</a></p>'))
       const user = session.user
       if (user === undefined) {
@@ -130,7 +219,7 @@ with ${user.amr?.includes('saml') ? 'single sign-on' : 'a password'}.</p>
 <table><caption>Workspace roles</caption><thead><tr><th scope="col">Workspace</th><th scope="col">Role</th></tr></thead><tbody>
 ${roles.map(([slug, role]) => `<tr><td>${escape(slug)}</td><td>${escape(role)}</td></tr>`).join('\n') || '<tr><td colspan="2">none</td></tr>'}
 </tbody></table>
-<p><a href="/logout">Sign out</a></p>`,
+<p><a href="/users">Users</a> · <a href="/logout">Sign out</a></p>`,
         ),
       )
     } catch (error) {
@@ -150,6 +239,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1)
   }
   const appUrl = process.env.APP_URL ?? `http://localhost:${port}`
-  await startHostApp({ issuer, clientId, clientSecret: process.env.CLIENT_SECRET || undefined, appUrl, port, host: process.env.HOST ?? 'localhost' })
+  await startHostApp({
+    issuer,
+    clientId,
+    clientSecret: process.env.CLIENT_SECRET || undefined,
+    appUrl,
+    port,
+    host: process.env.HOST ?? 'localhost',
+    webhookSecret: process.env.WEBHOOK_SECRET || undefined,
+    apiToken: process.env.GATEHOUSE_API_TOKEN || undefined,
+    stateFile: process.env.STATE_FILE || undefined,
+  })
   console.log(`Example host app on ${appUrl} (sign-in through ${issuer})`)
 }
