@@ -3,7 +3,7 @@
  * `POST /Users` of each would have written: an account, a membership, the SCIM user (its stored JSON
  * made by the scim/ module from an Okta-shaped body), an audit entry and an event, plus one SSO
  * browser session per member. Written through Gatehouse's own core and stores (not HTTP), one
- * transaction per 1,000 users, four at a time (PostgreSQL overlaps their round trips). The org
+ * transaction per 1,000 users, eight at a time (PostgreSQL overlaps their round trips). The org
  * verifies its email domain, so SCIM may create new accounts.
  *
  * The first `targets` members are the ones the bench deactivates: each also holds an API session
@@ -25,7 +25,7 @@ export const BENCH_DOMAIN = 'bench-scim.example'
 const OPERATOR: Actor = { kind: 'operator' }
 const DIRECTORY: Actor = { kind: 'system', name: 'directory' }
 const CHUNK = 1000
-const CONCURRENT_TRANSACTIONS = 4
+const CONCURRENT_TRANSACTIONS = 8
 
 export const userNameOf = (i: number) => `user${String(i).padStart(6, '0')}@${BENCH_DOMAIN}`
 
