@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
 import { MEMBER_PASSWORD } from '../api/support.js'
+import { logLines } from '../http/support.js'
 import { createDirectory, expectScimError, oktaUser, scim, type TestDirectory } from './support.js'
 
 let ctx: TestContext
@@ -62,6 +63,21 @@ describe('protocol edges', () => {
     expectScimError(await scim(ctx, dir, 'GET', '/Users?count=abc'), 400, 'invalidValue')
     expectScimError(await scim(ctx, dir, 'POST', '/Users', { body: { userName: 'not-an-email', emails: [] } }), 400, 'invalidValue')
     expect(await members('acme')).toEqual([])
+  })
+})
+
+describe('logging', () => {
+  it('logs each SCIM request once, at completion, with its status (a sync is thousands of requests)', async () => {
+    const linesOf = (r: { headers: Record<string, unknown> }) => logLines(ctx).filter((line) => line.reqId === String(r.headers['x-request-id']))
+    const listed = await scim(ctx, dir, 'GET', '/Users')
+    expect(linesOf(listed)).toEqual([
+      expect.objectContaining({ msg: 'request completed', res: { statusCode: 200 }, req: expect.objectContaining({ method: 'GET' }) }),
+    ])
+    const refused = await scim(ctx, dir, 'GET', '/Users', { token: 'ghsc_wrong' })
+    expect(linesOf(refused)).toEqual([expect.objectContaining({ msg: 'request completed', res: { statusCode: 401 } })])
+    // Outside the SCIM routes, both of Fastify's lines stay.
+    const other = await operator(ctx, 'GET', '/organizations/acme/directory')
+    expect(linesOf(other.res).map((line) => line.msg)).toEqual(['incoming request', 'request completed'])
   })
 })
 
