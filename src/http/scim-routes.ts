@@ -95,6 +95,10 @@ export async function scimRoutes(app: FastifyInstance, options: { deps: CoreDeps
     parseJson(request, (body as Buffer).toString('utf8'), done)
   })
 
+  // An IdP's sync is thousands of requests: each is logged once, at completion (http/logging.ts), not twice.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, oneLogLine: true }
+  })
   app.setErrorHandler((error, request, reply) => replyWithScimError(request, reply, error))
   app.setNotFoundHandler((request, reply) => {
     request.scimErrorDetail = 'There is no SCIM resource at this path.'

@@ -1,3 +1,5 @@
+import { PostgresAdapter, sql } from 'kysely'
+import type { DirectoryRequest } from '../core/directory-ports.js'
 import type { DirectoryStore } from '../core/ports.js'
 import type { Db } from './database.js'
 import { translateDuplicate } from './duplicate-key.js'
@@ -108,29 +110,16 @@ export function directoryRepository(db: Db): DirectoryStore {
       await db.updateTable('directory_tokens').set({ last_used_at: now }).where('id', '=', id).execute()
     },
     insertRequest: async (r, keep) => {
-      await db
-        .insertInto('directory_requests')
-        .values({
-          id: r.id,
-          directory_id: r.directoryId,
-          method: r.method,
-          path: r.path,
-          status: r.status,
-          error_detail: r.errorDetail,
-          body: r.body,
-          created_at: r.createdAt,
+      // The log is diagnostics, written on every SCIM request (reads too). On PostgreSQL its one
+      // transaction does not wait for the WAL flush (asynchronous commit: a crash may lose the last
+      // entries, never half of one). SQLite in WAL mode with synchronous=NORMAL never waits for a
+      // flush at commit, and there one transaction cost more CPU than the two commits it saves.
+      if (db.getExecutor().adapter instanceof PostgresAdapter && !db.isTransaction) {
+        await db.transaction().execute(async (trx) => {
+          await sql`set local synchronous_commit = off`.execute(trx)
+          await appendRequest(trx, r, keep)
         })
-        .execute()
-      await db.updateTable('directories').set({ last_request_at: r.createdAt }).where('id', '=', r.directoryId).execute()
-      const cutoff = await db
-        .selectFrom('directory_requests')
-        .select('id')
-        .where('directory_id', '=', r.directoryId)
-        .orderBy('id', 'desc')
-        .offset(keep)
-        .limit(1)
-        .executeTakeFirst()
-      if (cutoff !== undefined) await db.deleteFrom('directory_requests').where('directory_id', '=', r.directoryId).where('id', '<=', cutoff.id).execute()
+      } else await appendRequest(db, r, keep)
     },
     listRequests: async (directoryId, limit) => {
       const rows = await db.selectFrom('directory_requests').selectAll().where('directory_id', '=', directoryId).orderBy('id', 'desc').limit(limit).execute()
@@ -163,4 +152,35 @@ export function directoryRepository(db: Db): DirectoryStore {
       return { users: Number(users.n), groups: Number(groups.n) }
     },
   }
+}
+
+async function appendRequest(db: Db, r: DirectoryRequest, keep: number): Promise<void> {
+  await db
+    .insertInto('directory_requests')
+    .values({
+      id: r.id,
+      directory_id: r.directoryId,
+      method: r.method,
+      path: r.path,
+      status: r.status,
+      error_detail: r.errorDetail,
+      body: r.body,
+      created_at: r.createdAt,
+    })
+    .execute()
+  await db.updateTable('directories').set({ last_request_at: r.createdAt }).where('id', '=', r.directoryId).execute()
+  // One statement: everything older than the directory's `keep`-th newest (nothing while there are fewer).
+  await db
+    .deleteFrom('directory_requests')
+    .where('directory_id', '=', r.directoryId)
+    .where('id', '<=', (eb) =>
+      eb
+        .selectFrom('directory_requests as newer')
+        .select('newer.id')
+        .where('newer.directory_id', '=', r.directoryId)
+        .orderBy('newer.id', 'desc')
+        .offset(keep)
+        .limit(1),
+    )
+    .execute()
 }

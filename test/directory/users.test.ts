@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
 import { MEMBER_PASSWORD } from '../api/support.js'
+import { logLines } from '../http/support.js'
 import { createDirectory, expectScimError, oktaUser, scim, type TestDirectory } from './support.js'
 
 let ctx: TestContext
@@ -80,6 +81,21 @@ describe('bodiless requests with a JSON Content-Type', () => {
   })
 })
 
+describe('logging', () => {
+  it('logs each SCIM request once, at completion, with its status (a sync is thousands of requests)', async () => {
+    const linesOf = (r: { headers: Record<string, unknown> }) => logLines(ctx).filter((line) => line.reqId === String(r.headers['x-request-id']))
+    const listed = await scim(ctx, dir, 'GET', '/Users')
+    expect(linesOf(listed)).toEqual([
+      expect.objectContaining({ msg: 'request completed', res: { statusCode: 200 }, req: expect.objectContaining({ method: 'GET' }) }),
+    ])
+    const refused = await scim(ctx, dir, 'GET', '/Users', { token: 'ghsc_wrong' })
+    expect(linesOf(refused)).toEqual([expect.objectContaining({ msg: 'request completed', res: { statusCode: 401 } })])
+    // Outside the SCIM routes, both of Fastify's lines stay.
+    const other = await operator(ctx, 'GET', '/organizations/acme/directory')
+    expect(linesOf(other.res).map((line) => line.msg)).toEqual(['incoming request', 'request completed'])
+  })
+})
+
 describe('Users', () => {
   it('pages with a true totalResults, filters by externalId and emails, projects attributes', async () => {
     for (let i = 0; i < 5; i += 1) {
@@ -92,6 +108,17 @@ describe('Users', () => {
     const page = await scim(ctx, dir, 'GET', '/Users?startIndex=2&count=2')
     expect(page.json).toMatchObject({ totalResults: 5, startIndex: 2, itemsPerPage: 2 })
     expect(page.json.Resources.map((u: { userName: string }) => u.userName)).toEqual(['user1@acme.test', 'user2@acme.test'])
+    // The total whether or not the page is the last one (a last page's rows give it without a count), past the end, or of no rows asked.
+    const totals = async (query: string) => {
+      const r = (await scim(ctx, dir, 'GET', `/Users?${query}`)).json as { totalResults: number; Resources: unknown[] }
+      return [r.totalResults, r.Resources.length]
+    }
+    expect(await totals('startIndex=4&count=10')).toEqual([5, 2])
+    expect(await totals('startIndex=1&count=5')).toEqual([5, 5])
+    expect(await totals('startIndex=6&count=10')).toEqual([5, 0])
+    expect(await totals('count=0')).toEqual([5, 0])
+    expect(await totals(`filter=${encodeURIComponent('userName eq "USER3@acme.test"')}`)).toEqual([1, 1])
+    expect(await totals(`filter=${encodeURIComponent('userName eq "nobody@acme.test"')}&startIndex=2`)).toEqual([0, 0])
     const byExternal = await scim(ctx, dir, 'GET', `/Users?filter=${encodeURIComponent('externalId eq "ext-3"')}`)
     expect(byExternal.json.Resources.map((u: { userName: string }) => u.userName)).toEqual(['user3@acme.test'])
     const byEmail = await scim(ctx, dir, 'GET', `/Users?filter=${encodeURIComponent('emails[type eq "work"].value eq "WORK4@acme.test"')}`)
