@@ -100,7 +100,7 @@ await waitHealthy(`${base}/readyz`, server, 'Gatehouse', dir)
 // pin.sh execs taskset, which execs node: the child's pid is the server's own.
 const serverPid = server.pid!
 
-type Done = { done: true; first: number; last: number; distinct: number; duplicates: number; outOfOrder: number }
+type Done = { done: true; first: number; last: number; distinct: number; duplicates: number; outOfOrder: number; connections: number }
 const receiver = spawn('sh', ['bench/acs/pin.sh', '1', process.execPath, '--import', 'tsx', 'bench/events/receiver.ts', String(EVENTS)], {
   cwd: ROOT,
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -156,6 +156,18 @@ function quantiles(values: number[]) {
   return { n: s.length, p50: at(0.5), p99: at(0.99), max: s[s.length - 1] ?? Number.NaN }
 }
 
+/** The control: bare sequential keep-alive POSTs to the receiver from CPU 0 (control-client.ts). */
+async function control(): Promise<{ rate: number; ms: number }> {
+  const client = spawn('sh', ['bench/acs/pin.sh', '0', process.execPath, '--import', 'tsx', 'bench/events/control-client.ts', String(receiverPort)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const answer = await new Promise<{ rate: number; ms: number }>((resolve) => client.once('message', (m) => resolve(m as { rate: number; ms: number })))
+  await new Promise((r) => (client.exitCode !== null ? r(null) : client.once('exit', r)))
+  return answer
+}
+const controlBefore = await control()
+
 // Warm the server's routes first, then its usual latency with nothing to deliver.
 const warm = probe()
 await new Promise((r) => setTimeout(r, 1_000))
@@ -168,6 +180,8 @@ const db = openDatabase(database)
 const store = createStore(db)
 const stopProbe = probe()
 const cpuBefore = cpuSeconds(serverPid)
+const receiverCpuBefore = cpuSeconds(receiver.pid!)
+const ownCpuBefore = process.cpuUsage()
 const done = nextMessage<Done>()
 const writeStart = performance.timeOrigin + performance.now()
 for (let written = 0; written < EVENTS; written += BATCH) {
@@ -179,8 +193,11 @@ for (let written = 0; written < EVENTS; written += BATCH) {
 const writeEnd = performance.timeOrigin + performance.now()
 const result = await done
 const cpu = cpuSeconds(serverPid) - cpuBefore
+const receiverCpu = cpuSeconds(receiver.pid!) - receiverCpuBefore
+const ownCpu = process.cpuUsage(ownCpuBefore)
 const during = await stopProbe()
 const loadEnd = load()
+const controlAfter = await control()
 await closeDatabase(db)
 
 const [b, d] = [quantiles(baseline.latencies), quantiles(during.latencies)]
@@ -188,9 +205,15 @@ const seconds = (result.last - writeStart) / 1000
 console.log(`\n${database.dialect}: ${EVENTS} events written in ${fmt((writeEnd - writeStart) / 1000)} s (transactions of ${BATCH}, from this process)`)
 console.log(
   `delivered: ${result.distinct} distinct in ${fmt(seconds)} s from the first write = ${fmt(EVENTS / seconds)}/s ` +
-    `(${fmt(EVENTS / ((result.last - result.first) / 1000))}/s first to last arrival); duplicates ${result.duplicates}, out of order ${result.outOfOrder}`,
+    `(${fmt(EVENTS / ((result.last - result.first) / 1000))}/s first to last arrival); duplicates ${result.duplicates}, out of order ${result.outOfOrder}, connections ${result.connections}`,
 )
-console.log(`server CPU while delivering: ${fmt(cpu)} s (${fmt((cpu * 1000) / EVENTS)} ms per delivery, probe included)`)
+console.log(
+  `CPU while delivering: server ${fmt(cpu)} s (${fmt((cpu * 1000) / EVENTS)} ms per delivery, probe included; ${fmt((100 * cpu) / seconds)} % of its core), ` +
+    `receiver ${fmt(receiverCpu)} s, this process ${fmt((ownCpu.user + ownCpu.system) / 1e6)} s; wall per delivery ${fmt((seconds * 1000) / EVENTS)} ms`,
+)
+console.log(
+  `control (bare sequential keep-alive POSTs to the receiver from CPU 0): before ${fmt(controlBefore.rate)}/s (${fmt(controlBefore.ms)} ms each), after ${fmt(controlAfter.rate)}/s (${fmt(controlAfter.ms)} ms)`,
+)
 console.log(`GET /api/v1/organizations?limit=20 every ${PROBE_EVERY_MS} ms (ms):`)
 console.log(`  idle       n=${b.n} p50 ${fmt(b.p50)} p99 ${fmt(b.p99)} max ${fmt(b.max)} errors ${baseline.errors}`)
 console.log(`  delivering n=${d.n} p50 ${fmt(d.p50)} p99 ${fmt(d.p99)} max ${fmt(d.max)} errors ${during.errors}`)
