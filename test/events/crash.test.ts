@@ -7,57 +7,14 @@
  * (each restart also shows the database opens cleanly after the kill). SQLite file and PostgreSQL.
  */
 import type { ChildProcess } from 'node:child_process'
-import { randomBytes, randomInt } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import pg from 'pg'
+import { randomInt } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { DatabaseConfig } from '../../src/config.js'
 import { closeDatabase, openDatabase, type Db } from '../../src/store/database.js'
 import { ensureBuilt, freePort, ROOT, spawnCli } from '../helpers/built-cli.js'
-import { DIALECT, TEST_DATABASE_URL } from '../helpers/database.js'
+import { processDeployment, type Deployment } from '../helpers/process-deployment.js'
 
 const TOKEN = 'events-crash-admin-token-0123456789abc'
 const CLIENTS = 6
-
-interface Deployment {
-  readonly env: Record<string, string>
-  readonly database: DatabaseConfig
-  drop(): Promise<void>
-}
-
-async function adminSql(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
-  await client.connect()
-  try {
-    await client.query(statement)
-  } finally {
-    await client.end()
-  }
-}
-
-async function deployment(): Promise<Deployment> {
-  const env = { GATEHOUSE_BASE_URL: 'http://gatehouse.test', GATEHOUSE_ADMIN_TOKEN: TOKEN, GATEHOUSE_SECRET_KEY: '44'.repeat(32), GATEHOUSE_LOG_LEVEL: 'warn' }
-  if (DIALECT === 'postgres') {
-    const name = `gh_crash_${randomBytes(4).toString('hex')}`
-    await adminSql(`create database ${name}`)
-    const url = new URL(TEST_DATABASE_URL!)
-    url.pathname = `/${name}`
-    return {
-      env: { ...env, GATEHOUSE_DATABASE_URL: url.toString() },
-      database: { dialect: 'postgres', url: url.toString() },
-      drop: () => adminSql(`drop database if exists ${name} with (force)`),
-    }
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'gh-crash-'))
-  const path = join(dir, 'gatehouse.db')
-  return {
-    env: { ...env, GATEHOUSE_DATABASE_URL: `sqlite:${path}`, GATEHOUSE_DATA_DIR: dir },
-    database: { dialect: 'sqlite', path },
-    drop: async () => rmSync(dir, { recursive: true, force: true }),
-  }
-}
 
 async function startServer(d: Deployment): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort()
@@ -100,7 +57,7 @@ describe('kill -9 mid-change: the change and its event, or neither', () => {
 
   beforeAll(async () => {
     ensureBuilt()
-    d = await deployment()
+    d = await processDeployment('crash', TOKEN)
   }, 300_000)
 
   afterAll(async () => {

@@ -7,61 +7,17 @@
  * The test writes the events straight into the stream, as the changes that cause them would.
  */
 import type { ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { DatabaseConfig } from '../../src/config.js'
 import type { Store } from '../../src/core/ports.js'
 import { newSortableId } from '../../src/core/secret-token.js'
 import { closeDatabase, openDatabase, type Db } from '../../src/store/database.js'
 import { createStore } from '../../src/store/index.js'
 import { ensureBuilt, freePort, ROOT, spawnCli, within } from '../helpers/built-cli.js'
-import { DIALECT, TEST_DATABASE_URL } from '../helpers/database.js'
+import { DIALECT } from '../helpers/database.js'
+import { processDeployment, type Deployment } from '../helpers/process-deployment.js'
 import { firstSeen, startReceiver, type Receiver } from './webhook-support.js'
 
 const TOKEN = 'webhook-process-admin-token-0123456789'
-
-interface Deployment {
-  readonly env: Record<string, string>
-  readonly database: DatabaseConfig
-  drop(): Promise<void>
-}
-
-async function adminSql(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
-  await client.connect()
-  try {
-    await client.query(statement)
-  } finally {
-    await client.end()
-  }
-}
-
-/** A fresh database of the dialect under test, for server processes and this test to share. */
-async function deployment(): Promise<Deployment> {
-  const env = { GATEHOUSE_BASE_URL: 'http://gatehouse.test', GATEHOUSE_ADMIN_TOKEN: TOKEN, GATEHOUSE_SECRET_KEY: '33'.repeat(32), GATEHOUSE_LOG_LEVEL: 'warn' }
-  if (DIALECT === 'postgres') {
-    const name = `gh_hooks_${randomBytes(4).toString('hex')}`
-    await adminSql(`create database ${name}`)
-    const url = new URL(TEST_DATABASE_URL!)
-    url.pathname = `/${name}`
-    return {
-      env: { ...env, GATEHOUSE_DATABASE_URL: url.toString() },
-      database: { dialect: 'postgres', url: url.toString() },
-      drop: () => adminSql(`drop database if exists ${name} with (force)`),
-    }
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'gh-hooks-'))
-  const path = join(dir, 'gatehouse.db')
-  return {
-    env: { ...env, GATEHOUSE_DATABASE_URL: `sqlite:${path}`, GATEHOUSE_DATA_DIR: dir },
-    database: { dialect: 'sqlite', path },
-    drop: async () => rmSync(dir, { recursive: true, force: true }),
-  }
-}
 
 async function startServer(d: Deployment): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort()
@@ -120,7 +76,7 @@ describe('webhooks across server processes', () => {
 
   beforeAll(async () => {
     ensureBuilt()
-    d = await deployment()
+    d = await processDeployment('hooks', TOKEN)
     receiver = await startReceiver()
   }, 300_000)
 
