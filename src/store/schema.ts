@@ -15,8 +15,10 @@ import type {
 } from './directory-schema.js'
 import type { WebhookDeliveryTable, WebhookTable } from './webhook-schema.js'
 import type { CertificateNoticeTable, ScheduledRunTable } from './lifecycle-schema.js'
+import type { SamlLogoutRequestIdTable, SamlLogoutRequestTable } from './saml-logout-schema.js'
 
 export type { CertificateNoticeTable, ScheduledRunTable } from './lifecycle-schema.js'
+export type { SamlLogoutRequestIdTable, SamlLogoutRequestTable } from './saml-logout-schema.js'
 export type {
   DirectoryRemovalTable,
   DirectoryRequestTable,
@@ -243,21 +245,6 @@ export interface SsoConnectionTable {
   metadata_refresh_error: string | null
   created_at: string
   updated_at: string
-}
-
-/** Our outstanding LogoutRequests: a LogoutResponse's InResponseTo must name one, once. */
-export interface SamlLogoutRequestTable {
-  id: string
-  connection_id: string
-  created_at: string
-  expires_at: string
-}
-
-/** The IdP's LogoutRequest IDs seen (replay), kept until the request could no longer be accepted. */
-export interface SamlLogoutRequestIdTable {
-  connection_id: string
-  request_id: string
-  expires_at: string
 }
 
 export interface SamlRequestTable {
