@@ -44,8 +44,9 @@ export async function start(config: Config, out: (line: string) => void): Promis
   // The hourly metadata refresh and the daily certificate check, once per deployment (jobs/periodic.ts).
   const periodic = startPeriodicTasks(runtime.deps)
   const jobs = startJobWorker(runtime.deps)
-  const webhooks = startWebhookWorker(runtime.deps)
   const requests = trackRequests(app.server)
+  // Deliveries give way to the requests in flight: the API answers within its usual time while a backlog goes out.
+  const webhooks = startWebhookWorker(runtime.deps, { requests })
   await app.listen({ port: config.port, host: config.host })
   logger.info({ baseUrl: config.baseUrl, database: config.database.dialect, startupMs: Math.round(performance.now() - started) }, 'gatehouse started')
   // Listening for the stop signal before printing anything: a SIGTERM sent on seeing these lines stops cleanly.

@@ -46,6 +46,12 @@ export interface DeliveryRunOptions {
   /** Jitter's source; Math.random unless a test fixes it. */
   readonly random?: () => number
   readonly workBudgetMs?: number
+  /**
+   * Awaited before each delivery and each save: the worker's way of letting the process's HTTP
+   * requests go first (jobs/webhook-worker.ts giveWayToRequests). Deliveries are background work;
+   * without it a backlog's sends, saves and reads run back to back between a request's steps.
+   */
+  readonly giveWay?: () => Promise<void>
 }
 
 export interface DeliveryRunResult {
@@ -77,7 +83,9 @@ export async function deliverWebhook(deps: CoreDeps, hook: ClaimedWebhook, optio
   let lastSave = started
   let delivered = 0
 
+  const giveWay = options.giveWay ?? (() => Promise.resolve())
   const save = async (lease: { until: string } | { nextAttemptAt: string }): Promise<boolean> => {
+    await giveWay()
     const deliveries = pending
     pending = []
     lastSave = performance.now()
@@ -98,6 +106,7 @@ export async function deliverWebhook(deps: CoreDeps, hook: ClaimedWebhook, optio
         continue
       }
       if (stopping()) break read
+      await giveWay()
       const body = JSON.stringify(eventPayload(event))
       const sentAt = deps.clock.now()
       const t0 = performance.now()

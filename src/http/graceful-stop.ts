@@ -22,25 +22,40 @@ export interface RequestTracker {
   readonly inFlight: number
   /** Resolves once no request is in flight. */
   drained(): Promise<void>
+  /** Resolves once no request is in flight, or after `maxMs`, whichever comes first (leaves nothing behind). */
+  drainedWithin(maxMs: number): Promise<void>
 }
 
 export function trackRequests(server: Server): RequestTracker {
   const open = new Set<ServerResponse>()
-  let waiters: (() => void)[] = []
+  let waiters = new Set<() => void>()
   server.on('request', (_request, response: ServerResponse) => {
     open.add(response)
     response.once('close', () => {
       open.delete(response)
       if (open.size > 0) return
-      for (const resolve of waiters) resolve()
-      waiters = []
+      const woken = waiters
+      waiters = new Set()
+      for (const resolve of woken) resolve()
     })
   })
   return {
     get inFlight() {
       return open.size
     },
-    drained: () => (open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+    drained: () => (open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.add(resolve))),
+    drainedWithin: (maxMs) =>
+      open.size === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer)
+              waiters.delete(done)
+              resolve()
+            }
+            const timer = setTimeout(done, maxMs)
+            waiters.add(done)
+          }),
   }
 }
 

@@ -9,10 +9,17 @@
  *
  * Logs name the webhook by id and the event by id: never the URL (some carry a token), the secret or a body.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { addMs } from '../core/clock.js'
 import { deliverWebhook, WEBHOOK_LEASE_MS, type DeliveryRunOptions } from '../core/webhook-delivery.js'
 import type { ClaimedWebhook } from '../core/webhook-ports.js'
 import type { JobDeps } from './job-kind.js'
+
+/** What the worker needs of the HTTP server's request tracking (http/graceful-stop.ts trackRequests). */
+export interface ForegroundRequests {
+  readonly inFlight: number
+  drainedWithin(maxMs: number): Promise<void>
+}
 
 /** How often an idle worker looks for new events. */
 export const WEBHOOK_POLL_MS = 250
@@ -21,6 +28,24 @@ export const STOP_WAIT_MS = 10_000
 const AFTER_FAILURE_MS = 5_000
 /** Due webhooks read per pass (a deployment has tens). */
 const MAX_WEBHOOKS_LOOKED_AT = 1000
+/**
+ * The longest a delivery waits for the process's requests in flight to finish. Bounded so that a
+ * process never idle (or one slow request, an upload trickling in) slows deliveries only so much:
+ * at worst one delivery per GIVE_WAY_MAX_MS plus its own time.
+ */
+export const GIVE_WAY_MAX_MS = 5
+
+/**
+ * Requests first: a turn of the event loop (requests that arrived meanwhile are read and started),
+ * then, while any are in flight, up to GIVE_WAY_MAX_MS for them to finish. On SQLite a save or a read
+ * of events runs synchronously; between a request's steps, it is what the request would wait for.
+ */
+export function giveWayToRequests(requests: ForegroundRequests): () => Promise<void> {
+  return async () => {
+    await nextTurn()
+    if (requests.inFlight > 0) await requests.drainedWithin(GIVE_WAY_MAX_MS)
+  }
+}
 
 export interface WebhookPassSummary {
   /** Webhooks leased and worked on in this pass. */
@@ -91,12 +116,13 @@ export interface WebhookWorker {
   stop(): Promise<void>
 }
 
-export function startWebhookWorker(deps: JobDeps, options: { intervalMs?: number } = {}): WebhookWorker {
+export function startWebhookWorker(deps: JobDeps, options: { intervalMs?: number; requests?: ForegroundRequests } = {}): WebhookWorker {
   const stopping = new AbortController()
+  const giveWay = options.requests === undefined ? undefined : giveWayToRequests(options.requests)
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
   const tick = () => {
-    running = deliverDueWebhooks(deps, { signal: stopping.signal })
+    running = deliverDueWebhooks(deps, { signal: stopping.signal, ...(giveWay === undefined ? {} : { giveWay }) })
       .then(
         (summary) => (summary.claimed > 0 ? 0 : (options.intervalMs ?? WEBHOOK_POLL_MS)),
         (error: unknown) => {
