@@ -10,25 +10,12 @@ import type { ChildProcess } from 'node:child_process'
 import { randomInt } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { closeDatabase, openDatabase, type Db } from '../../src/store/database.js'
-import { ensureBuilt, freePort, ROOT, spawnCli } from '../helpers/built-cli.js'
-import { processDeployment, type Deployment } from '../helpers/process-deployment.js'
+import { ensureBuilt } from '../helpers/built-cli.js'
+import { processDeployment, startServerProcess as startServer, type Deployment } from '../helpers/process-deployment.js'
 
 const TOKEN = 'events-crash-admin-token-0123456789abc'
 const CLIENTS = 6
 
-async function startServer(d: Deployment): Promise<{ child: ChildProcess; base: string }> {
-  const port = await freePort()
-  const { child, stderr } = spawnCli(['start'], ROOT, { ...d.env, GATEHOUSE_PORT: String(port), GATEHOUSE_HOST: '127.0.0.1' })
-  for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`)
-      .then((r) => r.ok)
-      .catch(() => false)
-    if (ok) return { child, base: `http://127.0.0.1:${port}/api/v1` }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  child.kill('SIGKILL')
-  throw new Error(`the server did not become ready: ${stderr()}`)
-}
 
 function post(base: string, path: string, body: unknown): Promise<Response> {
   return fetch(`${base}${path}`, {
@@ -72,7 +59,7 @@ describe('kill -9 mid-change: the change and its event, or neither', () => {
       const server = await startServer(d)
       children.push(server.child)
       const org = `crash-${round}`
-      expect((await post(server.base, '/organizations', { name: `Crash ${round}`, slug: org })).status).toBe(201)
+      expect((await post(server.api, '/organizations', { name: `Crash ${round}`, slug: org })).status).toBe(201)
       let ok = 0
       let cut = 0
       const clients = Array.from({ length: CLIENTS }, async () => {
@@ -81,8 +68,8 @@ describe('kill -9 mid-change: the change and its event, or neither', () => {
           try {
             const res =
               i % 2 === 0
-                ? await post(server.base, '/organizations', { name: `Org ${i}`, slug: `org-${i}` })
-                : await post(server.base, `/organizations/${org}/members`, { email: `m${i}@crash.test`, firstName: 'M', lastName: `${i}` })
+                ? await post(server.api, '/organizations', { name: `Org ${i}`, slug: `org-${i}` })
+                : await post(server.api, `/organizations/${org}/members`, { email: `m${i}@crash.test`, firstName: 'M', lastName: `${i}` })
             expect(res.status).toBe(201)
             ok++
           } catch (error) {

@@ -2,12 +2,14 @@
  * A fresh database of the dialect under test (a SQLite file in a temporary folder, or a PostgreSQL
  * database of its own) and the environment for built server processes to share it with the test.
  */
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import type { DatabaseConfig } from '../../src/config.js'
+import { freePort, ROOT, spawnCli } from './built-cli.js'
 import { DIALECT, TEST_DATABASE_URL } from './database.js'
 
 export interface Deployment {
@@ -52,4 +54,27 @@ export async function processDeployment(name: string, adminToken: string): Promi
     database: { dialect: 'sqlite', path },
     drop: async () => rmSync(dir, { recursive: true, force: true }),
   }
+}
+
+export interface ServerProcess {
+  readonly child: ChildProcess
+  readonly port: number
+  /** The operator API's base: http://127.0.0.1:{port}/api/v1 */
+  readonly api: string
+  stderr(): string
+}
+
+/** A built server (`gatehouse start`) on the deployment's database, once /readyz answers. */
+export async function startServerProcess(d: Deployment): Promise<ServerProcess> {
+  const port = await freePort()
+  const { child, stderr } = spawnCli(['start'], ROOT, { ...d.env, GATEHOUSE_PORT: String(port), GATEHOUSE_HOST: '127.0.0.1' })
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`)
+      .then((r) => r.ok)
+      .catch(() => false)
+    if (ok) return { child, port, api: `http://127.0.0.1:${port}/api/v1`, stderr }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  child.kill('SIGKILL')
+  throw new Error(`the server did not become ready: ${stderr()}`)
 }

@@ -12,26 +12,13 @@ import type { Store } from '../../src/core/ports.js'
 import { newSortableId } from '../../src/core/secret-token.js'
 import { closeDatabase, openDatabase, type Db } from '../../src/store/database.js'
 import { createStore } from '../../src/store/index.js'
-import { ensureBuilt, freePort, ROOT, spawnCli, within } from '../helpers/built-cli.js'
+import { ensureBuilt, within } from '../helpers/built-cli.js'
 import { DIALECT } from '../helpers/database.js'
-import { processDeployment, type Deployment } from '../helpers/process-deployment.js'
+import { processDeployment, startServerProcess as startServer, type Deployment } from '../helpers/process-deployment.js'
 import { firstSeen, startReceiver, type Receiver } from './webhook-support.js'
 
 const TOKEN = 'webhook-process-admin-token-0123456789'
 
-async function startServer(d: Deployment): Promise<{ child: ChildProcess; port: number }> {
-  const port = await freePort()
-  const { child } = spawnCli(['start'], ROOT, { ...d.env, GATEHOUSE_PORT: String(port), GATEHOUSE_HOST: '127.0.0.1' })
-  for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`)
-      .then((r) => r.ok)
-      .catch(() => false)
-    if (ok) return { child, port }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  child.kill('SIGKILL')
-  throw new Error('the server did not become ready')
-}
 
 async function register(port: number, url: string): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${port}/api/v1/webhooks`, {
