@@ -22,6 +22,9 @@ describe('isDatabaseUnavailable', () => {
     ['a connection closed under a query', new Error('Connection terminated unexpectedly')],
     ['a pool that could not connect in time', new Error('timeout exceeded when trying to connect')],
     ['a client broken by an earlier connection error', new Error('Client has encountered a connection error and is not queryable')],
+    ['a lock_timeout run out (55P03)', withCode('55P03', 'canceling statement due to lock timeout')],
+    ["SQLite's write lock held past busy_timeout", withCode('SQLITE_BUSY', 'database is locked')],
+    ["SQLite's busy snapshot", withCode('SQLITE_BUSY_SNAPSHOT')],
   ])('counts %s as the database being unavailable', (_name, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true)
   })
@@ -31,6 +34,8 @@ describe('isDatabaseUnavailable', () => {
     ['a missing database (3D000)', withCode('3D000')],
     ['a unique violation (23505)', withCode('23505')],
     ['a syntax error (42601)', withCode('42601')],
+    ['a SQLite constraint failure', withCode('SQLITE_CONSTRAINT_UNIQUE')],
+    ['a SQLite code that only starts alike', withCode('SQLITE_BUSYNESS')],
     ['an unknown host', withCode('ENOTFOUND')],
     ['a plain bug', new TypeError('x is undefined')],
     ['a thrown string', 'boom'],
