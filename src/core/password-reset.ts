@@ -25,14 +25,30 @@ const MAILS_PER_WINDOW = 5
 /** The job kind that answers a forgot-password request (jobs/password-reset-mail.ts). */
 export const PASSWORD_RESET_JOB = 'password_reset'
 
-export async function requestPasswordReset(deps: CoreDeps, email: string): Promise<void> {
+/**
+ * Forgot password's form: queues the mail. `ip` is the client (Fastify's request.ip: the proxy hop
+ * the operator trusts, never a header the client wrote).
+ */
+export async function requestPasswordReset(deps: CoreDeps, email: string, ip: string): Promise<void> {
   // Invisible characters are refused before anything else, so the answer says nothing about accounts.
   const account = normalizeEmail(checkEmailCharacters(email))
   if (account === '') return
-  // At most a few mails per window, so the form cannot be used to flood someone's inbox. Counted for
-  // every email typed, account or not, so that the work done does not tell them apart.
   const now = deps.clock.now()
   const window = rateWindow(now, deps.settings.rateLimit.windowMinutes)
+  // One address sending the form for many emails (mailing strangers from our domain, or filling the
+  // mail queue) is refused as sign-in attempts are, by the same per-IP limit. The answer tells the
+  // sender, and says nothing about any account.
+  if ((await deps.store.rateLimits.hit(`reset:ip:${ip}`, window.start)) > deps.settings.rateLimit.perIp) {
+    const minutes = Math.ceil(window.retryAfterSeconds / 60)
+    throw new AuthError(
+      'rate_limited',
+      `Too many requests from your network. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      'per-IP limit',
+      window.retryAfterSeconds,
+    )
+  }
+  // At most a few mails per window, so the form cannot be used to flood someone's inbox. Counted for
+  // every email typed, account or not, so that the work done does not tell them apart.
   if ((await deps.store.rateLimits.hit(`reset:${account}`, window.start)) > MAILS_PER_WINDOW) return
   await deps.store.jobs.enqueue({ kind: PASSWORD_RESET_JOB, payload: { email: account }, runAt: now.toISOString() }, now.toISOString())
 }

@@ -141,9 +141,9 @@ describe('forgot password', () => {
     await seedAcme(ctx)
     const known: string[] = []
     const unknown: string[] = []
-    await requestPasswordReset({ ...ctx.deps, store: recordingStore(ctx.deps.store, known) }, MEMBER)
-    await requestPasswordReset({ ...ctx.deps, store: recordingStore(ctx.deps.store, unknown) }, 'nobody@acme.test')
-    expect(known).toEqual(['rateLimits.hit', 'jobs.enqueue'])
+    await requestPasswordReset({ ...ctx.deps, store: recordingStore(ctx.deps.store, known) }, MEMBER, '203.0.113.7')
+    await requestPasswordReset({ ...ctx.deps, store: recordingStore(ctx.deps.store, unknown) }, 'nobody@acme.test', '203.0.113.7')
+    expect(known).toEqual(['rateLimits.hit', 'rateLimits.hit', 'jobs.enqueue'])
     expect(unknown).toEqual(known)
     // And neither read the users table: the account is looked up by the worker, later.
     expect(known.some((c) => c.startsWith('users.'))).toBe(false)
@@ -156,5 +156,23 @@ describe('forgot password', () => {
       expect((await browser(ctx.app).submit('/forgot-password', '/forgot-password', { email: MEMBER })).statusCode).toBe(200)
     }
     expect((await ctx.sentMail()).map((m) => m.to)).toEqual(Array(5).fill(MEMBER))
+  })
+
+  it('refuses an address sending the form for many emails past the per-IP limit (429), while another address is served', async () => {
+    ctx = await createTestContext({ env: { GATEHOUSE_RATE_LIMIT_IP: '3' } })
+    await seedAcme(ctx)
+    const spammer = browser(ctx.app, { ip: '203.0.113.9' })
+    for (let i = 0; i < 3; i++) {
+      expect((await spammer.submit('/forgot-password', '/forgot-password', { email: `stranger${i}@example.test` })).statusCode).toBe(200)
+    }
+    const refused = await spammer.submit('/forgot-password', '/forgot-password', { email: MEMBER })
+    expect(refused.statusCode).toBe(429)
+    expect(refused.body).toContain('Too many requests from your network')
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+    // The same request from another address: answered and mailed.
+    expect((await browser(ctx.app, { ip: '198.51.100.4' }).submit('/forgot-password', '/forgot-password', { email: MEMBER })).statusCode).toBe(200)
+    expect(await ctx.deps.store.jobs.list()).toHaveLength(4)
+    await ctx.runJobs()
+    expect((await ctx.sentMail()).filter((m) => m.to === MEMBER)).toHaveLength(1)
   })
 })

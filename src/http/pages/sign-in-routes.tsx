@@ -120,8 +120,13 @@ export function signInRoutes(app: FastifyInstance, deps: CoreDeps, cookie: Cooki
     const email = field(request.body, 'email').trim().slice(0, 320)
     // The same answer whether or not the email has an account.
     try {
-      await requestPasswordReset(deps, email)
+      await requestPasswordReset(deps, email, request.ip)
     } catch (error) {
+      if (error instanceof AuthError && error.code === 'rate_limited') {
+        request.log.info({ code: error.code, reason: error.detail }, 'request refused')
+        if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
+        return sendPage(reply, <ForgotPasswordPage csrf={request.page.csrf} email={email} errors={{ email: error.message }} />, 429)
+      }
       if (!(error instanceof AccountError) || error.code !== 'email_invisible_character') throw error
       request.log.info({ code: error.code }, 'request refused')
       return sendPage(reply, <ForgotPasswordPage csrf={request.page.csrf} email={email} errors={{ email: error.message }} />, 422)
