@@ -16,7 +16,7 @@ import { apiPlugin } from './api/index.js'
 import { ScimError } from '../scim/error.js'
 import { replyWithScimError, scimRoutes } from './scim-routes.js'
 import { devIdpPageRoutes, devIdpProtocolRoutes } from './dev-idp-routes.js'
-import { sessionCookieSettings } from './authenticate.js'
+import { sessionCookieSettings, setupSessionCookieSettings } from './authenticate.js'
 import { logError, replyWithApiError, retryAfterOf, statusOf, toKnownError } from './error-handler.js'
 import { sendPage } from './pages/html.js'
 import { auditRoutes } from './pages/audit-routes.js'
@@ -146,6 +146,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.setErrorHandler(pageErrorHandler)
   installMinBodyRate(app, config.http.minBodyRate)
   const cookie = sessionCookieSettings(config.baseUrl)
+  const setupCookie = setupSessionCookieSettings(config.baseUrl)
   await app.register(cookiePlugin)
   installSecurityHeaders(app, { https: cookie.secure, formTargets: () => oidcClientOrigins(deps) })
   installInputGuard(app)
@@ -202,7 +203,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       route.bodyLimit ??= 64 * 1024
     })
     installFormParser(pages)
-    installPageContext(pages, { deps, cookie, secretKey: config.secretKey, baseUrl: config.baseUrl })
+    installPageContext(pages, { deps, cookie, setupCookie, secretKey: config.secretKey, baseUrl: config.baseUrl })
     pages.setErrorHandler(pageErrorHandler)
     signInRoutes(pages, deps, cookie)
     setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
