@@ -72,6 +72,8 @@ export async function setSsoName(deps: CoreDeps, orgSlug: string, ssoName: strin
   const name = checkSsoName(ssoName)
   const { org, connection } = await findSsoConnection(deps, orgSlug)
   await authorizeSsoChange(deps, org, actor, { write: true })
+  // A link chooses the name once; renaming breaks the IdP's configuration and stays the owner's.
+  if (connection !== undefined) refuseSetupLink(actor, 'change the SSO name once it is chosen')
   const now = deps.clock.now().toISOString()
   try {
     return await deps.store.transaction(async (tx) => {

@@ -24,6 +24,7 @@ import { directoryPageRoutes } from './pages/directory-routes.js'
 import { orgRoutes } from './pages/org-routes.js'
 import { installPageContext, viewerOf } from './pages/page-context.js'
 import { setupRoutes } from './pages/setup-routes.js'
+import { setupLinkRoutes } from './pages/setup-link-routes.js'
 import { signInRoutes } from './pages/sign-in-routes.js'
 import { ssoPageRoutes } from './pages/sso-routes.js'
 import { tokenPageRoutes } from './pages/token-routes.js'
@@ -207,6 +208,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     pages.setErrorHandler(pageErrorHandler)
     signInRoutes(pages, deps, cookie)
     setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
+    setupLinkRoutes(pages, deps, setupCookie)
     orgRoutes(pages, deps, config.workspaceRoles, { outbox: config.devOutbox.enabled && config.smtp === undefined })
     ssoPageRoutes(pages, deps, config.workspaceRoles, { devIdp: config.devIdp.enabled })
     directoryPageRoutes(pages, deps)

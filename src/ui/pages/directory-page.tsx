@@ -218,6 +218,15 @@ export const DirectoryPage: FC<DirectoryPageProps> = (p) => {
         </section>
       )}
       {d?.enabled === true && p.canEdit && p.setupLink === undefined && <Disable p={p} />}
+      {p.canEdit && p.setupLink === undefined && (
+        <section class="card" aria-labelledby="send-link-heading">
+          <h2 id="send-link-heading">Someone else manages your IdP?</h2>
+          <p>Send your IT admin a set-up link: it opens this page for them, with no Gatehouse account, until it expires or you revoke it.</p>
+          <a class="button" href={`/orgs/${p.org.slug}/setup-links`}>
+            Send a set-up link
+          </a>
+        </section>
+      )}
     </Layout>
   )
 }
