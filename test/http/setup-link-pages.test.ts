@@ -71,21 +71,21 @@ describe('the owner’s set-up links page', () => {
 describe('an IT admin with an SSO link', () => {
   it('sets up, tests and enables SSO; the result is theirs and the owners’; all audited as the link’s; the owner is mailed', async () => {
     const link = await ownerMakesLink({ scope_sso: 'on', expiresInDays: '7' })
-    const it = await openLink(ctx, link)
-    const home = await it.get('/setup-link')
+    const itAdmin = await openLink(ctx, link)
+    const home = await itAdmin.get('/setup-link')
     expect(home.body).toContain('Set up Acme')
     expect(home.body).toContain('Olivia Owner (olivia@acme.test)')
     expect(home.body).toContain('href="/orgs/acme/sso"')
     expect(home.body).not.toContain('href="/orgs/acme/directory"')
 
-    const overview = await it.get('/orgs/acme/sso')
+    const overview = await itAdmin.get('/orgs/acme/sso')
     expect(overview.body).toContain('through a set-up link sent by')
     expect(overview.body).not.toContain('href="/dashboard"')
     expect(overview.body).not.toContain('href="/orgs/acme/members"')
-    expect((await it.post('/orgs/acme/sso/name', { ssoName: 'acme' })).statusCode).toBe(303)
-    expect((await it.get('/orgs/acme/sso')).body).not.toContain('action="/orgs/acme/sso/name"')
-    await it.get('/orgs/acme/sso/idp')
-    const saved = await it.post('/orgs/acme/sso/idp', {
+    expect((await itAdmin.post('/orgs/acme/sso/name', { ssoName: 'acme' })).statusCode).toBe(303)
+    expect((await itAdmin.get('/orgs/acme/sso')).body).not.toContain('action="/orgs/acme/sso/name"')
+    await itAdmin.get('/orgs/acme/sso/idp')
+    const saved = await itAdmin.post('/orgs/acme/sso/idp', {
       mode: 'manual',
       ssoUrl: 'https://acme.idp.test/sso',
       entityId: idp.entityId,
@@ -94,8 +94,8 @@ describe('an IT admin with an SSO link', () => {
     })
     expect(saved.statusCode, saved.body.slice(0, 300)).toBe(303)
 
-    await it.get('/orgs/acme/sso')
-    const started = await it.post('/orgs/acme/sso/test', {})
+    await itAdmin.get('/orgs/acme/sso')
+    const started = await itAdmin.post('/orgs/acme/sso/test', {})
     const location = new URL(idpNavigation(started))
     const xml = inflateRawSync(Buffer.from(location.searchParams.get('SAMLRequest')!, 'base64')).toString('utf8')
     const requestId = /ID="([^"]+)"/.exec(xml)![1]!
@@ -122,15 +122,15 @@ describe('an IT admin with an SSO link', () => {
     expect(resultUrl).toMatch(/^\/orgs\/acme\/sso\/tests\//)
     expect(acs.cookies.find((c: { name: string }) => c.name === 'gh_session')).toBeUndefined()
 
-    const result = await it.get(resultUrl)
+    const result = await itAdmin.get(resultUrl)
     expect(result.statusCode).toBe(200)
     expect(result.body).toContain('olivia@acme.test')
     expect((await owner.get(resultUrl)).statusCode).toBe(200)
     expect((await (await signedIn(ctx, ADMIN)).get(resultUrl)).statusCode).toBe(404)
     expect((await (await openLink(ctx, link)).get(resultUrl)).statusCode).toBe(404)
 
-    await it.get('/orgs/acme/sso')
-    expect((await it.post('/orgs/acme/sso/enable', {})).statusCode).toBe(303)
+    await itAdmin.get('/orgs/acme/sso')
+    expect((await itAdmin.post('/orgs/acme/sso/enable', {})).statusCode).toBe(303)
     expect((await operator(ctx, 'GET', '/organizations/acme/sso')).json.enabled).toBe(true)
 
     const byLink = `set-up link ${link.id} (created by olivia@acme.test)`
@@ -148,19 +148,19 @@ describe('an IT admin with an SSO link', () => {
 describe('an IT admin with a directory link', () => {
   it('creates the directory (token shown once), rotates tokens and reads the request log; the owner is mailed', async () => {
     const link = await makeLink(ctx, 'acme', ['directory'])
-    const it = await openLink(ctx, link)
-    expect((await it.get('/orgs/acme/sso')).statusCode).toBe(403)
-    await it.get('/orgs/acme/directory')
-    const created = await it.post('/orgs/acme/directory', {})
+    const itAdmin = await openLink(ctx, link)
+    expect((await itAdmin.get('/orgs/acme/sso')).statusCode).toBe(403)
+    await itAdmin.get('/orgs/acme/directory')
+    const created = await itAdmin.post('/orgs/acme/directory', {})
     expect(created.statusCode).toBe(201)
     expect(created.body).toMatch(/ghsc_[A-Za-z0-9_-]{20,}/)
     expect(created.body).not.toContain('Turn off directory sync')
-    const rotated = await it.post('/orgs/acme/directory/tokens', {})
+    const rotated = await itAdmin.post('/orgs/acme/directory/tokens', {})
     expect(rotated.statusCode).toBe(201)
     const dir = (await operator(ctx, 'GET', '/organizations/acme/directory')).json
     expect(dir.tokens).toHaveLength(2)
-    expect((await it.post(`/orgs/acme/directory/tokens/${dir.tokens[1].id}/revoke`, {})).statusCode).toBe(303)
-    const page = await it.get('/orgs/acme/directory')
+    expect((await itAdmin.post(`/orgs/acme/directory/tokens/${dir.tokens[1].id}/revoke`, {})).statusCode).toBe(303)
+    const page = await itAdmin.get('/orgs/acme/directory')
     expect(page.body).toContain('Last requests from the IdP')
     const mails = (await ctx.sentMail()).filter((m) => m.to === OWNER)
     expect(mails.map((m) => m.subject)).toEqual(['Directory sync is set up for Acme'])
