@@ -65,7 +65,7 @@ const Steps: FC<{ slug: string; current: string; configured: boolean; progress: 
               <span class="muted">{step.label}</span>
             )}
             {done[i] === true && <span class="visually-hidden"> (done)</span>}
-            {notes[i] !== undefined && <span class="muted"> {notes[i]}</span>}
+            {notes[i] !== undefined && !closed.includes(step.path) && <span class="muted"> {notes[i]}</span>}
           </li>
         ))}
         <li class={progress?.enabled === true ? 'done' : undefined}>
