@@ -126,6 +126,7 @@ describe('an IT admin with an SSO link', () => {
     expect(result.statusCode).toBe(200)
     expect(result.body).toContain('olivia@acme.test')
     expect((await owner.get(resultUrl)).statusCode).toBe(200)
+    expect((await owner.get('/orgs/acme/audit')).body, 'the owner finds it from the audit log').toContain(`href="${resultUrl}"`)
     expect((await (await signedIn(ctx, ADMIN)).get(resultUrl)).statusCode).toBe(404)
     expect((await (await openLink(ctx, link)).get(resultUrl)).statusCode).toBe(404)
 
