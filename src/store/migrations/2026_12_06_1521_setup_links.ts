@@ -45,11 +45,16 @@ export async function up(db: Kysely<any>): Promise<void> {
       .execute()
     return
   }
-  await db.schema
+  await rebuildSsoTests(db, true)
+}
+
+/** SQLite: sso_tests again with `user_id` nullable and `setup_link_id` (`linked`), or as before. */
+async function rebuildSsoTests(db: Kysely<any>, linked: boolean): Promise<void> {
+  let table = db.schema
     .createTable('sso_tests_next')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('connection_id', 'text', (c) => c.notNull().references('sso_connections.id').onDelete('cascade'))
-    .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('cascade'))
+    .addColumn('user_id', 'text', (c) => (linked ? c : c.notNull()).references('users.id').onDelete('cascade'))
     .addColumn('session_hash', 'text', (c) => c.notNull())
     .addColumn('request_id', 'text', (c) => c.notNull().unique())
     .addColumn('idp_fingerprint', 'text', (c) => c.notNull())
@@ -58,12 +63,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('finished_at', 'text')
     .addColumn('expires_at', 'text', (c) => c.notNull())
-    .addColumn('setup_link_id', 'text', (c) => c.references('setup_links.id').onDelete('cascade'))
-    .execute()
+  if (linked) table = table.addColumn('setup_link_id', 'text', (c) => c.references('setup_links.id').onDelete('cascade'))
+  await table.execute()
   await sql`insert into sso_tests_next (id, connection_id, user_id, session_hash, request_id, idp_fingerprint, passed, result, created_at, finished_at, expires_at)
-    select id, connection_id, user_id, session_hash, request_id, idp_fingerprint, passed, result, created_at, finished_at, expires_at from sso_tests`.execute(
-    db,
-  )
+    select id, connection_id, user_id, session_hash, request_id, idp_fingerprint, passed, result, created_at, finished_at, expires_at from sso_tests
+    where user_id is not null`.execute(db)
   await db.schema.dropTable('sso_tests').execute()
   await sql`alter table sso_tests_next rename to sso_tests`.execute(db)
   await db.schema.createIndex('sso_tests_connection_idx').on('sso_tests').columns(['connection_id', 'idp_fingerprint']).execute()
@@ -72,8 +76,12 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.deleteFrom('sso_tests').where('setup_link_id', 'is not', null).execute()
-  await db.schema.alterTable('sso_tests').dropColumn('setup_link_id').execute()
-  if (isPostgres(db)) await sql`alter table sso_tests alter column user_id set not null`.execute(db)
+  if (isPostgres(db)) {
+    await db.schema.alterTable('sso_tests').dropColumn('setup_link_id').execute()
+    await sql`alter table sso_tests alter column user_id set not null`.execute(db)
+  } else {
+    await rebuildSsoTests(db, false)
+  }
   await db.schema.dropTable('setup_link_sessions').execute()
   await db.schema.dropTable('setup_links').execute()
 }
