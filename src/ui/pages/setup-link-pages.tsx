@@ -138,8 +138,8 @@ export const SetupLinkHomePage: FC<{ link: SetupLinkBanner; slug: string }> = ({
   <Layout title={`Set up ${link.orgName}`} setupLink={link}>
     <h1>Set up {link.orgName}</h1>
     <p>
-      {link.sentBy} asked you to connect {link.orgName}’s identity provider to Gatehouse. You need no Gatehouse account: this browser stays signed in to these
-      set-up pages until the time above, or until the link is revoked.
+      {link.sentBy.charAt(0).toUpperCase() + link.sentBy.slice(1)} asked you to connect {link.orgName}’s identity provider to Gatehouse. You need no Gatehouse
+      account: this browser stays signed in to these set-up pages until the time above, or until the link is revoked.
     </p>
     <ul class="link-list">
       {link.scopes.includes('sso') && (
