@@ -70,6 +70,8 @@ export interface SsoTestView {
   readonly result: SsoTestResult | undefined
   /** True when the configuration tested is still the connection's current one. */
   readonly current: boolean
+  /** Run through a set-up link: its session and the org's owners see it. */
+  readonly ranBySetupLink: boolean
 }
 
 /**
@@ -299,5 +301,6 @@ export async function getSsoTest(
     createdAt: test.createdAt,
     result: test.result === undefined ? undefined : (JSON.parse(test.result) as SsoTestResult),
     current: test.idpFingerprint === idpFingerprint(connection),
+    ranBySetupLink: test.setupLinkId !== undefined,
   }
 }

@@ -125,6 +125,7 @@ describe('an IT admin with an SSO link', () => {
     const result = await itAdmin.get(resultUrl)
     expect(result.statusCode).toBe(200)
     expect(result.body).toContain('olivia@acme.test')
+    expect(result.body).toContain('only that link&#39;s browser session and Acme&#39;s owners can see this page')
     expect((await owner.get(resultUrl)).statusCode).toBe(200)
     expect((await owner.get('/orgs/acme/audit')).body, 'the owner finds it from the audit log').toContain(`href="${resultUrl}"`)
     expect((await (await signedIn(ctx, ADMIN)).get(resultUrl)).statusCode).toBe(404)

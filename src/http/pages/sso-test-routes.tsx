@@ -35,6 +35,7 @@ export function ssoTestPageRoutes(app: FastifyInstance, deps: CoreDeps): void {
         ssoName={view.connection.ssoName}
         createdAt={view.createdAt}
         current={view.current}
+        ranBySetupLink={view.ranBySetupLink}
         enabled={view.connection.enabled}
         loginUrl={spEndpoints(deps.settings.baseUrl, view.connection.ssoName).loginUrl}
         result={
