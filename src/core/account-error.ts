@@ -26,6 +26,10 @@ export type AccountErrorCode =
   | 'token_expiry_invalid'
   | 'token_limit_reached'
   | 'token_not_found'
+  | 'setup_link_invalid'
+  | 'setup_link_not_found'
+  | 'setup_link_scope_invalid'
+  | 'setup_link_expiry_invalid'
 
 export class AccountError extends Error {
   override name = 'AccountError'

@@ -4,6 +4,7 @@
  */
 import type { Actor, CoreDeps } from './deps.js'
 import { authorizeSsoChange, findSsoConnection } from './sso-admin.js'
+import { refuseSetupLink } from './setup-link-access.js'
 import { DEFAULT_POLICY, type RoleRule } from './sso-connection.js'
 import { ownValue } from './keyed-record.js'
 
@@ -22,6 +23,8 @@ export function csvCell(value: string): string {
  * exact workspace roles. The owner is never lowered, so only their workspace roles need a rule.
  */
 export async function bindUsersCsv(deps: CoreDeps, orgSlug: string, actor: Actor): Promise<string> {
+  // The CSV lists the members: never for a set-up link (DESIGN §2: no members).
+  refuseSetupLink(actor, 'see the members')
   const { org, connection } = await findSsoConnection(deps, orgSlug)
   await authorizeSsoChange(deps, org, actor, { write: false })
   const policy = connection?.policy ?? DEFAULT_POLICY

@@ -5,6 +5,7 @@ import type { Mailer } from './mail.js'
 import type { Metrics } from './metrics.js'
 import type { PasswordHasher } from './password-hasher.js'
 import type { Store } from './ports.js'
+import type { SetupLinkScope } from './setup-link-ports.js'
 import type { WebhookSender } from './webhook-ports.js'
 
 export interface CoreSettings {
@@ -51,6 +52,19 @@ export type Actor =
   | { readonly kind: 'operator' }
   | { readonly kind: 'user'; readonly userId: string; readonly email: string }
   | { readonly kind: 'system'; readonly name: string }
+  /**
+   * Someone with no account using a set-up link (DESIGN §2): never a member, never an owner. Core
+   * lets it do only what its scopes allow in its own org (core/setup-link-access.ts); every other
+   * check that knows only users and the operator refuses it.
+   */
+  | {
+      readonly kind: 'setup-link'
+      readonly linkId: string
+      readonly orgId: string
+      readonly scopes: readonly SetupLinkScope[]
+      /** Who made the link, as actors are named (`operator`, `user:{email}`). */
+      readonly createdBy: string
+    }
 
 export function describeActor(actor: Actor): string {
   switch (actor.kind) {
@@ -60,5 +74,7 @@ export function describeActor(actor: Actor): string {
       return `user:${actor.email}`
     case 'system':
       return `system:${actor.name}`
+    case 'setup-link':
+      return `set-up link ${actor.linkId} (created by ${actor.createdBy.replace(/^user:/, '')})`
   }
 }

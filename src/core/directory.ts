@@ -18,6 +18,8 @@ import { getOrganization } from './orgs.js'
 import { DuplicateKeyError, type Stores } from './ports.js'
 import { hashSecretToken, newId, newSecretToken } from './secret-token.js'
 import type { Organization } from './types.js'
+import { authorizeSetupLink, refuseSetupLink } from './setup-link-access.js'
+import { mailOwnersIfSetupLink } from './setup-link-mail.js'
 
 export const DIRECTORY_TOKEN_PREFIX = 'ghsc_'
 export const MAX_LIVE_DIRECTORY_TOKENS = 2
@@ -58,6 +60,8 @@ function strip<T extends { tokenHash: string }>(token: T): Omit<T, 'tokenHash'> 
 
 /** Owners change the directory; admins may only look (DESIGN §2, §8). */
 async function authorizeDirectoryChange(deps: CoreDeps, org: Organization, actor: Actor): Promise<void> {
+  // A set-up link with the `directory` scope does the owner's directory set-up in its own org.
+  if (actor.kind === 'setup-link') return authorizeSetupLink(actor, org.id, 'directory')
   if (actor.kind !== 'user') return
   const member = await deps.store.members.findByUser(org.id, actor.userId)
   if (member?.role !== 'owner' || member.deactivatedAt !== null) {
@@ -106,6 +110,7 @@ export async function createDirectory(
         now,
       )
       await recordEvent(tx, { type: 'directory.enabled', orgId: org.id, data: { directory: { id: directory.id, baseUrl } } }, now)
+      await mailOwnersIfSetupLink(tx, deps, actor, org, 'directory_created', now)
       return { directory, baseUrl, token }
     })
   } catch (error) {
@@ -159,6 +164,7 @@ export async function revokeDirectoryToken(deps: CoreDeps, actor: Actor, orgSlug
 
 /** SCIM stops answering (401) at once: every token is revoked. Members stay as they are. */
 export async function disableDirectory(deps: CoreDeps, actor: Actor, orgSlug: string): Promise<void> {
+  refuseSetupLink(actor, 'turn directory sync off')
   const org = await getOrganization(deps, orgSlug)
   await authorizeDirectoryChange(deps, org, actor)
   const now = deps.clock.now()

@@ -13,10 +13,12 @@ import type { Actor, CoreDeps } from './deps.js'
 import { deactivateMember, reactivateMember } from './member-deactivation.js'
 import { getOrganization } from './orgs.js'
 import type { Member } from './types.js'
+import { refuseSetupLink } from './setup-link-access.js'
 
 export type DeactivatedBy = 'directory' | 'owner'
 
 export async function setMemberActive(deps: CoreDeps, orgSlug: string, memberId: string, active: boolean, actor: Actor): Promise<void> {
+  refuseSetupLink(actor, 'deactivate or reactivate members')
   const org = await getOrganization(deps, orgSlug)
   if (actor.kind === 'user') {
     const self = await deps.store.members.findByUser(org.id, actor.userId)

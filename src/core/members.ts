@@ -14,6 +14,7 @@ import { ORG_ROLES, type Member, type Organization, type OrgRole, type Workspace
 import { checkEmail, checkName, checkPassword } from './validation.js'
 import { keyedRecord } from './keyed-record.js'
 import { recordMemberCreated, recordMemberEvent, recordMemberUpdated } from './member-events.js'
+import { refuseSetupLink } from './setup-link-access.js'
 
 export interface NewMemberInput {
   readonly email: string
@@ -72,6 +73,7 @@ export async function authorizeMemberChange(
   target: { role: OrgRole } | undefined,
   newRole: OrgRole | undefined,
 ): Promise<void> {
+  refuseSetupLink(actor, 'manage members')
   if (actor.kind !== 'user') return
   const self = await deps.store.members.findByUser(org.id, actor.userId)
   if (self === undefined || self.role === 'member') {
@@ -87,6 +89,7 @@ export async function authorizeMemberChange(
  * neither set nor clear it (not even for themselves). The operator may. No change asked, no check.
  */
 export async function authorizeSsoExemption(deps: CoreDeps, org: Organization, actor: Actor, before: boolean, after: boolean | undefined): Promise<void> {
+  refuseSetupLink(actor, 'manage members')
   if (after === undefined || after === before || actor.kind !== 'user') return
   const self = await deps.store.members.findByUser(org.id, actor.userId)
   if (self?.role !== 'owner') {

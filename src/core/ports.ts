@@ -248,7 +248,9 @@ export interface SsoConnectionStore {
 export interface SsoTestRecord {
   readonly id: string
   readonly connectionId: string
-  readonly userId: string
+  /** The owner who ran it; undefined when a set-up link's session did (`setupLinkId`). */
+  readonly userId: string | undefined
+  readonly setupLinkId?: string | undefined
   readonly sessionHash: string
   readonly requestId: string
   readonly idpFingerprint: string
@@ -319,6 +321,7 @@ export type {
 } from './directory-ports.js'
 export { EventCursorNotFoundError } from './directory-ports.js'
 import type { DirectoryStore, EventStore, ScimGroupStore, ScimUserStore } from './directory-ports.js'
+import type { SetupLinkStore } from './setup-link-ports.js'
 
 export interface Stores {
   readonly orgs: OrgStore
@@ -351,6 +354,7 @@ export interface Stores {
   readonly scimUsers: ScimUserStore
   readonly scimGroups: ScimGroupStore
   readonly webhooks: WebhookStore
+  readonly setupLinks: SetupLinkStore
 }
 
 export interface Store extends Stores {

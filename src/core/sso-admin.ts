@@ -19,6 +19,8 @@ import { dropLostOidcGrants } from './oidc-revocation.js'
 import { applyPolicyPatch } from './sso-policy.js'
 import type { Organization } from './types.js'
 import { SLUG_PATTERN } from './validation.js'
+import { authorizeSetupLink, refuseSetupLink } from './setup-link-access.js'
+import { mailOwnersIfSetupLink } from './setup-link-mail.js'
 
 /** Reserved so no org can take a name that reads as part of Gatehouse. */
 const RESERVED_SSO_NAMES = new Set(['api', 'admin', 'login', 'logout', 'static', 'oidc', 'saml', 'sso', 'setup', 'dev', 'www', 'gatehouse'])
@@ -41,6 +43,8 @@ export function isValidSsoName(ssoName: string): boolean {
 
 /** Owners change SSO; admins may only look (DESIGN §2). */
 export async function authorizeSsoChange(deps: CoreDeps, org: Organization, actor: Actor, { write }: { write: boolean }): Promise<void> {
+  // A set-up link with the `sso` scope does the owner's steps 1–6 in its own org (DESIGN §2).
+  if (actor.kind === 'setup-link') return authorizeSetupLink(actor, org.id, 'sso')
   if (actor.kind !== 'user') return
   const member = await deps.store.members.findByUser(org.id, actor.userId)
   if (member === undefined || member.role === 'member' || (write && member.role !== 'owner')) {
@@ -68,6 +72,8 @@ export async function setSsoName(deps: CoreDeps, orgSlug: string, ssoName: strin
   const name = checkSsoName(ssoName)
   const { org, connection } = await findSsoConnection(deps, orgSlug)
   await authorizeSsoChange(deps, org, actor, { write: true })
+  // A link chooses the name once; renaming breaks the IdP's configuration and stays the owner's.
+  if (connection !== undefined) refuseSetupLink(actor, 'change the SSO name once it is chosen')
   const now = deps.clock.now().toISOString()
   try {
     return await deps.store.transaction(async (tx) => {
@@ -243,6 +249,8 @@ export function describeIdp(idp: IdpConfig | undefined): Record<string, unknown>
 export async function updateSsoPolicy(deps: CoreDeps, orgSlug: string, patch: Record<string, unknown>, actor: Actor): Promise<SsoPolicy> {
   const { org, connection } = await getSsoConnection(deps, orgSlug, actor)
   await authorizeSsoChange(deps, org, actor, { write: true })
+  // Enforcement, role mapping and the API allow-list stay the owner's unless the link grants `policy`.
+  if (actor.kind === 'setup-link') authorizeSetupLink(actor, org.id, 'policy')
   const workspaces = await deps.store.workspaces.listByOrg(org.id)
   const policy = applyPolicyPatch(
     connection.policy,
@@ -293,6 +301,7 @@ export async function enableSso(deps: CoreDeps, orgSlug: string, options: { skip
  * transaction that disables SSO.
  */
 export async function disableSso(deps: CoreDeps, orgSlug: string, actor: Actor): Promise<SsoConnection> {
+  refuseSetupLink(actor, 'disable single sign-on')
   const { org, connection } = await getSsoConnection(deps, orgSlug, actor)
   await authorizeSsoChange(deps, org, actor, { write: true })
   if (!connection.enabled) return connection
@@ -346,6 +355,7 @@ async function setEnabled(
     )
     const data = { connection: { id: connection.id, ssoName: connection.ssoName, enforcement: connection.policy.enforcement } }
     await recordEvent(tx, { type: enabled ? 'sso.enabled' : 'sso.disabled', orgId: org.id, data }, now)
+    if (enabled) await mailOwnersIfSetupLink(tx, deps, actor, org, 'sso_enabled', now)
     await alsoInTransaction?.(tx, now)
   })
   await dropLostOidcGrants(deps, org.id)

@@ -25,6 +25,8 @@ import { authorizeSsoChange, getSsoConnection } from './sso-admin.js'
 import { idpFingerprint, type SsoConnection } from './sso-connection.js'
 import { SsoError } from './sso-error.js'
 import type { Organization, OrgRole } from './types.js'
+import { mailOwnersIfSetupLink } from './setup-link-mail.js'
+import { setupLinkActor } from './setup-link-sessions.js'
 
 /** How long a result stays readable, and a pass counts for enabling. */
 export const TEST_LIFETIME = days(7)
@@ -68,22 +70,31 @@ export interface SsoTestView {
   readonly result: SsoTestResult | undefined
   /** True when the configuration tested is still the connection's current one. */
   readonly current: boolean
+  /** Run through a set-up link: its session and the org's owners see it. */
+  readonly ranBySetupLink: boolean
 }
 
-/** Starts the real SP-initiated flow in test mode for the owner in this browser session. */
+/**
+ * Starts the real SP-initiated flow in test mode for the owner in this browser session, or for the
+ * browser session of a set-up link with the `sso` scope (DESIGN §2).
+ */
 export async function startSsoTest(deps: CoreDeps, orgSlug: string, actor: Actor, sessionHash: string): Promise<{ start: SamlStart; testId: string }> {
-  if (actor.kind !== 'user') throw new AccountError('not_allowed', "Only the organization's owner can test its SSO, from a signed-in browser.")
+  if (actor.kind !== 'user' && actor.kind !== 'setup-link')
+    throw new AccountError('not_allowed', "Only the organization's owner can test its SSO, from a signed-in browser.")
   const { org, connection } = await getSsoConnection(deps, orgSlug, actor)
   await authorizeSsoChange(deps, org, actor, { write: true })
   if (connection.idp === undefined) throw new SsoError('idp_not_configured', 'Configure the identity provider before testing SSO.')
   const now = deps.clock.now()
   const testId = newId()
   const fingerprint = idpFingerprint(connection)
-  const { start } = await issueAuthnRequest(deps, connection, { testByUserId: actor.userId }, async (tx, requestId) => {
+  // The request is marked as a test (never a sign-in) by who ran it: the owner, or the link.
+  const tester = actor.kind === 'user' ? actor.userId : `setup-link:${actor.linkId}`
+  const { start } = await issueAuthnRequest(deps, connection, { testByUserId: tester }, async (tx, requestId) => {
     await tx.ssoTests.insert({
       id: testId,
       connectionId: connection.id,
-      userId: actor.userId,
+      userId: actor.kind === 'user' ? actor.userId : undefined,
+      setupLinkId: actor.kind === 'setup-link' ? actor.linkId : undefined,
       sessionHash,
       requestId,
       idpFingerprint: fingerprint,
@@ -114,11 +125,15 @@ export async function recordSsoTest(
   const now = deps.clock.now()
   await deps.store.transaction(async (tx) => {
     if (!(await tx.ssoTests.finish(test.id, result.passed, JSON.stringify(result), now.toISOString()))) return
+    // A test run through a set-up link is that link's, in the audit log and for the owner's mail.
+    const link = test.setupLinkId === undefined ? undefined : await tx.setupLinks.find(org.id, test.setupLinkId)
+    const actor: Actor = link === undefined ? { kind: 'system', name: 'saml' } : setupLinkActor(link)
+    if (result.passed) await mailOwnersIfSetupLink(tx, deps, actor, org, 'sso_tested', now)
     await recordAudit(
       tx,
       {
         orgId: org.id,
-        actor: { kind: 'system', name: 'saml' },
+        actor,
         action: 'sso.tested',
         target: connection.ssoName,
         detail: {
@@ -253,22 +268,29 @@ async function evaluate(
   }
 }
 
-/** The result, for the owner who ran the test, from the browser session that ran it; anyone else gets not found. */
-export async function getSsoTest(deps: CoreDeps, orgSlug: string, testId: string, viewer: { userId: string; sessionHash: string }): Promise<SsoTestView> {
+/**
+ * The result, for the owner who ran the test from the browser session that ran it, or for the set-up
+ * link session that ran it; a test run through a link is the org's owners' to see as well (DESIGN §2,
+ * issue 21 item 3). Anyone else gets not found.
+ */
+export async function getSsoTest(
+  deps: CoreDeps,
+  orgSlug: string,
+  testId: string,
+  viewer: { actor: Extract<Actor, { kind: 'user' | 'setup-link' }>; sessionHash: string },
+): Promise<SsoTestView> {
   const notFound = new SsoError('sso_test_not_found', 'There is no such SSO test, or it has expired, or it was run from another session.')
-  const actor: Actor = { kind: 'user', userId: viewer.userId, email: '' }
+  const actor = viewer.actor
   const { org, connection } = await getSsoConnection(deps, orgSlug, actor).catch(() => {
     throw notFound
   })
   const test = /^[0-9a-f-]{36}$/.test(testId) ? await deps.store.ssoTests.findById(testId) : undefined
-  if (
-    test === undefined ||
-    test.connectionId !== connection.id ||
-    test.userId !== viewer.userId ||
-    !safeEqual(test.sessionHash, viewer.sessionHash) ||
-    test.expiresAt <= deps.clock.now().toISOString()
-  )
-    throw notFound
+  const ranIt =
+    test !== undefined &&
+    (actor.kind === 'user'
+      ? (test.userId === actor.userId && safeEqual(test.sessionHash, viewer.sessionHash)) || test.setupLinkId !== undefined
+      : test.setupLinkId === actor.linkId && safeEqual(test.sessionHash, viewer.sessionHash))
+  if (test === undefined || !ranIt || test.connectionId !== connection.id || test.expiresAt <= deps.clock.now().toISOString()) throw notFound
   await authorizeSsoChange(deps, org, actor, { write: true }).catch(() => {
     throw notFound
   })
@@ -279,5 +301,6 @@ export async function getSsoTest(deps: CoreDeps, orgSlug: string, testId: string
     createdAt: test.createdAt,
     result: test.result === undefined ? undefined : (JSON.parse(test.result) as SsoTestResult),
     current: test.idpFingerprint === idpFingerprint(connection),
+    ranBySetupLink: test.setupLinkId !== undefined,
   }
 }

@@ -16,7 +16,7 @@ import { apiPlugin } from './api/index.js'
 import { ScimError } from '../scim/error.js'
 import { replyWithScimError, scimRoutes } from './scim-routes.js'
 import { devIdpPageRoutes, devIdpProtocolRoutes } from './dev-idp-routes.js'
-import { sessionCookieSettings } from './authenticate.js'
+import { sessionCookieSettings, setupSessionCookieSettings } from './authenticate.js'
 import { logError, replyWithApiError, retryAfterOf, statusOf, toKnownError } from './error-handler.js'
 import { sendPage } from './pages/html.js'
 import { auditRoutes } from './pages/audit-routes.js'
@@ -24,6 +24,7 @@ import { directoryPageRoutes } from './pages/directory-routes.js'
 import { orgRoutes } from './pages/org-routes.js'
 import { installPageContext, viewerOf } from './pages/page-context.js'
 import { setupRoutes } from './pages/setup-routes.js'
+import { setupLinkRoutes } from './pages/setup-link-routes.js'
 import { signInRoutes } from './pages/sign-in-routes.js'
 import { ssoPageRoutes } from './pages/sso-routes.js'
 import { tokenPageRoutes } from './pages/token-routes.js'
@@ -146,6 +147,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.setErrorHandler(pageErrorHandler)
   installMinBodyRate(app, config.http.minBodyRate)
   const cookie = sessionCookieSettings(config.baseUrl)
+  const setupCookie = setupSessionCookieSettings(config.baseUrl)
   await app.register(cookiePlugin)
   installSecurityHeaders(app, { https: cookie.secure, formTargets: () => oidcClientOrigins(deps) })
   installInputGuard(app)
@@ -202,10 +204,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       route.bodyLimit ??= 64 * 1024
     })
     installFormParser(pages)
-    installPageContext(pages, { deps, cookie, secretKey: config.secretKey, baseUrl: config.baseUrl })
+    installPageContext(pages, { deps, cookie, setupCookie, secretKey: config.secretKey, baseUrl: config.baseUrl })
     pages.setErrorHandler(pageErrorHandler)
     signInRoutes(pages, deps, cookie)
     setupRoutes(pages, deps, cookie, { outbox: config.devOutbox.enabled && config.smtp === undefined })
+    setupLinkRoutes(pages, deps, setupCookie)
     orgRoutes(pages, deps, config.workspaceRoles, { outbox: config.devOutbox.enabled && config.smtp === undefined })
     ssoPageRoutes(pages, deps, config.workspaceRoles, { devIdp: config.devIdp.enabled })
     directoryPageRoutes(pages, deps)

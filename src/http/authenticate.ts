@@ -17,6 +17,12 @@ export function sessionCookieSettings(baseUrl: string): CookieSettings {
   return { name: secure ? '__Host-gh_session' : 'gh_session', secure }
 }
 
+/** The cookie of a set-up link's browser session (core/setup-link-sessions.ts), apart from members' sessions. */
+export function setupSessionCookieSettings(baseUrl: string): CookieSettings {
+  const secure = baseUrl.startsWith('https:')
+  return { name: secure ? '__Host-gh_setup' : 'gh_setup', secure }
+}
+
 export function readBearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
   if (header === undefined) return undefined

@@ -1,6 +1,6 @@
 /**
- * pino JSON logs. Requests are logged as method, path (no query: one-time links carry tokens there),
- * status and time. Headers and bodies are never logged; redaction is a second net for anything that
+ * pino JSON logs. Requests are logged as method, path (no query: one-time links carry tokens there;
+ * a set-up link's secret path segment is redacted), status and time. Headers and bodies are never logged; redaction is a second net for anything that
  * slips into a log object under a telling name.
  */
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
@@ -24,12 +24,17 @@ export const REDACTED_PATHS = [
   '*.SAMLResponse',
 ]
 
+/** The path as logged: without the query, and without the secret of a set-up link (`/setup/{secret}`). */
+export function loggedPath(url: string): string {
+  return url.split('?')[0]!.replace(/^\/setup\/[^/]+/, '/setup/[redacted]')
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
-      req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, path: (req.url ?? '').split('?')[0], id: req.id }),
+      req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, path: loggedPath(req.url ?? ''), id: req.id }),
       res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       err: pino.stdSerializers.err,
     },

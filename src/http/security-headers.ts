@@ -61,7 +61,10 @@ export function installSecurityHeaders(app: FastifyInstance, options: SecurityHe
       const targets = html && options.formTargets !== undefined ? await formTargetsOrNone(options.formTargets) : []
       reply.header('content-security-policy', withFormTargets(CONTENT_SECURITY_POLICY, targets))
     }
+    // A page that carries a secret in its own URL (a set-up link's) may ask for no Referer at all.
+    const noReferrer = reply.getHeader('referrer-policy') === 'no-referrer'
     reply.headers(fixed)
+    if (noReferrer) reply.header('referrer-policy', 'no-referrer')
     reply.header('x-request-id', request.id)
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
   })

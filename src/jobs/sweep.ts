@@ -53,6 +53,7 @@ export async function sweepExpired(deps: Pick<CoreDeps, 'store' | 'clock' | 'met
   await deps.store.saml.deleteExpired(now)
   await deps.store.samlLogout.deleteExpired(now)
   await deps.store.ssoTests.deleteExpired(now)
+  await deps.store.setupLinks.deleteExpiredSessions(now)
   await deps.store.ssoFailedResponses.deleteExpired(now)
   await deps.store.oidcPayloads.deleteExpired(now)
   const eventsBefore = new Date(at.getTime() - EVENT_RETENTION).toISOString()

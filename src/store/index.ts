@@ -16,6 +16,7 @@ import { outboxRepository } from './outbox-repository.js'
 import { rateLimitRepository } from './rate-limit-repository.js'
 import { scheduledRunRepository } from './scheduled-run-repository.js'
 import { sessionRepository } from './session-repository.js'
+import { setupLinkRepository } from './setup-link-repository.js'
 import { devIdpKeyRepository } from './dev-idp-key-repository.js'
 import { scimGroupRepository } from './scim-group-repository.js'
 import { directoryRepository } from './directory-repository.js'
@@ -58,6 +59,7 @@ function stores(db: Db): Stores {
     scimUsers: scimUserRepository(db),
     scimGroups: scimGroupRepository(db),
     webhooks: webhookRepository(db),
+    setupLinks: setupLinkRepository(db),
   }
 }
 

@@ -16,6 +16,7 @@ import type {
 import type { WebhookDeliveryTable, WebhookTable } from './webhook-schema.js'
 import type { CertificateNoticeTable, ScheduledRunTable } from './lifecycle-schema.js'
 import type { SamlLogoutRequestIdTable, SamlLogoutRequestTable } from './saml-logout-schema.js'
+import type { SetupLinkSessionTable, SetupLinkTable } from './setup-link-schema.js'
 
 export type { CertificateNoticeTable, ScheduledRunTable } from './lifecycle-schema.js'
 export type { SamlLogoutRequestIdTable, SamlLogoutRequestTable } from './saml-logout-schema.js'
@@ -53,6 +54,8 @@ export interface Database {
   saml_identities: SamlIdentityTable
   saml_logout_requests: SamlLogoutRequestTable
   saml_logout_request_ids: SamlLogoutRequestIdTable
+  setup_links: SetupLinkTable
+  setup_link_sessions: SetupLinkSessionTable
   sso_tests: SsoTestTable
   sso_failed_responses: SsoFailedResponseTable
   api_tokens: ApiTokenTable
@@ -275,8 +278,8 @@ export interface SamlIdentityTable {
 export interface SsoTestTable {
   id: string
   connection_id: string
-  /** The owner who started the test; only they see the result, and only from the same session. */
-  user_id: string
+  /** The owner who started the test (null: a set-up link did); only that session sees the result, and owners a link's. */
+  user_id: string | null
   session_hash: string
   /** The AuthnRequest ID the IdP must answer. */
   request_id: string
@@ -289,6 +292,8 @@ export interface SsoTestTable {
   created_at: string
   finished_at: string | null
   expires_at: string
+  /** The set-up link whose session started the test, if one did. */
+  setup_link_id: string | null
 }
 
 export interface ApiTokenTable {

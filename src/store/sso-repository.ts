@@ -253,7 +253,8 @@ export function ssoTestRepository(db: Db): SsoTestStore {
   const toRecord = (row: Selectable<SsoTestTable>): SsoTestRecord => ({
     id: row.id,
     connectionId: row.connection_id,
-    userId: row.user_id,
+    userId: row.user_id ?? undefined,
+    setupLinkId: row.setup_link_id ?? undefined,
     sessionHash: row.session_hash,
     requestId: row.request_id,
     idpFingerprint: row.idp_fingerprint,
@@ -270,7 +271,8 @@ export function ssoTestRepository(db: Db): SsoTestStore {
         .values({
           id: t.id,
           connection_id: t.connectionId,
-          user_id: t.userId,
+          user_id: t.userId ?? null,
+          setup_link_id: t.setupLinkId ?? null,
           session_hash: t.sessionHash,
           request_id: t.requestId,
           idp_fingerprint: t.idpFingerprint,

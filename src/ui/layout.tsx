@@ -6,6 +6,38 @@ export interface Viewer {
   readonly name: string
 }
 
+/** A set-up link's session (DESIGN §2): whose organization this is, who sent the link, until when. */
+export interface SetupLinkBanner {
+  readonly orgName: string
+  readonly sentBy: string
+  readonly expiresAt: string
+  readonly scopes: readonly string[]
+  readonly csrf: string
+}
+
+const SCOPE_NAMES: Record<string, string> = { sso: 'single sign-on', directory: 'directory sync', policy: 'SSO user management' }
+
+const LinkBar: FC<{ link: SetupLinkBanner }> = ({ link }) => (
+  <nav class="topnav" aria-label="Set-up link">
+    <a href="/setup-link">Set-up home</a>
+    <form method="post" action="/setup-link/leave" class="inline">
+      <input type="hidden" name="_csrf" value={link.csrf} />
+      <button type="submit" class="link">
+        Leave
+      </button>
+    </form>
+  </nav>
+)
+
+/** Said on every page a link opens: no one should mistake whose organization they are changing. */
+export const LinkNotice: FC<{ link: SetupLinkBanner }> = ({ link }) => (
+  <p class="notice setup-link" role="note">
+    You are setting up <strong>{link.orgName}</strong>’s {link.scopes.map((s) => SCOPE_NAMES[s] ?? s).join(', ')} through a set-up link sent by{' '}
+    <strong>{link.sentBy}</strong>. Everything you do is recorded in {link.orgName}’s audit log. This session ends at{' '}
+    <time datetime={link.expiresAt}>{link.expiresAt.replace('T', ' ').slice(0, 16)} UTC</time>.
+  </p>
+)
+
 export interface LayoutProps {
   readonly title: string
   /** Scripts of our own origin (the CSP allows no inline script). */
@@ -16,9 +48,11 @@ export interface LayoutProps {
   readonly csrf?: string | undefined
   readonly wide?: boolean
   readonly notice?: string | undefined
+  /** A set-up link's session: its bar replaces the account nav, and every page says whose org this is. */
+  readonly setupLink?: SetupLinkBanner | undefined
 }
 
-export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, csrf, wide, notice, scripts, refreshTo, children }) => (
+export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, csrf, wide, notice, scripts, refreshTo, setupLink, children }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -36,7 +70,8 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, csrf
         <a class="brand" href="/">
           Gatehouse
         </a>
-        {viewer !== undefined && (
+        {setupLink !== undefined && <LinkBar link={setupLink} />}
+        {setupLink === undefined && viewer !== undefined && (
           <nav class="topnav" aria-label="Account">
             <a href="/dashboard">Dashboard</a>
             <span class="who" title={viewer.email}>
@@ -52,6 +87,7 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, csrf
         )}
       </header>
       <main class={wide ? 'page wide' : 'page'}>
+        {setupLink !== undefined && <LinkNotice link={setupLink} />}
         {notice !== undefined && (
           <p class="notice" role="status">
             {notice}

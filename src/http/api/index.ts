@@ -18,6 +18,7 @@ import { buildOpenApi } from './openapi.js'
 import { oidcClientRoutes } from './oidc-client-routes.js'
 import { organizationRoutes } from './organization-routes.js'
 import { registerRoutes } from './route.js'
+import { setupLinkRoutes } from './setup-link-routes.js'
 import { spKeyRoutes } from './sp-key-routes.js'
 import { ssoRoutes } from './sso-routes.js'
 import { tokenRoutes } from './token-routes.js'
@@ -47,6 +48,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     ...oidcClientRoutes(deps),
     ...spKeyRoutes(deps),
     ...directoryRoutes(deps),
+    ...setupLinkRoutes(deps),
     ...webhookRoutes(deps),
     ...eventRoutes(deps),
   ]

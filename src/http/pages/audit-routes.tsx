@@ -57,7 +57,12 @@ export function auditRoutes(app: FastifyInstance, deps: CoreDeps): void {
         details: auditDetails(e),
         reference,
         traceHref:
-          isOwner && reference !== undefined && e.detail.response === 'kept' ? `/orgs/${slug}/audit/sign-ins/${encodeURIComponent(reference)}` : undefined,
+          isOwner && reference !== undefined && e.detail.response === 'kept'
+            ? `/orgs/${slug}/audit/sign-ins/${encodeURIComponent(reference)}`
+            : // A test run through a set-up link is the owners' to see too (core/sso-test.ts getSsoTest).
+              isOwner && e.action === 'sso.tested' && e.actor.startsWith('set-up link ') && typeof e.detail.testId === 'string'
+              ? `/orgs/${slug}/sso/tests/${encodeURIComponent(e.detail.testId)}`
+              : undefined,
       }
     })
     const base = `/orgs/${slug}/audit?kind=${encodeURIComponent(kind)}`

@@ -23,7 +23,7 @@ import { directoryGuides } from '../../ui/pages/directory-guides.js'
 import { DirectoryPage, type DirectoryPageProps } from '../../ui/pages/directory-page.js'
 import { statusOf } from '../error-handler.js'
 import { sendPage } from './html.js'
-import { orgManager } from './org-access.js'
+import { orgSetupViewer } from './setup-link-access.js'
 import { field } from './page-context.js'
 
 const NOTICES: Record<string, string> = {
@@ -45,10 +45,11 @@ function readablePath(path: string): string {
 }
 
 export function directoryPageRoutes(app: FastifyInstance, deps: CoreDeps): void {
-  const viewer = (request: FastifyRequest) => orgManager(deps, request, 'Only owners and admins of this organization can see its directory sync.')
+  // Owners and admins, or a set-up link with the `directory` scope on the routes setup-link-access.ts opens to it.
+  const viewer = (request: FastifyRequest) => orgSetupViewer(deps, request, 'Only owners and admins of this organization can see its directory sync.')
 
   async function pageProps(request: FastifyRequest, extra: Partial<DirectoryPageProps> = {}): Promise<DirectoryPageProps> {
-    const { signedIn, membership, slug, isOwner } = await viewer(request)
+    const { viewer: who, org, slug, canEdit, setupLink } = await viewer(request)
     const query = request.query as Record<string, unknown>
     let directory: DirectoryPageProps['directory']
     let requests: DirectoryPageProps['requests'] = []
@@ -75,10 +76,11 @@ export function directoryPageRoutes(app: FastifyInstance, deps: CoreDeps): void 
     const guides = directory === undefined ? [] : directoryGuides(directory.baseUrl)
     const chosen = typeof query.idp === 'string' && guides.some((g) => g.id === query.idp) ? query.idp : 'okta'
     return {
-      viewer: signedIn.viewer,
+      viewer: who,
       csrf: request.page.csrf,
-      org: { name: membership.org.name, slug },
-      canEdit: isOwner,
+      org: { name: org.name, slug },
+      canEdit,
+      setupLink,
       directory,
       requests,
       guides,
@@ -116,9 +118,9 @@ export function directoryPageRoutes(app: FastifyInstance, deps: CoreDeps): void 
 
   // Creates the directory, or turns a disabled one on again (same base URL), with a first token.
   app.post('/orgs/:org/directory', async (request, reply) => {
-    const { actor, slug, membership } = await viewer(request)
+    const { actor, slug, org } = await viewer(request)
     try {
-      const before = await deps.store.directories.findByOrg(membership.org.id)
+      const before = await deps.store.directories.findByOrg(org.id)
       const { token } = await createDirectory(deps, actor, slug)
       const notice = before === undefined ? 'Directory created.' : 'Directory sync is on again, with the same base URL and a new token.'
       return await createdPage(request, reply, token.secret, notice)
@@ -143,7 +145,7 @@ export function directoryPageRoutes(app: FastifyInstance, deps: CoreDeps): void 
 
   app.post('/orgs/:org/directory/disable', async (request, reply) => {
     // An admin is refused by core (403) whatever the box says; the owner must tick it.
-    if (field(request.body, 'confirm') !== 'yes' && (await viewer(request)).isOwner) {
+    if (field(request.body, 'confirm') !== 'yes' && (await viewer(request)).canEdit) {
       request.log.info({ code: 'confirmation_missing' }, 'request refused')
       const error = 'Nothing changed: tick “Yes, stop directory sync” to confirm, then press the button again.'
       return sendPage(reply, <DirectoryPage {...await pageProps(request, { error })} />, 422)

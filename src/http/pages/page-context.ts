@@ -6,12 +6,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AuthError } from '../../core/auth-error.js'
 import type { CoreDeps } from '../../core/deps.js'
 import type { ResolvedSession } from '../../core/sessions.js'
+import { resolveSetupLinkSession, type ResolvedSetupLinkSession } from '../../core/setup-link-sessions.js'
 import { sessionFromCookie, type CookieSettings } from '../authenticate.js'
 import { csrfTokenFor, isCsrfTokenValid, isForeignOrigin, newPreSessionId } from '../csrf.js'
 import type { Viewer } from '../../ui/layout.js'
 
 export interface PageContext {
   readonly signedIn: ResolvedSession | undefined
+  /**
+   * A set-up link's browser session with its live link (checked on every request). Never a member:
+   * only routes allow-listed in setup-link-access.ts look at it.
+   */
+  readonly setupLink: ResolvedSetupLinkSession | undefined
   readonly csrf: string
 }
 
@@ -24,6 +30,7 @@ declare module 'fastify' {
 export interface PageContextOptions {
   readonly deps: CoreDeps
   readonly cookie: CookieSettings
+  readonly setupCookie: CookieSettings
   readonly secretKey: Buffer
   readonly baseUrl: string
 }
@@ -33,12 +40,14 @@ export function preSessionCookieName(cookie: CookieSettings): string {
 }
 
 export function installPageContext(app: FastifyInstance, options: PageContextOptions): void {
-  const { deps, cookie, secretKey, baseUrl } = options
+  const { deps, cookie, setupCookie, secretKey, baseUrl } = options
   const preName = preSessionCookieName(cookie)
   app.decorateRequest('page', null as unknown as PageContext)
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const signedIn = await sessionFromCookie(deps, cookie, request)
-    let binding = signedIn?.session.idHash
+    const setupId = request.cookies[setupCookie.name]
+    const setupLink = setupId === undefined ? undefined : await resolveSetupLinkSession(deps, setupId)
+    let binding = signedIn?.session.idHash ?? setupLink?.session.idHash
     if (binding === undefined) {
       binding = request.cookies[preName]
       if (binding === undefined || !/^[A-Za-z0-9_-]{24}$/.test(binding)) {
@@ -46,7 +55,7 @@ export function installPageContext(app: FastifyInstance, options: PageContextOpt
         reply.setCookie(preName, binding, { path: '/', httpOnly: true, sameSite: 'lax', secure: cookie.secure })
       }
     }
-    request.page = { signedIn, csrf: csrfTokenFor(secretKey, binding) }
+    request.page = { signedIn, setupLink, csrf: csrfTokenFor(secretKey, binding) }
     if (request.method === 'POST') {
       const body = request.body as Record<string, unknown> | undefined
       if (isForeignOrigin(request.headers.origin, baseUrl) || !isCsrfTokenValid(secretKey, binding, body?._csrf)) {

@@ -10,44 +10,24 @@ import { devIdpEndpoints, devIdpMetadata } from '../../core/dev-idp.js'
 import { verificationRecord } from '../../core/domain-name.js'
 import { addEmailDomain, listEmailDomains, removeEmailDomain, verifyEmailDomain } from '../../core/email-domains.js'
 import type { Actor, CoreDeps } from '../../core/deps.js'
-import { configureIdp, disableSso, isValidSsoName, enableSso, findSsoConnection, setSsoName, updateSsoPolicy, type IdpInput } from '../../core/sso-admin.js'
+import { configureIdp, disableSso, isValidSsoName, enableSso, setSsoName, updateSsoPolicy, type IdpInput } from '../../core/sso-admin.js'
 import { spEndpoints, type SsoConnection } from '../../core/sso-connection.js'
-import { ssoProgress } from '../../core/sso-progress.js'
 import { SsoError } from '../../core/sso-error.js'
-import { getSsoTest, startSsoTest } from '../../core/sso-test.js'
-import { failureElements, fixItHint } from '../../core/sso-test-hints.js'
-import { xmlLines } from '../../saml/pretty-xml.js'
 import { cachedCertificate } from '../../saml/certificate.js'
 import type { FieldErrors } from '../../ui/form.js'
 import { idpGuides } from '../../ui/pages/idp-guides.js'
 import type { IdpSummary, SpDetails } from '../../ui/pages/sso-details.js'
-import type { SsoPageBase } from '../../ui/pages/sso-frame.js'
 import { SsoGuidePage } from '../../ui/pages/sso-guide-page.js'
 import { SsoIdpPage, type IdpFormValues } from '../../ui/pages/sso-idp-page.js'
 import { SsoOverviewPage } from '../../ui/pages/sso-overview-page.js'
 import { SsoPolicyPage } from '../../ui/pages/sso-policy-page.js'
-import { SsoTestPage } from '../../ui/pages/sso-test-page.js'
 import { statusOf } from '../error-handler.js'
-import { sendSamlStart } from '../saml-routes.js'
 import { sendPage } from './html.js'
-import { orgManager } from './org-access.js'
 import { field } from './page-context.js'
-import { ownValue } from '../../core/keyed-record.js'
+import { NOTICES, requireSsoConnection, ssoPageViewer } from './sso-viewer.js'
+import { ssoTestPageRoutes } from './sso-test-routes.js'
 import { expiredCertificatesInUse } from '../../core/certificate-expiry.js'
 import { idpFieldOf, policyFromForm, policyValues, splitCertificates } from './sso-forms.js'
-
-const NOTICES: Record<string, string> = {
-  created: 'SSO name saved. Next, set up the app in your IdP.',
-  renamed: 'SSO name changed: update the SP Entity ID and ACS URL in your IdP.',
-  idp: 'Identity provider saved. Test SSO before enabling it.',
-  'dev-idp': "The development IdP is now this organization's identity provider. Press Test SSO: it opens the development IdP's sign-in page.",
-  policy: 'User management saved.',
-  enabled: 'Single sign-on is enabled.',
-  'domain-added': 'Domain added. Publish its TXT record, then press Verify.',
-  'domain-verified': 'Domain verified.',
-  'domain-removed': 'Domain removed.',
-  disabled: 'Single sign-on is disabled. Members sign in with their passwords again; those without one have been emailed to use "Forgot password".',
-}
 
 /** Metadata pasted or uploaded into a page form can be far larger than any other page post. */
 const IDP_FORM_LIMIT = 2 * 1024 * 1024
@@ -79,27 +59,9 @@ function idpSummary(connection: SsoConnection): IdpSummary | undefined {
 
 export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRoles: readonly string[], options: { devIdp: boolean } = { devIdp: false }): void {
   const devIdp = options.devIdp ? { entityId: devIdpEndpoints(deps.settings.baseUrl).entityId } : undefined
-  /** The viewer as owner (may change) or admin (may look) of the org; members get `not_allowed`. */
-  async function ssoViewer(request: FastifyRequest) {
-    const { signedIn, membership, actor, slug } = await orgManager(deps, request, 'Only owners and admins of this organization can see its single sign-on.')
-    const { connection } = await findSsoConnection(deps, slug)
-    const notice = (request.query as Record<string, unknown>).notice
-    const base: SsoPageBase = {
-      viewer: signedIn.viewer,
-      csrf: request.page.csrf,
-      org: { name: membership.org.name, slug },
-      canEdit: membership.member.role === 'owner',
-      notice: typeof notice === 'string' ? ownValue(NOTICES, notice) : undefined,
-      progress: await ssoProgress(deps, connection),
-    }
-    return { signedIn, membership, actor, slug, connection, base }
-  }
-
-  async function requireConnection(request: FastifyRequest) {
-    const viewer = await ssoViewer(request)
-    if (viewer.connection === undefined) throw new SsoError('sso_not_configured', 'Choose an SSO name first.')
-    return { ...viewer, connection: viewer.connection }
-  }
+  // Owners change, admins look; a set-up link only on the routes setup-link-access.ts opens to it.
+  const ssoViewer = (request: FastifyRequest) => ssoPageViewer(deps, request)
+  const requireConnection = (request: FastifyRequest) => requireSsoConnection(deps, request)
 
   const refused = (request: FastifyRequest, error: { code: string }) => request.log.info({ code: error.code }, 'request refused')
 
@@ -128,6 +90,7 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
   }
 
   app.get('/orgs/:org/sso', async (request, reply) => overview(request, reply))
+  ssoTestPageRoutes(app, deps)
 
   app.post('/orgs/:org/sso/name', async (request, reply) => {
     const { actor, slug, base } = await ssoViewer(request)
@@ -271,70 +234,6 @@ export function ssoPageRoutes(app: FastifyInstance, deps: CoreDeps, workspaceRol
       )
     }
     return reply.redirect(`/orgs/${slug}/sso/policy?notice=policy`, 303)
-  })
-
-  app.post('/orgs/:org/sso/test', async (request, reply) => {
-    const { actor, slug, signedIn } = await requireConnection(request)
-    const { start } = await startSsoTest(deps, slug, actor, signedIn.session.idHash)
-    return sendSamlStart(reply, start, { afterForm: true })
-  })
-
-  app.get('/orgs/:org/sso/tests/:test', async (request, reply) => {
-    const { signedIn, base, slug } = await ssoViewer(request)
-    const { test } = request.params as { test: string }
-    const view = await getSsoTest(deps, slug, test, { userId: signedIn.user.id, sessionHash: signedIn.session.idHash })
-    const r = view.result
-    reply.header('cache-control', 'no-store')
-    return sendPage(
-      reply,
-      <SsoTestPage
-        {...base}
-        testId={view.id}
-        ssoName={view.connection.ssoName}
-        createdAt={view.createdAt}
-        current={view.current}
-        enabled={view.connection.enabled}
-        loginUrl={spEndpoints(deps.settings.baseUrl, view.connection.ssoName).loginUrl}
-        result={
-          r === undefined
-            ? undefined
-            : {
-                passed: r.passed,
-                failure:
-                  r.failure === undefined
-                    ? undefined
-                    : {
-                        code: r.failure.code,
-                        hint: fixItHint(r.failure.code),
-                        fields: Object.entries(r.failure)
-                          .filter(([k]) => k !== 'code')
-                          .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as [string, string]),
-                      },
-                nameId: r.nameId,
-                nameIdFormat: r.nameIdFormat,
-                email: r.email,
-                access: r.access,
-                attributes: r.attributes,
-                signedParts:
-                  r.signed === undefined
-                    ? undefined
-                    : [r.signed.response && 'Response', r.signed.assertion && 'Assertion'].filter(Boolean).join(' and ') +
-                      (r.encrypted ? ' (assertion encrypted)' : ''),
-                signatureAlgorithm: r.signatureAlgorithm,
-                idpRoles: r.idpRoles,
-                rolesAttribute: r.rolesAttribute,
-                directoryRoles: r.directoryRoles,
-                currentRoles: r.currentRoles,
-                mappedRoles: r.mappedRoles,
-                warnings: r.warnings,
-                responseXml: xmlLines(r.responseXml) ?? r.responseXml,
-                decryptedAssertionXml: r.decryptedAssertionXml === undefined ? undefined : (xmlLines(r.decryptedAssertionXml) ?? r.decryptedAssertionXml),
-                mark: r.failure === undefined ? [] : failureElements(r.failure.code),
-                markValue: r.failure?.code === 'workspace_attribute_invalid' ? String(r.failure.attribute) : undefined,
-              }
-        }
-      />,
-    )
   })
 
   /** A one-button change: done → back to the overview with a notice; refused → the overview with the reason. */

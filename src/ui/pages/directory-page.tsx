@@ -6,7 +6,7 @@
 import type { FC } from 'hono/jsx'
 import { Crumbs } from '../crumbs.js'
 import { Copyable, Csrf, FormError } from '../form.js'
-import { Layout, type Viewer } from '../layout.js'
+import { Layout, type SetupLinkBanner, type Viewer } from '../layout.js'
 import type { DirectoryGuide } from './directory-guides.js'
 import { RequestLog, TokenTable, When, type DirectoryRequestRow, type DirectoryTokenRow } from './directory-tables.js'
 
@@ -35,6 +35,8 @@ export interface DirectoryPageProps {
   readonly created?: { readonly secret: string } | undefined
   readonly notice?: string | undefined
   readonly error?: string | undefined
+  /** A set-up link's session: no crumbs to the org's other pages, and no "turn off" (it stays the owner's). */
+  readonly setupLink?: SetupLinkBanner | undefined
 }
 
 const directoryPath = (slug: string) => `/orgs/${slug}/directory`
@@ -178,8 +180,16 @@ const Guides: FC<{ p: DirectoryPageProps }> = ({ p }) => (
 export const DirectoryPage: FC<DirectoryPageProps> = (p) => {
   const d = p.directory
   return (
-    <Layout title={`Directory · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice} scripts={['/static/sso-setup.js']}>
-      <Crumbs org={p.org} trail={[['Directory']]} />
+    <Layout
+      title={`Directory · ${p.org.name}`}
+      viewer={p.viewer}
+      csrf={p.csrf}
+      wide
+      notice={p.notice}
+      scripts={['/static/sso-setup.js']}
+      setupLink={p.setupLink}
+    >
+      {p.setupLink === undefined && <Crumbs org={p.org} trail={[['Directory']]} />}
       <h1>Directory sync</h1>
       {!p.canEdit && (
         <p class="notice" role="status">
@@ -207,7 +217,16 @@ export const DirectoryPage: FC<DirectoryPageProps> = (p) => {
           )}
         </section>
       )}
-      {d?.enabled === true && p.canEdit && <Disable p={p} />}
+      {d?.enabled === true && p.canEdit && p.setupLink === undefined && <Disable p={p} />}
+      {p.canEdit && p.setupLink === undefined && (
+        <section class="card" aria-labelledby="send-link-heading">
+          <h2 id="send-link-heading">Someone else manages your IdP?</h2>
+          <p>Send your IT admin a set-up link: it opens this page for them, with no Gatehouse account, until it expires or you revoke it.</p>
+          <a class="button" href={`/orgs/${p.org.slug}/setup-links`}>
+            Send a set-up link
+          </a>
+        </section>
+      )}
     </Layout>
   )
 }

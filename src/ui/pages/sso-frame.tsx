@@ -5,7 +5,7 @@
  */
 import type { Child, FC } from 'hono/jsx'
 import { FormError, type FieldErrors } from '../form.js'
-import { Layout, type Viewer } from '../layout.js'
+import { Layout, type SetupLinkBanner, type Viewer } from '../layout.js'
 import type { SsoProgress } from '../../core/sso-progress.js'
 import { Crumbs } from '../crumbs.js'
 
@@ -19,6 +19,8 @@ export interface SsoPageBase {
   readonly error?: string | undefined
   readonly errors?: FieldErrors | undefined
   readonly progress?: SsoProgress | undefined
+  /** A set-up link's session: no crumbs to the org's other pages; steps it does not open are shown closed. */
+  readonly setupLink?: SetupLinkBanner | undefined
 }
 
 /** The SSO pages' root, `/orgs/{slug}/sso`; every step's path hangs off it. */
@@ -31,7 +33,13 @@ const STEPS: readonly { readonly path: string; readonly label: string }[] = [
   { path: '/policy', label: '4. User management' },
 ]
 
-const Steps: FC<{ slug: string; current: string; configured: boolean; progress: SsoProgress | undefined }> = ({ slug, current, configured, progress }) => {
+const Steps: FC<{ slug: string; current: string; configured: boolean; progress: SsoProgress | undefined; closed: readonly string[] }> = ({
+  slug,
+  current,
+  configured,
+  progress,
+  closed,
+}) => {
   // Ticked when true of the connection, never for having opened the page (issue 17 item 6).
   const done = [progress?.named, progress?.appSetUpInIdp, progress?.idpConfigured, progress?.policyChosen]
   const notes = [
@@ -47,13 +55,17 @@ const Steps: FC<{ slug: string; current: string; configured: boolean; progress: 
           <li class={done[i] === true ? 'done' : undefined}>
             {step.path === current ? (
               <span aria-current="page">{step.label}</span>
+            ) : closed.includes(step.path) ? (
+              <span class="muted">
+                {step.label} <span class="muted">(kept by the owner)</span>
+              </span>
             ) : i === 0 || configured ? (
               <a href={ssoPath(slug) + step.path}>{step.label}</a>
             ) : (
               <span class="muted">{step.label}</span>
             )}
             {done[i] === true && <span class="visually-hidden"> (done)</span>}
-            {notes[i] !== undefined && <span class="muted"> {notes[i]}</span>}
+            {notes[i] !== undefined && !closed.includes(step.path) && <span class="muted"> {notes[i]}</span>}
           </li>
         ))}
         <li class={progress?.enabled === true ? 'done' : undefined}>
@@ -66,15 +78,29 @@ const Steps: FC<{ slug: string; current: string; configured: boolean; progress: 
 }
 
 export const SsoFrame: FC<SsoPageBase & { title: string; step: string; configured: boolean; children?: Child }> = (p) => (
-  <Layout title={`${p.title} · ${p.org.name}`} viewer={p.viewer} csrf={p.csrf} wide notice={p.notice} scripts={['/static/sso-setup.js']}>
-    <Crumbs org={p.org} trail={p.step === '' ? [['Single sign-on']] : [['Single sign-on', ssoPath(p.org.slug)], [p.title]]} />
+  <Layout
+    title={`${p.title} · ${p.org.name}`}
+    viewer={p.viewer}
+    csrf={p.csrf}
+    wide
+    notice={p.notice}
+    scripts={['/static/sso-setup.js']}
+    setupLink={p.setupLink}
+  >
+    {p.setupLink === undefined && <Crumbs org={p.org} trail={p.step === '' ? [['Single sign-on']] : [['Single sign-on', ssoPath(p.org.slug)], [p.title]]} />}
     <h1>{p.title}</h1>
     {!p.canEdit && (
       <p class="notice" role="status">
         You are an admin of {p.org.name}: you can see its single sign-on set-up; only the owner can change it.
       </p>
     )}
-    <Steps slug={p.org.slug} current={p.step} configured={p.configured} progress={p.progress} />
+    <Steps
+      slug={p.org.slug}
+      current={p.step}
+      configured={p.configured}
+      progress={p.progress}
+      closed={p.setupLink !== undefined && !p.setupLink.scopes.includes('policy') ? ['/policy'] : []}
+    />
     <FormError message={p.error} />
     {p.children}
   </Layout>

@@ -93,7 +93,7 @@ export const SsoOverviewPage: FC<SsoOverviewProps> = (p) => {
                 )}
               </form>
             )}
-            {c.enabled && (
+            {c.enabled && p.setupLink === undefined && (
               <form method="post" action={`${ssoPath(slug)}/disable`}>
                 <Csrf token={p.csrf} />
                 <button type="submit" class="danger" aria-describedby="disable-what">
@@ -120,7 +120,7 @@ export const SsoOverviewPage: FC<SsoOverviewProps> = (p) => {
       <section class="card" aria-labelledby="name-heading">
         <h2 id="name-heading">SSO name</h2>
         <p class="muted">Members type it on the sign-in page ("Sign in with SSO"); it is part of every URL below. 3–63 characters: a–z, 0–9 and "-".</p>
-        {p.canEdit ? (
+        {p.canEdit && (p.setupLink === undefined || c === undefined) ? (
           <form method="post" action={`${ssoPath(slug)}/name`} novalidate>
             <Csrf token={p.csrf} />
             <Field
@@ -178,93 +178,95 @@ export const SsoOverviewPage: FC<SsoOverviewProps> = (p) => {
         </section>
       )}
 
-      <section class="card" aria-labelledby="domains-heading">
-        <h2 id="domains-heading">Email domains</h2>
-        <p class="muted">
-          A verified domain sends its people straight to your IdP from the sign-in page (they type their work email), and limits just-in-time provisioning to
-          its addresses. Verify it by publishing a DNS TXT record at the domain.
-        </p>
-        {p.domains.length > 0 && (
-          <div class="table-scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Domain</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">TXT record to publish</th>
-                  {p.canEdit && (
-                    <th scope="col">
-                      <span class="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {p.domains.map((d, i) => (
+      {p.setupLink === undefined && (
+        <section class="card" aria-labelledby="domains-heading">
+          <h2 id="domains-heading">Email domains</h2>
+          <p class="muted">
+            A verified domain sends its people straight to your IdP from the sign-in page (they type their work email), and limits just-in-time provisioning to
+            its addresses. Verify it by publishing a DNS TXT record at the domain.
+          </p>
+          {p.domains.length > 0 && (
+            <div class="table-scroll">
+              <table>
+                <thead>
                   <tr>
-                    <td>
-                      <code>{d.domain}</code>
-                    </td>
-                    <td>
-                      {d.verified ? (
-                        <span class="badge ok">verified{d.verifiedBy === 'operator' ? ' by the operator' : ''}</span>
-                      ) : (
-                        <span class="badge subtle">pending</span>
-                      )}
-                    </td>
-                    <td>
-                      {d.verified ? (
-                        <span class="muted">no longer needed</span>
-                      ) : (
-                        <>
-                          name <code>{d.recordName}</code>, value <code id={`txt-${i}`}>{d.recordValue}</code>{' '}
-                          <button type="button" class="copy" data-copy-target={`txt-${i}`}>
-                            Copy
-                          </button>
-                        </>
-                      )}
-                    </td>
+                    <th scope="col">Domain</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">TXT record to publish</th>
                     {p.canEdit && (
-                      <td class="actions">
-                        {!d.verified && (
-                          <form method="post" action={`${ssoPath(slug)}/domains/${encodeURIComponent(d.domain)}/verify`} class="inline">
-                            <Csrf token={p.csrf} />
-                            <button type="submit">Verify</button>
-                          </form>
-                        )}
-                        <form method="post" action={`${ssoPath(slug)}/domains/${encodeURIComponent(d.domain)}/remove`} class="inline">
-                          <Csrf token={p.csrf} />
-                          <button type="submit" class="danger" aria-label={`Remove ${d.domain}`}>
-                            Remove
-                          </button>
-                        </form>
-                      </td>
+                      <th scope="col">
+                        <span class="visually-hidden">Actions</span>
+                      </th>
                     )}
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {p.canEdit && (
-          <form method="post" action={`${ssoPath(slug)}/domains`} novalidate class="row">
-            <Csrf token={p.csrf} />
-            <Field
-              name="domain"
-              label="Add a domain"
-              value={p.domainValue}
-              errors={p.errors}
-              autocomplete="off"
-              hint="For example acme.com. Subdomains are separate domains."
-            />
-            <div>
-              <button type="submit">Add domain</button>
+                </thead>
+                <tbody>
+                  {p.domains.map((d, i) => (
+                    <tr>
+                      <td>
+                        <code>{d.domain}</code>
+                      </td>
+                      <td>
+                        {d.verified ? (
+                          <span class="badge ok">verified{d.verifiedBy === 'operator' ? ' by the operator' : ''}</span>
+                        ) : (
+                          <span class="badge subtle">pending</span>
+                        )}
+                      </td>
+                      <td>
+                        {d.verified ? (
+                          <span class="muted">no longer needed</span>
+                        ) : (
+                          <>
+                            name <code>{d.recordName}</code>, value <code id={`txt-${i}`}>{d.recordValue}</code>{' '}
+                            <button type="button" class="copy" data-copy-target={`txt-${i}`}>
+                              Copy
+                            </button>
+                          </>
+                        )}
+                      </td>
+                      {p.canEdit && (
+                        <td class="actions">
+                          {!d.verified && (
+                            <form method="post" action={`${ssoPath(slug)}/domains/${encodeURIComponent(d.domain)}/verify`} class="inline">
+                              <Csrf token={p.csrf} />
+                              <button type="submit">Verify</button>
+                            </form>
+                          )}
+                          <form method="post" action={`${ssoPath(slug)}/domains/${encodeURIComponent(d.domain)}/remove`} class="inline">
+                            <Csrf token={p.csrf} />
+                            <button type="submit" class="danger" aria-label={`Remove ${d.domain}`}>
+                              Remove
+                            </button>
+                          </form>
+                        </td>
+                      )}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             </div>
-          </form>
-        )}
-      </section>
+          )}
+          {p.canEdit && (
+            <form method="post" action={`${ssoPath(slug)}/domains`} novalidate class="row">
+              <Csrf token={p.csrf} />
+              <Field
+                name="domain"
+                label="Add a domain"
+                value={p.domainValue}
+                errors={p.errors}
+                autocomplete="off"
+                hint="For example acme.com. Subdomains are separate domains."
+              />
+              <div>
+                <button type="submit">Add domain</button>
+              </div>
+            </form>
+          )}
+        </section>
+      )}
 
-      {c !== undefined && (
+      {c !== undefined && p.setupLink === undefined && (
         <section class="card" aria-labelledby="bind-heading">
           <h2 id="bind-heading">Bind existing users</h2>
           <p>
@@ -273,6 +275,15 @@ export const SsoOverviewPage: FC<SsoOverviewProps> = (p) => {
           </p>
           <a class="button" href={`${ssoPath(slug)}/bind-users.csv`} download>
             Download bind-users.csv
+          </a>
+        </section>
+      )}
+      {p.canEdit && p.setupLink === undefined && (
+        <section class="card" aria-labelledby="send-link-heading">
+          <h2 id="send-link-heading">Someone else manages your IdP?</h2>
+          <p>Send your IT admin a set-up link: it opens these set-up pages for them, with no Gatehouse account, until it expires or you revoke it.</p>
+          <a class="button" href={`/orgs/${slug}/setup-links`}>
+            Send a set-up link
           </a>
         </section>
       )}

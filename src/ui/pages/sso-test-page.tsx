@@ -10,6 +10,8 @@ export interface SsoTestPageProps extends SsoPageBase {
   readonly ssoName: string
   readonly createdAt: string
   readonly current: boolean
+  /** Run through a set-up link: its session and the owners see the page. */
+  readonly ranBySetupLink?: boolean | undefined
   readonly enabled: boolean
   readonly loginUrl: string
   readonly result:
@@ -63,8 +65,10 @@ export const SsoTestPage: FC<SsoTestPageProps> = (p) => {
   return (
     <SsoFrame {...p} title="SSO test result" step="test" configured>
       <p class="muted">
-        Test of <code>{p.ssoName}</code> started {p.createdAt.replace('T', ' ').slice(0, 19)} UTC. Nobody was signed in or provisioned; only you can see this
-        page.
+        Test of <code>{p.ssoName}</code> started {p.createdAt.replace('T', ' ').slice(0, 19)} UTC. Nobody was signed in or provisioned;{' '}
+        {p.ranBySetupLink === true
+          ? `it was run through a set-up link: only that link's browser session and ${p.org.name}'s owners can see this page.`
+          : 'only you can see this page.'}
       </p>
       {r === undefined && (
         <section class="card">
