@@ -16,7 +16,6 @@ import { processDeployment, startServerProcess as startServer, type Deployment }
 const TOKEN = 'events-crash-admin-token-0123456789abc'
 const CLIENTS = 6
 
-
 function post(base: string, path: string, body: unknown): Promise<Response> {
   return fetch(`${base}${path}`, {
     method: 'POST',

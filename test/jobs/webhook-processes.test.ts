@@ -19,7 +19,6 @@ import { firstSeen, startReceiver, type Receiver } from './webhook-support.js'
 
 const TOKEN = 'webhook-process-admin-token-0123456789'
 
-
 async function register(port: number, url: string): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${port}/api/v1/webhooks`, {
     method: 'POST',
