@@ -13,19 +13,10 @@
  * --orgs N seeds N other organizations first (bench/acs/seed-orgs.ts). On PostgreSQL the tables
  * are made in a fresh schema, dropped at the end.
  */
-import { randomBytes } from 'node:crypto'
 import { Session } from 'node:inspector/promises'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import SqliteDatabase from 'better-sqlite3'
 import { sql } from 'kysely'
-import pg from 'pg'
-import { loadConfig } from '../../src/config.js'
-import { buildApp } from '../../src/http/app.js'
-import { createLogger } from '../../src/http/logging.js'
-import { createRuntime } from '../../src/runtime.js'
 import { createTestIdp } from '../../test/helpers/test-idp.js'
+import { type Ran, startInProcessApp, watchStatements } from '../inprocess-app.js'
 import type { FixtureKind } from './fixtures.js'
 import { responsePool } from './pool.js'
 import { seedOrgs } from './seed-orgs.js'
@@ -35,74 +26,28 @@ const args = parseArgs(process.argv.slice(2))
 const kind = (args.fixture ?? 'small') as FixtureKind
 const count = Number(args.count ?? 2000)
 const orgs = Number(args.orgs ?? 0)
-const postgres = args.database?.startsWith('postgres') === true
-const dir = mkdtempSync(join(tmpdir(), 'gh-inproc-'))
-const schema = postgres ? `gh_bench_${randomBytes(4).toString('hex')}` : undefined
+const { postgres, runtime, app, printPlan, close } = await startInProcessApp({ database: args.database, logLevel: args.level, tempPrefix: 'gh-inproc-' })
 
-// Every statement as it runs, with its parameters, wall and CPU time (prepared SQLite statements are
-// cached, so wrapping prepare() would miss the repeats).
-interface Ran {
-  sql: string
-  parameters: unknown[]
-}
+// Every statement as it runs, with its parameters, wall and CPU time.
 let recording: Ran[] | undefined
 const timing = new Map<string, { wall: number; cpu: number }>()
-const track = <T>(text: string, parameters: unknown[], run: () => T): T => {
-  recording?.push({ sql: text, parameters })
-  const wall = performance.now()
-  const cpu = process.cpuUsage()
-  try {
-    return run()
-  } finally {
-    const key = text.slice(0, 70)
-    const spent = process.cpuUsage(cpu)
-    const t = timing.get(key) ?? { wall: 0, cpu: 0 }
-    timing.set(key, { wall: t.wall + performance.now() - wall, cpu: t.cpu + (spent.user + spent.system) / 1000 })
-  }
-}
-if (postgres) {
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with its client as `this` (query.apply)
-  const query = pg.Client.prototype.query as (...a: unknown[]) => unknown
-  pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
-    const [text, values] = a as [unknown, unknown[] | undefined]
-    if (typeof text === 'string') recording?.push({ sql: text, parameters: values ?? [] })
-    return query.apply(this, a)
-  } as never
-} else if (args.queries !== undefined || args.explain !== undefined) {
-  // Only when asked (--queries, --explain): two process.cpuUsage() calls per statement cost ~8 % of a sign-in's CPU.
-  const probe = new SqliteDatabase(':memory:')
-  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<'all' | 'run', (...a: unknown[]) => unknown>
-  probe.close()
-  for (const method of ['all', 'run'] as const) {
-    const original = proto[method]
-    proto[method] = function (this: { source: string }, ...a: unknown[]) {
-      return track(this.source, (a[0] as unknown[] | undefined) ?? [], () => original.apply(this, a))
+// On SQLite only when asked (--queries, --explain): two process.cpuUsage() calls per statement cost ~8 % of a sign-in's CPU.
+if (postgres || args.queries !== undefined || args.explain !== undefined) {
+  watchStatements(postgres, (text, parameters, run) => {
+    recording?.push({ sql: text, parameters })
+    const wall = performance.now()
+    const cpu = process.cpuUsage()
+    try {
+      return run()
+    } finally {
+      const key = text.slice(0, 70)
+      const spent = process.cpuUsage(cpu)
+      const t = timing.get(key) ?? { wall: 0, cpu: 0 }
+      timing.set(key, { wall: t.wall + performance.now() - wall, cpu: t.cpu + (spent.user + spent.system) / 1000 })
     }
-  }
+  })
 }
 
-if (schema !== undefined) {
-  const admin = new pg.Client({ connectionString: args.database })
-  await admin.connect()
-  await admin.query(`create schema ${schema}`)
-  await admin.end()
-}
-const config = loadConfig({
-  GATEHOUSE_BASE_URL: 'http://gh.bench',
-  GATEHOUSE_ADMIN_TOKEN: 'a'.repeat(32),
-  GATEHOUSE_SECRET_KEY: '11'.repeat(32),
-  GATEHOUSE_DATA_DIR: dir,
-  GATEHOUSE_DATABASE_URL: postgres ? args.database! : `sqlite:${join(dir, 'gh.db')}`,
-  GATEHOUSE_LOG_LEVEL: 'info',
-  NODE_ENV: 'production',
-  GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9',
-  GATEHOUSE_SMTP_FROM: 'Gatehouse <no-reply@bench.example>',
-})
-const runtime = await createRuntime(config, {
-  logger: createLogger(args.level ?? 'info', { write: () => {} }),
-  ...(schema === undefined ? {} : { searchPath: schema }),
-})
-const app = await buildApp(config, runtime.deps)
 const idp = await createTestIdp('bench-idp', 'https://idp.bench.test/metadata')
 if (orgs > 0) {
   const started = performance.now()
@@ -158,10 +103,7 @@ if (args.queries !== undefined || args.explain !== undefined) {
     for (const s of statements) {
       console.log(`  ${s.sql.length > 160 ? `${s.sql.slice(0, 157)}...` : s.sql}`)
       if (args.explain === undefined || /^(begin|commit|rollback)/i.test(s.sql)) continue
-      const plan = postgres
-        ? (await sql.raw(`explain ${inline(s.sql, s.parameters)}`).execute(runtime.db)).rows.map((r) => String((r as Record<string, unknown>)['QUERY PLAN']))
-        : (await sql.raw(`explain query plan ${inline(s.sql, s.parameters)}`).execute(runtime.db)).rows.map((r) => String((r as { detail: unknown }).detail))
-      for (const line of plan) console.log(`      ${/\bSCAN\b(?! CONSTANT)|Seq Scan/.test(line) ? 'FULL SCAN → ' : ''}${line}`)
+      await printPlan(s)
     }
   }
 }
@@ -197,28 +139,7 @@ if (args.queries !== undefined && !postgres) {
   for (const [k, v] of timing)
     console.log(`  ${((v.wall * 1000) / count).toFixed(1).padStart(7)} µs wall ${((v.cpu * 1000) / count).toFixed(1).padStart(7)} µs CPU per sign-in  ${k}`)
 }
-await app.close()
-await runtime.close()
-rmSync(dir, { recursive: true, force: true })
-if (schema !== undefined) {
-  const admin = new pg.Client({ connectionString: args.database })
-  await admin.connect()
-  await admin.query(`drop schema ${schema} cascade`)
-  await admin.end()
-}
-
-/** The statement with its parameters written in, for EXPLAIN (bench only: our own values). */
-function inline(text: string, parameters: unknown[]): string {
-  const literal = (v: unknown) =>
-    v === null || v === undefined
-      ? 'null'
-      : typeof v === 'number' || typeof v === 'bigint'
-        ? String(v)
-        : `'${(typeof v === 'string' ? v : JSON.stringify(v)).replaceAll("'", "''")}'`
-  if (postgres) return text.replace(/\$(\d+)/g, (_m, n: string) => literal(parameters[Number(n) - 1]))
-  let i = 0
-  return text.replace(/\?/g, () => literal(parameters[i++]))
-}
+await close()
 
 interface AllocationNode {
   callFrame: { functionName: string; url: string; lineNumber: number }

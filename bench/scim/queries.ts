@@ -9,87 +9,33 @@
  *
  * SQLite: a file in a temp dir. PostgreSQL: a fresh schema, dropped at the end.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import SqliteDatabase from 'better-sqlite3'
 import { sql } from 'kysely'
-import pg from 'pg'
-import { loadConfig } from '../../src/config.js'
-import { buildApp } from '../../src/http/app.js'
-import { createLogger } from '../../src/http/logging.js'
-import { createRuntime } from '../../src/runtime.js'
 import { parseArgs } from '../acs/stats.js'
+import { type Ran, startInProcessApp, watchStatements } from '../inprocess-app.js'
 import { quantile } from './client.js'
 import { BENCH_DOMAIN, oktaUserBody, seedDirectory, userNameOf } from './seed.js'
 
 const args = parseArgs(process.argv.slice(2))
 const users = Number(args.users ?? 100_000)
 const count = Number(args.count ?? 1000)
-const postgres = args.database?.startsWith('postgres') === true
-const dir = mkdtempSync(join(tmpdir(), 'gh-scim-queries-'))
-const schema = postgres ? `gh_bench_${randomBytes(4).toString('hex')}` : undefined
+const { postgres, runtime, app, printPlan, close } = await startInProcessApp({ database: args.database, tempPrefix: 'gh-scim-queries-' })
 
 // Every statement as it runs, with its parameters.
-interface Ran {
-  sql: string
-  parameters: unknown[]
-}
 let recording: Ran[] | undefined
 /** SQLite: wall time per statement (its first 70 characters) over the timed requests, µs. */
 let timing: Map<string, number> | undefined
-if (postgres) {
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with its client as `this` (query.apply)
-  const query = pg.Client.prototype.query as (...a: unknown[]) => unknown
-  pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
-    const [text, values] = a as [unknown, unknown[] | undefined]
-    if (typeof text === 'string') recording?.push({ sql: text, parameters: values ?? [] })
-    return query.apply(this, a)
-  } as never
-} else {
-  // Prepared SQLite statements are cached, so wrapping prepare() would miss the repeats.
-  const probe = new SqliteDatabase(':memory:')
-  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<'all' | 'run', (...a: unknown[]) => unknown>
-  probe.close()
-  for (const method of ['all', 'run'] as const) {
-    const original = proto[method]
-    proto[method] = function (this: { source: string }, ...a: unknown[]) {
-      recording?.push({ sql: this.source, parameters: (a[0] as unknown[] | undefined) ?? [] })
-      if (timing === undefined) return original.apply(this, a)
-      const t = performance.now()
-      try {
-        return original.apply(this, a)
-      } finally {
-        const key = this.source.slice(0, 70)
-        timing.set(key, (timing.get(key) ?? 0) + (performance.now() - t) * 1000)
-      }
-    }
+watchStatements(postgres, (text, parameters, run) => {
+  recording?.push({ sql: text, parameters })
+  if (timing === undefined) return run()
+  const t = performance.now()
+  try {
+    return run()
+  } finally {
+    const key = text.slice(0, 70)
+    timing.set(key, (timing.get(key) ?? 0) + (performance.now() - t) * 1000)
   }
-}
+})
 
-if (schema !== undefined) {
-  const admin = new pg.Client({ connectionString: args.database })
-  await admin.connect()
-  await admin.query(`create schema ${schema}`)
-  await admin.end()
-}
-const config = loadConfig({
-  GATEHOUSE_BASE_URL: 'http://gh.bench',
-  GATEHOUSE_ADMIN_TOKEN: 'a'.repeat(32),
-  GATEHOUSE_SECRET_KEY: '11'.repeat(32),
-  GATEHOUSE_DATA_DIR: dir,
-  GATEHOUSE_DATABASE_URL: postgres ? args.database! : `sqlite:${join(dir, 'gh.db')}`,
-  GATEHOUSE_LOG_LEVEL: 'info',
-  NODE_ENV: 'production',
-  GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9',
-  GATEHOUSE_SMTP_FROM: 'Gatehouse <no-reply@bench.example>',
-})
-const runtime = await createRuntime(config, {
-  logger: createLogger('info', { write: () => {} }),
-  ...(schema === undefined ? {} : { searchPath: schema }),
-})
-const app = await buildApp(config, runtime.deps)
 const started = performance.now()
 const seeded = await seedDirectory(runtime.deps, { users, targets: count + 1, now: new Date() })
 console.log(`seeded ${users} SCIM users in ${((performance.now() - started) / 1000).toFixed(1)} s`)
@@ -126,10 +72,7 @@ for (const [name, run] of Object.entries(operations)) {
   for (const s of statements) {
     console.log(`  ${s.sql.length > 200 ? `${s.sql.slice(0, 197)}...` : s.sql}`)
     if (/^(begin|commit|rollback|savepoint|release)/i.test(s.sql)) continue
-    const plan = postgres
-      ? (await sql.raw(`explain ${inline(s.sql, s.parameters)}`).execute(runtime.db)).rows.map((r) => String((r as Record<string, unknown>)['QUERY PLAN']))
-      : (await sql.raw(`explain query plan ${inline(s.sql, s.parameters)}`).execute(runtime.db)).rows.map((r) => String((r as { detail: unknown }).detail))
-    for (const line of plan) console.log(`      ${/\bSCAN\b(?! CONSTANT)|Seq Scan/.test(line) ? 'FULL SCAN → ' : ''}${line}`)
+    await printPlan(s)
   }
 }
 
@@ -154,25 +97,4 @@ for (const [name, run] of Object.entries(operations)) {
   timing = undefined
 }
 
-await app.close()
-await runtime.close()
-rmSync(dir, { recursive: true, force: true })
-if (schema !== undefined) {
-  const admin = new pg.Client({ connectionString: args.database })
-  await admin.connect()
-  await admin.query(`drop schema ${schema} cascade`)
-  await admin.end()
-}
-
-/** The statement with its parameters written in, for EXPLAIN (bench only: our own values). */
-function inline(text: string, parameters: unknown[]): string {
-  const literal = (v: unknown) =>
-    v === null || v === undefined
-      ? 'null'
-      : typeof v === 'number' || typeof v === 'bigint'
-        ? String(v)
-        : `'${(typeof v === 'string' ? v : JSON.stringify(v)).replaceAll("'", "''")}'`
-  if (postgres) return text.replace(/\$(\d+)/g, (_m, n: string) => literal(parameters[Number(n) - 1]))
-  let i = 0
-  return text.replace(/\?/g, () => literal(parameters[i++]))
-}
+await close()

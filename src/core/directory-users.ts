@@ -125,6 +125,19 @@ async function memberFor(tx: Stores, org: Organization, email: string, data: Sci
   return { member: (await tx.members.findById(org.id, memberId))!, created: true }
 }
 
+/**
+ * The directory never leaves the org without an active owner, by deactivating or by removing its last
+ * one (an owner's own switch refuses owners altogether, member-status.ts): 400 `mutability`, nothing
+ * changed, until another owner is active. Deactivated owners do not count: they cannot sign in.
+ */
+async function keepAnActiveOwner(tx: Stores, org: Organization, member: Member, doing: 'deactivate' | 'remove'): Promise<void> {
+  if (member.role !== 'owner' || (doing === 'deactivate' && member.deactivatedAt !== null)) return
+  await tx.members.countOwners(org.id) // locks the owner rows on PostgreSQL, as for a demotion (member-repository.ts)
+  const others = (await tx.members.listByOrg(org.id)).filter((m) => m.role === 'owner' && m.deactivatedAt === null && m.id !== member.id)
+  if (others.length > 0) return
+  throw new ScimError('mutability', `This is the organization's only active owner: the directory cannot ${doing} them. Make someone else owner first.`)
+}
+
 function recordOf(caller: DirectoryCaller, id: string, memberId: string, data: ScimUserData, createdAt: string, now: Date): ScimUserRecord {
   return {
     id,
@@ -155,8 +168,10 @@ export async function createScimUser(deps: CoreDeps, caller: DirectoryCaller, da
       await tx.scimUsers.insert(row)
       await tx.directories.forgetRemoval(org.id, member.user.id)
       if (created) await recordMemberCreated(tx, org, member.id, now)
-      if (!data.active) await deactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
-      else await reactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
+      if (!data.active) {
+        await keepAnActiveOwner(tx, org, member, 'deactivate')
+        await deactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
+      } else await reactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
       return row
     })
     return toScimUser(record)
@@ -197,8 +212,10 @@ async function changeScimUser(deps: CoreDeps, caller: DirectoryCaller, id: strin
       if (was.firstName !== is.firstName || was.lastName !== is.lastName) await applyNames(tx, org, member, after, now)
       // `active` acts when the directory changes it: an update that leaves it as it was (a rename) neither
       // undoes an owner's deactivation nor switches off someone the owner brought back.
-      if (before.active && !after.active) await deactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
-      else if (!before.active && after.active) await reactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
+      if (before.active && !after.active) {
+        await keepAnActiveOwner(tx, org, member, 'deactivate')
+        await deactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
+      } else if (!before.active && after.active) await reactivateMember(tx, org, member, DIRECTORY_ACTOR, now)
       return row
     })
     return toScimUser(record)
@@ -222,7 +239,7 @@ async function applyNames(tx: Stores, org: Organization, member: Member, data: S
   await recordMemberUpdated(tx, org, member, now)
 }
 
-/** DELETE: the membership goes, with its sessions, tokens and grants; the org's only owner stays. */
+/** DELETE: the membership goes, with its sessions, tokens and grants; the org's last active owner stays. */
 export async function deleteScimUser(deps: CoreDeps, caller: DirectoryCaller, id: string): Promise<void> {
   const now = deps.clock.now()
   const { org } = caller
@@ -231,9 +248,7 @@ export async function deleteScimUser(deps: CoreDeps, caller: DirectoryCaller, id
     if (stored === undefined) throw notFound()
     const member = await tx.members.findById(org.id, stored.memberId)
     if (member === undefined) throw notFound()
-    if (member.role === 'owner' && (await tx.members.countOwners(org.id)) <= 1) {
-      throw new ScimError('mutability', "This is the organization's only owner: the directory cannot remove them.")
-    }
+    await keepAnActiveOwner(tx, org, member, 'remove')
     await tx.scimUsers.delete(caller.directory.id, id)
     await deleteMembership(tx, org, member, DIRECTORY_ACTOR, now)
     // As firm as a deactivation: no assertion and no JIT brings them back; only the directory (or an owner's invitation).

@@ -52,10 +52,18 @@ function queryText(request: FastifyRequest, name: string): string | undefined {
   return value
 }
 
-/** The body as the log keeps it: JSON with secret-named values removed, cut to size. */
+/**
+ * The body as the log keeps it: JSON with secret-named values removed, cut to size. A PATCH operation
+ * names its attribute in `path` (`{"op":"replace","path":"password","value":"…"}`): its `value` goes too.
+ */
 export function loggedBody(body: unknown): string | null {
   if (body === undefined || body === null) return null
-  const text = JSON.stringify(body, (key, value: unknown) => (key !== '' && SECRET_KEY.test(key) ? '[removed]' : value))
+  const text = JSON.stringify(body, function (this: Record<string, unknown>, key, value: unknown) {
+    if (key === '') return value
+    if (SECRET_KEY.test(key)) return '[removed]'
+    const path = this.path
+    return key === 'value' && typeof path === 'string' && SECRET_KEY.test(path) ? '[removed]' : value
+  })
   return text.length > LOGGED_BODY_CHARS ? `${text.slice(0, LOGGED_BODY_CHARS)}…` : text
 }
 

@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { CoreDeps } from '../core/deps.js'
 import { receiveLogoutMessage, type LogoutOutcome } from '../core/single-logout.js'
 import { SsoError } from '../core/sso-error.js'
+import { logoutRefusalStatus } from '../saml/logout-failure.js'
 import { readRedirectQuery } from '../saml/redirect-binding.js'
 import type { LogoutInput } from '../saml/validate-logout.js'
 import { MessagePage } from '../ui/pages/auth-pages.js'
@@ -22,17 +23,6 @@ import { sendToIdp } from './send-to-idp.js'
 
 /** A logout message is a few KB; its form, far less than this. */
 const SLO_BODY_LIMIT = 256 * 1024
-
-/** Refusals before anything could be read as a logout message: 400; the rest (unsigned, wrong signature, …): 403. */
-const UNREADABLE = new Set([
-  'message_missing',
-  'query_invalid',
-  'message_too_large',
-  'message_not_base64',
-  'message_not_deflated',
-  'xml_dtd_forbidden',
-  'xml_malformed',
-])
 
 export function sloRoutes(app: FastifyInstance, deps: CoreDeps): void {
   app.get('/saml/:ssoName/slo', { config: { oneLogLine: true } }, async (request, reply) => {
@@ -90,6 +80,6 @@ function refusePage(request: FastifyRequest, reply: FastifyReply, code: string, 
       message={`The identity provider's single logout message was not accepted (${code}). Nothing was changed. If you meant to sign out, sign out from the Gatehouse menu.`}
       reference={reference}
     />,
-    UNREADABLE.has(code) ? 400 : 403,
+    logoutRefusalStatus(code),
   )
 }

@@ -36,62 +36,56 @@ export type LogoutFailure =
 
 export type LogoutFailureCode = LogoutFailure['code']
 
-/** Every code, for docs and exhaustive tests. */
-export const LOGOUT_FAILURE_CODES: readonly LogoutFailureCode[] = [
-  'message_missing',
-  'query_invalid',
-  'message_too_large',
-  'message_not_base64',
-  'message_not_deflated',
-  'xml_dtd_forbidden',
-  'xml_malformed',
-  'message_type_invalid',
-  'version_invalid',
-  'id_invalid',
-  'schema_invalid',
-  'signature_missing',
-  'signature_misplaced',
-  'signature_invalid',
-  'signature_reference_invalid',
-  'signature_algorithm_forbidden',
-  'issuer_mismatch',
-  'destination_mismatch',
-  'time_invalid',
-  'not_yet_valid',
-  'expired',
-  'nameid_missing',
-  'nameid_unsupported',
-  'value_has_markup',
-  'in_response_to_missing',
-  'request_unknown',
-  'logout_request_replayed',
-  'slo_not_configured',
-]
-
 /**
- * Refusals before anything was known to come from the IdP (unreadable, unsigned, wrongly signed):
- * answered with a page, never with a signed LogoutResponse (we sign nothing on a stranger's behalf).
+ * Each code's class, one entry a code (the type checker holds this table to the union above):
+ * - `unreadable`: nothing could be read as a logout message; the page answers 400.
+ * - `unauthenticated`: read, but not known to come from the IdP (unsigned, wrongly signed, or no SLO
+ *   configured); the page answers 403, never a signed LogoutResponse (we sign nothing on a stranger's
+ *   behalf).
+ * - `authenticated`: signed by the IdP; a LogoutRequest's refusal is answered with our LogoutResponse.
  */
-const UNAUTHENTICATED: ReadonlySet<string> = new Set<LogoutFailureCode>([
-  'message_missing',
-  'query_invalid',
-  'message_too_large',
-  'message_not_base64',
-  'message_not_deflated',
-  'xml_dtd_forbidden',
-  'xml_malformed',
-  'message_type_invalid',
-  'version_invalid',
-  'id_invalid',
-  'schema_invalid',
-  'signature_missing',
-  'signature_misplaced',
-  'signature_invalid',
-  'signature_reference_invalid',
-  'signature_algorithm_forbidden',
-  'slo_not_configured',
-])
+const CLASS_OF: Readonly<Record<LogoutFailureCode, 'unreadable' | 'unauthenticated' | 'authenticated'>> = {
+  message_missing: 'unreadable',
+  query_invalid: 'unreadable',
+  message_too_large: 'unreadable',
+  message_not_base64: 'unreadable',
+  message_not_deflated: 'unreadable',
+  xml_dtd_forbidden: 'unreadable',
+  xml_malformed: 'unreadable',
+  message_type_invalid: 'unauthenticated',
+  version_invalid: 'unauthenticated',
+  id_invalid: 'unauthenticated',
+  schema_invalid: 'unauthenticated',
+  signature_missing: 'unauthenticated',
+  signature_misplaced: 'unauthenticated',
+  signature_invalid: 'unauthenticated',
+  signature_reference_invalid: 'unauthenticated',
+  signature_algorithm_forbidden: 'unauthenticated',
+  issuer_mismatch: 'authenticated',
+  destination_mismatch: 'authenticated',
+  time_invalid: 'authenticated',
+  not_yet_valid: 'authenticated',
+  expired: 'authenticated',
+  nameid_missing: 'authenticated',
+  nameid_unsupported: 'authenticated',
+  value_has_markup: 'authenticated',
+  in_response_to_missing: 'authenticated',
+  request_unknown: 'authenticated',
+  logout_request_replayed: 'authenticated',
+  slo_not_configured: 'unauthenticated',
+}
 
+/** Every code, for docs and exhaustive tests. */
+export const LOGOUT_FAILURE_CODES = Object.keys(CLASS_OF) as readonly LogoutFailureCode[]
+
+const classOf = (code: string) => (Object.hasOwn(CLASS_OF, code) ? CLASS_OF[code as LogoutFailureCode] : undefined)
+
+/** A refusal before anything was known to come from the IdP (an unknown code counts as one). */
 export function isUnauthenticatedLogout(code: string): boolean {
-  return UNAUTHENTICATED.has(code)
+  return classOf(code) !== 'authenticated'
+}
+
+/** The status of the page that refuses a logout message: 400 when nothing could be read, else 403. */
+export function logoutRefusalStatus(code: string): 400 | 403 {
+  return classOf(code) === 'unreadable' ? 400 : 403
 }

@@ -1,10 +1,8 @@
 import type { ScimGroupMemberRecord, ScimGroupStore, ScimGroupWhere } from '../core/ports.js'
+import { chunks } from './chunks.js'
 import type { Db } from './database.js'
 import { translateDuplicate } from './duplicate-key.js'
 import type { ScimGroupTable } from './schema.js'
-
-/** Ids per statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
-const CHUNK = 500
 
 const toRecord = (row: ScimGroupTable) => ({
   id: row.id,
@@ -16,12 +14,6 @@ const toRecord = (row: ScimGroupTable) => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 })
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK))
-  return out
-}
 
 export function scimGroupRepository(db: Db): ScimGroupStore {
   const matching = (directoryId: string, where: readonly ScimGroupWhere[]) => {

@@ -1,4 +1,5 @@
 import type { ScimUserStore, ScimUserWhere } from '../core/ports.js'
+import { chunks } from './chunks.js'
 import type { Db } from './database.js'
 import { translateDuplicate } from './duplicate-key.js'
 import type { ScimUserTable } from './schema.js'
@@ -73,14 +74,8 @@ export function scimUserRepository(db: Db): ScimUserStore {
     },
     findMemberIds: async (directoryId, ids) => {
       const found = new Map<string, string>()
-      // Ids per statement: far below SQLite's and PostgreSQL's bound-parameter limits.
-      for (let i = 0; i < ids.length; i += 500) {
-        const rows = await db
-          .selectFrom('scim_users')
-          .select(['id', 'member_id'])
-          .where('directory_id', '=', directoryId)
-          .where('id', 'in', ids.slice(i, i + 500))
-          .execute()
+      for (const slice of chunks(ids)) {
+        const rows = await db.selectFrom('scim_users').select(['id', 'member_id']).where('directory_id', '=', directoryId).where('id', 'in', slice).execute()
         for (const row of rows) found.set(row.id, row.member_id)
       }
       return found

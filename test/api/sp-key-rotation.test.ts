@@ -5,57 +5,33 @@
  * since the time decides — while assertions encrypted to either key decrypt throughout.
  * Two Gatehouse instances on one database; the controllable clock moves the publication period.
  */
-import { verify, X509Certificate } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { addMs, days } from '../../src/core/clock.js'
 import { KEY_REFRESH_MS } from '../../src/core/key-refresh.js'
 import { ConfigError } from '../../src/config.js'
 import { browser } from '../helpers/browser.js'
-import { freshDatabase, type TestDatabase } from '../helpers/database.js'
-import { addMember, postAcs, responseFor, setupSsoOrg, startSso, type SsoOrg } from '../helpers/sso.js'
+import { postAcs, responseFor, startSso, type SsoOrg } from '../helpers/sso.js'
 import { createTestContext, operator, testConfig, type TestContext } from '../helpers/test-app.js'
-import { createTestIdp, encryptAssertion, type TestIdp } from '../helpers/test-idp.js'
+import { encryptAssertion, type TestIdp } from '../helpers/test-idp.js'
+import { certificateBody, redirectSignedBy, twoInstances } from '../helpers/two-instances.js'
 import { expectApiError } from './support.js'
 
-let database: TestDatabase
 let a: TestContext
 let b: TestContext
 let idp: TestIdp
 let org: SsoOrg
+let close: (() => Promise<void>) | undefined
 
 beforeEach(async () => {
-  database = await freshDatabase({ shared: true })
-  a = await createTestContext({ database })
-  b = await createTestContext({ database })
-  idp = await createTestIdp('sp-rotation')
-  org = await setupSsoOrg(a, idp, { slug: 'acme' })
-  await addMember(a, 'acme', 'alice@acme.test')
+  ;({ a, b, idp, org, close } = await twoInstances('sp-rotation'))
 }, 30_000)
-afterEach(async () => {
-  await b?.close()
-  await a?.close()
-  await database?.drop()
-})
+afterEach(() => close?.())
 
-const b64 = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, '')
+const b64 = certificateBody
 const both = () => [a, b]
 const advance = (ms: number) => both().forEach((ctx) => ctx.clock.advance(ms))
 const keys = async () => (await operator(a, 'GET', '/sp-keys')).json.data as { id: string; state: string; activatesAt: string; certificatePem: string }[]
 const metadataOf = async (ctx: TestContext) => (await ctx.app.inject({ method: 'GET', url: `/saml/${org.ssoName}/metadata` })).body
-
-/** Bindings §3.4.4.1: the IdP verifies the redirect's signature over the query octets as sent. */
-function redirectSignedBy(url: string, certificatePem: string): boolean {
-  const query = url
-    .slice(url.indexOf('?') + 1)
-    .split('&')
-    .map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as const)
-  const raw = (name: string) => query.find(([n]) => n === name)?.[1]
-  const signed = ['SAMLRequest', 'RelayState', 'SigAlg']
-    .filter((n) => raw(n) !== undefined)
-    .map((n) => `${n}=${raw(n)}`)
-    .join('&')
-  return verify('sha256', Buffer.from(signed), new X509Certificate(certificatePem).publicKey, Buffer.from(decodeURIComponent(raw('Signature') ?? ''), 'base64'))
-}
 
 async function signerOf(ctx: TestContext, candidates: readonly string[]): Promise<string[]> {
   const { location } = await startSso(browser(ctx.app), org.ssoName)

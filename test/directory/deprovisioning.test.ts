@@ -11,7 +11,7 @@ import { createApiToken } from '../../src/core/api-tokens.js'
 import { minutes } from '../../src/core/clock.js'
 import { httpBrowser, type HttpBrowser } from '../helpers/http-browser.js'
 import { injectFetch } from '../helpers/inject-fetch.js'
-import { answerAtIdp, client, finishAuthorization, REDIRECT_URI, rpFor, startAuthorization, verifyIdToken, type Rp } from '../helpers/oidc-rp.js'
+import { answerAtIdp, finishAuthorization, REDIRECT_URI, refreshes as refreshesFor, rpFor, startAuthorization, type Rp } from '../helpers/oidc-rp.js'
 import { setupSsoOrg, type SsoOrg } from '../helpers/sso.js'
 import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
 import { createTestIdp, type TestIdp } from '../helpers/test-idp.js'
@@ -59,16 +59,7 @@ async function signedIn(b: HttpBrowser) {
   return tokens
 }
 
-async function refreshes(refreshToken: string): Promise<boolean> {
-  try {
-    const refreshed = await client.refreshTokenGrant(rp.config, refreshToken)
-    expect((await verifyIdToken(rp, refreshed.id_token!)).email).toBe(BOB)
-    return true
-  } catch (error) {
-    expect(error).toMatchObject({ error: 'invalid_grant' })
-    return false
-  }
-}
+const refreshes = (refreshToken: string) => refreshesFor(rp, refreshToken, BOB)
 
 async function personalToken(): Promise<string> {
   const acme = (await ctx.deps.store.orgs.findBySlug('acme'))!

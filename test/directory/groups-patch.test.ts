@@ -9,17 +9,15 @@
  * All operations of a request apply, or none do.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
-import { createDirectory, createScimUsers, expectScimError, oktaGroup, PATCH_OP, scim, type TestDirectory } from './support.js'
+import type { TestContext } from '../helpers/test-app.js'
+import { acmeWithDirectory, createScimUsers, expectScimError, oktaGroup, PATCH_OP, scim, type TestDirectory } from './support.js'
 
 let ctx: TestContext
 let dir: TestDirectory
 let users: string[]
 let group: string
 beforeEach(async () => {
-  ctx = await createTestContext()
-  await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
-  dir = await createDirectory(ctx, 'acme')
+  ;({ ctx, dir } = await acmeWithDirectory())
   users = await createScimUsers(ctx, dir, ['ann@acme.test', 'bob@acme.test', 'cy@acme.test'])
   group = (await scim(ctx, dir, 'POST', '/Groups', { body: oktaGroup('Engineering', [users[0]!]) })).json.id as string
 })

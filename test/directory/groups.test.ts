@@ -4,16 +4,14 @@
  * unknown members (400 naming them); each change audited and an event once, in its transaction.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
-import { createDirectory, createScimUsers, expectScimError, oktaGroup, scim, type TestDirectory } from './support.js'
+import { operator, type TestContext } from '../helpers/test-app.js'
+import { acmeWithDirectory, createScimUsers, expectScimError, oktaGroup, scim, type TestDirectory } from './support.js'
 
 let ctx: TestContext
 let dir: TestDirectory
 let users: string[]
 beforeEach(async () => {
-  ctx = await createTestContext()
-  await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
-  dir = await createDirectory(ctx, 'acme')
+  ;({ ctx, dir } = await acmeWithDirectory())
   users = await createScimUsers(ctx, dir, ['ann@acme.test', 'bob@acme.test', 'cy@acme.test'])
 })
 afterEach(() => ctx.close())

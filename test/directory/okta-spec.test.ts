@@ -6,15 +6,13 @@
  * after it (group push, rename) is in groups-patch.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
-import { createDirectory, expectScimError, oktaUser, scim, type TestDirectory } from './support.js'
+import { operator, type TestContext } from '../helpers/test-app.js'
+import { acmeWithDirectory, expectScimError, oktaUser, scim, type TestDirectory } from './support.js'
 
 let ctx: TestContext
 let dir: TestDirectory
 beforeEach(async () => {
-  ctx = await createTestContext()
-  await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
-  dir = await createDirectory(ctx, 'acme')
+  ;({ ctx, dir } = await acmeWithDirectory())
 })
 afterEach(() => ctx.close())
 

@@ -14,25 +14,30 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MEMBER_PASSWORD } from '../api/support.js'
-import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
-import { createDirectory, expectScimError, memberState, scim, type ScimResponse, type TestDirectory } from './support.js'
+import { operator, type TestContext } from '../helpers/test-app.js'
+import {
+  acmeWithDirectory,
+  EMPTY_LIST,
+  expectScimError,
+  LIST_URN,
+  memberState,
+  patchOp,
+  q,
+  scim,
+  type ScimResponse,
+  type TestDirectory,
+  USER_URN,
+} from './support.js'
 
-const PATCH_OP = ['urn:ietf:params:scim:api:messages:2.0:PatchOp']
-const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User'
 const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
-const LIST_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
-const EMPTY_LIST = { schemas: [LIST_URN], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] }
 
 let ctx: TestContext
 let dir: TestDirectory
 beforeEach(async () => {
-  ctx = await createTestContext()
-  await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
-  dir = await createDirectory(ctx, 'acme')
+  ;({ ctx, dir } = await acmeWithDirectory())
 })
 afterEach(() => ctx.close())
 
-const q = (filter: string) => encodeURIComponent(filter)
 const memberOf = (email: string) => memberState(ctx, 'acme', email)
 
 /** One Entra request: no User-Agent; the flag, when set, as the first query parameter of every path. */
@@ -45,7 +50,6 @@ function entraClient(flag: boolean) {
   return (method: string, path: string, body?: unknown) =>
     scim(ctx, dir, method, withFlag(path), { ...(body === undefined ? {} : { body }), headers: { 'user-agent': undefined } })
 }
-const patch = (...Operations: unknown[]) => ({ schemas: PATCH_OP, Operations })
 
 /** What Entra reads in a user answer: SCIM JSON, the id, `active` a boolean (never "False"), no nulls. */
 function expectEntraUser(r: ScimResponse, status: number) {
@@ -118,7 +122,7 @@ describe('Entra with aadOptscim062020 (the SCIM-compliant PATCH)', () => {
     const replaced = await call(
       'PATCH',
       `/Users/${id}`,
-      patch(
+      patchOp(
         { op: 'replace', path: 'emails[type eq "work"].value', value: 'TestMhvaes@test.microsoft.com' },
         { op: 'replace', value: { displayName: 'Bjfe', 'name.givenName': 'Kkom', 'name.familyName': 'Unua', [`${ENTERPRISE_URN}:employeeNumber`]: 'Aklq' } },
       ),
@@ -129,28 +133,32 @@ describe('Entra with aadOptscim062020 (the SCIM-compliant PATCH)', () => {
     expect(await memberOf(CREATE_EMAIL)).toMatchObject({ firstName: 'Kkom', lastName: 'Unua' })
 
     // Tutorial, "Update User [Single-valued properties]" (the tutorial's op is capitalised even here).
-    const renamed = await call('PATCH', `/Users/${id}`, patch({ op: 'Replace', path: 'userName', value: '5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com' }))
+    const renamed = await call(
+      'PATCH',
+      `/Users/${id}`,
+      patchOp({ op: 'Replace', path: 'userName', value: '5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com' }),
+    )
     expectEntraUser(renamed, 200)
     expect(renamed.json.userName).toBe('5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com')
     // Known issues, "Requests made to add a single-value string attribute", with the flag.
-    expect((await call('PATCH', `/Users/${id}`, patch({ op: 'add', path: 'nickName', value: 'Babs' }))).json.nickName).toBe('Babs')
+    expect((await call('PATCH', `/Users/${id}`, patchOp({ op: 'add', path: 'nickName', value: 'Babs' }))).json.nickName).toBe('Babs')
 
     // Known issues, "Requests made to disable users", with the flag: a boolean. The member is deactivated, and
     // the user still answers GET and filter, active false ("returned whether or not the user is active").
-    const off = await call('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'active', value: false }))
+    const off = await call('PATCH', `/Users/${id}`, patchOp({ op: 'replace', path: 'active', value: false }))
     expectEntraUser(off, 200)
     expect(off.json.active).toBe(false)
     expect(await memberOf(CREATE_EMAIL)).toMatchObject({ deactivated: true })
     const listed = await call('GET', `/Users?filter=${q('userName eq "5B50642D-79fc-4410-9e90-4c077cdd1a59@testuser.com"')}`)
     expect(listed.json.Resources.map((u: { id: string; active: boolean }) => [u.id, u.active])).toEqual([[id, false]])
     // Restoring: active true.
-    const on = await call('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'active', value: true }))
+    const on = await call('PATCH', `/Users/${id}`, patchOp({ op: 'replace', path: 'active', value: true }))
     expect(on.json.active).toBe(true)
     expect(await memberOf(CREATE_EMAIL)).toMatchObject({ firstName: 'Kkom', lastName: 'Unua', deactivated: false })
 
     // An empty Operations list is a no-op: 200, the user as it was.
     const before = (await call('GET', `/Users/${id}`)).json
-    const noop = await call('PATCH', `/Users/${id}`, patch())
+    const noop = await call('PATCH', `/Users/${id}`, patchOp())
     expectEntraUser(noop, 200)
     expect({ ...noop.json, meta: undefined }).toEqual({ ...before, meta: undefined })
 
@@ -197,7 +205,7 @@ describe('Entra without aadOptscim062020 (the old PATCH, still the default)', ()
     const replaced = await call(
       'PATCH',
       `/Users/${id}`,
-      patch(
+      patchOp(
         { op: 'Replace', path: 'displayName', value: 'Pvlo' },
         { op: 'Replace', path: 'emails[type eq "work"].value', value: 'TestBcwqnm@test.microsoft.com' },
         { op: 'Replace', path: 'name.givenName', value: 'Gtfd' },
@@ -223,26 +231,26 @@ describe('Entra without aadOptscim062020 (the old PATCH, still the default)', ()
     // "Add a single-value string attribute" without the flag: "Add" — the string (today's page) or the
     // [{"value": …}] array earlier versions of the page showed; either is stored as the string.
     for (const value of ['Babs', [{ value: 'Babs' }]]) {
-      expect((await call('PATCH', `/Users/${id}`, patch({ op: 'Add', path: 'nickName', value }))).json.nickName).toBe('Babs')
+      expect((await call('PATCH', `/Users/${id}`, patchOp({ op: 'Add', path: 'nickName', value }))).json.nickName).toBe('Babs')
     }
     // Remove by value array (Entra's member-removal shape, on a user's multi-valued emails).
-    await call('PATCH', `/Users/${id}`, patch({ op: 'Add', path: 'emails', value: [{ type: 'other', value: 'joy@home.test' }] }))
-    const removed = await call('PATCH', `/Users/${id}`, patch({ op: 'Remove', path: 'emails', value: [{ value: 'joy@home.test' }] }))
+    await call('PATCH', `/Users/${id}`, patchOp({ op: 'Add', path: 'emails', value: [{ type: 'other', value: 'joy@home.test' }] }))
+    const removed = await call('PATCH', `/Users/${id}`, patchOp({ op: 'Remove', path: 'emails', value: [{ value: 'joy@home.test' }] }))
     expect(removed.json.emails.map((e: { value: string }) => e.value)).toEqual(['TestBcwqnm@test.microsoft.com'])
 
     // Known issues, "Requests made to disable users", without the flag: the string "False". Stored and answered
     // as the boolean false; the member is deactivated. "True" restores.
-    const off = await call('PATCH', `/Users/${id}`, patch({ op: 'Replace', path: 'active', value: 'False' }))
+    const off = await call('PATCH', `/Users/${id}`, patchOp({ op: 'Replace', path: 'active', value: 'False' }))
     expectEntraUser(off, 200)
     expect(off.json.active).toBe(false)
     expect(await memberOf('jyoung@testuser.com')).toMatchObject({ deactivated: true })
     expect((await call('GET', `/Users/${id}`)).json.active).toBe(false)
-    const on = await call('PATCH', `/Users/${id}`, patch({ op: 'Replace', path: 'active', value: 'True' }))
+    const on = await call('PATCH', `/Users/${id}`, patchOp({ op: 'Replace', path: 'active', value: 'True' }))
     expect(on.json.active).toBe(true)
     expect(await memberOf('jyoung@testuser.com')).toMatchObject({ deactivated: false })
 
     const before = (await call('GET', `/Users/${id}`)).json
-    const noop = await call('PATCH', `/Users/${id}`, patch())
+    const noop = await call('PATCH', `/Users/${id}`, patchOp())
     expect(noop.status).toBe(200)
     expect({ ...noop.json, meta: undefined }).toEqual({ ...before, meta: undefined })
 
@@ -287,7 +295,7 @@ describe("Entra's first sync matches the org's existing members", () => {
     for (const filter of ['userName eq "max@acme.test"', 'emails[type eq "work"].value eq "MAX@acme.test"']) {
       expect((await call('GET', `/Users?filter=${q(filter)}`)).json.Resources.map((u: { id: string }) => u.id)).toEqual([created.json.id])
     }
-    expectEntraUser(await call('PATCH', `/Users/${created.json.id as string}`, patch({ op: 'replace', path: 'displayName', value: 'Max M.' })), 200)
+    expectEntraUser(await call('PATCH', `/Users/${created.json.id as string}`, patchOp({ op: 'replace', path: 'displayName', value: 'Max M.' })), 200)
     // A second SCIM user for the same member would split it in two: 409.
     expectScimError(await call('POST', '/Users', { ...created.json, id: undefined, userName: 'max.alias', externalId: 'max-2' }), 409, 'uniqueness')
     const members = (await operator(ctx, 'GET', '/organizations/acme/members')).json.data as { email: string; role: string }[]

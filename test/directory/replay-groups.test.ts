@@ -13,13 +13,21 @@
  * step reads the group back with a GET.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
-import { createDirectory, expectScimError, oktaUser, scim, type ScimResponse, type TestDirectory } from './support.js'
+import type { TestContext } from '../helpers/test-app.js'
+import {
+  acmeWithDirectory,
+  EMPTY_LIST,
+  expectScimError,
+  GROUP_URN,
+  LIST_URN,
+  oktaUser,
+  patchOp,
+  q,
+  scim,
+  type ScimResponse,
+  type TestDirectory,
+} from './support.js'
 
-const PATCH_OP = ['urn:ietf:params:scim:api:messages:2.0:PatchOp']
-const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group'
-const LIST_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
-const EMPTY_LIST = { schemas: [LIST_URN], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] }
 const OKTA = { 'user-agent': 'Okta SCIM Client 1.0.0' }
 const OKTA_BODY = { ...OKTA, 'content-type': 'application/json' }
 const ENTRA = { 'user-agent': undefined }
@@ -27,14 +35,9 @@ const ENTRA = { 'user-agent': undefined }
 let ctx: TestContext
 let dir: TestDirectory
 beforeEach(async () => {
-  ctx = await createTestContext()
-  await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
-  dir = await createDirectory(ctx, 'acme')
+  ;({ ctx, dir } = await acmeWithDirectory())
 })
 afterEach(() => ctx.close())
-
-const q = (filter: string) => encodeURIComponent(filter)
-const patch = (...Operations: unknown[]) => ({ schemas: PATCH_OP, Operations })
 
 async function user(email: string): Promise<string> {
   const r = await scim(ctx, dir, 'POST', '/Users', { body: oktaUser(email) })
@@ -88,7 +91,7 @@ describe('Okta group push', () => {
     expectPatched(
       await scim(ctx, dir, 'PATCH', `/Groups/${id}`, {
         headers: OKTA_BODY,
-        body: patch({ op: 'add', path: 'members', value: [{ value: b, display: 'other.user@okta.local' }] }),
+        body: patchOp({ op: 'add', path: 'members', value: [{ value: b, display: 'other.user@okta.local' }] }),
       }),
     )
     expect(memberIds(await get(id))).toEqual([b])
@@ -96,14 +99,17 @@ describe('Okta group push', () => {
     expectPatched(
       await scim(ctx, dir, 'PATCH', `/Groups/${id}`, {
         headers: OKTA_BODY,
-        body: patch({ op: 'remove', path: `members[value eq "${b}"]` }, { op: 'add', path: 'members', value: [{ value: a, display: 'test.user@okta.local' }] }),
+        body: patchOp(
+          { op: 'remove', path: `members[value eq "${b}"]` },
+          { op: 'add', path: 'members', value: [{ value: a, display: 'test.user@okta.local' }] },
+        ),
       }),
     )
     expect(memberIds(await get(id))).toEqual([a])
 
     // Update a specific Group name: a pathless replace carrying the group's own id (sent on every membership update too).
     expectPatched(
-      await scim(ctx, dir, 'PATCH', `/Groups/${id}`, { headers: OKTA_BODY, body: patch({ op: 'replace', value: { id, displayName: 'Test SCIMv20' } }) }),
+      await scim(ctx, dir, 'PATCH', `/Groups/${id}`, { headers: OKTA_BODY, body: patchOp({ op: 'replace', value: { id, displayName: 'Test SCIMv20' } }) }),
     )
     const renamed = await get(id)
     expect(renamed.displayName).toBe('Test SCIMv20')
@@ -114,7 +120,7 @@ describe('Okta group push', () => {
       { value: a, display: 'test.user@okta.local' },
       { value: b, display: 'test.user@okta.local' },
     ]
-    expectPatched(await scim(ctx, dir, 'PATCH', `/Groups/${id}`, { headers: OKTA_BODY, body: patch({ op: 'replace', path: 'members', value: all }) }))
+    expectPatched(await scim(ctx, dir, 'PATCH', `/Groups/${id}`, { headers: OKTA_BODY, body: patchOp({ op: 'replace', path: 'members', value: all }) }))
     expect(memberIds(await get(id))).toEqual([a, b].sort())
 
     // Delete a specific Group (Unlink pushed group, "Delete the group in the target app"): 204, then 404.
@@ -165,8 +171,8 @@ describe('Entra groups, with and without aadOptscim062020', () => {
       expect(found.json.Resources[0].members).toBeUndefined()
 
       // Update Group [Add Members]: a value array with `$ref: null`.
-      expectPatched(await call('PATCH', `/Groups/${id}`, patch({ op: add, path: 'members', value: [{ $ref: null, value: a }] })))
-      expectPatched(await call('PATCH', `/Groups/${id}`, patch({ op: add, path: 'members', value: [{ $ref: null, value: b }] })))
+      expectPatched(await call('PATCH', `/Groups/${id}`, patchOp({ op: add, path: 'members', value: [{ $ref: null, value: a }] })))
+      expectPatched(await call('PATCH', `/Groups/${id}`, patchOp({ op: add, path: 'members', value: [{ $ref: null, value: b }] })))
       const members = async () => memberIds((await call('GET', `/Groups/${id}`)).json)
       expect(await members()).toEqual([a, b].sort())
       // A reference query on members (is this user in the group?).
@@ -175,20 +181,20 @@ describe('Entra groups, with and without aadOptscim062020', () => {
 
       // Requests made to remove a group member: without the flag a value array; with it, members[value eq "…"].
       const removal = flag ? { op: 'remove', path: `members[value eq "${a}"]` } : { op: 'Remove', path: 'members', value: [{ value: a }] }
-      expectPatched(await call('PATCH', `/Groups/${id}`, patch(removal)))
+      expectPatched(await call('PATCH', `/Groups/${id}`, patchOp(removal)))
       expect(await members()).toEqual([b])
       // Update Group [Remove Members] as the tutorial prints it: `$ref: null` in the array.
-      expectPatched(await call('PATCH', `/Groups/${id}`, patch({ op: remove, path: 'members', value: [{ $ref: null, value: b }] })))
+      expectPatched(await call('PATCH', `/Groups/${id}`, patchOp({ op: remove, path: 'members', value: [{ $ref: null, value: b }] })))
       expect(await members()).toEqual([])
 
       // Update Group [Non-member attributes]: rename; the old name finds nothing, the new one the group.
       const renamedTo = '1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName'
-      expectPatched(await call('PATCH', `/Groups/${id}`, patch({ op: replace, path: 'displayName', value: renamedTo })))
+      expectPatched(await call('PATCH', `/Groups/${id}`, patchOp({ op: replace, path: 'displayName', value: renamedTo })))
       expect((await byName('displayName')).json.totalResults).toBe(0)
       expect((await byName(renamedTo)).json.Resources[0].id).toBe(id)
 
       // An empty Operations list changes nothing.
-      expectPatched(await call('PATCH', `/Groups/${id}`, patch()))
+      expectPatched(await call('PATCH', `/Groups/${id}`, patchOp()))
       expect((await call('GET', `/Groups/${id}`)).json).toMatchObject({ displayName: renamedTo })
 
       // Delete Group: 204, then 404; the users stay.

@@ -11,12 +11,8 @@
  * /Groups steps are in replay-groups.test.ts. The member behind each SCIM user is checked in the store.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
-import { createDirectory, expectScimError, memberState, scim, type ScimResponse, type TestDirectory } from './support.js'
-
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
-const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User'
-const LIST_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
+import { operator, type TestContext } from '../helpers/test-app.js'
+import { acmeWithDirectory, expectScimError, LIST_URN, memberState, PATCH_OP, q, scim, type ScimResponse, type TestDirectory, USER_URN } from './support.js'
 
 /** The SPEC test sends these on every step but its creates, GETs included (a JSON Content-Type with no body). */
 const SPEC_HEADERS = {
@@ -34,13 +30,9 @@ const OKTA_BODY_HEADERS = { ...OKTA_HEADERS, 'content-type': 'application/json' 
 let ctx: TestContext
 let dir: TestDirectory
 beforeEach(async () => {
-  ctx = await createTestContext()
-  await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
-  dir = await createDirectory(ctx, 'acme')
+  ;({ ctx, dir } = await acmeWithDirectory())
 })
 afterEach(() => ctx.close())
-
-const q = (filter: string) => encodeURIComponent(filter)
 
 const memberOf = (email: string) => memberState(ctx, 'acme', email)
 

@@ -1,6 +1,6 @@
 /** Helpers for the SCIM endpoint tests: a directory with its token, and raw SCIM calls. */
 import { expect } from 'vitest'
-import { operator, type TestContext } from '../helpers/test-app.js'
+import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
 
 export interface TestDirectory {
   readonly baseUrl: string
@@ -8,6 +8,13 @@ export interface TestDirectory {
   readonly path: string
   readonly secret: string
   readonly tokenId: string
+}
+
+/** A fresh app with the organization `acme` and its directory (the set-up of most SCIM tests). */
+export async function acmeWithDirectory(): Promise<{ ctx: TestContext; dir: TestDirectory }> {
+  const ctx = await createTestContext()
+  await operator(ctx, 'POST', '/organizations', { name: 'Acme', slug: 'acme' })
+  return { ctx, dir: await createDirectory(ctx, 'acme') }
 }
 
 export async function createDirectory(ctx: TestContext, org: string): Promise<TestDirectory> {
@@ -108,3 +115,13 @@ export function oktaGroup(displayName: string, memberIds: readonly string[] = []
 }
 
 export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
+export const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User'
+export const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group'
+export const LIST_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
+export const EMPTY_LIST = { schemas: [LIST_URN], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] }
+
+/** A PatchOp body of these operations. */
+export const patchOp = (...Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations })
+
+/** A filter for a query string. */
+export const q = (filter: string) => encodeURIComponent(filter)

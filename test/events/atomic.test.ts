@@ -7,11 +7,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CoreDeps } from '../../src/core/deps.js'
 import { addMember, removeMember, updateMember } from '../../src/core/members.js'
 import { createOrganization, deleteOrganization } from '../../src/core/orgs.js'
-import type { DomainEvent, Store, Stores } from '../../src/core/ports.js'
+import type { DomainEvent, Store } from '../../src/core/ports.js'
 import { configureIdp, disableSso, enableSso, setSsoName } from '../../src/core/sso-admin.js'
 import { createDirectory } from '../../src/core/directory.js'
 import { createTestIdp } from '../helpers/test-idp.js'
-import { DIALECTS, openTestStore, type TestStore } from '../store/dialects.js'
+import { DIALECTS, openTestStore, withFailingInsert, type TestStore } from '../store/dialects.js'
 import { expectNoSecretsIn } from './secret-scan.js'
 import { eventsVisible } from './visibility.js'
 
@@ -22,24 +22,7 @@ class Injected extends Error {
 }
 
 /** The event insert fails inside every transaction. */
-function failingEventInsert(store: Store): Store {
-  return {
-    ...store,
-    transaction: (work) =>
-      store.transaction((tx) => {
-        const broken: Stores = {
-          ...tx,
-          events: {
-            ...tx.events,
-            insert: async () => {
-              throw new Injected('event insert failed')
-            },
-          },
-        }
-        return work(broken)
-      }),
-  }
-}
+const failingEventInsert = (store: Store) => withFailingInsert(store, 'events', () => new Injected('event insert failed'))
 
 /** Every transaction fails after its last write, as a crash before the commit would. */
 function failingBeforeCommit(store: Store): Store {

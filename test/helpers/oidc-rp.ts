@@ -6,6 +6,7 @@
 import { inflateRawSync } from 'node:zlib'
 import * as client from 'openid-client'
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jose'
+import { expect } from 'vitest'
 import type { HttpBrowser } from './http-browser.js'
 import { responseFor, type SsoOrg } from './sso.js'
 import type { TestContext } from './test-app.js'
@@ -74,6 +75,18 @@ export async function verifyIdToken(rp: Rp, idToken: string): Promise<JWTPayload
 }
 
 /** Signs in with a password on the Gatehouse page the browser was sent to; returns where it left Gatehouse. */
+/** Whether the refresh token still gets `email`'s tokens: true, or false on `invalid_grant` (anything else fails the test). */
+export async function refreshes(rp: Rp, refreshToken: string, email: string): Promise<boolean> {
+  try {
+    const refreshed = await client.refreshTokenGrant(rp.config, refreshToken)
+    expect((await verifyIdToken(rp, refreshed.id_token!)).email).toBe(email)
+    return true
+  } catch (error) {
+    expect(error).toMatchObject({ error: 'invalid_grant' })
+    return false
+  }
+}
+
 export async function signInWithPassword(b: HttpBrowser, page: { url: string }, email: string, password: string) {
   const next = new URL(page.url).searchParams.get('next') ?? undefined
   return b.submit('/login', { email, password, ...(next === undefined ? {} : { next }) })

@@ -6,38 +6,28 @@
  * A retired key (perhaps compromised) stops decrypting in B: the attack is an assertion encrypted
  * to it, refused after the bound, while the same assertion encrypted to the current key is accepted.
  */
-import { verify, X509Certificate } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { KEY_REFRESH_MS } from '../../src/core/key-refresh.js'
 import { retireOidcKey, rotateOidcKeys } from '../../src/core/oidc-keys.js'
 import { browser } from '../helpers/browser.js'
-import { freshDatabase, type TestDatabase } from '../helpers/database.js'
-import { addMember, postAcs, responseFor, setupSsoOrg, startSso, type SsoOrg } from '../helpers/sso.js'
-import { createTestContext, operator, type TestContext } from '../helpers/test-app.js'
-import { createTestIdp, encryptAssertion, type TestIdp } from '../helpers/test-idp.js'
+import { postAcs, responseFor, startSso, type SsoOrg } from '../helpers/sso.js'
+import { operator, type TestContext } from '../helpers/test-app.js'
+import { encryptAssertion, type TestIdp } from '../helpers/test-idp.js'
+import { certificateBody, redirectSignedBy, twoInstances } from '../helpers/two-instances.js'
 import { refusalCode } from '../http/support.js'
 
-let database: TestDatabase
 let a: TestContext
 let b: TestContext
 let idp: TestIdp
 let org: SsoOrg
+let close: (() => Promise<void>) | undefined
 
 beforeEach(async () => {
-  database = await freshDatabase({ shared: true })
-  a = await createTestContext({ database })
-  b = await createTestContext({ database })
-  idp = await createTestIdp('key-propagation')
-  org = await setupSsoOrg(a, idp, { slug: 'acme' })
-  await addMember(a, 'acme', 'alice@acme.test')
+  ;({ a, b, idp, org, close } = await twoInstances('key-propagation'))
 }, 30_000)
-afterEach(async () => {
-  await b?.close()
-  await a?.close()
-  await database?.drop()
-})
+afterEach(() => close?.())
 
-const b64 = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, '')
+const b64 = certificateBody
 const metadataOf = async (ctx: TestContext) => (await ctx.app.inject({ method: 'GET', url: `/saml/${org.ssoName}/metadata` })).body
 const signingCertificateOf = async (ctx: TestContext) => (await ctx.app.inject({ method: 'GET', url: `/saml/${org.ssoName}/certificate` })).body
 const kidsOf = async (ctx: TestContext) =>
@@ -45,20 +35,6 @@ const kidsOf = async (ctx: TestContext) =>
     .json<{ keys: { kid: string }[] }>()
     .keys.map((k) => k.kid)
     .sort()
-
-/** Bindings §3.4.4.1: the IdP verifies the redirect's signature over the query octets as sent. */
-function redirectSignedBy(url: string, certificatePem: string): boolean {
-  const query = url
-    .slice(url.indexOf('?') + 1)
-    .split('&')
-    .map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as const)
-  const raw = (name: string) => query.find(([n]) => n === name)?.[1]
-  const signed = ['SAMLRequest', 'RelayState', 'SigAlg']
-    .filter((n) => raw(n) !== undefined)
-    .map((n) => `${n}=${raw(n)}`)
-    .join('&')
-  return verify('sha256', Buffer.from(signed), new X509Certificate(certificatePem).publicKey, Buffer.from(decodeURIComponent(raw('Signature') ?? ''), 'base64'))
-}
 
 /** An IdP-initiated response to B, its assertion encrypted to `certificatePem`. */
 async function postEncryptedToB(certificatePem: string) {

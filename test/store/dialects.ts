@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream'
 import { fixedClock } from '../../src/core/clock.js'
 import type { CoreDeps } from '../../src/core/deps.js'
-import type { Store } from '../../src/core/ports.js'
+import type { Store, Stores } from '../../src/core/ports.js'
 import type { Organization } from '../../src/core/types.js'
 import { newId } from '../../src/core/secret-token.js'
 import { createLogger } from '../../src/http/logging.js'
@@ -66,4 +66,24 @@ export function org(slug: string): Organization {
 
 export function user(email: string) {
   return { id: newId(), email, firstName: 'First', lastName: 'Last', passwordHash: null, createdAt: T0 }
+}
+
+/** The same store, except that inside every transaction `stores.insert` throws `failure()`: a write failing midway. */
+export function withFailingInsert(store: Store, stores: 'audit' | 'events', failure: () => Error): Store {
+  return {
+    ...store,
+    transaction: (work) =>
+      store.transaction((tx) => {
+        const broken: Stores = {
+          ...tx,
+          [stores]: {
+            ...tx[stores],
+            insert: async () => {
+              throw failure()
+            },
+          },
+        }
+        return work(broken)
+      }),
+  }
 }

@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CoreDeps } from '../../src/core/deps.js'
 import { addMember, removeMember, updateMember } from '../../src/core/members.js'
 import { createOrganization, createWorkspace, deleteWorkspace, updateOrganization, updateWorkspace } from '../../src/core/orgs.js'
-import type { Store, Stores } from '../../src/core/ports.js'
+import type { Store } from '../../src/core/ports.js'
 import { newId } from '../../src/core/secret-token.js'
-import { DIALECTS, openTestStore, org, T0, user, type TestStore } from './dialects.js'
+import { DIALECTS, openTestStore, org, T0, user, withFailingInsert, type TestStore } from './dialects.js'
 
 const operator = { kind: 'operator' } as const
 
@@ -13,24 +13,7 @@ class AuditDown extends Error {
 }
 
 /** The same store, except that inside a transaction the audit insert fails: the last write of every change. */
-function withFailingAudit(store: Store): Store {
-  return {
-    ...store,
-    transaction: (work) =>
-      store.transaction((tx) => {
-        const broken: Stores = {
-          ...tx,
-          audit: {
-            ...tx.audit,
-            insert: async () => {
-              throw new AuditDown('audit insert failed')
-            },
-          },
-        }
-        return work(broken)
-      }),
-  }
-}
+const withFailingAudit = (store: Store) => withFailingInsert(store, 'audit', () => new AuditDown('audit insert failed'))
 
 for (const dialect of DIALECTS) {
   describe(`transactions on ${dialect}`, () => {
