@@ -124,7 +124,9 @@ async function deleteGrants(db: Db, grantIds: readonly string[]): Promise<void> 
     const ids = grantIds.slice(i, i + 200)
     await db
       .deleteFrom('oidc_payloads')
-      .where((eb) => eb.or([eb('grant_id', 'in', ids), eb.and([eb('model', '=', 'Grant'), eb('id', 'in', ids)])]))
+      // An interaction in progress names the grant it found, but is no credential: a sign-out that ends
+      // the grant must not end the sign-in the user is doing (prompt=login's "sign in again").
+      .where((eb) => eb.or([eb.and([eb('grant_id', 'in', ids), eb('model', '!=', 'Interaction')]), eb.and([eb('model', '=', 'Grant'), eb('id', 'in', ids)])]))
       .execute()
   }
 }
