@@ -117,10 +117,12 @@ export async function deliverBackchannelLogout(deps: CoreDeps, job: BackchannelL
   const refused = result.status !== null && result.status >= 400 && result.status < 500 && result.status !== 408 && result.status !== 429
   if (!refused) return { outcome: 'retry', status: result.status, error }
   const now = deps.clock.now()
+  // The org's audit log; the deployment's when the org has been deleted since.
+  const org = await deps.store.orgs.findById(job.orgId)
   await recordAudit(
     deps.store,
     {
-      orgId: job.orgId,
+      orgId: org?.id ?? null,
       actor: { kind: 'system', name: 'backchannel-logout' },
       action: 'oidc.backchannel_logout_failed',
       target: client.id,

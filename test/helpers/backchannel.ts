@@ -42,9 +42,15 @@ export function logoutTokenOf(post: WebhookPost): string {
 }
 
 /** Back-Channel Logout 1.0 §2.6 as an RP checks it: signature by the JWKS, iss, aud, typ, events, no nonce. */
-export async function verifyLogoutToken(rp: Rp, token: string): Promise<JWTPayload & Record<string, unknown>> {
+export async function verifyLogoutToken(rp: Rp, token: string, currentDate?: Date): Promise<JWTPayload & Record<string, unknown>> {
   const jwks = createRemoteJWKSet(new URL(rp.config.serverMetadata().jwks_uri!), rp.fetchImpl === undefined ? {} : { [customFetch]: rp.fetchImpl })
-  const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: rp.issuer, audience: rp.clientId, typ: 'logout+jwt', maxTokenAge: '2 minutes' })
+  const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+    issuer: rp.issuer,
+    audience: rp.clientId,
+    typ: 'logout+jwt',
+    maxTokenAge: '2 minutes',
+    ...(currentDate === undefined ? {} : { currentDate }),
+  })
   expect(protectedHeader.alg).toBe('RS256')
   expect(decodeProtectedHeader(token).typ).toBe('logout+jwt')
   expect(payload.events).toEqual({ [LOGOUT_EVENT]: {} })
