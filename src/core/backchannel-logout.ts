@@ -9,6 +9,8 @@
  *   revoked (refresh tokens stop) and one `backchannel_logout` job is queued per client and sid whose
  *   client has a backchannel_logout_uri. The worker signs and POSTs the logout token
  *   (jobs/backchannel-logout.ts), never the request that ended the session.
+ * - SSO turned off for an org: its SSO sessions reach nothing any more (core/current-member.ts), so
+ *   the apps signed in through them are logged out the same way (`logOutSsoSessionApps`).
  * - Expiry (the sweep) notifies nobody: the RP's own session lifetime covers it; the rows go with it.
  */
 import { recordAudit } from './audit.js'
@@ -24,7 +26,7 @@ export const BACKCHANNEL_LOGOUT_JOB = 'backchannel_logout'
 export const OIDC_PATH = '/oidc'
 
 /** Why sessions end; recorded with each logout (logs, the audit of a delivery given up). */
-export type SessionEndReason = 'sign_out' | 'replaced' | 'saml_logout' | 'deactivated' | 'removed' | 'password_reset'
+export type SessionEndReason = 'sign_out' | 'replaced' | 'saml_logout' | 'deactivated' | 'removed' | 'password_reset' | 'sso_disabled'
 
 export interface BackchannelLogoutPayload {
   readonly clientId: string
@@ -74,6 +76,11 @@ export async function logOutOidcClients(stores: Stores, rows: readonly OidcSessi
     const payload: BackchannelLogoutPayload = { clientId: row.clientId, sub: row.userId, sid: row.sid, orgId: row.orgId, reason }
     await stores.jobs.enqueue({ kind: BACKCHANNEL_LOGOUT_JOB, payload: { ...payload }, runAt: now.toISOString() }, now.toISOString())
   }
+}
+
+/** Inside the transaction that turns an org's SSO off: the apps signed in through its SSO sessions. */
+export async function logOutSsoSessionApps(stores: Stores, orgId: string, now: Date): Promise<void> {
+  await logOutOidcClients(stores, await stores.oidcSessionGrants.takeBySsoSessionsOfOrg(orgId), 'sso_disabled', now)
 }
 
 export type BackchannelOutcome =

@@ -116,6 +116,8 @@ export interface OidcSessionGrantStore {
   findByGrant(grantId: string): Promise<OidcSessionGrant | undefined>
   /** Deletes and returns the rows of these sessions. */
   takeBySessions(sessionHashes: readonly string[]): Promise<OidcSessionGrant[]>
+  /** Deletes and returns the rows for `orgId` made in that org's SSO sessions (SSO turned off). */
+  takeBySsoSessionsOfOrg(orgId: string): Promise<OidcSessionGrant[]>
   /** Deletes and returns the rows of a user (for one org when given), whatever their session. */
   takeByUser(userId: string, orgId?: string): Promise<OidcSessionGrant[]>
   deleteExpired(now: string): Promise<void>

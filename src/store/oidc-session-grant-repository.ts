@@ -62,6 +62,15 @@ export function oidcSessionGrantRepository(db: Db): OidcSessionGrantStore {
       }
       return taken
     },
+    takeBySsoSessionsOfOrg: async (orgId) =>
+      (
+        await db
+          .deleteFrom('oidc_session_grants')
+          .where('org_id', '=', orgId)
+          .where('session_hash', 'in', (eb) => eb.selectFrom('sessions').select('id_hash').where('org_id', '=', orgId).where('auth_method', '=', 'saml'))
+          .returningAll()
+          .execute()
+      ).map(toRow),
     takeByUser: async (userId, orgId) =>
       (
         await db

@@ -74,6 +74,22 @@ describe('SAML single logout', () => {
     expect((await b.navigate('/api/v1/me')).status).toBe(200)
   })
 
+  it("turning the org's SSO off logs the SSO session's app out; the app's sign-in by password in another org is not", async () => {
+    const { sid } = await signInBySso()
+    expect((await operator(ctx, 'POST', '/organizations', { name: 'Plain', slug: 'plain' })).status).toBe(201)
+    await addMember(ctx, 'plain', 'pat@plain.test', { password: 'correct horse battery' })
+    const other = httpBrowser(BASE, injectFetch(ctx.app))
+    await other.navigate('/login')
+    await other.submit('/login', { email: 'pat@plain.test', password: 'correct horse battery' })
+    const started = await startAuthorization(rp, { organization: 'plain' })
+    const back = await other.navigate(started.url.toString())
+    const plain = await finishAuthorization(rp, started, back.leftTo!)
+    expect(plain.claims()!.sid).not.toBe(sid)
+    expect((await operator(ctx, 'POST', '/organizations/corp/sso/disable')).status).toBe(200)
+    const tokens = await tokensSent()
+    expect(tokens.map((t) => t.sid)).toEqual([sid])
+  })
+
   it('SP-initiated: signing out at Gatehouse sends the LogoutRequest to the IdP and the logout token to the app', async () => {
     const { b, sid } = await signInBySso()
     await b.navigate('/logout')
