@@ -9,7 +9,7 @@ Commands:
   migrate        Apply pending database migrations and exit
   create-owner   Make a user the owner of an organization (creating either if missing)
   keys           List, rotate, activate or retire the SAML service-provider and OpenID Connect signing keys
-  oidc-client    Register, list or remove the host apps that sign users in over OpenID Connect
+  oidc-client    Register, change, list or remove the host apps that sign users in over OpenID Connect
   sso            Disable an organization's SSO (the way back in when an IdP is broken)
   backup         Copy a live SQLite database to a file (PostgreSQL: use pg_dump)
 
