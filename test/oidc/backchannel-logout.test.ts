@@ -8,7 +8,7 @@
  * The real flow: openid-client as the apps, the HTTP browser signing in, over inject.
  * Runs on PostgreSQL too when GATEHOUSE_TEST_DATABASE_URL is set.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { setMemberActive } from '../../src/core/member-status.js'
 import { browser } from '../helpers/browser.js'
 import { BACKCHANNEL_URI, logoutTokenOf, recordingSender, verifyLogoutToken, type RecordingSender } from '../helpers/backchannel.js'
@@ -166,6 +166,22 @@ describe('a member whose session ends', () => {
       expect(sender.posts).toHaveLength(1)
     })
   }
+
+  it("sends nothing from inside the request: oidc-provider's own back-channel sending stays off at RP-initiated logout", async () => {
+    const bob = await signInToGatehouse(BOB)
+    const tokens = await signInToApp(bob, withUri)
+    // oidc-provider's own sending would go through globalThis.fetch (its default `fetch`); the apps and
+    // browser here use inject, so any call is the provider's.
+    const outbound = vi.spyOn(globalThis, 'fetch')
+    try {
+      await ENDINGS[1]!.end(bob, tokens.id_token!)
+      expect(outbound.mock.calls.map(([url]) => (url instanceof Request ? url.url : url.toString()))).toEqual([])
+    } finally {
+      outbound.mockRestore()
+    }
+    expect(sender.posts).toEqual([])
+    expect(await deliveredTokens()).toHaveLength(1)
+  })
 
   it('sends nothing for a session that signed in to no app with a back-channel URI', async () => {
     const bob = await signInToGatehouse(BOB)
