@@ -9,7 +9,7 @@ Commands:
   migrate        Apply pending database migrations and exit
   create-owner   Make a user the owner of an organization (creating either if missing)
   keys           List, rotate, activate or retire the SAML service-provider and OpenID Connect signing keys
-  oidc-client    Register, list or remove the host apps that sign users in over OpenID Connect
+  oidc-client    Register, change, list or remove the host apps that sign users in over OpenID Connect
   sso            Disable an organization's SSO (the way back in when an IdP is broken)
   backup         Copy a live SQLite database to a file (PostgreSQL: use pg_dump)
 
@@ -56,13 +56,22 @@ Every change takes effect in every running Gatehouse process within ${KEY_REFRES
 (each re-reads the keys from the database at most that often); no restart is needed.`,
   'oidc-client': `Usage: gatehouse oidc-client add --name NAME --redirect-uri URI [--redirect-uri URI2 …]
                               [--post-logout-redirect-uri URI …] [--public]
+                              [--backchannel-logout-uri URI [--no-backchannel-logout-session]]
+       gatehouse oidc-client update --id CLIENT_ID [--name NAME] [--redirect-uri URI …]
+                              [--post-logout-redirect-uri URI …]
+                              [--backchannel-logout-uri URI | --no-backchannel-logout]
+                              [--backchannel-logout-session | --no-backchannel-logout-session]
        gatehouse oidc-client list
        gatehouse oidc-client remove --id CLIENT_ID
 
 add registers a host app and prints its client_id and, for a confidential client, its client secret
 (shown once; the app authenticates with client_secret_basic). --public makes a client without a
 secret that must use PKCE (S256): single-page and native apps. Redirect URIs must be https, or
-http://localhost / http://127.0.0.1 outside production, without a fragment. See docs/oidc.md.`,
+http://localhost / http://127.0.0.1 outside production, without a fragment.
+--backchannel-logout-uri is where Gatehouse POSTs OpenID Connect Back-Channel Logout tokens when a
+member's session ends (sign-out, single logout, deactivation, removal, password reset); the tokens
+carry sid unless --no-backchannel-logout-session. update replaces only what it is given (each
+--redirect-uri list whole). See docs/oidc.md.`,
   backup: `Usage: gatehouse backup --to FILE
 
 Copies the SQLite database (GATEHOUSE_DATABASE_URL) to FILE while Gatehouse keeps running, with

@@ -3,16 +3,15 @@
  * (by bin/gatehouse.js), which it gives to loadConfig once.
  */
 import { performance } from 'node:perf_hooks'
-import { ConfigError, describeDatabase, loadConfig, type Config } from './config.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
 import { createOwner } from './core/setup.js'
 import { disableSso, findSsoConnection } from './core/sso-admin.js'
-import { deleteOidcClient, listOidcClients, registerOidcClient } from './core/oidc-clients.js'
-import { OidcError } from './core/oidc-error.js'
 import { createLogger } from './http/logging.js'
 import { createRuntime } from './runtime.js'
 import { HELP } from './cli-help.js'
 import { parseFlags, UsageError } from './cli-flags.js'
 import { keysCommand } from './cli-keys.js'
+import { oidcClientCommand } from './cli-oidc.js'
 import { start } from './start.js'
 import { fileSystemProblem } from './store/data-dir.js'
 import { migrateToLatest, MigrationError } from './store/database.js'
@@ -159,68 +158,6 @@ async function backupCommand(config: Config, args: readonly string[], out: (line
     if (!(error instanceof BackupError)) throw error
     out(`gatehouse backup: ${error.message}`)
     return 1
-  }
-}
-
-async function oidcClientCommand(config: Config, args: readonly string[], out: (line: string) => void): Promise<number> {
-  const [action, ...rest] = args
-  const redirectUris: string[] = []
-  const postLogoutRedirectUris: string[] = []
-  let name: string | undefined
-  let id: string | undefined
-  let isPublic = false
-  try {
-    if (action !== 'add' && action !== 'list' && action !== 'remove') throw new UsageError('say add, list or remove')
-    for (let i = 0; i < rest.length; i++) {
-      const match = /^--([a-z-]+)(?:=(.*))?$/.exec(rest[i]!)
-      const flag = match?.[1]
-      if (flag === 'public' && match?.[2] === undefined && action === 'add') {
-        isPublic = true
-        continue
-      }
-      const allowed = action === 'add' ? ['name', 'redirect-uri', 'post-logout-redirect-uri'] : action === 'remove' ? ['id'] : []
-      if (flag === undefined || !allowed.includes(flag)) throw new UsageError(`unknown option "${rest[i]}"`)
-      const value = match![2] ?? rest[++i]
-      if (value === undefined) throw new UsageError(`--${flag} needs a value`)
-      if (flag === 'name') name = value
-      else if (flag === 'id') id = value
-      else if (flag === 'redirect-uri') redirectUris.push(value)
-      else postLogoutRedirectUris.push(value)
-    }
-    if (action === 'add' && (name === undefined || redirectUris.length === 0)) throw new UsageError('add needs --name and at least one --redirect-uri')
-    if (action === 'remove' && id === undefined) throw new UsageError('remove needs --id CLIENT_ID (see gatehouse oidc-client list)')
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error
-    out(`gatehouse oidc-client: ${error.message}\n\n${HELP['oidc-client']}`)
-    return 1
-  }
-  const runtime = await createRuntime(config, { logger: createLogger('silent') })
-  const operator = { kind: 'operator' } as const
-  try {
-    if (action === 'add') {
-      const { client, secret } = await registerOidcClient(runtime.deps, { name: name!, redirectUris, postLogoutRedirectUris, public: isPublic }, operator)
-      out(`Registered ${client.public ? 'public' : 'confidential'} OpenID Connect client "${client.name}" in ${describeDatabase(config.database)}.`)
-      out(`  issuer         ${config.baseUrl}/oidc   (GATEHOUSE_BASE_URL as this command saw it: the server must run with the same)`)
-      out(`  client_id      ${client.id}`)
-      if (secret !== undefined) out(`  client_secret  ${secret}\n\nThe secret is shown this once; keep it in the app's configuration (client_secret_basic).`)
-      else out('\nA public client has no secret: it must use PKCE (S256).')
-    } else if (action === 'remove') {
-      await deleteOidcClient(runtime.deps, id!, operator)
-      out(`Removed OpenID Connect client ${id}.`)
-    } else {
-      const clients = await listOidcClients(runtime.deps)
-      if (clients.length === 0) out('No OpenID Connect clients yet: gatehouse oidc-client add --name … --redirect-uri …')
-      for (const c of clients) out(`  ${c.id}  ${c.public ? 'public      ' : 'confidential'}  ${c.name}  ${c.redirectUris.join(' ')}`)
-    }
-    return 0
-  } catch (error) {
-    if (error instanceof OidcError) {
-      out(`gatehouse oidc-client: ${error.message}`)
-      return 1
-    }
-    throw error
-  } finally {
-    await runtime.close()
   }
 }
 

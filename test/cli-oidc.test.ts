@@ -43,6 +43,24 @@ async function publishedKids(): Promise<string[]> {
 }
 
 describe('gatehouse oidc-client', () => {
+  it('registers a back-channel logout URI with add, changes and removes it with update, refusing a bad one', async () => {
+    const bcl = 'https://app.example.com/backchannel-logout'
+    expect(await run('oidc-client', 'add', '--name', 'App', '--redirect-uri', 'https://app.example.com/cb', '--backchannel-logout-uri', bcl)).toBe(0)
+    const id = /client_id\s+(\S+)/.exec(lines.join('\n'))![1]!
+    expect(lines.join('\n')).toContain(`back-channel logout  ${bcl} (with sid)`)
+    expect((await withRuntime((r) => r.deps.store.oidcClients.find(id)))!).toMatchObject({ backchannelLogoutUri: bcl, backchannelLogoutSessionRequired: true })
+    lines = []
+    expect(await run('oidc-client', 'update', '--id', id, '--backchannel-logout-uri', 'https://app.example.com/bcl#x')).toBe(1)
+    expect(lines.join('\n')).toContain('must not contain a fragment')
+    expect(await run('oidc-client', 'update', '--id', id, '--no-backchannel-logout-session')).toBe(0)
+    expect((await withRuntime((r) => r.deps.store.oidcClients.find(id)))!).toMatchObject({ backchannelLogoutUri: bcl, backchannelLogoutSessionRequired: false })
+    expect(await run('oidc-client', 'update', '--id', id, '--no-backchannel-logout')).toBe(0)
+    expect((await withRuntime((r) => r.deps.store.oidcClients.find(id)))!.backchannelLogoutUri).toBeUndefined()
+    lines = []
+    expect(await run('oidc-client', 'update', '--id', id)).toBe(1)
+    expect(lines[0]).toMatch(/^gatehouse oidc-client: update needs --id and something to change\n/)
+  })
+
   it('adds a confidential client, printing its id and secret once; lists it without the secret; removes it', async () => {
     expect(
       await run(

@@ -44,6 +44,7 @@ export const ONCE_SUITES: readonly string[] = [
   'test/core-domain-name.test.ts',
   'test/core-invisible-characters.security.test.ts',
   'test/core-key-refresh.test.ts',
+  'test/core-logout-token.test.ts',
   'test/core-rate-window.test.ts',
   'test/core-role-mapping.test.ts',
   'test/dist-stamp.test.ts',

@@ -8,12 +8,19 @@
  * webhooks at POST /webhooks/gatehouse, and the pull API at start with GATEHOUSE_API_TOKEN. A member
  * deactivated or removed is gone from /users and signed out of this app at once.
  *
+ * POST /backchannel-logout takes Gatehouse's back-channel logout tokens (OpenID Connect Back-Channel
+ * Logout 1.0; register the URL as the client's backchannel_logout_uri): a valid token ends this
+ * app's sessions of that sid (or, without one, of that user), so signing out anywhere — Gatehouse,
+ * the IdP's "sign out everywhere" — signs the user out here too.
+ *
  *   GATEHOUSE_ISSUER=http://localhost:4000/oidc CLIENT_ID=… CLIENT_SECRET=… node server.mjs
  */
 import { randomBytes } from 'node:crypto'
 import { Buffer } from 'node:buffer'
 import { createServer } from 'node:http'
+import { URLSearchParams } from 'node:url'
 import * as oidc from 'openid-client'
+import { logoutTokenVerifier, LogoutTokenError } from './logout-token.mjs'
 import { createUserTable, verifyGatehouseSignature } from './users.mjs'
 
 const escape = (value) => String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -60,6 +67,7 @@ export async function startHostApp({ issuer, clientId, clientSecret, appUrl, por
     insecure ? { execute: [oidc.allowInsecureRequests] } : undefined,
   )
   const redirectUri = `${appUrl}/callback`
+  const verifyLogoutToken = logoutTokenVerifier({ issuer: config.serverMetadata().issuer, clientId, jwksUri: config.serverMetadata().jwks_uri })
   /** session id → { pending?: { verifier, state, nonce }, user?: claims, idToken? } */
   const sessions = new Map()
   // A member deactivated or removed loses every session of this app in that org, at once.
@@ -105,6 +113,41 @@ export async function startHostApp({ issuer, clientId, clientSecret, appUrl, por
     return json(200, { applied: users.apply(event) })
   }
 
+  /**
+   * POST /backchannel-logout: `logout_token` in a form body. 200 once this app's sessions of its sid
+   * (or sub) are gone — also when there were none; 400 with the reason when the token is refused.
+   */
+  const backchannelLogout = async (req, res) => {
+    const answer = (status, body) => {
+      // Back-Channel Logout 1.0 §2.8: the answer must not be cached.
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      res.end(JSON.stringify(body))
+    }
+    if (req.method !== 'POST') return answer(405, { error: 'use POST' })
+    if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) return answer(400, { error: 'invalid_request' })
+    const token = new URLSearchParams(await readBody(req)).get('logout_token')
+    if (!token) return answer(400, { error: 'invalid_request', error_description: 'no logout_token' })
+    let claims
+    try {
+      claims = await verifyLogoutToken(token)
+    } catch (error) {
+      if (!(error instanceof LogoutTokenError)) throw error
+      log.warn(error.message)
+      return answer(400, { error: 'invalid_request', error_description: error.message })
+    }
+    let ended = 0
+    for (const [id, s] of sessions) {
+      const user = s.user
+      if (user === undefined) continue
+      if (claims.sid !== undefined ? user.sid === claims.sid : user.sub === claims.sub) {
+        sessions.delete(id)
+        ended++
+      }
+    }
+    log.info(`back-channel logout: ${ended} session(s) ended`)
+    return answer(200, { ended })
+  }
+
   const sessionOf = (req, res) => {
     const id = /(?:^|;\s*)app_session=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? '')?.[1]
     if (id !== undefined && sessions.has(id)) return sessions.get(id)
@@ -128,6 +171,11 @@ export async function startHostApp({ issuer, clientId, clientSecret, appUrl, por
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, appUrl)
+    if (url.pathname === '/backchannel-logout')
+      return backchannelLogout(req, res).catch((error) => {
+        log.error(`back-channel logout failed: ${error.message}`)
+        if (!res.headersSent) res.writeHead(500).end()
+      })
     if (url.pathname === '/webhooks/gatehouse' && webhookSecret !== undefined)
       return webhook(req, res).catch((error) => {
         log.error(`webhook not applied: ${error.message}`)

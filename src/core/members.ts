@@ -10,6 +10,7 @@ import { dropLostOidcGrants, revokeOidcAccess } from './oidc-revocation.js'
 import { getOrganization } from './orgs.js'
 import { DuplicateKeyError, type Stores } from './ports.js'
 import { newId } from './secret-token.js'
+import { endUserSessions } from './sessions.js'
 import { ORG_ROLES, type Member, type Organization, type OrgRole, type WorkspaceRoles } from './types.js'
 import { checkEmail, checkName, checkPassword } from './validation.js'
 import { keyedRecord } from './keyed-record.js'
@@ -217,7 +218,8 @@ export async function removeMember(deps: CoreDeps, orgSlug: string, ref: string,
     await tx.members.delete(member.id)
     // Sessions made for this org (API tokens, SSO sessions) end with the membership, so re-adding
     // the person later does not bring an old token back to life.
-    await tx.sessions.deleteByUserAndOrg(member.user.id, org.id)
+    // Logout everywhere (DESIGN §5): the apps signed in during them get logout tokens.
+    await endUserSessions(tx, { userId: member.user.id, orgId: org.id }, 'removed', now)
     // Personal API tokens belong to the membership too (they are checked live as well; this keeps
     // a re-added member from finding old tokens working again).
     await tx.apiTokens.deleteByMember(member.user.id, org.id)

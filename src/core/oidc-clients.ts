@@ -9,7 +9,7 @@ import { recordAudit } from './audit.js'
 import type { Actor, CoreDeps } from './deps.js'
 import { findBidiControl, findInvisibleCharacter } from './invisible-characters.js'
 import { OidcError } from './oidc-error.js'
-import type { OidcClientRecord } from './ports.js'
+import type { OidcClientChanges, OidcClientRecord } from './ports.js'
 import { open, seal } from './secret-box.js'
 import { newId, newSecretToken } from './secret-token.js'
 
@@ -18,6 +18,19 @@ export interface OidcClientInput {
   readonly redirectUris: readonly string[]
   readonly postLogoutRedirectUris?: readonly string[] | undefined
   readonly public?: boolean | undefined
+  /** OpenID Connect Back-Channel Logout 1.0: where logout tokens are POSTed (DESIGN §5). */
+  readonly backchannelLogoutUri?: string | undefined
+  /** Logout tokens carry `sid` (default true); false: `sub` only. */
+  readonly backchannelLogoutSessionRequired?: boolean | undefined
+}
+
+/** An operator's change to a client: absent fields stay; `backchannelLogoutUri: null` removes it. */
+export interface OidcClientUpdate {
+  readonly name?: string | undefined
+  readonly redirectUris?: readonly string[] | undefined
+  readonly postLogoutRedirectUris?: readonly string[] | undefined
+  readonly backchannelLogoutUri?: string | null | undefined
+  readonly backchannelLogoutSessionRequired?: boolean | undefined
 }
 
 export interface OidcClientView {
@@ -26,6 +39,8 @@ export interface OidcClientView {
   readonly public: boolean
   readonly redirectUris: readonly string[]
   readonly postLogoutRedirectUris: readonly string[]
+  readonly backchannelLogoutUri: string | null
+  readonly backchannelLogoutSessionRequired: boolean
   readonly createdAt: string
 }
 
@@ -82,30 +97,63 @@ const view = (c: OidcClientRecord): OidcClientView => ({
   public: c.public,
   redirectUris: c.redirectUris,
   postLogoutRedirectUris: c.postLogoutRedirectUris,
+  backchannelLogoutUri: c.backchannelLogoutUri ?? null,
+  backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired,
   createdAt: c.createdAt,
 })
 
-export async function registerOidcClient(
-  deps: CoreDeps,
-  input: OidcClientInput,
-  actor: Actor,
-): Promise<{ client: OidcClientView; secret: string | undefined }> {
-  const name = input.name.trim()
+/**
+ * OpenID Connect Back-Channel Logout 1.0 §2.2: an absolute URL without a fragment, checked like a
+ * redirect URI; Gatehouse itself POSTs to it, so it must also pass the outbound rules (DESIGN §9's:
+ * https and no internal address in production), checked again at every delivery.
+ */
+function checkBackchannelLogoutUri(deps: CoreDeps, value: string): string {
+  const field = 'backchannelLogoutUri'
+  try {
+    checkRedirectUri(value, deps.settings.production, field)
+  } catch (error) {
+    if (error instanceof OidcError) throw new OidcError('backchannel_logout_uri_invalid', error.message, undefined, field)
+    throw error
+  }
+  const refusal = deps.webhookSender.checkUrl(value)
+  if (refusal !== null) throw new OidcError('backchannel_logout_uri_invalid', `${field} ${JSON.stringify(value.slice(0, 200))} ${refusal}`, undefined, field)
+  return value
+}
+
+function checkName(raw: string): string {
+  const name = raw.trim()
   if (name === '' || name.length > 200 || /[\p{Cc}\u2028\u2029]/u.test(name)) {
     throw new OidcError('client_name_invalid', 'name must be 1–200 characters without control characters.', undefined, 'name')
   }
   const bidi = findBidiControl(name)
   if (bidi !== undefined)
     throw new OidcError('client_name_invalid', `name contains a text-direction control character (${bidi}), which is not allowed.`, undefined, 'name')
+  return name
+}
+
+function checkRedirectUris(production: boolean, uris: readonly string[]): string[] {
+  if (uris.length === 0) throw new OidcError('redirect_uri_invalid', 'At least one redirect URI is required.', undefined, 'redirectUris')
+  if (uris.length > MAX_URIS) throw new OidcError('redirect_uri_invalid', `At most ${MAX_URIS} redirect URIs of each kind.`, undefined, 'redirectUris')
+  return [...new Set(uris.map((u, i) => checkRedirectUri(u, production, `redirectUris[${i}]`)))]
+}
+
+function checkPostLogoutRedirectUris(production: boolean, uris: readonly string[]): string[] {
+  if (uris.length > MAX_URIS)
+    throw new OidcError('redirect_uri_invalid', `At most ${MAX_URIS} redirect URIs of each kind.`, undefined, 'postLogoutRedirectUris')
+  return [...new Set(uris.map((u, i) => checkRedirectUri(u, production, `postLogoutRedirectUris[${i}]`)))]
+}
+
+export async function registerOidcClient(
+  deps: CoreDeps,
+  input: OidcClientInput,
+  actor: Actor,
+): Promise<{ client: OidcClientView; secret: string | undefined }> {
+  const name = checkName(input.name)
   const production = deps.settings.production
-  if (input.redirectUris.length === 0) throw new OidcError('redirect_uri_invalid', 'At least one redirect URI is required.', undefined, 'redirectUris')
-  if (input.redirectUris.length > MAX_URIS || (input.postLogoutRedirectUris?.length ?? 0) > MAX_URIS) {
-    throw new OidcError('redirect_uri_invalid', `At most ${MAX_URIS} redirect URIs of each kind.`, undefined, 'redirectUris')
-  }
-  const redirectUris = [...new Set(input.redirectUris.map((u, i) => checkRedirectUri(u, production, `redirectUris[${i}]`)))]
-  const postLogoutRedirectUris = [
-    ...new Set((input.postLogoutRedirectUris ?? []).map((u, i) => checkRedirectUri(u, production, `postLogoutRedirectUris[${i}]`))),
-  ]
+  const redirectUris = checkRedirectUris(production, input.redirectUris)
+  const postLogoutRedirectUris = checkPostLogoutRedirectUris(production, input.postLogoutRedirectUris ?? [])
+  const backchannelLogoutUri = input.backchannelLogoutUri === undefined ? undefined : checkBackchannelLogoutUri(deps, input.backchannelLogoutUri)
+  const backchannelLogoutSessionRequired = input.backchannelLogoutSessionRequired ?? true
   const isPublic = input.public === true
   const secret = isPublic ? undefined : newSecretToken()
   const now = deps.clock.now()
@@ -116,13 +164,21 @@ export async function registerOidcClient(
     secretEncrypted: secret === undefined ? undefined : seal(deps.settings.secretKey, secret),
     redirectUris,
     postLogoutRedirectUris,
+    backchannelLogoutUri,
+    backchannelLogoutSessionRequired,
     createdAt: now.toISOString(),
   }
   await deps.store.transaction(async (tx) => {
     await tx.oidcClients.insert(record)
     await recordAudit(
       tx,
-      { orgId: null, actor, action: 'oidc.client_created', target: record.id, detail: { name, public: isPublic, redirectUris, postLogoutRedirectUris } },
+      {
+        orgId: null,
+        actor,
+        action: 'oidc.client_created',
+        target: record.id,
+        detail: { name, public: isPublic, redirectUris, postLogoutRedirectUris, backchannelLogoutUri: backchannelLogoutUri ?? null },
+      },
       now,
     )
   })
@@ -137,6 +193,28 @@ export async function getOidcClient(deps: CoreDeps, id: string): Promise<OidcCli
   const client = id.length <= 100 ? await deps.store.oidcClients.find(id) : undefined
   if (client === undefined) throw new OidcError('oidc_client_not_found', 'No OpenID Connect client has that id.')
   return view(client)
+}
+
+/** Changes a client's name, URIs or back-channel logout settings; the others stay. */
+export async function updateOidcClient(deps: CoreDeps, id: string, input: OidcClientUpdate, actor: Actor): Promise<OidcClientView> {
+  const before = await getOidcClient(deps, id)
+  const production = deps.settings.production
+  const changes: OidcClientChanges = {
+    ...(input.name === undefined ? {} : { name: checkName(input.name) }),
+    ...(input.redirectUris === undefined ? {} : { redirectUris: checkRedirectUris(production, input.redirectUris) }),
+    ...(input.postLogoutRedirectUris === undefined ? {} : { postLogoutRedirectUris: checkPostLogoutRedirectUris(production, input.postLogoutRedirectUris) }),
+    ...(input.backchannelLogoutUri === undefined
+      ? {}
+      : { backchannelLogoutUri: input.backchannelLogoutUri === null ? undefined : checkBackchannelLogoutUri(deps, input.backchannelLogoutUri) }),
+    ...(input.backchannelLogoutSessionRequired === undefined ? {} : { backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired }),
+  }
+  const now = deps.clock.now()
+  await deps.store.transaction(async (tx) => {
+    if (!(await tx.oidcClients.update(id, changes))) throw new OidcError('oidc_client_not_found', 'No OpenID Connect client has that id.')
+    const after = { ...changes, ...('backchannelLogoutUri' in changes ? { backchannelLogoutUri: changes.backchannelLogoutUri ?? null } : {}) }
+    await recordAudit(tx, { orgId: null, actor, action: 'oidc.client_updated', target: id, detail: { name: before.name, after } }, now)
+  })
+  return getOidcClient(deps, id)
 }
 
 export async function deleteOidcClient(deps: CoreDeps, id: string, actor: Actor): Promise<void> {
@@ -161,6 +239,11 @@ export async function findOidcClientMetadata(deps: CoreDeps, id: string): Promis
     response_types: ['code'],
     // auth_time in every ID token (OIDC Core §2), not only when max_age is asked.
     require_auth_time: true,
+    // Back-Channel Logout 1.0 §2.2: with it, ID tokens carry `sid` (oidc-provider's includeSid);
+    // Gatehouse sends the logout tokens itself (core/backchannel-logout.ts), never the provider.
+    ...(client.backchannelLogoutUri === undefined
+      ? {}
+      : { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: client.backchannelLogoutSessionRequired }),
     ...(client.public || client.secretEncrypted === undefined
       ? { token_endpoint_auth_method: 'none' }
       : { token_endpoint_auth_method: 'client_secret_basic', client_secret: open(deps.settings.secretKey, client.secretEncrypted) }),

@@ -70,13 +70,55 @@ export interface OidcClientRecord {
   readonly secretEncrypted: string | undefined
   readonly redirectUris: readonly string[]
   readonly postLogoutRedirectUris: readonly string[]
+  /** OpenID Connect Back-Channel Logout 1.0: where logout tokens go; undefined: none. */
+  readonly backchannelLogoutUri: string | undefined
+  /** Logout tokens and ID tokens carry `sid` (the usual default: true). */
+  readonly backchannelLogoutSessionRequired: boolean
   readonly createdAt: string
 }
+
+/** What an operator may change of a registered client (never its id, kind or secret). */
+export type OidcClientChanges = Partial<
+  Pick<OidcClientRecord, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'>
+>
 
 export interface OidcClientStore {
   insert(client: OidcClientRecord): Promise<void>
   find(id: string): Promise<OidcClientRecord | undefined>
+  /** False when there is no such client. */
+  update(id: string, changes: OidcClientChanges): Promise<boolean>
   /** Oldest first. */
   list(): Promise<OidcClientRecord[]>
   delete(id: string): Promise<boolean>
+}
+
+/**
+ * An OIDC grant made during a Gatehouse session (DESIGN §5 "logout everywhere"): ending the session
+ * revokes the grant and sends the client a logout token naming `sid`, the value its ID tokens carry.
+ */
+export interface OidcSessionGrant {
+  readonly grantId: string
+  /** The Gatehouse session's id hash. */
+  readonly sessionHash: string
+  readonly clientId: string
+  readonly sid: string
+  readonly userId: string
+  readonly orgId: string
+  readonly createdAt: string
+  /** The session's absolute expiry: the row is swept after it. */
+  readonly expiresAt: string
+}
+
+export interface OidcSessionGrantStore {
+  insert(row: OidcSessionGrant): Promise<void>
+  /** The sid already given to this session's sign-ins to this client for this org, if any. */
+  findSid(sessionHash: string, clientId: string, orgId: string): Promise<string | undefined>
+  findByGrant(grantId: string): Promise<OidcSessionGrant | undefined>
+  /** Deletes and returns the rows of these sessions. */
+  takeBySessions(sessionHashes: readonly string[]): Promise<OidcSessionGrant[]>
+  /** Deletes and returns the rows for `orgId` made in that org's SSO sessions (SSO turned off). */
+  takeBySsoSessionsOfOrg(orgId: string): Promise<OidcSessionGrant[]>
+  /** Deletes and returns the rows of a user (for one org when given), whatever their session. */
+  takeByUser(userId: string, orgId?: string): Promise<OidcSessionGrant[]>
+  deleteExpired(now: string): Promise<void>
 }

@@ -15,6 +15,7 @@ import { revokeOidcAccess } from './oidc-revocation.js'
 import type { Stores } from './ports.js'
 import { rateWindow } from './rate-limit.js'
 import { hashSecretToken, newSecretToken } from './secret-token.js'
+import { endUserSessions } from './sessions.js'
 import { isPasswordAllowed } from './sso-policy.js'
 import { normalizeEmail, type Membership, type User } from './types.js'
 import { checkEmailCharacters, checkPassword } from './validation.js'
@@ -193,8 +194,9 @@ export async function resetPassword(deps: CoreDeps, token: string, password: str
     const hash = await deps.hasher.hash(checkPassword(password, user.email))
     await tx.users.setPasswordHash(user.id, hash, now.toISOString())
     await tx.oneTimeTokens.deleteForUser(user.id, 'password_reset')
-    await tx.sessions.deleteByUser(user.id)
-    // Logout everywhere (DESIGN §5): the apps' grants and refresh tokens, in every org, for good.
+    // Logout everywhere (DESIGN §5): every session, a logout token to each app signed in during them,
+    // and the apps' grants and refresh tokens, in every org, for good.
+    await endUserSessions(tx, { userId: user.id, orgId: undefined }, 'password_reset', now)
     for (const { org } of memberships) await revokeOidcAccess(tx, user.id, org.id, now.toISOString())
     await recordInOrgs(tx, memberships, { kind: 'user', userId: user.id, email: user.email }, 'password.reset', user.email, {}, now)
     return user

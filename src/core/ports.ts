@@ -292,8 +292,11 @@ import type { JobStore, ScheduledRunStore } from './job-ports.js'
 export type { CertificateNotice, CertificateNoticeStore } from './certificate-ports.js'
 import type { CertificateNoticeStore } from './certificate-ports.js'
 export type {
+  OidcClientChanges,
   OidcClientRecord,
   OidcClientStore,
+  OidcSessionGrant,
+  OidcSessionGrantStore,
   OidcKeyAlgorithm,
   OidcKeyStore,
   OidcPayloadRow,
@@ -301,7 +304,7 @@ export type {
   OidcSigningKey,
   OrgLoginRow,
 } from './oidc-ports.js'
-import type { OidcClientStore, OidcKeyStore, OidcPayloadStore } from './oidc-ports.js'
+import type { OidcClientStore, OidcKeyStore, OidcPayloadStore, OidcSessionGrantStore } from './oidc-ports.js'
 export type {
   Directory,
   DirectoryRequest,
@@ -348,6 +351,7 @@ export interface Stores {
   readonly oidcPayloads: OidcPayloadStore
   readonly oidcKeys: OidcKeyStore
   readonly oidcClients: OidcClientStore
+  readonly oidcSessionGrants: OidcSessionGrantStore
   readonly devIdpKeys: DevIdpKeyStore
   readonly directories: DirectoryStore
   readonly events: EventStore

@@ -3,6 +3,7 @@
  * stored. Every sign-in makes a new id (no fixation); a session ends at its idle or absolute expiry,
  * whichever comes first, or at sign-out.
  */
+import { logOutOidcClients, type SessionEndReason } from './backchannel-logout.js'
 import { addMs, minutes, hours } from './clock.js'
 import type { CoreDeps } from './deps.js'
 import type { Stores } from './ports.js'
@@ -78,22 +79,37 @@ export async function resolveSession(deps: CoreDeps, id: string, kind: SessionKi
   return { session, user }
 }
 
-/** Why sessions end: the later "logout everywhere" (DESIGN §5) tells host apps per reason. */
-export type SessionEndReason = 'sign_out' | 'replaced' | 'saml_logout'
+export type { SessionEndReason }
 
 /**
- * Every session ended on purpose passes here, once, after it is gone from the store. Today nothing
- * more happens; DESIGN §5's "logout everywhere" (back-channel logout tokens to OIDC clients, queued
- * as jobs) hooks in here, so that a sign-out, a replaced session and SAML single logout all reach it.
+ * Every session ended on purpose passes here, once, after it is gone from the store and in the same
+ * transaction: DESIGN §5's "logout everywhere" revokes the OIDC grants made during those sessions and
+ * queues a back-channel logout token for each client signed in (core/backchannel-logout.ts).
  */
-async function sessionsEnded(_deps: CoreDeps, _stores: Stores, _ended: readonly Session[], _reason: SessionEndReason): Promise<void> {}
+async function sessionsEnded(deps: CoreDeps, stores: Stores, ended: readonly Session[], reason: SessionEndReason): Promise<void> {
+  const rows = await stores.oidcSessionGrants.takeBySessions(ended.map((s) => s.idHash))
+  await logOutOidcClients(stores, rows, reason, deps.clock.now())
+}
 
 /** Ends the session with this id (sign-out, or a new sign-in replacing it); returns it as it was, or undefined when it was gone. */
 export async function endSession(deps: CoreDeps, id: string, reason: SessionEndReason = 'sign_out'): Promise<Session | undefined> {
   if (id.length < 20 || id.length > 200) return undefined
-  const ended = await deps.store.sessions.take(hashSecretToken(id))
-  if (ended !== undefined) await sessionsEnded(deps, deps.store, [ended], reason)
-  return ended
+  return deps.store.transaction(async (tx) => {
+    const ended = await tx.sessions.take(hashSecretToken(id))
+    if (ended !== undefined) await sessionsEnded(deps, tx, [ended], reason)
+    return ended
+  })
+}
+
+/**
+ * Inside the caller's transaction: ends every session of a user (of one org's, when given) — a
+ * deactivation or removal (that org), a password reset (all) — with "logout everywhere" for the OIDC
+ * grants of that user (in that org) whatever session they came from.
+ */
+export async function endUserSessions(tx: Stores, user: { userId: string; orgId: string | undefined }, reason: SessionEndReason, now: Date): Promise<void> {
+  if (user.orgId === undefined) await tx.sessions.deleteByUser(user.userId)
+  else await tx.sessions.deleteByUserAndOrg(user.userId, user.orgId)
+  await logOutOidcClients(tx, await tx.oidcSessionGrants.takeByUser(user.userId, user.orgId), reason, now)
 }
 
 /**

@@ -7,6 +7,7 @@ import { cachedCertificate, CertificateError } from '../saml/certificate.js'
 import { certificateWarnings, MetadataError } from '../saml/idp-metadata.js'
 import { AccountError } from './account-error.js'
 import { recordAudit } from './audit.js'
+import { logOutSsoSessionApps } from './backchannel-logout.js'
 import type { Actor, CoreDeps } from './deps.js'
 import { recordEvent } from './events.js'
 import { enqueueMail } from './mail.js'
@@ -307,6 +308,8 @@ export async function disableSso(deps: CoreDeps, orgSlug: string, actor: Actor):
   if (!connection.enabled) return connection
   const base = deps.settings.baseUrl
   return setEnabled(deps, org, connection, false, actor, {}, async (tx, now) => {
+    // Logout everywhere (DESIGN §5): the SSO sessions reach nothing now; their apps are told so.
+    await logOutSsoSessionApps(tx, org.id, now)
     for (const member of (await tx.members.listByOrg(org.id)).filter((m) => !m.user.hasPassword)) {
       await enqueueMail(
         tx,

@@ -99,6 +99,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   sp_key_not_pending: 409,
   oidc_client_not_found: 404,
   redirect_uri_invalid: 422,
+  backchannel_logout_uri_invalid: 422,
   client_name_invalid: 422,
   dev_idp_request_invalid: 400,
   dev_idp_sp_unknown: 404,

@@ -56,6 +56,7 @@ export async function sweepExpired(deps: Pick<CoreDeps, 'store' | 'clock' | 'met
   await deps.store.setupLinks.deleteExpiredSessions(now)
   await deps.store.ssoFailedResponses.deleteExpired(now)
   await deps.store.oidcPayloads.deleteExpired(now)
+  await deps.store.oidcSessionGrants.deleteExpired(now)
   const eventsBefore = new Date(at.getTime() - EVENT_RETENTION).toISOString()
   const events = await deleteInBatches(deps.store, batchSize, (limit) => deps.store.events.deleteOlderThan(eventsBefore, limit))
   // The backlog is the expired sessions it found; the other tables are small and uncounted.

@@ -11,6 +11,7 @@ import { invitationRepository } from './invitation-repository.js'
 import { memberRepository } from './member-repository.js'
 import { oneTimeTokenRepository } from './one-time-token-repository.js'
 import { oidcClientRepository, oidcKeyRepository, oidcPayloadRepository } from './oidc-repository.js'
+import { oidcSessionGrantRepository } from './oidc-session-grant-repository.js'
 import { orgRepository } from './org-repository.js'
 import { outboxRepository } from './outbox-repository.js'
 import { rateLimitRepository } from './rate-limit-repository.js'
@@ -53,6 +54,7 @@ function stores(db: Db): Stores {
     oidcPayloads: oidcPayloadRepository(db),
     oidcKeys: oidcKeyRepository(db),
     oidcClients: oidcClientRepository(db),
+    oidcSessionGrants: oidcSessionGrantRepository(db),
     devIdpKeys: devIdpKeyRepository(db),
     directories: directoryRepository(db),
     events: eventRepository(db),

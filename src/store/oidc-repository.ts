@@ -124,7 +124,9 @@ async function deleteGrants(db: Db, grantIds: readonly string[]): Promise<void> 
     const ids = grantIds.slice(i, i + 200)
     await db
       .deleteFrom('oidc_payloads')
-      .where((eb) => eb.or([eb('grant_id', 'in', ids), eb.and([eb('model', '=', 'Grant'), eb('id', 'in', ids)])]))
+      // An interaction in progress names the grant it found, but is no credential: a sign-out that ends
+      // the grant must not end the sign-in the user is doing (prompt=login's "sign in again").
+      .where((eb) => eb.or([eb.and([eb('grant_id', 'in', ids), eb('model', '!=', 'Interaction')]), eb.and([eb('model', '=', 'Grant'), eb('id', 'in', ids)])]))
       .execute()
   }
 }
@@ -168,6 +170,8 @@ const toClient = (r: OidcClientTable) => ({
   secretEncrypted: r.secret_encrypted ?? undefined,
   redirectUris: JSON.parse(r.redirect_uris) as string[],
   postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris) as string[],
+  backchannelLogoutUri: r.backchannel_logout_uri ?? undefined,
+  backchannelLogoutSessionRequired: r.backchannel_logout_session_required !== 0,
   createdAt: r.created_at,
 })
 
@@ -184,6 +188,8 @@ export function oidcClientRepository(db: Db): OidcClientStore {
             secret_encrypted: c.secretEncrypted ?? null,
             redirect_uris: JSON.stringify(c.redirectUris),
             post_logout_redirect_uris: JSON.stringify(c.postLogoutRedirectUris),
+            backchannel_logout_uri: c.backchannelLogoutUri ?? null,
+            backchannel_logout_session_required: c.backchannelLogoutSessionRequired ? 1 : 0,
             created_at: c.createdAt,
           })
           .execute(),
@@ -192,6 +198,21 @@ export function oidcClientRepository(db: Db): OidcClientStore {
     find: async (id) => {
       const row = await db.selectFrom('oidc_clients').selectAll().where('id', '=', id).executeTakeFirst()
       return row && toClient(row)
+    },
+    update: async (id, c) => {
+      const result = await db
+        .updateTable('oidc_clients')
+        .set({
+          ...(c.name === undefined ? {} : { name: c.name }),
+          ...(c.redirectUris === undefined ? {} : { redirect_uris: JSON.stringify(c.redirectUris) }),
+          ...(c.postLogoutRedirectUris === undefined ? {} : { post_logout_redirect_uris: JSON.stringify(c.postLogoutRedirectUris) }),
+          // undefined in the changes means "unchanged", so clearing the URI is an explicit key with undefined.
+          ...('backchannelLogoutUri' in c ? { backchannel_logout_uri: c.backchannelLogoutUri ?? null } : {}),
+          ...(c.backchannelLogoutSessionRequired === undefined ? {} : { backchannel_logout_session_required: c.backchannelLogoutSessionRequired ? 1 : 0 }),
+        })
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) > 0
     },
     list: async () => (await db.selectFrom('oidc_clients').selectAll().orderBy('created_at').orderBy('id').execute()).map(toClient),
     delete: async (id) => {

@@ -16,6 +16,7 @@ import type {
 import type { WebhookDeliveryTable, WebhookTable } from './webhook-schema.js'
 import type { CertificateNoticeTable, ScheduledRunTable } from './lifecycle-schema.js'
 import type { SamlLogoutRequestIdTable, SamlLogoutRequestTable } from './saml-logout-schema.js'
+import type { OidcSessionGrantTable } from './oidc-session-schema.js'
 import type { SetupLinkSessionTable, SetupLinkTable } from './setup-link-schema.js'
 
 export type { CertificateNoticeTable, ScheduledRunTable } from './lifecycle-schema.js'
@@ -64,6 +65,7 @@ export interface Database {
   oidc_revocations: OidcRevocationTable
   oidc_signing_keys: OidcSigningKeyTable
   oidc_clients: OidcClientTable
+  oidc_session_grants: OidcSessionGrantTable
   dev_idp_keys: DevIdpKeyTable
   readiness_probe: ReadinessProbeTable
   directories: DirectoryTable
@@ -391,4 +393,8 @@ export interface OidcClientTable {
   /** JSON list. */
   post_logout_redirect_uris: string
   created_at: string
+  /** OpenID Connect Back-Channel Logout 1.0: where logout tokens are POSTed; null: none. */
+  backchannel_logout_uri: string | null
+  /** 1: logout tokens (and ID tokens) carry `sid`. */
+  backchannel_logout_session_required: number
 }

@@ -1,8 +1,8 @@
 /** Operator API: OpenID Connect clients (issue 7). The secret of a confidential client is in the creation answer only. */
 import type { CoreDeps } from '../../core/deps.js'
-import { deleteOidcClient, getOidcClient, listOidcClients, registerOidcClient } from '../../core/oidc-clients.js'
+import { deleteOidcClient, getOidcClient, listOidcClients, registerOidcClient, updateOidcClient } from '../../core/oidc-clients.js'
 import { route, type ApiRoute } from './route.js'
-import { CreatedOidcClient, OidcClient, OidcClientInput, OidcClientList, OidcClientParams } from './schemas.js'
+import { CreatedOidcClient, OidcClient, OidcClientInput, OidcClientList, OidcClientParams, OidcClientUpdate } from './schemas.js'
 
 const operator = { kind: 'operator' } as const
 
@@ -43,6 +43,18 @@ export function oidcClientRoutes(deps: CoreDeps): ApiRoute[] {
       response: OidcClient,
       errors: [404],
       handle: async ({ params }) => getOidcClient(deps, params.id),
+    }),
+    route({
+      method: 'PATCH',
+      path: '/oidc-clients/:id',
+      tag,
+      security: 'operator',
+      summary: 'Change a client: any of its name, redirect URIs, back-channel logout URI (null removes it) and whether logout tokens carry sid',
+      params: OidcClientParams,
+      body: OidcClientUpdate,
+      response: OidcClient,
+      errors: [404, 422],
+      handle: async ({ params, body }) => updateOidcClient(deps, params.id, body, operator),
     }),
     route({
       method: 'DELETE',

@@ -256,14 +256,31 @@ export const OidcClient = z.object({
   public: z.boolean().describe('a public client has no secret and must use PKCE (S256)'),
   redirectUris: z.array(z.string()),
   postLogoutRedirectUris: z.array(z.string()),
+  backchannelLogoutUri: z.string().nullable().describe('where OpenID Connect Back-Channel Logout 1.0 logout tokens are POSTed; null: none'),
+  backchannelLogoutSessionRequired: z.boolean().describe('logout tokens and ID tokens carry sid'),
   createdAt: Timestamp,
 })
+const BackchannelLogoutUri = z
+  .string()
+  .max(2000)
+  .describe('OpenID Connect Back-Channel Logout 1.0: absolute, no fragment; https and no internal address in production')
 export const OidcClientInput = z
   .object({
     name: z.string().min(1).max(200),
     redirectUris: z.array(z.string().max(2000)).min(1).max(20).describe('https, or http://localhost / 127.0.0.1 outside production; no fragment'),
     postLogoutRedirectUris: z.array(z.string().max(2000)).max(20).optional(),
     public: z.boolean().optional().describe('true: no secret, PKCE required (single-page and native apps)'),
+    backchannelLogoutUri: BackchannelLogoutUri.optional(),
+    backchannelLogoutSessionRequired: z.boolean().optional().describe('default true: logout tokens carry sid'),
+  })
+  .strict()
+export const OidcClientUpdate = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    redirectUris: z.array(z.string().max(2000)).min(1).max(20).optional(),
+    postLogoutRedirectUris: z.array(z.string().max(2000)).max(20).optional(),
+    backchannelLogoutUri: BackchannelLogoutUri.nullable().optional().describe('null removes it'),
+    backchannelLogoutSessionRequired: z.boolean().optional(),
   })
   .strict()
 export const CreatedOidcClient = OidcClient.extend({

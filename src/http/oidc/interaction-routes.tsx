@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type Provider from 'oidc-provider'
+import { recordOidcSessionGrant } from '../../core/backchannel-logout.js'
 import { addMs, days } from '../../core/clock.js'
 import type { CoreDeps } from '../../core/deps.js'
 import { decideOidcLogin, freshLoginAfter, rememberOrgLogin, requireFreshLogin, type OidcLoginDecision } from '../../core/oidc-login.js'
@@ -133,6 +134,8 @@ export function oidcInteractionRoutes(app: FastifyInstance, deps: CoreDeps, oidc
         const grantId = await grant.save()
         const expiresAt = login.notAfter ?? addMs(deps.clock.now(), days(14)).toISOString()
         await rememberOrgLogin(deps, grantId, login, expiresAt)
+        // Logout everywhere (DESIGN §5): the grant belongs to this Gatehouse session; ending it logs the app out.
+        await recordOidcSessionGrant(deps, { session: request.page.signedIn!.session, clientId: grant.clientId!, grantId, orgId: login.orgId })
         request.log.info({ event: 'oidc_login', org: decision.membership.org.slug, method: login.authMethod }, 'OIDC authorization granted')
         return finish(request, reply, provider, details, {
           login: {

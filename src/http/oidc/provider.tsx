@@ -13,6 +13,7 @@ import type Provider from 'oidc-provider'
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
 import type { CoreDeps } from '../../core/deps.js'
 import { KEY_REFRESH_MS, refreshingValue } from '../../core/key-refresh.js'
+import { findOidcSessionSid, OIDC_PATH } from '../../core/backchannel-logout.js'
 import { activeOidcJwks } from '../../core/oidc-keys.js'
 import { findOrgLogin, type OrgLogin } from '../../core/oidc-login.js'
 import { claimsOrDropGrant } from '../../core/oidc-revocation.js'
@@ -24,7 +25,7 @@ import type { CookieSettings } from '../authenticate.js'
 import { CONTENT_SECURITY_POLICY, fixedSecurityHeaders } from '../security-headers.js'
 import { databaseAdapter } from './adapter.js'
 
-export const OIDC_PREFIX = '/oidc'
+export const OIDC_PREFIX = OIDC_PATH
 export const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile', 'org'] as const
 
 export interface OidcSettings {
@@ -151,6 +152,11 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
       devInteractions: { enabled: false },
       revocation: { enabled: true },
       userinfo: { enabled: true },
+      // Back-Channel Logout 1.0: on for discovery (backchannel_logout_supported, _session_supported),
+      // the clients' backchannel_logout_uri and the ID tokens' sid. The provider's own sending (inside
+      // end_session, synchronous, no retry) is switched off below: Gatehouse queues the logout tokens
+      // when its session ends, whatever ends it (core/backchannel-logout.ts).
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => {
@@ -182,6 +188,17 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
       loginsOfRequest.set(ctx, login)
       return { accountId: sub, claims: async () => ({ ...claims }) }
     },
+    loadExistingGrant: async (ctx) => {
+      const clientId = ctx.oidc.client!.clientId
+      const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session!.grantIdFor(clientId)
+      if (grantId === undefined) return undefined
+      // The sid of the Gatehouse session this grant was made in (one per session, client and org), not
+      // the provider session's, which outlives Gatehouse sessions: a logout token names exactly the
+      // sign-ins of the session that ended.
+      const sid = await findOidcSessionSid(deps, grantId)
+      if (sid !== undefined) ctx.oidc.session!.sidFor(clientId, sid)
+      return ctx.oidc.provider.Grant.find(grantId)
+    },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     ttl: {
       AuthorizationCode: 60,
@@ -206,6 +223,8 @@ function buildProvider(oidc: OidcModule, deps: CoreDeps, settings: OidcSettings,
     },
   }
   const provider = new Provider(issuer, configuration)
+  // Never send logout tokens from inside a request (see backchannelLogout above): the durable queue does.
+  Object.defineProperty(provider.Client.prototype, 'backchannelLogout', { value: async () => undefined })
   // Koa reads host, protocol and client address from X-Forwarded-*: mount.ts always sets them from the
   // base URL and Fastify's own (trust-proxy aware) request.ip, never passing on the caller's.
   provider.proxy = true

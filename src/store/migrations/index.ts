@@ -18,6 +18,7 @@ import * as createWebhooks from './2026_12_06_1400_create_webhooks.js'
 import * as singleLogout from './2026_12_06_1420_single_logout.js'
 import * as certificateLifecycle from './2026_12_06_1430_certificate_lifecycle.js'
 import * as eventOrder from './2026_12_06_1410_event_order.js'
+import * as backchannelLogout from './2026_12_06_1500_backchannel_logout.js'
 import * as setupLinks from './2026_12_06_1521_setup_links.js'
 
 export const migrations: Record<string, Migration> = {
@@ -39,5 +40,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_06_1420_single_logout': singleLogout,
   '2026_12_06_1430_certificate_lifecycle': certificateLifecycle,
   '2026_12_06_1410_event_order': eventOrder,
+  '2026_12_06_1500_backchannel_logout': backchannelLogout,
   '2026_12_06_1521_setup_links': setupLinks,
 }

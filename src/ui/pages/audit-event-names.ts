@@ -55,7 +55,9 @@ const EVENT_NAMES: Readonly<Record<string, string>> = {
   'webhook.created': 'Webhook registered',
   'webhook.deleted': 'Webhook deleted',
   'oidc.client_created': 'OIDC client registered',
+  'oidc.client_updated': 'OIDC client changed',
   'oidc.client_deleted': 'OIDC client deleted',
+  'oidc.backchannel_logout_failed': 'Back-channel logout refused by the app',
   'oidc.keys_rotated': 'OIDC keys rotated',
   'oidc.key_retired': 'OIDC key retired',
 }
