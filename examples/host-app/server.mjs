@@ -70,6 +70,7 @@ export async function startHostApp({ issuer, clientId, clientSecret, appUrl, por
   const verifyLogoutToken = logoutTokenVerifier({ issuer: config.serverMetadata().issuer, clientId, jwksUri: config.serverMetadata().jwks_uri })
   /** session id → { pending?: { verifier, state, nonce }, user?: claims, idToken? } */
   const sessions = new Map()
+  const SESSION_MS = 8 * 60 * 60 * 1000
   // A member deactivated or removed loses every session of this app in that org, at once.
   const users = createUserTable({
     stateFile,
@@ -148,11 +149,21 @@ export async function startHostApp({ issuer, clientId, clientSecret, appUrl, por
     return answer(200, { ended })
   }
 
-  const sessionOf = (req, res) => {
+  /**
+   * The app's session of this request. One is made only where there is something to keep (the sign-in
+   * about to start): a request without a cookie gets a throwaway one, so strangers cannot fill memory.
+   * A session lasts SESSION_MS at most; old ones are dropped whenever a new one is made.
+   */
+  const sessionOf = (req, res, { create = false } = {}) => {
     const id = /(?:^|;\s*)app_session=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? '')?.[1]
-    if (id !== undefined && sessions.has(id)) return sessions.get(id)
+    const now = Date.now()
+    const existing = id === undefined ? undefined : sessions.get(id)
+    if (existing !== undefined && now - existing.createdAt < SESSION_MS) return existing
+    if (existing !== undefined) sessions.delete(id)
+    if (!create) return { createdAt: now }
+    for (const [old, s] of sessions) if (now - s.createdAt >= SESSION_MS) sessions.delete(old)
     const fresh = randomBytes(24).toString('base64url')
-    sessions.set(fresh, {})
+    sessions.set(fresh, { createdAt: now })
     res.setHeader('set-cookie', `app_session=${fresh}; Path=/; HttpOnly; SameSite=Lax${appUrl.startsWith('https:') ? '; Secure' : ''}`)
     return sessions.get(fresh)
   }
@@ -181,7 +192,7 @@ export async function startHostApp({ issuer, clientId, clientSecret, appUrl, por
         log.error(`webhook not applied: ${error.message}`)
         if (!res.headersSent) res.writeHead(500).end()
       })
-    const session = sessionOf(req, res)
+    const session = sessionOf(req, res, { create: url.pathname === '/login' })
     try {
       if (url.pathname === '/login') {
         // PKCE (RFC 7636, S256), state and nonce for this one sign-in.

@@ -21,10 +21,13 @@ export function verifyGatehouseSignature(secret, header, rawBody, nowMs = Date.n
 const SEEN_KEPT = 10_000
 
 export function createUserTable({ stateFile, onGone = () => {} } = {}) {
-  let state = { cursor: null, users: {}, seen: [] }
+  // Users keyed by member id, in an object without a prototype: an id is data, never a property name
+  // like __proto__ that would reach Object.prototype.
+  let state = { cursor: null, users: Object.create(null), seen: [] }
   if (stateFile !== undefined) {
     try {
-      state = { ...state, ...JSON.parse(readFileSync(stateFile, 'utf8')) }
+      const saved = JSON.parse(readFileSync(stateFile, 'utf8'))
+      state = { ...state, ...saved, users: Object.assign(Object.create(null), saved.users) }
     } catch (error) {
       if (error?.code !== 'ENOENT') throw error
     }

@@ -81,4 +81,16 @@ describe('the host app reconciling from GET /api/v1/events', () => {
     expect(await table.reconcile({ apiUrl: 'http://gatehouse.test', token: ADMIN_TOKEN, fetchImpl })).toBe(1)
     expect(emails(table.activeIn('acme'))).toEqual(['ann@acme.test'])
   })
+
+  it('keeps a member whose id is __proto__ as data, reaching no prototype, also after a restart from its state file', () => {
+    const member = { id: '__proto__', userId: 'u1', email: 'odd@acme.test', role: 'member' }
+    const event = { id: 'e1', type: 'member.created', org: { id: 'o1', slug: 'acme' }, data: { member } }
+    const stateFile = join(dir, 'proto-state.json')
+    const table = createUserTable({ stateFile })
+    expect(table.apply(event)).toBe(true)
+    expect(emails(table.activeIn('acme'))).toEqual(['odd@acme.test'])
+    expect(({} as Record<string, unknown>).email).toBeUndefined()
+    expect(emails(createUserTable({ stateFile }).activeIn('acme'))).toEqual(['odd@acme.test'])
+    expect(({} as Record<string, unknown>).email).toBeUndefined()
+  })
 })

@@ -115,3 +115,15 @@ describe('the example app refuses a logout token that', () => {
     expect(await post(signLogoutToken(key, { issuer, clientId, sub: 'user-1', sid: undefined, now }))).toBe(200)
   })
 })
+
+describe('the example app’s own sessions', () => {
+  it('makes none for requests without a cookie (strangers cannot fill its memory), and one when a sign-in starts', async () => {
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${appUrl}/`, { redirect: 'manual' })
+      expect(res.headers.get('set-cookie')).toBeNull()
+    }
+    const login = await fetch(`${appUrl}/login`, { redirect: 'manual' })
+    expect(login.status).toBe(303)
+    expect(login.headers.get('set-cookie')).toMatch(/^app_session=[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Lax/)
+  })
+})
