@@ -20,6 +20,8 @@ import type { Logger } from 'pino'
 export interface RequestTracker {
   /** Requests whose answer has not finished. */
   readonly inFlight: number
+  /** performance.now() when the last request started; -Infinity before the first. */
+  readonly lastStartedAt: number
   /** Resolves once no request is in flight. */
   drained(): Promise<void>
   /** Resolves once no request is in flight, or after `maxMs`, whichever comes first (leaves nothing behind). */
@@ -29,7 +31,9 @@ export interface RequestTracker {
 export function trackRequests(server: Server): RequestTracker {
   const open = new Set<ServerResponse>()
   let waiters = new Set<() => void>()
+  let lastStartedAt = -Infinity
   server.on('request', (_request, response: ServerResponse) => {
+    lastStartedAt = performance.now()
     open.add(response)
     response.once('close', () => {
       open.delete(response)
@@ -42,6 +46,9 @@ export function trackRequests(server: Server): RequestTracker {
   return {
     get inFlight() {
       return open.size
+    },
+    get lastStartedAt() {
+      return lastStartedAt
     },
     drained: () => (open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.add(resolve))),
     drainedWithin: (maxMs) =>

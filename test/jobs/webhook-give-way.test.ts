@@ -1,14 +1,22 @@
 /**
  * Deliveries give way to the process's HTTP requests (issue 19: the API answers within its usual
  * time while a backlog goes out): the worker waits, before each send and each save, for the requests
- * in flight to finish, for at most GIVE_WAY_MAX_MS each time; and the request tracker's bounded wait
- * resolves at the drain or at its bound, whichever is first, leaving nothing behind.
+ * in flight to finish, for at most GIVE_WAY_MAX_MS each time; while the process is serving (a request
+ * started within SERVING_WINDOW_MS) it pauses PAUSE_WHILE_SERVING_MS before each, and not otherwise;
+ * and the request tracker's bounded wait resolves at the drain or at its bound, leaving nothing behind.
  */
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { trackRequests } from '../../src/http/graceful-stop.js'
-import { deliverDueWebhooks, GIVE_WAY_MAX_MS, giveWayToRequests, type ForegroundRequests } from '../../src/jobs/webhook-worker.js'
+import {
+  deliverDueWebhooks,
+  GIVE_WAY_MAX_MS,
+  giveWayToRequests,
+  PAUSE_WHILE_SERVING_MS,
+  SERVING_WINDOW_MS,
+  type ForegroundRequests,
+} from '../../src/jobs/webhook-worker.js'
 import { createTestContext, type TestContext } from '../helpers/test-app.js'
 import { registerWebhook, startReceiver, writeEvents, type Receiver } from './webhook-support.js'
 
@@ -28,7 +36,12 @@ describe('webhook deliveries give way to requests', () => {
   function heldRequests() {
     let release: () => void = () => {}
     const ended = new Promise<void>((resolve) => (release = resolve))
-    const requests = { inFlight: 1, waits: [] as number[], drainedWithin: (maxMs: number) => (requests.waits.push(maxMs), ended) }
+    const requests = {
+      inFlight: 1,
+      lastStartedAt: -Infinity,
+      waits: [] as number[],
+      drainedWithin: (maxMs: number) => (requests.waits.push(maxMs), ended),
+    }
     return { requests: requests as ForegroundRequests & { inFlight: number; waits: number[] }, release: () => ((requests.inFlight = 0), release()) }
   }
 
@@ -49,10 +62,30 @@ describe('webhook deliveries give way to requests', () => {
   it('does not wait when no request is in flight', async () => {
     await registerWebhook(ctx, receiver.url)
     const ids = await writeEvents(ctx, 3)
-    const idle = { inFlight: 0, drainedWithin: () => Promise.reject(new Error('waited with nothing in flight')) }
-    const summary = await deliverDueWebhooks(ctx.deps, { giveWay: giveWayToRequests(idle) })
+    const idle = { inFlight: 0, lastStartedAt: -Infinity, drainedWithin: () => Promise.reject(new Error('waited with nothing in flight')) }
+    const pauses: number[] = []
+    const summary = await deliverDueWebhooks(ctx.deps, { giveWay: giveWayToRequests(idle, async (ms) => pauses.push(ms)) })
     expect(summary.delivered).toBe(3)
     expect(receiver.accepted).toEqual(ids)
+    expect(pauses, 'no request for a long time: full speed').toEqual([])
+  })
+
+  it('pauses before each delivery and save while requests keep coming, and not once they stop', async () => {
+    await registerWebhook(ctx, receiver.url)
+    const ids = await writeEvents(ctx, 4)
+    const serving = { inFlight: 0, lastStartedAt: performance.now(), drainedWithin: () => Promise.resolve() }
+    const pauses: number[] = []
+    await deliverDueWebhooks(ctx.deps, { giveWay: giveWayToRequests(serving, async (ms) => pauses.push(ms)) })
+    expect(receiver.accepted).toEqual(ids)
+    // Four sends and the closing save.
+    expect(pauses).toEqual(Array(5).fill(PAUSE_WHILE_SERVING_MS))
+
+    const more = await writeEvents(ctx, 2)
+    serving.lastStartedAt = performance.now() - SERVING_WINDOW_MS - 1
+    pauses.length = 0
+    await deliverDueWebhooks(ctx.deps, { giveWay: giveWayToRequests(serving, async (ms) => pauses.push(ms)) })
+    expect(receiver.accepted).toEqual([...ids, ...more])
+    expect(pauses).toEqual([])
   })
 })
 
@@ -75,7 +108,9 @@ describe('trackRequests().drainedWithin', () => {
   }
 
   it('resolves at its bound while the request goes on, and at once when it ends first', async () => {
+    const before = performance.now()
     const { tracker, done } = await serverWithOneRequestHeld()
+    expect(tracker.lastStartedAt).toBeGreaterThanOrEqual(before)
     let t0 = performance.now()
     await tracker.drainedWithin(60)
     expect(performance.now() - t0).toBeGreaterThanOrEqual(55)
