@@ -13,6 +13,7 @@ import { authenticateDirectory, findDirectoryById, type DirectoryCaller } from '
 import type { Directory } from '../core/directory-ports.js'
 import { createScimGroup, deleteScimGroup, getScimGroup, listScimGroups, patchScimGroup, replaceScimGroup } from '../core/directory-groups.js'
 import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser } from '../core/directory-users.js'
+import { rateWindow } from '../core/rate-limit.js'
 import { newSortableId } from '../core/secret-token.js'
 import { findResourceType, findSchema, resourceTypesList, schemasList, serviceProviderConfig } from '../scim/discovery.js'
 import { ScimError, scimErrorBody, type ScimErrorBody, type ScimResult } from '../scim/error.js'
@@ -23,6 +24,9 @@ import { isAttributeReturned, parseProjection, projectResource, type ScimProject
 import { parseUserBody, userToScim, type ScimUser } from '../scim/user.js'
 import { readBearer } from './authenticate.js'
 import { statusOf, toKnownError } from './error-handler.js'
+
+/** Requests without a live token kept in a directory's request log, per minute (the rest are only counted). */
+export const UNAUTHENTICATED_LOGGED_PER_MINUTE = 20
 
 const SCIM_JSON = 'application/scim+json; charset=utf-8'
 /** SCIM bodies: generous for a group of many members, far below what could hurt. */
@@ -123,10 +127,18 @@ export async function scimRoutes(app: FastifyInstance, options: { deps: CoreDeps
     request.scimCaller = await authenticateDirectory(deps, request.scimDirectory, readBearer(request))
     if (request.scimCaller === undefined) throw new ScimError('unauthorized', 'Send a live token of this directory as "Authorization: Bearer <token>".')
   })
+  /**
+   * Requests without a live token are logged (the IdP's admin needs to see them), but at most
+   * UNAUTHENTICATED_LOGGED_PER_MINUTE a minute per directory: anyone who knows a directory's id could
+   * otherwise push the IdP's own entries out of the capped log.
+   */
+  const stillLogged = async (directoryId: string): Promise<boolean> =>
+    (await deps.store.rateLimits.hit(`scim-unauthenticated:${directoryId}`, rateWindow(deps.clock.now(), 1).start)) <= UNAUTHENTICATED_LOGGED_PER_MINUTE
   app.addHook('onSend', async (request, reply) => {
     reply.header('cache-control', 'no-store')
     const directory = request.scimDirectory
     if (directory === undefined) return
+    if (request.scimCaller === undefined && !(await stillLogged(directory.id))) return
     const path = request.url.slice(request.url.indexOf(directory.id) + directory.id.length) || '/'
     await deps.store.directories.insertRequest(
       {

@@ -4,6 +4,7 @@
  * one sent as a body attribute, while the same PATCH of an ordinary attribute is kept readable.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { UNAUTHENTICATED_LOGGED_PER_MINUTE } from '../../src/http/scim-routes.js'
 import { operator, type TestContext } from '../helpers/test-app.js'
 import { acmeWithDirectory, createScimUsers, patchOp, scim, type TestDirectory } from './support.js'
 
@@ -44,5 +45,25 @@ describe('the directory request log', () => {
   it('removes a password inside a PATCH value object, as before', async () => {
     await scim(ctx, dir, 'PATCH', `/Users/${id}`, { body: patchOp({ op: 'replace', value: { password: SECRET, nickName: 'Ann' } }) })
     expect(JSON.parse((await logged()).newest)).toEqual(patchOp({ op: 'replace', value: { password: '[removed]', nickName: 'Ann' } }))
+  })
+
+  it('logs requests without a live token only so many a minute, so a stranger cannot push the IdP out of the log', async () => {
+    const statuses = async () =>
+      ((await operator(ctx, 'GET', '/organizations/acme/directory/requests?limit=100')).json.data as { status: number }[]).map((r) => r.status)
+    const before = (await statuses()).length
+    for (let i = 0; i < UNAUTHENTICATED_LOGGED_PER_MINUTE + 15; i++) {
+      expect((await scim(ctx, dir, 'GET', '/Users', { token: 'scim_not-the-token' })).status).toBe(401)
+    }
+    // The IdP's own requests are logged whatever the strangers did.
+    expect((await scim(ctx, dir, 'GET', '/Users')).status).toBe(200)
+    let log = await statuses()
+    expect(log.filter((s) => s === 401)).toHaveLength(UNAUTHENTICATED_LOGGED_PER_MINUTE)
+    expect(log[0]).toBe(200)
+    expect(log.length).toBe(before + UNAUTHENTICATED_LOGGED_PER_MINUTE + 1)
+    // The next minute, a refused request is logged again.
+    ctx.clock.advance(60_000)
+    expect((await scim(ctx, dir, 'GET', '/Users', { token: 'scim_not-the-token' })).status).toBe(401)
+    log = await statuses()
+    expect(log[0]).toBe(401)
   })
 })
