@@ -160,6 +160,8 @@ export interface RateLimitStore {
   hit(key: string, windowStart: string): Promise<number>
   peek(key: string, windowStart: string): Promise<number>
   reset(key: string): Promise<void>
+  /** Deletes up to `limit` counters whose window started before `before` (long over); how many. */
+  deleteWindowsBefore(before: string, limit: number): Promise<number>
 }
 
 export interface OutboxStore {

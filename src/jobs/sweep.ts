@@ -6,11 +6,12 @@
  * backlog's deletes would otherwise outrun the WAL checkpointer and grow the WAL to its backstop,
  * where one delete's commit copies the whole WAL inside the event loop (bench/sweep measures both).
  * Events older than EVENT_RETENTION go the same way, the same batches (DESIGN §9 keeps them at least
- * 30 days; the stream's newest event stays whatever its age, docs/events.md).
+ * 30 days; the stream's newest event stays whatever its age, docs/events.md), and rate-limit counters
+ * whose window is long over.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { CoreDeps } from '../core/deps.js'
-import { days } from '../core/clock.js'
+import { days, hours } from '../core/clock.js'
 import { secondsSince } from '../core/metrics.js'
 
 export const SWEEP_BATCH = 250
@@ -18,6 +19,8 @@ export const SWEEP_BATCH = 250
 export const SETTLE_EVERY = 16
 /** Events are pruned once older than this (never sooner: a host app may be away that long). */
 export const EVENT_RETENTION = days(30)
+/** Rate-limit counters are dropped once their window started this long ago (windows are minutes long). */
+export const RATE_LIMIT_RETENTION = hours(1)
 
 export interface SweepSummary {
   readonly sessionsDeleted: number
@@ -57,6 +60,9 @@ export async function sweepExpired(deps: Pick<CoreDeps, 'store' | 'clock' | 'met
   await deps.store.ssoFailedResponses.deleteExpired(now)
   await deps.store.oidcPayloads.deleteExpired(now)
   await deps.store.oidcSessionGrants.deleteExpired(now)
+  // One counter per client IP and account ever seen would otherwise stay for good.
+  const windowsBefore = new Date(at.getTime() - RATE_LIMIT_RETENTION).toISOString()
+  await deleteInBatches(deps.store, batchSize, (limit) => deps.store.rateLimits.deleteWindowsBefore(windowsBefore, limit))
   const eventsBefore = new Date(at.getTime() - EVENT_RETENTION).toISOString()
   const events = await deleteInBatches(deps.store, batchSize, (limit) => deps.store.events.deleteOlderThan(eventsBefore, limit))
   // The backlog is the expired sessions it found; the other tables are small and uncounted.

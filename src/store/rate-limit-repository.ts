@@ -30,5 +30,12 @@ export function rateLimitRepository(db: Db): RateLimitStore {
     reset: async (key) => {
       await db.deleteFrom('rate_limits').where('key', '=', key).execute()
     },
+    deleteWindowsBefore: async (before, limit) => {
+      const result = await db
+        .deleteFrom('rate_limits')
+        .where('key', 'in', db.selectFrom('rate_limits').select('key').where('window_start', '<', before).limit(limit))
+        .executeTakeFirst()
+      return Number(result.numDeletedRows)
+    },
   }
 }

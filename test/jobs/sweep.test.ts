@@ -71,4 +71,15 @@ describe('expiry sweep', () => {
     expect(summary).toEqual({ sessionsDeleted: 50, sessionBatches: 6, eventsDeleted: 0 })
     expect(immediates).toBeGreaterThanOrEqual(5)
   })
+
+  it('drops rate-limit counters whose window started over an hour ago, and keeps the current ones counting', async () => {
+    ctx = await createTestContext({ now: '2026-11-23T12:00:00.000Z' })
+    const limits = ctx.deps.store.rateLimits
+    for (let i = 0; i < 600; i++) await limits.hit(`password:ip:198.51.100.${i}`, '2026-11-23T10:45:00.000Z')
+    expect(await limits.hit('password:ip:203.0.113.1', '2026-11-23T11:45:00.000Z')).toBe(1)
+    await sweepExpired(ctx.deps)
+    const left = await ctx.runtime.db.selectFrom('rate_limits').select('key').execute()
+    expect(left.map((r) => r.key)).toEqual(['password:ip:203.0.113.1'])
+    expect(await limits.hit('password:ip:203.0.113.1', '2026-11-23T11:45:00.000Z')).toBe(2)
+  })
 })
