@@ -64,6 +64,9 @@ function startShell(cwd: string, env: Record<string, string>): Shell {
   bash.stderr!.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8')
   })
+  // One stream, in order: the marker on stdout could otherwise be read before a block's last words on
+  // stderr (seen once in CI, on a loaded machine).
+  bash.stdin!.write('exec 2>&1\n')
   let blocks = 0
   return {
     output: () => out,
