@@ -8,10 +8,9 @@
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { devIdpMetadata } from '../../src/core/dev-idp.js'
 import { startHostApp } from '../../examples/host-app/server.mjs'
 import { freePort } from '../helpers/built-cli.js'
-import { browserMissing, launchBrowser, screenshot, startServer, type E2eServer } from '../helpers/e2e.js'
+import { acmeOnDevIdp, browserMissing, launchBrowser, screenshot, startServer, type E2eServer } from '../helpers/e2e.js'
 import { operator } from '../helpers/test-app.js'
 
 const missing = browserMissing()
@@ -29,12 +28,8 @@ describe.skipIf(missing !== undefined)('signing out everywhere at the IdP', () =
     server = await startServer()
     const { ctx } = server
     const ok = (r: { status: number; json: unknown }) => expect(r.status, JSON.stringify(r.json)).toBeLessThan(300)
-    ok(await operator(ctx, 'POST', '/organizations', { name: 'Acme Corporation', slug: 'acme' }))
+    await acmeOnDevIdp(ctx)
     ok(await operator(ctx, 'POST', '/organizations/acme/members', { email: 'devi@acme.test', firstName: 'Devi', lastName: 'Developer', role: 'admin' }))
-    ok(await operator(ctx, 'PUT', '/organizations/acme/sso', { ssoName: 'acme' }))
-    ok(await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { metadataXml: await devIdpMetadata(ctx.deps) }))
-    ok(await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { enforcement: 'strict' }))
-    ok(await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true }))
     const port = await freePort()
     appUrl = `http://127.0.0.1:${port}`
     const client = await operator(ctx, 'POST', '/oidc-clients', {

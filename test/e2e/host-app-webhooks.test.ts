@@ -10,10 +10,9 @@
 import { createHmac } from 'node:crypto'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { devIdpMetadata } from '../../src/core/dev-idp.js'
 import { startHostApp } from '../../examples/host-app/server.mjs'
 import { createDirectory, oktaUser, PATCH_OP, scim, type TestDirectory } from '../directory/support.js'
-import { browserMissing, freePort, launchBrowser, screenshot, startServer, type E2eServer } from '../helpers/e2e.js'
+import { acmeOnDevIdp, browserMissing, freePort, launchBrowser, screenshot, startServer, type E2eServer } from '../helpers/e2e.js'
 import { ADMIN_TOKEN, operator } from '../helpers/test-app.js'
 import { deliverAll, registerWebhook } from '../jobs/webhook-support.js'
 
@@ -63,11 +62,7 @@ describe.skipIf(missing !== undefined)('the example host app kept in step by web
     server = await startServer()
     const { ctx } = server
     const ok = (r: { status: number; json: unknown }) => expect(r.status, JSON.stringify(r.json)).toBeLessThan(300)
-    ok(await operator(ctx, 'POST', '/organizations', { name: 'Acme Corporation', slug: 'acme' }))
-    ok(await operator(ctx, 'PUT', '/organizations/acme/sso', { ssoName: 'acme' }))
-    ok(await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { metadataXml: await devIdpMetadata(ctx.deps) }))
-    ok(await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { enforcement: 'strict' }))
-    ok(await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true }))
+    await acmeOnDevIdp(ctx)
     dir = await createDirectory(ctx, 'acme')
     // Before the webhook exists: only the pull API at the app's start tells it about Olga.
     await provision('olga@acme.test')

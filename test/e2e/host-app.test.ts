@@ -7,10 +7,9 @@
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { devIdpMetadata } from '../../src/core/dev-idp.js'
 import { startHostApp } from '../../examples/host-app/server.mjs'
 import { freePort } from '../helpers/built-cli.js'
-import { browserMissing, expectAccessible, launchBrowser, screenshot, startServer, type E2eServer } from '../helpers/e2e.js'
+import { acmeOnDevIdp, browserMissing, expectAccessible, launchBrowser, screenshot, startServer, type E2eServer } from '../helpers/e2e.js'
 import { operator } from '../helpers/test-app.js'
 
 const missing = browserMissing()
@@ -28,7 +27,7 @@ describe.skipIf(missing !== undefined)('the example host app', () => {
     server = await startServer()
     const { ctx } = server
     const ok = (r: { status: number; json: unknown }) => expect(r.status, JSON.stringify(r.json)).toBeLessThan(300)
-    ok(await operator(ctx, 'POST', '/organizations', { name: 'Acme Corporation', slug: 'acme' }))
+    await acmeOnDevIdp(ctx)
     for (const slug of ['prod', 'staging']) ok(await operator(ctx, 'POST', '/organizations/acme/workspaces', { name: slug, slug }))
     ok(
       await operator(ctx, 'POST', '/organizations/acme/members', {
@@ -39,10 +38,6 @@ describe.skipIf(missing !== undefined)('the example host app', () => {
         workspaceRoles: { prod: 'developer', staging: 'admin' },
       }),
     )
-    ok(await operator(ctx, 'PUT', '/organizations/acme/sso', { ssoName: 'acme' }))
-    ok(await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { metadataXml: await devIdpMetadata(ctx.deps) }))
-    ok(await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { enforcement: 'strict' }))
-    ok(await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true }))
 
     ok(await operator(ctx, 'POST', '/organizations', { name: 'Plain Inc', slug: 'plain' }))
     ok(

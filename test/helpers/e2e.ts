@@ -10,7 +10,8 @@ import { AxeBuilder } from '@axe-core/playwright'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { expect } from 'vitest'
 import { freePort } from './built-cli.js'
-import { createTestContext, type TestContext } from './test-app.js'
+import { devIdpMetadata } from '../../src/core/dev-idp.js'
+import { createTestContext, operator, type TestContext } from './test-app.js'
 
 export const CHROMIUM = '/usr/bin/chromium'
 export const CHROMIUM_ARGS = [
@@ -43,6 +44,16 @@ export async function startServer(env: Record<string, string> = {}): Promise<E2e
   const ctx = await createTestContext({ env: { GATEHOUSE_BASE_URL: baseUrl, ...env }, now: new Date().toISOString() })
   await ctx.app.listen({ port, host: '127.0.0.1' })
   return { ctx, baseUrl, close: () => ctx.close() }
+}
+
+/** Acme Corporation (slug and SSO name `acme`) signing in through the development IdP: SSO enabled, strict. */
+export async function acmeOnDevIdp(ctx: TestContext): Promise<void> {
+  const ok = (r: { status: number; json: unknown }) => expect(r.status, JSON.stringify(r.json)).toBeLessThan(300)
+  ok(await operator(ctx, 'POST', '/organizations', { name: 'Acme Corporation', slug: 'acme' }))
+  ok(await operator(ctx, 'PUT', '/organizations/acme/sso', { ssoName: 'acme' }))
+  ok(await operator(ctx, 'PUT', '/organizations/acme/sso/idp', { metadataXml: await devIdpMetadata(ctx.deps) }))
+  ok(await operator(ctx, 'PATCH', '/organizations/acme/sso/policy', { enforcement: 'strict' }))
+  ok(await operator(ctx, 'POST', '/organizations/acme/sso/enable', { skipTest: true }))
 }
 
 export async function launchBrowser(): Promise<Browser> {
