@@ -63,6 +63,6 @@ export default tseslint.config(
   },
   {
     files: ['src/ui/static/*.js'],
-    languageOptions: { globals: { document: 'readonly', navigator: 'readonly', setTimeout: 'readonly' } },
+    languageOptions: { globals: { document: 'readonly', navigator: 'readonly', setTimeout: 'readonly', URL: 'readonly', window: 'readonly' } },
   },
 )

@@ -157,6 +157,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const autoSubmit = readFileSync(new URL('auto-submit.js', STATIC_DIR), 'utf8')
   const ssoSetup = readFileSync(new URL('sso-setup.js', STATIC_DIR), 'utf8')
   const suggest = readFileSync(new URL('suggest.js', STATIC_DIR), 'utf8')
+  const forgetUrlSecret = readFileSync(new URL('forget-url-secret.js', STATIC_DIR), 'utf8')
   const favicon = readFileSync(new URL('favicon.svg', STATIC_DIR), 'utf8')
   app.get('/static/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css))
   app.get('/static/auto-submit.js', async (_request, reply) =>
@@ -169,6 +170,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   )
   app.get('/static/suggest.js', async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(suggest),
+  )
+  app.get('/static/forget-url-secret.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(forgetUrlSecret),
   )
   // Probes, polled every few seconds: not logged per call (warn and above still are). /healthz is
   // liveness (the process answers; no database); /readyz is readiness (docs/operations.md).

@@ -160,6 +160,17 @@ describe('every page', () => {
     }
   })
 
+  it('has the pages of one-time links take their token out of the address bar (static/forget-url-secret.js)', async () => {
+    const script = '<script src="/static/forget-url-secret.js" defer=""></script>'
+    for (const [name, fetchPage] of pages) {
+      if (!/\?token=…$/.test(name)) continue
+      expect((await fetchPage()).body, name).toContain(script)
+    }
+    expect(pages.filter(([name]) => /\?token=…$/.test(name)).map(([name]) => name)).toEqual(
+      expect.arrayContaining(['/reset-password?token=…', '/setup?token=…', '/invitations/accept?token=…']),
+    )
+  })
+
   it('answers the statuses the pages are meant to have', async () => {
     const statuses = new Map<string, number>()
     for (const [name, fetchPage] of pages) statuses.set(name, (await fetchPage()).statusCode)

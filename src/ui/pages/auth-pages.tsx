@@ -132,7 +132,7 @@ export const ForgotPasswordPage: FC<{ csrf: string; sent?: boolean; email?: stri
 )
 
 export const ResetPasswordPage: FC<{ csrf: string; token: string; errors?: FieldErrors | undefined }> = ({ csrf, token, errors }) => (
-  <Layout title="Choose a new password">
+  <Layout title="Choose a new password" scripts={['/static/forget-url-secret.js']}>
     <section class="card narrow">
       <h1>Choose a new password</h1>
       <form method="post" action="/reset-password" novalidate>

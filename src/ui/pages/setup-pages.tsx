@@ -18,7 +18,7 @@ export const SetupPage: FC<{ csrf: string; token: string; values?: SetupValues; 
   errors,
   error,
 }) => (
-  <Layout title="Set up Gatehouse" scripts={['/static/suggest.js']}>
+  <Layout title="Set up Gatehouse" scripts={['/static/suggest.js', '/static/forget-url-secret.js']}>
     <section class="card">
       <h1>Set up Gatehouse</h1>
       <p>Create the first organization. You become its owner and can then invite members and connect its identity provider.</p>
@@ -73,7 +73,7 @@ export const AcceptInvitationPage: FC<{
   error?: string | undefined
   signInHref: string
 }> = (p) => (
-  <Layout title="Accept invitation">
+  <Layout title="Accept invitation" scripts={['/static/forget-url-secret.js']}>
     <section class="card narrow">
       <h1>Join {p.invitation.orgName}</h1>
       <p>
